@@ -207,15 +207,27 @@ impl<'a> Decoder<'a> {
     }
     /// An optional `i64`.
     pub fn opt_i64(&mut self) -> Result<Option<i64>, Error> {
-        Ok(if self.bool()? { Some(self.i64()?) } else { None })
+        Ok(if self.bool()? {
+            Some(self.i64()?)
+        } else {
+            None
+        })
     }
     /// An optional `u32`.
     pub fn opt_u32(&mut self) -> Result<Option<u32>, Error> {
-        Ok(if self.bool()? { Some(self.u32()?) } else { None })
+        Ok(if self.bool()? {
+            Some(self.u32()?)
+        } else {
+            None
+        })
     }
     /// An optional string.
     pub fn opt_str(&mut self) -> Result<Option<&'a str>, Error> {
-        Ok(if self.bool()? { Some(self.str()?) } else { None })
+        Ok(if self.bool()? {
+            Some(self.str()?)
+        } else {
+            None
+        })
     }
     /// Ends the record: trailing bytes are malformed.
     pub fn finish(self) -> Result<(), Error> {
@@ -285,8 +297,8 @@ mod tests {
         assert_eq!(
             e.finish(),
             [
-                1, 0, 0, 0, b'L', 1, 4, 3, 2, 1, 1, 255, 255, 255, 255, 255, 255, 255, 255, 2,
-                0, 0, 0, b'a', b'b'
+                1, 0, 0, 0, b'L', 1, 4, 3, 2, 1, 1, 255, 255, 255, 255, 255, 255, 255, 255, 2, 0,
+                0, 0, b'a', b'b'
             ]
         );
     }

@@ -68,7 +68,12 @@ impl PublicKeys {
     /// first 128 bits as eight groups of four upper-case hex digits. 128 bits
     /// leaves no feasible second preimage, and people can read it aloud.
     pub fn fingerprint(&self) -> String {
-        let h = sha256(&[LABEL_FPR.as_bytes(), &self.id.0, &self.x25519, &self.ed25519]);
+        let h = sha256(&[
+            LABEL_FPR.as_bytes(),
+            &self.id.0,
+            &self.x25519,
+            &self.ed25519,
+        ]);
         h[..16]
             .chunks(2)
             .map(|c| format!("{:02X}{:02X}", c[0], c[1]))
@@ -126,7 +131,9 @@ impl PublicIdentity {
         let s = s.trim();
         let rest = s
             .strip_prefix(PUBLIC_PREFIX)
-            .ok_or(Error::InvalidPublicIdentity("it does not start with coffer1-"))?;
+            .ok_or(Error::InvalidPublicIdentity(
+                "it does not start with coffer1-",
+            ))?;
         let raw = URL_SAFE_NO_PAD
             .decode(rest)
             .map_err(|_| Error::InvalidPublicIdentity("it is not valid base64url"))?;
@@ -245,8 +252,13 @@ impl PrivateIdentity {
         xb.copy_from_slice(&pt[..32]);
         let mut eb = Zeroizing::new([0u8; 32]);
         eb.copy_from_slice(&pt[32..]);
-        let me = Self::from_parts(public.id, StaticSecret::from(*xb), SigningKey::from_bytes(&eb));
-        let same = me.public.x25519.ct_eq(&public.x25519) & me.public.ed25519.ct_eq(&public.ed25519);
+        let me = Self::from_parts(
+            public.id,
+            StaticSecret::from(*xb),
+            SigningKey::from_bytes(&eb),
+        );
+        let same =
+            me.public.x25519.ct_eq(&public.x25519) & me.public.ed25519.ct_eq(&public.ed25519);
         if bool::from(same) {
             Ok(me)
         } else {
@@ -274,7 +286,9 @@ mod tests {
     fn fail_public_identity_edited() {
         let me = PrivateIdentity::make();
         let s = me.public_identity_string("Ada", None);
-        let mut raw = URL_SAFE_NO_PAD.decode(&s[PUBLIC_PREFIX.len()..]).expect("b64");
+        let mut raw = URL_SAFE_NO_PAD
+            .decode(&s[PUBLIC_PREFIX.len()..])
+            .expect("b64");
         let n = raw.len();
         raw[n - 70] ^= 1; // inside the name
         let edited = format!("{PUBLIC_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
@@ -300,7 +314,9 @@ mod tests {
     fn signatures_are_domain_separated() {
         let me = PrivateIdentity::make();
         let sig = me.sign(SignPurpose::Op, b"msg");
-        me.public().verify(SignPurpose::Op, b"msg", &sig).expect("ok");
+        me.public()
+            .verify(SignPurpose::Op, b"msg", &sig)
+            .expect("ok");
         assert!(me.public().verify(SignPurpose::Wrap, b"msg", &sig).is_err());
         assert!(me.public().verify(SignPurpose::Op, b"msh", &sig).is_err());
     }

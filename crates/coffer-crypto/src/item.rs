@@ -131,7 +131,12 @@ pub mod vectors {
     }
 
     /// Raw XChaCha20-Poly1305 (nonce ‖ ct ‖ tag), for the draft vectors.
-    pub fn xchacha_seal(key: [u8; 32], nonce: [u8; 24], pt: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
+    pub fn xchacha_seal(
+        key: [u8; 32],
+        nonce: [u8; 24],
+        pt: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         xseal_with_nonce(&key, &nonce, pt, aad)
     }
 }
@@ -145,18 +150,66 @@ mod tests {
         let (v, e, i) = (Id::make(), Id::make(), Id::make());
         let ik = ItemKey::make();
         let meta = [1u8, 2, 3];
-        let c = ItemContext { vault_id: v, env_id: e, item_id: i, row_version: 1, meta: &meta };
+        let c = ItemContext {
+            vault_id: v,
+            env_id: e,
+            item_id: i,
+            row_version: 1,
+            meta: &meta,
+        };
         let blob = ik.seal_item(b"secret", &c).expect("seal");
-        assert_eq!(ik.open_item(&blob, &c).expect("open").expose_secret(), b"secret");
-        assert!(ik.open_item(&blob, &ItemContext { item_id: Id::make(), ..c }).is_err());
-        assert!(ik.open_item(&blob, &ItemContext { env_id: Id::make(), ..c }).is_err());
-        assert!(ik.open_item(&blob, &ItemContext { row_version: 2, ..c }).is_err());
-        assert!(ik.open_item(&blob, &ItemContext { meta: &[1, 2, 4], ..c }).is_err());
+        assert_eq!(
+            ik.open_item(&blob, &c).expect("open").expose_secret(),
+            b"secret"
+        );
+        assert!(ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    item_id: Id::make(),
+                    ..c
+                }
+            )
+            .is_err());
+        assert!(ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    env_id: Id::make(),
+                    ..c
+                }
+            )
+            .is_err());
+        assert!(ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    row_version: 2,
+                    ..c
+                }
+            )
+            .is_err());
+        assert!(ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    meta: &[1, 2, 4],
+                    ..c
+                }
+            )
+            .is_err());
 
         let ek = EnvKey::make();
-        let kc = ItemKeyContext { vault_id: v, env_id: e, item_id: i, epoch: 1 };
+        let kc = ItemKeyContext {
+            vault_id: v,
+            env_id: e,
+            item_id: i,
+            epoch: 1,
+        };
         let w = ek.seal_item_key(&ik, &kc).expect("seal");
         assert_eq!(ek.open_item_key(&w, &kc).expect("open"), ik);
-        assert!(ek.open_item_key(&w, &ItemKeyContext { epoch: 0, ..kc }).is_err());
+        assert!(ek
+            .open_item_key(&w, &ItemKeyContext { epoch: 0, ..kc })
+            .is_err());
     }
 }

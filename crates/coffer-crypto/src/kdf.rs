@@ -103,7 +103,9 @@ pub fn calibrate(target: Duration, cap: Duration) -> Result<(KdfParams, Duration
         let per_pass = took.as_secs_f64() / f64::from(params.t);
         let want = (target.as_secs_f64() / per_pass).ceil();
         let cap_passes = (cap.as_secs_f64() / per_pass).floor();
-        let t = want.min(cap_passes).clamp(f64::from(params.t), f64::from(KdfParams::MAX_T));
+        let t = want
+            .min(cap_passes)
+            .clamp(f64::from(params.t), f64::from(KdfParams::MAX_T));
         // `t` is a small whole number within [3, 64] here.
         params.t = t as u32;
         took = time_once(&params)?;

@@ -43,7 +43,9 @@ mod slot;
 pub mod wrap;
 
 pub use id::Id;
-pub use identity::{normalize_fingerprint, PrivateIdentity, PublicIdentity, PublicKeys, SignPurpose};
+pub use identity::{
+    normalize_fingerprint, PrivateIdentity, PublicIdentity, PublicKeys, SignPurpose,
+};
 pub use item::{ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
 pub use secret::{

@@ -47,7 +47,11 @@ impl PasswordSlot {
         let slot_id = Id::make();
         let salt: [u8; 16] = random_bytes();
         let kek = derive_kek(password, &salt, &params)?;
-        let ct = xseal(&kek, uak.bytes(), &pw_aad(identity, &slot_id, &salt, &params))?;
+        let ct = xseal(
+            &kek,
+            uak.bytes(),
+            &pw_aad(identity, &slot_id, &salt, &params),
+        )?;
         Ok(Self {
             slot_id,
             salt,
@@ -96,7 +100,11 @@ impl KeySlot {
 
     /// Opens the slot; a changed or foreign device key gives [`Error::Decrypt`].
     pub fn open(&self, device_key: &DeviceKey, identity: &Id) -> Result<AccountKey, Error> {
-        let pt = xopen(device_key.bytes(), &self.ct, &kc_aad(identity, &self.slot_id))?;
+        let pt = xopen(
+            device_key.bytes(),
+            &self.ct,
+            &kc_aad(identity, &self.slot_id),
+        )?;
         AccountKey::from_slice(&pt)
     }
 }
@@ -113,8 +121,8 @@ mod tests {
     fn password_slot_round_trip_and_failures() {
         let id = Id::make();
         let uak = AccountKey::make();
-        let slot = PasswordSlot::seal(&uak, &pw("correct horse"), KdfParams::FLOOR, &id)
-            .expect("seal");
+        let slot =
+            PasswordSlot::seal(&uak, &pw("correct horse"), KdfParams::FLOOR, &id).expect("seal");
         assert_eq!(slot.open(&pw("correct horse"), &id).expect("open"), uak);
         assert!(matches!(slot.open(&pw("wrong"), &id), Err(Error::Decrypt)));
         assert!(slot.open(&pw("correct horse"), &Id::make()).is_err());
@@ -122,11 +130,17 @@ mod tests {
         // Edited parameters: raised (still in bounds) → the AAD no longer matches.
         let mut raised = slot.clone();
         raised.params.t += 1;
-        assert!(matches!(raised.open(&pw("correct horse"), &id), Err(Error::Decrypt)));
+        assert!(matches!(
+            raised.open(&pw("correct horse"), &id),
+            Err(Error::Decrypt)
+        ));
         // Downgraded below the floor → refused before any derivation.
         let mut down = slot.clone();
         down.params.m_kib = 8;
-        assert!(matches!(down.open(&pw("correct horse"), &id), Err(Error::KdfParams(_))));
+        assert!(matches!(
+            down.open(&pw("correct horse"), &id),
+            Err(Error::KdfParams(_))
+        ));
         // Edited salt.
         let mut salted = slot;
         salted.salt[0] ^= 1;

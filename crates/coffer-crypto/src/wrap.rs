@@ -130,7 +130,11 @@ pub fn unwrap<K: WrappableKey>(
     let aad = ctx.aad(K::KIND);
     sender.verify(SignPurpose::Wrap, &signed_message(&aad, epk, ct), sig)?;
     let epk: [u8; 32] = epk.try_into().map_err(|_| Error::Decrypt)?;
-    let ss = shared(recipient.x25519_secret().diffie_hellman(&XPublic::from(epk)))?;
+    let ss = shared(
+        recipient
+            .x25519_secret()
+            .diffie_hellman(&XPublic::from(epk)),
+    )?;
     let k = wrap_key(&ss, &epk, &recipient.public().x25519, INFO);
     let pt = copen_zero_nonce(&k, ct, &aad)?;
     K::from_key_bytes(&pt)
@@ -150,6 +154,82 @@ pub fn age_mode_unwrap(
     let ss = shared(sk.diffie_hellman(&XPublic::from(*epk)))?;
     let k = wrap_key(&ss, epk, &pk, AGE_INFO);
     copen_zero_nonce(&k, body, &[])
+}
+
+/// Frozen-vector helpers: a deterministic [`wrap()`], identities and account
+/// keys from fixed bytes, and the raw `X` opener, so `tests/` can pin exact
+/// bytes and run Wycheproof through the crate's own code. Never use outside
+/// tests.
+#[doc(hidden)]
+pub mod vectors {
+    use ed25519_dalek::SigningKey;
+
+    use super::*;
+    use crate::encoding::Encoder;
+    use crate::hazmat::{xopen, xseal};
+    use crate::secret::AccountKey;
+
+    /// [`wrap()`] with a caller-chosen ephemeral secret instead of a fresh
+    /// one; step for step the same construction, so (Ed25519 signatures being
+    /// deterministic) the whole wrap is reproducible.
+    pub fn wrap_with_esk<K: WrappableKey>(
+        esk: [u8; 32],
+        sender: &PrivateIdentity,
+        recipient: &PublicKeys,
+        key: &K,
+        ctx: &WrapContext,
+    ) -> Result<Wrap, Error> {
+        let esk = StaticSecret::from(esk);
+        let epk = XPublic::from(&esk).to_bytes();
+        let ss = shared(esk.diffie_hellman(&XPublic::from(recipient.x25519)))?;
+        let k = wrap_key(&ss, &epk, &recipient.x25519, INFO);
+        let aad = ctx.aad(K::KIND);
+        let ct = cseal_zero_nonce(&k, key.key_bytes(), &aad)?;
+        let sig = sender.sign(SignPurpose::Wrap, &signed_message(&aad, &epk, &ct));
+        Ok(Wrap { epk, ct, sig })
+    }
+
+    /// A private identity from fixed key bytes (X25519 secret, Ed25519
+    /// seed). Built through the real sealed-identity path
+    /// ([`PrivateIdentity::open`]) under a throwaway account key.
+    pub fn private_identity(
+        id: Id,
+        x25519_secret: [u8; 32],
+        ed25519_seed: [u8; 32],
+    ) -> Result<PrivateIdentity, Error> {
+        let public = PublicKeys {
+            id,
+            x25519: XPublic::from(&StaticSecret::from(x25519_secret)).to_bytes(),
+            ed25519: SigningKey::from_bytes(&ed25519_seed)
+                .verifying_key()
+                .to_bytes(),
+        };
+        let mut aad = Encoder::new("coffer/v1/identity", 1);
+        aad.fixed(&public.id.0)
+            .fixed(&public.x25519)
+            .fixed(&public.ed25519);
+        let mut pt = Zeroizing::new([0u8; 64]);
+        pt[..32].copy_from_slice(&x25519_secret);
+        pt[32..].copy_from_slice(&ed25519_seed);
+        let uak = AccountKey::make();
+        let sealed = xseal(uak.bytes(), &*pt, &aad.finish())?;
+        PrivateIdentity::open(&public, &sealed, &uak)
+    }
+
+    /// An account key from fixed bytes.
+    pub fn account_key(b: [u8; 32]) -> AccountKey {
+        AccountKey::from_array(b)
+    }
+
+    /// The crate's `X` opener on `nonce ‖ ct ‖ tag` with any key and AAD
+    /// (for the Wycheproof XChaCha20-Poly1305 set).
+    pub fn xchacha_open(
+        key: [u8; 32],
+        blob: &[u8],
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        xopen(&key, blob, aad)
+    }
 }
 
 #[cfg(test)]
@@ -191,13 +271,41 @@ mod tests {
             unwrap::<EnvKey>(who, snd, &w.epk, &w.ct, &w.sig, c).is_err()
         };
         // moved to another member
-        assert!(try_(&m, a.public(), &WrapContext { recipient_id: m.id(), ..c }));
+        assert!(try_(
+            &m,
+            a.public(),
+            &WrapContext {
+                recipient_id: m.id(),
+                ..c
+            }
+        ));
         // changed sender
-        assert!(try_(&b, m.public(), &WrapContext { sender_id: m.id(), ..c }));
+        assert!(try_(
+            &b,
+            m.public(),
+            &WrapContext {
+                sender_id: m.id(),
+                ..c
+            }
+        ));
         // another object / epoch / vault
-        assert!(try_(&b, a.public(), &WrapContext { object_id: Id::make(), ..c }));
+        assert!(try_(
+            &b,
+            a.public(),
+            &WrapContext {
+                object_id: Id::make(),
+                ..c
+            }
+        ));
         assert!(try_(&b, a.public(), &WrapContext { epoch: 2, ..c }));
-        assert!(try_(&b, a.public(), &WrapContext { vault_id: Id::make(), ..c }));
+        assert!(try_(
+            &b,
+            a.public(),
+            &WrapContext {
+                vault_id: Id::make(),
+                ..c
+            }
+        ));
         // as an item key (kind byte differs)
         assert!(unwrap::<ItemKey>(&b, a.public(), &w.epk, &w.ct, &w.sig, &c).is_err());
         // flipped bits, short fields

@@ -1,1 +1,49 @@
-//! placeholder
+//! The Coffer domain: a device identity, the encrypted SQLite team vault,
+//! its signed op log, rotation tracking and env files.
+//!
+//! Layering: `coffer-crypto` ← this crate ← {`coffer-cli`, the desktop
+//! shell}. No UI, no argument parsing, no printing here.
+//!
+//! ```no_run
+//! use coffer_crypto::{KdfParams, SecretString};
+//! use coffer_vault::{IdentityStore, ItemUpdate, Vault};
+//!
+//! let home = std::path::Path::new("/tmp/coffer-example");
+//! let pw = SecretString::new("correct horse battery staple".into());
+//! let me = IdentityStore::create(home, "Ada", None, &pw, KdfParams::FLOOR, true)?;
+//! let mut vault = Vault::create(&home.join("vault.coffer"), "Acme", me)?;
+//! vault.add_env("payments/prod", Some(90))?;
+//! vault.set_item("payments/prod", "STRIPE_KEY", ItemUpdate {
+//!     value: Some(SecretString::new("sk_live_…".into())),
+//!     ..Default::default()
+//! })?;
+//! let (_info, value) = vault.get_item("payments/prod", "STRIPE_KEY")?;
+//! assert_eq!(value.expose_secret(), "sk_live_…");
+//! # Ok::<(), coffer_vault::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod audit;
+mod envfile;
+mod error;
+mod generate;
+mod identity;
+mod items;
+pub mod ops;
+pub mod paths;
+mod rekey;
+pub mod rotation;
+mod schema;
+pub mod time;
+mod vault;
+
+pub use audit::{AuditEntry, VerifyReport};
+pub use envfile::{git_status, write_env_file, Dialect, Format, GitStatus};
+pub use error::{Error, ErrorKind, Result};
+pub use generate::{generate, Charset};
+pub use identity::{backoff_secs, IdentityInfo, IdentityStore, UnlockedIdentity};
+pub use items::{
+    check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
+};
+pub use schema::SCHEMA_VERSION;
+pub use vault::{parse_env_path, EnvInfo, Role, Vault};

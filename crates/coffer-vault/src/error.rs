@@ -1,0 +1,150 @@
+//! The one error type of the vault crate. Messages never contain a secret
+//! value, a password or an item's plaintext name.
+
+use std::path::PathBuf;
+
+/// What kind of failure, for exit codes and IPC error codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Wrong passphrase, locked out, no passphrase available.
+    Auth,
+    /// Something named does not exist.
+    NotFound,
+    /// Something already exists, or a safety check refused (unignored .env).
+    Conflict,
+    /// The signer's role or grants do not allow the change.
+    Permission,
+    /// Tampering or corruption detected.
+    Integrity,
+    /// Bad input: key name, value, .env line, duration…
+    InvalidInput,
+    /// The vault database is locked by another process.
+    Busy,
+    /// The OS keychain is unavailable or refused.
+    Keychain,
+    /// I/O or an unexpected internal failure.
+    Internal,
+}
+
+/// Errors from the vault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The passphrase did not open the identity.
+    #[error("wrong passphrase (or the identity file was modified)")]
+    WrongPassphrase,
+    /// Too many failed unlocks: wait before trying again.
+    #[error("too many failed unlock attempts; try again in {wait_secs} s")]
+    LockedOut {
+        /// Seconds to wait.
+        wait_secs: u64,
+    },
+    /// No passphrase could be obtained (no terminal and no COFFER_PASSPHRASE).
+    #[error("no passphrase available: set COFFER_PASSPHRASE or run in a terminal")]
+    NoPassphrase,
+    /// No identity on this device yet.
+    #[error("no identity in {0}: create one with `coffer identity new --name NAME`")]
+    NoIdentity(PathBuf),
+    /// An identity already exists.
+    #[error("an identity already exists in {0}")]
+    IdentityExists(PathBuf),
+    /// No vault at the path.
+    #[error("no vault at {0}: create one with `coffer init --name TEAM`")]
+    NoVault(PathBuf),
+    /// A named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A named thing already exists.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// A safety check refused the operation.
+    #[error("{0}")]
+    Refused(String),
+    /// Not allowed for the signer.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// Tampering or corruption.
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
+    /// Bad input.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// An env-file problem (bad key, unrepresentable value, bad line).
+    #[error(transparent)]
+    Dotenv(#[from] coffer_dotenv::Error),
+    /// The database is locked by another process.
+    #[error("the vault is busy (locked by another coffer process); try again")]
+    Busy,
+    /// The OS keychain failed.
+    #[error("keychain: {0}")]
+    Keychain(String),
+    /// A file-system failure.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An unexpected database failure.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl Error {
+    /// The kind, for exit codes and IPC codes.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::WrongPassphrase | Error::LockedOut { .. } | Error::NoPassphrase => {
+                ErrorKind::Auth
+            }
+            Error::NoIdentity(_) | Error::NoVault(_) | Error::NotFound(_) => ErrorKind::NotFound,
+            Error::IdentityExists(_) | Error::AlreadyExists(_) | Error::Refused(_) => {
+                ErrorKind::Conflict
+            }
+            Error::PermissionDenied(_) => ErrorKind::Permission,
+            Error::Integrity(_) => ErrorKind::Integrity,
+            Error::InvalidInput(_) | Error::Dotenv(_) => ErrorKind::InvalidInput,
+            Error::Busy => ErrorKind::Busy,
+            Error::Keychain(_) => ErrorKind::Keychain,
+            Error::Io { .. } | Error::Database(_) => ErrorKind::Internal,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn integrity(what: impl Into<String>) -> Self {
+        Error::Integrity(what.into())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+            {
+                Error::Busy
+            }
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(f.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) =>
+            {
+                Error::Integrity("the vault file is corrupt or not a Coffer vault".into())
+            }
+            // Statements bind values as parameters, so SQLite's message never
+            // carries a value; it may name a table or constraint.
+            _ => Error::Database(e.to_string()),
+        }
+    }
+}
+
+/// `Result` with the vault's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,475 @@
+//! The device's identity: kept in `COFFER_HOME/identity.json`, never in a
+//! team vault. Private keys are sealed under the account key (UAK), which
+//! sits in a password slot (and, later, a keychain slot).
+//!
+//! Failed password unlocks back off, and the back-off is persisted in
+//! `COFFER_HOME/unlock-state.json` so that separate processes share it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use coffer_crypto::{
+    AccountKey, Id, KdfParams, PasswordSlot, PrivateIdentity, PublicKeys, SecretString,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::paths::{ensure_private_dir, write_atomic};
+use crate::time::now;
+
+const IDENTITY_FILE: &str = "identity.json";
+const UNLOCK_STATE_FILE: &str = "unlock-state.json";
+/// Failed attempts allowed before the back-off starts.
+pub const FREE_ATTEMPTS: u32 = 3;
+/// The longest back-off, in seconds.
+pub const MAX_BACKOFF_SECS: u64 = 15 * 60;
+
+mod b64 {
+    use super::*;
+    pub fn ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&B64.encode(v))
+    }
+    pub fn de<'d, D: serde::Deserializer<'d>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        B64.decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PasswordSlotFile {
+    slot_id: String,
+    #[serde(serialize_with = "b64::ser", deserialize_with = "b64::de")]
+    salt: Vec<u8>,
+    m_kib: u32,
+    t: u32,
+    p: u32,
+    #[serde(serialize_with = "b64::ser", deserialize_with = "b64::de")]
+    ct: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct KeySlotFile {
+    pub(crate) slot_id: String,
+    /// Keychain service/account namespace this slot's device key lives under.
+    pub(crate) keychain_account: String,
+    #[serde(serialize_with = "b64::ser", deserialize_with = "b64::de")]
+    pub(crate) ct: Vec<u8>,
+}
+
+/// The identity file. A stability commitment: new fields must be optional.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct IdentityFile {
+    version: u32,
+    id: String,
+    name: String,
+    email: Option<String>,
+    x25519: String,
+    ed25519: String,
+    device_id: String,
+    created_at: i64,
+    #[serde(serialize_with = "b64::ser", deserialize_with = "b64::de")]
+    sealed: Vec<u8>,
+    password_slot: PasswordSlotFile,
+    #[serde(default)]
+    keychain_slot: Option<KeySlotFile>,
+    /// The user explicitly chose KDF parameters below the user minimum;
+    /// don't silently raise them.
+    #[serde(default)]
+    kdf_pinned: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct UnlockState {
+    failures: u32,
+    last_failure: i64,
+}
+
+fn hex32(s: &str) -> Result<[u8; 32]> {
+    let bad = || Error::integrity("the identity file has a malformed key");
+    if s.len() != 64 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Public facts about the device identity (no secret).
+#[derive(Clone, Debug, Serialize)]
+pub struct IdentityInfo {
+    /// Identity (member) id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Fingerprint to compare out of band.
+    pub fingerprint: String,
+    /// The copy-pasteable public identity string.
+    pub public_identity: String,
+    /// KDF memory in KiB.
+    pub kdf_m_kib: u32,
+    /// KDF passes.
+    pub kdf_t: u32,
+    /// KDF lanes.
+    pub kdf_p: u32,
+    /// Whether the keychain slot is enabled.
+    pub keychain: bool,
+}
+
+/// The identity on this device, locked.
+#[derive(Debug)]
+pub struct IdentityStore {
+    home: PathBuf,
+    file: IdentityFile,
+    public: PublicKeys,
+}
+
+/// An unlocked identity: holds the private keys until dropped (then zeroized).
+#[derive(Debug)]
+pub struct UnlockedIdentity {
+    pub(crate) private: PrivateIdentity,
+    pub(crate) uak: AccountKey,
+    pub(crate) device_id: Id,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
+    pub(crate) home: PathBuf,
+}
+
+impl UnlockedIdentity {
+    /// The identity's id (its member id in vaults).
+    pub fn id(&self) -> Id {
+        self.private.id()
+    }
+    /// The public keys.
+    pub fn public(&self) -> &PublicKeys {
+        self.private.public()
+    }
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The device data directory this identity came from.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+    /// The self-signed public identity string.
+    pub fn public_identity_string(&self) -> String {
+        self.private
+            .public_identity_string(&self.name, self.email.as_deref())
+    }
+}
+
+impl IdentityStore {
+    /// Whether an identity exists in `home`.
+    pub fn exists(home: &Path) -> bool {
+        home.join(IDENTITY_FILE).exists()
+    }
+
+    /// Creates a new identity in `home` with a password slot. `params` are
+    /// checked against the floor and ceiling; `pinned` records that the user
+    /// explicitly asked for them.
+    pub fn create(
+        home: &Path,
+        name: &str,
+        email: Option<&str>,
+        password: &SecretString,
+        params: KdfParams,
+        pinned: bool,
+    ) -> Result<UnlockedIdentity> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(Error::InvalidInput(
+                "name must be 1-100 printable characters".into(),
+            ));
+        }
+        if password.expose_secret().is_empty() {
+            return Err(Error::InvalidInput(
+                "the passphrase must not be empty".into(),
+            ));
+        }
+        params
+            .check_bounds()
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        if Self::exists(home) {
+            return Err(Error::IdentityExists(home.to_path_buf()));
+        }
+        ensure_private_dir(home)?;
+        let private = PrivateIdentity::make();
+        let uak = AccountKey::make();
+        let sealed = private.seal(&uak).map_err(crypto_internal)?;
+        let slot = PasswordSlot::seal(&uak, password, params, &private.id())
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let device_id = Id::make();
+        let file = IdentityFile {
+            version: 1,
+            id: private.id().to_hex(),
+            name: name.to_string(),
+            email: email.map(str::to_string),
+            x25519: to_hex(&private.public().x25519),
+            ed25519: to_hex(&private.public().ed25519),
+            device_id: device_id.to_hex(),
+            created_at: now(),
+            sealed,
+            password_slot: slot_to_file(&slot),
+            keychain_slot: None,
+            kdf_pinned: pinned,
+        };
+        write_identity(home, &file)?;
+        tracing::info!(identity = %private.id(), "identity created");
+        let me = UnlockedIdentity {
+            private,
+            uak,
+            device_id,
+            name: name.to_string(),
+            email: email.map(str::to_string),
+            home: home.to_path_buf(),
+        };
+        me.save_public_identity()?;
+        Ok(me)
+    }
+
+    /// Loads the (locked) identity from `home`.
+    pub fn load(home: &Path) -> Result<Self> {
+        let path = home.join(IDENTITY_FILE);
+        let raw = match fs::read(&path) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NoIdentity(home.to_path_buf()))
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        let file: IdentityFile = serde_json::from_slice(&raw)
+            .map_err(|_| Error::integrity("the identity file is not valid"))?;
+        if file.version != 1 {
+            return Err(Error::integrity("the identity file has an unknown version"));
+        }
+        let public = PublicKeys {
+            id: Id::from_hex(&file.id).map_err(|_| Error::integrity("bad identity id"))?,
+            x25519: hex32(&file.x25519)?,
+            ed25519: hex32(&file.ed25519)?,
+        };
+        Ok(Self {
+            home: home.to_path_buf(),
+            file,
+            public,
+        })
+    }
+
+    /// The public keys.
+    pub fn public(&self) -> &PublicKeys {
+        &self.public
+    }
+
+    /// Public facts (for `identity show`).
+    pub fn info(&self) -> Result<IdentityInfo> {
+        let s = &self.file.password_slot;
+        Ok(IdentityInfo {
+            id: self.public.id.to_hex(),
+            name: self.file.name.clone(),
+            email: self.file.email.clone(),
+            fingerprint: self.public.fingerprint(),
+            public_identity: self.public_identity_string()?,
+            kdf_m_kib: s.m_kib,
+            kdf_t: s.t,
+            kdf_p: s.p,
+            keychain: self.file.keychain_slot.is_some(),
+        })
+    }
+
+    fn public_identity_string(&self) -> Result<String> {
+        // The string is self-signed, so it needs the private key; we keep a
+        // copy in the file to show it without unlocking.
+        let path = self.home.join("public-identity.txt");
+        fs::read_to_string(&path)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))
+    }
+
+    fn password_slot(&self) -> Result<PasswordSlot> {
+        let s = &self.file.password_slot;
+        Ok(PasswordSlot {
+            slot_id: Id::from_hex(&s.slot_id).map_err(|_| Error::integrity("bad slot id"))?,
+            salt: s
+                .salt
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::integrity("bad slot salt"))?,
+            params: KdfParams {
+                m_kib: s.m_kib,
+                t: s.t,
+                p: s.p,
+            },
+            ct: s.ct.clone(),
+        })
+    }
+
+    /// The back-off still to wait, in seconds (0 = may try now).
+    pub fn backoff_remaining(&self) -> u64 {
+        let st = read_unlock_state(&self.home);
+        backoff_secs(st.failures)
+            .saturating_sub(now().saturating_sub(st.last_failure).max(0) as u64)
+    }
+
+    /// Unlocks with the passphrase. Checks the back-off first; a failure is
+    /// counted and persisted. After a success with parameters below the
+    /// current policy, the UAK is re-wrapped with stronger parameters (no
+    /// item is re-encrypted).
+    pub fn unlock_with_password(&self, password: &SecretString) -> Result<UnlockedIdentity> {
+        let wait = self.backoff_remaining();
+        if wait > 0 {
+            return Err(Error::LockedOut { wait_secs: wait });
+        }
+        let slot = self.password_slot()?;
+        let uak = match slot.open(password, &self.public.id) {
+            Ok(k) => k,
+            Err(coffer_crypto::Error::KdfParams(why)) => {
+                return Err(Error::integrity(format!(
+                    "the identity's key-derivation parameters are {why}; the file was modified"
+                )))
+            }
+            Err(_) => {
+                self.record_failure()?;
+                return Err(Error::WrongPassphrase);
+            }
+        };
+        self.clear_failures()?;
+        let unlocked = self.open_with_uak(uak)?;
+        if !self.file.kdf_pinned && slot.params.weaker_than(&KdfParams::USER_MINIMUM) {
+            tracing::info!("raising the KDF parameters to the current policy");
+            unlocked.change_password(password, KdfParams::USER_MINIMUM, false)?;
+        }
+        Ok(unlocked)
+    }
+
+    /// Opens the private keys with an account key from any slot.
+    pub(crate) fn open_with_uak(&self, uak: AccountKey) -> Result<UnlockedIdentity> {
+        let private = PrivateIdentity::open(&self.public, &self.file.sealed, &uak)
+            .map_err(|_| Error::integrity("the identity's sealed keys do not open"))?;
+        Ok(UnlockedIdentity {
+            private,
+            uak,
+            device_id: Id::from_hex(&self.file.device_id)
+                .map_err(|_| Error::integrity("bad device id"))?,
+            name: self.file.name.clone(),
+            email: self.file.email.clone(),
+            home: self.home.clone(),
+        })
+    }
+
+    fn record_failure(&self) -> Result<()> {
+        let mut st = read_unlock_state(&self.home);
+        st.failures = st.failures.saturating_add(1);
+        st.last_failure = now();
+        write_unlock_state(&self.home, &st)
+    }
+
+    fn clear_failures(&self) -> Result<()> {
+        if read_unlock_state(&self.home).failures > 0 {
+            write_unlock_state(&self.home, &UnlockState::default())?;
+        }
+        Ok(())
+    }
+}
+
+impl UnlockedIdentity {
+    /// Re-wraps the UAK under a new passphrase (and parameters). Items are
+    /// not touched: only the password slot changes.
+    pub fn change_password(
+        &self,
+        new_password: &SecretString,
+        params: KdfParams,
+        pinned: bool,
+    ) -> Result<()> {
+        if new_password.expose_secret().is_empty() {
+            return Err(Error::InvalidInput(
+                "the passphrase must not be empty".into(),
+            ));
+        }
+        params
+            .check_bounds()
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let store = IdentityStore::load(&self.home)?;
+        let slot = PasswordSlot::seal(&self.uak, new_password, params, &self.id())
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut file = store.file;
+        file.password_slot = slot_to_file(&slot);
+        file.kdf_pinned = pinned;
+        write_identity(&self.home, &file)
+    }
+
+    /// Writes the public identity string beside the identity file so that
+    /// `identity show` works without unlocking.
+    pub fn save_public_identity(&self) -> Result<()> {
+        write_atomic(
+            &self.home.join("public-identity.txt"),
+            format!("{}\n", self.public_identity_string()).as_bytes(),
+        )
+    }
+}
+
+fn slot_to_file(slot: &PasswordSlot) -> PasswordSlotFile {
+    PasswordSlotFile {
+        slot_id: slot.slot_id.to_hex(),
+        salt: slot.salt.to_vec(),
+        m_kib: slot.params.m_kib,
+        t: slot.params.t,
+        p: slot.params.p,
+        ct: slot.ct.clone(),
+    }
+}
+
+fn write_identity(home: &Path, file: &IdentityFile) -> Result<()> {
+    let json = serde_json::to_vec_pretty(file)
+        .map_err(|e| Error::Database(format!("encoding the identity file: {e}")))?;
+    write_atomic(&home.join(IDENTITY_FILE), &json)
+}
+
+fn crypto_internal(e: coffer_crypto::Error) -> Error {
+    Error::Database(format!("cryptography failed: {e}"))
+}
+
+/// The back-off after `failures` failed attempts: none for the first
+/// [`FREE_ATTEMPTS`], then 1 s doubling to [`MAX_BACKOFF_SECS`].
+pub fn backoff_secs(failures: u32) -> u64 {
+    if failures < FREE_ATTEMPTS {
+        return 0;
+    }
+    let exp = (failures - FREE_ATTEMPTS).min(20);
+    (1u64 << exp).min(MAX_BACKOFF_SECS)
+}
+
+fn read_unlock_state(home: &Path) -> UnlockState {
+    fs::read(home.join(UNLOCK_STATE_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn write_unlock_state(home: &Path, st: &UnlockState) -> Result<()> {
+    let json = serde_json::to_vec(st)
+        .map_err(|e| Error::Database(format!("encoding the unlock state: {e}")))?;
+    write_atomic(&home.join(UNLOCK_STATE_FILE), &json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_schedule() {
+        assert_eq!(backoff_secs(0), 0);
+        assert_eq!(backoff_secs(2), 0);
+        assert_eq!(backoff_secs(3), 1);
+        assert_eq!(backoff_secs(6), 8);
+        assert_eq!(backoff_secs(40), MAX_BACKOFF_SECS);
+    }
+}

@@ -1,0 +1,779 @@
+//! Items (credentials): one encrypted blob per version holding everything a
+//! user typed (name, value, notes, url, username, tags).
+
+use coffer_crypto::encoding::{Decoder, Encoder};
+use coffer_crypto::{Id, ItemContext, ItemKey, ItemKeyContext, SecretString};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ops::{OpBody, ReadAction, RotationMeta};
+use crate::rotation::{self, Status};
+use crate::time::now;
+use crate::vault::{EnvInfo, Vault};
+
+/// Largest value accepted (64 KiB: a certificate chain fits).
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Largest notes accepted.
+pub const MAX_NOTES_BYTES: usize = 16 * 1024;
+
+const LABEL_ITEM: &str = "coffer/v1/item-body";
+
+/// What a user typed about a credential. Only ever stored encrypted.
+#[derive(Clone, Debug, Default)]
+pub struct ItemFields {
+    /// The key name (an environment variable name).
+    pub name: String,
+    /// The secret value.
+    pub value: SecretString,
+    /// Free-form notes (provider, owner, how to rotate).
+    pub notes: Option<String>,
+    /// Where it is managed.
+    pub url: Option<String>,
+    /// Account or username at the provider.
+    pub username: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+impl ItemFields {
+    fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let cap = self.name.len()
+            + self.value.len()
+            + self.notes.as_ref().map_or(0, String::len)
+            + self.url.as_ref().map_or(0, String::len)
+            + self.username.as_ref().map_or(0, String::len)
+            + self.tags.iter().map(|t| t.len() + 4).sum::<usize>()
+            + 64;
+        let mut e = Encoder::with_capacity(LABEL_ITEM, 1, cap);
+        e.str(&self.name)
+            // The value is secret; the encoder's buffer is zeroized.
+            .str(self.value.expose_secret())
+            .opt_str(self.notes.as_deref())
+            .opt_str(self.url.as_deref())
+            .opt_str(self.username.as_deref())
+            .u32(self.tags.len() as u32);
+        for t in &self.tags {
+            e.str(t);
+        }
+        e.finish_secret()
+    }
+
+    fn decode(b: &[u8]) -> Result<Self> {
+        let bad = |_| Error::integrity("an item's contents are malformed");
+        let mut d = Decoder::new(b, LABEL_ITEM, 1).map_err(bad)?;
+        let name = d.str().map_err(bad)?.to_string();
+        let value = SecretString::new(d.str().map_err(bad)?.to_string());
+        let notes = d.opt_str().map_err(bad)?.map(str::to_string);
+        let url = d.opt_str().map_err(bad)?.map(str::to_string);
+        let username = d.opt_str().map_err(bad)?.map(str::to_string);
+        let n = d.u32().map_err(bad)?;
+        let mut tags = Vec::new();
+        for _ in 0..n {
+            tags.push(d.str().map_err(bad)?.to_string());
+        }
+        d.finish().map_err(bad)?;
+        Ok(Self {
+            name,
+            value,
+            notes,
+            url,
+            username,
+            tags,
+        })
+    }
+}
+
+/// What `set` changes. `None` keeps the current value of a field.
+#[derive(Debug, Default)]
+pub struct ItemUpdate {
+    /// The new value (required for a new item).
+    pub value: Option<SecretString>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+    /// Rotation period in days.
+    pub rotate_every_days: Option<u32>,
+    /// Provider expiry (unix seconds).
+    pub expires_at: Option<i64>,
+}
+
+/// A credential without its value (for listings).
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemSummary {
+    /// Item id.
+    #[serde(serialize_with = "crate::vault::ser_id")]
+    pub id: Id,
+    /// Project.
+    pub project: String,
+    /// Environment.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// Current version.
+    pub version: u64,
+    /// Notes.
+    pub notes: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+    /// Effective rotation period (item's or environment's).
+    pub rotate_every_days: Option<u32>,
+    /// When the value last changed.
+    pub rotated_at: Option<i64>,
+    /// Provider expiry.
+    pub expires_at: Option<i64>,
+    /// When it was exposed.
+    pub exposed_at: Option<i64>,
+    /// Rotation status.
+    pub status: Status,
+    /// The next due date (rotation or expiry).
+    pub due_at: Option<i64>,
+    /// When the current version was written.
+    pub updated_at: i64,
+}
+
+/// One decrypted item (internal).
+pub(crate) struct Decrypted {
+    pub(crate) id: Id,
+    pub(crate) version: u64,
+    pub(crate) fields: ItemFields,
+    pub(crate) meta: RotationMeta,
+    pub(crate) ik: ItemKey,
+    pub(crate) updated_at: i64,
+}
+
+impl Decrypted {
+    fn summary(&self, env: &EnvInfo, now: i64, due_soon: u32) -> ItemSummary {
+        ItemSummary {
+            id: self.id,
+            project: env.project.clone(),
+            env: env.name.clone(),
+            name: self.fields.name.clone(),
+            version: self.version,
+            notes: self.fields.notes.clone(),
+            url: self.fields.url.clone(),
+            username: self.fields.username.clone(),
+            rotate_every_days: rotation::effective_period(&self.meta, env.rotate_every_days),
+            rotated_at: self.meta.rotated_at,
+            expires_at: self.meta.expires_at,
+            exposed_at: self.meta.exposed_at,
+            status: rotation::status(&self.meta, env.rotate_every_days, now, due_soon),
+            due_at: rotation::due_at(&self.meta, env.rotate_every_days),
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// One version in an item's history.
+#[derive(Debug, Serialize)]
+pub struct HistoryEntry {
+    /// Version number.
+    pub version: u64,
+    /// Author's name in the vault.
+    pub author: String,
+    /// When written.
+    pub created_at: i64,
+    /// When the value changed.
+    pub rotated_at: Option<i64>,
+    /// The value, only when asked to reveal.
+    #[serde(skip)]
+    pub value: Option<SecretString>,
+}
+
+/// The result of a `set`.
+#[derive(Debug, Serialize)]
+pub struct SetOutcome {
+    /// Item id.
+    #[serde(serialize_with = "crate::vault::ser_id")]
+    pub id: Id,
+    /// The new version.
+    pub version: u64,
+    /// Whether the item was created.
+    pub created: bool,
+    /// Whether the value changed (and so `rotated_at` moved).
+    pub value_changed: bool,
+}
+
+/// Checks a value's size and content.
+pub fn check_value(name: &str, value: &SecretString) -> Result<()> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "the value of {name} is too large ({} bytes; the limit is {MAX_VALUE_BYTES})",
+            value.len()
+        )));
+    }
+    if value.expose_secret().contains('\0') {
+        return Err(Error::InvalidInput(format!(
+            "the value of {name} contains a NUL byte, which no environment variable can hold"
+        )));
+    }
+    Ok(())
+}
+
+impl Vault {
+    fn item_ctx_meta(meta: &RotationMeta) -> Vec<u8> {
+        meta.canonical()
+    }
+
+    /// Decrypts every live item of an environment (current versions).
+    pub(crate) fn load_items(&mut self, env: &EnvInfo) -> Result<Vec<Decrypted>> {
+        let vault_id = self.vault_id;
+        self.ensure_env_key(env)?;
+        let ek = &self
+            .env_keys
+            .get(&env.id)
+            .ok_or_else(|| Error::Database("environment key cache".into()))?
+            .1;
+        let mut st = self.conn.prepare_cached(
+            "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
+                    v.expires_at, v.exposed_at, v.created_at
+             FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+             WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
+        )?;
+        let rows = st.query_map([&env.id.0[..]], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                RotationMeta {
+                    rotate_every_days: r.get::<_, Option<i64>>(4)?.map(|v| v as u32),
+                    rotated_at: r.get(5)?,
+                    expires_at: r.get(6)?,
+                    exposed_at: r.get(7)?,
+                },
+                r.get::<_, i64>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, ik_ct, version, blob, meta, updated_at) = row?;
+            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+            let version = version as u64;
+            let ik = ek
+                .open_item_key(
+                    &ik_ct,
+                    &ItemKeyContext {
+                        vault_id,
+                        env_id: env.id,
+                        item_id: id,
+                        epoch: env.epoch,
+                    },
+                )
+                .map_err(|_| {
+                    Error::integrity(format!("an item key in {} does not open", env.path()))
+                })?;
+            let m = Self::item_ctx_meta(&meta);
+            let pt = ik
+                .open_item(
+                    &blob,
+                    &ItemContext {
+                        vault_id,
+                        env_id: env.id,
+                        item_id: id,
+                        row_version: version,
+                        meta: &m,
+                    },
+                )
+                .map_err(|_| {
+                    Error::integrity(format!("an item in {} does not decrypt", env.path()))
+                })?;
+            let fields = ItemFields::decode(pt.expose_secret())?;
+            out.push(Decrypted {
+                id,
+                version,
+                fields,
+                meta,
+                ik,
+                updated_at,
+            });
+        }
+        out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
+        Ok(out)
+    }
+
+    pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
+        self.load_items(env)?
+            .into_iter()
+            .find(|d| d.fields.name == name)
+            .ok_or_else(|| Error::NotFound(format!("{name} in {}", env.path())))
+    }
+
+    /// Lists credentials (never values) of one environment, or of every
+    /// readable environment of a project or the vault.
+    pub fn list_items(&mut self, scope: Option<&str>, due_soon: u32) -> Result<Vec<ItemSummary>> {
+        let envs = self.scope_envs(scope)?;
+        let now = now();
+        let mut out = Vec::new();
+        for env in envs.iter().filter(|e| e.readable) {
+            for d in self.load_items(env)? {
+                out.push(d.summary(env, now, due_soon));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The environments a scope (`None`, `PROJECT`, `PROJECT/ENV`) names.
+    pub fn scope_envs(&self, scope: Option<&str>) -> Result<Vec<EnvInfo>> {
+        match scope {
+            Some(s) if s.contains('/') => Ok(vec![self.env(s)?]),
+            Some(p) => self.list_envs(Some(p)),
+            None => self.list_envs(None),
+        }
+    }
+
+    /// Creates an item or adds a version. Changing the value sets
+    /// `rotated_at` and clears `exposed_at`; other fields carry over.
+    pub fn set_item(&mut self, env_path: &str, name: &str, upd: ItemUpdate) -> Result<SetOutcome> {
+        coffer_dotenv::validate_key(name)?;
+        if let Some(v) = &upd.value {
+            check_value(name, v)?;
+        }
+        for (what, v) in [
+            ("notes", &upd.notes),
+            ("url", &upd.url),
+            ("username", &upd.username),
+        ] {
+            if v.as_ref().is_some_and(|s| s.len() > MAX_NOTES_BYTES) {
+                return Err(Error::InvalidInput(format!(
+                    "the {what} of {name} are too long (limit {MAX_NOTES_BYTES} bytes)"
+                )));
+            }
+        }
+        let env = self.env(env_path)?;
+        let existing = self
+            .load_items(&env)?
+            .into_iter()
+            .find(|d| d.fields.name == name);
+        let now = now();
+        let vault_id = self.vault_id;
+        let (body, outcome) = match existing {
+            None => {
+                let value = upd.value.ok_or_else(|| {
+                    Error::InvalidInput(format!("{name} is new: a value is required"))
+                })?;
+                let fields = ItemFields {
+                    name: name.to_string(),
+                    value,
+                    notes: upd.notes,
+                    url: upd.url,
+                    username: upd.username,
+                    tags: vec![],
+                };
+                let meta = RotationMeta {
+                    rotate_every_days: upd.rotate_every_days,
+                    rotated_at: Some(now),
+                    expires_at: upd.expires_at,
+                    exposed_at: None,
+                };
+                let id = Id::make();
+                let ik = ItemKey::make();
+                let ek = self.env_key(&env)?;
+                let ik_ct = ek
+                    .seal_item_key(
+                        &ik,
+                        &ItemKeyContext {
+                            vault_id,
+                            env_id: env.id,
+                            item_id: id,
+                            epoch: env.epoch,
+                        },
+                    )
+                    .map_err(|_| Error::InvalidInput("item too large".into()))?;
+                let blob = seal(&ik, vault_id, &env, id, 1, &fields, &meta)?;
+                (
+                    OpBody::SetItem {
+                        item_id: id,
+                        env_id: env.id,
+                        version: 1,
+                        ik_ct: Some(ik_ct),
+                        blob,
+                        meta,
+                    },
+                    SetOutcome {
+                        id,
+                        version: 1,
+                        created: true,
+                        value_changed: true,
+                    },
+                )
+            }
+            Some(cur) => {
+                let mut fields = cur.fields.clone();
+                let mut meta = cur.meta;
+                let mut changed = false;
+                if let Some(v) = upd.value {
+                    changed = v != cur.fields.value;
+                    fields.value = v;
+                }
+                if changed {
+                    meta.rotated_at = Some(now);
+                    meta.exposed_at = None;
+                }
+                if upd.notes.is_some() {
+                    fields.notes = upd.notes;
+                }
+                if upd.url.is_some() {
+                    fields.url = upd.url;
+                }
+                if upd.username.is_some() {
+                    fields.username = upd.username;
+                }
+                if upd.rotate_every_days.is_some() {
+                    meta.rotate_every_days = upd.rotate_every_days;
+                }
+                if upd.expires_at.is_some() {
+                    meta.expires_at = upd.expires_at;
+                }
+                let version = cur.version + 1;
+                let blob = seal(&cur.ik, vault_id, &env, cur.id, version, &fields, &meta)?;
+                (
+                    OpBody::SetItem {
+                        item_id: cur.id,
+                        env_id: env.id,
+                        version,
+                        ik_ct: None,
+                        blob,
+                        meta,
+                    },
+                    SetOutcome {
+                        id: cur.id,
+                        version,
+                        created: false,
+                        value_changed: changed,
+                    },
+                )
+            }
+        };
+        self.apply(body)?;
+        Ok(outcome)
+    }
+
+    /// Reads one credential with its value, and logs the reveal.
+    pub fn get_item(&mut self, env_path: &str, name: &str) -> Result<(ItemSummary, SecretString)> {
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, name)?;
+        self.log_read(ReadAction::Reveal, &env, vec![d.id])?;
+        Ok((
+            d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS),
+            d.fields.value.clone(),
+        ))
+    }
+
+    /// Reads one credential's metadata (no value, no read event).
+    pub fn item_info(&mut self, env_path: &str, name: &str) -> Result<ItemSummary> {
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, name)?;
+        Ok(d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS))
+    }
+
+    /// Deletes a credential (its versions stay in the op log's ciphertexts).
+    pub fn remove_item(&mut self, env_path: &str, name: &str) -> Result<()> {
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, name)?;
+        self.apply(OpBody::DeleteItem {
+            item_id: d.id,
+            env_id: env.id,
+        })
+    }
+
+    /// Rotates a credential: a new value (must differ), marked rotated.
+    pub fn rotate_item(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        value: SecretString,
+    ) -> Result<SetOutcome> {
+        let env = self.env(env_path)?;
+        let cur = self.find_item(&env, name)?;
+        if cur.fields.value == value {
+            return Err(Error::InvalidInput(format!(
+                "the new value of {name} is the same as the current one"
+            )));
+        }
+        self.set_item(
+            env_path,
+            name,
+            ItemUpdate {
+                value: Some(value),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Every version of a credential, newest first; values only if `reveal`.
+    pub fn history(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        reveal: bool,
+    ) -> Result<Vec<HistoryEntry>> {
+        let env = self.env(env_path)?;
+        let cur = self.find_item(&env, name)?;
+        let vault_id = self.vault_id;
+        let mut st = self.conn.prepare(
+            "SELECT v.version, COALESCE(m.name, '?'), v.created_at, v.rotated_at, v.blob,
+                    v.rotate_every_days, v.expires_at, v.exposed_at
+             FROM item_versions v LEFT JOIN members m ON m.id = v.author_id
+             WHERE v.item_id = ?1 ORDER BY v.version DESC",
+        )?;
+        let rows = st.query_map([&cur.id.0[..]], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (version, author, created_at, rotated_at, blob, every, exp, expo) = row?;
+            // Every version is opened, revealed or not, so a tampered old
+            // version is reported rather than silently listed.
+            let meta = RotationMeta {
+                rotate_every_days: every.map(|v| v as u32),
+                rotated_at,
+                expires_at: exp,
+                exposed_at: expo,
+            };
+            let m = meta.canonical();
+            let pt = cur
+                .ik
+                .open_item(
+                    &blob,
+                    &ItemContext {
+                        vault_id,
+                        env_id: env.id,
+                        item_id: cur.id,
+                        row_version: version,
+                        meta: &m,
+                    },
+                )
+                .map_err(|_| {
+                    Error::integrity(format!("version {version} of {name} does not decrypt"))
+                })?;
+            let fields = ItemFields::decode(pt.expose_secret())?;
+            out.push(HistoryEntry {
+                version,
+                author,
+                created_at,
+                rotated_at,
+                value: reveal.then(|| fields.value.clone()),
+            });
+        }
+        drop(st);
+        if reveal {
+            self.log_read(ReadAction::History, &env, vec![cur.id])?;
+        }
+        Ok(out)
+    }
+
+    /// Every live credential of an environment with its value, for export
+    /// and run, in name order. Logs the read.
+    pub fn read_env(
+        &mut self,
+        env_path: &str,
+        action: ReadAction,
+    ) -> Result<Vec<(ItemSummary, SecretString)>> {
+        let env = self.env(env_path)?;
+        let items = self.load_items(&env)?;
+        self.log_read(action, &env, items.iter().map(|d| d.id).collect())?;
+        let now = now();
+        Ok(items
+            .into_iter()
+            .map(|d| {
+                (
+                    d.summary(&env, now, rotation::DEFAULT_DUE_SOON_DAYS),
+                    d.fields.value.clone(),
+                )
+            })
+            .collect())
+    }
+
+    /// Imports several credentials into one environment in one transaction:
+    /// all or nothing. Existing names are refused unless `overwrite`.
+    pub fn import_items(
+        &mut self,
+        env_path: &str,
+        entries: Vec<(String, SecretString)>,
+        overwrite: bool,
+    ) -> Result<(usize, usize)> {
+        let env = self.env(env_path)?;
+        let existing = self.load_items(&env)?;
+        for (name, value) in &entries {
+            coffer_dotenv::validate_key(name)?;
+            check_value(name, value)?;
+            if !overwrite && existing.iter().any(|d| &d.fields.name == name) {
+                return Err(Error::AlreadyExists(format!(
+                    "{name} in {} (use --overwrite to replace)",
+                    env.path()
+                )));
+            }
+        }
+        let vault_id = self.vault_id;
+        let now = now();
+        let mut bodies = Vec::new();
+        let (mut created, mut updated) = (0, 0);
+        for (name, value) in entries {
+            match existing.iter().find(|d| d.fields.name == name) {
+                Some(cur) => {
+                    if cur.fields.value == value {
+                        continue;
+                    }
+                    let mut fields = cur.fields.clone();
+                    fields.value = value;
+                    let mut meta = cur.meta;
+                    meta.rotated_at = Some(now);
+                    meta.exposed_at = None;
+                    let version = cur.version + 1;
+                    let blob = seal(&cur.ik, vault_id, &env, cur.id, version, &fields, &meta)?;
+                    bodies.push(OpBody::SetItem {
+                        item_id: cur.id,
+                        env_id: env.id,
+                        version,
+                        ik_ct: None,
+                        blob,
+                        meta,
+                    });
+                    updated += 1;
+                }
+                None => {
+                    let fields = ItemFields {
+                        name,
+                        value,
+                        ..Default::default()
+                    };
+                    let meta = RotationMeta {
+                        rotated_at: Some(now),
+                        ..Default::default()
+                    };
+                    let id = Id::make();
+                    let ik = ItemKey::make();
+                    let ik_ct = self
+                        .env_key(&env)?
+                        .seal_item_key(
+                            &ik,
+                            &ItemKeyContext {
+                                vault_id,
+                                env_id: env.id,
+                                item_id: id,
+                                epoch: env.epoch,
+                            },
+                        )
+                        .map_err(|_| Error::InvalidInput("item too large".into()))?;
+                    let blob = seal(&ik, vault_id, &env, id, 1, &fields, &meta)?;
+                    bodies.push(OpBody::SetItem {
+                        item_id: id,
+                        env_id: env.id,
+                        version: 1,
+                        ik_ct: Some(ik_ct),
+                        blob,
+                        meta,
+                    });
+                    created += 1;
+                }
+            }
+        }
+        if !bodies.is_empty() {
+            self.apply_batch(bodies)?;
+        }
+        Ok((created, updated))
+    }
+
+    /// Logs a local read event (no secret in it: ids only).
+    pub(crate) fn log_read(
+        &mut self,
+        action: ReadAction,
+        env: &EnvInfo,
+        item_ids: Vec<Id>,
+    ) -> Result<()> {
+        self.apply(OpBody::Read {
+            action,
+            env_id: env.id,
+            item_ids,
+        })
+    }
+
+    /// Starts a new epoch for an environment: new EK, new IK per item, every
+    /// version re-encrypted, the EK re-wrapped to `keep` (member ids; this
+    /// identity is always kept if it has access).
+    pub fn rekey_env(&mut self, env_path: &str) -> Result<u64> {
+        let env = self.env(env_path)?;
+        let holders: Vec<Id> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT member_id FROM env_wraps WHERE env_id = ?1")?;
+            let rows = st.query_map([&env.id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+            let mut v = Vec::new();
+            for r in rows {
+                v.push(Id::from_slice(&r?).map_err(|_| Error::integrity("bad member id"))?);
+            }
+            v
+        };
+        let body = crate::rekey::build_rekey(self, &env, &holders)?;
+        self.apply(body)?;
+        self.env_keys.remove(&env.id);
+        Ok(env.epoch + 1)
+    }
+}
+
+pub(crate) fn seal(
+    ik: &ItemKey,
+    vault_id: Id,
+    env: &EnvInfo,
+    item_id: Id,
+    version: u64,
+    fields: &ItemFields,
+    meta: &RotationMeta,
+) -> Result<Vec<u8>> {
+    let m = meta.canonical();
+    ik.seal_item(
+        &fields.encode(),
+        &ItemContext {
+            vault_id,
+            env_id: env.id,
+            item_id,
+            row_version: version,
+            meta: &m,
+        },
+    )
+    .map_err(|_| Error::InvalidInput("item too large".into()))
+}
+
+pub(crate) fn decode_fields(b: &[u8]) -> Result<ItemFields> {
+    ItemFields::decode(b)
+}
+
+/// Used by the re-key: reads every version of every item (live or deleted).
+pub(crate) fn all_versions(
+    vault: &Vault,
+    item_id: &Id,
+) -> Result<Vec<(u64, Vec<u8>, RotationMeta)>> {
+    let mut st = vault.conn.prepare_cached(
+        "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+         FROM item_versions WHERE item_id = ?1 ORDER BY version",
+    )?;
+    let rows = st.query_map(params![&item_id.0[..]], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, Vec<u8>>(1)?,
+            RotationMeta {
+                rotate_every_days: r.get::<_, Option<i64>>(2)?.map(|v| v as u32),
+                rotated_at: r.get(3)?,
+                expires_at: r.get(4)?,
+                exposed_at: r.get(5)?,
+            },
+        ))
+    })?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(Into::into)
+}

@@ -1,0 +1,71 @@
+//! Where data lives: `COFFER_HOME` (default `$XDG_DATA_HOME/coffer`, else
+//! `~/.local/share/coffer`) holds the device's identity and unlock state;
+//! the default vault is `vault.coffer` in it; `COFFER_VAULT` overrides.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The device data directory.
+pub fn coffer_home() -> PathBuf {
+    if let Some(p) = std::env::var_os("COFFER_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p).join("coffer");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ".".into());
+    home.join(".local/share/coffer")
+}
+
+/// The default vault path.
+pub fn default_vault_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("COFFER_VAULT").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    coffer_home().join("vault.coffer")
+}
+
+/// Creates a directory (and parents) readable by the owner only.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("securing {}", dir.display()), e))?;
+    }
+    Ok(())
+}
+
+/// Writes `data` to `path` atomically (temp file in the same directory,
+/// fsync, rename) with mode 0600. A crash leaves the old file or the new
+/// one, never a torn one.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let ctx = || format!("writing {}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".coffer-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(ctx(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(ctx(), e))?;
+    }
+    tmp.write_all(data).map_err(|e| Error::io(ctx(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(ctx(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(ctx(), e.error))?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

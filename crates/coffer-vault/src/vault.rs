@@ -1,0 +1,853 @@
+//! The vault: one SQLite file, opened by an unlocked identity. Every change
+//! goes through [`Vault::apply`] (authorize → mutate → append to the op log)
+//! in one transaction; a failure changes nothing.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::{wrap, EnvKey, Id, PublicKeys, SignPurpose, WrapContext};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::identity::UnlockedIdentity;
+use crate::ops::{kind, MemberRecord, OpBody, OpHeader, WrapRecord};
+use crate::schema;
+use crate::time::now_ms;
+
+/// Roles, from most to least powerful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything.
+    Owner,
+    /// Members, projects, environments, grants.
+    Admin,
+    /// Items in environments granted `write`.
+    Member,
+    /// Reading only.
+    Reader,
+}
+
+impl Role {
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "owner" => Role::Owner,
+            "admin" => Role::Admin,
+            "member" => Role::Member,
+            "reader" => Role::Reader,
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "unknown role '{s}': use owner, admin, member or reader"
+                )))
+            }
+        })
+    }
+    /// The name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Reader => "reader",
+        }
+    }
+}
+
+/// An environment row.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EnvInfo {
+    /// Environment id.
+    #[serde(serialize_with = "ser_id")]
+    pub id: Id,
+    /// Project name.
+    pub project: String,
+    /// Environment name.
+    pub name: String,
+    /// Current key epoch.
+    pub epoch: u64,
+    /// Default rotation period in days.
+    pub rotate_every_days: Option<u32>,
+    /// Whether this identity holds a key for it.
+    pub readable: bool,
+    /// This identity's grant (`read`/`write`), if any.
+    pub access: Option<String>,
+    /// Live items.
+    pub items: u64,
+}
+
+impl EnvInfo {
+    /// `PROJECT/ENV`.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.project, self.name)
+    }
+}
+
+pub(crate) fn ser_id<S: serde::Serializer>(id: &Id, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&id.to_hex())
+}
+
+/// Splits and checks `PROJECT/ENV`.
+pub fn parse_env_path(s: &str) -> Result<(String, String)> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "'{s}' is not PROJECT/ENV (letters, digits, '.', '_' and '-', e.g. payments/prod)"
+        ))
+    };
+    let (p, e) = s.split_once('/').ok_or_else(bad)?;
+    for part in [p, e] {
+        if part.is_empty()
+            || part.len() > 64
+            || !part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(bad());
+        }
+    }
+    Ok((p.to_string(), e.to_string()))
+}
+
+/// An open vault.
+pub struct Vault {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) vault_id: Id,
+    pub(crate) name: String,
+    pub(crate) me: UnlockedIdentity,
+    pub(crate) env_keys: HashMap<Id, (u64, EnvKey)>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vault({}, {})", self.vault_id, self.path.display())
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    schema::configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+impl Vault {
+    /// Creates a new vault file at `path`; `me` becomes its owner.
+    pub fn create(path: &Path, team_name: &str, me: UnlockedIdentity) -> Result<Self> {
+        let team_name = team_name.trim();
+        if team_name.is_empty() || team_name.len() > 100 {
+            return Err(Error::InvalidInput(
+                "the team name must be 1-100 characters".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(Error::AlreadyExists(format!(
+                "a file at {}",
+                path.display()
+            )));
+        }
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !dir.exists() {
+                crate::paths::ensure_private_dir(dir)?;
+            }
+        }
+        // Create the file 0600 before SQLite opens it; SQLite gives its
+        // -wal and -shm files the same mode.
+        {
+            let mut o = OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            o.open(path)
+                .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        }
+        let result = (|| {
+            let conn = open_conn(path)?;
+            let vault_id = Id::make();
+            let mut v = Vault {
+                conn,
+                path: path.to_path_buf(),
+                vault_id,
+                name: team_name.to_string(),
+                me,
+                env_keys: HashMap::new(),
+            };
+            let owner = MemberRecord {
+                id: v.me.id(),
+                name: v.me.name().to_string(),
+                email: v.me.email.clone(),
+                x25519: v.me.public().x25519,
+                ed25519: v.me.public().ed25519,
+                fingerprint: v.me.public().fingerprint(),
+                role: "owner".into(),
+            };
+            v.apply(OpBody::Genesis {
+                vault_id,
+                name: team_name.to_string(),
+                owner,
+            })?;
+            Ok(v)
+        })();
+        if result.is_err() {
+            // Leave nothing half-made behind.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+        result
+    }
+
+    /// Opens an existing vault as `me`, who must be an active member.
+    pub fn open(path: &Path, me: UnlockedIdentity) -> Result<Self> {
+        if !path.exists() {
+            return Err(Error::NoVault(path.to_path_buf()));
+        }
+        let conn = open_conn(path)?;
+        let row: Option<(Vec<u8>, String)> = conn
+            .query_row("SELECT id, name FROM vault", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (id, name) = row.ok_or_else(|| Error::integrity("the vault has no genesis"))?;
+        let vault_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad vault id"))?;
+        let v = Vault {
+            conn,
+            path: path.to_path_buf(),
+            vault_id,
+            name,
+            me,
+            env_keys: HashMap::new(),
+        };
+        match v.member_status(&v.me.id())? {
+            Some((_, status)) if status == "active" => Ok(v),
+            Some(_) => Err(Error::PermissionDenied(
+                "your membership of this vault was revoked".into(),
+            )),
+            None => Err(Error::PermissionDenied(
+                "you are not a member of this vault; ask an admin to add your public identity"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The vault id.
+    pub fn id(&self) -> Id {
+        self.vault_id
+    }
+    /// The team name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// The unlocked identity.
+    pub fn me(&self) -> &UnlockedIdentity {
+        &self.me
+    }
+
+    pub(crate) fn member_status(&self, id: &Id) -> Result<Option<(Role, String)>> {
+        let r: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT role, status FROM members WHERE id = ?1",
+                [&id.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match r {
+            None => Ok(None),
+            Some((role, status)) => Ok(Some((Role::parse(&role)?, status))),
+        }
+    }
+
+    /// The pinned public keys of a member. The stored fingerprint must match
+    /// the stored keys: a swapped key is an integrity error.
+    pub(crate) fn member_keys(conn: &Connection, id: &Id) -> Result<PublicKeys> {
+        let (x, ed, fp): (Vec<u8>, Vec<u8>, String) = conn
+            .query_row(
+                "SELECT x25519, ed25519, fingerprint FROM members WHERE id = ?1",
+                [&id.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| Error::integrity(format!("unknown member {}", id.short())))?;
+        let keys = PublicKeys {
+            id: *id,
+            x25519: x
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::integrity("malformed member key"))?,
+            ed25519: ed
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::integrity("malformed member key"))?,
+        };
+        if keys.fingerprint() != fp {
+            return Err(Error::integrity(format!(
+                "member {}'s keys do not match their pinned fingerprint",
+                id.short()
+            )));
+        }
+        Ok(keys)
+    }
+
+    // ----- environments -------------------------------------------------
+
+    /// Finds an environment by `PROJECT/ENV`.
+    pub fn env(&self, path: &str) -> Result<EnvInfo> {
+        let (p, e) = parse_env_path(path)?;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id
+                 WHERE p.name = ?1 AND e.name = ?2",
+                params![p, e],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("environment {p}/{e}")))?;
+        let id = Id::from_slice(&row).map_err(|_| Error::integrity("bad env id"))?;
+        self.env_by_id(&id)
+    }
+
+    pub(crate) fn env_by_id(&self, id: &Id) -> Result<EnvInfo> {
+        let me = self.me.id();
+        self.conn
+            .query_row(
+                "SELECT p.name, e.name, e.epoch, e.rotate_every_days,
+                    (SELECT COUNT(*) FROM env_wraps w WHERE w.env_id = e.id AND w.member_id = ?2),
+                    (SELECT access FROM grants g WHERE g.env_id = e.id AND g.member_id = ?2),
+                    (SELECT COUNT(*) FROM items i WHERE i.env_id = e.id AND i.deleted_at IS NULL)
+                 FROM environments e JOIN projects p ON p.id = e.project_id WHERE e.id = ?1",
+                params![&id.0[..], &me.0[..]],
+                |r| {
+                    Ok(EnvInfo {
+                        id: *id,
+                        project: r.get(0)?,
+                        name: r.get(1)?,
+                        epoch: r.get::<_, i64>(2)? as u64,
+                        rotate_every_days: r.get::<_, Option<i64>>(3)?.map(|d| d as u32),
+                        readable: r.get::<_, i64>(4)? > 0,
+                        access: r.get(5)?,
+                        items: r.get::<_, i64>(6)? as u64,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("environment {}", id.short())))
+    }
+
+    /// Lists environments (those this identity cannot read are marked).
+    pub fn list_envs(&self, project: Option<&str>) -> Result<Vec<EnvInfo>> {
+        let mut st = self.conn.prepare(
+            "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id
+             WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name, e.name",
+        )?;
+        let ids: Vec<Vec<u8>> = st
+            .query_map([project], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        if let Some(p) = project {
+            if ids.is_empty() && !self.project_exists(p)? {
+                return Err(Error::NotFound(format!("project {p}")));
+            }
+        }
+        ids.iter()
+            .map(|b| self.env_by_id(&Id::from_slice(b).map_err(|_| Error::integrity("bad id"))?))
+            .collect()
+    }
+
+    fn project_exists(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM projects WHERE name = ?1", [name], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Adds `PROJECT/ENV` (creating the project if new) with a fresh EK at
+    /// epoch 1, wrapped to this identity with write access.
+    pub fn add_env(&mut self, path: &str, rotate_every_days: Option<u32>) -> Result<EnvInfo> {
+        let (p, e) = parse_env_path(path)?;
+        let existing: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT id FROM projects WHERE name = ?1", [&p], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let (project_id, new_project) = match existing {
+            Some(b) => (
+                Id::from_slice(&b).map_err(|_| Error::integrity("bad id"))?,
+                false,
+            ),
+            None => (Id::make(), true),
+        };
+        if !new_project && self.env(path).is_ok() {
+            return Err(Error::AlreadyExists(format!("environment {p}/{e}")));
+        }
+        let env_id = Id::make();
+        let ek = EnvKey::make();
+        let w = self.wrap_env_key(&ek, &env_id, 1, &self.me.public().clone())?;
+        self.apply(OpBody::AddEnv {
+            project_id,
+            project_name: p,
+            new_project,
+            env_id,
+            env_name: e,
+            rotate_every_days,
+            wraps: vec![w],
+        })?;
+        self.env_keys.insert(env_id, (1, ek));
+        self.env_by_id(&env_id)
+    }
+
+    pub(crate) fn wrap_env_key(
+        &self,
+        ek: &EnvKey,
+        env_id: &Id,
+        epoch: u64,
+        to: &PublicKeys,
+    ) -> Result<WrapRecord> {
+        let ctx = WrapContext {
+            vault_id: self.vault_id,
+            object_id: *env_id,
+            epoch,
+            recipient_id: to.id,
+            sender_id: self.me.id(),
+        };
+        let w = wrap::wrap(&self.me.private, to, ek, &ctx)
+            .map_err(|_| Error::InvalidInput("the recipient's key is unusable".into()))?;
+        Ok(WrapRecord {
+            member_id: to.id,
+            sender_id: self.me.id(),
+            epoch,
+            epk: w.epk,
+            ct: w.ct,
+            sig: w.sig,
+        })
+    }
+
+    /// This identity's EK for an environment at its current epoch. The wrap
+    /// is checked against the sender's pinned key and our own context.
+    pub(crate) fn env_key(&mut self, env: &EnvInfo) -> Result<&EnvKey> {
+        self.ensure_env_key(env)?;
+        self.env_keys
+            .get(&env.id)
+            .map(|(_, k)| k)
+            .ok_or_else(|| Error::Database("environment key cache".into()))
+    }
+
+    /// Unwraps and caches the EK of `env` at its current epoch.
+    pub(crate) fn ensure_env_key(&mut self, env: &EnvInfo) -> Result<()> {
+        let fresh = matches!(self.env_keys.get(&env.id), Some((e, _)) if *e == env.epoch);
+        if !fresh {
+            let me = self.me.id();
+            let row: Option<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = self
+                .conn
+                .query_row(
+                    "SELECT sender_id, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+                    params![&env.id.0[..], &me.0[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let (sender, epk, ct, sig) = row.ok_or_else(|| {
+                Error::PermissionDenied(format!("you have no access to {}", env.path()))
+            })?;
+            let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+            let sender_keys = Self::member_keys(&self.conn, &sender)?;
+            let ctx = WrapContext {
+                vault_id: self.vault_id,
+                object_id: env.id,
+                epoch: env.epoch,
+                recipient_id: me,
+                sender_id: sender,
+            };
+            let ek: EnvKey = wrap::unwrap(&self.me.private, &sender_keys, &epk, &ct, &sig, &ctx)
+                .map_err(|_| {
+                    Error::integrity(format!("the key of {} does not open", env.path()))
+                })?;
+            self.env_keys.insert(env.id, (env.epoch, ek));
+        }
+        Ok(())
+    }
+
+    // ----- the one door --------------------------------------------------
+
+    /// Signs and applies one op.
+    pub fn apply(&mut self, body: OpBody) -> Result<()> {
+        self.apply_batch(vec![body])
+    }
+
+    /// Signs and applies several ops in one transaction: all or nothing. A
+    /// denied op rolls the whole batch back and is then recorded as denied.
+    pub fn apply_batch(&mut self, bodies: Vec<OpBody>) -> Result<()> {
+        let author = self.me.id();
+        let mut head = None;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for body in &bodies {
+            if let Err(e) = authorize(&tx, &author, body) {
+                drop(tx);
+                if matches!(e, Error::PermissionDenied(_)) {
+                    self.record_denied(body)?;
+                }
+                return Err(e);
+            }
+            let (seq, hash, hlc) = append(&tx, &self.me, self.vault_id, body, "applied")?;
+            mutate(&tx, body, &author, hlc >> 16)?;
+            head = Some((seq, hash));
+        }
+        tx.commit()?;
+        if let Some((seq, hash)) = head {
+            crate::audit::record_head(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+                seq,
+                &hash,
+            );
+        }
+        Ok(())
+    }
+
+    fn record_denied(&mut self, body: &OpBody) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (seq, hash, _) = append(&tx, &self.me, self.vault_id, body, "denied")?;
+        tx.commit()?;
+        crate::audit::record_head(
+            &self.me.home,
+            &self.vault_id,
+            &self.me.device_id,
+            seq,
+            &hash,
+        );
+        tracing::warn!(kind = kind::name(body.kind()), "op denied and recorded");
+        Ok(())
+    }
+}
+
+/// Checks that `author` may apply `body`, against the state before it.
+pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<()> {
+    if let OpBody::Genesis { owner, .. } = body {
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
+        if n != 0 || owner.id != *author {
+            return Err(Error::integrity(
+                "a second genesis, or one not by its owner",
+            ));
+        }
+        return Ok(());
+    }
+    let row: Option<(String, String)> = tx
+        .query_row(
+            "SELECT role, status FROM members WHERE id = ?1",
+            [&author.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (role, status) =
+        row.ok_or_else(|| Error::PermissionDenied("the author is not a member".into()))?;
+    if status != "active" {
+        return Err(Error::PermissionDenied(
+            "the author's membership was revoked".into(),
+        ));
+    }
+    let role = Role::parse(&role)?;
+    let can_write_env = |env_id: &Id| -> Result<bool> {
+        if role <= Role::Admin {
+            return Ok(true);
+        }
+        if role == Role::Reader {
+            return Ok(false);
+        }
+        let access: Option<String> = tx
+            .query_row(
+                "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
+                params![&env_id.0[..], &author.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(access.as_deref() == Some("write"))
+    };
+    let ok = match body {
+        OpBody::Genesis { .. } => true,
+        OpBody::AddEnv { .. } | OpBody::RekeyEnv { .. } => role <= Role::Admin,
+        OpBody::SetItem { env_id, .. } | OpBody::DeleteItem { env_id, .. } => {
+            can_write_env(env_id)?
+        }
+        OpBody::Read { .. } => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied(format!(
+            "a {} cannot do {}",
+            role.as_str(),
+            kind::name(body.kind())
+        )))
+    }
+}
+
+fn blob16(id: &Id) -> &[u8] {
+    &id.0[..]
+}
+
+/// Applies an op's effect to the state tables. Deterministic: depends only
+/// on the state and the op (time comes from the op's clock), so replaying
+/// the log rebuilds the same state.
+pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) -> Result<()> {
+    let at = (time_ms / 1000) as i64;
+    let insert_wraps = |env_id: &Id, wraps: &[WrapRecord], access: Option<&str>| -> Result<()> {
+        for w in wraps {
+            tx.execute(
+                "INSERT OR REPLACE INTO env_wraps (env_id, member_id, epoch, sender_id, epk, ct, sig)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    blob16(env_id),
+                    blob16(&w.member_id),
+                    w.epoch as i64,
+                    blob16(&w.sender_id),
+                    &w.epk[..],
+                    &w.ct,
+                    &w.sig[..]
+                ],
+            )?;
+            if let Some(a) = access {
+                tx.execute(
+                    "INSERT OR REPLACE INTO grants (env_id, member_id, access) VALUES (?1, ?2, ?3)",
+                    params![blob16(env_id), blob16(&w.member_id), a],
+                )?;
+            }
+        }
+        Ok(())
+    };
+    match body {
+        OpBody::Genesis {
+            vault_id,
+            name,
+            owner,
+        } => {
+            tx.execute(
+                "INSERT INTO vault (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![blob16(vault_id), name, at],
+            )?;
+            tx.execute(
+                "INSERT INTO members (id, name, email, x25519, ed25519, fingerprint, role, status, added_by, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'owner', 'active', NULL, ?7)",
+                params![
+                    blob16(&owner.id),
+                    owner.name,
+                    owner.email,
+                    &owner.x25519[..],
+                    &owner.ed25519[..],
+                    owner.fingerprint,
+                    at
+                ],
+            )?;
+        }
+        OpBody::AddEnv {
+            project_id,
+            project_name,
+            new_project,
+            env_id,
+            env_name,
+            rotate_every_days,
+            wraps,
+        } => {
+            if *new_project {
+                tx.execute(
+                    "INSERT INTO projects (id, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![blob16(project_id), project_name, at],
+                )
+                .map_err(|e| unique_to_exists(e, format!("project {project_name}")))?;
+            }
+            tx.execute(
+                "INSERT INTO environments (id, project_id, name, epoch, rotate_every_days, created_at)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?5)",
+                params![blob16(env_id), blob16(project_id), env_name, rotate_every_days, at],
+            )
+            .map_err(|e| unique_to_exists(e, format!("environment {project_name}/{env_name}")))?;
+            insert_wraps(env_id, wraps, Some("write"))?;
+        }
+        OpBody::SetItem {
+            item_id,
+            env_id,
+            version,
+            ik_ct,
+            blob,
+            meta,
+        } => {
+            let current: Option<(i64, Vec<u8>, Option<i64>)> = tx
+                .query_row(
+                    "SELECT current_version, env_id, deleted_at FROM items WHERE id = ?1",
+                    [blob16(item_id)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            match (current, ik_ct) {
+                (None, Some(ik)) if *version == 1 => {
+                    tx.execute(
+                        "INSERT INTO items (id, env_id, ik_ct, current_version, created_at)
+                         VALUES (?1, ?2, ?3, 1, ?4)",
+                        params![blob16(item_id), blob16(env_id), ik, at],
+                    )?;
+                }
+                (Some((cur, env, None)), None) if cur as u64 + 1 == *version && env == env_id.0 => {
+                    tx.execute(
+                        "UPDATE items SET current_version = ?2 WHERE id = ?1",
+                        params![blob16(item_id), *version as i64],
+                    )?;
+                }
+                _ => {
+                    return Err(Error::Refused(
+                        "the item changed meanwhile (concurrent edit); try again".into(),
+                    ))
+                }
+            }
+            tx.execute(
+                "INSERT INTO item_versions (item_id, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    blob16(item_id),
+                    *version as i64,
+                    blob,
+                    meta.rotate_every_days,
+                    meta.rotated_at,
+                    meta.expires_at,
+                    meta.exposed_at,
+                    blob16(author),
+                    at
+                ],
+            )?;
+        }
+        OpBody::DeleteItem { item_id, env_id } => {
+            let n = tx.execute(
+                "UPDATE items SET deleted_at = ?3 WHERE id = ?1 AND env_id = ?2 AND deleted_at IS NULL",
+                params![blob16(item_id), blob16(env_id), at],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("item".into()));
+            }
+        }
+        OpBody::RekeyEnv {
+            env_id,
+            epoch,
+            wraps,
+            items,
+        } => {
+            let n = tx.execute(
+                "UPDATE environments SET epoch = ?2 WHERE id = ?1 AND epoch + 1 = ?2",
+                params![blob16(env_id), *epoch as i64],
+            )?;
+            if n != 1 {
+                return Err(Error::Refused(
+                    "the environment changed meanwhile (concurrent re-key); try again".into(),
+                ));
+            }
+            tx.execute("DELETE FROM env_wraps WHERE env_id = ?1", [blob16(env_id)])?;
+            insert_wraps(env_id, wraps, None)?;
+            for it in items {
+                tx.execute(
+                    "UPDATE items SET ik_ct = ?2 WHERE id = ?1",
+                    params![blob16(&it.item_id), &it.ik_ct],
+                )?;
+                for v in &it.versions {
+                    tx.execute(
+                        "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
+                         expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
+                        params![
+                            blob16(&it.item_id),
+                            v.version as i64,
+                            &v.blob,
+                            v.meta.rotate_every_days,
+                            v.meta.rotated_at,
+                            v.meta.expires_at,
+                            v.meta.exposed_at
+                        ],
+                    )?;
+                }
+            }
+        }
+        OpBody::Read { .. } => {}
+    }
+    Ok(())
+}
+
+fn unique_to_exists(e: rusqlite::Error, what: String) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ffi::ErrorCode::ConstraintViolation =>
+        {
+            Error::AlreadyExists(what)
+        }
+        _ => e.into(),
+    }
+}
+
+/// Appends a signed entry to the op log, chained to this device's last one.
+fn append(
+    tx: &Transaction<'_>,
+    me: &UnlockedIdentity,
+    vault_id: Id,
+    body: &OpBody,
+    outcome: &str,
+) -> Result<(u64, [u8; 32], u64)> {
+    let device = me.device_id;
+    let last: Option<(i64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT device_seq, hash FROM ops WHERE device_id = ?1 ORDER BY device_seq DESC LIMIT 1",
+            [&device.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        None => (1u64, [0u8; 32]),
+        Some((s, h)) => (
+            s as u64 + 1,
+            h.as_slice()
+                .try_into()
+                .map_err(|_| Error::integrity("malformed op hash"))?,
+        ),
+    };
+    let max_hlc: i64 = tx.query_row("SELECT COALESCE(MAX(hlc), 0) FROM ops", [], |r| r.get(0))?;
+    let hlc = (now_ms() << 16).max(max_hlc as u64 + 1);
+    let body_bytes = body.encode();
+    let header = OpHeader {
+        op_id: Id::make(),
+        vault_id,
+        device_id: device,
+        device_seq: seq,
+        author_id: me.id(),
+        hlc,
+        kind: body.kind(),
+        prev_hash,
+    };
+    let signed = header.signed_bytes(&body_bytes);
+    let hash = coffer_crypto::sha256(&[&signed]);
+    let sig = me.private.sign(SignPurpose::Op, &signed);
+    tx.execute(
+        "INSERT INTO ops (op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            &header.op_id.0[..],
+            &device.0[..],
+            seq as i64,
+            &header.author_id.0[..],
+            hlc as i64,
+            header.kind,
+            body_bytes,
+            &prev_hash[..],
+            &hash[..],
+            &sig[..],
+            outcome
+        ],
+    )?;
+    tracing::debug!(kind = kind::name(header.kind), seq, outcome, "op appended");
+    Ok((seq, hash, hlc))
+}
