@@ -206,6 +206,7 @@ pub fn validate_key(key: &str) -> Result<(), Error> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected errors
 mod tests {
     use super::*;
 

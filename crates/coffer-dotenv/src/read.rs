@@ -371,6 +371,7 @@ impl Reader<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected errors
 mod tests {
     use super::*;
 

@@ -431,6 +431,7 @@ fn json_string(s: &str, out: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected errors
 mod tests {
     use super::*;
 

@@ -217,7 +217,12 @@ fn key_of(i: usize) -> String {
 
 fn all_cases() -> Vec<Case> {
     let mut cases = corpus();
-    cases.extend(generated(5000));
+    // COFFER_INTEROP_GENERATED=5000 for a longer run (passes; about 40 s).
+    let n = std::env::var("COFFER_INTEROP_GENERATED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    cases.extend(generated(n));
     cases
 }
 

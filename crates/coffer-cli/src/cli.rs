@@ -1,0 +1,285 @@
+//! Argument definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  coffer identity new --name \"Ada Lovelace\" --email ada@example.com
+  coffer init --name Acme
+  coffer env add payments/prod --rotate-every 90d
+  printf %s \"$STRIPE_KEY\" | coffer set payments/prod STRIPE_KEY --url https://dashboard.stripe.com
+  coffer ls payments
+  coffer run payments/prod -- ./server
+  coffer export payments/dev -o .env
+  coffer rotation --fail-on overdue
+
+Passphrase: read from COFFER_PASSPHRASE if set, else asked on the terminal.
+Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
+6 integrity failure, 7 invalid input, 8 conflict/refused, 9 vault busy,
+10 rotation gate (--fail-on matched), 11 keychain. `coffer run` returns the command's code.";
+
+/// Coffer: a credential vault for software teams.
+#[derive(Parser, Debug)]
+#[command(name = "coffer", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The vault file (default: $COFFER_HOME/vault.coffer).
+    #[arg(long, global = true, env = "COFFER_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// Command.
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Create or show this device's identity.
+    #[command(subcommand)]
+    Identity(IdentityCmd),
+    /// Change the passphrase (re-wraps the account key; no item changes).
+    Passwd,
+    /// Create a vault; you become its owner.
+    Init {
+        /// Team name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Projects and environments.
+    #[command(subcommand)]
+    Env(EnvCmd),
+    /// Add or update a credential (the value comes from stdin or a hidden prompt).
+    #[command(
+        after_help = "The value is never taken from the command line. Piped input is used \
+        as is, minus one trailing newline (keep it with --keep-newline).\n\n\
+        Example: printf %s \"$TOKEN\" | coffer set web/prod API_TOKEN --rotate-every 90d"
+    )]
+    Set {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name (an environment variable name).
+        key: String,
+        /// `-` reads the value from stdin (the default when stdin is not a terminal).
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+        /// Notes (provider, owner, how to rotate).
+        #[arg(long)]
+        notes: Option<String>,
+        /// Where the credential is managed.
+        #[arg(long)]
+        url: Option<String>,
+        /// Account name at the provider.
+        #[arg(long)]
+        username: Option<String>,
+        /// Rotation period (e.g. 90d, 12w).
+        #[arg(long, value_name = "DAYS")]
+        rotate_every: Option<String>,
+        /// Provider expiry (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// Keep a trailing newline of piped input.
+        #[arg(long)]
+        keep_newline: bool,
+        /// Generate a random value instead of reading one.
+        #[command(flatten)]
+        gen: GenArgs,
+        /// Only change the metadata (notes, url, rotation) of an existing credential.
+        #[arg(long, conflicts_with_all = ["stdin", "generate"])]
+        no_value: bool,
+    },
+    /// Print a credential's value (logged as a reveal).
+    Get {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// Do not print a newline after the value.
+        #[arg(short = 'n', long)]
+        no_newline: bool,
+        /// Print value and metadata as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List credentials (never values).
+    Ls {
+        /// PROJECT or PROJECT/ENV (default: everything you can read).
+        scope: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a credential.
+    Rm {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+    },
+    /// A credential's versions (who, when); values only with --reveal.
+    History {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// Show each version's value (logged).
+        #[arg(long)]
+        reveal: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rotation status, most urgent first.
+    #[command(
+        after_help = "Example (CI gate): coffer rotation --fail-on overdue  # exits 10 if anything is overdue, expired or exposed"
+    )]
+    Rotation {
+        /// PROJECT or PROJECT/ENV.
+        scope: Option<String>,
+        /// The "due soon" window.
+        #[arg(long, default_value = "14d", value_name = "DAYS")]
+        due_within: String,
+        /// Exit 10 if any credential is at this status or worse (overdue, due_soon, expired, exposed).
+        #[arg(long, value_name = "STATUS")]
+        fail_on: Option<String>,
+        /// Only credentials that are not ok.
+        #[arg(long)]
+        all: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a credential a new value (typed, piped or generated); the old one stays in history.
+    Rotate {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// Generation options.
+        #[command(flatten)]
+        gen: GenArgs,
+        /// Keep a trailing newline of piped input.
+        #[arg(long)]
+        keep_newline: bool,
+    },
+    /// Write an environment as dotenv, shell, JSON or .env.example.
+    Export {
+        /// PROJECT/ENV.
+        env: String,
+        /// dotenv, shell, json or example.
+        #[arg(long, default_value = "dotenv")]
+        format: String,
+        /// portable, node, python, rust, compose or docker.
+        #[arg(long, default_value = "portable")]
+        dialect: String,
+        /// Write to FILE (atomically, mode 0600) instead of stdout.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write even inside a git work tree that does not ignore FILE.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a command with an environment's variables set; nothing is written to disk.
+    Run {
+        /// PROJECT/ENV.
+        env: String,
+        /// The command and its arguments.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Import a .env file (all or nothing).
+    Import {
+        /// The .env file.
+        file: PathBuf,
+        /// PROJECT/ENV.
+        env: String,
+        /// Replace existing credentials.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// The audit log (op log), or `audit verify`.
+    Audit {
+        /// `verify` checks every chain, signature and the state.
+        #[command(subcommand)]
+        sub: Option<AuditCmd>,
+        /// JSON output.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct GenArgs {
+    /// Generate a random value.
+    #[arg(long)]
+    pub generate: bool,
+    /// Length of the generated value.
+    #[arg(long, default_value_t = 32, requires = "generate")]
+    pub length: usize,
+    /// alnum, hex, base64url, symbols or digits.
+    #[arg(long, default_value = "alnum", requires = "generate")]
+    pub charset: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityCmd {
+    /// Create this device's identity (asks for a passphrase).
+    New {
+        /// Your name.
+        #[arg(long)]
+        name: String,
+        /// Your email.
+        #[arg(long)]
+        email: Option<String>,
+        /// Argon2id memory in MiB (default: 256, calibrated). Below 64 only if you ask.
+        #[arg(long, value_name = "MIB")]
+        kdf_memory: Option<u32>,
+        /// Argon2id passes (default: calibrated to take at least 0.5 s).
+        #[arg(long, value_name = "N")]
+        kdf_iterations: Option<u32>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the public identity string and fingerprint to give to your team.
+    Show {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvCmd {
+    /// Add PROJECT/ENV (the project is created if new).
+    Add {
+        /// PROJECT/ENV.
+        env: String,
+        /// Default rotation period for its credentials (e.g. 90d).
+        #[arg(long, value_name = "DAYS")]
+        rotate_every: Option<String>,
+    },
+    /// List environments.
+    Ls {
+        /// Only this project.
+        project: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new key epoch: new environment key, every item re-encrypted.
+    Rekey {
+        /// PROJECT/ENV.
+        env: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Verify every chain, signature and the state against the log.
+    Verify,
+}

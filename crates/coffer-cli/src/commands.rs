@@ -1,0 +1,600 @@
+//! One function per command: parse the arguments further, call one
+//! `coffer-vault` operation, present the result.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::CommandFactory;
+use coffer_crypto::{KdfParams, SecretString};
+use coffer_vault::paths::{coffer_home, default_vault_path};
+use coffer_vault::rotation::Status;
+use coffer_vault::time::{format_date, parse_date, parse_days};
+use coffer_vault::{
+    generate, Charset, Dialect, Error, Format, IdentityStore, ItemUpdate, Result, UnlockedIdentity,
+    Vault,
+};
+
+use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
+use crate::{exit, output, prompt};
+
+fn unlock() -> Result<UnlockedIdentity> {
+    let store = IdentityStore::load(&coffer_home())?;
+    let name = store.info()?.name;
+    let wait = store.backoff_remaining();
+    if wait > 0 {
+        return Err(Error::LockedOut { wait_secs: wait });
+    }
+    let pw = prompt::passphrase(&format!("Passphrase for {name}: "))?;
+    store.unlock_with_password(&pw)
+}
+
+fn open(vault: &Option<PathBuf>) -> Result<Vault> {
+    let path = vault.clone().unwrap_or_else(default_vault_path);
+    if !path.exists() {
+        return Err(Error::NoVault(path));
+    }
+    Vault::open(&path, unlock()?)
+}
+
+fn days_opt(s: &Option<String>) -> Result<Option<u32>> {
+    s.as_deref().map(parse_days).transpose()
+}
+
+fn date(t: Option<i64>) -> String {
+    t.map(format_date).unwrap_or_else(|| "-".into())
+}
+
+fn gen_value(g: &GenArgs) -> Result<SecretString> {
+    generate(g.length, Charset::parse(&g.charset)?)
+}
+
+/// Runs a command; returns the exit code on success.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.cmd {
+        Cmd::Identity(IdentityCmd::New {
+            name,
+            email,
+            kdf_memory,
+            kdf_iterations,
+            json,
+        }) => identity_new(name, email, kdf_memory, kdf_iterations, json),
+        Cmd::Identity(IdentityCmd::Show { json }) => {
+            let info = IdentityStore::load(&coffer_home())?.info()?;
+            if json {
+                output::json(&info)?;
+            } else {
+                println!("Name:        {}", info.name);
+                if let Some(e) = &info.email {
+                    println!("Email:       {e}");
+                }
+                println!("Fingerprint: {}", info.fingerprint);
+                println!(
+                    "KDF:         Argon2id m={} MiB t={} p={}",
+                    info.kdf_m_kib / 1024,
+                    info.kdf_t,
+                    info.kdf_p
+                );
+                println!(
+                    "\nPublic identity (give this to your vault's admin):\n{}",
+                    info.public_identity
+                );
+            }
+            Ok(0)
+        }
+        Cmd::Passwd => {
+            let me = unlock()?;
+            let store = IdentityStore::load(&coffer_home())?;
+            let info = store.info()?;
+            let new = prompt::new_passphrase("COFFER_NEW_PASSPHRASE", "New passphrase")?;
+            let params = KdfParams {
+                m_kib: info.kdf_m_kib,
+                t: info.kdf_t,
+                p: info.kdf_p,
+            };
+            me.change_password(&new, params, params.weaker_than(&KdfParams::USER_MINIMUM))?;
+            eprintln!("Passphrase changed.");
+            Ok(0)
+        }
+        Cmd::Init { name } => {
+            let path = cli.vault.clone().unwrap_or_else(default_vault_path);
+            let me = unlock()?;
+            let v = Vault::create(&path, &name, me)?;
+            eprintln!(
+                "Created vault '{}' at {}; you are its owner.",
+                v.name(),
+                path.display()
+            );
+            Ok(0)
+        }
+        Cmd::Env(EnvCmd::Add { env, rotate_every }) => {
+            let days = days_opt(&rotate_every)?;
+            let mut v = open(&cli.vault)?;
+            let e = v.add_env(&env, days)?;
+            eprintln!("Added environment {}.", e.path());
+            Ok(0)
+        }
+        Cmd::Env(EnvCmd::Ls { project, json }) => {
+            let v = open(&cli.vault)?;
+            let envs = v.list_envs(project.as_deref())?;
+            if json {
+                output::json(&envs)?;
+            } else {
+                let rows: Vec<Vec<String>> = envs
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.path(),
+                            e.items.to_string(),
+                            e.rotate_every_days
+                                .map(|d| format!("{d}d"))
+                                .unwrap_or("-".into()),
+                            if e.readable {
+                                e.access.clone().unwrap_or_else(|| "read".into())
+                            } else {
+                                "locked".into()
+                            },
+                            e.epoch.to_string(),
+                        ]
+                    })
+                    .collect();
+                output::table(
+                    &["environment", "items", "rotate every", "access", "epoch"],
+                    &rows,
+                );
+            }
+            Ok(0)
+        }
+        Cmd::Env(EnvCmd::Rekey { env }) => {
+            let mut v = open(&cli.vault)?;
+            let epoch = v.rekey_env(&env)?;
+            eprintln!("Re-keyed {env}: now at epoch {epoch}.");
+            Ok(0)
+        }
+        Cmd::Set {
+            env,
+            key,
+            stdin,
+            notes,
+            url,
+            username,
+            rotate_every,
+            expires,
+            keep_newline,
+            gen,
+            no_value,
+        } => {
+            if stdin.as_deref().is_some_and(|s| s != "-") {
+                return Err(Error::InvalidInput(
+                    "values are never taken from the command line: pipe it on stdin (or pass -), or type it at the prompt".into(),
+                ));
+            }
+            let days = days_opt(&rotate_every)?;
+            let expires_at = expires.as_deref().map(parse_date).transpose()?;
+            let mut v = open(&cli.vault)?;
+            let value = if no_value {
+                None
+            } else if gen.generate {
+                Some(gen_value(&gen)?)
+            } else {
+                Some(prompt::value(&key, stdin.is_some(), keep_newline)?)
+            };
+            let out = v.set_item(
+                &env,
+                &key,
+                ItemUpdate {
+                    value,
+                    notes,
+                    url,
+                    username,
+                    rotate_every_days: days,
+                    expires_at,
+                },
+            )?;
+            eprintln!(
+                "{} {key} in {env} (version {}).",
+                if out.created { "Created" } else { "Updated" },
+                out.version
+            );
+            Ok(0)
+        }
+        Cmd::Get {
+            env,
+            key,
+            no_newline,
+            json,
+        } => {
+            let mut v = open(&cli.vault)?;
+            let (info, value) = v.get_item(&env, &key)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                #[derive(serde::Serialize)]
+                struct WithValue<'a> {
+                    #[serde(flatten)]
+                    info: &'a coffer_vault::ItemSummary,
+                    value: &'a str,
+                }
+                // Explicitly asked for: the value is the output.
+                output::json(&WithValue {
+                    info: &info,
+                    value: value.expose_secret(),
+                })?;
+            } else {
+                // The value is the intended output of `get`.
+                let _ = out.write_all(value.expose_secret().as_bytes());
+                if !no_newline {
+                    let _ = out.write_all(b"\n");
+                }
+                let _ = out.flush();
+            }
+            Ok(0)
+        }
+        Cmd::Ls { scope, json } => {
+            let mut v = open(&cli.vault)?;
+            let items = v.list_items(
+                scope.as_deref(),
+                coffer_vault::rotation::DEFAULT_DUE_SOON_DAYS,
+            )?;
+            if json {
+                output::json(&items)?;
+            } else if items.is_empty() {
+                eprintln!("No credentials.");
+            } else {
+                let rows: Vec<Vec<String>> = items
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            format!("{}/{}", i.project, i.env),
+                            i.name.clone(),
+                            "••••••••".into(),
+                            output::status(i.status),
+                            date(i.rotated_at),
+                            output::excerpt(i.notes.as_deref(), 40),
+                        ]
+                    })
+                    .collect();
+                output::table(
+                    &["environment", "key", "value", "status", "rotated", "notes"],
+                    &rows,
+                );
+            }
+            Ok(0)
+        }
+        Cmd::Rm { env, key } => {
+            let mut v = open(&cli.vault)?;
+            v.remove_item(&env, &key)?;
+            eprintln!("Deleted {key} from {env}.");
+            Ok(0)
+        }
+        Cmd::History {
+            env,
+            key,
+            reveal,
+            json,
+        } => {
+            let mut v = open(&cli.vault)?;
+            let h = v.history(&env, &key, reveal)?;
+            if json {
+                #[derive(serde::Serialize)]
+                struct Row<'a> {
+                    #[serde(flatten)]
+                    e: &'a coffer_vault::HistoryEntry,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    value: Option<&'a str>,
+                }
+                let rows: Vec<Row<'_>> = h
+                    .iter()
+                    .map(|e| Row {
+                        e,
+                        value: e.value.as_ref().map(|v| v.expose_secret()),
+                    })
+                    .collect();
+                output::json(&rows)?;
+            } else {
+                let rows: Vec<Vec<String>> = h
+                    .iter()
+                    .map(|e| {
+                        let mut r = vec![
+                            e.version.to_string(),
+                            e.author.clone(),
+                            coffer_vault::time::format_datetime(e.created_at),
+                        ];
+                        if reveal {
+                            // Explicitly asked for with --reveal.
+                            r.push(
+                                e.value
+                                    .as_ref()
+                                    .map(|v| v.expose_secret().to_string())
+                                    .unwrap_or_default(),
+                            );
+                        }
+                        r
+                    })
+                    .collect();
+                let mut header = vec!["version", "author", "written"];
+                if reveal {
+                    header.push("value");
+                }
+                output::table(&header, &rows);
+            }
+            Ok(0)
+        }
+        Cmd::Rotation {
+            scope,
+            due_within,
+            fail_on,
+            all,
+            json,
+        } => {
+            let window = parse_days(&due_within)?;
+            let fail = fail_on.as_deref().map(Status::parse).transpose()?;
+            let mut v = open(&cli.vault)?;
+            let mut items = v.list_items(scope.as_deref(), window)?;
+            items.sort_by(|a, b| {
+                (
+                    a.status,
+                    a.due_at.unwrap_or(i64::MAX),
+                    &a.project,
+                    &a.env,
+                    &a.name,
+                )
+                    .cmp(&(
+                        b.status,
+                        b.due_at.unwrap_or(i64::MAX),
+                        &b.project,
+                        &b.env,
+                        &b.name,
+                    ))
+            });
+            let shown: Vec<_> = items
+                .iter()
+                .filter(|i| all || i.status != Status::Ok)
+                .collect();
+            if json {
+                output::json(&shown)?;
+            } else if shown.is_empty() {
+                eprintln!("Nothing due: {} credentials checked.", items.len());
+            } else {
+                let rows: Vec<Vec<String>> = shown
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            output::status(i.status),
+                            format!("{}/{}", i.project, i.env),
+                            i.name.clone(),
+                            date(i.due_at),
+                            date(i.rotated_at),
+                            i.rotate_every_days
+                                .map(|d| format!("{d}d"))
+                                .unwrap_or("-".into()),
+                        ]
+                    })
+                    .collect();
+                output::table(
+                    &["status", "environment", "key", "due", "rotated", "every"],
+                    &rows,
+                );
+            }
+            if let Some(f) = fail {
+                let n = items.iter().filter(|i| i.status <= f).count();
+                if n > 0 {
+                    eprintln!(
+                        "coffer: {n} credential(s) at status {} or worse",
+                        f.as_str()
+                    );
+                    return Ok(exit::ROTATION_GATE);
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Rotate {
+            env,
+            key,
+            gen,
+            keep_newline,
+        } => {
+            let mut v = open(&cli.vault)?;
+            let value = if gen.generate {
+                gen_value(&gen)?
+            } else {
+                prompt::value(&key, false, keep_newline)?
+            };
+            let out = v.rotate_item(&env, &key, value)?;
+            eprintln!("Rotated {key} in {env} (version {}).", out.version);
+            Ok(0)
+        }
+        Cmd::Export {
+            env,
+            format,
+            dialect,
+            output: out,
+            force,
+        } => {
+            let format: Format = format.parse()?;
+            let dialect: Dialect = dialect.parse()?;
+            let mut v = open(&cli.vault)?;
+            let text = v.export_env(&env, format, dialect)?;
+            match out {
+                Some(path) => {
+                    coffer_vault::write_env_file(&path, &text, force)?;
+                    eprintln!("Wrote {} (mode 0600).", path.display());
+                }
+                None => {
+                    let mut o = std::io::stdout().lock();
+                    let _ = o.write_all(text.as_bytes());
+                    let _ = o.flush();
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Run { env, command } => {
+            let mut v = open(&cli.vault)?;
+            let vars = v.env_vars(&env)?;
+            drop(v);
+            exec(command, vars)
+        }
+        Cmd::Import {
+            file,
+            env,
+            overwrite,
+        } => {
+            let mut v = open(&cli.vault)?;
+            let (c, u) = v.import_env_file(&file, &env, overwrite)?;
+            eprintln!("Imported into {env}: {c} created, {u} updated.");
+            Ok(0)
+        }
+        Cmd::Audit { sub, json } => {
+            let mut v = open(&cli.vault)?;
+            match sub {
+                None => {
+                    let log = v.audit_log()?;
+                    if json {
+                        output::json(&log)?;
+                    } else {
+                        let rows: Vec<Vec<String>> = log
+                            .iter()
+                            .map(|e| {
+                                vec![
+                                    e.seq.to_string(),
+                                    e.time.clone(),
+                                    e.author.clone(),
+                                    e.kind.clone(),
+                                    if e.outcome == "applied" {
+                                        e.summary.clone()
+                                    } else {
+                                        format!("DENIED: {}", e.summary)
+                                    },
+                                ]
+                            })
+                            .collect();
+                        output::table(&["#", "time", "author", "kind", "what"], &rows);
+                    }
+                    Ok(0)
+                }
+                Some(AuditCmd::Verify) => {
+                    let rep = v.verify()?;
+                    if json {
+                        output::json(&rep)?;
+                    } else if rep.ok() {
+                        println!(
+                            "OK: {} entries in {} device chain(s), signatures valid, state matches the log, {} items open.",
+                            rep.entries, rep.devices, rep.items_opened
+                        );
+                    } else {
+                        for p in &rep.problems {
+                            println!("FAIL: {p}");
+                        }
+                    }
+                    if rep.ok() {
+                        Ok(0)
+                    } else {
+                        eprintln!(
+                            "coffer: integrity check failed: {} problem(s)",
+                            rep.problems.len()
+                        );
+                        Ok(exit::INTEGRITY)
+                    }
+                }
+            }
+        }
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
+
+fn identity_new(
+    name: String,
+    email: Option<String>,
+    kdf_memory: Option<u32>,
+    kdf_iterations: Option<u32>,
+    json: bool,
+) -> Result<u8> {
+    let home = coffer_home();
+    if IdentityStore::exists(&home) {
+        return Err(Error::IdentityExists(home));
+    }
+    let pinned = kdf_memory.is_some() || kdf_iterations.is_some();
+    let params = if pinned {
+        let p = KdfParams {
+            m_kib: kdf_memory.map_or(KdfParams::DEFAULT.m_kib, |m| m.saturating_mul(1024)),
+            t: kdf_iterations.unwrap_or(KdfParams::DEFAULT.t),
+            p: 1,
+        };
+        p.check_bounds()
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        if p.weaker_than(&KdfParams::USER_MINIMUM) {
+            eprintln!(
+                "warning: these KDF parameters are below the recommended minimum (64 MiB, t=3)"
+            );
+        }
+        p
+    } else {
+        eprintln!("Calibrating Argon2id (256 MiB)…");
+        coffer_crypto::calibrate(Duration::from_millis(500), Duration::from_secs(1))
+            .map_err(|e| Error::InvalidInput(e.to_string()))?
+            .0
+    };
+    let pw = prompt::new_passphrase("COFFER_PASSPHRASE", "Passphrase")?;
+    let t0 = Instant::now();
+    let me = IdentityStore::create(&home, &name, email.as_deref(), &pw, params, pinned)?;
+    let took = t0.elapsed();
+    let info = IdentityStore::load(&home)?.info()?;
+    drop(me);
+    if json {
+        output::json(&info)?;
+    } else {
+        eprintln!(
+            "Created identity in {} (Argon2id m={} MiB t={} p={}, {} ms per unlock).",
+            home.display(),
+            params.m_kib / 1024,
+            params.t,
+            params.p,
+            took.as_millis()
+        );
+        println!("Fingerprint: {}", info.fingerprint);
+        println!("{}", info.public_identity);
+    }
+    Ok(0)
+}
+
+#[cfg(unix)]
+fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> Result<u8> {
+    use std::os::unix::process::CommandExt;
+    let (prog, args) = command
+        .split_first()
+        .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(args);
+    for (k, v) in &vars {
+        // Injecting the value into the child's environment is the point of `run`.
+        cmd.env(k, v.expose_secret());
+    }
+    // exec replaces this process: the child's exit code is ours, and
+    // nothing is written to disk.
+    let err = cmd.exec();
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
+    eprintln!("coffer: cannot run {}: {err}", prog.to_string_lossy());
+    Ok(code)
+}
+
+#[cfg(not(unix))]
+fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> Result<u8> {
+    let (prog, args) = command
+        .split_first()
+        .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(args);
+    for (k, v) in &vars {
+        cmd.env(k, v.expose_secret());
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| Error::InvalidInput(format!("cannot run {}: {e}", prog.to_string_lossy())))?;
+    Ok(status.code().unwrap_or(1).clamp(0, 255) as u8)
+}

@@ -1,0 +1,72 @@
+//! `coffer`: argument parsing and presentation over `coffer-vault`.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod output;
+mod prompt;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use coffer_vault::ErrorKind;
+
+/// Exit codes (documented in the README and `coffer --help`).
+pub mod exit {
+    /// Internal or I/O failure.
+    pub const INTERNAL: u8 = 1;
+    /// Wrong passphrase, locked out, no passphrase.
+    pub const AUTH: u8 = 3;
+    /// Not found.
+    pub const NOT_FOUND: u8 = 4;
+    /// Permission denied.
+    pub const PERMISSION: u8 = 5;
+    /// Integrity failure (tampering).
+    pub const INTEGRITY: u8 = 6;
+    /// Invalid input.
+    pub const INVALID: u8 = 7;
+    /// Conflict or refused by a safety check.
+    pub const CONFLICT: u8 = 8;
+    /// The vault is locked by another process.
+    pub const BUSY: u8 = 9;
+    /// `rotation --fail-on` matched.
+    pub const ROTATION_GATE: u8 = 10;
+    /// Keychain failure.
+    pub const KEYCHAIN: u8 = 11;
+}
+
+fn code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Auth => exit::AUTH,
+        ErrorKind::NotFound => exit::NOT_FOUND,
+        ErrorKind::Conflict => exit::CONFLICT,
+        ErrorKind::Permission => exit::PERMISSION,
+        ErrorKind::Integrity => exit::INTEGRITY,
+        ErrorKind::InvalidInput => exit::INVALID,
+        ErrorKind::Busy => exit::BUSY,
+        ErrorKind::Keychain => exit::KEYCHAIN,
+        _ => exit::INTERNAL,
+    }
+}
+
+fn main() -> ExitCode {
+    // Logs go to stderr, off unless RUST_LOG asks; they carry ids, never values.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // One line, no backtrace. Messages never carry a secret.
+            let msg = e.to_string().replace('\n', " ");
+            eprintln!("coffer: {msg}");
+            ExitCode::from(code(e.kind()))
+        }
+    }
+}
