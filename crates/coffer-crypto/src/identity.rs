@@ -154,6 +154,15 @@ impl PublicIdentity {
         d.finish().map_err(bad)?;
         keys.verify(SignPurpose::PublicIdentity, body, sig)
             .map_err(|_| Error::InvalidPublicIdentity("its self-signature does not verify"))?;
+        // A low-order X25519 key would make every wrap to it predictable (and
+        // our wraps refuse it): reject it when pasted, with a clear reason.
+        let probe = StaticSecret::random_from_rng(OsRng);
+        if !probe
+            .diffie_hellman(&XPublic::from(keys.x25519))
+            .was_contributory()
+        {
+            return Err(Error::InvalidPublicIdentity("its encryption key is a low-order point"));
+        }
         Ok(Self { keys, name, email })
     }
 }

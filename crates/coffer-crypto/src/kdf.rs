@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use crate::secret::SecretString;
@@ -78,9 +79,12 @@ pub(crate) fn derive_kek(
     let p = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| Error::KdfParams("rejected by argon2"))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
+    // NFC first: the same passphrase typed on systems that compose accents
+    // differently (macOS vs. Windows input methods) must give the same key.
+    let normalized: Zeroizing<String> = Zeroizing::new(password.expose_secret().nfc().collect());
     let mut out = Zeroizing::new([0u8; 32]);
     argon
-        .hash_password_into(password.expose_secret().as_bytes(), salt, &mut *out)
+        .hash_password_into(normalized.as_bytes(), salt, &mut *out)
         .map_err(|_| Error::KdfParams("rejected by argon2"))?;
     Ok(out)
 }
@@ -143,5 +147,14 @@ mod tests {
         assert!(KdfParams::DEFAULT.check_bounds().is_ok());
         assert!(KdfParams::FLOOR.weaker_than(&KdfParams::USER_MINIMUM));
         assert!(!KdfParams::DEFAULT.weaker_than(&KdfParams::USER_MINIMUM));
+    }
+
+    #[test]
+    fn passphrases_are_nfc_normalized() {
+        let composed = SecretString::new("caf\u{e9}".into());
+        let decomposed = SecretString::new("cafe\u{301}".into());
+        let a = derive_kek(&composed, &[1; 16], &KdfParams::FLOOR).expect("a");
+        let b = derive_kek(&decomposed, &[1; 16], &KdfParams::FLOOR).expect("b");
+        assert_eq!(*a, *b);
     }
 }

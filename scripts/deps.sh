@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what `make test` / `make run` need and is missing. Idempotent.
+# As root it installs; otherwise it prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have cc || need_apt+=(build-essential)
+have pkg-config || need_apt+=(pkg-config)
+have git || need_apt+=(git)
+have node || need_apt+=(nodejs)
+have npm || need_apt+=(npm)
+have python3 || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+# Ruby's dotenv is one of the third-party parsers the interop test reads our
+# exports back with (Debian package; rubygems is not reachable here).
+pkg_installed ruby-dotenv || need_apt+=(ruby-dotenv)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq -o DPkg::Lock::Timeout=600 || true
+    # The first try can fail on a concurrent apt run or a cache-cleaning hook.
+    apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need_apt[@]}" >/dev/null ||
+      { sleep 5; apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need_apt[@]}" >/dev/null; }
+  else
+    echo "deps: missing packages; run:  sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! have cargo; then
+  echo "deps: no Rust toolchain; install rustup from your distribution (apt-get install rustup) and run 'rustup default stable'" >&2
+  exit 1
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+# Test-only parsers: npm's dotenv and python-dotenv, pinned by lockfiles.
+if [ ! -d tests/interop/node_modules/dotenv ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then
+  echo "deps: npm ci (tests/interop)"
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error >/dev/null
+fi
+venv=.cache/interop-venv
+if [ ! -x "$venv/bin/python" ] || [ tests/interop/requirements.txt -nt "$venv/.installed" ]; then
+  echo "deps: python venv (tests/interop)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/interop/requirements.txt
+  touch "$venv/.installed"
+fi
