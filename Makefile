@@ -20,8 +20,7 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 test: lint
-	$(CARGO) build --locked -p coffer-cli
-	$(CARGO) test --workspace --locked
+	@scripts/test.sh
 
 bench: build
 	@bench/run.sh

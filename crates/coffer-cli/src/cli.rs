@@ -141,7 +141,7 @@ pub enum Cmd {
         /// Exit 10 if any credential is at this status or worse (overdue, due_soon, expired, exposed).
         #[arg(long, value_name = "STATUS")]
         fail_on: Option<String>,
-        /// Only credentials that are not ok.
+        /// Also list credentials that are ok (by default only those needing action).
         #[arg(long)]
         all: bool,
         /// JSON output.

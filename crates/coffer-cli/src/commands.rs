@@ -328,6 +328,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => {
             let window = parse_days(&due_within)?;
             let fail = fail_on.as_deref().map(Status::parse).transpose()?;
+            if fail == Some(Status::Ok) {
+                return Err(Error::InvalidInput(
+                    "--fail-on takes exposed, expired, overdue or due_soon".into(),
+                ));
+            }
             let mut v = open(&cli.vault)?;
             let mut items = v.list_items(scope.as_deref(), window)?;
             items.sort_by(|a, b| {
@@ -413,17 +418,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             let format: Format = format.parse()?;
             let dialect: Dialect = dialect.parse()?;
             let mut v = open(&cli.vault)?;
-            let text = v.export_env(&env, format, dialect)?;
-            match out {
-                Some(path) => {
-                    coffer_vault::write_env_file(&path, &text, force)?;
-                    eprintln!("Wrote {} (mode 0600).", path.display());
-                }
+            v.export_env(&env, format, dialect, |text| match &out {
+                Some(path) => coffer_vault::write_env_file(path, text, force),
                 None => {
                     let mut o = std::io::stdout().lock();
-                    let _ = o.write_all(text.as_bytes());
-                    let _ = o.flush();
+                    o.write_all(text.as_bytes())
+                        .and_then(|()| o.flush())
+                        .map_err(|e| Error::InvalidInput(format!("writing to stdout: {e}")))
                 }
+            })?;
+            if let Some(path) = &out {
+                eprintln!("Wrote {} (mode 0600).", path.display());
             }
             Ok(0)
         }
@@ -567,6 +572,10 @@ fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> 
         .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(args);
+    // The child gets this environment's variables, not the key to every
+    // environment.
+    cmd.env_remove("COFFER_PASSPHRASE")
+        .env_remove("COFFER_NEW_PASSPHRASE");
     for (k, v) in &vars {
         // Injecting the value into the child's environment is the point of `run`.
         cmd.env(k, v.expose_secret());
@@ -590,6 +599,8 @@ fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> 
         .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(args);
+    cmd.env_remove("COFFER_PASSPHRASE")
+        .env_remove("COFFER_NEW_PASSPHRASE");
     for (k, v) in &vars {
         cmd.env(k, v.expose_secret());
     }

@@ -161,7 +161,9 @@ impl PublicIdentity {
             .diffie_hellman(&XPublic::from(keys.x25519))
             .was_contributory()
         {
-            return Err(Error::InvalidPublicIdentity("its encryption key is a low-order point"));
+            return Err(Error::InvalidPublicIdentity(
+                "its encryption key is a low-order point",
+            ));
         }
         Ok(Self { keys, name, email })
     }

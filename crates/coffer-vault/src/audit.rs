@@ -279,6 +279,7 @@ impl Vault {
         let rows = read_rows(&self.conn, self.vault_id)?;
         let replay = schema::scratch()?;
         let mut last: HashMap<Id, (u64, [u8; 32])> = HashMap::new();
+        let mut stored_last: HashMap<Id, (u64, Vec<u8>)> = HashMap::new();
         for r in &rows {
             rep.entries += 1;
             let h = &r.header;
@@ -305,6 +306,7 @@ impl Vault {
                 ));
             }
             last.insert(h.device_id, (h.device_seq, hash));
+            stored_last.insert(h.device_id, (h.device_seq, r.hash.clone()));
             let body = match OpBody::decode(&r.body) {
                 Ok(b) => b,
                 Err(_) => {
@@ -340,18 +342,28 @@ impl Vault {
                     .problems
                     .push(format!("{where_}: author is not a known member")),
             }
+            // The outcome column is not signed (it is this replica's verdict),
+            // so check it against the replay: an applied entry must be
+            // authorised and apply; a denied one must be refused by
+            // `authorize` at exactly that point of the log.
             if r.outcome == "applied" {
                 let ok = authorize(&replay, &h.author_id, &body)
                     .and_then(|()| mutate(&replay, &body, &h.author_id, h.time_ms()));
                 if let Err(e) = ok {
                     rep.problems.push(format!("{where_}: does not replay: {e}"));
                 }
+            } else if authorize(&replay, &h.author_id, &body).is_ok() {
+                rep.problems.push(format!(
+                    "{where_}: is marked denied but was allowed (its outcome was edited)"
+                ));
             }
         }
         rep.devices = last.len() as u64;
         if let Some((seq, hash)) = self.recorded_head()? {
-            match last.get(&self.me.device_id) {
-                Some((s, h)) if *s > seq || (*s == seq && *h == hash) => {}
+            // Compare with the stored hash: a modified entry is reported
+            // above, and is not a truncation.
+            match stored_last.get(&self.me.device_id) {
+                Some((s, h)) if *s > seq || (*s == seq && h[..] == hash[..]) => {}
                 _ => rep.problems.push(format!(
                     "this device wrote entry #{seq}, which is missing: the vault was rolled back or its log truncated"
                 )),

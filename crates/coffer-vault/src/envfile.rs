@@ -14,15 +14,19 @@ use crate::ops::ReadAction;
 use crate::vault::Vault;
 
 impl Vault {
-    /// Renders an environment. Refuses (naming the key) a value that the
-    /// chosen dialect cannot spell; the read is logged.
+    /// Renders an environment and hands the text to `deliver` (write a file,
+    /// print it). Refuses (naming the key) a value that the chosen dialect
+    /// cannot spell. The read is logged only once `deliver` succeeded, so a
+    /// refused export changes nothing.
     pub fn export_env(
         &mut self,
         env_path: &str,
         format: Format,
         dialect: Dialect,
-    ) -> Result<Zeroizing<String>> {
-        let items = self.read_env(env_path, ReadAction::Export)?;
+        deliver: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<()> {
+        let env = self.env(env_path)?;
+        let items = self.read_env_unlogged(&env)?;
         let entries: Vec<coffer_dotenv::ExportEntry<'_>> = items
             .iter()
             .map(|(s, v)| coffer_dotenv::ExportEntry {
@@ -32,7 +36,10 @@ impl Vault {
                 notes: s.notes.as_deref(),
             })
             .collect();
-        Ok(coffer_dotenv::render(&entries, format, dialect)?)
+        let text = coffer_dotenv::render(&entries, format, dialect)?;
+        deliver(&text)?;
+        let ids = items.iter().map(|(s, _)| s.id).collect();
+        self.log_read(ReadAction::Export, &env, ids)
     }
 
     /// The variables of an environment for `coffer run` (logged as a run).
@@ -52,8 +59,10 @@ impl Vault {
         env_path: &str,
         overwrite: bool,
     ) -> Result<(usize, usize)> {
-        let raw =
-            std::fs::read(file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+        let raw = std::fs::read(file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
+            _ => Error::io(format!("reading {}", file.display()), e),
+        })?;
         let raw = Zeroizing::new(raw);
         let text = std::str::from_utf8(&raw)
             .map_err(|_| Error::InvalidInput(format!("{} is not UTF-8 text", file.display())))?;

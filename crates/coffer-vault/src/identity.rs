@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::paths::{ensure_private_dir, write_atomic};
-use crate::time::now;
+use crate::time::{now, real_now};
 
 const IDENTITY_FILE: &str = "identity.json";
 const UNLOCK_STATE_FILE: &str = "unlock-state.json";
@@ -316,7 +316,7 @@ impl IdentityStore {
     pub fn backoff_remaining(&self) -> u64 {
         let st = read_unlock_state(&self.home);
         backoff_secs(st.failures)
-            .saturating_sub(now().saturating_sub(st.last_failure).max(0) as u64)
+            .saturating_sub(real_now().saturating_sub(st.last_failure).max(0) as u64)
     }
 
     /// Unlocks with the passphrase. Checks the back-off first; a failure is
@@ -368,7 +368,7 @@ impl IdentityStore {
     fn record_failure(&self) -> Result<()> {
         let mut st = read_unlock_state(&self.home);
         st.failures = st.failures.saturating_add(1);
-        st.last_failure = now();
+        st.last_failure = real_now();
         write_unlock_state(&self.home, &st)
     }
 

@@ -585,14 +585,23 @@ impl Vault {
         action: ReadAction,
     ) -> Result<Vec<(ItemSummary, SecretString)>> {
         let env = self.env(env_path)?;
-        let items = self.load_items(&env)?;
-        self.log_read(action, &env, items.iter().map(|d| d.id).collect())?;
+        let items = self.read_env_unlogged(&env)?;
+        self.log_read(action, &env, items.iter().map(|(s, _)| s.id).collect())?;
+        Ok(items)
+    }
+
+    /// The same without logging: the caller logs once the read took effect.
+    pub(crate) fn read_env_unlogged(
+        &mut self,
+        env: &EnvInfo,
+    ) -> Result<Vec<(ItemSummary, SecretString)>> {
         let now = now();
-        Ok(items
+        Ok(self
+            .load_items(env)?
             .into_iter()
             .map(|d| {
                 (
-                    d.summary(&env, now, rotation::DEFAULT_DUE_SOON_DAYS),
+                    d.summary(env, now, rotation::DEFAULT_DUE_SOON_DAYS),
                     d.fields.value.clone(),
                 )
             })

@@ -21,6 +21,15 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// Now, in unix seconds, from the system clock only (never `COFFER_NOW`):
+/// for security decisions such as the unlock back-off.
+pub fn real_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Milliseconds since the epoch (for the hybrid logical clock).
 pub fn now_ms() -> u64 {
     SystemTime::now()

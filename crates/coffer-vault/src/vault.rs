@@ -446,7 +446,8 @@ impl Vault {
         let fresh = matches!(self.env_keys.get(&env.id), Some((e, _)) if *e == env.epoch);
         if !fresh {
             let me = self.me.id();
-            let row: Option<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = self
+            type WrapRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+            let row: Option<WrapRow> = self
                 .conn
                 .query_row(
                     "SELECT sender_id, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",

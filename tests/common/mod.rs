@@ -1,0 +1,256 @@
+//! Shared set-up for the cross-crate security tests: a throw-away
+//! `COFFER_HOME` and vault made through the library (fast, in-process), raw
+//! SQLite access for tampering, a full dump of every table, and the `coffer`
+//! binary for the end-to-end cases.
+#![allow(dead_code, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use coffer_crypto::{Id, KdfParams, SecretString};
+use coffer_vault::{ErrorKind, IdentityStore, ItemUpdate, UnlockedIdentity, Vault};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+/// The passphrase of every library-made identity.
+pub const PASSPHRASE: &str = "tamper-test passphrase 7Qx!";
+
+pub const PROD: &str = "web/prod";
+pub const DEV: &str = "web/dev";
+
+pub fn secret(s: &str) -> SecretString {
+    SecretString::new(s.to_string())
+}
+
+pub fn value(s: &str) -> ItemUpdate {
+    ItemUpdate {
+        value: Some(secret(s)),
+        ..Default::default()
+    }
+}
+
+/// A device home and a vault path in one temporary directory.
+pub struct Fx {
+    pub dir: TempDir,
+    pub home: PathBuf,
+    pub path: PathBuf,
+}
+
+impl Fx {
+    /// Under Cargo's per-target scratch directory rather than `TMPDIR`, so
+    /// a test may point `TMPDIR` elsewhere to watch what the code writes.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+        let home = dir.path().join("home");
+        let path = dir.path().join("vault.coffer");
+        Self { dir, home, path }
+    }
+
+    /// Creates the identity (at the floor, pinned so unlocking never
+    /// re-wraps) and an empty vault.
+    pub fn create(&self) -> Vault {
+        let me = IdentityStore::create(
+            &self.home,
+            "Ada",
+            None,
+            &secret(PASSPHRASE),
+            KdfParams::FLOOR,
+            true,
+        )
+        .expect("identity");
+        Vault::create(&self.path, "Acme", me).expect("vault")
+    }
+
+    pub fn unlock(&self) -> UnlockedIdentity {
+        IdentityStore::load(&self.home)
+            .expect("load identity")
+            .unlock_with_password(&secret(PASSPHRASE))
+            .expect("unlock")
+    }
+
+    /// Opens the vault again (the caller has dropped the previous handle).
+    pub fn open(&self) -> Vault {
+        Vault::open(&self.path, self.unlock()).expect("reopen")
+    }
+
+    /// A raw connection for tampering. Close it (drop) before reopening.
+    pub fn db(&self) -> Connection {
+        Connection::open(&self.path).expect("raw sqlite")
+    }
+
+    /// Every table, every row, in a stable order.
+    pub fn dump(&self) -> Dump {
+        dump(&self.path)
+    }
+}
+
+impl Default for Fx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The items made by [`standard`].
+pub struct Items {
+    /// `web/prod API_KEY`, two versions.
+    pub api: Id,
+    /// `web/prod DB_PASS`, one version.
+    pub db: Id,
+    /// `web/dev OTHER`.
+    pub other: Id,
+}
+
+pub const API_V1: &str = "api-key-version-one";
+pub const API_V2: &str = "api-key-version-two";
+pub const DB_VALUE: &str = "db-password-value";
+pub const OTHER_VALUE: &str = "dev-other-value";
+
+/// A vault with two environments and three items (one with history).
+/// Returns with the vault closed.
+pub fn standard() -> (Fx, Items) {
+    let fx = Fx::new();
+    let mut v = fx.create();
+    v.add_env(PROD, Some(90)).expect("add prod");
+    v.add_env(DEV, None).expect("add dev");
+    let api = v.set_item(PROD, "API_KEY", value(API_V1)).expect("set").id;
+    v.set_item(PROD, "API_KEY", value(API_V2)).expect("update");
+    let db = v
+        .set_item(PROD, "DB_PASS", value(DB_VALUE))
+        .expect("set")
+        .id;
+    let other = v
+        .set_item(DEV, "OTHER", value(OTHER_VALUE))
+        .expect("set")
+        .id;
+    assert!(v.verify().expect("verify").ok(), "fresh vault verifies");
+    drop(v);
+    (fx, Items { api, db, other })
+}
+
+pub fn env_id(conn: &Connection, path: &str) -> Vec<u8> {
+    let (p, e) = path.split_once('/').expect("PROJECT/ENV");
+    conn.query_row(
+        "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id
+         WHERE p.name = ?1 AND e.name = ?2",
+        [p, e],
+        |r| r.get(0),
+    )
+    .expect("env id")
+}
+
+pub type Dump = Vec<(String, Vec<Vec<Value>>)>;
+
+/// Every table of a SQLite file (including `sqlite_sequence`), every row,
+/// ordered by rowid.
+pub fn dump(path: &Path) -> Dump {
+    let conn = Connection::open(path).expect("open for dump");
+    let tables: Vec<String> = {
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("tables");
+        let rows = st.query_map([], |r| r.get(0)).expect("tables");
+        rows.collect::<Result<_, _>>().expect("tables")
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let mut st = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .expect("select");
+        let n = st.column_count();
+        let rows: Vec<Vec<Value>> = st
+            .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        out.push((t, rows));
+    }
+    let uv: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version");
+    out.push(("PRAGMA user_version".into(), vec![vec![Value::Integer(uv)]]));
+    out
+}
+
+/// Asserts a result is an integrity error (and says what it was otherwise).
+#[track_caller]
+pub fn assert_integrity<T: std::fmt::Debug>(what: &str, r: coffer_vault::Result<T>) {
+    match r {
+        Err(e) if e.kind() == ErrorKind::Integrity => {}
+        Err(e) => panic!(
+            "{what}: expected an integrity error, got {:?}: {e}",
+            e.kind()
+        ),
+        Ok(v) => panic!("{what}: expected an integrity error, got Ok({v:?})"),
+    }
+}
+
+/// Runs `verify` and asserts it reports something (or fails with an
+/// integrity error). Returns the problems.
+#[track_caller]
+pub fn assert_verify_flags(v: &mut Vault) -> Vec<String> {
+    match v.verify() {
+        Ok(rep) => {
+            assert!(!rep.ok(), "verify should report the tampering: {rep:?}");
+            rep.problems
+        }
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Integrity, "verify failed: {e}");
+            vec![e.to_string()]
+        }
+    }
+}
+
+/// The `coffer` binary of this build (same target dir and profile as the
+/// test executable, so `CARGO_TARGET_DIR` is respected). `make test` builds
+/// it first; run `cargo build -p coffer-cli` otherwise.
+pub fn coffer_bin() -> PathBuf {
+    let name = format!("coffer{}", std::env::consts::EXE_SUFFIX);
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        // target/<profile>/deps/<test>-<hash>
+        if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
+            candidates.push(profile_dir.join(&name));
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    candidates.push(target.join("debug").join(&name));
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "the coffer binary is missing (looked at {candidates:?}): \
+                 run `cargo build -p coffer-cli` before `cargo test -p coffer-tests` \
+                 (`make test` does)"
+            )
+        })
+}
+
+/// A `coffer` command confined to `fx` (its own home, vault, temp dir and
+/// XDG dirs; nothing from the real user's environment).
+pub fn coffer(fx: &Fx, passphrase: &str) -> Command {
+    let mut c = Command::new(coffer_bin());
+    let scratch = fx.dir.path().join("xdg");
+    std::fs::create_dir_all(&scratch).expect("xdg dir");
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &scratch)
+        .env("XDG_DATA_HOME", &scratch)
+        .env("XDG_CONFIG_HOME", &scratch)
+        .env("XDG_CACHE_HOME", &scratch)
+        .env("TMPDIR", &scratch)
+        .env("COFFER_HOME", &fx.home)
+        .env("COFFER_VAULT", &fx.path)
+        .env("COFFER_PASSPHRASE", passphrase)
+        .env("RUST_BACKTRACE", "0");
+    c
+}
+
+/// Whether `needle` occurs in `hay`.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
