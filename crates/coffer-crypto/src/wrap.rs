@@ -14,7 +14,7 @@
 //! epoch or sender fails.
 
 use rand_core::OsRng;
-use x25519_dalek::{EphemeralSecret, PublicKey as XPublic, StaticSecret};
+use x25519_dalek::{PublicKey as XPublic, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::hazmat::{copen_zero_nonce, cseal_zero_nonce, hkdf};
@@ -93,14 +93,32 @@ fn wrap_key(ss: &[u8; 32], epk: &[u8; 32], pk_r: &[u8; 32], info: &[u8]) -> Zero
     hkdf(ss, &salt, info)
 }
 
-/// Wraps `key` from `sender` to `recipient`.
+/// Wraps `key` from `sender` to `recipient`, with a fresh ephemeral key.
 pub fn wrap<K: WrappableKey>(
     sender: &PrivateIdentity,
     recipient: &PublicKeys,
     key: &K,
     ctx: &WrapContext,
 ) -> Result<Wrap, Error> {
-    let esk = EphemeralSecret::random_from_rng(OsRng);
+    // Used for exactly one Diffie-Hellman, then dropped (zeroized).
+    wrap_with(
+        StaticSecret::random_from_rng(OsRng),
+        sender,
+        recipient,
+        key,
+        ctx,
+    )
+}
+
+/// The construction, given the ephemeral secret (fresh in [`wrap`], fixed
+/// only by the frozen test vectors).
+fn wrap_with<K: WrappableKey>(
+    esk: StaticSecret,
+    sender: &PrivateIdentity,
+    recipient: &PublicKeys,
+    key: &K,
+    ctx: &WrapContext,
+) -> Result<Wrap, Error> {
     let epk = XPublic::from(&esk).to_bytes();
     let ss = shared(esk.diffie_hellman(&XPublic::from(recipient.x25519)))?;
     let k = wrap_key(&ss, &epk, &recipient.x25519, INFO);
@@ -170,7 +188,7 @@ pub mod vectors {
     use crate::secret::AccountKey;
 
     /// [`wrap()`] with a caller-chosen ephemeral secret instead of a fresh
-    /// one; step for step the same construction, so (Ed25519 signatures being
+    /// one; the same code path, so (Ed25519 signatures being
     /// deterministic) the whole wrap is reproducible.
     pub fn wrap_with_esk<K: WrappableKey>(
         esk: [u8; 32],
@@ -179,14 +197,7 @@ pub mod vectors {
         key: &K,
         ctx: &WrapContext,
     ) -> Result<Wrap, Error> {
-        let esk = StaticSecret::from(esk);
-        let epk = XPublic::from(&esk).to_bytes();
-        let ss = shared(esk.diffie_hellman(&XPublic::from(recipient.x25519)))?;
-        let k = wrap_key(&ss, &epk, &recipient.x25519, INFO);
-        let aad = ctx.aad(K::KIND);
-        let ct = cseal_zero_nonce(&k, key.key_bytes(), &aad)?;
-        let sig = sender.sign(SignPurpose::Wrap, &signed_message(&aad, &epk, &ct));
-        Ok(Wrap { epk, ct, sig })
+        super::wrap_with(StaticSecret::from(esk), sender, recipient, key, ctx)
     }
 
     /// A private identity from fixed key bytes (X25519 secret, Ed25519

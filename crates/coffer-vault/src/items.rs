@@ -371,30 +371,9 @@ impl Vault {
                     expires_at: upd.expires_at,
                     exposed_at: None,
                 };
-                let id = Id::make();
-                let ik = ItemKey::make();
-                let ek = self.env_key(&env)?;
-                let ik_ct = ek
-                    .seal_item_key(
-                        &ik,
-                        &ItemKeyContext {
-                            vault_id,
-                            env_id: env.id,
-                            item_id: id,
-                            epoch: env.epoch,
-                        },
-                    )
-                    .map_err(|_| Error::InvalidInput("item too large".into()))?;
-                let blob = seal(&ik, vault_id, &env, id, 1, &fields, &meta)?;
+                let (id, body) = self.new_item_op(&env, &fields, meta)?;
                 (
-                    OpBody::SetItem {
-                        item_id: id,
-                        env_id: env.id,
-                        version: 1,
-                        ik_ct: Some(ik_ct),
-                        blob,
-                        meta,
-                    },
+                    body,
                     SetOutcome {
                         id,
                         version: 1,
@@ -431,16 +410,8 @@ impl Vault {
                     meta.expires_at = upd.expires_at;
                 }
                 let version = cur.version + 1;
-                let blob = seal(&cur.ik, vault_id, &env, cur.id, version, &fields, &meta)?;
                 (
-                    OpBody::SetItem {
-                        item_id: cur.id,
-                        env_id: env.id,
-                        version,
-                        ik_ct: None,
-                        blob,
-                        meta,
-                    },
+                    version_op(vault_id, &env, &cur, &fields, meta)?,
                     SetOutcome {
                         id: cur.id,
                         version,
@@ -643,16 +614,7 @@ impl Vault {
                     let mut meta = cur.meta;
                     meta.rotated_at = Some(now);
                     meta.exposed_at = None;
-                    let version = cur.version + 1;
-                    let blob = seal(&cur.ik, vault_id, &env, cur.id, version, &fields, &meta)?;
-                    bodies.push(OpBody::SetItem {
-                        item_id: cur.id,
-                        env_id: env.id,
-                        version,
-                        ik_ct: None,
-                        blob,
-                        meta,
-                    });
+                    bodies.push(version_op(vault_id, &env, cur, &fields, meta)?);
                     updated += 1;
                 }
                 None => {
@@ -665,29 +627,7 @@ impl Vault {
                         rotated_at: Some(now),
                         ..Default::default()
                     };
-                    let id = Id::make();
-                    let ik = ItemKey::make();
-                    let ik_ct = self
-                        .env_key(&env)?
-                        .seal_item_key(
-                            &ik,
-                            &ItemKeyContext {
-                                vault_id,
-                                env_id: env.id,
-                                item_id: id,
-                                epoch: env.epoch,
-                            },
-                        )
-                        .map_err(|_| Error::InvalidInput("item too large".into()))?;
-                    let blob = seal(&ik, vault_id, &env, id, 1, &fields, &meta)?;
-                    bodies.push(OpBody::SetItem {
-                        item_id: id,
-                        env_id: env.id,
-                        version: 1,
-                        ik_ct: Some(ik_ct),
-                        blob,
-                        meta,
-                    });
+                    bodies.push(self.new_item_op(&env, &fields, meta)?.1);
                     created += 1;
                 }
             }
@@ -696,6 +636,43 @@ impl Vault {
             self.apply_batch(bodies)?;
         }
         Ok((created, updated))
+    }
+
+    /// The op creating an item: a fresh item key sealed under the
+    /// environment's current key, and version 1 sealed under it.
+    fn new_item_op(
+        &mut self,
+        env: &EnvInfo,
+        fields: &ItemFields,
+        meta: RotationMeta,
+    ) -> Result<(Id, OpBody)> {
+        let vault_id = self.vault_id;
+        let id = Id::make();
+        let ik = ItemKey::make();
+        let ik_ct = self
+            .env_key(env)?
+            .seal_item_key(
+                &ik,
+                &ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id: id,
+                    epoch: env.epoch,
+                },
+            )
+            .map_err(|_| Error::InvalidInput("item too large".into()))?;
+        let blob = seal(&ik, vault_id, env, id, 1, fields, &meta)?;
+        Ok((
+            id,
+            OpBody::SetItem {
+                item_id: id,
+                env_id: env.id,
+                version: 1,
+                ik_ct: Some(ik_ct),
+                blob,
+                meta,
+            },
+        ))
     }
 
     /// Logs a local read event (no secret in it: ids only).
@@ -733,6 +710,25 @@ impl Vault {
         self.env_keys.remove(&env.id);
         Ok(env.epoch + 1)
     }
+}
+
+/// The op adding the next version of an existing item.
+fn version_op(
+    vault_id: Id,
+    env: &EnvInfo,
+    cur: &Decrypted,
+    fields: &ItemFields,
+    meta: RotationMeta,
+) -> Result<OpBody> {
+    let version = cur.version + 1;
+    Ok(OpBody::SetItem {
+        item_id: cur.id,
+        env_id: env.id,
+        version,
+        ik_ct: None,
+        blob: seal(&cur.ik, vault_id, env, cur.id, version, fields, &meta)?,
+        meta,
+    })
 }
 
 pub(crate) fn seal(
