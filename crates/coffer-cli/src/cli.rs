@@ -104,6 +104,9 @@ pub enum Cmd {
     Ls {
         /// PROJECT or PROJECT/ENV (default: everything you can read).
         scope: Option<String>,
+        /// Only credentials shared one by one, with whom.
+        #[arg(long)]
+        shared: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -144,6 +147,9 @@ pub enum Cmd {
         /// Also list credentials that are ok (by default only those needing action).
         #[arg(long)]
         all: bool,
+        /// Only exposed credentials (left by offboarding, until their value changes).
+        #[arg(long, conflicts_with = "all")]
+        exposed: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -204,6 +210,43 @@ pub enum Cmd {
         /// JSON output.
         #[arg(long, global = true)]
         json: bool,
+    },
+    /// Team members: add, list, roles, offboarding.
+    #[command(subcommand)]
+    Member(crate::team::MemberCmd),
+    /// Give a member access to an environment (PROJECT/ENV[:read|write]).
+    Grant {
+        /// Member name.
+        name: String,
+        /// PROJECT/ENV[:read|write] (default read).
+        grant: String,
+    },
+    /// Remove a member's access to an environment (the environment is re-keyed).
+    Ungrant {
+        /// Member name.
+        name: String,
+        /// PROJECT/ENV.
+        env: String,
+    },
+    /// Share one credential with a member who has no grant on its environment.
+    Share {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// Member name.
+        #[arg(long = "with", value_name = "NAME")]
+        with: String,
+    },
+    /// Stop sharing a credential with a member (its key is replaced).
+    Unshare {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// Member name.
+        #[arg(long = "with", value_name = "NAME")]
+        with: String,
     },
     /// Shell completions.
     Completions {

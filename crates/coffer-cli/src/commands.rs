@@ -229,12 +229,19 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Cmd::Ls { scope, json } => {
+        Cmd::Ls {
+            scope,
+            json,
+            shared,
+        } => {
             let mut v = open(&cli.vault)?;
-            let items = v.list_items(
+            let mut items = v.list_items(
                 scope.as_deref(),
                 coffer_vault::rotation::DEFAULT_DUE_SOON_DAYS,
             )?;
+            if shared {
+                items.retain(|i| !i.shared_with.is_empty());
+            }
             if json {
                 output::json(&items)?;
             } else if items.is_empty() {
@@ -249,12 +256,17 @@ pub fn run(cli: Cli) -> Result<u8> {
                             "••••••••".into(),
                             output::status(i.status),
                             date(i.rotated_at),
-                            output::excerpt(i.notes.as_deref(), 40),
+                            if shared {
+                                i.shared_with.join(", ")
+                            } else {
+                                output::excerpt(i.notes.as_deref(), 40)
+                            },
                         ]
                     })
                     .collect();
+                let last = if shared { "shared with" } else { "notes" };
                 output::table(
-                    &["environment", "key", "value", "status", "rotated", "notes"],
+                    &["environment", "key", "value", "status", "rotated", last],
                     &rows,
                 );
             }
@@ -324,6 +336,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             due_within,
             fail_on,
             all,
+            exposed,
             json,
         } => {
             let window = parse_days(&due_within)?;
@@ -353,7 +366,13 @@ pub fn run(cli: Cli) -> Result<u8> {
             });
             let shown: Vec<_> = items
                 .iter()
-                .filter(|i| all || i.status != Status::Ok)
+                .filter(|i| {
+                    if exposed {
+                        i.status == Status::Exposed
+                    } else {
+                        all || i.status != Status::Ok
+                    }
+                })
                 .collect();
             if json {
                 output::json(&shown)?;
@@ -501,6 +520,28 @@ pub fn run(cli: Cli) -> Result<u8> {
                     }
                 }
             }
+        }
+        Cmd::Member(cmd) => crate::team::run(&mut open(&cli.vault)?, cmd),
+        Cmd::Grant { name, grant } => {
+            let (env, access) = coffer_vault::parse_grant(&grant)?;
+            open(&cli.vault)?.grant(&name, &env, access)?;
+            eprintln!("Granted {name} {grant}.");
+            Ok(0)
+        }
+        Cmd::Ungrant { name, env } => {
+            open(&cli.vault)?.ungrant(&name, &env)?;
+            eprintln!("Removed {name}'s access to {env}; it was re-keyed. Values they read are still known to them: rotate what matters.");
+            Ok(0)
+        }
+        Cmd::Share { env, key, with } => {
+            open(&cli.vault)?.share(&env, &key, &with)?;
+            eprintln!("Shared {key} of {env} with {with}.");
+            Ok(0)
+        }
+        Cmd::Unshare { env, key, with } => {
+            open(&cli.vault)?.unshare(&env, &key, &with)?;
+            eprintln!("Stopped sharing {key} of {env} with {with}; its key was replaced.");
+            Ok(0)
         }
         Cmd::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut std::io::stdout());

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod output;
 mod prompt;
+mod team;
 
 use std::process::ExitCode;
 

@@ -179,6 +179,7 @@ impl Vault {
                 }
             }
         }
+        let who = |id: &Id| names.get(id).cloned().unwrap_or_else(|| id.short());
         let env = |id: &Id| env_names.get(id).cloned().unwrap_or_else(|| id.short());
         let item = |id: &Id| {
             item_names
@@ -226,6 +227,55 @@ impl Vault {
                         env(&env_id),
                         items.len()
                     ),
+                    OpBody::AddMember { member, grants } => format!(
+                        "added {} as {} ({}) with {} grant(s)",
+                        member.name,
+                        member.role,
+                        member.fingerprint,
+                        grants.len()
+                    ),
+                    OpBody::SetRole {
+                        member_id, role, ..
+                    } => {
+                        format!("made {} {role}", who(&member_id))
+                    }
+                    OpBody::Grant {
+                        member_id,
+                        env_id,
+                        access,
+                        ..
+                    } => {
+                        format!("granted {} {access} on {}", who(&member_id), env(&env_id))
+                    }
+                    OpBody::Ungrant { member_id, env_id } => {
+                        format!("removed {}'s access to {}", who(&member_id), env(&env_id))
+                    }
+                    OpBody::ShareItem { env_id, share } => format!(
+                        "shared {} of {} with {}",
+                        item(&share.item_id),
+                        env(&env_id),
+                        who(&share.wrap.member_id)
+                    ),
+                    OpBody::UnshareItem {
+                        env_id,
+                        item_id,
+                        member_id,
+                    } => format!(
+                        "stopped sharing {} of {} with {}",
+                        item(&item_id),
+                        env(&env_id),
+                        who(&member_id)
+                    ),
+                    OpBody::Revoke { member_id, exposed } => format!(
+                        "offboarded {}: {} credential(s) exposed",
+                        who(&member_id),
+                        exposed.len()
+                    ),
+                    OpBody::RekeyItem {
+                        env_id, item: it, ..
+                    } => {
+                        format!("re-keyed {} of {}", item(&it.item_id), env(&env_id))
+                    }
                     OpBody::Read {
                         action,
                         env_id,

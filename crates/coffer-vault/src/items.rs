@@ -135,6 +135,8 @@ pub struct ItemSummary {
     pub due_at: Option<i64>,
     /// When the current version was written.
     pub updated_at: i64,
+    /// Members it is shared with one by one (in listings).
+    pub shared_with: Vec<String>,
 }
 
 /// One decrypted item (internal).
@@ -165,6 +167,7 @@ impl Decrypted {
             status: rotation::status(&self.meta, env.rotate_every_days, now, due_soon),
             due_at: rotation::due_at(&self.meta, env.rotate_every_days),
             updated_at: self.updated_at,
+            shared_with: Vec::new(),
         }
     }
 }
@@ -222,6 +225,9 @@ impl Vault {
 
     /// Decrypts every live item of an environment (current versions).
     pub(crate) fn load_items(&mut self, env: &EnvInfo) -> Result<Vec<Decrypted>> {
+        if !env.readable {
+            return self.load_shared_items(env);
+        }
         let vault_id = self.vault_id;
         self.ensure_env_key(env)?;
         let ek = &self
@@ -297,11 +303,117 @@ impl Vault {
         Ok(out)
     }
 
+    /// Items of an environment this identity has no key for, but that were
+    /// shared with it one by one.
+    fn load_shared_items(&mut self, env: &EnvInfo) -> Result<Vec<Decrypted>> {
+        let vault_id = self.vault_id;
+        let me = self.me.id();
+        type Row = (
+            Vec<u8>,
+            Vec<u8>,
+            Vec<u8>,
+            Vec<u8>,
+            Vec<u8>,
+            i64,
+            Vec<u8>,
+            RotationMeta,
+            i64,
+        );
+        let rows: Vec<Row> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT i.id, s.sender_id, s.epk, s.ct, s.sig, v.version, v.blob, v.rotate_every_days,
+                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at
+                 FROM item_shares s JOIN items i ON i.id = s.item_id
+                 JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+                 WHERE i.env_id = ?1 AND s.member_id = ?2 AND i.deleted_at IS NULL",
+            )?;
+            let r = st
+                .query_map(rusqlite::params![&env.id.0[..], &me.0[..]], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        RotationMeta {
+                            rotate_every_days: r.get::<_, Option<i64>>(7)?.map(|v| v as u32),
+                            rotated_at: r.get(8)?,
+                            expires_at: r.get(9)?,
+                            exposed_at: r.get(10)?,
+                        },
+                        r.get(11)?,
+                    ))
+                })?
+                .collect::<std::result::Result<_, _>>()?;
+            r
+        };
+        let mut out = Vec::new();
+        for (id, sender, epk, ct, sig, version, blob, meta, updated_at) in rows {
+            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+            let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+            self.check_sender(&sender, &env.id, true)?;
+            let sender_keys = Vault::member_keys(&self.conn, &sender)?;
+            let ctx = coffer_crypto::WrapContext {
+                vault_id,
+                object_id: id,
+                epoch: env.epoch,
+                recipient_id: me,
+                sender_id: sender,
+            };
+            let ik: ItemKey =
+                coffer_crypto::wrap::unwrap(&self.me.private, &sender_keys, &epk, &ct, &sig, &ctx)
+                    .map_err(|_| {
+                        Error::integrity(format!(
+                            "a shared item's key in {} does not open",
+                            env.path()
+                        ))
+                    })?;
+            let version = version as u64;
+            let m = meta.canonical();
+            let pt = ik
+                .open_item(
+                    &blob,
+                    &ItemContext {
+                        vault_id,
+                        env_id: env.id,
+                        item_id: id,
+                        row_version: version,
+                        meta: &m,
+                    },
+                )
+                .map_err(|_| {
+                    Error::integrity(format!("an item in {} does not decrypt", env.path()))
+                })?;
+            out.push(Decrypted {
+                id,
+                version,
+                fields: ItemFields::decode(pt.expose_secret())?,
+                meta,
+                ik,
+                updated_at,
+            });
+        }
+        out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
+        Ok(out)
+    }
+
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
+        let readable = env.readable;
         self.load_items(env)?
             .into_iter()
             .find(|d| d.fields.name == name)
-            .ok_or_else(|| Error::NotFound(format!("{name} in {}", env.path())))
+            .ok_or_else(|| {
+                if readable {
+                    Error::NotFound(format!("{name} in {}", env.path()))
+                } else {
+                    Error::PermissionDenied(format!(
+                        "you have no access to {} (only to credentials shared with you)",
+                        env.path()
+                    ))
+                }
+            })
     }
 
     /// Lists credentials (never values) of one environment, or of every
@@ -310,9 +422,11 @@ impl Vault {
         let envs = self.scope_envs(scope)?;
         let now = now();
         let mut out = Vec::new();
-        for env in envs.iter().filter(|e| e.readable) {
+        for env in &envs {
             for d in self.load_items(env)? {
-                out.push(d.summary(env, now, due_soon));
+                let mut s = d.summary(env, now, due_soon);
+                s.shared_with = self.shared_with(&d.id)?;
+                out.push(s);
             }
         }
         Ok(out)
@@ -694,18 +808,16 @@ impl Vault {
     /// identity is always kept if it has access).
     pub fn rekey_env(&mut self, env_path: &str) -> Result<u64> {
         let env = self.env(env_path)?;
-        let holders: Vec<Id> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT member_id FROM env_wraps WHERE env_id = ?1")?;
-            let rows = st.query_map([&env.id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
-            let mut v = Vec::new();
-            for r in rows {
-                v.push(Id::from_slice(&r?).map_err(|_| Error::integrity("bad member id"))?);
-            }
-            v
+        let holders = crate::rekey::env_holders(self, &env)?;
+        let none = std::collections::HashSet::new();
+        let plan = crate::rekey::Plan {
+            drop: None,
+            expose: &none,
+            now: now(),
         };
-        let body = crate::rekey::build_rekey(self, &env, &holders)?;
+        let total = crate::rekey::count_items(self, &env)?;
+        let body =
+            crate::rekey::build_rekey(self, &env, &holders, &plan, &mut |_, _| {}, &mut 0, total)?;
         self.apply(body)?;
         self.env_keys.remove(&env.id);
         Ok(env.epoch + 1)

@@ -34,6 +34,7 @@ pub mod paths;
 mod rekey;
 pub mod rotation;
 mod schema;
+mod team;
 pub mod time;
 mod vault;
 
@@ -46,4 +47,5 @@ pub use items::{
     check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
 };
 pub use schema::SCHEMA_VERSION;
+pub use team::{parse_grant, Access, ExposedItem, ExposureReport, MemberInfo};
 pub use vault::{parse_env_path, EnvInfo, Role, Vault};

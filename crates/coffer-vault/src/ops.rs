@@ -98,6 +98,26 @@ pub struct RekeyedItem {
     pub versions: Vec<VersionRecord>,
 }
 
+/// An environment grant with its EK wrap, as carried by `AddMember`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// Environment.
+    pub env_id: Id,
+    /// `read` or `write`.
+    pub access: String,
+    /// The EK wrapped to the member.
+    pub wrap: WrapRecord,
+}
+
+/// A wrap of an item's key to a member (entry share).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareRecord {
+    /// Item.
+    pub item_id: Id,
+    /// The IK wrapped to the member.
+    pub wrap: WrapRecord,
+}
+
 /// What a local read event was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadAction {
@@ -198,6 +218,77 @@ pub enum OpBody {
         wraps: Vec<WrapRecord>,
         /// Every item, re-keyed.
         items: Vec<RekeyedItem>,
+        /// Entry shares of its items, re-wrapped under the new item keys.
+        shares: Vec<ShareRecord>,
+    },
+    /// Adds a member with their pinned keys, role and grants.
+    AddMember {
+        /// The member.
+        member: MemberRecord,
+        /// Grants, each with its EK wrap.
+        grants: Vec<GrantRecord>,
+    },
+    /// Changes a member's role. Wraps the member signed are re-signed by
+    /// the author (a demoted admin's signature no longer vouches for a key).
+    SetRole {
+        /// Member.
+        member_id: Id,
+        /// New role.
+        role: String,
+        /// EK wraps re-signed by the author.
+        rewraps: Vec<(Id, WrapRecord)>,
+        /// Shares re-signed by the author.
+        reshares: Vec<ShareRecord>,
+    },
+    /// Grants (or changes) access to an environment.
+    Grant {
+        /// Member.
+        member_id: Id,
+        /// Environment.
+        env_id: Id,
+        /// `read` or `write`.
+        access: String,
+        /// The EK wrap (absent when only the access level changes).
+        wrap: Option<WrapRecord>,
+    },
+    /// Removes a grant (the environment is re-keyed in the same transaction).
+    Ungrant {
+        /// Member.
+        member_id: Id,
+        /// Environment.
+        env_id: Id,
+    },
+    /// Shares one item with a member.
+    ShareItem {
+        /// Environment of the item.
+        env_id: Id,
+        /// The share.
+        share: ShareRecord,
+    },
+    /// Stops sharing an item with a member.
+    UnshareItem {
+        /// Environment of the item.
+        env_id: Id,
+        /// Item.
+        item_id: Id,
+        /// Member.
+        member_id: Id,
+    },
+    /// Revokes a member (offboarding); lists what they could read.
+    Revoke {
+        /// Member.
+        member_id: Id,
+        /// Every credential they could read, now marked exposed.
+        exposed: Vec<Id>,
+    },
+    /// Re-keys one item (new IK, versions re-encrypted, shares re-wrapped).
+    RekeyItem {
+        /// Environment.
+        env_id: Id,
+        /// The item.
+        item: RekeyedItem,
+        /// Its shares.
+        shares: Vec<ShareRecord>,
     },
     /// A local read event (reveal, copy, export, run): no state change.
     Read {
@@ -224,6 +315,22 @@ pub mod kind {
     pub const REKEY_ENV: u8 = 5;
     /// Read.
     pub const READ: u8 = 6;
+    /// AddMember.
+    pub const ADD_MEMBER: u8 = 7;
+    /// SetRole.
+    pub const SET_ROLE: u8 = 8;
+    /// Grant.
+    pub const GRANT: u8 = 9;
+    /// Ungrant.
+    pub const UNGRANT: u8 = 10;
+    /// ShareItem.
+    pub const SHARE: u8 = 11;
+    /// UnshareItem.
+    pub const UNSHARE: u8 = 12;
+    /// Revoke.
+    pub const REVOKE: u8 = 13;
+    /// RekeyItem.
+    pub const REKEY_ITEM: u8 = 14;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -234,6 +341,14 @@ pub mod kind {
             DELETE_ITEM => "item.delete",
             REKEY_ENV => "env.rekey",
             READ => "read",
+            ADD_MEMBER => "member.add",
+            SET_ROLE => "member.role",
+            GRANT => "grant",
+            UNGRANT => "ungrant",
+            SHARE => "share",
+            UNSHARE => "unshare",
+            REVOKE => "member.revoke",
+            REKEY_ITEM => "item.rekey",
             _ => "unknown",
         }
     }
@@ -289,6 +404,83 @@ fn dec_wraps(d: &mut Decoder<'_>) -> Result<Vec<WrapRecord>> {
     Ok(out)
 }
 
+fn enc_wrap(e: &mut Encoder, w: &WrapRecord) {
+    enc_wraps(e, std::slice::from_ref(w));
+}
+
+fn dec_wrap(d: &mut Decoder<'_>) -> Result<WrapRecord> {
+    let mut v = dec_wraps(d)?;
+    if v.len() != 1 {
+        return Err(Error::integrity("an op-log entry is malformed"));
+    }
+    v.pop()
+        .ok_or_else(|| Error::integrity("an op-log entry is malformed"))
+}
+
+fn enc_shares(e: &mut Encoder, ss: &[ShareRecord]) {
+    e.u32(ss.len() as u32);
+    for s in ss {
+        e.fixed(&s.item_id.0);
+        enc_wrap(e, &s.wrap);
+    }
+}
+
+fn dec_shares(d: &mut Decoder<'_>) -> Result<Vec<ShareRecord>> {
+    let n = d.u32().map_err(m)?;
+    let mut out = Vec::with_capacity(n.min(4096) as usize);
+    for _ in 0..n {
+        out.push(ShareRecord {
+            item_id: Id(d.fixed().map_err(m)?),
+            wrap: dec_wrap(d)?,
+        });
+    }
+    Ok(out)
+}
+
+fn enc_ids(e: &mut Encoder, ids: &[Id]) {
+    e.u32(ids.len() as u32);
+    for i in ids {
+        e.fixed(&i.0);
+    }
+}
+
+fn dec_ids(d: &mut Decoder<'_>) -> Result<Vec<Id>> {
+    let n = d.u32().map_err(m)?;
+    let mut out = Vec::with_capacity(n.min(100_000) as usize);
+    for _ in 0..n {
+        out.push(Id(d.fixed().map_err(m)?));
+    }
+    Ok(out)
+}
+
+fn enc_rekeyed(e: &mut Encoder, it: &RekeyedItem) {
+    e.fixed(&it.item_id.0).bytes(&it.ik_ct);
+    e.u32(it.versions.len() as u32);
+    for v in &it.versions {
+        e.u64(v.version).bytes(&v.blob);
+        enc_meta(e, &v.meta);
+    }
+}
+
+fn dec_rekeyed(d: &mut Decoder<'_>) -> Result<RekeyedItem> {
+    let item_id = Id(d.fixed().map_err(m)?);
+    let ik_ct = d.bytes().map_err(m)?.to_vec();
+    let nv = d.u32().map_err(m)?;
+    let mut versions = Vec::with_capacity(nv.min(10_000) as usize);
+    for _ in 0..nv {
+        versions.push(VersionRecord {
+            version: d.u64().map_err(m)?,
+            blob: d.bytes().map_err(m)?.to_vec(),
+            meta: dec_meta(d)?,
+        });
+    }
+    Ok(RekeyedItem {
+        item_id,
+        ik_ct,
+        versions,
+    })
+}
+
 fn enc_meta(e: &mut Encoder, meta: &RotationMeta) {
     e.opt_u32(meta.rotate_every_days)
         .opt_i64(meta.rotated_at)
@@ -319,6 +511,14 @@ impl OpBody {
             OpBody::DeleteItem { .. } => kind::DELETE_ITEM,
             OpBody::RekeyEnv { .. } => kind::REKEY_ENV,
             OpBody::Read { .. } => kind::READ,
+            OpBody::AddMember { .. } => kind::ADD_MEMBER,
+            OpBody::SetRole { .. } => kind::SET_ROLE,
+            OpBody::Grant { .. } => kind::GRANT,
+            OpBody::Ungrant { .. } => kind::UNGRANT,
+            OpBody::ShareItem { .. } => kind::SHARE,
+            OpBody::UnshareItem { .. } => kind::UNSHARE,
+            OpBody::Revoke { .. } => kind::REVOKE,
+            OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
         }
     }
 
@@ -376,18 +576,81 @@ impl OpBody {
                 epoch,
                 wraps,
                 items,
+                shares,
             } => {
                 e.fixed(&env_id.0).u64(*epoch);
                 enc_wraps(&mut e, wraps);
                 e.u32(items.len() as u32);
                 for it in items {
-                    e.fixed(&it.item_id.0).bytes(&it.ik_ct);
-                    e.u32(it.versions.len() as u32);
-                    for v in &it.versions {
-                        e.u64(v.version).bytes(&v.blob);
-                        enc_meta(&mut e, &v.meta);
+                    enc_rekeyed(&mut e, it);
+                }
+                enc_shares(&mut e, shares);
+            }
+            OpBody::AddMember { member, grants } => {
+                enc_member(&mut e, member);
+                e.u32(grants.len() as u32);
+                for g in grants {
+                    e.fixed(&g.env_id.0).str(&g.access);
+                    enc_wrap(&mut e, &g.wrap);
+                }
+            }
+            OpBody::SetRole {
+                member_id,
+                role,
+                rewraps,
+                reshares,
+            } => {
+                e.fixed(&member_id.0).str(role);
+                e.u32(rewraps.len() as u32);
+                for (env, w) in rewraps {
+                    e.fixed(&env.0);
+                    enc_wrap(&mut e, w);
+                }
+                enc_shares(&mut e, reshares);
+            }
+            OpBody::Grant {
+                member_id,
+                env_id,
+                access,
+                wrap,
+            } => {
+                e.fixed(&member_id.0).fixed(&env_id.0).str(access);
+                match wrap {
+                    None => {
+                        e.u8(0);
+                    }
+                    Some(w) => {
+                        e.u8(1);
+                        enc_wrap(&mut e, w);
                     }
                 }
+            }
+            OpBody::Ungrant { member_id, env_id } => {
+                e.fixed(&member_id.0).fixed(&env_id.0);
+            }
+            OpBody::ShareItem { env_id, share } => {
+                e.fixed(&env_id.0);
+                enc_shares(&mut e, std::slice::from_ref(share));
+            }
+            OpBody::UnshareItem {
+                env_id,
+                item_id,
+                member_id,
+            } => {
+                e.fixed(&env_id.0).fixed(&item_id.0).fixed(&member_id.0);
+            }
+            OpBody::Revoke { member_id, exposed } => {
+                e.fixed(&member_id.0);
+                enc_ids(&mut e, exposed);
+            }
+            OpBody::RekeyItem {
+                env_id,
+                item,
+                shares,
+            } => {
+                e.fixed(&env_id.0);
+                enc_rekeyed(&mut e, item);
+                enc_shares(&mut e, shares);
             }
             OpBody::Read {
                 action,
@@ -446,30 +709,86 @@ impl OpBody {
                 let n = d.u32().map_err(m)?;
                 let mut items = Vec::with_capacity(n.min(100_000) as usize);
                 for _ in 0..n {
-                    let item_id = Id(d.fixed().map_err(m)?);
-                    let ik_ct = d.bytes().map_err(m)?.to_vec();
-                    let nv = d.u32().map_err(m)?;
-                    let mut versions = Vec::with_capacity(nv.min(10_000) as usize);
-                    for _ in 0..nv {
-                        versions.push(VersionRecord {
-                            version: d.u64().map_err(m)?,
-                            blob: d.bytes().map_err(m)?.to_vec(),
-                            meta: dec_meta(&mut d)?,
-                        });
-                    }
-                    items.push(RekeyedItem {
-                        item_id,
-                        ik_ct,
-                        versions,
-                    });
+                    items.push(dec_rekeyed(&mut d)?);
                 }
+                let shares = dec_shares(&mut d)?;
                 OpBody::RekeyEnv {
                     env_id,
                     epoch,
                     wraps,
                     items,
+                    shares,
                 }
             }
+            kind::ADD_MEMBER => {
+                let member = dec_member(&mut d)?;
+                let n = d.u32().map_err(m)?;
+                let mut grants = Vec::with_capacity(n.min(4096) as usize);
+                for _ in 0..n {
+                    grants.push(GrantRecord {
+                        env_id: Id(d.fixed().map_err(m)?),
+                        access: d.str().map_err(m)?.to_string(),
+                        wrap: dec_wrap(&mut d)?,
+                    });
+                }
+                OpBody::AddMember { member, grants }
+            }
+            kind::SET_ROLE => {
+                let member_id = Id(d.fixed().map_err(m)?);
+                let role = d.str().map_err(m)?.to_string();
+                let n = d.u32().map_err(m)?;
+                let mut rewraps = Vec::with_capacity(n.min(4096) as usize);
+                for _ in 0..n {
+                    let env = Id(d.fixed().map_err(m)?);
+                    rewraps.push((env, dec_wrap(&mut d)?));
+                }
+                let reshares = dec_shares(&mut d)?;
+                OpBody::SetRole {
+                    member_id,
+                    role,
+                    rewraps,
+                    reshares,
+                }
+            }
+            kind::GRANT => OpBody::Grant {
+                member_id: Id(d.fixed().map_err(m)?),
+                env_id: Id(d.fixed().map_err(m)?),
+                access: d.str().map_err(m)?.to_string(),
+                wrap: if d.bool().map_err(m)? {
+                    Some(dec_wrap(&mut d)?)
+                } else {
+                    None
+                },
+            },
+            kind::UNGRANT => OpBody::Ungrant {
+                member_id: Id(d.fixed().map_err(m)?),
+                env_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::SHARE => {
+                let env_id = Id(d.fixed().map_err(m)?);
+                let mut shares = dec_shares(&mut d)?;
+                if shares.len() != 1 {
+                    return Err(Error::integrity("an op-log entry is malformed"));
+                }
+                let share = shares
+                    .pop()
+                    .ok_or_else(|| Error::integrity("malformed share"))?;
+                OpBody::ShareItem { env_id, share }
+            }
+            kind::UNSHARE => OpBody::UnshareItem {
+                env_id: Id(d.fixed().map_err(m)?),
+                item_id: Id(d.fixed().map_err(m)?),
+                member_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::REVOKE => OpBody::Revoke {
+                member_id: Id(d.fixed().map_err(m)?),
+                exposed: dec_ids(&mut d)?,
+            },
+            kind::REKEY_ITEM => OpBody::RekeyItem {
+                env_id: Id(d.fixed().map_err(m)?),
+                item: dec_rekeyed(&mut d)?,
+                shares: dec_shares(&mut d)?,
+            },
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -600,7 +919,7 @@ mod tests {
             OpBody::RekeyEnv {
                 env_id: id(4),
                 epoch: 2,
-                wraps: vec![w],
+                wraps: vec![w.clone()],
                 items: vec![RekeyedItem {
                     item_id: id(5),
                     ik_ct: vec![7; 3],
@@ -610,11 +929,72 @@ mod tests {
                         meta,
                     }],
                 }],
+                shares: vec![ShareRecord {
+                    item_id: id(5),
+                    wrap: w.clone(),
+                }],
             },
             OpBody::Read {
                 action: ReadAction::Run,
                 env_id: id(4),
                 item_ids: vec![id(5), id(6)],
+            },
+            OpBody::AddMember {
+                member: MemberRecord {
+                    id: id(7),
+                    name: "Bob".into(),
+                    email: Some("b@x".into()),
+                    x25519: [3; 32],
+                    ed25519: [4; 32],
+                    fingerprint: "FP2".into(),
+                    role: "reader".into(),
+                },
+                grants: vec![GrantRecord {
+                    env_id: id(4),
+                    access: "read".into(),
+                    wrap: w.clone(),
+                }],
+            },
+            OpBody::SetRole {
+                member_id: id(7),
+                role: "member".into(),
+                rewraps: vec![(id(4), w.clone())],
+                reshares: vec![],
+            },
+            OpBody::Grant {
+                member_id: id(7),
+                env_id: id(4),
+                access: "write".into(),
+                wrap: Some(w.clone()),
+            },
+            OpBody::Ungrant {
+                member_id: id(7),
+                env_id: id(4),
+            },
+            OpBody::ShareItem {
+                env_id: id(4),
+                share: ShareRecord {
+                    item_id: id(5),
+                    wrap: w.clone(),
+                },
+            },
+            OpBody::UnshareItem {
+                env_id: id(4),
+                item_id: id(5),
+                member_id: id(7),
+            },
+            OpBody::Revoke {
+                member_id: id(7),
+                exposed: vec![id(5)],
+            },
+            OpBody::RekeyItem {
+                env_id: id(4),
+                item: RekeyedItem {
+                    item_id: id(5),
+                    ik_ct: vec![1],
+                    versions: vec![],
+                },
+                shares: vec![],
             },
         ]
     }

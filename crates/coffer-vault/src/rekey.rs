@@ -1,75 +1,172 @@
-//! Building a new epoch for an environment: new EK, a new IK for every item
-//! (live or deleted), every version re-encrypted, the EK wrapped to each
-//! member who keeps access. The result is one op, applied in one
-//! transaction.
+//! Building new keys: a new epoch for an environment (new EK, a new IK for
+//! every item — live or deleted — every version re-encrypted, the EK wrapped
+//! to each member who keeps access, entry shares re-wrapped), or a new IK for
+//! one item. Items being exposed get `exposed_at` on their current version
+//! (it is bound into the blob, which is re-encrypted anyway). The result is
+//! an op, applied in one transaction with whatever else goes with it.
 
-use coffer_crypto::{EnvKey, Id, ItemContext, ItemKey, ItemKeyContext};
+use std::collections::HashSet;
+
+use coffer_crypto::{wrap, EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, WrapContext};
 use rusqlite::params;
 
 use crate::error::{Error, Result};
 use crate::items::{all_versions, decode_fields, seal};
-use crate::ops::{OpBody, RekeyedItem, VersionRecord};
+use crate::ops::{OpBody, RekeyedItem, ShareRecord, VersionRecord, WrapRecord};
 use crate::vault::{EnvInfo, Vault};
 
-pub(crate) fn build_rekey(vault: &mut Vault, env: &EnvInfo, keep: &[Id]) -> Result<OpBody> {
-    let vault_id = vault.vault_id;
-    let old_ek_ctx = |item_id| ItemKeyContext {
-        vault_id,
-        env_id: env.id,
-        item_id,
-        epoch: env.epoch,
+/// What a re-key keeps, drops and exposes.
+pub(crate) struct Plan<'a> {
+    /// Member whose shares are dropped (the one losing access), if any.
+    pub drop: Option<Id>,
+    /// Items to mark exposed.
+    pub expose: &'a HashSet<Id>,
+    /// The time to record as `exposed_at`.
+    pub now: i64,
+}
+
+/// Reports progress: (items done, items in total).
+pub(crate) type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+fn item_rows(vault: &Vault, env: &EnvInfo) -> Result<Vec<(Id, Vec<u8>)>> {
+    let mut st = vault
+        .conn
+        .prepare("SELECT id, ik_ct FROM items WHERE env_id = ?1 ORDER BY id")?;
+    let rows = st.query_map(params![&env.id.0[..]], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut v = Vec::new();
+    for r in rows {
+        let (id, ct) = r?;
+        v.push((
+            Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?,
+            ct,
+        ));
+    }
+    Ok(v)
+}
+
+fn share_holders(vault: &Vault, item_id: &Id, drop: Option<Id>) -> Result<Vec<Id>> {
+    let mut st = vault
+        .conn
+        .prepare_cached("SELECT member_id FROM item_shares WHERE item_id = ?1")?;
+    let rows = st.query_map([&item_id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut v = Vec::new();
+    for r in rows {
+        let id = Id::from_slice(&r?).map_err(|_| Error::integrity("bad member id"))?;
+        if Some(id) != drop {
+            v.push(id);
+        }
+    }
+    Ok(v)
+}
+
+/// Wraps an item key to a member for `epoch`.
+pub(crate) fn share_wrap(
+    vault: &Vault,
+    ik: &ItemKey,
+    item_id: Id,
+    epoch: u64,
+    to: &Id,
+) -> Result<WrapRecord> {
+    let keys = Vault::member_keys(&vault.conn, to)?;
+    let ctx = WrapContext {
+        vault_id: vault.vault_id,
+        object_id: item_id,
+        epoch,
+        recipient_id: *to,
+        sender_id: vault.me.id(),
     };
+    let w = wrap::wrap(&vault.me.private, &keys, ik, &ctx)
+        .map_err(|_| Error::InvalidInput("the recipient's key is unusable".into()))?;
+    Ok(WrapRecord {
+        member_id: *to,
+        sender_id: vault.me.id(),
+        epoch,
+        epk: w.epk,
+        ct: w.ct,
+        sig: w.sig,
+    })
+}
+
+/// Re-encrypts every version of one item under `new_ik`.
+fn reencrypt(
+    vault: &Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    old_ik: &ItemKey,
+    new_ik: &ItemKey,
+    plan: &Plan<'_>,
+) -> Result<Vec<VersionRecord>> {
+    let vault_id = vault.vault_id;
+    let all = all_versions(vault, &item_id)?;
+    let current = all.last().map(|(v, _, _)| *v);
+    let mut versions = Vec::with_capacity(all.len());
+    for (version, blob, mut meta) in all {
+        let m = meta.canonical();
+        let pt = old_ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id,
+                    row_version: version,
+                    meta: &m,
+                },
+            )
+            .map_err(|_| Error::integrity(format!("an item in {} does not decrypt", env.path())))?;
+        let fields = decode_fields(pt.expose_secret())?;
+        if Some(version) == current && plan.expose.contains(&item_id) && meta.exposed_at.is_none() {
+            meta.exposed_at = Some(plan.now);
+        }
+        let blob = seal(new_ik, vault_id, env, item_id, version, &fields, &meta)?;
+        versions.push(VersionRecord {
+            version,
+            blob,
+            meta,
+        });
+    }
+    Ok(versions)
+}
+
+/// A new epoch for `env`, wrapped to `keep`.
+pub(crate) fn build_rekey(
+    vault: &mut Vault,
+    env: &EnvInfo,
+    keep: &[Id],
+    plan: &Plan<'_>,
+    progress: Progress<'_>,
+    done: &mut usize,
+    total: usize,
+) -> Result<OpBody> {
+    let vault_id = vault.vault_id;
     let new_epoch = env.epoch + 1;
     let new_ek = EnvKey::make();
-    let item_rows: Vec<(Id, Vec<u8>)> = {
-        let mut st = vault
-            .conn
-            .prepare("SELECT id, ik_ct FROM items WHERE env_id = ?1 ORDER BY id")?;
-        let rows = st.query_map(params![&env.id.0[..]], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        let mut v = Vec::new();
-        for r in rows {
-            let (id, ct) = r?;
-            v.push((
-                Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?,
-                ct,
-            ));
-        }
-        v
-    };
-    let mut items = Vec::with_capacity(item_rows.len());
-    for (item_id, ik_ct) in item_rows {
+    vault.ensure_env_key(env)?;
+    let mut items = Vec::new();
+    let mut shares = Vec::new();
+    for (item_id, ik_ct) in item_rows(vault, env)? {
         let old_ik = vault
             .env_key(env)?
-            .open_item_key(&ik_ct, &old_ek_ctx(item_id))
+            .open_item_key(
+                &ik_ct,
+                &ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id,
+                    epoch: env.epoch,
+                },
+            )
             .map_err(|_| {
                 Error::integrity(format!("an item key in {} does not open", env.path()))
             })?;
         let new_ik = ItemKey::make();
-        let mut versions = Vec::new();
-        for (version, blob, meta) in all_versions(vault, &item_id)? {
-            let m = meta.canonical();
-            let pt = old_ik
-                .open_item(
-                    &blob,
-                    &ItemContext {
-                        vault_id,
-                        env_id: env.id,
-                        item_id,
-                        row_version: version,
-                        meta: &m,
-                    },
-                )
-                .map_err(|_| {
-                    Error::integrity(format!("an item in {} does not decrypt", env.path()))
-                })?;
-            let fields = decode_fields(pt.expose_secret())?;
-            let blob = seal(&new_ik, vault_id, env, item_id, version, &fields, &meta)?;
-            versions.push(VersionRecord {
-                version,
-                blob,
-                meta,
+        let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
+        for m in share_holders(vault, &item_id, plan.drop)? {
+            shares.push(ShareRecord {
+                item_id,
+                wrap: share_wrap(vault, &new_ik, item_id, new_epoch, &m)?,
             });
         }
         let ik_ct = new_ek
@@ -88,6 +185,10 @@ pub(crate) fn build_rekey(vault: &mut Vault, env: &EnvInfo, keep: &[Id]) -> Resu
             ik_ct,
             versions,
         });
+        *done += 1;
+        if *done % 256 == 0 || *done == total {
+            progress(*done, total);
+        }
     }
     let mut wraps = Vec::with_capacity(keep.len());
     for m in keep {
@@ -99,5 +200,76 @@ pub(crate) fn build_rekey(vault: &mut Vault, env: &EnvInfo, keep: &[Id]) -> Resu
         epoch: new_epoch,
         wraps,
         items,
+        shares,
     })
+}
+
+/// A new item key for one item (same epoch), shares re-wrapped.
+pub(crate) fn build_rekey_item(
+    vault: &mut Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    plan: &Plan<'_>,
+) -> Result<OpBody> {
+    let vault_id = vault.vault_id;
+    let ik_ct: Vec<u8> = vault.conn.query_row(
+        "SELECT ik_ct FROM items WHERE id = ?1",
+        [&item_id.0[..]],
+        |r| r.get(0),
+    )?;
+    let kctx = ItemKeyContext {
+        vault_id,
+        env_id: env.id,
+        item_id,
+        epoch: env.epoch,
+    };
+    let old_ik = vault
+        .env_key(env)?
+        .open_item_key(&ik_ct, &kctx)
+        .map_err(|_| Error::integrity(format!("an item key in {} does not open", env.path())))?;
+    let new_ik = ItemKey::make();
+    let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
+    let mut shares = Vec::new();
+    for m in share_holders(vault, &item_id, plan.drop)? {
+        shares.push(ShareRecord {
+            item_id,
+            wrap: share_wrap(vault, &new_ik, item_id, env.epoch, &m)?,
+        });
+    }
+    let ik_ct = vault
+        .env_key(env)?
+        .seal_item_key(&new_ik, &kctx)
+        .map_err(|_| Error::InvalidInput("item too large".into()))?;
+    Ok(OpBody::RekeyItem {
+        env_id: env.id,
+        item: RekeyedItem {
+            item_id,
+            ik_ct,
+            versions,
+        },
+        shares,
+    })
+}
+
+/// The members holding a wrap of `env`'s key now.
+pub(crate) fn env_holders(vault: &Vault, env: &EnvInfo) -> Result<Vec<Id>> {
+    let mut st = vault
+        .conn
+        .prepare("SELECT member_id FROM env_wraps WHERE env_id = ?1 ORDER BY member_id")?;
+    let rows = st.query_map([&env.id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut v = Vec::new();
+    for r in rows {
+        v.push(Id::from_slice(&r?).map_err(|_| Error::integrity("bad member id"))?);
+    }
+    Ok(v)
+}
+
+/// Items in `env` (live or deleted).
+pub(crate) fn count_items(vault: &Vault, env: &EnvInfo) -> Result<usize> {
+    let n: i64 = vault.conn.query_row(
+        "SELECT COUNT(*) FROM items WHERE env_id = ?1",
+        [&env.id.0[..]],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
 }

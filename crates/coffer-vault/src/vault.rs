@@ -391,7 +391,24 @@ impl Vault {
         }
         let env_id = Id::make();
         let ek = EnvKey::make();
-        let w = self.wrap_env_key(&ek, &env_id, 1, &self.me.public().clone())?;
+        // The creator and every owner hold the key (owners can do everything).
+        let mut wraps = vec![self.wrap_env_key(&ek, &env_id, 1, &self.me.public().clone())?];
+        let owners: Vec<Vec<u8>> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM members WHERE role = 'owner' AND status = 'active'")?;
+            let r = st
+                .query_map([], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            r
+        };
+        for o in owners {
+            let o = Id::from_slice(&o).map_err(|_| Error::integrity("bad member id"))?;
+            if o != self.me.id() {
+                let keys = Self::member_keys(&self.conn, &o)?;
+                wraps.push(self.wrap_env_key(&ek, &env_id, 1, &keys)?);
+            }
+        }
         self.apply(OpBody::AddEnv {
             project_id,
             project_name: p,
@@ -399,7 +416,7 @@ impl Vault {
             env_id,
             env_name: e,
             rotate_every_days,
-            wraps: vec![w],
+            wraps,
         })?;
         self.env_keys.insert(env_id, (1, ek));
         self.env_by_id(&env_id)
@@ -431,6 +448,78 @@ impl Vault {
         })
     }
 
+    /// Wraps the (already unwrapped and cached) EK of `env` to `to`.
+    pub(crate) fn wrap_cached_env_key(&self, env: &EnvInfo, to: &PublicKeys) -> Result<WrapRecord> {
+        let (_, ek) = self.env_keys.get(&env.id).ok_or_else(|| {
+            Error::PermissionDenied(format!("you have no access to {}", env.path()))
+        })?;
+        self.wrap_env_key(ek, &env.id, env.epoch, to)
+    }
+
+    /// The environment and item key of an item, via this identity's EK.
+    pub(crate) fn item_key_by_id(
+        &mut self,
+        item_id: &Id,
+    ) -> Result<(EnvInfo, coffer_crypto::ItemKey)> {
+        let (env_id, ik_ct): (Vec<u8>, Vec<u8>) = self.conn.query_row(
+            "SELECT env_id, ik_ct FROM items WHERE id = ?1",
+            [&item_id.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let env =
+            self.env_by_id(&Id::from_slice(&env_id).map_err(|_| Error::integrity("bad id"))?)?;
+        let vault_id = self.vault_id;
+        let ik = self
+            .env_key(&env)?
+            .open_item_key(
+                &ik_ct,
+                &coffer_crypto::ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id: *item_id,
+                    epoch: env.epoch,
+                },
+            )
+            .map_err(|_| {
+                Error::integrity(format!("an item key in {} does not open", env.path()))
+            })?;
+        Ok((env, ik))
+    }
+
+    /// Checks that the sender of a wrap may vouch for that key: an active
+    /// owner or admin (for an environment key), or, for an item key, also a
+    /// member with write access to its environment. A wrap signed by anyone
+    /// else is refused even if its signature is good.
+    pub(crate) fn check_sender(&self, sender: &Id, env_id: &Id, item_share: bool) -> Result<()> {
+        let (role, status) = self.member_status(sender)?.ok_or_else(|| {
+            Error::integrity(format!(
+                "a wrap was made by an unknown member {}",
+                sender.short()
+            ))
+        })?;
+        let ok = status == "active"
+            && (role <= Role::Admin
+                || (item_share && role == Role::Member && {
+                    let a: Option<String> = self
+                        .conn
+                        .query_row(
+                            "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
+                            params![&env_id.0[..], &sender.0[..]],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    a.as_deref() == Some("write")
+                }));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::integrity(format!(
+                "a key was wrapped by {}, who may not grant it",
+                sender.short()
+            )))
+        }
+    }
+
     /// This identity's EK for an environment at its current epoch. The wrap
     /// is checked against the sender's pinned key and our own context.
     pub(crate) fn env_key(&mut self, env: &EnvInfo) -> Result<&EnvKey> {
@@ -459,6 +548,7 @@ impl Vault {
                 Error::PermissionDenied(format!("you have no access to {}", env.path()))
             })?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+            self.check_sender(&sender, &env.id, false)?;
             let sender_keys = Self::member_keys(&self.conn, &sender)?;
             let ctx = WrapContext {
                 vault_id: self.vault_id,
@@ -576,13 +666,65 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
             .optional()?;
         Ok(access.as_deref() == Some("write"))
     };
+    let target_role = |id: &Id| -> Result<Option<Role>> {
+        let r: Option<String> = tx
+            .query_row("SELECT role FROM members WHERE id = ?1", [&id.0[..]], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        r.map(|r| Role::parse(&r)).transpose()
+    };
+    let active_owners = || -> Result<i64> {
+        Ok(tx.query_row(
+            "SELECT COUNT(*) FROM members WHERE role = 'owner' AND status = 'active'",
+            [],
+            |r| r.get(0),
+        )?)
+    };
     let ok = match body {
         OpBody::Genesis { .. } => true,
-        OpBody::AddEnv { .. } | OpBody::RekeyEnv { .. } => role <= Role::Admin,
-        OpBody::SetItem { env_id, .. } | OpBody::DeleteItem { env_id, .. } => {
-            can_write_env(env_id)?
-        }
+        OpBody::AddEnv { .. }
+        | OpBody::RekeyEnv { .. }
+        | OpBody::Grant { .. }
+        | OpBody::Ungrant { .. } => role <= Role::Admin,
+        OpBody::SetItem { env_id, .. }
+        | OpBody::DeleteItem { env_id, .. }
+        | OpBody::ShareItem { env_id, .. }
+        | OpBody::UnshareItem { env_id, .. }
+        | OpBody::RekeyItem { env_id, .. } => can_write_env(env_id)?,
         OpBody::Read { .. } => true,
+        // Owners do everything; admins manage members below owner.
+        OpBody::AddMember { member, .. } => {
+            role == Role::Owner || (role == Role::Admin && member.role != "owner")
+        }
+        OpBody::SetRole {
+            member_id,
+            role: new,
+            ..
+        } => {
+            let old = target_role(member_id)?;
+            if old == Some(Role::Owner) && new != "owner" && active_owners()? <= 1 {
+                return Err(Error::Refused(
+                    "the vault must keep at least one owner".into(),
+                ));
+            }
+            role == Role::Owner
+                || (role == Role::Admin && new != "owner" && old != Some(Role::Owner))
+        }
+        OpBody::Revoke { member_id, .. } => {
+            if member_id == author {
+                return Err(Error::Refused(
+                    "you cannot offboard yourself; ask another owner or admin".into(),
+                ));
+            }
+            let old = target_role(member_id)?;
+            if old == Some(Role::Owner) && active_owners()? <= 1 {
+                return Err(Error::Refused(
+                    "the vault must keep at least one owner".into(),
+                ));
+            }
+            role == Role::Owner || (role == Role::Admin && old != Some(Role::Owner))
+        }
     };
     if ok {
         Ok(())
@@ -741,6 +883,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             epoch,
             wraps,
             items,
+            shares,
         } => {
             let n = tx.execute(
                 "UPDATE environments SET epoch = ?2 WHERE id = ?1 AND epoch + 1 = ?2",
@@ -753,29 +896,169 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             }
             tx.execute("DELETE FROM env_wraps WHERE env_id = ?1", [blob16(env_id)])?;
             insert_wraps(env_id, wraps, None)?;
+            tx.execute(
+                "DELETE FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
+                [blob16(env_id)],
+            )?;
+            insert_shares(tx, shares)?;
             for it in items {
-                tx.execute(
-                    "UPDATE items SET ik_ct = ?2 WHERE id = ?1",
-                    params![blob16(&it.item_id), &it.ik_ct],
+                rekey_item_rows(tx, env_id, it)?;
+            }
+        }
+        OpBody::RekeyItem {
+            env_id,
+            item,
+            shares,
+        } => {
+            tx.execute(
+                "DELETE FROM item_shares WHERE item_id = ?1",
+                [blob16(&item.item_id)],
+            )?;
+            insert_shares(tx, shares)?;
+            rekey_item_rows(tx, env_id, item)?;
+        }
+        OpBody::AddMember { member, grants } => {
+            tx.execute(
+                "INSERT INTO members (id, name, email, x25519, ed25519, fingerprint, role, status, added_by, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?9)",
+                params![
+                    blob16(&member.id),
+                    member.name,
+                    member.email,
+                    &member.x25519[..],
+                    &member.ed25519[..],
+                    member.fingerprint,
+                    member.role,
+                    blob16(author),
+                    at
+                ],
+            )
+            .map_err(|e| unique_to_exists(e, format!("a member named {} (or with these keys)", member.name)))?;
+            for g in grants {
+                insert_wraps(&g.env_id, std::slice::from_ref(&g.wrap), Some(&g.access))?;
+            }
+        }
+        OpBody::SetRole {
+            member_id,
+            role,
+            rewraps,
+            reshares,
+        } => {
+            let n = tx.execute(
+                "UPDATE members SET role = ?2 WHERE id = ?1 AND status = 'active'",
+                params![blob16(member_id), role],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("active member".into()));
+            }
+            for (env, w) in rewraps {
+                insert_wraps(env, std::slice::from_ref(w), None)?;
+            }
+            insert_shares(tx, reshares)?;
+        }
+        OpBody::Grant {
+            member_id,
+            env_id,
+            access,
+            wrap,
+        } => match wrap {
+            Some(w) => insert_wraps(env_id, std::slice::from_ref(w), Some(access))?,
+            None => {
+                let n = tx.execute(
+                    "UPDATE grants SET access = ?3 WHERE env_id = ?1 AND member_id = ?2",
+                    params![blob16(env_id), blob16(member_id), access],
                 )?;
-                for v in &it.versions {
-                    tx.execute(
-                        "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
-                         expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
-                        params![
-                            blob16(&it.item_id),
-                            v.version as i64,
-                            &v.blob,
-                            v.meta.rotate_every_days,
-                            v.meta.rotated_at,
-                            v.meta.expires_at,
-                            v.meta.exposed_at
-                        ],
-                    )?;
+                if n != 1 {
+                    return Err(Error::NotFound("grant".into()));
                 }
+            }
+        },
+        OpBody::Ungrant { member_id, env_id } => {
+            tx.execute(
+                "DELETE FROM grants WHERE env_id = ?1 AND member_id = ?2",
+                params![blob16(env_id), blob16(member_id)],
+            )?;
+            tx.execute(
+                "DELETE FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+                params![blob16(env_id), blob16(member_id)],
+            )?;
+        }
+        OpBody::ShareItem { share, .. } => {
+            insert_shares(tx, std::slice::from_ref(share))?;
+        }
+        OpBody::UnshareItem {
+            item_id, member_id, ..
+        } => {
+            let n = tx.execute(
+                "DELETE FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
+                params![blob16(item_id), blob16(member_id)],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("share".into()));
+            }
+        }
+        OpBody::Revoke { member_id, .. } => {
+            let n = tx.execute(
+                "UPDATE members SET status = 'revoked', revoked_at = ?2 WHERE id = ?1 AND status = 'active'",
+                params![blob16(member_id), at],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("active member".into()));
+            }
+            for table in ["grants", "env_wraps", "item_shares"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE member_id = ?1"),
+                    [blob16(member_id)],
+                )?;
             }
         }
         OpBody::Read { .. } => {}
+    }
+    Ok(())
+}
+
+fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<()> {
+    for sh in shares {
+        let w = &sh.wrap;
+        tx.execute(
+            "INSERT OR REPLACE INTO item_shares (item_id, member_id, epoch, sender_id, epk, ct, sig)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                blob16(&sh.item_id),
+                blob16(&w.member_id),
+                w.epoch as i64,
+                blob16(&w.sender_id),
+                &w.epk[..],
+                &w.ct,
+                &w.sig[..]
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn rekey_item_rows(tx: &Connection, env_id: &Id, it: &crate::ops::RekeyedItem) -> Result<()> {
+    let n = tx.execute(
+        "UPDATE items SET ik_ct = ?3 WHERE id = ?1 AND env_id = ?2",
+        params![blob16(&it.item_id), blob16(env_id), &it.ik_ct],
+    )?;
+    if n != 1 {
+        return Err(Error::NotFound("item".into()));
+    }
+    for v in &it.versions {
+        tx.execute(
+            "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
+             expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
+            params![
+                blob16(&it.item_id),
+                v.version as i64,
+                &v.blob,
+                v.meta.rotate_every_days,
+                v.meta.rotated_at,
+                v.meta.expires_at,
+                v.meta.exposed_at
+            ],
+        )?;
     }
     Ok(())
 }

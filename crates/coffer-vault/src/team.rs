@@ -1,0 +1,771 @@
+//! The team: members, roles, grants, entry shares, and one-step offboarding
+//! with its exposure report (DESIGN.md §5).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use coffer_crypto::{normalize_fingerprint, Id, PublicIdentity};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ops::{GrantRecord, MemberRecord, OpBody, ShareRecord};
+use crate::rekey::{self, Plan};
+use crate::time::now;
+use crate::vault::{EnvInfo, Role, Vault};
+
+/// A member as listed.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberInfo {
+    /// Member id.
+    #[serde(serialize_with = "crate::vault::ser_id")]
+    pub id: Id,
+    /// Name in this vault.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Role.
+    pub role: Role,
+    /// `active` or `revoked`.
+    pub status: String,
+    /// Pinned fingerprint.
+    pub fingerprint: String,
+    /// Grants as `PROJECT/ENV:access`.
+    pub grants: Vec<String>,
+    /// Who added them.
+    pub added_by: Option<String>,
+    /// When.
+    pub added_at: i64,
+    /// When revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Access level of a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Read the environment.
+    Read,
+    /// Read and change its credentials.
+    Write,
+}
+
+impl Access {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+}
+
+/// Parses `PROJECT/ENV[:read|write]` (default `read`).
+pub fn parse_grant(s: &str) -> Result<(String, Access)> {
+    let (path, access) = match s.rsplit_once(':') {
+        Some((p, "read")) => (p, Access::Read),
+        Some((p, "write")) => (p, Access::Write),
+        Some((_, a)) => {
+            return Err(Error::InvalidInput(format!(
+                "unknown access '{a}' in '{s}': use read or write"
+            )))
+        }
+        None => (s, Access::Read),
+    };
+    crate::vault::parse_env_path(path)?;
+    Ok((path.to_string(), access))
+}
+
+/// One exposed credential in a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExposedItem {
+    /// Environment `PROJECT/ENV`.
+    pub env: String,
+    /// Key name (or `item <id>` if you cannot read it).
+    pub key: String,
+    /// URL where it is managed.
+    pub url: Option<String>,
+    /// Notes (provider, owner, how to rotate).
+    pub notes: Option<String>,
+    /// When its value last changed.
+    pub last_rotated: Option<i64>,
+    /// Whether its value has changed since (the item is no longer exposed).
+    pub rotated: bool,
+    /// Who else can read it now.
+    pub others_with_access: Vec<String>,
+}
+
+/// What an offboarded member could read, and what is still to rotate.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExposureReport {
+    /// The member.
+    pub member: String,
+    /// Their fingerprint.
+    pub fingerprint: String,
+    /// When they were revoked.
+    pub revoked_at: Option<i64>,
+    /// Every credential they could read, by environment then key.
+    pub items: Vec<ExposedItem>,
+}
+
+impl ExposureReport {
+    /// Credentials still to rotate.
+    pub fn open(&self) -> usize {
+        self.items.iter().filter(|i| !i.rotated).count()
+    }
+
+    /// Markdown, a checklist per environment.
+    pub fn to_markdown(&self) -> String {
+        let mut s = format!(
+            "# Exposure report: {}\n\nFingerprint {}. Revoked {}. {} credential(s) could be read; {} still to rotate at the provider.\n",
+            self.member,
+            self.fingerprint,
+            self.revoked_at.map(crate::time::format_datetime).unwrap_or_else(|| "-".into()),
+            self.items.len(),
+            self.open()
+        );
+        let mut env = "";
+        for i in &self.items {
+            if i.env != env {
+                env = &i.env;
+                s.push_str(&format!("\n## {env}\n\n"));
+            }
+            s.push_str(&format!(
+                "- [{}] `{}` — last rotated {}{}{}; others with access: {}\n",
+                if i.rotated { "x" } else { " " },
+                i.key,
+                i.last_rotated
+                    .map(crate::time::format_date)
+                    .unwrap_or_else(|| "-".into()),
+                i.url
+                    .as_deref()
+                    .map(|u| format!("; {u}"))
+                    .unwrap_or_default(),
+                i.notes
+                    .as_deref()
+                    .map(|n| format!("; {}", n.lines().next().unwrap_or("")))
+                    .unwrap_or_default(),
+                if i.others_with_access.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    i.others_with_access.join(", ")
+                }
+            ));
+        }
+        s
+    }
+
+    /// CSV with a header row (RFC 4180 quoting).
+    pub fn to_csv(&self) -> String {
+        fn q(s: &str) -> String {
+            // A leading = + - @ would make spreadsheet software run a formula.
+            let s = if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_string()
+            };
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+        let mut s =
+            String::from("environment,key,rotated,last_rotated,url,notes,others_with_access\n");
+        for i in &self.items {
+            s.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                q(&i.env),
+                q(&i.key),
+                i.rotated,
+                i.last_rotated
+                    .map(crate::time::format_date)
+                    .unwrap_or_default(),
+                q(i.url.as_deref().unwrap_or("")),
+                q(i.notes.as_deref().unwrap_or("")),
+                q(&i.others_with_access.join("; "))
+            ));
+        }
+        s
+    }
+}
+
+fn id_of(b: Vec<u8>) -> Result<Id> {
+    Id::from_slice(&b).map_err(|_| Error::integrity("bad id"))
+}
+
+impl Vault {
+    /// Every member, with their grants.
+    pub fn list_members(&self) -> Result<Vec<MemberInfo>> {
+        let mut st = self.conn.prepare(
+            "SELECT m.id, m.name, m.email, m.role, m.status, m.fingerprint, a.name, m.added_at, m.revoked_at
+             FROM members m LEFT JOIN members a ON a.id = m.added_by ORDER BY m.added_at, m.name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, Option<i64>>(8)?,
+            ))
+        })?;
+        let mut g = self.conn.prepare(
+            "SELECT p.name || '/' || e.name || ':' || g.access FROM grants g
+             JOIN environments e ON e.id = g.env_id JOIN projects p ON p.id = e.project_id
+             WHERE g.member_id = ?1 ORDER BY 1",
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, name, email, role, status, fingerprint, added_by, added_at, revoked_at) = r?;
+            let grants = g
+                .query_map([&id], |r| r.get::<_, String>(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            out.push(MemberInfo {
+                id: id_of(id)?,
+                name,
+                email,
+                role: Role::parse(&role)?,
+                status,
+                fingerprint,
+                grants,
+                added_by,
+                added_at,
+                revoked_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Finds a member by name.
+    pub fn member(&self, name: &str) -> Result<MemberInfo> {
+        self.list_members()?
+            .into_iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| Error::NotFound(format!("member {name}")))
+    }
+
+    fn grant_record(&mut self, env: &EnvInfo, to: &Id, access: Access) -> Result<GrantRecord> {
+        let keys = Vault::member_keys(&self.conn, to)?;
+        self.ensure_env_key(env).map_err(|e| match e {
+            Error::PermissionDenied(_) => Error::PermissionDenied(format!(
+                "you hold no key for {}, so you cannot grant it",
+                env.path()
+            )),
+            e => e,
+        })?;
+        Ok(GrantRecord {
+            env_id: env.id,
+            access: access.as_str().into(),
+            wrap: self.wrap_cached_env_key(env, &keys)?,
+        })
+    }
+
+    /// Adds a member from their public identity string. `fingerprint` must
+    /// match the one derived from it (the caller confirmed it out of band).
+    pub fn add_member(
+        &mut self,
+        public_identity: &str,
+        name: &str,
+        role: Role,
+        grants: &[(String, Access)],
+        fingerprint: &str,
+    ) -> Result<MemberInfo> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(Error::InvalidInput(
+                "a member name must be 1-100 printable characters".into(),
+            ));
+        }
+        let p = PublicIdentity::parse(public_identity)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let fp = p.keys.fingerprint();
+        if normalize_fingerprint(fingerprint) != normalize_fingerprint(&fp) {
+            return Err(Error::integrity(format!(
+                "the fingerprint you confirmed does not match this public identity ({fp}); do not add it"
+            )));
+        }
+        if self.member_status(&p.keys.id)?.is_some() {
+            return Err(Error::AlreadyExists(format!(
+                "a member with this identity ({name})"
+            )));
+        }
+        // Wraps go to the pasted keys directly: the member row lands with the op.
+        let mut envs: Vec<(EnvInfo, Access)> = Vec::new();
+        for (path, access) in grants {
+            envs.push((self.env(path)?, *access));
+        }
+        if role == Role::Owner {
+            // Owners can do everything, so they hold every key.
+            for e in self.list_envs(None)? {
+                if e.readable && !envs.iter().any(|(x, _)| x.id == e.id) {
+                    envs.push((e, Access::Write));
+                }
+            }
+        }
+        let mut recs = Vec::new();
+        for (env, access) in &envs {
+            self.ensure_env_key(env).map_err(|e| match e {
+                Error::PermissionDenied(_) => Error::PermissionDenied(format!(
+                    "you hold no key for {}, so you cannot grant it",
+                    env.path()
+                )),
+                e => e,
+            })?;
+            recs.push(GrantRecord {
+                env_id: env.id,
+                access: access.as_str().into(),
+                wrap: self.wrap_cached_env_key(env, &p.keys)?,
+            });
+        }
+        self.apply(OpBody::AddMember {
+            member: MemberRecord {
+                id: p.keys.id,
+                name: name.to_string(),
+                email: p.email.clone(),
+                x25519: p.keys.x25519,
+                ed25519: p.keys.ed25519,
+                fingerprint: fp,
+                role: role.as_str().into(),
+            },
+            grants: recs,
+        })?;
+        self.member(name)
+    }
+
+    /// Grants `member` access to an environment (or changes read ↔ write).
+    pub fn grant(&mut self, member: &str, env_path: &str, access: Access) -> Result<()> {
+        let m = self.active_member(member)?;
+        let env = self.env(env_path)?;
+        let has_wrap: bool = self.conn.query_row(
+            "SELECT COUNT(*) FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+            params![&env.id.0[..], &m.id.0[..]],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        let wrap = if has_wrap {
+            None
+        } else {
+            Some(self.grant_record(&env, &m.id, access)?.wrap)
+        };
+        self.apply(OpBody::Grant {
+            member_id: m.id,
+            env_id: env.id,
+            access: access.as_str().into(),
+            wrap,
+        })
+    }
+
+    /// Removes a member's access to an environment and re-keys it in the
+    /// same transaction, so the key they held opens nothing new.
+    pub fn ungrant(&mut self, member: &str, env_path: &str) -> Result<()> {
+        let m = self.active_member(member)?;
+        let env = self.env(env_path)?;
+        let holders = rekey::env_holders(self, &env)?;
+        if !holders.contains(&m.id) {
+            return Err(Error::NotFound(format!(
+                "{}'s access to {}",
+                m.name,
+                env.path()
+            )));
+        }
+        let keep: Vec<Id> = holders.into_iter().filter(|h| *h != m.id).collect();
+        let none = HashSet::new();
+        let plan = Plan {
+            drop: None,
+            expose: &none,
+            now: now(),
+        };
+        let total = rekey::count_items(self, &env)?;
+        let rk = rekey::build_rekey(self, &env, &keep, &plan, &mut |_, _| {}, &mut 0, total)?;
+        self.apply_batch(vec![
+            OpBody::Ungrant {
+                member_id: m.id,
+                env_id: env.id,
+            },
+            rk,
+        ])?;
+        self.env_keys.remove(&env.id);
+        Ok(())
+    }
+
+    /// Changes a member's role. Wraps the member signed are re-signed by
+    /// you when they lose the right to vouch for keys.
+    pub fn set_role(&mut self, member: &str, role: Role) -> Result<()> {
+        let m = self.active_member(member)?;
+        let mut rewraps = Vec::new();
+        let mut reshares = Vec::new();
+        if role > Role::Admin {
+            // EK wraps they signed.
+            let rows: Vec<(Vec<u8>, Vec<u8>)> = {
+                let mut st = self
+                    .conn
+                    .prepare("SELECT env_id, member_id FROM env_wraps WHERE sender_id = ?1")?;
+                let r = st
+                    .query_map([&m.id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<std::result::Result<_, _>>()?;
+                r
+            };
+            for (env_id, to) in rows {
+                let env = self.env_by_id(&id_of(env_id)?)?;
+                self.ensure_env_key(&env)?;
+                let keys = Vault::member_keys(&self.conn, &id_of(to)?)?;
+                rewraps.push((env.id, self.wrap_cached_env_key(&env, &keys)?));
+            }
+            if role == Role::Reader {
+                let rows: Vec<(Vec<u8>, Vec<u8>)> = {
+                    let mut st = self.conn.prepare(
+                        "SELECT item_id, member_id FROM item_shares WHERE sender_id = ?1",
+                    )?;
+                    let r = st
+                        .query_map([&m.id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<std::result::Result<_, _>>()?;
+                    r
+                };
+                for (item_id, to) in rows {
+                    let item_id = id_of(item_id)?;
+                    let (env, ik) = self.item_key_by_id(&item_id)?;
+                    reshares.push(ShareRecord {
+                        item_id,
+                        wrap: rekey::share_wrap(self, &ik, item_id, env.epoch, &id_of(to)?)?,
+                    });
+                }
+            }
+        }
+        let mut ops = vec![OpBody::SetRole {
+            member_id: m.id,
+            role: role.as_str().into(),
+            rewraps,
+            reshares,
+        }];
+        if role == Role::Owner {
+            for e in self.list_envs(None)? {
+                let has: i64 = self.conn.query_row(
+                    "SELECT COUNT(*) FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+                    params![&e.id.0[..], &m.id.0[..]],
+                    |r| r.get(0),
+                )?;
+                if e.readable && has == 0 {
+                    let g = self.grant_record(&e, &m.id, Access::Write)?;
+                    ops.push(OpBody::Grant {
+                        member_id: m.id,
+                        env_id: e.id,
+                        access: g.access,
+                        wrap: Some(g.wrap),
+                    });
+                }
+            }
+        }
+        self.apply_batch(ops)
+    }
+
+    /// Shares one credential with a member who has no grant on its environment.
+    pub fn share(&mut self, env_path: &str, key: &str, member: &str) -> Result<()> {
+        let m = self.active_member(member)?;
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, key)?;
+        let w = rekey::share_wrap(self, &d.ik, d.id, env.epoch, &m.id)?;
+        self.apply(OpBody::ShareItem {
+            env_id: env.id,
+            share: ShareRecord {
+                item_id: d.id,
+                wrap: w,
+            },
+        })
+    }
+
+    /// Stops sharing a credential; its key is replaced in the same
+    /// transaction so the wrap they held opens nothing new.
+    pub fn unshare(&mut self, env_path: &str, key: &str, member: &str) -> Result<()> {
+        let m = self.member(member)?;
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, key)?;
+        let none = HashSet::new();
+        let plan = Plan {
+            drop: Some(m.id),
+            expose: &none,
+            now: now(),
+        };
+        let rk = rekey::build_rekey_item(self, &env, d.id, &plan)?;
+        self.apply_batch(vec![
+            OpBody::UnshareItem {
+                env_id: env.id,
+                item_id: d.id,
+                member_id: m.id,
+            },
+            rk,
+        ])
+    }
+
+    /// Names of members an item is shared with.
+    pub(crate) fn shared_with(&self, item_id: &Id) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT m.name FROM item_shares s JOIN members m ON m.id = s.member_id
+             WHERE s.item_id = ?1 ORDER BY m.name",
+        )?;
+        let names = st
+            .query_map([&item_id.0[..]], |r| r.get::<_, String>(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(names)
+    }
+
+    fn active_member(&self, name: &str) -> Result<MemberInfo> {
+        let m = self.member(name)?;
+        if m.status != "active" {
+            return Err(Error::Refused(format!("{name} was offboarded")));
+        }
+        Ok(m)
+    }
+
+    /// Offboards a member in one transaction: revoke; delete their wraps;
+    /// a new epoch for every environment they could read (everything
+    /// re-encrypted, the key re-wrapped to everyone who keeps access); new
+    /// keys for items shared to them; every credential they could ever
+    /// read marked exposed. Returns the exposure report.
+    pub fn offboard(
+        &mut self,
+        name: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ExposureReport> {
+        let m = self.active_member(name)?;
+        if m.id == self.me.id() {
+            return Err(Error::Refused(
+                "you cannot offboard yourself; ask another owner or admin".into(),
+            ));
+        }
+        let (env_access, item_access) = self.ever_readable(&m.id)?;
+        let now = now();
+        // Environments they hold a key for now: re-keyed.
+        let mut rekey_envs = Vec::new();
+        let mut expose: HashSet<Id> = HashSet::new();
+        for (env_id, end) in &env_access {
+            let env = self.env_by_id(env_id)?;
+            let items = self.item_meta(&env)?;
+            for (id, rotated_at) in items {
+                if end.is_none() || rotated_at.is_none_or(|r| r <= end.unwrap_or(i64::MAX)) {
+                    expose.insert(id);
+                }
+            }
+            if end.is_none() {
+                rekey_envs.push(env);
+            }
+        }
+        for (item_id, end) in &item_access {
+            let rotated: Option<Option<i64>> = self
+                .conn
+                .query_row(
+                    "SELECT v.rotated_at FROM items i JOIN item_versions v
+                     ON v.item_id = i.id AND v.version = i.current_version
+                     WHERE i.id = ?1 AND i.deleted_at IS NULL",
+                    [&item_id.0[..]],
+                    |r| r.get(0),
+                )
+                .ok();
+            if let Some(rot) = rotated {
+                if end.is_none() || rot.is_none_or(|r| r <= end.unwrap_or(i64::MAX)) {
+                    expose.insert(*item_id);
+                }
+            }
+        }
+        let plan = Plan {
+            drop: Some(m.id),
+            expose: &expose,
+            now,
+        };
+        let mut total = 0;
+        for e in &rekey_envs {
+            total += rekey::count_items(self, e)?;
+        }
+        let mut done = 0;
+        let mut exposed_sorted: Vec<Id> = expose.iter().copied().collect();
+        exposed_sorted.sort();
+        let mut ops = vec![OpBody::Revoke {
+            member_id: m.id,
+            exposed: exposed_sorted.clone(),
+        }];
+        let rekeyed: HashSet<Id> = rekey_envs.iter().map(|e| e.id).collect();
+        for env in &rekey_envs {
+            let keep: Vec<Id> = rekey::env_holders(self, env)?
+                .into_iter()
+                .filter(|h| *h != m.id)
+                .collect();
+            ops.push(rekey::build_rekey(
+                self, env, &keep, &plan, progress, &mut done, total,
+            )?);
+        }
+        // Items outside the re-keyed environments: shared to them, or in
+        // environments they lost earlier but whose values did not change.
+        for item_id in &exposed_sorted {
+            let env_id: Vec<u8> = self.conn.query_row(
+                "SELECT env_id FROM items WHERE id = ?1",
+                [&item_id.0[..]],
+                |r| r.get(0),
+            )?;
+            let env = self.env_by_id(&id_of(env_id)?)?;
+            if !rekeyed.contains(&env.id) {
+                ops.push(rekey::build_rekey_item(self, &env, *item_id, &plan)?);
+            }
+        }
+        self.apply_batch(ops)?;
+        self.env_keys.clear();
+        self.exposure_report(name)
+    }
+
+    /// `(item id, rotated_at)` of every live item of an environment.
+    fn item_meta(&self, env: &EnvInfo) -> Result<Vec<(Id, Option<i64>)>> {
+        let mut st = self.conn.prepare(
+            "SELECT i.id, v.rotated_at FROM items i JOIN item_versions v
+             ON v.item_id = i.id AND v.version = i.current_version
+             WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
+        )?;
+        let rows = st.query_map([&env.id.0[..]], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<i64>>(1)?))
+        })?;
+        let mut v = Vec::new();
+        for r in rows {
+            let (id, rot) = r?;
+            v.push((id_of(id)?, rot));
+        }
+        Ok(v)
+    }
+
+    /// From the op log: every environment and item the member ever held a
+    /// key for, with when that access ended (`None`: still has it).
+    #[allow(clippy::type_complexity)]
+    fn ever_readable(
+        &self,
+        member: &Id,
+    ) -> Result<(BTreeMap<Id, Option<i64>>, BTreeMap<Id, Option<i64>>)> {
+        let mut envs: BTreeMap<Id, Option<i64>> = BTreeMap::new();
+        let mut items: BTreeMap<Id, Option<i64>> = BTreeMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT body, hlc FROM ops WHERE outcome = 'applied' ORDER BY seq")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+        for r in rows {
+            let (body, hlc) = r?;
+            let at = (hlc >> 16) / 1000;
+            match OpBody::decode(&body)? {
+                OpBody::AddEnv { env_id, wraps, .. } | OpBody::RekeyEnv { env_id, wraps, .. }
+                    if wraps.iter().any(|w| w.member_id == *member) =>
+                {
+                    envs.insert(env_id, None);
+                }
+                OpBody::AddMember { member: mm, grants } if mm.id == *member => {
+                    for g in grants {
+                        envs.insert(g.env_id, None);
+                    }
+                }
+                OpBody::Grant {
+                    member_id,
+                    env_id,
+                    wrap: Some(_),
+                    ..
+                } if member_id == *member => {
+                    envs.insert(env_id, None);
+                }
+                OpBody::Ungrant { member_id, env_id } if member_id == *member => {
+                    envs.insert(env_id, Some(at));
+                }
+                OpBody::ShareItem { share, .. } if share.wrap.member_id == *member => {
+                    items.insert(share.item_id, None);
+                }
+                OpBody::UnshareItem {
+                    item_id, member_id, ..
+                } if member_id == *member => {
+                    items.insert(item_id, Some(at));
+                }
+                _ => {}
+            }
+        }
+        Ok((envs, items))
+    }
+
+    /// The exposure report of an offboarded member: what they could read
+    /// and which of it has been rotated since.
+    pub fn exposure_report(&mut self, name: &str) -> Result<ExposureReport> {
+        let m = self.member(name)?;
+        let mut st = self.conn.prepare(
+            "SELECT body FROM ops WHERE kind = ?1 AND outcome = 'applied' ORDER BY seq DESC",
+        )?;
+        let bodies: Vec<Vec<u8>> = st
+            .query_map([crate::ops::kind::REVOKE], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        drop(st);
+        let mut exposed = None;
+        for b in bodies {
+            if let OpBody::Revoke {
+                member_id,
+                exposed: e,
+            } = OpBody::decode(&b)?
+            {
+                if member_id == m.id {
+                    exposed = Some(e);
+                    break;
+                }
+            }
+        }
+        let exposed = exposed
+            .ok_or_else(|| Error::NotFound(format!("an offboarding of {name} (no report)")))?;
+        let mut by_env: HashMap<Id, Vec<Id>> = HashMap::new();
+        for id in exposed {
+            let env_id: Option<Vec<u8>> = self
+                .conn
+                .query_row("SELECT env_id FROM items WHERE id = ?1", [&id.0[..]], |r| {
+                    r.get(0)
+                })
+                .ok();
+            if let Some(e) = env_id {
+                by_env.entry(id_of(e)?).or_default().push(id);
+            }
+        }
+        let names = self.member_names_by_id()?;
+        let mut items = Vec::new();
+        for (env_id, ids) in by_env {
+            let env = self.env_by_id(&env_id)?;
+            let holders: Vec<String> = rekey::env_holders(self, &env)?
+                .iter()
+                .filter_map(|h| names.get(h).cloned())
+                .collect();
+            let readable = self.load_items(&env).unwrap_or_default();
+            for id in ids {
+                let row: (Option<i64>, Option<i64>, Option<i64>) = self.conn.query_row(
+                    "SELECT v.rotated_at, v.exposed_at, i.deleted_at FROM items i JOIN item_versions v
+                     ON v.item_id = i.id AND v.version = i.current_version WHERE i.id = ?1",
+                    [&id.0[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                let d = readable.iter().find(|d| d.id == id);
+                let mut others = holders.clone();
+                for s in self.shared_with(&id)? {
+                    if !others.contains(&s) {
+                        others.push(format!("{s} (shared)"));
+                    }
+                }
+                items.push(ExposedItem {
+                    env: env.path(),
+                    key: d
+                        .map(|d| d.fields.name.clone())
+                        .unwrap_or_else(|| format!("item {}", id.short())),
+                    url: d.and_then(|d| d.fields.url.clone()),
+                    notes: d.and_then(|d| d.fields.notes.clone()),
+                    last_rotated: row.0,
+                    rotated: row.1.is_none() || row.2.is_some(),
+                    others_with_access: others,
+                });
+            }
+        }
+        items.sort_by(|a, b| (&a.env, &a.key).cmp(&(&b.env, &b.key)));
+        Ok(ExposureReport {
+            member: m.name,
+            fingerprint: m.fingerprint,
+            revoked_at: m.revoked_at,
+            items,
+        })
+    }
+
+    fn member_names_by_id(&self) -> Result<HashMap<Id, String>> {
+        Ok(self
+            .list_members()?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect())
+    }
+}
