@@ -357,6 +357,12 @@ impl Vault {
     /// same transaction, so the key they held opens nothing new.
     pub fn ungrant(&mut self, member: &str, env_path: &str) -> Result<()> {
         let m = self.active_member(member)?;
+        if m.role == Role::Owner {
+            return Err(Error::Refused(format!(
+                "{} is an owner, and owners hold every key: change their role first",
+                m.name
+            )));
+        }
         let env = self.env(env_path)?;
         let holders = rekey::env_holders(self, &env)?;
         if !holders.contains(&m.id) {
@@ -460,6 +466,13 @@ impl Vault {
     pub fn share(&mut self, env_path: &str, key: &str, member: &str) -> Result<()> {
         let m = self.active_member(member)?;
         let env = self.env(env_path)?;
+        if rekey::env_holders(self, &env)?.contains(&m.id) {
+            return Err(Error::Refused(format!(
+                "{} can already read all of {}",
+                m.name,
+                env.path()
+            )));
+        }
         let d = self.find_item(&env, key)?;
         let w = rekey::share_wrap(self, &d.ik, d.id, env.epoch, &m.id)?;
         self.apply(OpBody::ShareItem {
