@@ -22,8 +22,9 @@ lint: deps
 test: lint
 	@scripts/test.sh
 
+# The keychain row needs a Secret Service: a private D-Bus session + gnome-keyring.
 bench: build
-	@bench/run.sh
+	@scripts/with-keyring.sh bench/run.sh
 
 clean:
 	$(CARGO) clean

@@ -18,6 +18,13 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # Ruby's dotenv is one of the third-party parsers the interop test reads our
 # exports back with (Debian package; rubygems is not reachable here).
 pkg_installed ruby-dotenv || need_apt+=(ruby-dotenv)
+# The OS keychain: the Secret Service backend links libdbus-1 (build); the
+# keychain tests run a real gnome-keyring on a private D-Bus session and
+# inspect it with secret-tool.
+pkg_installed libdbus-1-dev || need_apt+=(libdbus-1-dev)
+have dbus-run-session || need_apt+=(dbus)
+have gnome-keyring-daemon || need_apt+=(gnome-keyring)
+have secret-tool || need_apt+=(libsecret-tools)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -39,6 +39,9 @@ pub enum Cmd {
     Identity(IdentityCmd),
     /// Change the passphrase (re-wraps the account key; no item changes).
     Passwd,
+    /// Unlock from the OS keychain instead of typing the passphrase.
+    #[command(subcommand)]
+    Keychain(KeychainCmd),
     /// Create a vault; you become its owner.
     Init {
         /// Team name.
@@ -290,6 +293,27 @@ pub enum IdentityCmd {
     },
     /// Show the public identity string and fingerprint to give to your team.
     Show {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+#[command(
+    after_help = "The device key lives in the Secret Service (Linux), the Keychain (macOS) or \
+    the Credential Manager (Windows), service `coffer` (`coffer-dev` for debug builds), account \
+    IDENTITY_ID/SLOT_ID. Every command tries it first; if it is missing or no longer opens your \
+    identity, coffer says so on stderr and asks for the passphrase.\n\n\
+    Example: coffer keychain enable && coffer run web/prod -- ./server"
+)]
+pub enum KeychainCmd {
+    /// Store a random device key in the OS keychain and add a keychain slot (asks the passphrase once).
+    Enable,
+    /// Delete the keychain entry and the slot (works if the entry is already gone).
+    Disable,
+    /// Whether the slot is enabled and its entry opens it; the password back-off.
+    Status {
         /// JSON output.
         #[arg(long)]
         json: bool,

@@ -20,6 +20,11 @@ use crate::{exit, output, prompt};
 
 fn unlock() -> Result<UnlockedIdentity> {
     let store = IdentityStore::load(&coffer_home())?;
+    // The keychain slot first (it never touches the back-off); on any
+    // problem one warning line, then the passphrase.
+    if let Some(me) = crate::keychain::try_unlock(&store) {
+        return Ok(me);
+    }
     let name = store.info()?.name;
     let wait = store.backoff_remaining();
     if wait > 0 {
@@ -82,6 +87,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Cmd::Keychain(sub) => crate::keychain::run(sub),
         Cmd::Passwd => {
             let me = unlock()?;
             let store = IdentityStore::load(&coffer_home())?;

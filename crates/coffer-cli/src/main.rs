@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod keychain;
 mod output;
 mod prompt;
 mod team;

@@ -1,6 +1,7 @@
 //! The device's identity: kept in `COFFER_HOME/identity.json`, never in a
 //! team vault. Private keys are sealed under the account key (UAK), which
-//! sits in a password slot (and, later, a keychain slot).
+//! sits in a password slot and, optionally, a keychain slot (see
+//! `keychain.rs`).
 //!
 //! Failed password unlocks back off, and the back-off is persisted in
 //! `COFFER_HOME/unlock-state.json` so that separate processes share it.
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use coffer_crypto::{
-    AccountKey, Id, KdfParams, PasswordSlot, PrivateIdentity, PublicKeys, SecretString,
+    AccountKey, Id, KdfParams, KeySlot, PasswordSlot, PrivateIdentity, PublicKeys, SecretString,
 };
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +53,9 @@ struct PasswordSlotFile {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct KeySlotFile {
     pub(crate) slot_id: String,
-    /// Keychain service/account namespace this slot's device key lives under.
+    /// The keychain account this slot's device key lives under
+    /// (`<identity id>/<slot id>`; the service is the build's
+    /// `KEYCHAIN_SERVICE`). Checked against the ids on load.
     pub(crate) keychain_account: String,
     #[serde(serialize_with = "b64::ser", deserialize_with = "b64::de")]
     pub(crate) ct: Vec<u8>,
@@ -310,6 +313,47 @@ impl IdentityStore {
             },
             ct: s.ct.clone(),
         })
+    }
+
+    /// The device data directory.
+    pub(crate) fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The keychain slot and its keychain account, if enabled. The account
+    /// is rebuilt from the ids and must match the stored one: an edited
+    /// account would make us read some other entry.
+    pub(crate) fn key_slot(&self) -> Result<Option<(KeySlot, String)>> {
+        let Some(s) = &self.file.keychain_slot else {
+            return Ok(None);
+        };
+        let slot_id =
+            Id::from_hex(&s.slot_id).map_err(|_| Error::integrity("bad keychain slot id"))?;
+        let account = crate::keychain::account_for(&self.public.id, &slot_id);
+        if account != s.keychain_account {
+            return Err(Error::integrity(
+                "the keychain slot names another identity's entry",
+            ));
+        }
+        Ok(Some((
+            KeySlot {
+                slot_id,
+                ct: s.ct.clone(),
+            },
+            account,
+        )))
+    }
+
+    /// Replaces (or removes, with `None`) the keychain slot in the identity
+    /// file; the password slot and everything else are kept.
+    pub(crate) fn write_key_slot(&self, slot: Option<(&KeySlot, &str)>) -> Result<()> {
+        let mut file = self.file.clone();
+        file.keychain_slot = slot.map(|(s, account)| KeySlotFile {
+            slot_id: s.slot_id.to_hex(),
+            keychain_account: account.to_string(),
+            ct: s.ct.clone(),
+        });
+        write_identity(&self.home, &file)
     }
 
     /// The back-off still to wait, in seconds (0 = may try now).

@@ -29,6 +29,7 @@ mod error;
 mod generate;
 mod identity;
 mod items;
+mod keychain;
 pub mod ops;
 pub mod paths;
 mod rekey;
@@ -45,6 +46,10 @@ pub use generate::{generate, Charset};
 pub use identity::{backoff_secs, IdentityInfo, IdentityStore, UnlockedIdentity};
 pub use items::{
     check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
+};
+pub use keychain::{
+    keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
+    KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
 pub use schema::SCHEMA_VERSION;
 pub use team::{parse_grant, Access, ExposedItem, ExposureReport, MemberInfo};
