@@ -254,3 +254,206 @@ pub fn coffer(fx: &Fx, passphrase: &str) -> Command {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+// ----- teams: several identities against one vault file ---------------------
+
+/// A person with their own device home (`COFFER_HOME`) and a real identity
+/// at the KDF floor. Each person unlocks with their own private key.
+pub struct Person {
+    pub name: String,
+    pub home: PathBuf,
+    pub id: Id,
+    pub public_identity: String,
+    pub fingerprint: String,
+}
+
+impl Person {
+    /// Creates `name`'s identity in `<fx dir>/<name>-home`.
+    pub fn new(fx: &Fx, name: &str) -> Self {
+        Self::create(&fx.dir.path().join(format!("{name}-home")), name)
+    }
+
+    /// Creates an identity in `home`.
+    pub fn create(home: &Path, name: &str) -> Self {
+        let me = IdentityStore::create(
+            home,
+            name,
+            None,
+            &secret(PASSPHRASE),
+            KdfParams::FLOOR,
+            true,
+        )
+        .expect("identity");
+        Self::from_unlocked(&me)
+    }
+
+    /// The fixture's own identity (Ada, the owner of [`Fx::create`]).
+    pub fn owner(fx: &Fx) -> Self {
+        Self::from_unlocked(&fx.unlock())
+    }
+
+    fn from_unlocked(me: &UnlockedIdentity) -> Self {
+        Self {
+            name: me.name().to_string(),
+            home: me.home().to_path_buf(),
+            id: me.id(),
+            public_identity: me.public_identity_string(),
+            fingerprint: me.public().fingerprint(),
+        }
+    }
+
+    pub fn unlock(&self) -> UnlockedIdentity {
+        IdentityStore::load(&self.home)
+            .expect("load identity")
+            .unlock_with_password(&secret(PASSPHRASE))
+            .expect("unlock")
+    }
+
+    /// Opens `path` as this person (any error is returned).
+    pub fn try_open(&self, path: &Path) -> coffer_vault::Result<Vault> {
+        Vault::open(path, self.unlock())
+    }
+
+    /// Opens `path` as this person.
+    #[track_caller]
+    pub fn open(&self, path: &Path) -> Vault {
+        self.try_open(path)
+            .unwrap_or_else(|e| panic!("{} opens the vault: {e}", self.name))
+    }
+}
+
+/// Adds `p` to the vault (with the right fingerprint) and returns the member.
+#[track_caller]
+pub fn add_member(
+    v: &mut Vault,
+    p: &Person,
+    role: coffer_vault::Role,
+    grants: &[(&str, coffer_vault::Access)],
+) -> coffer_vault::MemberInfo {
+    let grants: Vec<(String, coffer_vault::Access)> =
+        grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
+    v.add_member(&p.public_identity, &p.name, role, &grants, &p.fingerprint)
+        .unwrap_or_else(|e| panic!("adding {}: {e}", p.name))
+}
+
+/// Asserts a result is a permission error.
+#[track_caller]
+pub fn assert_permission<T: std::fmt::Debug>(what: &str, r: coffer_vault::Result<T>) {
+    assert_kind(what, ErrorKind::Permission, r);
+}
+
+/// Asserts a result is an error of `kind`.
+#[track_caller]
+pub fn assert_kind<T: std::fmt::Debug>(what: &str, kind: ErrorKind, r: coffer_vault::Result<T>) {
+    match r {
+        Err(e) => assert_eq!(e.kind(), kind, "{what}: {e}"),
+        Ok(v) => panic!("{what}: expected a {kind:?} error, got Ok({v:?})"),
+    }
+}
+
+/// Asserts a read failed with an integrity or permission error (never a value).
+#[track_caller]
+pub fn assert_no_value(
+    what: &str,
+    r: coffer_vault::Result<(coffer_vault::ItemSummary, SecretString)>,
+) {
+    match r {
+        Err(e) => assert!(
+            matches!(e.kind(), ErrorKind::Integrity | ErrorKind::Permission),
+            "{what}: expected an integrity or permission error, got {:?}: {e}",
+            e.kind()
+        ),
+        Ok((s, v)) => panic!("{what}: got a value ({} bytes) for {}", v.len(), s.name),
+    }
+}
+
+/// `get` returns `expected`.
+#[track_caller]
+pub fn assert_value(v: &mut Vault, env: &str, key: &str, expected: &str) {
+    let (_, got) = v
+        .get_item(env, key)
+        .unwrap_or_else(|e| panic!("get {env} {key}: {e}"));
+    assert_eq!(got.expose_secret(), expected, "{env} {key}");
+}
+
+/// Copies a closed vault file (and its write-ahead log, if any) to `dst`.
+pub fn copy_vault(src: &Path, dst: &Path) {
+    std::fs::copy(src, dst).expect("copy vault");
+    for suffix in ["-wal", "-shm"] {
+        let mut s = src.as_os_str().to_owned();
+        s.push(suffix);
+        let mut d = dst.as_os_str().to_owned();
+        d.push(suffix);
+        let (s, d) = (PathBuf::from(s), PathBuf::from(d));
+        if s.exists() {
+            std::fs::copy(&s, &d).expect("copy wal");
+        } else {
+            let _ = std::fs::remove_file(&d);
+        }
+    }
+}
+
+/// Copies a directory tree (a device home, a whole fixture).
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for e in std::fs::read_dir(src).expect("read_dir") {
+        let e = e.expect("entry");
+        let to = dst.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// Rows of a query (all columns), for saving and comparing raw state.
+pub fn query_rows(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Vec<Vec<Value>> {
+    let mut st = conn.prepare(sql).expect(sql);
+    let n = st.column_count();
+    let rows = st
+        .query_map(params, |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .expect(sql)
+        .collect::<Result<Vec<Vec<Value>>, _>>()
+        .expect(sql);
+    rows
+}
+
+/// The number of rows of `table` whose `member_id` is `member`.
+pub fn member_rows(conn: &Connection, table: &str, member: &Id) -> i64 {
+    conn.query_row(
+        &format!("SELECT COUNT(*) FROM {table} WHERE member_id = ?1"),
+        [&member.0[..]],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+/// Inserts saved rows (all columns, in table order) back into `table`.
+pub fn insert_rows(conn: &Connection, table: &str, rows: &[Vec<Value>]) {
+    for r in rows {
+        let marks = (1..=r.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conn.execute(
+            &format!("INSERT OR REPLACE INTO {table} VALUES ({marks})"),
+            rusqlite::params_from_iter(r.iter()),
+        )
+        .expect("re-insert");
+    }
+}
+
+/// The current epoch of `PROJECT/ENV`.
+pub fn epoch(conn: &Connection, path: &str) -> i64 {
+    conn.query_row(
+        "SELECT epoch FROM environments WHERE id = ?1",
+        [env_id(conn, path)],
+        |r| r.get(0),
+    )
+    .expect("epoch")
+}
