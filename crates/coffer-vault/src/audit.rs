@@ -377,7 +377,7 @@ impl Vault {
                     x25519: owner.x25519,
                     ed25519: owner.ed25519,
                 }),
-                _ => Vault::member_keys(&replay, &h.author_id),
+                _ => Vault::member_keys_in(&replay, &h.author_id),
             };
             match key {
                 Ok(k) if k.id == h.author_id => {

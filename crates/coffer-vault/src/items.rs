@@ -354,7 +354,7 @@ impl Vault {
             let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
             self.check_sender(&sender, &env.id, true)?;
-            let sender_keys = Vault::member_keys(&self.conn, &sender)?;
+            let sender_keys = self.member_keys(&sender)?;
             let ctx = coffer_crypto::WrapContext {
                 vault_id,
                 object_id: id,
@@ -680,6 +680,14 @@ impl Vault {
         &mut self,
         env: &EnvInfo,
     ) -> Result<Vec<(ItemSummary, SecretString)>> {
+        // A whole environment needs its key: items shared one by one are
+        // read with `get`, never silently exported or run as a partial set.
+        if !env.readable {
+            return Err(Error::PermissionDenied(format!(
+                "you have no access to {}",
+                env.path()
+            )));
+        }
         let now = now();
         Ok(self
             .load_items(env)?

@@ -69,7 +69,7 @@ pub(crate) fn share_wrap(
     epoch: u64,
     to: &Id,
 ) -> Result<WrapRecord> {
-    let keys = Vault::member_keys(&vault.conn, to)?;
+    let keys = vault.member_keys(to)?;
     let ctx = WrapContext {
         vault_id: vault.vault_id,
         object_id: item_id,
@@ -192,7 +192,7 @@ pub(crate) fn build_rekey(
     }
     let mut wraps = Vec::with_capacity(keep.len());
     for m in keep {
-        let keys = Vault::member_keys(&vault.conn, m)?;
+        let keys = vault.member_keys(m)?;
         wraps.push(vault.wrap_env_key(&new_ek, &env.id, new_epoch, &keys)?);
     }
     Ok(OpBody::RekeyEnv {

@@ -244,7 +244,7 @@ impl Vault {
     }
 
     fn grant_record(&mut self, env: &EnvInfo, to: &Id, access: Access) -> Result<GrantRecord> {
-        let keys = Vault::member_keys(&self.conn, to)?;
+        let keys = self.member_keys(to)?;
         self.ensure_env_key(env).map_err(|e| match e {
             Error::PermissionDenied(_) => Error::PermissionDenied(format!(
                 "you hold no key for {}, so you cannot grant it",
@@ -345,12 +345,22 @@ impl Vault {
         } else {
             Some(self.grant_record(&env, &m.id, access)?.wrap)
         };
-        self.apply(OpBody::Grant {
+        let mut ops = vec![OpBody::Grant {
             member_id: m.id,
             env_id: env.id,
             access: access.as_str().into(),
             wrap,
-        })
+        }];
+        // Losing write access: the shares they made there are re-signed.
+        if access == Access::Read && m.role > Role::Admin {
+            for share in self.reshares(&m.id, Some(env.id), false)? {
+                ops.push(OpBody::ShareItem {
+                    env_id: env.id,
+                    share,
+                });
+            }
+        }
+        self.apply_batch(ops)
     }
 
     /// Removes a member's access to an environment and re-keys it in the
@@ -392,6 +402,48 @@ impl Vault {
         Ok(())
     }
 
+    /// Re-signs (as this identity) the entry shares `member` made that they
+    /// will no longer be entitled to vouch for: in `only_env` if given, else
+    /// everywhere; `keep_where_writer` keeps those in environments where
+    /// they still have write access.
+    fn reshares(
+        &mut self,
+        member: &Id,
+        only_env: Option<Id>,
+        keep_where_writer: bool,
+    ) -> Result<Vec<ShareRecord>> {
+        type ShareRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<String>);
+        let rows: Vec<ShareRow> = {
+            let mut st = self.conn.prepare(
+                "SELECT s.item_id, s.member_id, i.env_id,
+                        (SELECT access FROM grants g WHERE g.env_id = i.env_id AND g.member_id = ?1)
+                 FROM item_shares s JOIN items i ON i.id = s.item_id WHERE s.sender_id = ?1",
+            )?;
+            let r = st
+                .query_map([&member.0[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<std::result::Result<_, _>>()?;
+            r
+        };
+        let mut out = Vec::new();
+        for (item_id, to, env_id, access) in rows {
+            let env_id = id_of(env_id)?;
+            if only_env.is_some_and(|e| e != env_id)
+                || (keep_where_writer && access.as_deref() == Some("write"))
+            {
+                continue;
+            }
+            let item_id = id_of(item_id)?;
+            let (env, ik) = self.item_key_by_id(&item_id)?;
+            out.push(ShareRecord {
+                item_id,
+                wrap: rekey::share_wrap(self, &ik, item_id, env.epoch, &id_of(to)?)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// Changes a member's role. Wraps the member signed are re-signed by
     /// you when they lose the right to vouch for keys.
     pub fn set_role(&mut self, member: &str, role: Role) -> Result<()> {
@@ -412,28 +464,12 @@ impl Vault {
             for (env_id, to) in rows {
                 let env = self.env_by_id(&id_of(env_id)?)?;
                 self.ensure_env_key(&env)?;
-                let keys = Vault::member_keys(&self.conn, &id_of(to)?)?;
+                let keys = self.member_keys(&id_of(to)?)?;
                 rewraps.push((env.id, self.wrap_cached_env_key(&env, &keys)?));
             }
-            if role == Role::Reader {
-                let rows: Vec<(Vec<u8>, Vec<u8>)> = {
-                    let mut st = self.conn.prepare(
-                        "SELECT item_id, member_id FROM item_shares WHERE sender_id = ?1",
-                    )?;
-                    let r = st
-                        .query_map([&m.id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<std::result::Result<_, _>>()?;
-                    r
-                };
-                for (item_id, to) in rows {
-                    let item_id = id_of(item_id)?;
-                    let (env, ik) = self.item_key_by_id(&item_id)?;
-                    reshares.push(ShareRecord {
-                        item_id,
-                        wrap: rekey::share_wrap(self, &ik, item_id, env.epoch, &id_of(to)?)?,
-                    });
-                }
-            }
+            // A member still vouches for shares where they have write access;
+            // a reader for none.
+            reshares = self.reshares(&m.id, None, role == Role::Member)?;
         }
         let mut ops = vec![OpBody::SetRole {
             member_id: m.id,

@@ -117,6 +117,8 @@ pub struct Vault {
     pub(crate) name: String,
     pub(crate) me: UnlockedIdentity,
     pub(crate) env_keys: HashMap<Id, (u64, EnvKey)>,
+    /// Member keys pinned by the signed membership ops.
+    pub(crate) pinned: HashMap<Id, PublicKeys>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -172,6 +174,7 @@ impl Vault {
                 name: team_name.to_string(),
                 me,
                 env_keys: HashMap::new(),
+                pinned: HashMap::new(),
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -220,7 +223,10 @@ impl Vault {
             name,
             me,
             env_keys: HashMap::new(),
+            pinned: HashMap::new(),
         };
+        let mut v = v;
+        v.pinned = Self::load_pinned(&v.conn, vault_id)?;
         match v.member_status(&v.me.id())? {
             Some((_, status)) if status == "active" => Ok(v),
             Some(_) => Err(Error::PermissionDenied(
@@ -265,9 +271,85 @@ impl Vault {
         }
     }
 
-    /// The pinned public keys of a member. The stored fingerprint must match
-    /// the stored keys: a swapped key is an integrity error.
-    pub(crate) fn member_keys(conn: &Connection, id: &Id) -> Result<PublicKeys> {
+    /// A member's public keys, checked twice: against the fingerprint
+    /// stored beside them, and against the keys pinned by the signed op that
+    /// added them (loaded at open). A row rewritten consistently (keys and
+    /// fingerprint) is still refused, before anything is wrapped to it.
+    pub(crate) fn member_keys(&self, id: &Id) -> Result<PublicKeys> {
+        let keys = Self::member_keys_in(&self.conn, id)?;
+        match self.pinned.get(id) {
+            Some(p) if *p == keys => Ok(keys),
+            _ => Err(Error::integrity(format!(
+                "member {}'s keys differ from those pinned when they were added",
+                id.short()
+            ))),
+        }
+    }
+
+    /// The keys pinned by the signed membership ops (genesis, member add),
+    /// each op's signature checked against its author's pinned key.
+    fn load_pinned(conn: &Connection, vault_id: Id) -> Result<HashMap<Id, PublicKeys>> {
+        let mut st = conn.prepare(
+            "SELECT op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig
+             FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![kind::GENESIS, kind::ADD_MEMBER], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Vec<u8>>(6)?,
+                r.get::<_, Vec<u8>>(7)?,
+                r.get::<_, Vec<u8>>(8)?,
+                r.get::<_, Vec<u8>>(9)?,
+            ))
+        })?;
+        let bad = || Error::integrity("a membership entry of the op log does not verify");
+        let mut pinned: HashMap<Id, PublicKeys> = HashMap::new();
+        for r in rows {
+            let (op_id, dev, dseq, author, hlc, k, body, prev, hash, sig) = r?;
+            let header = OpHeader {
+                op_id: Id::from_slice(&op_id).map_err(|_| bad())?,
+                vault_id,
+                device_id: Id::from_slice(&dev).map_err(|_| bad())?,
+                device_seq: dseq as u64,
+                author_id: Id::from_slice(&author).map_err(|_| bad())?,
+                hlc: hlc as u64,
+                kind: u8::try_from(k).map_err(|_| bad())?,
+                prev_hash: prev.as_slice().try_into().map_err(|_| bad())?,
+            };
+            if header.hash(&body)[..] != hash[..] {
+                return Err(bad());
+            }
+            let member = match OpBody::decode(&body)? {
+                OpBody::Genesis { owner, .. } if pinned.is_empty() => owner,
+                OpBody::AddMember { member, .. } => member,
+                _ => return Err(bad()),
+            };
+            let keys = PublicKeys {
+                id: member.id,
+                x25519: member.x25519,
+                ed25519: member.ed25519,
+            };
+            let signer = if header.kind == kind::GENESIS {
+                keys.clone()
+            } else {
+                pinned.get(&header.author_id).cloned().ok_or_else(bad)?
+            };
+            signer
+                .verify(SignPurpose::Op, &header.signed_bytes(&body), &sig)
+                .map_err(|_| bad())?;
+            pinned.insert(member.id, keys);
+        }
+        Ok(pinned)
+    }
+
+    /// The keys of a member as stored, checked against the stored
+    /// fingerprint only (for the replay in `verify`).
+    pub(crate) fn member_keys_in(conn: &Connection, id: &Id) -> Result<PublicKeys> {
         let (x, ed, fp): (Vec<u8>, Vec<u8>, String) = conn
             .query_row(
                 "SELECT x25519, ed25519, fingerprint FROM members WHERE id = ?1",
@@ -405,7 +487,7 @@ impl Vault {
         for o in owners {
             let o = Id::from_slice(&o).map_err(|_| Error::integrity("bad member id"))?;
             if o != self.me.id() {
-                let keys = Self::member_keys(&self.conn, &o)?;
+                let keys = self.member_keys(&o)?;
                 wraps.push(self.wrap_env_key(&ek, &env_id, 1, &keys)?);
             }
         }
@@ -549,7 +631,7 @@ impl Vault {
             })?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
             self.check_sender(&sender, &env.id, false)?;
-            let sender_keys = Self::member_keys(&self.conn, &sender)?;
+            let sender_keys = self.member_keys(&sender)?;
             let ctx = WrapContext {
                 vault_id: self.vault_id,
                 object_id: env.id,
@@ -594,6 +676,12 @@ impl Vault {
             head = Some((seq, hash));
         }
         tx.commit()?;
+        if bodies
+            .iter()
+            .any(|b| matches!(b, OpBody::Genesis { .. } | OpBody::AddMember { .. }))
+        {
+            self.pinned = Self::load_pinned(&self.conn, self.vault_id)?;
+        }
         if let Some((seq, hash)) = head {
             crate::audit::record_head(
                 &self.me.home,
@@ -1038,27 +1126,27 @@ fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<
 }
 
 fn rekey_item_rows(tx: &Connection, env_id: &Id, it: &crate::ops::RekeyedItem) -> Result<()> {
-    let n = tx.execute(
-        "UPDATE items SET ik_ct = ?3 WHERE id = ?1 AND env_id = ?2",
-        params![blob16(&it.item_id), blob16(env_id), &it.ik_ct],
-    )?;
+    // Cached statements: a re-key runs these once per item and version.
+    let n = tx
+        .prepare_cached("UPDATE items SET ik_ct = ?3 WHERE id = ?1 AND env_id = ?2")?
+        .execute(params![blob16(&it.item_id), blob16(env_id), &it.ik_ct])?;
     if n != 1 {
         return Err(Error::NotFound("item".into()));
     }
+    let mut upd = tx.prepare_cached(
+        "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
+         expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
+    )?;
     for v in &it.versions {
-        tx.execute(
-            "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
-             expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
-            params![
-                blob16(&it.item_id),
-                v.version as i64,
-                &v.blob,
-                v.meta.rotate_every_days,
-                v.meta.rotated_at,
-                v.meta.expires_at,
-                v.meta.exposed_at
-            ],
-        )?;
+        upd.execute(params![
+            blob16(&it.item_id),
+            v.version as i64,
+            &v.blob,
+            v.meta.rotate_every_days,
+            v.meta.rotated_at,
+            v.meta.expires_at,
+            v.meta.exposed_at
+        ])?;
     }
     Ok(())
 }
