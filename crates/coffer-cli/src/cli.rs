@@ -134,6 +134,15 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Restore an old version's value as a new version (see `history`).
+    Restore {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// The version to bring back.
+        version: u64,
+    },
     /// Rotation status, most urgent first.
     #[command(
         after_help = "Example (CI gate): coffer rotation --fail-on overdue  # exits 10 if anything is overdue, expired or exposed"

@@ -527,6 +527,14 @@ pub fn run(cli: Cli) -> Result<u8> {
                 }
             }
         }
+        Cmd::Restore { env, key, version } => {
+            let out = open(&cli.vault)?.restore_version(&env, &key, version)?;
+            eprintln!(
+                "Restored version {version} of {key} in {env} as version {}.",
+                out.version
+            );
+            Ok(0)
+        }
         Cmd::Member(cmd) => crate::team::run(&mut open(&cli.vault)?, cmd),
         Cmd::Grant { name, grant } => {
             let (env, access) = coffer_vault::parse_grant(&grant)?;

@@ -58,6 +58,9 @@ pub enum MemberCmd {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Only show what would happen; change nothing.
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
     },
     /// The exposure report of an offboarded member (what is still to rotate).
     Report {
@@ -231,8 +234,34 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
             report,
             format,
             yes,
+            dry_run,
         } => {
             check_format(&format)?;
+            if dry_run {
+                let p = v.offboard_preview(&name)?;
+                if format == "json" {
+                    output::json(&p)?;
+                } else {
+                    println!("Offboarding {} ({}) would:", p.member, p.fingerprint);
+                    for r in &p.rekey {
+                        println!(
+                            "  re-key {} ({} items); keep access: {}",
+                            r.env,
+                            r.items,
+                            if r.keep_access.is_empty() {
+                                "nobody".into()
+                            } else {
+                                r.keep_access.join(", ")
+                            }
+                        );
+                    }
+                    println!("  mark {} credential(s) exposed:", p.exposed.len());
+                    for e in &p.exposed {
+                        println!("    {e}");
+                    }
+                }
+                return Ok(0);
+            }
             let m = v.member(&name)?;
             if !yes
                 && !confirm(&format!(

@@ -772,3 +772,60 @@ fn offboarding_from_the_cli_re_keys_reports_and_tracks_rotation() {
         .fails(INVALID);
     ada.coffer(["audit", "verify"]).ok();
 }
+
+#[test]
+fn offboard_dry_run_previews_and_changes_nothing() {
+    let ada = team();
+    let bob = Device::new("Bob", &ada.vault_path());
+    add(
+        &ada,
+        &bob,
+        "bob",
+        "member",
+        &["web/prod:read", "web/dev:write"],
+    );
+    let before = ada.snapshot();
+    let out = ada
+        .coffer(["member", "offboard", "bob", "--dry-run", "--format", "json"])
+        .ok();
+    let p = out.json();
+    let envs: BTreeSet<String> = p["rekey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["env"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(envs, set_of(&["web/dev", "web/prod"]));
+    let exposed: BTreeSet<String> = p["exposed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        exposed,
+        set_of(&["web/dev/OTHER", "web/prod/API_KEY", "web/prod/DB_PASS"])
+    );
+    assert!(p["rekey"][0]["keep_access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "Ada"));
+    // Nothing changed: no op, same state; Bob still reads.
+    assert_eq!(ada.snapshot(), before);
+    assert_eq!(bob.get("web/prod", "API_KEY"), "api-v2");
+}
+
+#[test]
+fn restore_brings_an_old_value_back_as_a_new_version() {
+    let ada = team();
+    ada.coffer(["restore", "web/prod", "API_KEY", "1"]).ok();
+    assert_eq!(ada.get("web/prod", "API_KEY"), "api-v1");
+    let h = ada
+        .coffer(["history", "web/prod", "API_KEY", "--json"])
+        .ok()
+        .json();
+    assert_eq!(h.as_array().unwrap().len(), 3, "history is kept");
+    let msg = ada.coffer(["restore", "web/prod", "API_KEY", "9"]).fails(4);
+    assert!(msg.contains("version 9"), "{msg}");
+}

@@ -591,6 +591,31 @@ impl Vault {
         )
     }
 
+    /// Restores an old version's value as a new version (history is kept;
+    /// counts as a value change, so `rotated_at` moves only if the value
+    /// differs from the current one).
+    pub fn restore_version(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        version: u64,
+    ) -> Result<SetOutcome> {
+        let old = self
+            .history(env_path, name, true)?
+            .into_iter()
+            .find(|h| h.version == version)
+            .and_then(|h| h.value)
+            .ok_or_else(|| Error::NotFound(format!("version {version} of {name} in {env_path}")))?;
+        self.set_item(
+            env_path,
+            name,
+            ItemUpdate {
+                value: Some(old),
+                ..Default::default()
+            },
+        )
+    }
+
     /// Every version of a credential, newest first; values only if `reveal`.
     pub fn history(
         &mut self,

@@ -52,5 +52,7 @@ pub use keychain::{
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
 pub use schema::SCHEMA_VERSION;
-pub use team::{parse_grant, Access, ExposedItem, ExposureReport, MemberInfo};
+pub use team::{
+    parse_grant, Access, ExposedItem, ExposureReport, MemberInfo, OffboardPreview, RekeyPreview,
+};
 pub use vault::{parse_env_path, EnvInfo, Role, Vault};

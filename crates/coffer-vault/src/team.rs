@@ -74,6 +74,30 @@ pub fn parse_grant(s: &str) -> Result<(String, Access)> {
     Ok((path.to_string(), access))
 }
 
+/// One environment an offboarding would re-key.
+#[derive(Clone, Debug, Serialize)]
+pub struct RekeyPreview {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Items to re-encrypt (live and deleted, every version).
+    pub items: usize,
+    /// Members who keep access.
+    pub keep_access: Vec<String>,
+}
+
+/// What offboarding a member would do (nothing is changed).
+#[derive(Clone, Debug, Serialize)]
+pub struct OffboardPreview {
+    /// The member.
+    pub member: String,
+    /// Their fingerprint.
+    pub fingerprint: String,
+    /// Environments to re-key.
+    pub rekey: Vec<RekeyPreview>,
+    /// Credentials to mark exposed, as `PROJECT/ENV/KEY`.
+    pub exposed: Vec<String>,
+}
+
 /// One exposed credential in a report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExposedItem {
@@ -563,24 +587,11 @@ impl Vault {
         Ok(m)
     }
 
-    /// Offboards a member in one transaction: revoke; delete their wraps;
-    /// a new epoch for every environment they could read (everything
-    /// re-encrypted, the key re-wrapped to everyone who keeps access); new
-    /// keys for items shared to them; every credential they could ever
-    /// read marked exposed. Returns the exposure report.
-    pub fn offboard(
-        &mut self,
-        name: &str,
-        progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<ExposureReport> {
-        let m = self.active_member(name)?;
-        if m.id == self.me.id() {
-            return Err(Error::Refused(
-                "you cannot offboard yourself; ask another owner or admin".into(),
-            ));
-        }
-        let (env_access, item_access) = self.ever_readable(&m.id)?;
-        let now = now();
+    /// What offboarding `member` touches: the environments they hold a key
+    /// for (to re-key) and every credential they could ever read (to expose).
+    fn offboard_scope(&self, member: &Id) -> Result<(Vec<EnvInfo>, HashSet<Id>)> {
+        let m = member;
+        let (env_access, item_access) = self.ever_readable(m)?;
         // Environments they hold a key for now: re-keyed.
         let mut rekey_envs = Vec::new();
         let mut expose: HashSet<Id> = HashSet::new();
@@ -613,6 +624,76 @@ impl Vault {
                 }
             }
         }
+        Ok((rekey_envs, expose))
+    }
+
+    /// A preview of offboarding `name`, changing nothing: the environments
+    /// to re-key, the credentials that will be marked exposed, and who keeps
+    /// access to each environment.
+    pub fn offboard_preview(&mut self, name: &str) -> Result<OffboardPreview> {
+        let m = self.active_member(name)?;
+        let (envs, expose) = self.offboard_scope(&m.id)?;
+        let names = self.member_names_by_id()?;
+        let mut rekey = Vec::new();
+        for env in &envs {
+            let keep: Vec<String> = rekey::env_holders(self, env)?
+                .iter()
+                .filter(|h| **h != m.id)
+                .filter_map(|h| names.get(h).cloned())
+                .collect();
+            rekey.push(RekeyPreview {
+                env: env.path(),
+                items: rekey::count_items(self, env)?,
+                keep_access: keep,
+            });
+        }
+        let mut exposed = Vec::new();
+        let mut readable: HashMap<Id, Vec<crate::items::Decrypted>> = HashMap::new();
+        for id in &expose {
+            let env_id: Vec<u8> = self.conn.query_row(
+                "SELECT env_id FROM items WHERE id = ?1",
+                [&id.0[..]],
+                |r| r.get(0),
+            )?;
+            let env = self.env_by_id(&id_of(env_id)?)?;
+            if !readable.contains_key(&env.id) {
+                let items = self.load_items(&env).unwrap_or_default();
+                readable.insert(env.id, items);
+            }
+            let key = readable
+                .get(&env.id)
+                .and_then(|v| v.iter().find(|d| d.id == *id))
+                .map(|d| d.fields.name.clone())
+                .unwrap_or_else(|| format!("item {}", id.short()));
+            exposed.push(format!("{}/{key}", env.path()));
+        }
+        exposed.sort();
+        Ok(OffboardPreview {
+            member: m.name,
+            fingerprint: m.fingerprint,
+            rekey,
+            exposed,
+        })
+    }
+
+    /// Offboards a member in one transaction: revoke; delete their wraps;
+    /// a new epoch for every environment they could read (everything
+    /// re-encrypted, the key re-wrapped to everyone who keeps access); new
+    /// keys for items shared to them; every credential they could ever
+    /// read marked exposed. Returns the exposure report.
+    pub fn offboard(
+        &mut self,
+        name: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ExposureReport> {
+        let m = self.active_member(name)?;
+        if m.id == self.me.id() {
+            return Err(Error::Refused(
+                "you cannot offboard yourself; ask another owner or admin".into(),
+            ));
+        }
+        let (rekey_envs, expose) = self.offboard_scope(&m.id)?;
+        let now = now();
         let plan = Plan {
             drop: Some(m.id),
             expose: &expose,
