@@ -656,9 +656,8 @@ impl Vault {
                 |r| r.get(0),
             )?;
             let env = self.env_by_id(&id_of(env_id)?)?;
-            if !readable.contains_key(&env.id) {
-                let items = self.load_items(&env).unwrap_or_default();
-                readable.insert(env.id, items);
+            if let std::collections::hash_map::Entry::Vacant(slot) = readable.entry(env.id) {
+                slot.insert(self.load_items(&env).unwrap_or_default());
             }
             let key = readable
                 .get(&env.id)
