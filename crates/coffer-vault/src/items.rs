@@ -550,6 +550,15 @@ impl Vault {
         ))
     }
 
+    /// Reads one credential's value to put it on the clipboard, and logs the
+    /// copy (the desktop app's copy; the value never reaches the web view).
+    pub fn copy_item_value(&mut self, env_path: &str, name: &str) -> Result<SecretString> {
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, name)?;
+        self.log_read(ReadAction::Copy, &env, vec![d.id])?;
+        Ok(d.fields.value.clone())
+    }
+
     /// Reads one credential's metadata (no value, no read event).
     pub fn item_info(&mut self, env_path: &str, name: &str) -> Result<ItemSummary> {
         let env = self.env(env_path)?;

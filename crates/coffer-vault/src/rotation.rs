@@ -95,6 +95,36 @@ pub fn status(
     }
 }
 
+impl crate::Vault {
+    /// Every credential in `scope` (as [`crate::Vault::list_items`]), most
+    /// urgent first: by status, then due date, environment and name. The
+    /// rotation views (CLI `rotation`, the app's dashboard) filter this.
+    pub fn rotation_list(
+        &mut self,
+        scope: Option<&str>,
+        due_soon_days: u32,
+    ) -> Result<Vec<crate::ItemSummary>> {
+        let mut items = self.list_items(scope, due_soon_days)?;
+        items.sort_by(|a, b| {
+            (
+                a.status,
+                a.due_at.unwrap_or(i64::MAX),
+                &a.project,
+                &a.env,
+                &a.name,
+            )
+                .cmp(&(
+                    b.status,
+                    b.due_at.unwrap_or(i64::MAX),
+                    &b.project,
+                    &b.env,
+                    &b.name,
+                ))
+        });
+        Ok(items)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,112 @@
+//! Renders `ui/src/lib/bindings.ts`: every IPC DTO as a TypeScript type and
+//! a `Commands` map (command → args and result types) that the UI's one
+//! `ipc` module is typed against. The committed file is checked by a test:
+//! it fails when the Rust types changed and the file was not regenerated
+//! (`UPDATE_BINDINGS=1 cargo test -p coffer-desktop --lib bindings`).
+
+use ts_rs::{Config, TS};
+
+use crate::dto::*;
+use crate::error::{IpcError, IpcErrorCode};
+
+/// Where the bindings live, relative to this crate.
+pub const BINDINGS_PATH: &str = "../ui/src/lib/bindings.ts";
+
+fn decl<T: TS>(cfg: &Config, out: &mut String) {
+    if let Some(docs) = T::docs() {
+        out.push_str(&docs);
+    }
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push_str("\n\n");
+}
+
+/// The TypeScript text of the bindings.
+pub fn render() -> String {
+    // Integers are unix seconds, versions and counts: all below 2^53.
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from the Rust types in src-tauri (src/dto.rs, src/error.rs, the\n\
+         // command list in src/lib.rs). Do not edit: run\n\
+         //   UPDATE_BINDINGS=1 cargo test -p coffer-desktop --lib bindings\n\
+         // A test fails when this file is stale.\n\n",
+    );
+    macro_rules! decls { ($($t:ty),* $(,)?) => { $( decl::<$t>(&cfg, &mut out); )* }; }
+    decls!(
+        IpcErrorCode,
+        IpcError,
+        IdentityDto,
+        AppStatus,
+        CreateIdentityOutcome,
+        EnvDto,
+        RotationStatus,
+        ItemDto,
+        HistoryDto,
+        SetOutcomeDto,
+        RevealedValue,
+        GeneratedValue,
+        CopyOutcome,
+        RotationCounts,
+        RotationReport,
+        CreateIdentityArgs,
+        CreateVaultArgs,
+        UnlockArgs,
+        AddEnvArgs,
+        ListItemsArgs,
+        ItemRef,
+        CopyItemArgs,
+        SetItemArgs,
+        GenerateArgs,
+        RotationListArgs,
+        RotateItemArgs,
+    );
+    out.push_str(
+        "/** Every IPC command: its argument (passed as `{ args }`) and result. */\n\
+         export type Commands = {\n",
+    );
+    for (name, args, ret) in crate::command_signatures(&cfg) {
+        let args = args.unwrap_or_else(|| "null".into());
+        let ret = if ret == "null" {
+            "void".to_string()
+        } else {
+            ret
+        };
+        out.push_str(&format!("  {name}: {{ args: {args}; result: {ret} }};\n"));
+    }
+    out.push_str("};\n\n/** The command names. */\nexport const COMMANDS = [\n");
+    for name in crate::REGISTERED {
+        out.push_str(&format!("  \"{name}\",\n"));
+    }
+    out.push_str("] as const;\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn bindings_are_current() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS_PATH);
+        let want = super::render();
+        if std::env::var("UPDATE_BINDINGS").as_deref() == Ok("1") {
+            std::fs::write(&path, &want).expect("write bindings");
+            return;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p coffer-desktop --lib bindings` and commit it"
+        );
+    }
+
+    #[test]
+    fn ipc_error_has_one_typescript_type_of_code_and_message() {
+        let ts = super::render();
+        assert_eq!(ts.matches("export type IpcError =").count(), 1);
+        assert!(ts.contains("export type IpcError = { \n/**\n * What kind of failure.\n */\ncode: IpcErrorCode, \n/**\n * One readable sentence for the user.\n */\nmessage: string, };")
+            || ts.contains("export type IpcError = { code: IpcErrorCode, message: string, };"),
+            "{ts}");
+        assert!(ts.contains("\"locked\""));
+    }
+}

@@ -1,0 +1,294 @@
+//! The commands: each deserialised argument struct goes to one
+//! `coffer-vault` call; errors map to [`IpcError`]. They are plain
+//! functions over [`Session`] (tested without a window); `lib.rs` wraps
+//! each in a Tauri command run off the main thread.
+
+use std::time::Duration;
+
+use coffer_crypto::KdfParams;
+use coffer_vault::rotation::{Status, DEFAULT_DUE_SOON_DAYS};
+use coffer_vault::time::{parse_date, parse_days};
+use coffer_vault::{Charset, IdentityStore, ItemUpdate, KeychainUnlock, Vault};
+
+use crate::dto::*;
+use crate::error::{IpcError, IpcErrorCode, IpcResult};
+use crate::session::{Session, Unlocked};
+
+/// Default seconds before a copied value is cleared from the clipboard.
+pub const CLIPBOARD_CLEAR_SECS: u32 = 30;
+
+fn days(s: Option<String>) -> IpcResult<Option<u32>> {
+    Ok(s.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(parse_days)
+        .transpose()?)
+}
+
+fn key_name(name: &str) -> IpcResult<()> {
+    coffer_dotenv::validate_key(name).map_err(|e| coffer_vault::Error::from(e).into())
+}
+
+fn generated(g: &GenerateArgs) -> IpcResult<coffer_crypto::SecretString> {
+    Ok(coffer_vault::generate(
+        g.length as usize,
+        Charset::parse(&g.charset)?,
+    )?)
+}
+
+/// Where the app stands.
+pub fn app_status(s: &Session) -> IpcResult<AppStatus> {
+    let store = IdentityStore::exists(&s.home)
+        .then(|| IdentityStore::load(&s.home))
+        .transpose()?;
+    let info = store.as_ref().map(IdentityStore::info).transpose()?;
+    let state = s.state();
+    Ok(AppStatus {
+        keychain_enabled: info.as_ref().is_some_and(|i| i.keychain),
+        identity: info.map(IdentityDto::from),
+        vault_path: s.vault_path.display().to_string(),
+        vault_exists: s.vault_path.exists(),
+        vault_name: match state.as_ref() {
+            Some(Unlocked::Vault(v)) => Some(v.name().to_string()),
+            _ => None,
+        },
+        identity_unlocked: state.is_some(),
+        unlocked: matches!(state.as_ref(), Some(Unlocked::Vault(_))),
+        keychain_supported: coffer_vault::keychain_supported().is_ok(),
+        backoff_remaining_secs: store
+            .map_or(0, |st| st.backoff_remaining())
+            .try_into()
+            .unwrap_or(u32::MAX),
+    })
+}
+
+/// Argon2id parameters for a new identity: calibrated (≥ 0.5 s per unlock),
+/// or the floor when a debug build runs under `COFFER_TEST_KDF_FLOOR=1`
+/// (tests). Release builds ignore the variable.
+fn new_identity_kdf() -> IpcResult<(KdfParams, bool)> {
+    if cfg!(debug_assertions) && std::env::var("COFFER_TEST_KDF_FLOOR").as_deref() == Ok("1") {
+        return Ok((KdfParams::FLOOR, true));
+    }
+    let (p, _) = coffer_crypto::calibrate(Duration::from_millis(500), Duration::from_secs(1))
+        .map_err(|e| IpcError::internal(e.to_string()))?;
+    Ok((p, false))
+}
+
+/// Creates the device identity; it stays unlocked for `create_vault`.
+pub fn create_identity(s: &Session, a: CreateIdentityArgs) -> IpcResult<CreateIdentityOutcome> {
+    let (params, pinned) = new_identity_kdf()?;
+    let email = a.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let me = IdentityStore::create(&s.home, &a.name, email, &a.password.0, params, pinned)?;
+    let keychain_error = a
+        .enable_keychain
+        .then(|| me.enable_keychain().err().map(|e| e.to_string()))
+        .flatten();
+    s.set(Some(Unlocked::Identity(Box::new(me))));
+    Ok(CreateIdentityOutcome {
+        status: app_status(s)?,
+        keychain_error,
+    })
+}
+
+/// Creates the vault at the session's path; the unlocked identity owns it.
+pub fn create_vault(s: &Session, a: CreateVaultArgs) -> IpcResult<AppStatus> {
+    let mut state = s.state();
+    let me = match state.take() {
+        Some(Unlocked::Identity(me)) => me,
+        other => {
+            *state = other;
+            return Err(IpcError::locked());
+        }
+    };
+    *state = Some(Unlocked::Vault(Box::new(Vault::create(
+        &s.vault_path,
+        &a.team_name,
+        *me,
+    )?)));
+    drop(state);
+    app_status(s)
+}
+
+/// Unlocks the identity (passphrase or keychain) and opens the vault if it
+/// exists. The keychain path never touches the passphrase back-off.
+pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
+    let store = IdentityStore::load(&s.home)?;
+    let me = match a {
+        UnlockArgs::Password { password } => store.unlock_with_password(&password.0)?,
+        UnlockArgs::Keychain => match store.unlock_with_keychain() {
+            KeychainUnlock::Unlocked(me) => *me,
+            KeychainUnlock::NotEnabled => {
+                return Err(IpcError::new(
+                    IpcErrorCode::Keychain,
+                    "keychain unlock is not enabled for this identity: use your passphrase",
+                ))
+            }
+            KeychainUnlock::Failed(p) => {
+                return Err(IpcError::new(
+                    IpcErrorCode::Keychain,
+                    format!("{p}; use your passphrase"),
+                ))
+            }
+        },
+    };
+    let unlocked = if s.vault_path.exists() {
+        Unlocked::Vault(Box::new(Vault::open(&s.vault_path, me)?))
+    } else {
+        Unlocked::Identity(Box::new(me))
+    };
+    s.set(Some(unlocked));
+    app_status(s)
+}
+
+/// Locks: drops the vault and identity (keys zeroize) and clears the
+/// clipboard if it still holds a value we copied.
+pub fn lock(s: &Session) -> IpcResult<AppStatus> {
+    s.set(None);
+    s.clipboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear_if_unchanged(None);
+    app_status(s)
+}
+
+/// Every environment.
+pub fn list_envs(s: &Session) -> IpcResult<Vec<EnvDto>> {
+    let envs = s.with_vault(|v| v.list_envs(None))?;
+    Ok(envs.into_iter().map(EnvDto::from).collect())
+}
+
+/// Adds `PROJECT/ENV` (the vault checks the path).
+pub fn add_env(s: &Session, a: AddEnvArgs) -> IpcResult<EnvDto> {
+    let every = days(a.rotate_every)?;
+    Ok(s.with_vault(|v| v.add_env(a.path.trim(), every))?.into())
+}
+
+/// Credentials (never values) in a scope: everything, a project or an environment.
+pub fn list_items(s: &Session, a: ListItemsArgs) -> IpcResult<Vec<ItemDto>> {
+    let scope = a.scope.as_deref().filter(|x| !x.is_empty());
+    let items = s.with_vault(|v| v.list_items(scope, DEFAULT_DUE_SOON_DAYS))?;
+    Ok(items.into_iter().map(ItemDto::from).collect())
+}
+
+/// A credential's value, on an explicit reveal (logged as a reveal).
+pub fn reveal_item(s: &Session, a: ItemRef) -> IpcResult<RevealedValue> {
+    key_name(&a.name)?;
+    let (_, value) = s.with_vault(|v| v.get_item(&a.env, &a.name))?;
+    Ok(RevealedValue {
+        value: Plaintext(value),
+    })
+}
+
+/// Copies a credential's value to the clipboard in Rust (logged as a copy)
+/// and clears it after `clear_after_secs` if it is still there.
+pub fn copy_item(s: &Session, a: CopyItemArgs) -> IpcResult<CopyOutcome> {
+    key_name(&a.name)?;
+    let secs = a.clear_after_secs.unwrap_or(CLIPBOARD_CLEAR_SECS);
+    if !(5..=600).contains(&secs) {
+        return Err(IpcError::invalid(
+            "the clipboard timeout must be 5 to 600 seconds",
+        ));
+    }
+    let value = s.with_vault(|v| v.copy_item_value(&a.env, &a.name))?;
+    let generation = s
+        .clipboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .copy(&value)
+        .map_err(IpcError::internal)?;
+    let clipboard = s.clipboard.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(secs.into()));
+        let mut guard = clipboard.lock().unwrap_or_else(|p| p.into_inner());
+        guard.clear_if_unchanged(Some(generation));
+    });
+    Ok(CopyOutcome {
+        clear_after_secs: secs,
+    })
+}
+
+/// Creates or changes a credential; `null` fields are kept.
+pub fn set_item(s: &Session, a: SetItemArgs) -> IpcResult<SetOutcomeDto> {
+    let upd = ItemUpdate {
+        value: a.value.map(|v| v.0),
+        notes: a.notes,
+        url: a.url,
+        username: a.username,
+        rotate_every_days: days(a.rotate_every)?,
+        expires_at: a
+            .expires
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(parse_date)
+            .transpose()?,
+    };
+    Ok(s.with_vault(|v| v.set_item(&a.env, a.name.trim(), upd))?
+        .into())
+}
+
+/// Deletes a credential (its history stays in the op log).
+pub fn delete_item(s: &Session, a: ItemRef) -> IpcResult<()> {
+    key_name(&a.name)?;
+    s.with_vault(|v| v.remove_item(&a.env, &a.name))
+}
+
+/// A credential's versions, newest first (no values).
+pub fn item_history(s: &Session, a: ItemRef) -> IpcResult<Vec<HistoryDto>> {
+    key_name(&a.name)?;
+    let h = s.with_vault(|v| v.history(&a.env, &a.name, false))?;
+    Ok(h.into_iter().map(HistoryDto::from).collect())
+}
+
+/// A random value for the editor's generator.
+pub fn generate_value(_: &Session, a: GenerateArgs) -> IpcResult<GeneratedValue> {
+    Ok(GeneratedValue {
+        value: Plaintext(generated(&a)?),
+    })
+}
+
+/// The rotation dashboard: what needs attention, most urgent first.
+pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationReport> {
+    let window = a.due_soon_days.unwrap_or(DEFAULT_DUE_SOON_DAYS);
+    if window > 365 {
+        return Err(IpcError::invalid(
+            "the due-soon window must be at most 365 days",
+        ));
+    }
+    let all = s.with_vault(|v| v.rotation_list(None, window))?;
+    let mut counts = RotationCounts::default();
+    let checked = all.len().try_into().unwrap_or(u32::MAX);
+    let items: Vec<ItemDto> = all
+        .into_iter()
+        .filter(|i| {
+            match i.status {
+                Status::Exposed => counts.exposed += 1,
+                Status::Expired => counts.expired += 1,
+                Status::Overdue => counts.overdue += 1,
+                Status::DueSoon => counts.due_soon += 1,
+                Status::Ok => return false,
+            }
+            true
+        })
+        .map(ItemDto::from)
+        .collect();
+    Ok(RotationReport {
+        items,
+        counts,
+        checked,
+    })
+}
+
+/// Rotates a credential to a pasted or generated value (marked rotated).
+pub fn rotate_item(s: &Session, a: RotateItemArgs) -> IpcResult<SetOutcomeDto> {
+    key_name(&a.name)?;
+    let value = match (a.value, &a.generate) {
+        (Some(v), None) => v.0,
+        (None, Some(g)) => generated(g)?,
+        _ => {
+            return Err(IpcError::invalid(
+                "give exactly one of: a new value, or a generator",
+            ))
+        }
+    };
+    Ok(s.with_vault(|v| v.rotate_item(&a.env, &a.name, value))?
+        .into())
+}

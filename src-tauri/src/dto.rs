@@ -1,0 +1,435 @@
+//! What crosses IPC. Arguments are `Deserialize` (UI → Rust), results are
+//! `Serialize` (Rust → UI); all derive `TS`, and `ui/src/lib/bindings.ts`
+//! is generated from them (see `bindings.rs`). No key ever appears here;
+//! a credential's value appears only in [`RevealedValue`] (explicit reveal)
+//! and [`GeneratedValue`] (a fresh value the user asked to see).
+
+use coffer_crypto::SecretString;
+use coffer_vault::rotation::Status;
+use coffer_vault::{EnvInfo, HistoryEntry, IdentityInfo, ItemSummary, SetOutcome};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use ts_rs::TS;
+
+/// A passphrase or value from the UI, wrapped in a zeroizing
+/// [`SecretString`] as soon as it is deserialised. (The IPC layer's own
+/// copy of the request body is outside our control.)
+pub struct IpcSecret(pub SecretString);
+
+impl<'de> Deserialize<'de> for IpcSecret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| IpcSecret(SecretString::new(s)))
+    }
+}
+
+impl std::fmt::Debug for IpcSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IpcSecret([redacted])")
+    }
+}
+
+/// A value on its way to the UI after an explicit reveal or generate: the
+/// only type here whose serialisation carries plaintext.
+pub struct Plaintext(pub SecretString);
+
+impl Serialize for Plaintext {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Why: the user explicitly asked to see this value (reveal / generate).
+        s.serialize_str(self.0.expose_secret())
+    }
+}
+
+// ----- results ----------------------------------------------------------
+
+/// The device identity, public facts only.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct IdentityDto {
+    /// Display name.
+    pub name: String,
+    /// Email, if given.
+    pub email: Option<String>,
+    /// Fingerprint to compare out of band.
+    pub fingerprint: String,
+}
+
+impl From<IdentityInfo> for IdentityDto {
+    fn from(i: IdentityInfo) -> Self {
+        Self {
+            name: i.name,
+            email: i.email,
+            fingerprint: i.fingerprint,
+        }
+    }
+}
+
+/// Where the app stands: which screen to show.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AppStatus {
+    /// The device identity, if one exists.
+    pub identity: Option<IdentityDto>,
+    /// The vault file this window works on.
+    pub vault_path: String,
+    /// Whether that file exists.
+    pub vault_exists: bool,
+    /// The team name of the open vault.
+    pub vault_name: Option<String>,
+    /// The identity is unlocked (possibly with no vault yet).
+    pub identity_unlocked: bool,
+    /// A vault session is open.
+    pub unlocked: bool,
+    /// The identity has a keychain slot.
+    pub keychain_enabled: bool,
+    /// This build can use an OS keychain.
+    pub keychain_supported: bool,
+    /// Seconds before the next passphrase attempt is allowed.
+    pub backoff_remaining_secs: u32,
+}
+
+/// The result of creating an identity.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CreateIdentityOutcome {
+    /// The new state (identity unlocked, no vault yet).
+    pub status: AppStatus,
+    /// Set when keychain unlock was asked for but could not be enabled
+    /// (the identity was still created; the passphrase works).
+    pub keychain_error: Option<String>,
+}
+
+/// An environment.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct EnvDto {
+    /// `PROJECT/ENV`.
+    pub path: String,
+    /// Project name.
+    pub project: String,
+    /// Environment name.
+    pub name: String,
+    /// Default rotation period in days.
+    pub rotate_every_days: Option<u32>,
+    /// Whether this identity holds its key.
+    pub readable: bool,
+    /// This identity's grant (`read`/`write`), if any.
+    pub access: Option<String>,
+    /// Live credentials.
+    pub items: u64,
+}
+
+impl From<EnvInfo> for EnvDto {
+    fn from(e: EnvInfo) -> Self {
+        Self {
+            path: e.path(),
+            project: e.project,
+            name: e.name,
+            rotate_every_days: e.rotate_every_days,
+            readable: e.readable,
+            access: e.access,
+            items: e.items,
+        }
+    }
+}
+
+/// Rotation status, most urgent first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RotationStatus {
+    /// Someone who could read it lost access: rotate now.
+    Exposed,
+    /// Past its provider expiry.
+    Expired,
+    /// Past its rotation due date.
+    Overdue,
+    /// Due within the window.
+    DueSoon,
+    /// Nothing to do.
+    Ok,
+}
+
+impl From<Status> for RotationStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Exposed => Self::Exposed,
+            Status::Expired => Self::Expired,
+            Status::Overdue => Self::Overdue,
+            Status::DueSoon => Self::DueSoon,
+            Status::Ok => Self::Ok,
+        }
+    }
+}
+
+/// A credential without its value.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ItemDto {
+    /// Item id (hex).
+    pub id: String,
+    /// `PROJECT/ENV`.
+    pub env_path: String,
+    /// Project.
+    pub project: String,
+    /// Environment.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// Current version.
+    pub version: u64,
+    /// Notes.
+    pub notes: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Username at the provider.
+    pub username: Option<String>,
+    /// Effective rotation period in days.
+    pub rotate_every_days: Option<u32>,
+    /// When the value last changed (unix seconds).
+    pub rotated_at: Option<i64>,
+    /// Provider expiry (unix seconds).
+    pub expires_at: Option<i64>,
+    /// When it was exposed (unix seconds).
+    pub exposed_at: Option<i64>,
+    /// Rotation status.
+    pub status: RotationStatus,
+    /// Next due date (unix seconds).
+    pub due_at: Option<i64>,
+    /// When the current version was written (unix seconds).
+    pub updated_at: i64,
+}
+
+impl From<ItemSummary> for ItemDto {
+    fn from(i: ItemSummary) -> Self {
+        Self {
+            id: i.id.to_hex(),
+            env_path: format!("{}/{}", i.project, i.env),
+            project: i.project,
+            env: i.env,
+            name: i.name,
+            version: i.version,
+            notes: i.notes,
+            url: i.url,
+            username: i.username,
+            rotate_every_days: i.rotate_every_days,
+            rotated_at: i.rotated_at,
+            expires_at: i.expires_at,
+            exposed_at: i.exposed_at,
+            status: i.status.into(),
+            due_at: i.due_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// One version of a credential (never its value).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct HistoryDto {
+    /// Version number.
+    pub version: u64,
+    /// Author's name in the vault.
+    pub author: String,
+    /// When written (unix seconds).
+    pub created_at: i64,
+    /// When the value changed (unix seconds).
+    pub rotated_at: Option<i64>,
+}
+
+impl From<HistoryEntry> for HistoryDto {
+    fn from(h: HistoryEntry) -> Self {
+        Self {
+            version: h.version,
+            author: h.author,
+            created_at: h.created_at,
+            rotated_at: h.rotated_at,
+        }
+    }
+}
+
+/// The result of a set or rotate.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SetOutcomeDto {
+    /// The new version.
+    pub version: u64,
+    /// Whether the credential was created.
+    pub created: bool,
+    /// Whether the value changed (so it counts as rotated).
+    pub value_changed: bool,
+}
+
+impl From<SetOutcome> for SetOutcomeDto {
+    fn from(o: SetOutcome) -> Self {
+        Self {
+            version: o.version,
+            created: o.created,
+            value_changed: o.value_changed,
+        }
+    }
+}
+
+/// A credential's value, on an explicit reveal.
+#[derive(Serialize, TS)]
+pub struct RevealedValue {
+    /// The plaintext value.
+    #[ts(type = "string")]
+    pub value: Plaintext,
+}
+
+/// A freshly generated value, on an explicit "generate".
+#[derive(Serialize, TS)]
+pub struct GeneratedValue {
+    /// The plaintext value.
+    #[ts(type = "string")]
+    pub value: Plaintext,
+}
+
+/// The result of a copy.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CopyOutcome {
+    /// The clipboard is cleared after this many seconds if it still holds
+    /// the value.
+    pub clear_after_secs: u32,
+}
+
+/// How many credentials need attention, per status.
+#[derive(Clone, Debug, Default, Serialize, TS)]
+pub struct RotationCounts {
+    /// Exposed.
+    pub exposed: u32,
+    /// Expired.
+    pub expired: u32,
+    /// Overdue.
+    pub overdue: u32,
+    /// Due soon.
+    pub due_soon: u32,
+}
+
+/// The rotation dashboard: credentials needing attention, most urgent first.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RotationReport {
+    /// Credentials that are not `ok`, most urgent first.
+    pub items: Vec<ItemDto>,
+    /// Counts per status.
+    pub counts: RotationCounts,
+    /// How many credentials were checked.
+    pub checked: u32,
+}
+
+// ----- arguments --------------------------------------------------------
+
+/// `create_identity`.
+#[derive(Debug, Deserialize, TS)]
+pub struct CreateIdentityArgs {
+    /// Display name.
+    pub name: String,
+    /// Email (optional).
+    pub email: Option<String>,
+    /// The passphrase.
+    #[ts(type = "string")]
+    pub password: IpcSecret,
+    /// Also add a keychain slot.
+    pub enable_keychain: bool,
+}
+
+/// `create_vault`.
+#[derive(Debug, Deserialize, TS)]
+pub struct CreateVaultArgs {
+    /// The team's name.
+    pub team_name: String,
+}
+
+/// `unlock`: with the passphrase or the keychain.
+#[derive(Debug, Deserialize, TS)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum UnlockArgs {
+    /// The passphrase.
+    Password {
+        /// The passphrase.
+        #[ts(type = "string")]
+        password: IpcSecret,
+    },
+    /// The device key in the OS keychain.
+    Keychain,
+}
+
+/// `add_env`.
+#[derive(Debug, Deserialize, TS)]
+pub struct AddEnvArgs {
+    /// `PROJECT/ENV`.
+    pub path: String,
+    /// Default rotation period: `90d`, `12w`, `1y` (optional).
+    pub rotate_every: Option<String>,
+}
+
+/// `list_items`.
+#[derive(Debug, Deserialize, TS)]
+pub struct ListItemsArgs {
+    /// `null` (everything), `PROJECT` or `PROJECT/ENV`.
+    pub scope: Option<String>,
+}
+
+/// One credential: `reveal_item`, `delete_item`, `item_history`.
+#[derive(Debug, Deserialize, TS)]
+pub struct ItemRef {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+}
+
+/// `copy_item`.
+#[derive(Debug, Deserialize, TS)]
+pub struct CopyItemArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// Seconds before the clipboard is cleared (5-600; default 30).
+    pub clear_after_secs: Option<u32>,
+}
+
+/// `set_item`: create a credential or change it. `null` keeps a field.
+#[derive(Debug, Deserialize, TS)]
+pub struct SetItemArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// The value (required for a new credential).
+    #[ts(type = "string | null")]
+    pub value: Option<IpcSecret>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Username at the provider.
+    pub username: Option<String>,
+    /// Rotation period: `90d`, `12w`, `1y`.
+    pub rotate_every: Option<String>,
+    /// Provider expiry: `YYYY-MM-DD`.
+    pub expires: Option<String>,
+}
+
+/// `generate_value` and generated rotations.
+#[derive(Debug, Deserialize, TS)]
+pub struct GenerateArgs {
+    /// Length in characters (8-4096).
+    pub length: u32,
+    /// `alnum`, `hex`, `base64url`, `symbols` or `digits`.
+    pub charset: String,
+}
+
+/// `rotation_list`.
+#[derive(Debug, Deserialize, TS)]
+pub struct RotationListArgs {
+    /// The "due soon" window in days (default 14).
+    pub due_soon_days: Option<u32>,
+}
+
+/// `rotate_item`: a pasted value, or one generated in Rust (so it never
+/// crosses IPC). Exactly one of the two.
+#[derive(Debug, Deserialize, TS)]
+pub struct RotateItemArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// The new value, pasted.
+    #[ts(type = "string | null")]
+    pub value: Option<IpcSecret>,
+    /// Or: generate it.
+    pub generate: Option<GenerateArgs>,
+}

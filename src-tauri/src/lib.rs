@@ -1,0 +1,121 @@
+//! The Coffer desktop app: a thin Tauri 2 shell over `coffer-vault`.
+//!
+//! Each IPC command deserialises one argument struct ([`dto`]), calls one
+//! `coffer-vault` function ([`commands`]) and maps its error to the one
+//! serialisable [`IpcError`] (`{ code, message }`). The unlocked vault lives
+//! in the [`Session`]; keys never cross IPC, and a credential's plaintext
+//! crosses only on an explicit reveal (or a generated value the user asked
+//! to see). Copy runs in Rust ([`clipboard`]).
+//!
+//! The command list below is the single source of the handlers, of the
+//! TypeScript command map in `ui/src/lib/bindings.ts` ([`bindings`]), and
+//! (through `command_names.rs`) of the permissions the window is granted.
+#![forbid(unsafe_code)]
+
+pub mod bindings;
+pub mod clipboard;
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod session;
+
+include!("command_names.rs");
+
+pub use error::{IpcError, IpcErrorCode, IpcResult};
+pub use session::Session;
+
+use tauri::Manager;
+
+/// Declares every command once: a Tauri command that runs the plain
+/// function in `commands` on a blocking thread (Argon2id and SQLite never
+/// stall the UI thread), the handler list, and the TypeScript signatures.
+macro_rules! ipc_commands {
+    ($( $name:ident ( $($arg:ty)? ) -> $ret:ty; )*) => {
+        /// The Tauri command wrappers (generated).
+        mod ipc {
+            #[allow(unused_imports)]
+            use crate::dto::*;
+            use crate::error::{IpcError, IpcResult};
+            use crate::session::Session;
+            use tauri::Manager;
+            $(
+                #[tauri::command]
+                pub async fn $name(app: tauri::AppHandle $(, args: $arg)?) -> IpcResult<$ret> {
+                    tauri::async_runtime::spawn_blocking(move || {
+                        let session = app.state::<Session>();
+                        ipc_commands!(@call $name, session $(, args, $arg)?)
+                    })
+                    .await
+                    .map_err(|e| IpcError::internal(format!("the command failed: {e}")))?
+                }
+            )*
+        }
+
+        /// The registered command names, in declaration order.
+        pub const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+
+        fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$(ipc::$name),*]
+        }
+
+        /// `(name, args type, result type)` of every command, in TypeScript.
+        pub fn command_signatures(cfg: &ts_rs::Config) -> Vec<(&'static str, Option<String>, String)> {
+            #[allow(unused_imports)]
+            use crate::dto::*;
+            use ts_rs::TS;
+            vec![$(
+                (
+                    stringify!($name),
+                    ipc_commands!(@argname cfg $(, $arg)?),
+                    <$ret as TS>::name(cfg),
+                )
+            ),*]
+        }
+    };
+    (@call $name:ident, $s:ident) => { crate::commands::$name(&$s) };
+    (@call $name:ident, $s:ident, $a:ident, $t:ty) => { crate::commands::$name(&$s, $a) };
+    (@argname $cfg:ident) => { None };
+    (@argname $cfg:ident, $t:ty) => { Some(<$t as TS>::name($cfg)) };
+}
+
+ipc_commands! {
+    app_status() -> AppStatus;
+    create_identity(CreateIdentityArgs) -> CreateIdentityOutcome;
+    create_vault(CreateVaultArgs) -> AppStatus;
+    unlock(UnlockArgs) -> AppStatus;
+    lock() -> AppStatus;
+    list_envs() -> Vec<EnvDto>;
+    add_env(AddEnvArgs) -> EnvDto;
+    list_items(ListItemsArgs) -> Vec<ItemDto>;
+    reveal_item(ItemRef) -> RevealedValue;
+    copy_item(CopyItemArgs) -> CopyOutcome;
+    set_item(SetItemArgs) -> SetOutcomeDto;
+    delete_item(ItemRef) -> ();
+    item_history(ItemRef) -> Vec<HistoryDto>;
+    generate_value(GenerateArgs) -> GeneratedValue;
+    rotation_list(RotationListArgs) -> RotationReport;
+    rotate_item(RotateItemArgs) -> SetOutcomeDto;
+}
+
+/// Builds and runs the app on the default identity home and vault.
+pub fn run() {
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            app.manage(Session::from_env());
+            Ok(())
+        })
+        .invoke_handler(handler())
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("coffer-desktop: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_is_registered_and_permitted() {
+        assert_eq!(super::REGISTERED, super::COMMANDS);
+    }
+}

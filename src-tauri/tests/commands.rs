@@ -1,0 +1,233 @@
+//! The commands over a real vault in a temp dir, without a window: the
+//! first-run flow, validation, errors and locking.
+
+use coffer_desktop::commands as c;
+use coffer_desktop::dto::*;
+use coffer_desktop::{IpcErrorCode, Session};
+
+fn secret(s: &str) -> IpcSecret {
+    serde_json::from_value(serde_json::json!(s)).expect("secret")
+}
+
+fn item(env: &str, name: &str) -> ItemRef {
+    ItemRef {
+        env: env.into(),
+        name: name.into(),
+    }
+}
+
+fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
+    SetItemArgs {
+        env: env.into(),
+        name: name.into(),
+        value: Some(secret(value)),
+        notes: Some("rotate in the dashboard".into()),
+        url: None,
+        username: None,
+        rotate_every: None,
+        expires: None,
+    }
+}
+
+#[test]
+fn first_run_edit_rotate_lock_unlock() {
+    // Debug builds honour this: the identity is created at the KDF floor.
+    std::env::set_var("COFFER_TEST_KDF_FLOOR", "1");
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Session::new(
+        dir.path().join("home"),
+        dir.path().join("home/vault.coffer"),
+    );
+
+    let st = c::app_status(&s).expect("status");
+    assert!(st.identity.is_none() && !st.vault_exists && !st.unlocked);
+    assert_eq!(
+        c::list_envs(&s).expect_err("locked").code,
+        IpcErrorCode::Locked
+    );
+
+    let out = c::create_identity(
+        &s,
+        CreateIdentityArgs {
+            name: "Ada".into(),
+            email: Some("ada@example.com".into()),
+            password: secret("correct horse battery"),
+            enable_keychain: false,
+        },
+    )
+    .expect("identity");
+    assert!(out.status.identity_unlocked && !out.status.unlocked);
+    assert!(out.keychain_error.is_none());
+
+    let st = c::create_vault(
+        &s,
+        CreateVaultArgs {
+            team_name: "Acme".into(),
+        },
+    )
+    .expect("vault");
+    assert!(st.unlocked && st.vault_exists);
+    assert_eq!(st.vault_name.as_deref(), Some("Acme"));
+
+    // The vault validates its own arguments.
+    let bad = c::add_env(
+        &s,
+        AddEnvArgs {
+            path: "no slash".into(),
+            rotate_every: None,
+        },
+    );
+    assert_eq!(bad.expect_err("bad path").code, IpcErrorCode::InvalidInput);
+    let bad = c::add_env(
+        &s,
+        AddEnvArgs {
+            path: "a/b".into(),
+            rotate_every: Some("soon".into()),
+        },
+    );
+    assert_eq!(bad.expect_err("bad days").code, IpcErrorCode::InvalidInput);
+    let env = c::add_env(
+        &s,
+        AddEnvArgs {
+            path: "payments/prod".into(),
+            rotate_every: Some("90d".into()),
+        },
+    )
+    .expect("env");
+    assert_eq!(
+        (env.path.as_str(), env.rotate_every_days),
+        ("payments/prod", Some(90))
+    );
+    c::add_env(
+        &s,
+        AddEnvArgs {
+            path: "payments/dev".into(),
+            rotate_every: None,
+        },
+    )
+    .expect("env");
+    assert_eq!(c::list_envs(&s).expect("envs").len(), 2);
+
+    assert_eq!(
+        c::set_item(&s, set("payments/prod", "1BAD", "x"))
+            .expect_err("key")
+            .code,
+        IpcErrorCode::InvalidInput
+    );
+    let o = c::set_item(&s, set("payments/prod", "STRIPE_KEY", "sk_live_1")).expect("set");
+    assert!(o.created);
+    c::set_item(&s, set("payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
+
+    let items = c::list_items(&s, ListItemsArgs { scope: None }).expect("items");
+    assert_eq!(items.len(), 2);
+    let json = serde_json::to_string(&items).expect("json");
+    assert!(!json.contains("sk_live_1"), "listings never carry values");
+
+    let v = c::reveal_item(&s, item("payments/prod", "STRIPE_KEY")).expect("reveal");
+    assert_eq!(
+        serde_json::to_value(&v).expect("json")["value"],
+        "sk_live_1"
+    );
+    assert_eq!(
+        c::reveal_item(&s, item("payments/prod", "NOPE"))
+            .err()
+            .map(|e| e.code),
+        Some(IpcErrorCode::NotFound)
+    );
+
+    let r = c::rotate_item(
+        &s,
+        RotateItemArgs {
+            env: "payments/prod".into(),
+            name: "STRIPE_KEY".into(),
+            value: None,
+            generate: Some(GenerateArgs {
+                length: 32,
+                charset: "alnum".into(),
+            }),
+        },
+    )
+    .expect("rotate");
+    assert!(r.value_changed && r.version == 2);
+    let h = c::item_history(&s, item("payments/prod", "STRIPE_KEY")).expect("history");
+    assert_eq!(h.iter().map(|e| e.version).collect::<Vec<_>>(), [2, 1]);
+    let both = c::rotate_item(
+        &s,
+        RotateItemArgs {
+            env: "payments/prod".into(),
+            name: "STRIPE_KEY".into(),
+            value: Some(secret("x")),
+            generate: Some(GenerateArgs {
+                length: 32,
+                charset: "alnum".into(),
+            }),
+        },
+    );
+    assert_eq!(both.expect_err("both").code, IpcErrorCode::InvalidInput);
+
+    let report = c::rotation_list(
+        &s,
+        RotationListArgs {
+            due_soon_days: Some(120),
+        },
+    )
+    .expect("rot");
+    assert_eq!(report.checked, 2);
+    assert_eq!(report.counts.due_soon, 1, "prod rotates every 90 days");
+    assert_eq!(report.items[0].name, "STRIPE_KEY");
+
+    let g = c::generate_value(
+        &s,
+        GenerateArgs {
+            length: 4,
+            charset: "alnum".into(),
+        },
+    );
+    assert_eq!(g.err().map(|e| e.code), Some(IpcErrorCode::InvalidInput));
+
+    c::delete_item(&s, item("payments/dev", "SESSION_SECRET")).expect("delete");
+    assert_eq!(
+        c::list_items(
+            &s,
+            ListItemsArgs {
+                scope: Some("payments/dev".into())
+            }
+        )
+        .expect("ls")
+        .len(),
+        0
+    );
+
+    let st = c::lock(&s).expect("lock");
+    assert!(!st.unlocked && !st.identity_unlocked);
+    assert_eq!(
+        c::list_items(&s, ListItemsArgs { scope: None })
+            .err()
+            .map(|e| e.code),
+        Some(IpcErrorCode::Locked)
+    );
+
+    let wrong = c::unlock(
+        &s,
+        UnlockArgs::Password {
+            password: secret("wrong"),
+        },
+    );
+    assert_eq!(wrong.expect_err("wrong").code, IpcErrorCode::Auth);
+    let st = c::unlock(&s, UnlockArgs::Keychain).expect_err("no keychain slot");
+    assert_eq!(st.code, IpcErrorCode::Keychain);
+    let st = c::unlock(
+        &s,
+        UnlockArgs::Password {
+            password: secret("correct horse battery"),
+        },
+    )
+    .expect("unlock");
+    assert!(st.unlocked);
+    assert_eq!(
+        c::list_items(&s, ListItemsArgs { scope: None })
+            .expect("items")
+            .len(),
+        1
+    );
+}
