@@ -69,18 +69,18 @@ pub fn run(cli: Cli) -> Result<u8> {
             if json {
                 output::json(&info)?;
             } else {
-                println!("Name:        {}", info.name);
+                outln!("Name:        {}", info.name);
                 if let Some(e) = &info.email {
-                    println!("Email:       {e}");
+                    outln!("Email:       {e}");
                 }
-                println!("Fingerprint: {}", info.fingerprint);
-                println!(
+                outln!("Fingerprint: {}", info.fingerprint);
+                outln!(
                     "KDF:         Argon2id m={} MiB t={} p={}",
                     info.kdf_m_kib / 1024,
                     info.kdf_t,
                     info.kdf_p
                 );
-                println!(
+                outln!(
                     "\nPublic identity (give this to your vault's admin):\n{}",
                     info.public_identity
                 );
@@ -506,13 +506,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                     if json {
                         output::json(&rep)?;
                     } else if rep.ok() {
-                        println!(
+                        outln!(
                             "OK: {} entries in {} device chain(s), signatures valid, state matches the log, {} items open.",
                             rep.entries, rep.devices, rep.items_opened
                         );
                     } else {
                         for p in &rep.problems {
-                            println!("FAIL: {p}");
+                            outln!("FAIL: {p}");
                         }
                     }
                     if rep.ok() {
@@ -558,7 +558,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut buf);
+            let _ = std::io::stdout().lock().write_all(&buf);
             Ok(0)
         }
     }
@@ -613,8 +615,8 @@ fn identity_new(
             params.p,
             took.as_millis()
         );
-        println!("Fingerprint: {}", info.fingerprint);
-        println!("{}", info.public_identity);
+        outln!("Fingerprint: {}", info.fingerprint);
+        outln!("{}", info.public_identity);
     }
     Ok(0)
 }

@@ -69,21 +69,21 @@ pub fn run(cmd: KeychainCmd) -> Result<u8> {
                     EntryState::Unavailable => "unavailable",
                     _ => "unknown",
                 };
-                println!(
+                outln!(
                     "Keychain unlock: {}",
                     if st.enabled { "enabled" } else { "disabled" }
                 );
-                println!("Backend:         {}", st.backend);
-                println!("Service:         {}", st.service);
+                outln!("Backend:         {}", st.backend);
+                outln!("Service:         {}", st.service);
                 if let Some(a) = &st.account {
-                    println!("Account:         {a}");
+                    outln!("Account:         {a}");
                 }
-                println!("Entry:           {entry}");
+                outln!("Entry:           {entry}");
                 if let Some(p) = &st.problem {
-                    println!("Problem:         {p}");
+                    outln!("Problem:         {p}");
                 }
                 if st.backoff_remaining_secs > 0 {
-                    println!(
+                    outln!(
                         "Back-off:        {} s before the next passphrase attempt (the keychain still unlocks)",
                         st.backoff_remaining_secs
                     );

@@ -1,6 +1,23 @@
 //! `coffer`: argument parsing and presentation over `coffer-vault`.
 #![forbid(unsafe_code)]
 
+/// `println!` without the panic on a closed stdout (`coffer ls | head -1`):
+/// a reader that went away is not an error of ours.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// `print!` without the panic on a closed stdout.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod cli;
 mod commands;
 mod keychain;

@@ -55,7 +55,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
                 s.push_str(&" ".repeat(w[i] - visible_len(c) + 2));
             }
         }
-        println!("{}", s.trim_end());
+        outln!("{}", s.trim_end());
     };
     line(header.iter().map(|h| h.to_uppercase()).collect());
     for r in rows {
@@ -67,7 +67,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
 pub fn json<T: serde::Serialize>(v: &T) -> coffer_vault::Result<()> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| coffer_vault::Error::InvalidInput(format!("encoding JSON: {e}")))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 

@@ -139,7 +139,7 @@ fn emit(r: &ExposureReport, format: &str, file: Option<&PathBuf>) -> Result<()> 
             coffer_vault::paths::write_atomic(p, text.as_bytes())?;
             eprintln!("Report written to {}.", p.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(())
 }
@@ -242,9 +242,9 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
                 if format == "json" {
                     output::json(&p)?;
                 } else {
-                    println!("Offboarding {} ({}) would:", p.member, p.fingerprint);
+                    outln!("Offboarding {} ({}) would:", p.member, p.fingerprint);
                     for r in &p.rekey {
-                        println!(
+                        outln!(
                             "  re-key {} ({} items); keep access: {}",
                             r.env,
                             r.items,
@@ -255,9 +255,9 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
                             }
                         );
                     }
-                    println!("  mark {} credential(s) exposed:", p.exposed.len());
+                    outln!("  mark {} credential(s) exposed:", p.exposed.len());
                     for e in &p.exposed {
-                        println!("    {e}");
+                        outln!("    {e}");
                     }
                 }
                 return Ok(0);

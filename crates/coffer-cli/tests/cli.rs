@@ -2062,3 +2062,27 @@ fn a_failed_command_leaves_the_vault_unchanged() {
     assert_eq!(after[before.0]["kind"], "read");
     env.coffer(["audit", "verify"]).ok();
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    // `coffer … | head -1`: the reader goes away early; no panic, no trace.
+    let env = Env::with_vault();
+    for i in 0..200 {
+        env.set("web/prod", &format!("K{i:03}"), "v");
+    }
+    for cmd in ["coffer completions zsh | head -1", "coffer ls | head -1"] {
+        let out = env
+            .program(
+                "sh",
+                [
+                    "-c",
+                    &format!(
+                        "PATH=\"{}:$PATH\"; {cmd}",
+                        common::bin().parent().unwrap().display()
+                    ),
+                ],
+            )
+            .run();
+        assert!(!out.stderr.contains("panicked"), "{cmd}: {out}");
+    }
+}
