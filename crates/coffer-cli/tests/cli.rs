@@ -2067,10 +2067,12 @@ fn a_failed_command_leaves_the_vault_unchanged() {
 fn a_closed_stdout_is_not_a_crash() {
     // `coffer … | head -1`: the reader goes away early; no panic, no trace.
     let env = Env::with_vault();
-    for i in 0..200 {
-        env.set("web/prod", &format!("K{i:03}"), "v");
-    }
-    for cmd in ["coffer completions zsh | head -1", "coffer ls | head -1"] {
+    env.set("web/prod", "K", "v");
+    // The reader (`true`) is gone before coffer writes: a certain EPIPE.
+    for cmd in [
+        "(sleep 0.3; coffer completions zsh) | true",
+        "(sleep 0.3; coffer ls) | true",
+    ] {
         let out = env
             .program(
                 "sh",
