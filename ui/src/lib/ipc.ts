@@ -1,0 +1,65 @@
+// The only module that talks to Rust. Everything else uses a `Backend`:
+// `TauriBackend` in the app, `MockBackend` (./mock.ts) in tests and in the
+// mock build used by the browser tests. Command names, argument and result
+// types come from ./bindings.ts, generated from the Rust types.
+import { invoke } from "@tauri-apps/api/core";
+import type { Commands, IpcError, IpcErrorCode } from "./bindings";
+
+export type Command = keyof Commands;
+export type Args<K extends Command> = Commands[K]["args"];
+export type Result<K extends Command> = Commands[K]["result"];
+
+/** What the UI needs from the Rust side. */
+export interface Backend {
+  call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>>;
+}
+
+/** A failed command: the Rust `IpcError`, as an `Error`. */
+export class IpcFailure extends Error {
+  readonly code: IpcErrorCode;
+  constructor(code: IpcErrorCode, message: string) {
+    super(message);
+    this.name = "IpcFailure";
+    this.code = code;
+  }
+}
+
+function isIpcError(e: unknown): e is IpcError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as IpcError).code === "string" &&
+    typeof (e as IpcError).message === "string"
+  );
+}
+
+/** Turns whatever a command rejected with into an `IpcFailure`. */
+export function toFailure(e: unknown): IpcFailure {
+  if (e instanceof IpcFailure) return e;
+  if (isIpcError(e)) return new IpcFailure(e.code, e.message);
+  // Tauri rejects with a string when a command is unknown or not permitted.
+  return new IpcFailure("internal", typeof e === "string" ? e : String((e as Error)?.message ?? e));
+}
+
+/** The real backend: Tauri's `invoke`. */
+export class TauriBackend implements Backend {
+  async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
+    try {
+      return await invoke<Result<K>>(cmd, args === null ? {} : { args });
+    } catch (e) {
+      throw toFailure(e);
+    }
+  }
+}
+
+/** The backend for this build: the mock build (`--mode mock`) runs over the
+ * in-memory MockBackend (chosen by `?mock=empty|locked|seeded`); the app
+ * over Tauri. The mock is not in the app's bundle (dead code there). */
+export async function createBackend(): Promise<Backend> {
+  if (import.meta.env.MODE === "mock") {
+    const { MockBackend } = await import("./mock");
+    const preset = new URLSearchParams(location.search).get("mock") ?? "empty";
+    return MockBackend.preset(preset);
+  }
+  return new TauriBackend();
+}

@@ -1,0 +1,434 @@
+// An in-memory backend with the same commands, validation and error codes
+// as the Rust shell, for component tests and the mock build the browser
+// tests drive. Each handler is typed against the generated bindings, so a
+// change on the Rust side breaks the mock's type check too.
+import type {
+  AppStatus,
+  EnvDto,
+  GenerateArgs,
+  HistoryDto,
+  IpcErrorCode,
+  ItemDto,
+  RotationStatus,
+} from "./bindings";
+import { IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
+
+const DAY = 86_400;
+const ENV_PART = /^[A-Za-z0-9._-]{1,64}$/;
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CHARSETS: Record<string, string> = {
+  alnum: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+  hex: "0123456789abcdef",
+  base64url: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+  symbols: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%+,-./:=@^_~",
+  digits: "0123456789",
+};
+
+type Version = {
+  value: string;
+  notes: string | null;
+  url: string | null;
+  username: string | null;
+  created_at: number;
+  rotated_at: number;
+  rotate_every_days: number | null;
+  expires_at: number | null;
+  exposed_at: number | null;
+};
+type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean };
+type Env = { project: string; name: string; rotate_every_days: number | null };
+
+const fail = (code: IpcErrorCode, message: string): never => {
+  throw new IpcFailure(code, message);
+};
+
+function parseEnvPath(path: string): [string, string] {
+  const parts = path.split("/");
+  if (parts.length !== 2 || !ENV_PART.test(parts[0]) || !ENV_PART.test(parts[1])) {
+    fail("invalid_input", `'${path}' is not PROJECT/ENV (letters, digits, '.', '_' and '-', e.g. payments/prod)`);
+  }
+  return [parts[0], parts[1]];
+}
+
+function parseDays(s: string | null): number | null {
+  if (s === null || s.trim() === "") return null;
+  const m = /^(\d+)([dwy]?)$/.exec(s.trim());
+  const days = m ? Number(m[1]) * ({ d: 1, w: 7, y: 365, "": 1 } as Record<string, number>)[m[2]] : NaN;
+  if (!m || !(days >= 1 && days <= 36_500)) {
+    fail("invalid_input", `invalid duration '${s}': use days like 90d, weeks like 12w or years like 1y`);
+  }
+  return days;
+}
+
+function parseDate(s: string | null): number | null {
+  if (s === null || s.trim() === "") return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || isNaN(t) || new Date(t).toISOString().slice(0, 10) !== s.trim()) {
+    fail("invalid_input", `invalid date '${s}': use YYYY-MM-DD`);
+  }
+  return t / 1000;
+}
+
+function checkKey(name: string) {
+  if (!KEY.test(name)) fail("invalid_input", `invalid key '${name}': a key must start with a letter or \`_\` and hold only letters, digits and \`_\``);
+}
+
+function generate(g: GenerateArgs): string {
+  const set = CHARSETS[g.charset];
+  if (!set) fail("invalid_input", `unknown charset '${g.charset}': use alnum, hex, base64url, symbols or digits`);
+  if (g.length < 8 || g.length > 4096) fail("invalid_input", "generated values must be 8 to 4096 characters long");
+  const bytes = new Uint32Array(g.length);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => set[b % set.length]).join("");
+}
+
+let nextId = 1;
+const newId = () => (nextId++).toString(16).padStart(32, "0");
+
+type Handlers = { [K in Command]: (args: Args<K>) => Result<K> };
+
+export class MockBackend implements Backend {
+  identity: { name: string; email: string | null; password: string; keychain: boolean } | null = null;
+  vaultName: string | null = null;
+  session: "none" | "identity" | "vault" = "none";
+  envs = new Map<string, Env>();
+  items: Item[] = [];
+  failures = 0;
+  lastFailure = 0;
+  keychainSupported = true;
+  /** Every call, for assertions in tests. */
+  calls: { cmd: Command; args: unknown }[] = [];
+  clipboard: string | null = null;
+  now: () => number = () => Math.floor(Date.now() / 1000);
+  /** Milliseconds every call waits (to see busy states in tests). */
+  latency = 0;
+
+  /** A backend in a named state: `empty` (first run), `locked` or `unlocked`
+   * (a team vault with credentials in every rotation state). */
+  static preset(name: string): MockBackend {
+    const b = new MockBackend();
+    if (name === "empty") return b;
+    b.seed();
+    if (name === "unlocked") b.session = "vault";
+    return b;
+  }
+
+  seed() {
+    const now = this.now();
+    this.identity = { name: "Ada Lovelace", email: "ada@example.com", password: "correct horse battery staple", keychain: false };
+    this.vaultName = "Acme";
+    const envs: [string, number | null][] = [
+      ["payments/dev", null],
+      ["payments/staging", 180],
+      ["payments/prod", 90],
+      ["web/prod", 90],
+    ];
+    for (const [p, d] of envs) {
+      const [project, name] = p.split("/");
+      this.envs.set(p, { project, name, rotate_every_days: d });
+    }
+    const add = (env: string, name: string, value: string, ageDays: number, extra: Partial<Version> = {}) => {
+      this.items.push({
+        id: newId(),
+        env,
+        name,
+        deleted: false,
+        versions: [
+          {
+            value,
+            notes: null,
+            url: null,
+            username: null,
+            created_at: now - ageDays * DAY,
+            rotated_at: now - ageDays * DAY,
+            rotate_every_days: null,
+            expires_at: null,
+            exposed_at: null,
+            ...extra,
+          },
+        ],
+      });
+    };
+    add("payments/prod", "STRIPE_KEY", "sk_live_51H8xQ2eZvKYlo2C", 120, {
+      notes: "Stripe live secret key; rotate in the dashboard\nOwner: payments team",
+      url: "https://dashboard.stripe.com/apikeys",
+    });
+    add("payments/prod", "DATABASE_URL", "postgres://app:s3cret@db:5432/app", 10, { expires_at: now + 5 * DAY });
+    add("payments/prod", "WEBHOOK_SECRET", "whsec_9f8e7d6c5b4a", 80);
+    add("payments/staging", "STRIPE_KEY", "sk_test_4eC39HqLyjWDarjt", 30);
+    add("payments/dev", "SESSION_SECRET", "dev-session-secret-0123456789", 400);
+    add("web/prod", "SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1", 20, { exposed_at: now - DAY, notes: "Exposed when bob left" });
+    add("web/prod", "TLS_KEY", "-----BEGIN PRIVATE KEY-----", 5, { expires_at: now - DAY, notes: "Renew with the CA" });
+  }
+
+  async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
+    this.calls.push({ cmd, args });
+    if (this.latency) await new Promise((r) => setTimeout(r, this.latency));
+    const h = this.handlers[cmd] as (a: Args<K>) => Result<K>;
+    // Copy results so callers cannot mutate the mock's state.
+    return structuredClone(h(args));
+  }
+
+  // ----- helpers -----------------------------------------------------------
+
+  private vault() {
+    if (this.session !== "vault") fail("locked", "the vault is locked: unlock it first");
+  }
+
+  private env(path: string): Env {
+    const [p, e] = parseEnvPath(path);
+    const env = this.envs.get(`${p}/${e}`);
+    if (!env) fail("not_found", `environment ${p}/${e} not found`);
+    return env!;
+  }
+
+  private find(envPath: string, name: string): Item {
+    this.env(envPath);
+    const it = this.items.find((i) => i.env === envPath && i.name === name && !i.deleted);
+    if (!it) fail("not_found", `${name} in ${envPath} not found`);
+    return it!;
+  }
+
+  private backoff(): number {
+    if (this.failures < 3) return 0;
+    const wait = Math.min(2 ** (this.failures - 3), 900);
+    return Math.max(0, wait - (Math.floor(Date.now() / 1000) - this.lastFailure));
+  }
+
+  private status(): AppStatus {
+    return {
+      identity: this.identity && { name: this.identity.name, email: this.identity.email, fingerprint: "b6e1-0c4a-77d2-93f5" },
+      vault_path: "/home/ada/.local/share/coffer/vault.coffer",
+      vault_exists: this.vaultName !== null,
+      vault_name: this.session === "vault" ? this.vaultName : null,
+      identity_unlocked: this.session !== "none",
+      unlocked: this.session === "vault",
+      keychain_enabled: !!this.identity?.keychain,
+      keychain_supported: this.keychainSupported,
+      backoff_remaining_secs: this.backoff(),
+    };
+  }
+
+  private summary(it: Item, dueSoon = 14): ItemDto {
+    const env = this.envs.get(it.env)!;
+    const v = it.versions[it.versions.length - 1];
+    const every = v.rotate_every_days ?? env.rotate_every_days;
+    const now = this.now();
+    const rotDue = every !== null ? v.rotated_at + every * DAY : null;
+    const due = rotDue !== null && v.expires_at !== null ? Math.min(rotDue, v.expires_at) : (rotDue ?? v.expires_at);
+    let status: RotationStatus = "ok";
+    if (v.exposed_at !== null) status = "exposed";
+    else if (v.expires_at !== null && v.expires_at <= now) status = "expired";
+    else if (rotDue !== null && rotDue <= now) status = "overdue";
+    else if (due !== null && due - now <= dueSoon * DAY) status = "due_soon";
+    return {
+      id: it.id,
+      env_path: it.env,
+      project: env.project,
+      env: env.name,
+      name: it.name,
+      version: it.versions.length,
+      notes: v.notes,
+      url: v.url,
+      username: v.username,
+      rotate_every_days: every,
+      rotated_at: v.rotated_at,
+      expires_at: v.expires_at,
+      exposed_at: v.exposed_at,
+      status,
+      due_at: due,
+      updated_at: v.created_at,
+    };
+  }
+
+  private envDto(path: string, e: Env): EnvDto {
+    return {
+      path,
+      project: e.project,
+      name: e.name,
+      rotate_every_days: e.rotate_every_days,
+      readable: true,
+      access: "write",
+      items: this.items.filter((i) => i.env === path && !i.deleted).length,
+    };
+  }
+
+  private live(): Item[] {
+    return this.items
+      .filter((i) => !i.deleted)
+      .sort((a, b) => (a.env === b.env ? (a.name < b.name ? -1 : 1) : a.env < b.env ? -1 : 1));
+  }
+
+  private newVersion(it: Item, value: string | null, fields: Partial<Version>) {
+    const cur = it.versions[it.versions.length - 1];
+    const changed = value !== null && value !== cur.value;
+    const now = this.now();
+    const v: Version = { ...cur, ...fields, value: value ?? cur.value, created_at: now };
+    if (changed) {
+      v.rotated_at = now;
+      v.exposed_at = null;
+    }
+    it.versions.push(v);
+    return { version: it.versions.length, created: false, value_changed: changed };
+  }
+
+  // ----- the commands ------------------------------------------------------
+
+  handlers: Handlers = {
+    app_status: () => this.status(),
+    create_identity: (a) => {
+      if (this.identity) fail("conflict", "an identity already exists in /home/ada/.local/share/coffer");
+      const name = a.name.trim();
+      if (!name || name.length > 100) fail("invalid_input", "name must be 1-100 printable characters");
+      if (!a.password) fail("invalid_input", "the passphrase must not be empty");
+      const keychainError = a.enable_keychain && !this.keychainSupported ? "keychain: no Secret Service reachable over D-Bus" : null;
+      this.identity = { name, email: a.email?.trim() || null, password: a.password, keychain: a.enable_keychain && !keychainError };
+      this.session = "identity";
+      return { status: this.status(), keychain_error: keychainError };
+    },
+    create_vault: (a) => {
+      if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      const name = a.team_name.trim();
+      if (!name || name.length > 100) fail("invalid_input", "the team name must be 1-100 printable characters");
+      if (this.vaultName) fail("conflict", "a vault already exists there");
+      this.vaultName = name;
+      this.session = "vault";
+      return this.status();
+    },
+    unlock: (a) => {
+      if (!this.identity) fail("not_found", "no identity on this device");
+      if (a.method === "keychain") {
+        if (!this.identity!.keychain) fail("keychain", "keychain unlock is not enabled for this identity: use your passphrase");
+      } else {
+        const wait = this.backoff();
+        if (wait > 0) fail("auth", `too many failed unlock attempts; try again in ${wait} s`);
+        if (a.password !== this.identity!.password) {
+          this.failures++;
+          this.lastFailure = Math.floor(Date.now() / 1000);
+          fail("auth", "wrong passphrase (or the identity file was modified)");
+        }
+        this.failures = 0;
+      }
+      this.session = this.vaultName ? "vault" : "identity";
+      return this.status();
+    },
+    lock: () => {
+      this.session = "none";
+      this.clipboard = null;
+      return this.status();
+    },
+    list_envs: () => {
+      this.vault();
+      return [...this.envs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, e]) => this.envDto(p, e));
+    },
+    add_env: (a) => {
+      this.vault();
+      const [p, e] = parseEnvPath(a.path.trim());
+      const days = parseDays(a.rotate_every);
+      const path = `${p}/${e}`;
+      if (this.envs.has(path)) fail("conflict", `environment ${path} already exists`);
+      const env = { project: p, name: e, rotate_every_days: days };
+      this.envs.set(path, env);
+      return this.envDto(path, env);
+    },
+    list_items: (a) => {
+      this.vault();
+      const scope = a.scope || null;
+      if (scope?.includes("/")) this.env(scope);
+      return this.live()
+        .filter((i) => !scope || i.env === scope || i.env.startsWith(scope + "/"))
+        .map((i) => this.summary(i));
+    },
+    reveal_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      return { value: it.versions[it.versions.length - 1].value };
+    },
+    copy_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const secs = a.clear_after_secs ?? 30;
+      if (secs < 5 || secs > 600) fail("invalid_input", "the clipboard timeout must be 5 to 600 seconds");
+      const it = this.find(a.env, a.name);
+      this.clipboard = it.versions[it.versions.length - 1].value;
+      return { clear_after_secs: secs };
+    },
+    set_item: (a) => {
+      this.vault();
+      const name = a.name.trim();
+      checkKey(name);
+      this.env(a.env);
+      if (a.value !== null && a.value.includes("\0")) fail("invalid_input", `the value of ${name} contains a NUL byte, which no environment variable can hold`);
+      const fields: Partial<Version> = {};
+      if (a.notes !== null) fields.notes = a.notes;
+      if (a.url !== null) fields.url = a.url;
+      if (a.username !== null) fields.username = a.username;
+      const every = parseDays(a.rotate_every);
+      if (every !== null) fields.rotate_every_days = every;
+      const exp = parseDate(a.expires);
+      if (exp !== null) fields.expires_at = exp;
+      const it = this.items.find((i) => i.env === a.env && i.name === name && !i.deleted);
+      if (it) return this.newVersion(it, a.value, fields);
+      if (a.value === null) fail("invalid_input", `${name} is new: a value is required`);
+      const now = this.now();
+      this.items.push({
+        id: newId(),
+        env: a.env,
+        name,
+        deleted: false,
+        versions: [
+          {
+            value: a.value!,
+            notes: null,
+            url: null,
+            username: null,
+            rotate_every_days: null,
+            expires_at: null,
+            exposed_at: null,
+            ...fields,
+            created_at: now,
+            rotated_at: now,
+          },
+        ],
+      });
+      return { version: 1, created: true, value_changed: true };
+    },
+    delete_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      this.find(a.env, a.name).deleted = true;
+      return undefined as void;
+    },
+    item_history: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      return it.versions
+        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at }))
+        .reverse();
+    },
+    generate_value: (a) => ({ value: generate(a) }),
+    rotation_list: (a) => {
+      this.vault();
+      const window = a.due_soon_days ?? 14;
+      if (window > 365) fail("invalid_input", "the due-soon window must be at most 365 days");
+      const order: RotationStatus[] = ["exposed", "expired", "overdue", "due_soon", "ok"];
+      const all = this.live().map((i) => this.summary(i, window));
+      all.sort((x, y) => order.indexOf(x.status) - order.indexOf(y.status) || (x.due_at ?? Infinity) - (y.due_at ?? Infinity));
+      const counts = { exposed: 0, expired: 0, overdue: 0, due_soon: 0 };
+      for (const i of all) if (i.status !== "ok") counts[i.status]++;
+      return { items: all.filter((i) => i.status !== "ok"), counts, checked: all.length };
+    },
+    rotate_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      if ((a.value === null) === (a.generate === null)) fail("invalid_input", "give exactly one of: a new value, or a generator");
+      const value = a.value ?? generate(a.generate!);
+      const it = this.find(a.env, a.name);
+      if (it.versions[it.versions.length - 1].value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
+      return this.newVersion(it, value, {});
+    },
+  };
+}

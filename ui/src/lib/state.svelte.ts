@@ -1,0 +1,73 @@
+// The app's state, shared through Svelte context. All data comes from the
+// backend; nothing here holds a credential's value.
+import { getContext, setContext } from "svelte";
+import type { AppStatus, EnvDto, ItemDto, RotationReport } from "./bindings";
+import type { Backend } from "./ipc";
+import { errorMessage } from "./errors";
+
+export class AppState {
+  status = $state<AppStatus | null>(null);
+  envs = $state<EnvDto[]>([]);
+  items = $state<ItemDto[]>([]);
+  rotation = $state<RotationReport | null>(null);
+  /** A short confirmation, announced politely. */
+  notice = $state<string | null>(null);
+  /** The last failure, as a sentence. */
+  error = $state<string | null>(null);
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly backend: Backend) {}
+
+  get attention(): number {
+    const c = this.rotation?.counts;
+    return c ? c.exposed + c.expired + c.overdue + c.due_soon : 0;
+  }
+
+  async refreshStatus() {
+    this.status = await this.backend.call("app_status", null);
+  }
+
+  /** Reloads environments, credentials and the rotation report. */
+  async refreshVault() {
+    const [envs, items, rotation] = await Promise.all([
+      this.backend.call("list_envs", null),
+      this.backend.call("list_items", { scope: null }),
+      this.backend.call("rotation_list", { due_soon_days: null }),
+    ]);
+    this.envs = envs;
+    this.items = items;
+    this.rotation = rotation;
+  }
+
+  notify(msg: string) {
+    this.notice = msg;
+    this.error = null;
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => (this.notice = null), 6000);
+  }
+
+  /** Runs `f`, showing its failure as a readable message; returns whether it worked. */
+  async attempt(f: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await f();
+      this.error = null;
+      return true;
+    } catch (e) {
+      this.error = errorMessage(e);
+      return false;
+    }
+  }
+
+  async lock() {
+    this.status = await this.backend.call("lock", null);
+    this.envs = [];
+    this.items = [];
+    this.rotation = null;
+    this.notice = null;
+    this.error = null;
+  }
+}
+
+const KEY = Symbol("coffer-app");
+export const provideApp = (s: AppState) => setContext(KEY, s);
+export const useApp = () => getContext<AppState>(KEY);

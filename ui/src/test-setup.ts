@@ -1,0 +1,12 @@
+import "@testing-library/jest-dom/vitest";
+import "@testing-library/svelte/vitest";
+
+// jsdom has no modal dialogs: enough of <dialog> for the components.
+if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.showModal) {
+  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
+    this.removeAttribute("open");
+  };
+}

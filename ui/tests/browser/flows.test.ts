@@ -1,0 +1,170 @@
+// Every screen's main flow in a real browser (Debian's chromium) against
+// the mock build, with the app's CSP served: any CSP violation or console
+// error fails the test.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import type { Server } from "node:http";
+import { launch, open, serve } from "./harness";
+
+let browser: Browser;
+let server: Server;
+let base: string;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  ({ server, url: base } = await serve());
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+afterEach(async () => {
+  expect(errors).toEqual([]);
+  await page?.context().close();
+});
+
+const tid = (id: string) => `[data-testid="${id}"]`;
+const row = (key: string) => `[data-testid="item-row"][data-item="${key}"]`;
+
+async function start(preset: "empty" | "locked" | "unlocked", scheme: "light" | "dark" = "light") {
+  ({ page, errors } = await open(browser, base, preset, scheme));
+}
+
+describe("first run", () => {
+  it("identity with strength meter and confirmation, then the vault", async () => {
+    await start("empty");
+    await page.getByLabel("Name").fill("Ada Lovelace");
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel(/^Passphrase \(at least/).fill("password123");
+    expect(Number(await page.locator(tid("strength-meter")).getAttribute("data-score"))).toBe(0);
+    await page.getByLabel(/^Passphrase \(at least/).fill("correct horse battery staple");
+    expect(await page.locator(tid("strength-meter")).getAttribute("data-score")).toBe("4");
+    await page.getByLabel("Confirm passphrase").fill("correct horse battery stapl");
+    await page.locator(tid("firstrun-submit")).click();
+    await expect.poll(() => page.locator(tid("firstrun-problem")).textContent()).toContain("differ");
+    await page.getByLabel("Confirm passphrase").fill("correct horse battery staple");
+    await page.getByLabel(/system keychain/).check();
+    await page.locator(tid("firstrun-submit")).click();
+    await page.getByLabel("Team name").fill("Acme");
+    await page.getByRole("button", { name: "Create vault" }).click();
+    await page.locator(tid("empty-vault")).waitFor();
+    expect(await page.locator(tid("toast")).textContent()).toContain("Vault “Acme” created");
+  });
+});
+
+describe("unlock", () => {
+  it("wrong passphrase, back-off shown, then the keyboard alone unlocks", async () => {
+    await start("locked");
+    const pw = page.getByLabel("Passphrase");
+    for (let i = 0; i < 4; i++) {
+      await pw.fill(`wrong-${i}`);
+      await pw.press("Enter");
+      await page.locator(tid("unlock-error")).waitFor();
+    }
+    expect(await page.locator(tid("unlock-error")).textContent()).toMatch(/Wrong passphrase|Too many failed unlock attempts/);
+    await page.locator(tid("unlock-backoff")).waitFor();
+    expect(await page.locator(tid("unlock-submit")).isDisabled()).toBe(true);
+    // Wait out the short back-off (1 s after the 4th failure).
+    await page.locator(tid("unlock-backoff")).waitFor({ state: "detached", timeout: 5000 });
+    await pw.fill("correct horse battery staple");
+    await pw.press("Enter");
+    await page.locator(tid("vault-name")).getByText("Acme").waitFor();
+  });
+});
+
+describe("main", () => {
+  it("environments, add with generator, reveal re-masks on blur, copy, search, edit, history, delete", async () => {
+    await start("unlocked");
+    // Add an environment and a credential.
+    await page.locator(tid("add-env")).click();
+    await page.locator(tid("env-path")).fill("billing/prod");
+    await page.locator(tid("env-rotate")).fill("30d");
+    await page.locator(tid("env-submit")).click();
+    await page.locator(tid("env-tab-billing/prod")).waitFor();
+    expect(await page.locator(tid("env-tab-billing/prod")).getAttribute("aria-selected")).toBe("true");
+    await page.locator(tid("add-item")).click();
+    await page.locator(tid("item-name")).fill("INVOICE_API_KEY");
+    await page.locator(tid("gen-length")).fill("40");
+    await page.locator(tid("item-generate")).click();
+    await expect.poll(() => page.locator(tid("item-value")).inputValue()).toHaveLength(40);
+    await page.locator(tid("item-notes")).fill("Invoice provider; rotate in their console");
+    await page.locator(tid("item-save")).click();
+    const r = page.locator(row("billing/prod/INVOICE_API_KEY"));
+    await r.waitFor();
+    expect(await r.locator(tid("status-badge")).textContent()).toContain("OK");
+    expect(await r.textContent()).toContain("Invoice provider");
+
+    // Reveal, then the window loses focus: masked again.
+    await r.locator(tid("reveal")).click();
+    await expect.poll(async () => (await r.locator(tid("revealed-value")).textContent())?.length).toBe(40);
+    await page.evaluate(() => window.dispatchEvent(new Event("blur")));
+    await r.locator(tid("masked-value")).waitFor();
+    await r.locator(tid("copy")).click();
+    expect(await page.locator(tid("toast")).textContent()).toContain("Copied INVOICE_API_KEY");
+
+    // Instant search across environments.
+    await page.locator(tid("search")).fill("stripe");
+    await expect.poll(() => page.locator(tid("item-row")).count()).toBe(2);
+    expect(await page.locator(tid("search-count")).textContent()).toContain("2 matches");
+    await page.locator(tid("search")).fill("");
+
+    // Edit, history, delete.
+    await r.locator(tid("edit")).click();
+    await page.locator(tid("item-notes")).fill("Rotated monthly");
+    await page.locator(tid("item-save")).click();
+    await expect.poll(() => r.textContent()).toContain("Rotated monthly");
+    await r.locator(tid("history")).click();
+    await expect.poll(() => page.locator(tid("history-entry")).count()).toBe(2);
+    await page.keyboard.press("Escape");
+    await page.locator(tid("history-dialog")).waitFor({ state: "detached" });
+    await r.locator(tid("delete")).click();
+    await page.locator(tid("confirm-ok")).click();
+    await r.waitFor({ state: "detached" });
+  });
+
+  it("errors are sentences, never JSON", async () => {
+    await start("unlocked");
+    await page.locator(tid("add-item")).click();
+    await page.locator(tid("item-name")).fill("9LIVES");
+    await page.locator(tid("item-value")).fill("x");
+    await page.locator(tid("item-save")).click();
+    const msg = await page.locator(`${tid("item-dialog")} [role=alert]`).textContent();
+    expect(msg).toMatch(/^Invalid key '9LIVES'/);
+    expect(msg).not.toContain("{");
+  });
+
+  it("dark mode follows the system", async () => {
+    await start("unlocked", "dark");
+    await page.locator(tid("vault-name")).getByText("Acme").waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(bg).toBe("rgb(17, 21, 27)");
+  });
+
+  it("lock returns to the unlock screen", async () => {
+    await start("unlocked");
+    await page.locator(tid("lock")).click();
+    await page.locator(tid("unlock")).waitFor();
+  });
+});
+
+describe("rotation dashboard", () => {
+  it("badge count, exposed first, rotate now by generating and by pasting", async () => {
+    await start("unlocked");
+    expect(await page.locator(tid("rotation-badge")).textContent()).toBe("5");
+    await page.locator(tid("nav-rotation")).click();
+    const rows = page.locator(tid("rotation-row"));
+    expect(await rows.first().getAttribute("data-item")).toBe("web/prod/SENTRY_DSN");
+    expect(await page.locator(tid("count-exposed")).textContent()).toBe("1");
+    await rows.first().locator(tid("rotate-now")).click();
+    await page.locator(tid("rotate-submit")).click();
+    await expect.poll(() => page.locator(tid("count-exposed")).textContent()).toBe("0");
+    await page.locator(`[data-testid="rotation-row"][data-item="payments/prod/STRIPE_KEY"] ${tid("rotate-now")}`).click();
+    await page.locator(tid("rotate-mode-paste")).check();
+    await page.locator(tid("rotate-value")).fill("sk_live_fresh_from_stripe");
+    await page.locator(tid("rotate-submit")).click();
+    await expect.poll(() => page.locator(tid("count-overdue")).textContent()).toBe("0");
+    expect(await page.locator(tid("rotation-badge")).textContent()).toBe("3");
+  });
+});
