@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test deps lint build bench demo clean
+.PHONY: run test deps lint build app bench demo screenshots clean
 
 deps:
 	@scripts/deps.sh
@@ -10,10 +10,26 @@ deps:
 build: deps
 	$(CARGO) build --release -p coffer-cli
 
-# Until the desktop app lands (issue 5), `make run` runs a short CLI demo on a
-# throw-away vault; it never touches your real data directory.
-run: build
+# The desktop app (release build, UI included), opened on the default vault
+# ($XDG_DATA_HOME/coffer/vault.coffer, or COFFER_HOME / COFFER_VAULT): on the
+# first run it asks for your identity and creates the vault.
+run: deps
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then echo "make run: no display (DISPLAY/WAYLAND_DISPLAY unset); the app is at target/release/coffer-desktop" >&2; exit 1; fi
+	target/release/coffer-desktop
+
+# The debug app the end-to-end test drives.
+app: deps
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --debug --no-bundle --ci
+
+# A short CLI tour on a throw-away vault; it never touches your real data.
+demo: build
 	@scripts/demo.sh target/release/coffer
+
+# Re-runs the end-to-end test and keeps its screenshots in docs/screenshots/.
+screenshots: app
+	$(CARGO) build -p coffer-cli
+	COFFER_SCREENSHOTS=docs/screenshots xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
 
 lint: deps
 	$(CARGO) fmt --all --check
@@ -28,4 +44,4 @@ bench: build
 
 clean:
 	$(CARGO) clean
-	rm -rf .cache tests/interop/node_modules
+	rm -rf .cache tests/interop/node_modules ui/node_modules ui/dist ui/dist-mock

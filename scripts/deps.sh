@@ -25,6 +25,17 @@ pkg_installed libdbus-1-dev || need_apt+=(libdbus-1-dev)
 have dbus-run-session || need_apt+=(dbus)
 have gnome-keyring-daemon || need_apt+=(gnome-keyring)
 have secret-tool || need_apt+=(libsecret-tools)
+# The desktop app (Tauri 2): WebKitGTK to build it; Xvfb, WebKitWebDriver
+# and xclip for the end-to-end test in a real window; Debian's chromium for
+# the browser tests (no browser is downloaded).
+pkg_installed libwebkit2gtk-4.1-dev || need_apt+=(libwebkit2gtk-4.1-dev)
+pkg_installed libgtk-3-dev || need_apt+=(libgtk-3-dev)
+have file || need_apt+=(file)
+have xvfb-run || need_apt+=(xvfb)
+have xauth || need_apt+=(xauth)
+[ -x /usr/bin/WebKitWebDriver ] || need_apt+=(webkit2gtk-driver)
+have chromium || need_apt+=(chromium)
+have xclip || need_apt+=(xclip)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -45,6 +56,19 @@ if ! have cargo; then
   exit 1
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+# tauri-driver (WebDriver for the real app), from crates.io.
+if ! have tauri-driver && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  echo "deps: cargo install tauri-driver --locked"
+  cargo install tauri-driver --locked --quiet
+fi
+
+# The desktop UI's packages (Vite, Svelte, Vitest, playwright-core, the
+# Tauri CLI), pinned by ui/package-lock.json.
+if [ ! -d ui/node_modules/.bin ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "deps: npm ci (ui)"
+  npm ci --prefix ui --no-audit --no-fund --loglevel=error >/dev/null
+fi
 
 # Test-only parsers: npm's dotenv and python-dotenv, pinned by lockfiles.
 if [ ! -d tests/interop/node_modules/dotenv ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then

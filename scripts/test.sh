@@ -15,6 +15,32 @@ scripts/with-keyring.sh sh -c '
   cargo test --locked -p coffer-vault --no-default-features --lib 2>&1
 ' 2>&1 | tee .cache/test.log
 rc=${PIPESTATUS[0]}
+
+# The desktop app's UI: type check, Vitest component tests (jsdom), browser
+# tests (playwright-core + Debian's chromium against the mock build), and
+# the end-to-end test of the real app (debug build, tauri-driver +
+# WebKitWebDriver under Xvfb). Each runner's "N passed / N failed" lines
+# are in the log and counted below.
+export NO_COLOR=1 FORCE_COLOR=0
+ui() { # NAME CMD…: runs one UI step, logs it, keeps going on failure
+  local name=$1; shift
+  echo "== $name" | tee -a .cache/test.log
+  "$@" 2>&1 | tee -a .cache/test.log
+  local r=${PIPESTATUS[0]}
+  [ "$r" = 0 ] || { echo "$name: FAILED (exit $r)" | tee -a .cache/test.log; rc=1; }
+}
+ui "ui: svelte-check" npm --prefix ui run --silent check
+ui "ui: vitest" npm --prefix ui run --silent test
+ui "ui: browser build" npm --prefix ui run --silent build:mock
+ui "ui: playwright" npm --prefix ui run --silent test:browser
+# The real app: `tauri build --debug --no-bundle` also builds ui/dist.
+ui "app: build" sh -c 'cd src-tauri && ../ui/node_modules/.bin/tauri build --debug --no-bundle --ci'
+ui "app: e2e" xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
+
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     # Vitest: "Tests  2 failed | 21 passed (23)"
+     /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     # node --test: "ℹ pass 5" / "ℹ fail 0"
+     /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
      END { printf "tests: %d passed, %d failed\n", p, f }' .cache/test.log
 exit "$rc"

@@ -95,6 +95,7 @@ export class MockBackend implements Backend {
   envs = new Map<string, Env>();
   items: Item[] = [];
   failures = 0;
+  /** Milliseconds since the epoch. */
   lastFailure = 0;
   keychainSupported = true;
   /** Every call, for assertions in tests. */
@@ -192,8 +193,9 @@ export class MockBackend implements Backend {
 
   private backoff(): number {
     if (this.failures < 3) return 0;
-    const wait = Math.min(2 ** (this.failures - 3), 900);
-    return Math.max(0, wait - (Math.floor(Date.now() / 1000) - this.lastFailure));
+    // 2 s after the third failure, doubling (long enough to see in tests).
+    const wait = Math.min(2 ** (this.failures - 2), 900) * 1000;
+    return Math.max(0, Math.ceil((this.lastFailure + wait - Date.now()) / 1000));
   }
 
   private status(): AppStatus {
@@ -305,7 +307,7 @@ export class MockBackend implements Backend {
         if (wait > 0) fail("auth", `too many failed unlock attempts; try again in ${wait} s`);
         if (a.password !== this.identity!.password) {
           this.failures++;
-          this.lastFailure = Math.floor(Date.now() / 1000);
+          this.lastFailure = Date.now();
           fail("auth", "wrong passphrase (or the identity file was modified)");
         }
         this.failures = 0;

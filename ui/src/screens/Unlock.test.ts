@@ -22,7 +22,7 @@ describe("unlock", () => {
     const user = userEvent.setup();
     renderApp("locked", (b) => {
       b.failures = 5;
-      b.lastFailure = Math.floor(Date.now() / 1000);
+      b.lastFailure = Date.now();
     });
     await user.type(await screen.findByLabelText("Passphrase"), "whatever");
     expect(screen.getByTestId("unlock-backoff")).toHaveTextContent(/try your passphrase again in \d+ s/);

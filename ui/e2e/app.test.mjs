@@ -1,0 +1,182 @@
+// End to end in the real app: the debug binary (`tauri build --debug
+// --no-bundle`) driven by tauri-driver + WebKitWebDriver, over a real vault
+// in a throw-away HOME. Run under Xvfb (scripts/test.sh uses xvfb-run).
+//   first run → environments and credentials → reveal and copy → rotate →
+//   lock (clipboard cleared) → unlock
+// Screenshots of each main screen go to $COFFER_SCREENSHOTS (default
+// .cache/e2e-screenshots; `make screenshots` writes docs/screenshots).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
+const CLI = process.env.COFFER_CLI ?? join(ROOT, "target/debug/coffer");
+const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
+const PASSPHRASE = "correct horse battery staple";
+const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
+const tid = (id) => `[data-testid="${id}"]`;
+const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
+
+const home = mkdtempSync(join(tmpdir(), "coffer-e2e-"));
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, "data"),
+  XDG_CONFIG_HOME: join(home, "config"),
+  XDG_CACHE_HOME: join(home, "cache"),
+  // Debug builds only: create the identity at the KDF floor (fast).
+  COFFER_TEST_KDF_FLOOR: "1",
+  NO_AT_BRIDGE: "1",
+};
+// The app and the CLI find everything under XDG_DATA_HOME.
+delete env.COFFER_HOME;
+delete env.COFFER_VAULT;
+delete env.COFFER_PASSPHRASE;
+const vaultFile = join(home, "data/coffer/vault.coffer");
+
+let driver;
+let wd;
+
+function clipboard(...args) {
+  const r = spawnSync("xclip", ["-selection", "clipboard", "-o", ...args], { env, encoding: "utf8", timeout: 5000 });
+  return r.status === 0 ? r.stdout : null;
+}
+const haveXclip = spawnSync("sh", ["-c", "command -v xclip"]).status === 0;
+
+async function shot(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  writeFileSync(join(SHOTS, name), await wd.screenshot());
+}
+
+async function fill(id, text) {
+  const el = await wd.$(tid(id));
+  await el.clear();
+  await el.type(text);
+}
+
+async function click(css) {
+  await (await wd.$(css)).click();
+}
+
+before(async () => {
+  assert.ok(existsSync(APP), `build the app first: ${APP}`);
+  assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
+  const port = 4600 + (process.pid % 300) * 2;
+  driver = await startTauriDriver(port, env);
+  wd = new WebDriver(driver.base);
+  await wd.start({ browserName: "wry", "tauri:options": { application: APP } });
+});
+
+after(async () => {
+  await wd?.quit();
+  // SIGTERM lets tauri-driver stop WebKitWebDriver too (SIGKILL would leave it).
+  driver?.child.kill("SIGTERM");
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("the real app", () => {
+  test("first run: identity with confirmation, then the vault", async () => {
+    await fill("firstrun-name", "Ada Lovelace");
+    await fill("firstrun-email", "ada@example.com");
+    await fill("firstrun-password", PASSPHRASE);
+    await fill("firstrun-confirm", PASSPHRASE);
+    assert.equal(await (await wd.$(tid("strength-meter"))).attr("data-score"), "4");
+    await shot("first-run.png");
+    await click(tid("firstrun-submit"));
+    await fill("vault-team", "Acme");
+    await shot("create-vault.png");
+    await click(tid("vault-submit"));
+    await wd.$(tid("empty-vault"));
+    assert.ok(existsSync(vaultFile), "the vault file is created in XDG_DATA_HOME/coffer");
+    assert.ok(existsSync(join(home, "data/coffer/identity.json")));
+  });
+
+  test("add environments and credentials", async () => {
+    for (const [path, every] of [["payments/prod", "90d"], ["payments/dev", ""]]) {
+      await click(tid("add-env"));
+      await fill("env-path", path);
+      if (every) await fill("env-rotate", every);
+      await click(tid("env-submit"));
+      await wd.$(tid(`env-tab-${path}`));
+    }
+    await click(tid("env-tab-payments/prod"));
+    await click(tid("add-item"));
+    await fill("item-name", "STRIPE_KEY");
+    await fill("item-value", STRIPE);
+    await fill("item-notes", "Stripe live secret key; rotate in the dashboard");
+    await click(tid("item-save"));
+    await wd.$(row("payments/prod/STRIPE_KEY"));
+
+    await click(tid("add-item"));
+    await fill("item-name", "WEBHOOK_SECRET");
+    await click(tid("item-generate"));
+    await wd.until("a generated value", async () => (await (await wd.$(tid("item-value"))).prop("value")).length === 32);
+    await fill("item-notes", "Signing secret of the payment webhooks");
+    await shot("item-dialog.png");
+    await click(tid("item-save"));
+    await wd.$(row("payments/prod/WEBHOOK_SECRET"));
+
+    // A credential last rotated 100 days ago, written by the CLI into the
+    // same vault (its clock moved back), so the dashboard has work to do.
+    execFileSync(CLI, ["set", "payments/prod", "LEGACY_TOKEN", "--notes", "Old partner API token"], {
+      env: { ...env, COFFER_PASSPHRASE: PASSPHRASE, COFFER_NOW: String(Math.floor(Date.now() / 1000) - 100 * 86400) },
+      input: "tok_legacy_0001",
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+  });
+
+  test("reveal, re-mask and copy (in Rust, concealed)", async () => {
+    const r = await wd.$(row("payments/prod/STRIPE_KEY"));
+    await (await r.$(tid("reveal"))).click();
+    const shown = `${row("payments/prod/STRIPE_KEY")} ${tid("revealed-value")}`;
+    await wd.$(shown, { visible: false });
+    // textContent: WebKitWebDriver's rendered-text check misjudges the
+    // ellipsised <code> as hidden.
+    assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), STRIPE);
+    await (await r.$(tid("reveal"))).click();
+    await wd.$(`${row("payments/prod/STRIPE_KEY")} ${tid("masked-value")}`, { visible: false });
+    await (await r.$(tid("copy"))).click();
+    const toast = await wd.$(tid("toast"));
+    assert.match(await toast.text(), /Copied STRIPE_KEY\. The clipboard is cleared in 30 s\./);
+    if (haveXclip) {
+      assert.equal(clipboard(), STRIPE);
+      assert.match(clipboard("-t", "TARGETS") ?? "", /x-kde-passwordManagerHint/);
+    }
+  });
+
+  test("rotation dashboard: overdue, rotate now", async () => {
+    await click(tid("nav-rotation"));
+    await wd.until("one overdue", async () => (await (await wd.$(tid("count-overdue"))).text()) === "1");
+    assert.equal(await (await wd.$(tid("rotation-badge"))).text(), "1");
+    await shot("rotation.png");
+    await click(`[data-testid="rotation-row"][data-item="payments/prod/LEGACY_TOKEN"] ${tid("rotate-now")}`);
+    await wd.$(tid("rotate-dialog"));
+    await click(tid("rotate-submit"));
+    await wd.until("nothing overdue", async () => (await (await wd.$(tid("count-overdue"))).text()) === "0");
+    await wd.gone(tid("rotation-badge"));
+    await wd.$(tid("rotation-clear"));
+  });
+
+  test("lock clears our clipboard value; unlock again", async () => {
+    await click(tid("lock"));
+    await wd.$(tid("unlock"));
+    if (haveXclip) assert.ok(!clipboard(), "lock clears the clipboard when it still holds our value");
+    await fill("unlock-password", "not the passphrase");
+    await click(tid("unlock-submit"));
+    assert.match(await (await wd.$(tid("unlock-error"))).text(), /^Wrong passphrase/);
+    await shot("unlock.png");
+    await fill("unlock-password", PASSPHRASE);
+    await click(tid("unlock-submit"));
+    assert.equal(await (await wd.$(tid("vault-name"))).text(), "Acme");
+    await click(tid("env-tab-payments/prod"));
+    await wd.$(row("payments/prod/LEGACY_TOKEN"));
+    const rows = await wd.$$(tid("item-row"));
+    assert.equal(rows.length, 3);
+    await shot("main.png");
+  });
+});

@@ -1,0 +1,166 @@
+// A minimal W3C WebDriver client over fetch (Node 20), enough to drive the
+// real app through tauri-driver + WebKitWebDriver: sessions, CSS lookups,
+// click, type, text, attributes, script and screenshots, with polling
+// waits. No dependency to install or keep in step with WebKitWebDriver.
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class WebDriver {
+  /** @param {string} base e.g. http://127.0.0.1:4444 */
+  constructor(base) {
+    this.base = base;
+    this.session = null;
+  }
+
+  async req(method, path, body) {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok || json?.value?.error) {
+      const v = json?.value ?? {};
+      const err = new Error(`${method} ${path}: ${v.error ?? res.status} ${v.message ?? ""}`.trim());
+      err.code = v.error;
+      throw err;
+    }
+    return json.value;
+  }
+
+  s(path) {
+    return `/session/${this.session}${path}`;
+  }
+
+  async start(capabilities) {
+    const v = await this.req("POST", "/session", { capabilities: { alwaysMatch: capabilities } });
+    this.session = v.sessionId;
+  }
+
+  async quit() {
+    if (this.session) await this.req("DELETE", this.s("")).catch(() => {});
+    this.session = null;
+  }
+
+  /** Finds elements by CSS (no waiting). */
+  async $$(css) {
+    const v = await this.req("POST", this.s("/elements"), { using: "css selector", value: css });
+    return v.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /** Waits until `css` matches an element (visible unless `visible: false`). */
+  async $(css, { timeout = 15_000, visible = true } = {}) {
+    let last = "";
+    const end = Date.now() + timeout;
+    while (Date.now() < end) {
+      try {
+        for (const el of await this.$$(css)) {
+          if (!visible || (await el.displayed())) return el;
+        }
+      } catch (e) {
+        last = String(e);
+      }
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${css} ${last}`);
+  }
+
+  /** Waits until `css` matches nothing. */
+  async gone(css, timeout = 15_000) {
+    const end = Date.now() + timeout;
+    while (Date.now() < end) {
+      if ((await this.$$(css)).length === 0) return;
+      await sleep(100);
+    }
+    throw new Error(`still present: ${css}`);
+  }
+
+  /** Polls `f` until it returns a truthy value. */
+  async until(what, f, timeout = 15_000) {
+    const end = Date.now() + timeout;
+    let last;
+    while (Date.now() < end) {
+      try {
+        last = await f();
+        if (last) return last;
+      } catch (e) {
+        last = e;
+      }
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what} (last: ${last})`);
+  }
+
+  exec(script, ...args) {
+    return this.req("POST", this.s("/execute/sync"), { script, args });
+  }
+
+  /** A PNG of the window, after the page has painted. */
+  async screenshot() {
+    await this.exec(
+      "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))",
+    ).catch(() => sleep(250));
+    await sleep(150);
+    return Buffer.from(await this.req("GET", this.s("/screenshot")), "base64");
+  }
+}
+
+class Element {
+  constructor(wd, id) {
+    this.wd = wd;
+    this.id = id;
+  }
+  p(path) {
+    return this.wd.s(`/element/${this.id}${path}`);
+  }
+  click() {
+    return this.wd.req("POST", this.p("/click"), {});
+  }
+  clear() {
+    return this.wd.req("POST", this.p("/clear"), {});
+  }
+  type(text) {
+    return this.wd.req("POST", this.p("/value"), { text });
+  }
+  text() {
+    return this.wd.req("GET", this.p("/text"));
+  }
+  attr(name) {
+    return this.wd.req("GET", this.p(`/attribute/${name}`));
+  }
+  prop(name) {
+    return this.wd.req("GET", this.p(`/property/${name}`));
+  }
+  displayed() {
+    return this.wd.req("GET", this.p("/displayed"));
+  }
+  async $(css) {
+    const v = await this.wd.req("POST", this.p("/element"), { using: "css selector", value: css });
+    return new Element(this.wd, v[ELEMENT]);
+  }
+}
+
+/** Starts tauri-driver on `port` (native driver on port+1) and waits for it. */
+export async function startTauriDriver(port, env) {
+  const bin = process.env.TAURI_DRIVER ?? "tauri-driver";
+  const child = spawn(
+    bin,
+    ["--port", String(port), "--native-port", String(port + 1), "--native-driver", process.env.WEBKIT_DRIVER ?? "/usr/bin/WebKitWebDriver"],
+    { env, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 20_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    try {
+      await fetch(`${base}/status`);
+      return { child, base };
+    } catch {
+      await sleep(200);
+    }
+  }
+  child.kill("SIGTERM");
+  throw new Error("tauri-driver did not start");
+}
