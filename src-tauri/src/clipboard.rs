@@ -25,6 +25,11 @@ pub trait ClipboardBackend {
     fn get_text(&mut self) -> Option<Zeroizing<String>>;
     /// Empties the clipboard.
     fn clear(&mut self) -> Result<(), String>;
+    /// Whether the clipboard can be used at all (checked before a value is
+    /// read, so an unusable clipboard does not log a copy).
+    fn ready(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What a timed clear did.
@@ -66,6 +71,11 @@ impl<B: ClipboardBackend> ClipboardGuard<B> {
         h.update(self.key);
         h.update(text.as_bytes());
         h.finalize().into()
+    }
+
+    /// Whether the clipboard can be used.
+    pub fn ready(&mut self) -> Result<(), String> {
+        self.backend.ready()
     }
 
     /// Copies `value`; returns the generation to pass to [`Self::clear_if_unchanged`].
@@ -159,6 +169,10 @@ impl ClipboardBackend for SystemClipboard {
         self.open()?
             .clear()
             .map_err(|e| format!("could not clear the clipboard: {e}"))
+    }
+
+    fn ready(&mut self) -> Result<(), String> {
+        self.open().map(|_| ())
     }
 }
 

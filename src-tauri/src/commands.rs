@@ -188,6 +188,12 @@ pub fn copy_item(s: &Session, a: CopyItemArgs) -> IpcResult<CopyOutcome> {
             "the clipboard timeout must be 5 to 600 seconds",
         ));
     }
+    // Check the clipboard first: a copy that cannot happen is not logged.
+    s.clipboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .ready()
+        .map_err(IpcError::internal)?;
     let value = s.with_vault(|v| v.copy_item_value(&a.env, &a.name))?;
     let generation = s
         .clipboard
