@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test deps lint build app bench demo screenshots clean
+.PHONY: run test deps lint build app package bench demo screenshots clean
 
 deps:
 	@scripts/deps.sh
@@ -21,6 +21,10 @@ run: deps
 # The debug app the end-to-end test drives.
 app: deps
 	cd src-tauri && ../ui/node_modules/.bin/tauri build --debug --no-bundle --ci
+
+# The .deb with the app and the `coffer` CLI (packaging/), then its contents checked.
+package: deps
+	@packaging/package.sh
 
 # A short CLI tour on a throw-away vault; it never touches your real data.
 demo: build

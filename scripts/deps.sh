@@ -18,6 +18,11 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # Ruby's dotenv is one of the third-party parsers the interop test reads our
 # exports back with (Debian package; rubygems is not reachable here).
 pkg_installed ruby-dotenv || need_apt+=(ruby-dotenv)
+# Packaging checks (packaging/test-inspect.sh): desktop entry and AppStream
+# validators, dpkg-deb/ar.
+have desktop-file-validate || need_apt+=(desktop-file-utils)
+have appstreamcli || need_apt+=(appstream)
+have ar || need_apt+=(binutils)
 # The OS keychain: the Secret Service backend links libdbus-1 (build); the
 # keychain tests run a real gnome-keyring on a private D-Bus session and
 # inspect it with secret-tool.

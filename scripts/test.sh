@@ -36,11 +36,15 @@ ui "ui: playwright" npm --prefix ui run --silent test:browser
 # The real app: `tauri build --debug --no-bundle` also builds ui/dist.
 ui "app: build" sh -c 'cd src-tauri && ../ui/node_modules/.bin/tauri build --debug --no-bundle --ci'
 ui "app: e2e" xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
+# The .deb inspector, against packages it builds itself (good and broken ones).
+ui "packaging: inspect-deb" packaging/test-inspect.sh
 
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      # Vitest: "Tests  2 failed | 21 passed (23)"
      /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      # node --test: "ℹ pass 5" / "ℹ fail 0"
      /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
+     # packaging/test-inspect.sh: "test-inspect: 30 passed, 0 failed"
+     /^test-inspect: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed\n", p, f }' .cache/test.log
 exit "$rc"
