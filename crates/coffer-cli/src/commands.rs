@@ -353,23 +353,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 ));
             }
             let mut v = open(&cli.vault)?;
-            let mut items = v.list_items(scope.as_deref(), window)?;
-            items.sort_by(|a, b| {
-                (
-                    a.status,
-                    a.due_at.unwrap_or(i64::MAX),
-                    &a.project,
-                    &a.env,
-                    &a.name,
-                )
-                    .cmp(&(
-                        b.status,
-                        b.due_at.unwrap_or(i64::MAX),
-                        &b.project,
-                        &b.env,
-                        &b.name,
-                    ))
-            });
+            // Most urgent first: the order the app uses too.
+            let items = v.rotation_list(scope.as_deref(), window)?;
             let shown: Vec<_> = items
                 .iter()
                 .filter(|i| {
