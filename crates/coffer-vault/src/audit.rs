@@ -451,23 +451,7 @@ impl Vault {
         d: &crate::items::Decrypted,
     ) -> Result<()> {
         for (version, blob, meta) in crate::items::all_versions(self, &d.id)? {
-            let m = meta.canonical();
-            d.ik.open_item(
-                &blob,
-                &coffer_crypto::ItemContext {
-                    vault_id: self.vault_id,
-                    env_id: env.id,
-                    item_id: d.id,
-                    row_version: version,
-                    meta: &m,
-                },
-            )
-            .map_err(|_| {
-                Error::integrity(format!(
-                    "version {version} of an item in {} does not decrypt",
-                    env.path()
-                ))
-            })?;
+            crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)?;
         }
         Ok(())
     }

@@ -219,10 +219,6 @@ pub fn check_value(name: &str, value: &SecretString) -> Result<()> {
 }
 
 impl Vault {
-    fn item_ctx_meta(meta: &RotationMeta) -> Vec<u8> {
-        meta.canonical()
-    }
-
     /// Decrypts every live item of an environment (current versions).
     pub(crate) fn load_items(&mut self, env: &EnvInfo) -> Result<Vec<Decrypted>> {
         if !env.readable {
@@ -274,22 +270,7 @@ impl Vault {
                 .map_err(|_| {
                     Error::integrity(format!("an item key in {} does not open", env.path()))
                 })?;
-            let m = Self::item_ctx_meta(&meta);
-            let pt = ik
-                .open_item(
-                    &blob,
-                    &ItemContext {
-                        vault_id,
-                        env_id: env.id,
-                        item_id: id,
-                        row_version: version,
-                        meta: &m,
-                    },
-                )
-                .map_err(|_| {
-                    Error::integrity(format!("an item in {} does not decrypt", env.path()))
-                })?;
-            let fields = ItemFields::decode(pt.expose_secret())?;
+            let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
             out.push(Decrypted {
                 id,
                 version,
@@ -371,25 +352,11 @@ impl Vault {
                         ))
                     })?;
             let version = version as u64;
-            let m = meta.canonical();
-            let pt = ik
-                .open_item(
-                    &blob,
-                    &ItemContext {
-                        vault_id,
-                        env_id: env.id,
-                        item_id: id,
-                        row_version: version,
-                        meta: &m,
-                    },
-                )
-                .map_err(|_| {
-                    Error::integrity(format!("an item in {} does not decrypt", env.path()))
-                })?;
+            let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
             out.push(Decrypted {
                 id,
                 version,
-                fields: ItemFields::decode(pt.expose_secret())?,
+                fields,
                 meta,
                 ik,
                 updated_at,
@@ -664,23 +631,7 @@ impl Vault {
                 expires_at: exp,
                 exposed_at: expo,
             };
-            let m = meta.canonical();
-            let pt = cur
-                .ik
-                .open_item(
-                    &blob,
-                    &ItemContext {
-                        vault_id,
-                        env_id: env.id,
-                        item_id: cur.id,
-                        row_version: version,
-                        meta: &m,
-                    },
-                )
-                .map_err(|_| {
-                    Error::integrity(format!("version {version} of {name} does not decrypt"))
-                })?;
-            let fields = ItemFields::decode(pt.expose_secret())?;
+            let fields = open_version(&cur.ik, vault_id, &env, cur.id, version, &blob, &meta)?;
             out.push(HistoryEntry {
                 version,
                 author,
@@ -908,8 +859,37 @@ pub(crate) fn seal(
     .map_err(|_| Error::InvalidInput("item too large".into()))
 }
 
-pub(crate) fn decode_fields(b: &[u8]) -> Result<ItemFields> {
-    ItemFields::decode(b)
+/// Opens one version's blob under its full context (vault, environment,
+/// item, version, rotation fields) and decodes what the user typed. Any
+/// mismatch is an integrity error naming the version and environment.
+pub(crate) fn open_version(
+    ik: &ItemKey,
+    vault_id: Id,
+    env: &EnvInfo,
+    item_id: Id,
+    version: u64,
+    blob: &[u8],
+    meta: &RotationMeta,
+) -> Result<ItemFields> {
+    let m = meta.canonical();
+    let pt = ik
+        .open_item(
+            blob,
+            &ItemContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+                row_version: version,
+                meta: &m,
+            },
+        )
+        .map_err(|_| {
+            Error::integrity(format!(
+                "version {version} of an item in {} does not decrypt",
+                env.path()
+            ))
+        })?;
+    ItemFields::decode(pt.expose_secret())
 }
 
 /// Used by the re-key: reads every version of every item (live or deleted).

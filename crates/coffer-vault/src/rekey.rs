@@ -7,11 +7,11 @@
 
 use std::collections::HashSet;
 
-use coffer_crypto::{wrap, EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, WrapContext};
+use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
 use rusqlite::params;
 
 use crate::error::{Error, Result};
-use crate::items::{all_versions, decode_fields, seal};
+use crate::items::{all_versions, open_version, seal};
 use crate::ops::{OpBody, RekeyedItem, ShareRecord, VersionRecord, WrapRecord};
 use crate::vault::{EnvInfo, Vault};
 
@@ -103,20 +103,7 @@ fn reencrypt(
     let current = all.last().map(|(v, _, _)| *v);
     let mut versions = Vec::with_capacity(all.len());
     for (version, blob, mut meta) in all {
-        let m = meta.canonical();
-        let pt = old_ik
-            .open_item(
-                &blob,
-                &ItemContext {
-                    vault_id,
-                    env_id: env.id,
-                    item_id,
-                    row_version: version,
-                    meta: &m,
-                },
-            )
-            .map_err(|_| Error::integrity(format!("an item in {} does not decrypt", env.path())))?;
-        let fields = decode_fields(pt.expose_secret())?;
+        let fields = open_version(old_ik, vault_id, env, item_id, version, &blob, &meta)?;
         if Some(version) == current && plan.expose.contains(&item_id) && meta.exposed_at.is_none() {
             meta.exposed_at = Some(plan.now);
         }
