@@ -54,6 +54,7 @@ pub fn app_status(s: &Session) -> IpcResult<AppStatus> {
         identity_unlocked: state.is_some(),
         unlocked: matches!(state.as_ref(), Some(Unlocked::Vault(_))),
         keychain_supported: coffer_vault::keychain_supported().is_ok(),
+        failed_attempts: store.as_ref().map_or(0, IdentityStore::failed_attempts),
         backoff_remaining_secs: store
             .map_or(0, |st| st.backoff_remaining())
             .try_into()

@@ -82,6 +82,9 @@ pub struct AppStatus {
     pub keychain_supported: bool,
     /// Seconds before the next passphrase attempt is allowed.
     pub backoff_remaining_secs: u32,
+    /// Failed passphrase attempts since the last passphrase unlock (a
+    /// keychain unlock does not reset them).
+    pub failed_attempts: u32,
 }
 
 /// The result of creating an identity.

@@ -356,6 +356,12 @@ impl IdentityStore {
         write_identity(&self.home, &file)
     }
 
+    /// Failed passphrase attempts since the last successful passphrase
+    /// unlock (the back-off grows with it; a keychain unlock keeps it).
+    pub fn failed_attempts(&self) -> u32 {
+        read_unlock_state(&self.home).failures
+    }
+
     /// The back-off still to wait, in seconds (0 = may try now).
     pub fn backoff_remaining(&self) -> u64 {
         let st = read_unlock_state(&self.home);

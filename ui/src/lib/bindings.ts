@@ -77,7 +77,12 @@ keychain_supported: boolean,
 /**
  * Seconds before the next passphrase attempt is allowed.
  */
-backoff_remaining_secs: number, };
+backoff_remaining_secs: number, 
+/**
+ * Failed passphrase attempts since the last passphrase unlock (a
+ * keychain unlock does not reset them).
+ */
+failed_attempts: number, };
 
 /**
  * The result of creating an identity.

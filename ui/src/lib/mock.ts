@@ -209,6 +209,7 @@ export class MockBackend implements Backend {
       keychain_enabled: !!this.identity?.keychain,
       keychain_supported: this.keychainSupported,
       backoff_remaining_secs: this.backoff(),
+      failed_attempts: this.failures,
     };
   }
 
