@@ -24,3 +24,8 @@ export function excerpt(s: string | null | undefined, max = 48): string {
 export function itemKey(i: Pick<ItemDto, "env_path" | "name">): string {
   return `${i.env_path}/${i.name}`;
 }
+
+/** The lower-cased text a search matches against: name, environment, notes, URL. */
+export function searchText(i: ItemDto): string {
+  return `${i.name}\n${i.env_path}\n${i.notes ?? ""}\n${i.url ?? ""}`.toLowerCase();
+}

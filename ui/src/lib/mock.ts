@@ -112,7 +112,40 @@ export class MockBackend implements Backend {
     if (name === "empty") return b;
     b.seed();
     if (name === "unlocked") b.session = "vault";
+    if (name === "large") b.seedLarge(10_000);
     return b;
+  }
+
+  /** `n` more credentials over 30 environments (the benchmarks' vault). */
+  seedLarge(n: number) {
+    const now = this.now();
+    const envs = [...Array(30).keys()].map((i) => `svc${String(Math.floor(i / 3)).padStart(2, "0")}/${["dev", "staging", "prod"][i % 3]}`);
+    for (const p of envs) {
+      const [project, name] = p.split("/");
+      this.envs.set(p, { project, name, rotate_every_days: 90 });
+    }
+    for (let i = 0; i < n; i++) {
+      const age = (i * 7) % 200;
+      this.items.push({
+        id: newId(),
+        env: envs[i % envs.length],
+        name: `KEY_${String(i).padStart(5, "0")}`,
+        deleted: false,
+        versions: [
+          {
+            value: `value-${i}`,
+            notes: i % 5 === 0 ? `Owner: team ${i % 17}; rotate in the provider console` : null,
+            url: i % 3 === 0 ? `https://provider${i % 11}.example.com/keys` : null,
+            username: null,
+            created_at: now - age * DAY,
+            rotated_at: now - age * DAY,
+            rotate_every_days: null,
+            expires_at: null,
+            exposed_at: null,
+          },
+        ],
+      });
+    }
   }
 
   seed() {

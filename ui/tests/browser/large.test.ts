@@ -1,0 +1,66 @@
+// A vault of 10,000 credentials (the mock's `large` preset) in a real
+// browser: lists are windowed (a few dozen rows in the DOM, not 10,000),
+// scrolling and keyboard focus still reach every row, and screen readers
+// get the full row count. Timings live in bench/ui.mjs, not here.
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import type { Server } from "node:http";
+import { launch, open, serve } from "./harness";
+
+let browser: Browser;
+let server: Server;
+let base: string;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  ({ server, url: base } = await serve());
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+afterEach(async () => {
+  expect(errors).toEqual([]);
+  await page?.context().close();
+});
+
+const tid = (id: string) => `[data-testid="${id}"]`;
+
+it("searching 10,000 credentials renders a window of rows that scrolling and the keyboard move", async () => {
+  ({ page, errors } = await open(browser, base, "large"));
+  await page.getByLabel("Passphrase").fill("correct horse battery staple");
+  await page.getByLabel("Passphrase").press("Enter");
+  await page.locator(tid("vault-name")).getByText("Acme").waitFor();
+
+  await page.locator(tid("search")).fill("key_");
+  await expect.poll(() => page.locator(tid("search-count")).textContent()).toContain("10000 matches");
+  const table = page.locator(tid("items-table"));
+  expect(await table.getAttribute("aria-rowcount")).toBe("10001");
+  const rendered = await page.locator(tid("item-row")).count();
+  expect(rendered).toBeGreaterThan(5);
+  expect(rendered).toBeLessThan(80);
+
+  // Scroll to the end: the last credential is rendered, with its row index.
+  const scroller = page.locator(tid("items-scroller"));
+  await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  const last = page.locator('[data-testid="item-row"][aria-rowindex="10001"]');
+  await last.waitFor();
+  expect(await last.getAttribute("data-item")).toMatch(/\/KEY_\d{5}$/);
+  expect(await page.locator(tid("item-row")).count()).toBeLessThan(80);
+
+  // Back to the top and Tab through 40 rows' buttons: each focused button
+  // is rendered and the list follows (focus is never lost to <body>).
+  await scroller.evaluate((el) => (el.scrollTop = 0));
+  await page.locator('[data-testid="item-row"][aria-rowindex="2"]').waitFor();
+  await page.locator(tid("reveal")).first().focus();
+  for (let i = 0; i < 40 * 5; i++) await page.keyboard.press("Tab");
+  const focusedRow = await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex"));
+  expect(Number(focusedRow)).toBeGreaterThan(35);
+
+  // A narrower search shrinks the list back to whole rendering.
+  await page.locator(tid("search")).fill("key_0999");
+  await expect.poll(() => page.locator(tid("search-count")).textContent()).toContain("10 matches");
+  expect(await page.locator(tid("item-row")).count()).toBe(10);
+});
