@@ -42,9 +42,13 @@ lint: deps
 test: lint
 	@scripts/test.sh
 
-# The keychain row needs a Secret Service: a private D-Bus session + gnome-keyring.
+# CLI figures (docs/benchmarks.md; the keychain row needs a Secret Service:
+# a private D-Bus session + gnome-keyring), then the desktop app's own
+# (docs/benchmarks-app.md: the release app under Xvfb, 10,000 credentials).
 bench: build
 	@scripts/with-keyring.sh bench/run.sh
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
+	xvfb-run -a -s "-screen 0 1280x800x24" node bench/app.mjs
 
 clean:
 	$(CARGO) clean

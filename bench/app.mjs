@@ -113,7 +113,15 @@ try {
     }
     return times;
   `);
-  result.items = Number(/(\d+)/.exec(await (await wd.$(tid("search-count"))).text().catch(() => "0"))?.[1] ?? 0);
+  // Every credential is searchable: "key_" matches all of them.
+  result.items = await wd.exec(`
+    const input = document.querySelector('[data-testid="search"]');
+    input.value = 'key_';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 50));
+    return Number(/(\\d+)/.exec(document.querySelector('[data-testid="search-count"]').textContent)[1]);
+  `);
+  if (result.items !== ITEMS) throw new Error(`search found ${result.items} credentials, not ${ITEMS}`);
 } finally {
   await wd.quit();
   driver.child.kill("SIGTERM");

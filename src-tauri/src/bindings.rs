@@ -48,6 +48,7 @@ pub fn render() -> String {
         CopyOutcome,
         RotationCounts,
         RotationReport,
+        VaultSnapshot,
         CreateIdentityArgs,
         CreateVaultArgs,
         UnlockArgs,
@@ -98,6 +99,27 @@ mod tests {
             have == want,
             "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p coffer-desktop --lib bindings` and commit it"
         );
+    }
+
+    #[test]
+    fn every_command_type_is_declared() {
+        let ts = super::render();
+        let cfg = ts_rs::Config::new().with_large_int("number");
+        for (name, args, ret) in crate::command_signatures(&cfg) {
+            for ty in args.into_iter().chain([ret]) {
+                // `Vec<T>` renders as `Array<T>`; check the named types inside.
+                for word in ty.split(|c: char| !c.is_alphanumeric() && c != '_') {
+                    let builtin = ["", "Array", "null", "void", "string", "number", "boolean"];
+                    if builtin.contains(&word) {
+                        continue;
+                    }
+                    assert!(
+                        ts.contains(&format!("export type {word} =")),
+                        "{name} uses {word}, which bindings.rs does not declare"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -18,5 +18,6 @@ pub const COMMANDS: &[&str] = &[
     "item_history",
     "generate_value",
     "rotation_list",
+    "vault_snapshot",
     "rotate_item",
 ];

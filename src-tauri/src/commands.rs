@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use coffer_crypto::KdfParams;
-use coffer_vault::rotation::{Status, DEFAULT_DUE_SOON_DAYS};
+use coffer_vault::rotation::{sort_by_urgency, Status, DEFAULT_DUE_SOON_DAYS};
 use coffer_vault::time::{parse_date, parse_days};
-use coffer_vault::{Charset, IdentityStore, ItemUpdate, KeychainUnlock, Vault};
+use coffer_vault::{Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, Vault};
 
 use crate::dto::*;
 use crate::error::{IpcError, IpcErrorCode, IpcResult};
@@ -252,20 +252,24 @@ pub fn generate_value(_: &Session, a: GenerateArgs) -> IpcResult<GeneratedValue>
     })
 }
 
-/// The rotation dashboard: what needs attention, most urgent first.
-pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationReport> {
-    let window = a.due_soon_days.unwrap_or(DEFAULT_DUE_SOON_DAYS);
+fn due_soon_window(days: Option<u32>) -> IpcResult<u32> {
+    let window = days.unwrap_or(DEFAULT_DUE_SOON_DAYS);
     if window > 365 {
         return Err(IpcError::invalid(
             "the due-soon window must be at most 365 days",
         ));
     }
-    let all = s.with_vault(|v| v.rotation_list(None, window))?;
+    Ok(window)
+}
+
+/// The dashboard's report from credentials already sorted most urgent first.
+fn rotation_report(sorted: impl IntoIterator<Item = ItemSummary>) -> RotationReport {
     let mut counts = RotationCounts::default();
-    let checked = all.len().try_into().unwrap_or(u32::MAX);
-    let items: Vec<ItemDto> = all
+    let mut checked = 0u32;
+    let items: Vec<ItemDto> = sorted
         .into_iter()
         .filter(|i| {
+            checked = checked.saturating_add(1);
             match i.status {
                 Status::Exposed => counts.exposed += 1,
                 Status::Expired => counts.expired += 1,
@@ -277,10 +281,38 @@ pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationRepo
         })
         .map(ItemDto::from)
         .collect();
-    Ok(RotationReport {
+    RotationReport {
         items,
         counts,
         checked,
+    }
+}
+
+/// The rotation dashboard: what needs attention, most urgent first.
+pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationReport> {
+    let window = due_soon_window(a.due_soon_days)?;
+    let all = s.with_vault(|v| v.rotation_list(None, window))?;
+    Ok(rotation_report(all))
+}
+
+/// Everything the main window shows after an unlock or a change, from one
+/// pass over the vault: environments, credentials (never values) and the
+/// rotation report (the same credentials, most urgent first).
+pub fn vault_snapshot(s: &Session, a: RotationListArgs) -> IpcResult<VaultSnapshot> {
+    let window = due_soon_window(a.due_soon_days)?;
+    let (envs, items) = s.with_vault(|v| Ok((v.list_envs(None)?, v.list_items(None, window)?)))?;
+    let mut urgent: Vec<ItemSummary> = items
+        .iter()
+        .filter(|i| i.status != Status::Ok)
+        .cloned()
+        .collect();
+    sort_by_urgency(&mut urgent);
+    let mut rotation = rotation_report(urgent);
+    rotation.checked = items.len().try_into().unwrap_or(u32::MAX);
+    Ok(VaultSnapshot {
+        envs: envs.into_iter().map(EnvDto::from).collect(),
+        items: items.into_iter().map(ItemDto::from).collect(),
+        rotation,
     })
 }
 

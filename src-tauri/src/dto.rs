@@ -311,6 +311,17 @@ pub struct RotationReport {
     pub checked: u32,
 }
 
+/// `vault_snapshot`: what the main window shows, from one pass.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct VaultSnapshot {
+    /// Every environment.
+    pub envs: Vec<EnvDto>,
+    /// Every credential (never values).
+    pub items: Vec<ItemDto>,
+    /// The rotation dashboard's report over the same credentials.
+    pub rotation: RotationReport,
+}
+
 // ----- arguments --------------------------------------------------------
 
 /// `create_identity`.

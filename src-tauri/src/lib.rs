@@ -94,6 +94,7 @@ ipc_commands! {
     item_history(ItemRef) -> Vec<HistoryDto>;
     generate_value(GenerateArgs) -> GeneratedValue;
     rotation_list(RotationListArgs) -> RotationReport;
+    vault_snapshot(RotationListArgs) -> VaultSnapshot;
     rotate_item(RotateItemArgs) -> SetOutcomeDto;
 }
 

@@ -175,6 +175,33 @@ fn first_run_edit_rotate_lock_unlock() {
     assert_eq!(report.checked, 2);
     assert_eq!(report.counts.due_soon, 1, "prod rotates every 90 days");
     assert_eq!(report.items[0].name, "STRIPE_KEY");
+    // The snapshot the main window loads agrees with the separate commands.
+    let snap = c::vault_snapshot(
+        &s,
+        RotationListArgs {
+            due_soon_days: Some(120),
+        },
+    )
+    .expect("snapshot");
+    let ids = |v: &[ItemDto]| v.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&snap.items),
+        ids(&c::list_items(&s, ListItemsArgs { scope: None }).expect("items"))
+    );
+    assert_eq!(snap.envs.len(), c::list_envs(&s).expect("envs").len());
+    assert_eq!(ids(&snap.rotation.items), ids(&report.items));
+    assert_eq!(snap.rotation.checked, report.checked);
+    assert_eq!(snap.rotation.counts.due_soon, report.counts.due_soon);
+    let too_wide = c::vault_snapshot(
+        &s,
+        RotationListArgs {
+            due_soon_days: Some(400),
+        },
+    );
+    assert_eq!(
+        too_wide.err().map(|e| e.code),
+        Some(IpcErrorCode::InvalidInput)
+    );
 
     let g = c::generate_value(
         &s,

@@ -388,11 +388,12 @@ impl Vault {
     pub fn list_items(&mut self, scope: Option<&str>, due_soon: u32) -> Result<Vec<ItemSummary>> {
         let envs = self.scope_envs(scope)?;
         let now = now();
+        let mut shares = self.shares_by_item()?;
         let mut out = Vec::new();
         for env in &envs {
             for d in self.load_items(env)? {
                 let mut s = d.summary(env, now, due_soon);
-                s.shared_with = self.shared_with(&d.id)?;
+                s.shared_with = shares.remove(&d.id).unwrap_or_default();
                 out.push(s);
             }
         }

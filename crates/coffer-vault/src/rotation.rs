@@ -95,6 +95,28 @@ pub fn status(
     }
 }
 
+/// Sorts credentials most urgent first: by status (exposed, expired,
+/// overdue, due soon, ok), then due date, environment and name. The one
+/// ordering of every rotation view (CLI `rotation`, the app's dashboard).
+pub fn sort_by_urgency(items: &mut [crate::ItemSummary]) {
+    items.sort_by(|a, b| {
+        (
+            a.status,
+            a.due_at.unwrap_or(i64::MAX),
+            &a.project,
+            &a.env,
+            &a.name,
+        )
+            .cmp(&(
+                b.status,
+                b.due_at.unwrap_or(i64::MAX),
+                &b.project,
+                &b.env,
+                &b.name,
+            ))
+    });
+}
+
 impl crate::Vault {
     /// Every credential in `scope` (as [`crate::Vault::list_items`]), most
     /// urgent first: by status, then due date, environment and name. The
@@ -105,22 +127,7 @@ impl crate::Vault {
         due_soon_days: u32,
     ) -> Result<Vec<crate::ItemSummary>> {
         let mut items = self.list_items(scope, due_soon_days)?;
-        items.sort_by(|a, b| {
-            (
-                a.status,
-                a.due_at.unwrap_or(i64::MAX),
-                &a.project,
-                &a.env,
-                &a.name,
-            )
-                .cmp(&(
-                    b.status,
-                    b.due_at.unwrap_or(i64::MAX),
-                    &b.project,
-                    &b.env,
-                    &b.name,
-                ))
-        });
+        sort_by_urgency(&mut items);
         Ok(items)
     }
 }

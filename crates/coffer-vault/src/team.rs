@@ -579,6 +579,25 @@ impl Vault {
         Ok(names)
     }
 
+    /// Every shared item's member names (sorted), in one query: listings
+    /// of thousands of items look shares up here instead of per item.
+    pub(crate) fn shares_by_item(&self) -> Result<HashMap<Id, Vec<String>>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.item_id, m.name FROM item_shares s JOIN members m ON m.id = s.member_id
+             ORDER BY s.item_id, m.name",
+        )?;
+        let mut out: HashMap<Id, Vec<String>> = HashMap::new();
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, name) = row?;
+            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id in a share"))?;
+            out.entry(id).or_default().push(name);
+        }
+        Ok(out)
+    }
+
     fn active_member(&self, name: &str) -> Result<MemberInfo> {
         let m = self.member(name)?;
         if m.status != "active" {

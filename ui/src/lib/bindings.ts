@@ -310,6 +310,23 @@ counts: RotationCounts,
 checked: number, };
 
 /**
+ * `vault_snapshot`: what the main window shows, from one pass.
+ */
+export type VaultSnapshot = { 
+/**
+ * Every environment.
+ */
+envs: Array<EnvDto>, 
+/**
+ * Every credential (never values).
+ */
+items: Array<ItemDto>, 
+/**
+ * The rotation dashboard's report over the same credentials.
+ */
+rotation: RotationReport, };
+
+/**
  * `create_identity`.
  */
 export type CreateIdentityArgs = { 
@@ -498,6 +515,7 @@ export type Commands = {
   item_history: { args: ItemRef; result: Array<HistoryDto> };
   generate_value: { args: GenerateArgs; result: GeneratedValue };
   rotation_list: { args: RotationListArgs; result: RotationReport };
+  vault_snapshot: { args: RotationListArgs; result: VaultSnapshot };
   rotate_item: { args: RotateItemArgs; result: SetOutcomeDto };
 };
 
@@ -518,5 +536,6 @@ export const COMMANDS = [
   "item_history",
   "generate_value",
   "rotation_list",
+  "vault_snapshot",
   "rotate_item",
 ] as const;

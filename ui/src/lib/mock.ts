@@ -457,6 +457,11 @@ export class MockBackend implements Backend {
       for (const i of all) if (i.status !== "ok") counts[i.status]++;
       return { items: all.filter((i) => i.status !== "ok"), counts, checked: all.length };
     },
+    vault_snapshot: (a) => ({
+      envs: this.handlers.list_envs(null),
+      items: this.handlers.list_items({ scope: null }),
+      rotation: this.handlers.rotation_list(a),
+    }),
     rotate_item: (a) => {
       this.vault();
       checkKey(a.name);
