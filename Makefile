@@ -48,6 +48,7 @@ test: lint
 bench: build
 	@scripts/with-keyring.sh bench/run.sh
 	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
+	mkdir -p .cache && $(CARGO) bench -q -p coffer-desktop --bench ipc | tee .cache/ipc-bench.txt
 	xvfb-run -a -s "-screen 0 1280x800x24" node bench/app.mjs
 
 clean:

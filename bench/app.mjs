@@ -10,7 +10,7 @@
 // Writes docs/benchmarks-app.md. Usage (make bench does this):
 //   xvfb-run -a node bench/app.mjs [APP] [CLI]
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { WebDriver, startTauriDriver } from "../ui/e2e/webdriver.mjs";
@@ -163,5 +163,18 @@ How each is measured:
   (\`ui/src/lib/virtual.ts\`), so a keystroke matching all ${ITEMS.toLocaleString("en")} credentials costs
   about what one matching ten does.
 `;
-writeFileSync(join(ROOT, "docs/benchmarks-app.md"), md);
-console.log(md);
+// The Rust side alone (src-tauri/benches/ipc.rs; make bench runs it first).
+const ipcFile = join(ROOT, ".cache/ipc-bench.txt");
+const ipc = existsSync(ipcFile) ? readFileSync(ipcFile, "utf8").trim() : "";
+const full = ipc
+  ? `${md}
+The Rust side of "unlock to list", command by command, without the web view
+(\`cargo bench -p coffer-desktop --bench ipc\`, same vault shape):
+
+\`\`\`
+${ipc}
+\`\`\`
+`
+  : md;
+writeFileSync(join(ROOT, "docs/benchmarks-app.md"), full);
+console.log(full);
