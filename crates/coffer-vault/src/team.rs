@@ -753,12 +753,11 @@ impl Vault {
             .unwrap_or(Role::Reader);
         let allowed = my_role == Role::Owner || (my_role == Role::Admin && m.role != Role::Owner);
         Ok((!allowed).then(|| {
-            format!(
-                "a {} cannot offboard {} (a {}): ask an owner",
-                my_role.as_str(),
-                m.name,
-                m.role.as_str()
-            )
+            if my_role == Role::Admin {
+                format!("{} is an owner: only an owner can offboard them", m.name)
+            } else {
+                "only owners and admins can offboard members".to_string()
+            }
         }))
     }
 
