@@ -61,8 +61,8 @@ type Member = {
  * real ones are binary and self-signed; the mock checks the shape only. */
 export function mockPublicIdentity(name: string, email: string | null = null, key = name): string {
   const json = JSON.stringify({ n: name, e: email, k: key });
-  const b64 = btoa(unescape(encodeURIComponent(json))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `coffer1-${b64}`;
+  const bin = String.fromCharCode(...new TextEncoder().encode(json));
+  return `coffer1-${btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
 }
 
 /** A fingerprint derived from a key: eight groups of four hex digits. */
@@ -84,7 +84,8 @@ function parsePublicIdentity(s: string): { name: string; email: string | null; f
   if (!/^[A-Za-z0-9_-]+$/.test(rest)) bad("it is not valid base64url");
   let v: { n?: unknown; e?: unknown; k?: unknown } = {};
   try {
-    v = JSON.parse(decodeURIComponent(escape(atob(rest.replace(/-/g, "+").replace(/_/g, "/")))));
+    const bin = atob(rest.replace(/-/g, "+").replace(/_/g, "/"));
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
   } catch {
     bad("it is truncated or corrupted");
   }

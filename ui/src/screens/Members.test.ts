@@ -37,7 +37,7 @@ describe("members", () => {
       { member: "grace", env: "payments/prod", access: "write" },
     ]);
 
-    // Keyboard: focus the cell and pick "None" with the arrow keys.
+    // Removing access (the browser test drives a cell by keyboard).
     const dev = screen.getByRole("combobox", { name: "Access of grace to payments/dev" });
     dev.focus();
     await user.selectOptions(dev, "none");
