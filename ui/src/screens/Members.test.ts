@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { screen, within } from "@testing-library/svelte";
+import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { renderApp } from "../test-utils";
 import { mockFingerprint, mockPublicIdentity } from "../lib/mock";
+import { IpcFailure } from "../lib/ipc";
 
 const memberRow = (name: string) => screen.getAllByTestId("member-row").find((r) => r.dataset.member === name)!;
 
@@ -128,5 +129,20 @@ describe("members", () => {
     await user.click(within(dlg).getByRole("button", { name: "Stop sharing with grace" }));
     expect(await within(dlg).findByText("Nobody yet.")).toBeInTheDocument();
     expect(screen.getByTestId("toast")).toHaveTextContent("Stopped sharing SENTRY_DSN with grace; its key was replaced.");
+  });
+
+  it("a refused change is a sentence and the cell shows what is true again", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked", (b) => {
+      b.handlers.set_access = () => {
+        throw new IpcFailure("permission", "you hold no key for web/prod, so you cannot grant it");
+      };
+    });
+    await user.click(await screen.findByRole("button", { name: "Members" }));
+    const cell = await screen.findByRole("combobox", { name: "Access of grace to web/prod" });
+    await user.selectOptions(cell, "read");
+    expect(await screen.findByTestId("error")).toHaveTextContent("You hold no key for web/prod, so you cannot grant it.");
+    await waitFor(() => expect(screen.getByRole("combobox", { name: "Access of grace to web/prod" })).toHaveValue("none"));
+    expect(document.activeElement).toBe(screen.getByRole("combobox", { name: "Access of grace to web/prod" }));
   });
 });
