@@ -225,6 +225,8 @@ describe("the real app", () => {
     await wd.$(tid("offboard-report"));
     const bar = await wd.$(tid("offboard-progress"));
     assert.equal(await bar.attr("aria-valuenow"), await bar.attr("aria-valuemax"));
+    assert.equal(await bar.attr("aria-valuemax"), "3", "payments/prod's three items re-keyed");
+    assert.ok(Number(await bar.attr("data-polled")) >= 1, "the bar shows what offboard_progress reported");
     const reported = await wd.exec(
       "return [...document.querySelectorAll('[data-testid=report-item]')].map(e => e.dataset.item + ':' + e.dataset.open)",
     );

@@ -11,6 +11,8 @@ use crate::dto::*;
 use crate::error::{IpcError, IpcResult};
 use crate::session::Session;
 
+use super::key_name;
+
 fn member_name(name: &str) -> IpcResult<&str> {
     let n = name.trim();
     if n.is_empty() || n.len() > 100 {
@@ -91,10 +93,6 @@ pub fn set_access(s: &Session, a: SetAccessArgs) -> IpcResult<MemberDto> {
         let m = v.set_access(name, &a.env, a.access.to_vault())?;
         Ok(member_dto(v, m))
     })
-}
-
-fn key_name(name: &str) -> IpcResult<()> {
-    coffer_dotenv::validate_key(name).map_err(|e| coffer_vault::Error::from(e).into())
 }
 
 /// Who a credential is shared with, and with whom it could be.

@@ -94,6 +94,7 @@ describe("members and offboarding", () => {
     expect(await bar.getAttribute("aria-valuemax")).toBe("5");
     await page.locator(tid("offboard-report")).waitFor();
     expect(await bar.getAttribute("aria-valuenow")).toBe("5");
+    expect(Number(await bar.getAttribute("data-polled"))).toBeGreaterThan(1);
     const items = page.locator(tid("report-item"));
     expect(await items.count()).toBe(6);
     expect(await page.locator(`${tid("report-item")}[data-open="true"]`).count()).toBe(6);
