@@ -1102,3 +1102,104 @@ fn exporting_a_locked_environment_is_refused() {
         assert_permission("read a locked env", b.read_env(DEV, action));
     }
 }
+
+// ----- what the desktop app's team screens use ---------------------------
+
+#[test]
+fn a_pasted_identity_is_inspected_before_it_is_added() {
+    let (fx, _ada, _v) = team_vault();
+    let bob = Person::new(&fx, "Bob");
+    let p = coffer_vault::inspect_public_identity(&format!("  {}\n", bob.public_identity))
+        .expect("inspect");
+    assert_eq!(
+        (p.name.as_str(), p.fingerprint.as_str()),
+        ("Bob", bob.fingerprint.as_str())
+    );
+    for bad in ["", "hello", "coffer1-AAAA", &bob.public_identity[..40]] {
+        let e = coffer_vault::inspect_public_identity(bad).expect_err(bad);
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+        assert!(
+            e.to_string().starts_with("invalid public identity: "),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn set_access_grants_changes_removes_and_ignores_no_change() {
+    let (fx, _ada, mut v) = team_vault();
+    let bob = Person::new(&fx, "Bob");
+    add_member(&mut v, &bob, Role::Member, &[]);
+    let ops = |v: &mut Vault| v.audit_log().expect("log").len();
+
+    let n = ops(&mut v);
+    let m = v.set_access("Bob", PROD, None).expect("none → none");
+    assert!(m.grants.is_empty());
+    assert_eq!(ops(&mut v), n, "no change, no op");
+
+    let m = v.set_access("Bob", PROD, Some(Access::Read)).expect("read");
+    assert_eq!(m.grants, ["web/prod:read"]);
+    let n = ops(&mut v);
+    v.set_access("Bob", PROD, Some(Access::Read))
+        .expect("again");
+    assert_eq!(ops(&mut v), n, "the same access records nothing");
+    let m = v
+        .set_access("Bob", PROD, Some(Access::Write))
+        .expect("write");
+    assert_eq!(m.grants, ["web/prod:write"]);
+    drop(v);
+    assert_value(&mut bob.open(&fx.path), PROD, "API_KEY", API_V2);
+
+    let mut v = Person::owner(&fx).open(&fx.path);
+    let m = v.set_access("Bob", PROD, None).expect("remove");
+    assert!(m.grants.is_empty());
+    drop(v);
+    assert_permission(
+        "Bob after his access was removed",
+        bob.open(&fx.path).get_item(PROD, "API_KEY"),
+    );
+}
+
+#[test]
+fn item_sharing_lists_shares_readers_and_candidates() {
+    let (fx, _ada, mut v) = team_vault();
+    let bob = Person::new(&fx, "Bob");
+    let carol = Person::new(&fx, "Carol");
+    add_member(&mut v, &bob, Role::Member, &[(OPS, Access::Read)]);
+    add_member(&mut v, &carol, Role::Member, &[]);
+    let s = v.item_sharing(OPS, "SHARED_TOKEN").expect("sharing");
+    assert!(s.shared_with.is_empty());
+    assert_eq!(s.via_environment, ["Ada", "Bob"]);
+    assert_eq!(s.candidates, ["Carol"]);
+    v.share(OPS, "SHARED_TOKEN", "Carol").expect("share");
+    let s = v.item_sharing(OPS, "SHARED_TOKEN").expect("sharing");
+    assert_eq!(s.shared_with, ["Carol"]);
+    assert!(s.candidates.is_empty());
+    v.unshare(OPS, "SHARED_TOKEN", "Carol").expect("unshare");
+    assert!(v
+        .item_sharing(OPS, "SHARED_TOKEN")
+        .expect("sharing")
+        .shared_with
+        .is_empty());
+}
+
+#[test]
+fn the_offboarding_preview_says_why_it_would_be_refused() {
+    let (fx, _ada, mut v) = team_vault();
+    let bob = Person::new(&fx, "Bob");
+    let carol = Person::new(&fx, "Carol");
+    add_member(&mut v, &bob, Role::Admin, &[(PROD, Access::Read)]);
+    add_member(&mut v, &carol, Role::Member, &[]);
+    assert_eq!(
+        v.offboard_preview("Ada").expect("self").refusal.as_deref(),
+        Some("you cannot offboard yourself; ask another owner or admin")
+    );
+    assert_eq!(v.offboard_preview("Bob").expect("bob").refusal, None);
+    drop(v);
+    let mut b = bob.open(&fx.path);
+    assert_eq!(
+        b.offboard_preview("Ada").expect("owner").refusal.as_deref(),
+        Some("the vault must keep at least one owner")
+    );
+    assert_eq!(b.offboard_preview("Carol").expect("carol").refusal, None);
+}

@@ -97,6 +97,7 @@ fn main() {
         )
         .expect("json");
         items.push(t.elapsed());
+        std::hint::black_box(out);
         let t = Instant::now();
         let out = serde_json::to_string(
             &c::rotation_list(
@@ -109,6 +110,7 @@ fn main() {
         )
         .expect("json");
         rotation.push(t.elapsed());
+        std::hint::black_box(out);
     }
     let (kdf, unlock, snapshot, items, rotation) = (
         median(kdf),

@@ -14,6 +14,9 @@ use crate::dto::*;
 use crate::error::{IpcError, IpcErrorCode, IpcResult};
 use crate::session::{Session, Unlocked};
 
+mod team;
+pub use team::*;
+
 /// Default seconds before a copied value is cleared from the clipboard.
 pub const CLIPBOARD_CLEAR_SECS: u32 = 30;
 

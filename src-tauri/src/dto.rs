@@ -10,6 +10,9 @@ use coffer_vault::{EnvInfo, HistoryEntry, IdentityInfo, ItemSummary, SetOutcome}
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
+mod team;
+pub use team::*;
+
 /// A passphrase or value from the UI, wrapped in a zeroizing
 /// [`SecretString`] as soon as it is deserialised. (The IPC layer's own
 /// copy of the request body is outside our control.)

@@ -96,6 +96,20 @@ ipc_commands! {
     rotation_list(RotationListArgs) -> RotationReport;
     vault_snapshot(RotationListArgs) -> VaultSnapshot;
     rotate_item(RotateItemArgs) -> SetOutcomeDto;
+    // Team: members, access, shares, offboarding.
+    list_members() -> Vec<MemberDto>;
+    inspect_identity(InspectIdentityArgs) -> IdentityPreviewDto;
+    add_member(AddMemberArgs) -> MemberDto;
+    set_member_role(SetRoleArgs) -> MemberDto;
+    set_access(SetAccessArgs) -> MemberDto;
+    item_sharing(ItemRef) -> ItemSharingDto;
+    share_item(ShareArgs) -> ItemSharingDto;
+    unshare_item(ShareArgs) -> ItemSharingDto;
+    offboard_preview(MemberRef) -> OffboardPreviewDto;
+    offboard_member(OffboardArgs) -> ExposureReportDto;
+    offboard_progress() -> OffboardProgressDto;
+    exposure_report(MemberRef) -> ExposureReportDto;
+    save_exposure_report(SaveReportArgs) -> SavedReportDto;
 }
 
 /// Builds and runs the app on the default identity home and vault.

@@ -9,6 +9,7 @@ use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::{UnlockedIdentity, Vault};
 
 use crate::clipboard::{ClipboardGuard, SystemClipboard};
+use crate::dto::OffboardProgressDto;
 use crate::error::{IpcError, IpcResult};
 
 /// What is unlocked.
@@ -28,6 +29,9 @@ pub struct Session {
     state: Mutex<Option<Unlocked>>,
     /// The clipboard and what we copied to it.
     pub clipboard: Arc<Mutex<ClipboardGuard<SystemClipboard>>>,
+    /// Where a running offboarding is. Apart from `state`, which the
+    /// offboarding holds while it runs, so `offboard_progress` can read it.
+    pub offboard_progress: Mutex<OffboardProgressDto>,
 }
 
 impl Session {
@@ -38,6 +42,7 @@ impl Session {
             vault_path,
             state: Mutex::new(None),
             clipboard: Arc::new(Mutex::new(ClipboardGuard::new(SystemClipboard::default()))),
+            offboard_progress: Mutex::new(OffboardProgressDto::default()),
         }
     }
 

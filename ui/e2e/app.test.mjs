@@ -2,13 +2,16 @@
 // --no-bundle`) driven by tauri-driver + WebKitWebDriver, over a real vault
 // in a throw-away HOME. Run under Xvfb (scripts/test.sh uses xvfb-run).
 //   first run → environments and credentials → reveal and copy → rotate →
+//   a second identity (made by the CLI in its own home) added as a member
+//   with fingerprint confirmation, read access in the matrix, offboarded
+//   through the wizard to its exposure report →
 //   lock (clipboard cleared) → unlock
 // Screenshots of each main screen go to $COFFER_SCREENSHOTS (default
 // .cache/e2e-screenshots; `make screenshots` writes docs/screenshots).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { WebDriver, startTauriDriver } from "./webdriver.mjs";
@@ -61,6 +64,16 @@ async function fill(id, text) {
 
 async function click(css) {
   await (await wd.$(css)).click();
+}
+
+/** Picks an option of a <select> the way a user's change would. */
+async function choose(css, value) {
+  await wd.$(css);
+  await wd.exec(
+    "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    css,
+    value,
+  );
 }
 
 before(async () => {
@@ -141,8 +154,10 @@ describe("the real app", () => {
     await (await r.$(tid("reveal"))).click();
     await wd.$(`${row("payments/prod/STRIPE_KEY")} ${tid("masked-value")}`, { visible: false });
     await (await r.$(tid("copy"))).click();
-    const toast = await wd.$(tid("toast"));
-    assert.match(await toast.text(), /Copied STRIPE_KEY\. The clipboard is cleared in 30 s\./);
+    // The previous step's toast may still be up: wait for this one.
+    await wd.until("the copy toast", async () =>
+      /Copied STRIPE_KEY\. The clipboard is cleared in 30 s\./.test(await (await wd.$(tid("toast"))).text()),
+    );
     if (haveXclip) {
       assert.equal(clipboard(), STRIPE);
       assert.match(clipboard("-t", "TARGETS") ?? "", /x-kde-passwordManagerHint/);
@@ -160,6 +175,94 @@ describe("the real app", () => {
     await wd.until("nothing overdue", async () => (await (await wd.$(tid("count-overdue"))).text()) === "0");
     await wd.gone(tid("rotation-badge"));
     await wd.$(tid("rotation-clear"));
+  });
+
+  test("members: a second identity added with fingerprint confirmation, read access, offboarded to its report", async () => {
+    // Bob's identity, made by the CLI in his own home (his own device).
+    const bobHome = join(home, "bob-home");
+    const bobEnv = { ...env, COFFER_HOME: bobHome, COFFER_PASSPHRASE: "bob's passphrase for e2e" };
+    execFileSync(CLI, ["identity", "new", "--name", "Bob Builder", "--email", "bob@example.com", "--kdf-memory", "19", "--kdf-iterations", "2"], {
+      env: bobEnv,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const bob = JSON.parse(execFileSync(CLI, ["identity", "show", "--json"], { env: bobEnv, encoding: "utf8" }));
+    assert.match(bob.public_identity, /^coffer1-/);
+
+    await click(tid("nav-members"));
+    await wd.$(`${tid("member-row")}[data-member="Ada Lovelace"] ${tid("member-you")}`);
+    await click(tid("add-member"));
+    await fill("member-identity", bob.public_identity);
+    await click(tid("member-inspect"));
+    // The fingerprint shown is the one Bob reads out from `coffer identity show`.
+    const shown = await wd.$(tid("member-preview-fingerprint"));
+    assert.equal(await shown.attr("data-fingerprint"), bob.fingerprint);
+    assert.equal(await (await wd.$(tid("member-claimed-name"))).text(), "Bob Builder");
+    assert.equal(await (await wd.$(tid("member-add-submit"))).prop("disabled"), true);
+    await fill("member-name", "bob");
+    await choose(tid("member-role"), "reader");
+    await click(tid("member-confirm"));
+    await click(tid("member-add-submit"));
+    await wd.$(`${tid("member-row")}[data-member="bob"]`);
+
+    // Read access to payments/prod in the matrix.
+    const cell = `[data-testid="access-bob-payments/prod"]`;
+    assert.equal(await (await wd.$(cell)).prop("value"), "none");
+    await choose(cell, "read");
+    await wd.until("the grant applied", async () => /bob now has read access to payments\/prod/.test(await (await wd.$(tid("toast"))).text()));
+    await wd.until("the cell shows read", async () => (await (await wd.$(cell)).prop("value")) === "read");
+    await shot("members.png");
+
+    // Offboard him through the wizard.
+    await click(`${tid("member-row")}[data-member="bob"] ${tid("member-offboard")}`);
+    await wd.$(tid("offboard-preview"));
+    const exposed = await (await wd.$(tid("preview-exposed"))).text();
+    for (const k of ["LEGACY_TOKEN", "STRIPE_KEY", "WEBHOOK_SECRET"]) assert.match(exposed, new RegExp(`payments/prod/${k}`));
+    await wd.$(`${tid("preview-env")}[data-env="payments/prod"]`);
+    await shot("offboard-preview.png");
+    await click(tid("offboard-continue"));
+    await fill("offboard-typed", "bob");
+    await click(tid("offboard-submit"));
+    await wd.$(tid("offboard-report"));
+    const bar = await wd.$(tid("offboard-progress"));
+    assert.equal(await bar.attr("aria-valuenow"), await bar.attr("aria-valuemax"));
+    assert.equal(await bar.attr("aria-valuemax"), "3", "payments/prod's three items re-keyed");
+    assert.ok(Number(await bar.attr("data-polled")) >= 1, "the bar shows what offboard_progress reported");
+    const reported = await wd.exec(
+      "return [...document.querySelectorAll('[data-testid=report-item]')].map(e => e.dataset.item + ':' + e.dataset.open)",
+    );
+    assert.deepEqual(reported, [
+      "payments/prod/LEGACY_TOKEN:true",
+      "payments/prod/STRIPE_KEY:true",
+      "payments/prod/WEBHOOK_SECRET:true",
+    ]);
+    await shot("offboard-report.png");
+
+    // The report ticks itself: rotate one from it.
+    await click(`${tid("report-item")}[data-item="payments/prod/WEBHOOK_SECRET"] ${tid("report-rotate")}`);
+    await wd.$(tid("rotate-dialog"));
+    await click(tid("rotate-submit"));
+    await wd.until("WEBHOOK_SECRET ticked", async () =>
+      (await (await wd.$(`${tid("report-item")}[data-item="payments/prod/WEBHOOK_SECRET"]`)).attr("data-open")) === "false",
+    );
+
+    // Saved in Rust: atomic, 0600; the same path again is refused.
+    const file = join(home, "bob-exposure.md");
+    await fill("report-path", file);
+    await click(tid("report-save"));
+    await wd.$(tid("report-saved"));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const md = readFileSync(file, "utf8");
+    assert.match(md, /^# Exposure report: bob\n/);
+    assert.match(md, /- \[x\] `WEBHOOK_SECRET`/);
+    assert.match(md, /- \[ \] `STRIPE_KEY`/);
+    assert.ok(!md.includes(STRIPE), "no values in the report");
+    await click(tid("report-save"));
+    assert.match(await (await wd.$(tid("report-error"))).text(), /already exists/);
+
+    // Bob, on his device, reads nothing any more.
+    const r = spawnSync(CLI, ["get", "payments/prod", "STRIPE_KEY"], { env: { ...bobEnv, COFFER_VAULT: vaultFile }, encoding: "utf8" });
+    assert.notEqual(r.status, 0, "the ex-member cannot read a credential");
+    assert.ok(!r.stdout.includes("sk_live"), "no value printed");
   });
 
   test("lock clears our clipboard value; unlock again", async () => {

@@ -53,6 +53,7 @@ pub use keychain::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use team::{
-    parse_grant, Access, ExposedItem, ExposureReport, MemberInfo, OffboardPreview, RekeyPreview,
+    inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,
+    ItemSharing, MemberInfo, OffboardPreview, RekeyPreview,
 };
 pub use vault::{parse_env_path, EnvInfo, Role, Vault};

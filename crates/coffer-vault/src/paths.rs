@@ -42,6 +42,44 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], but an existing file at `path` is refused with
+/// [`Error::AlreadyExists`] unless `overwrite` is set. The check and the
+/// rename are one step (no-clobber rename), so a file that appears between
+/// them is never replaced.
+pub fn write_atomic_new(path: &Path, data: &[u8], overwrite: bool) -> Result<()> {
+    if overwrite {
+        return write_atomic(path, data);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let ctx = || format!("writing {}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".coffer-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(ctx(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(ctx(), e))?;
+    }
+    tmp.write_all(data).map_err(|e| Error::io(ctx(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(ctx(), e))?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::AlreadyExists(format!("{}", path.display()))
+        } else {
+            Error::io(ctx(), e.error)
+        }
+    })?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// Writes `data` to `path` atomically (temp file in the same directory,
 /// fsync, rename) with mode 0600. A crash leaves the old file or the new
 /// one, never a torn one.
@@ -68,4 +106,29 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_new_refuses_an_existing_file_unless_told() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("report.md");
+        write_atomic_new(&p, b"one", false).expect("new file");
+        let e = write_atomic_new(&p, b"two", false).expect_err("exists");
+        assert_eq!(e.kind(), crate::ErrorKind::Conflict);
+        assert_eq!(fs::read(&p).expect("read"), b"one");
+        write_atomic_new(&p, b"two", true).expect("overwrite");
+        assert_eq!(fs::read(&p).expect("read"), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let leftovers = fs::read_dir(dir.path()).expect("ls").count();
+        assert_eq!(leftovers, 1, "no temp file left behind");
+    }
 }

@@ -96,6 +96,46 @@ pub struct OffboardPreview {
     pub rekey: Vec<RekeyPreview>,
     /// Credentials to mark exposed, as `PROJECT/ENV/KEY`.
     pub exposed: Vec<String>,
+    /// Why offboarding would be refused (yourself, the last owner, or a
+    /// role that may not do it), as a sentence; `None` if it can proceed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+/// A pasted public identity, checked (format and self-signature) but not
+/// added: what the person adding it compares out of band before confirming.
+#[derive(Clone, Debug, Serialize)]
+pub struct IdentityPreview {
+    /// The name its owner chose (the vault name is chosen when adding).
+    pub name: String,
+    /// The email its owner gave.
+    pub email: Option<String>,
+    /// The fingerprint to compare with what the teammate reads out.
+    pub fingerprint: String,
+}
+
+/// Parses and checks a pasted public identity string (`coffer1-…`): its
+/// format and self-signature. A bad string is [`Error::InvalidInput`] with
+/// a readable reason.
+pub fn inspect_public_identity(s: &str) -> Result<IdentityPreview> {
+    let p = PublicIdentity::parse(s).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    Ok(IdentityPreview {
+        fingerprint: p.keys.fingerprint(),
+        name: p.name,
+        email: p.email,
+    })
+}
+
+/// Who one credential is shared with, and with whom it could be.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemSharing {
+    /// Members it is shared with (by entry share), by name.
+    pub shared_with: Vec<String>,
+    /// Active members it could be shared with: they hold no key for its
+    /// environment and it is not shared with them yet.
+    pub candidates: Vec<String>,
+    /// Members who read it through the environment (a grant or ownership).
+    pub via_environment: Vec<String>,
 }
 
 /// One exposed credential in a report.
@@ -522,6 +562,69 @@ impl Vault {
         self.apply_batch(ops)
     }
 
+    /// Sets a member's access to one environment: `None` removes it (and
+    /// re-keys the environment, see [`Vault::ungrant`]), `Some` grants or
+    /// changes it ([`Vault::grant`]). Setting what is already there changes
+    /// nothing and records nothing.
+    pub fn set_access(
+        &mut self,
+        member: &str,
+        env_path: &str,
+        access: Option<Access>,
+    ) -> Result<MemberInfo> {
+        let m = self.active_member(member)?;
+        let env = self.env(env_path)?;
+        let current: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
+                params![&env.id.0[..], &m.id.0[..]],
+                |r| r.get(0),
+            )
+            .ok();
+        let current = current.map(|a| {
+            if a == "write" {
+                Access::Write
+            } else {
+                Access::Read
+            }
+        });
+        let holds = rekey::env_holders(self, &env)?.contains(&m.id);
+        match access {
+            None if !holds => {}
+            None => self.ungrant(member, env_path)?,
+            Some(a) if holds && current == Some(a) => {}
+            Some(a) => self.grant(member, env_path, a)?,
+        }
+        self.member(member)
+    }
+
+    /// Who one credential is shared with, who reads it through its
+    /// environment, and who it could still be shared with.
+    pub fn item_sharing(&mut self, env_path: &str, key: &str) -> Result<ItemSharing> {
+        let env = self.env(env_path)?;
+        let d = self.find_item(&env, key)?;
+        let shared_with = self.shared_with(&d.id)?;
+        let holders: HashSet<Id> = rekey::env_holders(self, &env)?.into_iter().collect();
+        let mut via_environment = Vec::new();
+        let mut candidates = Vec::new();
+        for m in self.list_members()? {
+            if m.status != "active" {
+                continue;
+            }
+            if holders.contains(&m.id) {
+                via_environment.push(m.name);
+            } else if !shared_with.contains(&m.name) {
+                candidates.push(m.name);
+            }
+        }
+        Ok(ItemSharing {
+            shared_with,
+            candidates,
+            via_environment,
+        })
+    }
+
     /// Shares one credential with a member who has no grant on its environment.
     pub fn share(&mut self, env_path: &str, key: &str, member: &str) -> Result<()> {
         let m = self.active_member(member)?;
@@ -646,6 +749,37 @@ impl Vault {
         Ok((rekey_envs, expose))
     }
 
+    /// Why this identity may not offboard `m` (the same rules `apply`
+    /// enforces), as a sentence; `None` if it may.
+    fn offboard_refusal(&self, m: &MemberInfo) -> Result<Option<String>> {
+        if m.id == self.me.id() {
+            return Ok(Some(
+                "you cannot offboard yourself; ask another owner or admin".into(),
+            ));
+        }
+        let members = self.list_members()?;
+        let active_owners = members
+            .iter()
+            .filter(|x| x.role == Role::Owner && x.status == "active")
+            .count();
+        if m.role == Role::Owner && active_owners <= 1 {
+            return Ok(Some("the vault must keep at least one owner".into()));
+        }
+        let my_role = members
+            .iter()
+            .find(|x| x.id == self.me.id())
+            .map(|x| x.role)
+            .unwrap_or(Role::Reader);
+        let allowed = my_role == Role::Owner || (my_role == Role::Admin && m.role != Role::Owner);
+        Ok((!allowed).then(|| {
+            if my_role == Role::Admin {
+                format!("{} is an owner: only an owner can offboard them", m.name)
+            } else {
+                "only owners and admins can offboard members".to_string()
+            }
+        }))
+    }
+
     /// A preview of offboarding `name`, changing nothing: the environments
     /// to re-key, the credentials that will be marked exposed, and who keeps
     /// access to each environment.
@@ -686,11 +820,13 @@ impl Vault {
             exposed.push(format!("{}/{key}", env.path()));
         }
         exposed.sort();
+        let refusal = self.offboard_refusal(&m)?;
         Ok(OffboardPreview {
             member: m.name,
             fingerprint: m.fingerprint,
             rekey,
             exposed,
+            refusal,
         })
     }
 

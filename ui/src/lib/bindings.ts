@@ -498,6 +498,376 @@ value: string | null,
  */
 generate: GenerateArgs | null, };
 
+/**
+ * A member's role.
+ */
+export type MemberRole = "owner" | "admin" | "member" | "reader";
+
+/**
+ * Access to one environment.
+ */
+export type AccessLevel = "none" | "read" | "write";
+
+/**
+ * One environment grant.
+ */
+export type GrantDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * `read` or `write` (`none` is not a grant).
+ */
+access: AccessLevel, };
+
+/**
+ * A member as listed.
+ */
+export type MemberDto = { 
+/**
+ * Name in this vault.
+ */
+name: string, 
+/**
+ * Email their identity carries.
+ */
+email: string | null, 
+/**
+ * Role.
+ */
+role: MemberRole, 
+/**
+ * `active`, or `revoked` after offboarding.
+ */
+revoked: boolean, 
+/**
+ * The pinned fingerprint (eight groups of four hex digits).
+ */
+fingerprint: string, 
+/**
+ * Environment grants.
+ */
+grants: Array<GrantDto>, 
+/**
+ * Who added them (none for the vault's creator).
+ */
+added_by: string | null, 
+/**
+ * When (unix seconds).
+ */
+added_at: number, 
+/**
+ * When revoked (unix seconds).
+ */
+revoked_at: number | null, 
+/**
+ * This is the unlocked identity.
+ */
+is_me: boolean, };
+
+/**
+ * A pasted public identity, checked, not added yet.
+ */
+export type IdentityPreviewDto = { 
+/**
+ * The name its owner chose.
+ */
+name: string, 
+/**
+ * Their email, if any.
+ */
+email: string | null, 
+/**
+ * The fingerprint to compare with what the teammate reads out.
+ */
+fingerprint: string, 
+/**
+ * The member this identity already is in this vault, if any.
+ */
+already_member: string | null, };
+
+/**
+ * Who a credential is shared with.
+ */
+export type ItemSharingDto = { 
+/**
+ * Shared with (entry shares).
+ */
+shared_with: Array<string>, 
+/**
+ * Could be shared with (no key for the environment, not shared yet).
+ */
+candidates: Array<string>, 
+/**
+ * Read it through the environment.
+ */
+via_environment: Array<string>, };
+
+/**
+ * One environment an offboarding re-keys.
+ */
+export type RekeyPreviewDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Items re-encrypted (every version).
+ */
+items: number, 
+/**
+ * Who keeps access.
+ */
+keep_access: Array<string>, };
+
+/**
+ * What offboarding would do (nothing changed yet).
+ */
+export type OffboardPreviewDto = { 
+/**
+ * The member.
+ */
+member: string, 
+/**
+ * Their fingerprint.
+ */
+fingerprint: string, 
+/**
+ * Environments to re-key.
+ */
+rekey: Array<RekeyPreviewDto>, 
+/**
+ * Credentials to mark exposed, `PROJECT/ENV/KEY`.
+ */
+exposed: Array<string>, 
+/**
+ * Why it would be refused, as a sentence (`null`: it can proceed).
+ */
+refusal: string | null, };
+
+/**
+ * Where a running offboarding is (polled by the UI).
+ */
+export type OffboardProgressDto = { 
+/**
+ * An offboarding is running.
+ */
+running: boolean, 
+/**
+ * Who is being offboarded (the last one, when not running).
+ */
+member: string | null, 
+/**
+ * Items re-encrypted so far.
+ */
+done: number, 
+/**
+ * Items to re-encrypt.
+ */
+total: number, };
+
+/**
+ * One exposed credential.
+ */
+export type ExposedItemDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name (or `item <id>` if you cannot read it).
+ */
+key: string, 
+/**
+ * Where it is managed.
+ */
+url: string | null, 
+/**
+ * Notes (provider, owner, how to rotate).
+ */
+notes: string | null, 
+/**
+ * When its value last changed (unix seconds).
+ */
+last_rotated: number | null, 
+/**
+ * Still to rotate at the provider (its value has not changed since).
+ */
+open: boolean, 
+/**
+ * Who else can read it now.
+ */
+others_with_access: Array<string>, };
+
+/**
+ * What an offboarded member could read, and what is still to rotate.
+ */
+export type ExposureReportDto = { 
+/**
+ * The member.
+ */
+member: string, 
+/**
+ * Their fingerprint.
+ */
+fingerprint: string, 
+/**
+ * When revoked (unix seconds).
+ */
+revoked_at: number | null, 
+/**
+ * Credentials still to rotate.
+ */
+open: number, 
+/**
+ * Every credential they could read, by environment then key.
+ */
+items: Array<ExposedItemDto>, };
+
+/**
+ * Where a saved report went.
+ */
+export type SavedReportDto = { 
+/**
+ * The absolute path written.
+ */
+path: string, 
+/**
+ * Bytes written.
+ */
+bytes: number, };
+
+/**
+ * A member by name: `offboard_preview`, `exposure_report`.
+ */
+export type MemberRef = { 
+/**
+ * Member name.
+ */
+name: string, };
+
+/**
+ * `inspect_identity`.
+ */
+export type InspectIdentityArgs = { 
+/**
+ * The pasted `coffer1-…` string.
+ */
+public_identity: string, };
+
+/**
+ * `add_member`.
+ */
+export type AddMemberArgs = { 
+/**
+ * The pasted `coffer1-…` string.
+ */
+public_identity: string, 
+/**
+ * Their name in this vault.
+ */
+name: string, 
+/**
+ * Role.
+ */
+role: MemberRole, 
+/**
+ * Initial grants.
+ */
+grants: Array<GrantDto>, 
+/**
+ * The fingerprint the user confirmed with the teammate (a mismatch is
+ * refused by the vault).
+ */
+fingerprint: string, };
+
+/**
+ * `set_member_role`.
+ */
+export type SetRoleArgs = { 
+/**
+ * Member name.
+ */
+name: string, 
+/**
+ * The new role.
+ */
+role: MemberRole, };
+
+/**
+ * `set_access`: one cell of the access matrix.
+ */
+export type SetAccessArgs = { 
+/**
+ * Member name.
+ */
+member: string, 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * `none` removes access (and re-keys the environment).
+ */
+access: AccessLevel, };
+
+/**
+ * `share_item` / `unshare_item`.
+ */
+export type ShareArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name.
+ */
+name: string, 
+/**
+ * Member name.
+ */
+member: string, };
+
+/**
+ * `offboard_member`.
+ */
+export type OffboardArgs = { 
+/**
+ * Member name.
+ */
+name: string, 
+/**
+ * The name as the user typed it to confirm; must equal `name`.
+ */
+confirm_name: string, };
+
+/**
+ * Report file format.
+ */
+export type ReportFormat = "markdown" | "csv";
+
+/**
+ * `save_exposure_report`.
+ */
+export type SaveReportArgs = { 
+/**
+ * The offboarded member.
+ */
+member: string, 
+/**
+ * Markdown or CSV.
+ */
+format: ReportFormat, 
+/**
+ * Absolute path (or `~/…`) of the file to write.
+ */
+path: string, 
+/**
+ * Replace an existing file.
+ */
+overwrite: boolean, };
+
 /** Every IPC command: its argument (passed as `{ args }`) and result. */
 export type Commands = {
   app_status: { args: null; result: AppStatus };
@@ -517,6 +887,19 @@ export type Commands = {
   rotation_list: { args: RotationListArgs; result: RotationReport };
   vault_snapshot: { args: RotationListArgs; result: VaultSnapshot };
   rotate_item: { args: RotateItemArgs; result: SetOutcomeDto };
+  list_members: { args: null; result: Array<MemberDto> };
+  inspect_identity: { args: InspectIdentityArgs; result: IdentityPreviewDto };
+  add_member: { args: AddMemberArgs; result: MemberDto };
+  set_member_role: { args: SetRoleArgs; result: MemberDto };
+  set_access: { args: SetAccessArgs; result: MemberDto };
+  item_sharing: { args: ItemRef; result: ItemSharingDto };
+  share_item: { args: ShareArgs; result: ItemSharingDto };
+  unshare_item: { args: ShareArgs; result: ItemSharingDto };
+  offboard_preview: { args: MemberRef; result: OffboardPreviewDto };
+  offboard_member: { args: OffboardArgs; result: ExposureReportDto };
+  offboard_progress: { args: null; result: OffboardProgressDto };
+  exposure_report: { args: MemberRef; result: ExposureReportDto };
+  save_exposure_report: { args: SaveReportArgs; result: SavedReportDto };
 };
 
 /** The command names. */
@@ -538,4 +921,17 @@ export const COMMANDS = [
   "rotation_list",
   "vault_snapshot",
   "rotate_item",
+  "list_members",
+  "inspect_identity",
+  "add_member",
+  "set_member_role",
+  "set_access",
+  "item_sharing",
+  "share_item",
+  "unshare_item",
+  "offboard_preview",
+  "offboard_member",
+  "offboard_progress",
+  "exposure_report",
+  "save_exposure_report",
 ] as const;

@@ -5,10 +5,15 @@
 import type {
   AppStatus,
   EnvDto,
+  ExposureReportDto,
   GenerateArgs,
   HistoryDto,
   IpcErrorCode,
   ItemDto,
+  ItemSharingDto,
+  MemberDto,
+  MemberRole,
+  OffboardProgressDto,
   RotationStatus,
 } from "./bindings";
 import { IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
@@ -37,6 +42,58 @@ type Version = {
 };
 type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean };
 type Env = { project: string; name: string; rotate_every_days: number | null };
+type Member = {
+  name: string;
+  email: string | null;
+  role: MemberRole;
+  fingerprint: string;
+  /** `PROJECT/ENV` → access. */
+  grants: Map<string, "read" | "write">;
+  added_by: string | null;
+  added_at: number;
+  revoked_at: number | null;
+  is_me: boolean;
+  /** Item ids marked exposed when they were offboarded. */
+  exposed: string[] | null;
+};
+
+/** The mock's public identity strings: `coffer1-` + base64url(JSON). The
+ * real ones are binary and self-signed; the mock checks the shape only. */
+export function mockPublicIdentity(name: string, email: string | null = null, key = name): string {
+  const json = JSON.stringify({ n: name, e: email, k: key });
+  const bin = String.fromCharCode(...new TextEncoder().encode(json));
+  return `coffer1-${btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+}
+
+/** A fingerprint derived from a key: eight groups of four hex digits. */
+export function mockFingerprint(key: string): string {
+  const groups: string[] = [];
+  let h = 0x811c9dc5;
+  for (let g = 0; g < 8; g++) {
+    for (const ch of `${g}:${key}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    groups.push((h & 0xffff).toString(16).toUpperCase().padStart(4, "0"));
+  }
+  return groups.join("-");
+}
+
+function parsePublicIdentity(s: string): { name: string; email: string | null; fingerprint: string } {
+  const bad = (why: string) => fail("invalid_input", `invalid public identity: ${why}`);
+  const t = s.trim();
+  if (!t.startsWith("coffer1-")) bad("it does not start with coffer1-");
+  const rest = t.slice("coffer1-".length);
+  if (!/^[A-Za-z0-9_-]+$/.test(rest)) bad("it is not valid base64url");
+  let v: { n?: unknown; e?: unknown; k?: unknown } = {};
+  try {
+    const bin = atob(rest.replace(/-/g, "+").replace(/_/g, "/"));
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+  } catch {
+    bad("it is truncated or corrupted");
+  }
+  if (typeof v.n !== "string" || typeof v.k !== "string") bad("it is truncated or corrupted");
+  return { name: v.n as string, email: typeof v.e === "string" ? v.e : null, fingerprint: mockFingerprint(v.k as string) };
+}
+
+const normFp = (s: string) => s.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
 
 const fail = (code: IpcErrorCode, message: string): never => {
   throw new IpcFailure(code, message);
@@ -86,7 +143,7 @@ function generate(g: GenerateArgs): string {
 let nextId = 1;
 const newId = () => (nextId++).toString(16).padStart(32, "0");
 
-type Handlers = { [K in Command]: (args: Args<K>) => Result<K> };
+type Handlers = { [K in Command]: (args: Args<K>) => Result<K> | Promise<Result<K>> };
 
 export class MockBackend implements Backend {
   identity: { name: string; email: string | null; password: string; keychain: boolean } | null = null;
@@ -104,6 +161,14 @@ export class MockBackend implements Backend {
   now: () => number = () => Math.floor(Date.now() / 1000);
   /** Milliseconds every call waits (to see busy states in tests). */
   latency = 0;
+  members: Member[] = [];
+  /** Item id → member names it is shared with. */
+  shares = new Map<string, Set<string>>();
+  progress: OffboardProgressDto = { running: false, member: null, done: 0, total: 0 };
+  /** Milliseconds per re-keyed item while offboarding (progress is visible). */
+  offboardStepMs = 40;
+  /** Files written by save_exposure_report: path → content and mode. */
+  files = new Map<string, { content: string; mode: number }>();
 
   /** A backend in a named state: `empty` (first run), `locked` or `unlocked`
    * (a team vault with credentials in every rotation state). */
@@ -194,14 +259,35 @@ export class MockBackend implements Backend {
     add("payments/dev", "SESSION_SECRET", "dev-session-secret-0123456789", 400);
     add("web/prod", "SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1", 20, { exposed_at: now - DAY, notes: "Exposed when bob left" });
     add("web/prod", "TLS_KEY", "-----BEGIN PRIVATE KEY-----", 5, { expires_at: now - DAY, notes: "Renew with the CA" });
+
+    const member = (name: string, role: MemberRole, grants: [string, "read" | "write"][], ageDays: number, extra: Partial<Member> = {}) => {
+      this.members.push({
+        name,
+        email: `${name.split(" ")[0].toLowerCase()}@example.com`,
+        role,
+        fingerprint: mockFingerprint(name),
+        grants: new Map(grants),
+        added_by: name === "Ada Lovelace" ? null : "Ada Lovelace",
+        added_at: now - ageDays * DAY,
+        revoked_at: null,
+        is_me: false,
+        exposed: null,
+        ...extra,
+      });
+    };
+    member("Ada Lovelace", "owner", [], 400, { is_me: true });
+    member("grace", "member", [["payments/dev", "write"], ["payments/prod", "read"]], 90);
+    member("alan", "reader", [["web/prod", "read"]], 30);
+    const sentry = this.items.find((i) => i.name === "SENTRY_DSN")!;
+    member("bob", "member", [], 200, { revoked_at: now - DAY, exposed: [sentry.id] });
   }
 
   async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
     this.calls.push({ cmd, args });
     if (this.latency) await new Promise((r) => setTimeout(r, this.latency));
-    const h = this.handlers[cmd] as (a: Args<K>) => Result<K>;
+    const h = this.handlers[cmd] as (a: Args<K>) => Result<K> | Promise<Result<K>>;
     // Copy results so callers cannot mutate the mock's state.
-    return structuredClone(h(args));
+    return structuredClone(await h(args));
   }
 
   // ----- helpers -----------------------------------------------------------
@@ -307,6 +393,110 @@ export class MockBackend implements Backend {
     }
     it.versions.push(v);
     return { version: it.versions.length, created: false, value_changed: changed };
+  }
+
+  private me(): Member {
+    return this.members.find((m) => m.is_me)!;
+  }
+
+  private member(name: string): Member {
+    const n = name.trim();
+    if (!n || n.length > 100) fail("invalid_input", "a member name must be 1-100 printable characters");
+    const m = this.members.find((x) => x.name === n);
+    if (!m) fail("not_found", `member ${n} not found`);
+    return m!;
+  }
+
+  private active(name: string): Member {
+    const m = this.member(name);
+    if (m.revoked_at !== null) fail("conflict", `${m.name} was offboarded`);
+    return m;
+  }
+
+  /** Whether `m` holds the key of `env` (owners hold every key). */
+  private holds(m: Member, env: string): boolean {
+    return m.revoked_at === null && (m.role === "owner" || m.grants.has(env));
+  }
+
+  private memberDto(m: Member): MemberDto {
+    const grants = m.role === "owner" ? [...this.envs.keys()].map((e): [string, "read" | "write"] => [e, "write"]) : [...m.grants];
+    return {
+      name: m.name,
+      email: m.email,
+      role: m.role,
+      revoked: m.revoked_at !== null,
+      fingerprint: m.fingerprint,
+      grants: m.revoked_at !== null ? [] : grants.sort(([a], [b]) => (a < b ? -1 : 1)).map(([env, access]) => ({ env, access })),
+      added_by: m.added_by,
+      added_at: m.added_at,
+      revoked_at: m.revoked_at,
+      is_me: m.is_me,
+    };
+  }
+
+  private sharing(it: Item): ItemSharingDto {
+    const shared = [...(this.shares.get(it.id) ?? [])].sort();
+    const active = this.members.filter((m) => m.revoked_at === null);
+    return {
+      shared_with: shared,
+      via_environment: active.filter((m) => this.holds(m, it.env)).map((m) => m.name),
+      candidates: active.filter((m) => !this.holds(m, it.env) && !shared.includes(m.name)).map((m) => m.name),
+    };
+  }
+
+  /** Live items `m` can read now: by environment key or entry share. */
+  private readableBy(m: Member): Item[] {
+    return this.live().filter((i) => this.holds(m, i.env) || this.shares.get(i.id)?.has(m.name));
+  }
+
+  private refusal(m: Member): string | null {
+    if (m.is_me) return "you cannot offboard yourself; ask another owner or admin";
+    const owners = this.members.filter((x) => x.role === "owner" && x.revoked_at === null).length;
+    if (m.role === "owner" && owners <= 1) return "the vault must keep at least one owner";
+    const my = this.me().role;
+    if (my === "owner" || (my === "admin" && m.role !== "owner")) return null;
+    return my === "admin" ? `${m.name} is an owner: only an owner can offboard them` : "only owners and admins can offboard members";
+  }
+
+  private report(m: Member): ExposureReportDto {
+    if (m.exposed === null) fail("not_found", `an offboarding of ${m.name} (no report) not found`);
+    const items = m
+      .exposed!.map((id) => this.items.find((i) => i.id === id)!)
+      .filter(Boolean)
+      .map((it) => {
+        const v = it.versions[it.versions.length - 1];
+        const holders = this.members.filter((x) => this.holds(x, it.env)).map((x) => x.name);
+        for (const s of this.shares.get(it.id) ?? []) if (!holders.includes(s)) holders.push(`${s} (shared)`);
+        return {
+          env: it.env,
+          key: it.name,
+          url: v.url,
+          notes: v.notes,
+          last_rotated: v.rotated_at,
+          open: v.exposed_at !== null && !it.deleted,
+          others_with_access: holders,
+        };
+      })
+      .sort((a, b) => (a.env === b.env ? (a.key < b.key ? -1 : 1) : a.env < b.env ? -1 : 1));
+    return { member: m.name, fingerprint: m.fingerprint, revoked_at: m.revoked_at, open: items.filter((i) => i.open).length, items };
+  }
+
+  private markdown(r: ExposureReportDto): string {
+    let s = `# Exposure report: ${r.member}\n\nFingerprint ${r.fingerprint}. ${r.items.length} credential(s) could be read; ${r.open} still to rotate at the provider.\n`;
+    let env = "";
+    for (const i of r.items) {
+      if (i.env !== env) s += `\n## ${(env = i.env)}\n\n`;
+      s += `- [${i.open ? " " : "x"}] \`${i.key}\` — others with access: ${i.others_with_access.join(", ") || "nobody"}\n`;
+    }
+    return s;
+  }
+
+  private csv(r: ExposureReportDto): string {
+    const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+    return (
+      "environment,key,rotated,last_rotated,url,notes,others_with_access\n" +
+      r.items.map((i) => [q(i.env), q(i.key), String(!i.open), i.last_rotated ? new Date(i.last_rotated * 1000).toISOString().slice(0, 10) : "", q(i.url ?? ""), q(i.notes ?? ""), q(i.others_with_access.join("; "))].join(",") + "\n").join("")
+    );
   }
 
   // ----- the commands ------------------------------------------------------
@@ -457,10 +647,10 @@ export class MockBackend implements Backend {
       for (const i of all) if (i.status !== "ok") counts[i.status]++;
       return { items: all.filter((i) => i.status !== "ok"), counts, checked: all.length };
     },
-    vault_snapshot: (a) => ({
-      envs: this.handlers.list_envs(null),
-      items: this.handlers.list_items({ scope: null }),
-      rotation: this.handlers.rotation_list(a),
+    vault_snapshot: async (a) => ({
+      envs: await this.handlers.list_envs(null),
+      items: await this.handlers.list_items({ scope: null }),
+      rotation: await this.handlers.rotation_list(a),
     }),
     rotate_item: (a) => {
       this.vault();
@@ -470,6 +660,138 @@ export class MockBackend implements Backend {
       const it = this.find(a.env, a.name);
       if (it.versions[it.versions.length - 1].value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
       return this.newVersion(it, value, {});
+    },
+
+    // ----- team ------------------------------------------------------------
+    list_members: () => {
+      this.vault();
+      return this.members.map((m) => this.memberDto(m));
+    },
+    inspect_identity: (a) => {
+      this.vault();
+      const p = parsePublicIdentity(a.public_identity);
+      return { ...p, already_member: this.members.find((m) => m.fingerprint === p.fingerprint)?.name ?? null };
+    },
+    add_member: (a) => {
+      this.vault();
+      const name = a.name.trim();
+      if (!name || name.length > 100) fail("invalid_input", "a member name must be 1-100 printable characters");
+      for (const g of a.grants) this.env(g.env);
+      const p = parsePublicIdentity(a.public_identity);
+      if (normFp(a.fingerprint) !== normFp(p.fingerprint)) {
+        fail("integrity", `integrity check failed: the fingerprint you confirmed does not match this public identity (${p.fingerprint}); do not add it`);
+      }
+      if (this.members.some((m) => m.fingerprint === p.fingerprint)) fail("conflict", `a member with this identity (${name}) already exists`);
+      if (this.members.some((m) => m.name === name)) fail("conflict", `member ${name} already exists`);
+      const m: Member = {
+        name,
+        email: p.email,
+        role: a.role,
+        fingerprint: p.fingerprint,
+        grants: new Map(a.grants.filter((g) => g.access !== "none").map((g) => [g.env, g.access as "read" | "write"])),
+        added_by: this.me().name,
+        added_at: this.now(),
+        revoked_at: null,
+        is_me: false,
+        exposed: null,
+      };
+      this.members.push(m);
+      return this.memberDto(m);
+    },
+    set_member_role: (a) => {
+      this.vault();
+      const m = this.active(a.name);
+      const owners = this.members.filter((x) => x.role === "owner" && x.revoked_at === null).length;
+      if (m.role === "owner" && a.role !== "owner" && owners <= 1) fail("conflict", "the vault must keep at least one owner");
+      m.role = a.role;
+      return this.memberDto(m);
+    },
+    set_access: (a) => {
+      this.vault();
+      const m = this.active(a.member);
+      this.env(a.env);
+      if (m.role === "owner") fail("conflict", `${m.name} is an owner, and owners hold every key: change their role first`);
+      if (a.access === "none") m.grants.delete(a.env);
+      else m.grants.set(a.env, a.access);
+      return this.memberDto(m);
+    },
+    item_sharing: (a) => {
+      this.vault();
+      checkKey(a.name);
+      return this.sharing(this.find(a.env, a.name));
+    },
+    share_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      const m = this.active(a.member);
+      if (this.holds(m, it.env)) fail("conflict", `${m.name} can already read all of ${it.env}`);
+      const set = this.shares.get(it.id) ?? new Set<string>();
+      set.add(m.name);
+      this.shares.set(it.id, set);
+      return this.sharing(it);
+    },
+    unshare_item: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      const m = this.member(a.member);
+      if (!this.shares.get(it.id)?.delete(m.name)) fail("not_found", `${it.name} shared with ${m.name} not found`);
+      return this.sharing(it);
+    },
+    offboard_preview: (a) => {
+      this.vault();
+      const m = this.active(a.name);
+      const envs = m.role === "owner" ? [...this.envs.keys()] : [...m.grants.keys()];
+      return {
+        member: m.name,
+        fingerprint: m.fingerprint,
+        rekey: envs.sort().map((env) => ({
+          env,
+          items: this.items.filter((i) => i.env === env).length,
+          keep_access: this.members.filter((x) => x !== m && this.holds(x, env)).map((x) => x.name),
+        })),
+        exposed: this.readableBy(m).map((i) => `${i.env}/${i.name}`).sort(),
+        refusal: this.refusal(m),
+      };
+    },
+    offboard_member: async (a) => {
+      this.vault();
+      const m = this.active(a.name);
+      if (a.confirm_name.trim() !== m.name) fail("invalid_input", `type the member's name exactly (${m.name}) to confirm the offboarding`);
+      const why = this.refusal(m);
+      if (why) fail(why.startsWith("only") || why.includes("only an owner") ? "permission" : "conflict", why);
+      const exposed = this.readableBy(m);
+      const rekeyed = this.items.filter((i) => this.holds(m, i.env));
+      this.progress = { running: true, member: m.name, done: 0, total: rekeyed.length };
+      for (let i = 1; i <= rekeyed.length; i++) {
+        await new Promise((r) => setTimeout(r, this.offboardStepMs));
+        this.progress = { ...this.progress, done: i };
+      }
+      const now = this.now();
+      for (const it of exposed) it.versions[it.versions.length - 1].exposed_at = now;
+      for (const set of this.shares.values()) set.delete(m.name);
+      m.revoked_at = now;
+      m.grants.clear();
+      m.exposed = exposed.map((i) => i.id);
+      this.progress = { ...this.progress, running: false };
+      return this.report(m);
+    },
+    offboard_progress: () => ({ ...this.progress }),
+    exposure_report: (a) => {
+      this.vault();
+      return this.report(this.member(a.name));
+    },
+    save_exposure_report: (a) => {
+      this.vault();
+      let path = a.path.trim();
+      if (path.startsWith("~/")) path = "/home/ada/" + path.slice(2);
+      if (!path.startsWith("/") || path.endsWith("/")) fail("invalid_input", `'${a.path.trim()}' is not a file path: give an absolute path like ~/bob-exposure.md`);
+      const r = this.report(this.member(a.member));
+      if (this.files.has(path) && !a.overwrite) fail("conflict", `${path} already exists`);
+      const content = a.format === "csv" ? this.csv(r) : this.markdown(r);
+      this.files.set(path, { content, mode: 0o600 });
+      return { path, bytes: new TextEncoder().encode(content).length };
     },
   };
 }
