@@ -19,4 +19,13 @@ pub const COMMANDS: &[&str] = &[
     "generate_value",
     "rotation_list",
     "rotate_item",
+    "unlock_at_start",
+    "touch_session",
+    "get_settings",
+    "set_settings",
+    "change_password",
+    "keychain_enable",
+    "keychain_disable",
+    "keychain_status",
+    "kdf_params",
 ];
