@@ -75,7 +75,12 @@ impl Session {
     /// A session over `home` and `vault_path`, locked, with the settings
     /// read from `home`.
     pub fn new(home: PathBuf, vault_path: PathBuf) -> Self {
-        let settings = Settings::load(&home);
+        // A bad settings file never stops the app: defaults, and one line
+        // on stderr per problem (the shell has no log subscriber).
+        let (settings, warnings) = Settings::load_with_warnings(&home);
+        for w in warnings {
+            eprintln!("coffer-desktop: {w}");
+        }
         Self {
             home,
             vault_path,
