@@ -215,6 +215,10 @@ fn the_rust_idle_timer_locks_without_the_ui_and_says_why() {
     let st = c::app_status(&s).expect("status");
     assert!(!st.unlocked && !st.identity_unlocked);
     assert_eq!(st.lock_reason, Some(LockReason::Idle));
+    // The window is told just after the state is dropped.
+    wait_until("the event", Duration::from_secs(5), || {
+        !events.lock().expect("m").is_empty()
+    });
     assert_eq!(*events.lock().expect("m"), [LockReason::Idle]);
     assert_eq!(
         c::list_envs(&s).expect_err("locked").code,
@@ -333,6 +337,10 @@ fn a_real_screen_saver_signal_on_the_session_bus_locks() {
         c::app_status(&s).expect("status").lock_reason,
         Some(LockReason::ScreenLocked)
     );
+    // The window is told just after the state is dropped.
+    wait_until("the event", Duration::from_secs(5), || {
+        !events.lock().expect("m").is_empty()
+    });
     assert_eq!(*events.lock().expect("m"), [LockReason::ScreenLocked]);
 
     // GNOME's signal too; with the setting off, nothing happens.
