@@ -33,7 +33,7 @@ demo: build
 # Re-runs the end-to-end test and keeps its screenshots in docs/screenshots/.
 screenshots: app
 	$(CARGO) build -p coffer-cli
-	COFFER_SCREENSHOTS=docs/screenshots xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
+	COFFER_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
 
 lint: deps
 	$(CARGO) fmt --all --check

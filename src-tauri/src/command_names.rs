@@ -33,4 +33,13 @@ pub const COMMANDS: &[&str] = &[
     "offboard_progress",
     "exposure_report",
     "save_exposure_report",
+    "unlock_at_start",
+    "touch_session",
+    "get_settings",
+    "set_settings",
+    "change_password",
+    "keychain_enable",
+    "keychain_disable",
+    "keychain_status",
+    "kdf_params",
 ];

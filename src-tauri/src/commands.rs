@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use coffer_crypto::KdfParams;
-use coffer_vault::rotation::{sort_by_urgency, Status, DEFAULT_DUE_SOON_DAYS};
+use coffer_vault::rotation::{sort_by_urgency, Status};
+use coffer_vault::settings::{self, Settings};
 use coffer_vault::time::{parse_date, parse_days};
 use coffer_vault::{Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, Vault};
 
@@ -17,8 +18,9 @@ use crate::session::{Session, Unlocked};
 mod team;
 pub use team::*;
 
-/// Default seconds before a copied value is cleared from the clipboard.
-pub const CLIPBOARD_CLEAR_SECS: u32 = 30;
+/// Default seconds before a copied value is cleared from the clipboard
+/// (the `clipboard_clear_secs` setting overrides it).
+pub const CLIPBOARD_CLEAR_SECS: u32 = settings::DEFAULT_CLIPBOARD_CLEAR_SECS;
 
 fn days(s: Option<String>) -> IpcResult<Option<u32>> {
     Ok(s.as_deref()
@@ -62,7 +64,41 @@ pub fn app_status(s: &Session) -> IpcResult<AppStatus> {
             .map_or(0, |st| st.backoff_remaining())
             .try_into()
             .unwrap_or(u32::MAX),
+        lock_reason: s.last_lock(),
+        keychain_problem: s
+            .start_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        idle_lock_secs: s.idle_limit().as_secs().try_into().unwrap_or(u32::MAX),
     })
+}
+
+/// At start: when the identity has a keychain slot and the setting is on,
+/// opens it from the keychain (once per run, never after a lock). A slot
+/// that does not open is reported in `keychain_problem`; the passphrase
+/// works as usual.
+pub fn unlock_at_start(s: &Session) -> IpcResult<AppStatus> {
+    let first = !std::mem::replace(
+        &mut *s.start_tried.lock().unwrap_or_else(|p| p.into_inner()),
+        true,
+    );
+    if first && !s.is_unlocked() && s.settings().keychain_at_start && keychain_slot(s) {
+        match unlock(s, UnlockArgs::Keychain) {
+            Ok(_) => {}
+            Err(e) if e.code == IpcErrorCode::Keychain => {
+                *s.start_problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.message);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    app_status(s)
+}
+
+fn keychain_slot(s: &Session) -> bool {
+    IdentityStore::load(&s.home)
+        .and_then(|st| st.info())
+        .is_ok_and(|i| i.keychain)
 }
 
 /// Argon2id parameters for a new identity: calibrated (≥ 0.5 s per unlock),
@@ -140,18 +176,88 @@ pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
         Unlocked::Identity(Box::new(me))
     };
     s.set(Some(unlocked));
+    *s.start_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
     app_status(s)
 }
 
 /// Locks: drops the vault and identity (keys zeroize) and clears the
 /// clipboard if it still holds a value we copied.
 pub fn lock(s: &Session) -> IpcResult<AppStatus> {
-    s.set(None);
-    s.clipboard
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clear_if_unchanged(None);
+    s.lock(LockReason::User);
     app_status(s)
+}
+
+/// Records user activity in the window (the idle lock starts again). The
+/// UI calls it, throttled, on key and pointer input.
+pub fn touch_session(s: &Session) -> IpcResult<()> {
+    if !s.is_unlocked() {
+        return Err(IpcError::locked());
+    }
+    s.touch();
+    Ok(())
+}
+
+/// The device settings.
+pub fn get_settings(s: &Session) -> IpcResult<SettingsDto> {
+    Ok(s.settings().into())
+}
+
+/// Validates and saves the device settings (needs an unlocked session).
+pub fn set_settings(s: &Session, a: SettingsDto) -> IpcResult<SettingsDto> {
+    if !s.is_unlocked() {
+        return Err(IpcError::locked());
+    }
+    Ok(s.save_settings(Settings::from(a))?.into())
+}
+
+/// Changes the passphrase (needs an unlocked session): the old one is
+/// checked like an unlock (back-off, failure counted), the new one must be
+/// at least 10 characters. Only the password slot is re-wrapped.
+pub fn change_password(s: &Session, a: ChangePasswordArgs) -> IpcResult<()> {
+    if !s.is_unlocked() {
+        return Err(IpcError::locked());
+    }
+    Ok(IdentityStore::load(&s.home)?.change_passphrase(&a.old_password.0, &a.new_password.0)?)
+}
+
+fn keychain_error(e: coffer_vault::Error) -> IpcError {
+    match e {
+        coffer_vault::Error::Keychain(why) => IpcError::new(
+            IpcErrorCode::Keychain,
+            format!("keychain unlock could not be enabled: {why}"),
+        ),
+        other => other.into(),
+    }
+}
+
+/// Enables keychain unlock with the unlocked identity (or repairs it).
+pub fn keychain_enable(s: &Session) -> IpcResult<KeychainStatusDto> {
+    let st = match s.state().as_ref() {
+        Some(Unlocked::Vault(v)) => v.me().enable_keychain(),
+        Some(Unlocked::Identity(me)) => me.enable_keychain(),
+        None => return Err(IpcError::locked()),
+    }
+    .map_err(keychain_error)?;
+    Ok(st.into())
+}
+
+/// Disables keychain unlock: deletes the entry and removes the slot.
+pub fn keychain_disable(s: &Session) -> IpcResult<KeychainStatusDto> {
+    if !s.is_unlocked() {
+        return Err(IpcError::locked());
+    }
+    IdentityStore::load(&s.home)?.disable_keychain()?;
+    keychain_status(s)
+}
+
+/// Whether keychain unlock is enabled and its entry still opens the identity.
+pub fn keychain_status(s: &Session) -> IpcResult<KeychainStatusDto> {
+    Ok(IdentityStore::load(&s.home)?.keychain_status()?.into())
+}
+
+/// The identity's KDF parameters against the current policy (read-only).
+pub fn kdf_params(s: &Session) -> IpcResult<KdfDto> {
+    Ok(IdentityStore::load(&s.home)?.kdf_report().into())
 }
 
 /// Every environment.
@@ -169,7 +275,8 @@ pub fn add_env(s: &Session, a: AddEnvArgs) -> IpcResult<EnvDto> {
 /// Credentials (never values) in a scope: everything, a project or an environment.
 pub fn list_items(s: &Session, a: ListItemsArgs) -> IpcResult<Vec<ItemDto>> {
     let scope = a.scope.as_deref().filter(|x| !x.is_empty());
-    let items = s.with_vault(|v| v.list_items(scope, DEFAULT_DUE_SOON_DAYS))?;
+    let window = s.settings().due_soon_days;
+    let items = s.with_vault(|v| v.list_items(scope, window))?;
     Ok(items.into_iter().map(ItemDto::from).collect())
 }
 
@@ -186,8 +293,10 @@ pub fn reveal_item(s: &Session, a: ItemRef) -> IpcResult<RevealedValue> {
 /// and clears it after `clear_after_secs` if it is still there.
 pub fn copy_item(s: &Session, a: CopyItemArgs) -> IpcResult<CopyOutcome> {
     key_name(&a.name)?;
-    let secs = a.clear_after_secs.unwrap_or(CLIPBOARD_CLEAR_SECS);
-    if !(5..=600).contains(&secs) {
+    let secs = a
+        .clear_after_secs
+        .unwrap_or_else(|| s.settings().clipboard_clear_secs);
+    if !settings::CLIPBOARD_CLEAR_SECS.contains(&secs) {
         return Err(IpcError::invalid(
             "the clipboard timeout must be 5 to 600 seconds",
         ));
@@ -255,8 +364,9 @@ pub fn generate_value(_: &Session, a: GenerateArgs) -> IpcResult<GeneratedValue>
     })
 }
 
-fn due_soon_window(days: Option<u32>) -> IpcResult<u32> {
-    let window = days.unwrap_or(DEFAULT_DUE_SOON_DAYS);
+/// The due-soon window asked for, or the `due_soon_days` setting.
+fn due_soon_window(s: &Session, days: Option<u32>) -> IpcResult<u32> {
+    let window = days.unwrap_or_else(|| s.settings().due_soon_days);
     if window > 365 {
         return Err(IpcError::invalid(
             "the due-soon window must be at most 365 days",
@@ -293,7 +403,7 @@ fn rotation_report(sorted: impl IntoIterator<Item = ItemSummary>) -> RotationRep
 
 /// The rotation dashboard: what needs attention, most urgent first.
 pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationReport> {
-    let window = due_soon_window(a.due_soon_days)?;
+    let window = due_soon_window(s, a.due_soon_days)?;
     let all = s.with_vault(|v| v.rotation_list(None, window))?;
     Ok(rotation_report(all))
 }
@@ -302,7 +412,7 @@ pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationRepo
 /// pass over the vault: environments, credentials (never values) and the
 /// rotation report (the same credentials, most urgent first).
 pub fn vault_snapshot(s: &Session, a: RotationListArgs) -> IpcResult<VaultSnapshot> {
-    let window = due_soon_window(a.due_soon_days)?;
+    let window = due_soon_window(s, a.due_soon_days)?;
     let (envs, items) = s.with_vault(|v| Ok((v.list_envs(None)?, v.list_items(None, window)?)))?;
     let mut urgent: Vec<ItemSummary> = items
         .iter()

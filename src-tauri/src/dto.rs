@@ -6,7 +6,11 @@
 
 use coffer_crypto::SecretString;
 use coffer_vault::rotation::Status;
-use coffer_vault::{EnvInfo, HistoryEntry, IdentityInfo, ItemSummary, SetOutcome};
+use coffer_vault::settings::Settings;
+use coffer_vault::{
+    EntryState, EnvInfo, HistoryEntry, IdentityInfo, ItemSummary, KdfReport, KeychainStatus,
+    SetOutcome,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
@@ -88,6 +92,180 @@ pub struct AppStatus {
     /// Failed passphrase attempts since the last passphrase unlock (a
     /// keychain unlock does not reset them).
     pub failed_attempts: u32,
+    /// Why the session last locked (until the next unlock); `null` before
+    /// the first lock.
+    pub lock_reason: Option<LockReason>,
+    /// What the keychain said when the app tried it at start, if it did not
+    /// open the identity.
+    pub keychain_problem: Option<String>,
+    /// Seconds without activity before Rust locks the session.
+    pub idle_lock_secs: u32,
+}
+
+/// Why the session locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The user locked (button, Ctrl+L).
+    User,
+    /// No activity for the auto-lock time.
+    Idle,
+    /// The screen locked (screen saver or the login session's Lock).
+    ScreenLocked,
+    /// The machine is about to suspend.
+    Suspend,
+}
+
+impl LockReason {
+    /// The snake_case name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Idle => "idle",
+            Self::ScreenLocked => "screen_locked",
+            Self::Suspend => "suspend",
+        }
+    }
+}
+
+/// The payload of the `session-locked` event.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LockedEvent {
+    /// Why it locked.
+    pub reason: LockReason,
+}
+
+/// The device settings (see `coffer_vault::settings`). Sent back whole by
+/// `set_settings`; validated in Rust.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SettingsDto {
+    /// Lock after this many minutes without activity (1-240).
+    pub auto_lock_minutes: u32,
+    /// Lock when the screen locks or the machine suspends.
+    pub lock_on_screen_lock: bool,
+    /// Clear a copied value after this many seconds (5-600).
+    pub clipboard_clear_secs: u32,
+    /// The rotation "due soon" window in days (1-365).
+    pub due_soon_days: u32,
+    /// Open from the keychain at start when the identity has a keychain slot.
+    pub keychain_at_start: bool,
+}
+
+impl From<Settings> for SettingsDto {
+    fn from(s: Settings) -> Self {
+        Self {
+            auto_lock_minutes: s.auto_lock_minutes,
+            lock_on_screen_lock: s.lock_on_screen_lock,
+            clipboard_clear_secs: s.clipboard_clear_secs,
+            due_soon_days: s.due_soon_days,
+            keychain_at_start: s.keychain_at_start,
+        }
+    }
+}
+
+impl From<SettingsDto> for Settings {
+    fn from(s: SettingsDto) -> Self {
+        Self {
+            auto_lock_minutes: s.auto_lock_minutes,
+            lock_on_screen_lock: s.lock_on_screen_lock,
+            clipboard_clear_secs: s.clipboard_clear_secs,
+            due_soon_days: s.due_soon_days,
+            keychain_at_start: s.keychain_at_start,
+        }
+    }
+}
+
+/// The keychain entry's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeychainEntry {
+    /// No keychain slot.
+    NotEnabled,
+    /// The entry opens the identity.
+    Opens,
+    /// The entry was deleted from the keychain.
+    Missing,
+    /// The entry no longer opens the identity.
+    DoesNotOpen,
+    /// No keychain reachable.
+    Unavailable,
+}
+
+impl From<EntryState> for KeychainEntry {
+    fn from(e: EntryState) -> Self {
+        match e {
+            EntryState::NotEnabled => Self::NotEnabled,
+            EntryState::Opens => Self::Opens,
+            EntryState::Missing => Self::Missing,
+            EntryState::DoesNotOpen => Self::DoesNotOpen,
+            // `EntryState` is non-exhaustive: treat anything new as unusable.
+            _ => Self::Unavailable,
+        }
+    }
+}
+
+/// Keychain unlock on this device (no secret).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct KeychainStatusDto {
+    /// The identity has a keychain slot.
+    pub enabled: bool,
+    /// This build can use an OS keychain.
+    pub supported: bool,
+    /// The platform store (`secret-service`, …, or `none`).
+    pub backend: String,
+    /// Whether the entry opens the identity.
+    pub entry: KeychainEntry,
+    /// Why the entry is unusable, as a sentence.
+    pub problem: Option<String>,
+    /// Seconds before the next passphrase attempt is allowed.
+    pub backoff_remaining_secs: u32,
+}
+
+impl From<KeychainStatus> for KeychainStatusDto {
+    fn from(k: KeychainStatus) -> Self {
+        Self {
+            enabled: k.enabled,
+            supported: coffer_vault::keychain_supported().is_ok(),
+            backend: k.backend.to_string(),
+            entry: k.entry.into(),
+            problem: k.problem,
+            backoff_remaining_secs: k.backoff_remaining_secs.try_into().unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The identity's key-derivation (Argon2id) parameters, read-only.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct KdfDto {
+    /// Memory in MiB.
+    pub memory_mib: u32,
+    /// Iterations (passes).
+    pub iterations: u32,
+    /// Parallelism (lanes).
+    pub parallelism: u32,
+    /// Whether they meet the current policy.
+    pub meets_policy: bool,
+    /// The user chose weaker parameters on purpose (not raised on unlock).
+    pub pinned: bool,
+    /// The policy's minimum memory in MiB.
+    pub policy_memory_mib: u32,
+    /// The policy's minimum iterations.
+    pub policy_iterations: u32,
+}
+
+impl From<KdfReport> for KdfDto {
+    fn from(k: KdfReport) -> Self {
+        let policy = coffer_crypto::KdfParams::USER_MINIMUM;
+        Self {
+            memory_mib: k.m_kib / 1024,
+            iterations: k.t,
+            parallelism: k.p,
+            meets_policy: k.meets_policy,
+            pinned: k.pinned,
+            policy_memory_mib: policy.m_kib / 1024,
+            policy_iterations: policy.t,
+        }
+    }
 }
 
 /// The result of creating an identity.
@@ -362,6 +540,17 @@ pub enum UnlockArgs {
     Keychain,
 }
 
+/// `change_password`.
+#[derive(Debug, Deserialize, TS)]
+pub struct ChangePasswordArgs {
+    /// The current passphrase.
+    #[ts(type = "string")]
+    pub old_password: IpcSecret,
+    /// The new passphrase (at least 10 characters).
+    #[ts(type = "string")]
+    pub new_password: IpcSecret,
+}
+
 /// `add_env`.
 #[derive(Debug, Deserialize, TS)]
 pub struct AddEnvArgs {
@@ -394,7 +583,7 @@ pub struct CopyItemArgs {
     pub env: String,
     /// Key name.
     pub name: String,
-    /// Seconds before the clipboard is cleared (5-600; default 30).
+    /// Seconds before the clipboard is cleared (5-600; default: the setting).
     pub clear_after_secs: Option<u32>,
 }
 
@@ -432,7 +621,7 @@ pub struct GenerateArgs {
 /// `rotation_list`.
 #[derive(Debug, Deserialize, TS)]
 pub struct RotationListArgs {
-    /// The "due soon" window in days (default 14).
+    /// The "due soon" window in days (default: the setting).
     pub due_soon_days: Option<u32>,
 }
 

@@ -17,6 +17,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod lockwatch;
 pub mod session;
 
 include!("command_names.rs");
@@ -42,7 +43,14 @@ macro_rules! ipc_commands {
                 #[tauri::command]
                 pub async fn $name(app: tauri::AppHandle $(, args: $arg)?) -> IpcResult<$ret> {
                     tauri::async_runtime::spawn_blocking(move || {
-                        let session = app.state::<Session>();
+                        let session = app.state::<std::sync::Arc<Session>>();
+                        // The idle deadline is enforced here, before any
+                        // command runs; every command but `app_status` is
+                        // the user's activity.
+                        session.check_idle();
+                        if stringify!($name) != "app_status" {
+                            session.touch();
+                        }
                         ipc_commands!(@call $name, session $(, args, $arg)?)
                     })
                     .await
@@ -110,13 +118,36 @@ ipc_commands! {
     offboard_progress() -> OffboardProgressDto;
     exposure_report(MemberRef) -> ExposureReportDto;
     save_exposure_report(SaveReportArgs) -> SavedReportDto;
+    unlock_at_start() -> AppStatus;
+    touch_session() -> ();
+    get_settings() -> SettingsDto;
+    set_settings(SettingsDto) -> SettingsDto;
+    change_password(ChangePasswordArgs) -> ();
+    keychain_enable() -> KeychainStatusDto;
+    keychain_disable() -> KeychainStatusDto;
+    keychain_status() -> KeychainStatusDto;
+    kdf_params() -> KdfDto;
 }
 
-/// Builds and runs the app on the default identity home and vault.
+/// Builds and runs the app on the default identity home and vault, with
+/// the idle timer and the screen-lock/suspend watcher running.
 pub fn run() {
     let result = tauri::Builder::default()
         .setup(|app| {
-            app.manage(Session::from_env());
+            let session = std::sync::Arc::new(Session::from_env());
+            let handle = app.handle().clone();
+            session.set_notifier(Box::new(move |reason| {
+                use tauri::Emitter;
+                if let Err(e) = handle.emit(session::LOCKED_EVENT, dto::LockedEvent { reason }) {
+                    eprintln!("coffer-desktop: could not tell the window it locked: {e}");
+                }
+            }));
+            session::spawn_idle_timer(
+                std::sync::Arc::downgrade(&session),
+                std::time::Duration::from_secs(1),
+            );
+            lockwatch::start(std::sync::Arc::downgrade(&session));
+            app.manage(session);
             Ok(())
         })
         .invoke_handler(handler())

@@ -1,16 +1,32 @@
-//! The window's session: the unlocked identity or vault, held in a mutex.
-//! Keys live inside `coffer_vault` types and zeroize when dropped, which
-//! is what `lock` does; nothing here hands them out.
+//! The window's session: the unlocked identity or vault, held in a mutex,
+//! with its idle deadline and the device settings.
+//!
+//! Keys live inside `coffer_vault` types and zeroize when dropped (the
+//! account key, environment keys and item keys are `Zeroizing` arrays; the
+//! X25519 and Ed25519 private keys zeroize themselves), which is what
+//! [`Session::lock`] does; nothing here hands them out.
+//!
+//! The idle lock is enforced here, in Rust, not in the web view: every
+//! command first checks the deadline ([`Session::check_idle`]) and a timer
+//! thread ([`spawn_idle_timer`]) locks when it passes, so a hung or hidden
+//! web view cannot keep the vault open. The UI only reports activity and
+//! reflects the lock (the `session-locked` event, [`LOCKED_EVENT`]).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 use coffer_vault::paths::{coffer_home, default_vault_path};
+use coffer_vault::settings::Settings;
 use coffer_vault::{UnlockedIdentity, Vault};
 
 use crate::clipboard::{ClipboardGuard, SystemClipboard};
-use crate::dto::OffboardProgressDto;
+use crate::dto::{LockReason, OffboardProgressDto};
 use crate::error::{IpcError, IpcResult};
+
+/// The event emitted to the window when the session locks by itself (idle,
+/// screen lock, suspend); its payload is a [`crate::dto::LockedEvent`].
+pub const LOCKED_EVENT: &str = "session-locked";
 
 /// What is unlocked.
 pub enum Unlocked {
@@ -20,6 +36,15 @@ pub enum Unlocked {
     Vault(Box<Vault>),
 }
 
+/// Called after the session locked by itself, with the reason.
+pub type LockNotifier = Box<dyn Fn(LockReason) + Send + Sync>;
+
+struct Clock {
+    last_activity: Instant,
+    /// Replaces the settings' idle time (tests, `COFFER_TEST_IDLE_SECS`).
+    idle_override: Option<Duration>,
+}
+
 /// App state managed by Tauri.
 pub struct Session {
     /// The device data directory (`COFFER_HOME`).
@@ -27,6 +52,15 @@ pub struct Session {
     /// The vault this window works on.
     pub vault_path: PathBuf,
     state: Mutex<Option<Unlocked>>,
+    clock: Mutex<Clock>,
+    settings: Mutex<Settings>,
+    last_lock: Mutex<Option<LockReason>>,
+    notifier: Mutex<Option<LockNotifier>>,
+    /// What the keychain said when the app tried it at start (shown on the
+    /// Unlock screen).
+    pub start_problem: Mutex<Option<String>>,
+    /// Whether the start-up keychain unlock was tried (it is tried once).
+    pub start_tried: Mutex<bool>,
     /// The clipboard and what we copied to it.
     pub clipboard: Arc<Mutex<ClipboardGuard<SystemClipboard>>>,
     /// Where a running offboarding is. Apart from `state`, which the
@@ -34,32 +68,71 @@ pub struct Session {
     pub offboard_progress: Mutex<OffboardProgressDto>,
 }
 
+fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A command that panicked while holding a lock left the data
+    // consistent (SQLite rolled back), so it stays usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Session {
-    /// A session over `home` and `vault_path`, locked.
+    /// A session over `home` and `vault_path`, locked, with the settings
+    /// read from `home`.
     pub fn new(home: PathBuf, vault_path: PathBuf) -> Self {
+        // A bad settings file never stops the app: defaults, and one line
+        // on stderr per problem (the shell has no log subscriber).
+        let (settings, warnings) = Settings::load_with_warnings(&home);
+        for w in warnings {
+            eprintln!("coffer-desktop: {w}");
+        }
         Self {
             home,
             vault_path,
             state: Mutex::new(None),
+            clock: Mutex::new(Clock {
+                last_activity: Instant::now(),
+                idle_override: None,
+            }),
+            settings: Mutex::new(settings),
+            last_lock: Mutex::new(None),
+            notifier: Mutex::new(None),
+            start_problem: Mutex::new(None),
+            start_tried: Mutex::new(false),
             clipboard: Arc::new(Mutex::new(ClipboardGuard::new(SystemClipboard::default()))),
             offboard_progress: Mutex::new(OffboardProgressDto::default()),
         }
     }
 
     /// The default identity home and vault (`COFFER_HOME`, `COFFER_VAULT`).
+    /// A debug build honours `COFFER_TEST_IDLE_SECS` (the idle time in
+    /// seconds, for end-to-end tests); release builds ignore it.
     pub fn from_env() -> Self {
-        Self::new(coffer_home(), default_vault_path())
+        let s = Self::new(coffer_home(), default_vault_path());
+        if cfg!(debug_assertions) {
+            if let Some(secs) = std::env::var("COFFER_TEST_IDLE_SECS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|v| *v > 0)
+            {
+                s.set_idle_override(Some(Duration::from_secs(secs)));
+            }
+        }
+        s
     }
 
-    /// The state. A command that panicked while holding the lock left the
-    /// vault consistent (SQLite rolled back), so the state stays usable.
+    /// The state.
     pub fn state(&self) -> MutexGuard<'_, Option<Unlocked>> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock_ignoring_poison(&self.state)
     }
 
     /// Replaces the state; the previous one is dropped (keys zeroized).
+    /// Unlocking starts a fresh idle period and forgets the last lock reason.
     pub fn set(&self, new: Option<Unlocked>) {
+        let unlocking = new.is_some();
         *self.state() = new;
+        if unlocking {
+            self.touch();
+            *lock_ignoring_poison(&self.last_lock) = None;
+        }
     }
 
     /// Runs `f` on the open vault, or fails with `locked`.
@@ -71,5 +144,224 @@ impl Session {
             Some(Unlocked::Vault(v)) => f(v).map_err(IpcError::from),
             _ => Err(IpcError::locked()),
         }
+    }
+
+    /// Runs `f` on the unlocked identity (with or without a vault), or
+    /// fails with `locked`.
+    pub fn with_identity<T>(
+        &self,
+        f: impl FnOnce(&UnlockedIdentity) -> coffer_vault::Result<T>,
+    ) -> IpcResult<T> {
+        match self.state().as_ref() {
+            Some(Unlocked::Vault(v)) => f(v.me()).map_err(IpcError::from),
+            Some(Unlocked::Identity(me)) => f(me).map_err(IpcError::from),
+            None => Err(IpcError::locked()),
+        }
+    }
+
+    /// The device settings (as last loaded or saved).
+    pub fn settings(&self) -> Settings {
+        lock_ignoring_poison(&self.settings).clone()
+    }
+
+    /// Validates and saves new settings; the idle deadline follows at once.
+    pub fn save_settings(&self, new: Settings) -> IpcResult<Settings> {
+        new.save(&self.home)?;
+        *lock_ignoring_poison(&self.settings) = new.clone();
+        Ok(new)
+    }
+
+    /// Sets (or with `None` clears) an idle time that replaces the
+    /// settings' minutes: for tests, which cannot wait minutes.
+    pub fn set_idle_override(&self, idle: Option<Duration>) {
+        lock_ignoring_poison(&self.clock).idle_override = idle;
+    }
+
+    /// How long the session may stay idle before it locks.
+    pub fn idle_limit(&self) -> Duration {
+        let over = lock_ignoring_poison(&self.clock).idle_override;
+        over.unwrap_or_else(|| {
+            Duration::from_secs(u64::from(self.settings().auto_lock_minutes) * 60)
+        })
+    }
+
+    /// Records user activity: the idle period starts again.
+    pub fn touch(&self) {
+        lock_ignoring_poison(&self.clock).last_activity = Instant::now();
+    }
+
+    /// Whether something is unlocked.
+    pub fn is_unlocked(&self) -> bool {
+        self.state().is_some()
+    }
+
+    /// Locks if the idle deadline has passed; returns whether it locked.
+    pub fn check_idle(&self) -> bool {
+        let last = lock_ignoring_poison(&self.clock).last_activity;
+        if last.elapsed() < self.idle_limit() || !self.is_unlocked() {
+            return false;
+        }
+        self.lock(LockReason::Idle)
+    }
+
+    /// Locks when the screen locks or the machine suspends, if the settings
+    /// ask for it; returns whether it locked.
+    pub fn lock_for_system(&self, reason: LockReason) -> bool {
+        if !self.settings().lock_on_screen_lock {
+            return false;
+        }
+        self.lock(reason)
+    }
+
+    /// Locks: drops the vault and identity (keys zeroize) and clears the
+    /// clipboard if it still holds a value we copied. When something was
+    /// unlocked and the reason is not the user's own lock, the notifier is
+    /// told (the app emits [`LOCKED_EVENT`]). Returns whether anything was
+    /// unlocked.
+    pub fn lock(&self, reason: LockReason) -> bool {
+        let mut state = self.state();
+        let had = state.is_some();
+        if had {
+            // Recorded before the state is released, so whoever sees the
+            // session locked also sees why.
+            *lock_ignoring_poison(&self.last_lock) = Some(reason);
+        }
+        let was = state.take();
+        drop(state);
+        drop(was);
+        lock_ignoring_poison(&self.clipboard).clear_if_unchanged(None);
+        if had {
+            log_lock(reason);
+            if reason != LockReason::User {
+                if let Some(n) = lock_ignoring_poison(&self.notifier).as_ref() {
+                    n(reason);
+                }
+            }
+        }
+        had
+    }
+
+    /// Why the session last locked, until the next unlock.
+    pub fn last_lock(&self) -> Option<LockReason> {
+        *lock_ignoring_poison(&self.last_lock)
+    }
+
+    /// Sets what is called when the session locks by itself.
+    pub fn set_notifier(&self, n: LockNotifier) {
+        *lock_ignoring_poison(&self.notifier) = Some(n);
+    }
+}
+
+/// One line on stderr for a lock that was not the user's (no secret in it).
+fn log_lock(reason: LockReason) {
+    if reason != LockReason::User {
+        eprintln!("coffer-desktop: locked ({})", reason.as_str());
+    }
+}
+
+/// Starts the thread that locks `session` when its idle deadline passes,
+/// checking every `period`. It ends when the session is dropped.
+pub fn spawn_idle_timer(session: Weak<Session>, period: Duration) {
+    std::thread::Builder::new()
+        .name("coffer-idle-lock".into())
+        .spawn(move || loop {
+            std::thread::sleep(period);
+            match session.upgrade() {
+                Some(s) => {
+                    s.check_idle();
+                }
+                None => return,
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| eprintln!("coffer-desktop: no idle-lock thread: {e}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unlocked_session() -> (tempfile::TempDir, Session) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let home = dir.path().join("home");
+        let s = Session::new(home.clone(), home.join("vault.coffer"));
+        let me = coffer_vault::IdentityStore::create(
+            &home,
+            "Ada",
+            None,
+            &coffer_crypto::SecretString::new("pw pw pw pw pw".into()),
+            coffer_crypto::KdfParams::FLOOR,
+            true,
+        )
+        .expect("identity");
+        s.set(Some(Unlocked::Identity(Box::new(me))));
+        (dir, s)
+    }
+
+    #[test]
+    fn idle_limit_follows_settings_unless_overridden() {
+        let (_d, s) = unlocked_session();
+        assert_eq!(s.idle_limit(), Duration::from_secs(600));
+        s.save_settings(Settings {
+            auto_lock_minutes: 2,
+            ..Settings::default()
+        })
+        .expect("save");
+        assert_eq!(s.idle_limit(), Duration::from_secs(120));
+        s.set_idle_override(Some(Duration::from_millis(5)));
+        assert_eq!(s.idle_limit(), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn check_idle_locks_after_the_deadline_and_notifies() {
+        let (_d, s) = unlocked_session();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        s.set_notifier(Box::new(move |r| seen2.lock().expect("m").push(r)));
+        s.set_idle_override(Some(Duration::from_millis(50)));
+        assert!(!s.check_idle());
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(s.check_idle());
+        assert!(!s.is_unlocked());
+        assert_eq!(s.last_lock(), Some(LockReason::Idle));
+        assert_eq!(*seen.lock().expect("m"), [LockReason::Idle]);
+        // Nothing left to lock: no second event.
+        assert!(!s.check_idle());
+        assert_eq!(seen.lock().expect("m").len(), 1);
+    }
+
+    #[test]
+    fn activity_pushes_the_deadline_back() {
+        let (_d, s) = unlocked_session();
+        s.set_idle_override(Some(Duration::from_millis(150)));
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(60));
+            s.touch();
+            assert!(!s.check_idle());
+        }
+        assert!(s.is_unlocked());
+    }
+
+    #[test]
+    fn system_lock_obeys_the_setting_and_user_lock_is_silent() {
+        let (_d, s) = unlocked_session();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        s.set_notifier(Box::new(move |r| seen2.lock().expect("m").push(r)));
+        s.save_settings(Settings {
+            lock_on_screen_lock: false,
+            ..Settings::default()
+        })
+        .expect("save");
+        assert!(!s.lock_for_system(LockReason::ScreenLocked));
+        assert!(s.is_unlocked());
+        s.save_settings(Settings::default()).expect("save");
+        assert!(s.lock_for_system(LockReason::Suspend));
+        assert_eq!(s.last_lock(), Some(LockReason::Suspend));
+        assert_eq!(*seen.lock().expect("m"), [LockReason::Suspend]);
+        let (_d2, s) = unlocked_session();
+        s.set_notifier(Box::new(|_| panic!("no event for the user's own lock")));
+        assert!(s.lock(LockReason::User));
+        assert_eq!(s.last_lock(), Some(LockReason::User));
     }
 }

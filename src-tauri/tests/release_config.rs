@@ -1,7 +1,8 @@
 //! The release configuration keeps the shell locked down: no global Tauri
 //! object, a strict CSP with no remote sources and no inline scripts, and
 //! one capability for the window `main` granting exactly the app's own
-//! commands (no core, fs, shell or other plugin permissions).
+//! commands and listening to events (the UI learns that Rust locked the
+//! session); no other core, fs, shell or plugin permissions.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -141,12 +142,19 @@ fn one_capability_for_main_granting_only_our_commands() {
                 .to_string()
         })
         .collect();
+    // Listening to the app's events (and stopping): the only core
+    // permissions. Emitting needs none; `emit` from the web view is not granted.
+    const EVENTS: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
     let expected: BTreeSet<String> = coffer_desktop::COMMANDS
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .chain(EVENTS.iter().map(|e| e.to_string()))
         .collect();
     assert_eq!(granted, expected);
     for p in &granted {
-        assert!(!p.contains(':'), "no plugin or core permission: {p}");
+        assert!(
+            !p.contains(':') || EVENTS.contains(&p.as_str()),
+            "no plugin or other core permission: {p}"
+        );
     }
 }

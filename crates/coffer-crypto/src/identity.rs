@@ -282,6 +282,22 @@ impl PrivateIdentity {
 mod tests {
     use super::*;
 
+    /// Locking the desktop app (and ending any command) drops these; the
+    /// claim that this wipes the private keys rests on the dalek types
+    /// zeroizing themselves (their `zeroize` features), checked here.
+    /// `StaticSecret` uses `#[zeroize(drop)]` (a zeroizing `Drop`, without
+    /// the `ZeroizeOnDrop` marker), so it is checked as `Zeroize` + `Drop`.
+    #[test]
+    fn private_key_types_zeroize_on_drop() {
+        fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        fn zeroize_and_drop<T: zeroize::Zeroize>() -> bool {
+            std::mem::needs_drop::<T>()
+        }
+        zeroize_on_drop::<SigningKey>();
+        zeroize_on_drop::<Zeroizing<[u8; 32]>>();
+        assert!(zeroize_and_drop::<StaticSecret>());
+    }
+
     #[test]
     fn public_identity_round_trip() {
         let me = PrivateIdentity::make();

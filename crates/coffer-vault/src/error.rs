@@ -35,6 +35,13 @@ pub enum Error {
     /// The passphrase did not open the identity.
     #[error("wrong passphrase (or the identity file was modified)")]
     WrongPassphrase,
+    /// The current passphrase given to change it was wrong. It counts as a
+    /// failed unlock attempt (the back-off grows with it).
+    #[error("the current passphrase is wrong; this counts as a failed unlock attempt ({failed_attempts} in a row; after 3 the unlock backs off)")]
+    WrongCurrentPassphrase {
+        /// Failed attempts in a row, this one included.
+        failed_attempts: u32,
+    },
     /// Too many failed unlocks: wait before trying again.
     #[error("too many failed unlock attempts; try again in {wait_secs} s")]
     LockedOut {
@@ -97,9 +104,10 @@ impl Error {
     /// The kind, for exit codes and IPC codes.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::WrongPassphrase | Error::LockedOut { .. } | Error::NoPassphrase => {
-                ErrorKind::Auth
-            }
+            Error::WrongPassphrase
+            | Error::WrongCurrentPassphrase { .. }
+            | Error::LockedOut { .. }
+            | Error::NoPassphrase => ErrorKind::Auth,
             Error::NoIdentity(_) | Error::NoVault(_) | Error::NotFound(_) => ErrorKind::NotFound,
             Error::IdentityExists(_) | Error::AlreadyExists(_) | Error::Refused(_) => {
                 ErrorKind::Conflict

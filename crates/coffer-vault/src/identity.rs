@@ -430,6 +430,87 @@ impl IdentityStore {
     }
 }
 
+/// The shortest passphrase a new identity or a passphrase change accepts,
+/// in characters (Unicode scalar values). The desktop app's first run asks
+/// for the same; the strength meter is guidance on top of it.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+/// Checks a new passphrase against [`MIN_PASSPHRASE_CHARS`].
+pub fn check_new_passphrase(password: &SecretString) -> Result<()> {
+    if password.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "the new passphrase must be at least {MIN_PASSPHRASE_CHARS} characters long"
+        )));
+    }
+    Ok(())
+}
+
+/// The Argon2id parameters of the password slot (no secret), against the
+/// current policy ([`KdfParams::USER_MINIMUM`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct KdfReport {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+    /// Whether they are at least the current policy's.
+    pub meets_policy: bool,
+    /// The user explicitly chose weaker parameters; they are not raised on
+    /// unlock.
+    pub pinned: bool,
+}
+
+impl IdentityStore {
+    /// The password slot's KDF parameters and whether they meet the policy.
+    pub fn kdf_report(&self) -> KdfReport {
+        let s = &self.file.password_slot;
+        let params = KdfParams {
+            m_kib: s.m_kib,
+            t: s.t,
+            p: s.p,
+        };
+        KdfReport {
+            m_kib: s.m_kib,
+            t: s.t,
+            p: s.p,
+            meets_policy: !params.weaker_than(&KdfParams::USER_MINIMUM),
+            pinned: self.file.kdf_pinned,
+        }
+    }
+
+    /// Changes the passphrase: checks `new` against the length rule, checks
+    /// `old` exactly like an unlock (the back-off applies, and a wrong `old`
+    /// counts as a failed attempt: [`Error::WrongCurrentPassphrase`] says
+    /// so), then re-wraps the account key in a new password slot with the
+    /// current parameters (raised to the policy unless pinned). Only the
+    /// password slot changes: the keychain slot and every item stay as they
+    /// are.
+    pub fn change_passphrase(&self, old: &SecretString, new: &SecretString) -> Result<()> {
+        check_new_passphrase(new)?;
+        let me = match self.unlock_with_password(old) {
+            Ok(me) => me,
+            Err(Error::WrongPassphrase) => {
+                return Err(Error::WrongCurrentPassphrase {
+                    failed_attempts: self.failed_attempts(),
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        // The unlock may have raised the parameters: read them again.
+        let report = Self::load(&self.home)?.kdf_report();
+        let params = KdfParams {
+            m_kib: report.m_kib,
+            t: report.t,
+            p: report.p,
+        };
+        me.change_password(new, params, report.pinned)?;
+        tracing::info!(identity = %me.id(), "passphrase changed");
+        Ok(())
+    }
+}
+
 impl UnlockedIdentity {
     /// Re-wraps the UAK under a new passphrase (and parameters). Items are
     /// not touched: only the password slot changes.
@@ -521,5 +602,78 @@ mod tests {
         assert_eq!(backoff_secs(3), 1);
         assert_eq!(backoff_secs(6), 8);
         assert_eq!(backoff_secs(40), MAX_BACKOFF_SECS);
+    }
+
+    fn pw(s: &str) -> SecretString {
+        SecretString::new(s.into())
+    }
+
+    #[test]
+    fn change_passphrase_then_old_fails_and_new_works() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let me = IdentityStore::create(
+            dir.path(),
+            "Ada",
+            None,
+            &pw("old passphrase 1"),
+            KdfParams::FLOOR,
+            true,
+        )
+        .expect("create");
+        let id = me.id();
+        drop(me);
+        let store = IdentityStore::load(dir.path()).expect("load");
+        store
+            .change_passphrase(&pw("old passphrase 1"), &pw("new passphrase 2"))
+            .expect("change");
+        let store = IdentityStore::load(dir.path()).expect("load");
+        assert!(matches!(
+            store.unlock_with_password(&pw("old passphrase 1")),
+            Err(Error::WrongPassphrase)
+        ));
+        let me = store
+            .unlock_with_password(&pw("new passphrase 2"))
+            .expect("new works");
+        assert_eq!(me.id(), id);
+        // Pinned floor parameters stay pinned.
+        let r = IdentityStore::load(dir.path()).expect("load").kdf_report();
+        assert!(r.pinned && !r.meets_policy);
+        assert_eq!((r.m_kib, r.t, r.p), (19 * 1024, 2, 1));
+    }
+
+    #[test]
+    fn fail_change_passphrase_wrong_old_counts_and_short_new_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        IdentityStore::create(
+            dir.path(),
+            "Ada",
+            None,
+            &pw("old passphrase 1"),
+            KdfParams::FLOOR,
+            true,
+        )
+        .expect("create");
+        let store = IdentityStore::load(dir.path()).expect("load");
+        let e = store
+            .change_passphrase(&pw("old passphrase 1"), &pw("short"))
+            .expect_err("too short");
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("at least 10 characters"), "{e}");
+        assert_eq!(
+            store.failed_attempts(),
+            0,
+            "a refused new passphrase is no attempt"
+        );
+        let e = store
+            .change_passphrase(&pw("not the passphrase"), &pw("new passphrase 2"))
+            .expect_err("wrong old");
+        assert_eq!(e.kind(), crate::ErrorKind::Auth);
+        assert!(
+            e.to_string()
+                .contains("counts as a failed unlock attempt (1 in a row"),
+            "{e}"
+        );
+        assert_eq!(store.failed_attempts(), 1);
+        assert!(store.unlock_with_password(&pw("old passphrase 1")).is_ok());
     }
 }

@@ -35,6 +35,7 @@ pub mod paths;
 mod rekey;
 pub mod rotation;
 mod schema;
+pub mod settings;
 mod team;
 pub mod time;
 mod vault;
@@ -43,7 +44,10 @@ pub use audit::{AuditEntry, VerifyReport};
 pub use envfile::{git_status, write_env_file, Dialect, Format, GitStatus};
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
-pub use identity::{backoff_secs, IdentityInfo, IdentityStore, UnlockedIdentity};
+pub use identity::{
+    backoff_secs, check_new_passphrase, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity,
+    MIN_PASSPHRASE_CHARS,
+};
 pub use items::{
     check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
 };

@@ -82,7 +82,141 @@ backoff_remaining_secs: number,
  * Failed passphrase attempts since the last passphrase unlock (a
  * keychain unlock does not reset them).
  */
-failed_attempts: number, };
+failed_attempts: number, 
+/**
+ * Why the session last locked (until the next unlock); `null` before
+ * the first lock.
+ */
+lock_reason: LockReason | null, 
+/**
+ * What the keychain said when the app tried it at start, if it did not
+ * open the identity.
+ */
+keychain_problem: string | null, 
+/**
+ * Seconds without activity before Rust locks the session.
+ */
+idle_lock_secs: number, };
+
+/**
+ * Why the session locked.
+ */
+export type LockReason = "user" | "idle" | "screen_locked" | "suspend";
+
+/**
+ * The payload of the `session-locked` event.
+ */
+export type LockedEvent = { 
+/**
+ * Why it locked.
+ */
+reason: LockReason, };
+
+/**
+ * The device settings (see `coffer_vault::settings`). Sent back whole by
+ * `set_settings`; validated in Rust.
+ */
+export type SettingsDto = { 
+/**
+ * Lock after this many minutes without activity (1-240).
+ */
+auto_lock_minutes: number, 
+/**
+ * Lock when the screen locks or the machine suspends.
+ */
+lock_on_screen_lock: boolean, 
+/**
+ * Clear a copied value after this many seconds (5-600).
+ */
+clipboard_clear_secs: number, 
+/**
+ * The rotation "due soon" window in days (1-365).
+ */
+due_soon_days: number, 
+/**
+ * Open from the keychain at start when the identity has a keychain slot.
+ */
+keychain_at_start: boolean, };
+
+/**
+ * The keychain entry's state.
+ */
+export type KeychainEntry = "not_enabled" | "opens" | "missing" | "does_not_open" | "unavailable";
+
+/**
+ * Keychain unlock on this device (no secret).
+ */
+export type KeychainStatusDto = { 
+/**
+ * The identity has a keychain slot.
+ */
+enabled: boolean, 
+/**
+ * This build can use an OS keychain.
+ */
+supported: boolean, 
+/**
+ * The platform store (`secret-service`, …, or `none`).
+ */
+backend: string, 
+/**
+ * Whether the entry opens the identity.
+ */
+entry: KeychainEntry, 
+/**
+ * Why the entry is unusable, as a sentence.
+ */
+problem: string | null, 
+/**
+ * Seconds before the next passphrase attempt is allowed.
+ */
+backoff_remaining_secs: number, };
+
+/**
+ * The identity's key-derivation (Argon2id) parameters, read-only.
+ */
+export type KdfDto = { 
+/**
+ * Memory in MiB.
+ */
+memory_mib: number, 
+/**
+ * Iterations (passes).
+ */
+iterations: number, 
+/**
+ * Parallelism (lanes).
+ */
+parallelism: number, 
+/**
+ * Whether they meet the current policy.
+ */
+meets_policy: boolean, 
+/**
+ * The user chose weaker parameters on purpose (not raised on unlock).
+ */
+pinned: boolean, 
+/**
+ * The policy's minimum memory in MiB.
+ */
+policy_memory_mib: number, 
+/**
+ * The policy's minimum iterations.
+ */
+policy_iterations: number, };
+
+/**
+ * `change_password`.
+ */
+export type ChangePasswordArgs = { 
+/**
+ * The current passphrase.
+ */
+old_password: string, 
+/**
+ * The new passphrase (at least 10 characters).
+ */
+new_password: string, };
 
 /**
  * The result of creating an identity.
@@ -413,7 +547,7 @@ env: string,
  */
 name: string, 
 /**
- * Seconds before the clipboard is cleared (5-600; default 30).
+ * Seconds before the clipboard is cleared (5-600; default: the setting).
  */
 clear_after_secs: number | null, };
 
@@ -472,7 +606,7 @@ charset: string, };
  */
 export type RotationListArgs = { 
 /**
- * The "due soon" window in days (default 14).
+ * The "due soon" window in days (default: the setting).
  */
 due_soon_days: number | null, };
 
@@ -900,6 +1034,15 @@ export type Commands = {
   offboard_progress: { args: null; result: OffboardProgressDto };
   exposure_report: { args: MemberRef; result: ExposureReportDto };
   save_exposure_report: { args: SaveReportArgs; result: SavedReportDto };
+  unlock_at_start: { args: null; result: AppStatus };
+  touch_session: { args: null; result: void };
+  get_settings: { args: null; result: SettingsDto };
+  set_settings: { args: SettingsDto; result: SettingsDto };
+  change_password: { args: ChangePasswordArgs; result: void };
+  keychain_enable: { args: null; result: KeychainStatusDto };
+  keychain_disable: { args: null; result: KeychainStatusDto };
+  keychain_status: { args: null; result: KeychainStatusDto };
+  kdf_params: { args: null; result: KdfDto };
 };
 
 /** The command names. */
@@ -934,4 +1077,13 @@ export const COMMANDS = [
   "offboard_progress",
   "exposure_report",
   "save_exposure_report",
+  "unlock_at_start",
+  "touch_session",
+  "get_settings",
+  "set_settings",
+  "change_password",
+  "keychain_enable",
+  "keychain_disable",
+  "keychain_status",
+  "kdf_params",
 ] as const;

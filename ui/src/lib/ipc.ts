@@ -3,7 +3,8 @@
 // mock build used by the browser tests. Command names, argument and result
 // types come from ./bindings.ts, generated from the Rust types.
 import { invoke } from "@tauri-apps/api/core";
-import type { Commands, IpcError, IpcErrorCode } from "./bindings";
+import { listen } from "@tauri-apps/api/event";
+import type { Commands, IpcError, IpcErrorCode, LockReason, LockedEvent } from "./bindings";
 
 export type Command = keyof Commands;
 export type Args<K extends Command> = Commands[K]["args"];
@@ -12,7 +13,13 @@ export type Result<K extends Command> = Commands[K]["result"];
 /** What the UI needs from the Rust side. */
 export interface Backend {
   call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>>;
+  /** Calls `cb` when Rust locks the session by itself (idle, screen lock,
+   * suspend); resolves to a function that stops listening. */
+  onLocked(cb: (reason: LockReason) => void): Promise<() => void>;
 }
+
+/** The event Rust emits when it locks the session by itself. */
+export const LOCKED_EVENT = "session-locked";
 
 /** A failed command: the Rust `IpcError`, as an `Error`. */
 export class IpcFailure extends Error {
@@ -49,6 +56,10 @@ export class TauriBackend implements Backend {
     } catch (e) {
       throw toFailure(e);
     }
+  }
+
+  async onLocked(cb: (reason: LockReason) => void): Promise<() => void> {
+    return listen<LockedEvent>(LOCKED_EVENT, (e) => cb(e.payload.reason));
   }
 }
 

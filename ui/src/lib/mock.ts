@@ -14,7 +14,10 @@ import type {
   MemberDto,
   MemberRole,
   OffboardProgressDto,
+  KeychainStatusDto,
+  LockReason,
   RotationStatus,
+  SettingsDto,
 } from "./bindings";
 import { IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
 
@@ -169,6 +172,24 @@ export class MockBackend implements Backend {
   offboardStepMs = 40;
   /** Files written by save_exposure_report: path → content and mode. */
   files = new Map<string, { content: string; mode: number }>();
+  settings: SettingsDto = {
+    auto_lock_minutes: 10,
+    lock_on_screen_lock: true,
+    clipboard_clear_secs: 30,
+    due_soon_days: 14,
+    keychain_at_start: true,
+  };
+  /** Replaces the auto-lock minutes, in seconds (tests). */
+  idleOverrideSecs: number | null = null;
+  /** Milliseconds since the epoch of the last command that counts as activity. */
+  lastActivity = Date.now();
+  lockReason: LockReason | null = null;
+  keychainProblem: string | null = null;
+  /** The keychain entry was changed behind our back: it no longer opens. */
+  keychainBroken = false;
+  startTried = false;
+  kdf = { memory_mib: 256, iterations: 3, parallelism: 1, meets_policy: true, pinned: false, policy_memory_mib: 64, policy_iterations: 3 };
+  #lockListeners = new Set<(reason: LockReason) => void>();
 
   /** A backend in a named state: `empty` (first run), `locked` or `unlocked`
    * (a team vault with credentials in every rotation state). */
@@ -285,9 +306,36 @@ export class MockBackend implements Backend {
   async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
     this.calls.push({ cmd, args });
     if (this.latency) await new Promise((r) => setTimeout(r, this.latency));
+    // Like the Rust shell: the idle deadline first, then activity.
+    this.checkIdle();
+    if (cmd !== "app_status") this.lastActivity = Date.now();
     const h = this.handlers[cmd] as (a: Args<K>) => Result<K> | Promise<Result<K>>;
     // Copy results so callers cannot mutate the mock's state.
     return structuredClone(await h(args));
+  }
+
+  async onLocked(cb: (reason: LockReason) => void): Promise<() => void> {
+    this.#lockListeners.add(cb);
+    return () => this.#lockListeners.delete(cb);
+  }
+
+  /** The session locks by itself (what Rust does on idle, screen lock or
+   * suspend) and tells the listeners. */
+  lockBySystem(reason: LockReason) {
+    if (reason !== "idle" && !this.settings.lock_on_screen_lock) return;
+    if (this.session === "none") return;
+    this.session = "none";
+    this.clipboard = null;
+    this.lockReason = reason;
+    for (const cb of this.#lockListeners) cb(reason);
+  }
+
+  idleSecs(): number {
+    return this.idleOverrideSecs ?? this.settings.auto_lock_minutes * 60;
+  }
+
+  checkIdle() {
+    if (this.session !== "none" && Date.now() - this.lastActivity >= this.idleSecs() * 1000) this.lockBySystem("idle");
   }
 
   // ----- helpers -----------------------------------------------------------
@@ -329,7 +377,31 @@ export class MockBackend implements Backend {
       keychain_supported: this.keychainSupported,
       backoff_remaining_secs: this.backoff(),
       failed_attempts: this.failures,
+      lock_reason: this.lockReason,
+      keychain_problem: this.keychainProblem,
+      idle_lock_secs: this.idleSecs(),
     };
+  }
+
+  private keychainStatus(): KeychainStatusDto {
+    const enabled = !!this.identity?.keychain;
+    return {
+      enabled,
+      supported: this.keychainSupported,
+      backend: this.keychainSupported ? "secret-service" : "none",
+      entry: !enabled ? "not_enabled" : this.keychainBroken ? "does_not_open" : "opens",
+      problem: enabled && this.keychainBroken ? "the keychain entry no longer opens your identity (it was changed)" : null,
+      backoff_remaining_secs: this.backoff(),
+    };
+  }
+
+  private unlocked() {
+    if (this.session === "none") fail("locked", "the vault is locked: unlock it first");
+  }
+
+  private wrongPassword() {
+    this.failures++;
+    this.lastFailure = Date.now();
   }
 
   private summary(it: Item, dueSoon = 14): ItemDto {
@@ -526,23 +598,89 @@ export class MockBackend implements Backend {
       if (!this.identity) fail("not_found", "no identity on this device");
       if (a.method === "keychain") {
         if (!this.identity!.keychain) fail("keychain", "keychain unlock is not enabled for this identity: use your passphrase");
+        if (this.keychainBroken) fail("keychain", "the keychain entry no longer opens your identity (it was changed); use your passphrase");
       } else {
         const wait = this.backoff();
         if (wait > 0) fail("auth", `too many failed unlock attempts; try again in ${wait} s`);
         if (a.password !== this.identity!.password) {
-          this.failures++;
-          this.lastFailure = Date.now();
+          this.wrongPassword();
           fail("auth", "wrong passphrase (or the identity file was modified)");
         }
         this.failures = 0;
       }
       this.session = this.vaultName ? "vault" : "identity";
+      this.lockReason = null;
+      this.keychainProblem = null;
+      this.lastActivity = Date.now();
       return this.status();
     },
     lock: () => {
+      if (this.session !== "none") this.lockReason = "user";
       this.session = "none";
       this.clipboard = null;
       return this.status();
+    },
+    unlock_at_start: () => {
+      const first = !this.startTried;
+      this.startTried = true;
+      if (first && this.session === "none" && this.settings.keychain_at_start && this.identity?.keychain) {
+        if (this.keychainBroken) this.keychainProblem = "the keychain entry no longer opens your identity (it was changed); use your passphrase";
+        else {
+          this.session = this.vaultName ? "vault" : "identity";
+          this.lastActivity = Date.now();
+        }
+      }
+      return this.status();
+    },
+    touch_session: () => {
+      this.unlocked();
+      return undefined as void;
+    },
+    get_settings: () => ({ ...this.settings }),
+    set_settings: (a) => {
+      this.unlocked();
+      const range = (v: number, lo: number, hi: number, what: string, unit: string) => {
+        if (!Number.isInteger(v) || v < lo || v > hi) fail("invalid_input", `${what} must be ${lo} to ${hi} ${unit} (got ${v})`);
+      };
+      range(a.auto_lock_minutes, 1, 240, "the auto-lock time", "minutes");
+      range(a.clipboard_clear_secs, 5, 600, "the clipboard timeout", "seconds");
+      range(a.due_soon_days, 1, 365, "the due-soon window", "days");
+      this.settings = { ...a };
+      return { ...this.settings };
+    },
+    change_password: (a) => {
+      this.unlocked();
+      if ([...a.new_password].length < 10) fail("invalid_input", "the new passphrase must be at least 10 characters long");
+      const wait = this.backoff();
+      if (wait > 0) fail("auth", `too many failed unlock attempts; try again in ${wait} s`);
+      if (a.old_password !== this.identity!.password) {
+        this.wrongPassword();
+        fail("auth", `the current passphrase is wrong; this counts as a failed unlock attempt (${this.failures} in a row; after 3 the unlock backs off)`);
+      }
+      this.failures = 0;
+      this.identity!.password = a.new_password;
+      return undefined as void;
+    },
+    keychain_enable: () => {
+      this.unlocked();
+      if (!this.keychainSupported) fail("keychain", "keychain unlock could not be enabled: the OS keychain is unavailable: no Secret Service reachable over D-Bus");
+      this.identity!.keychain = true;
+      this.keychainBroken = false;
+      return this.keychainStatus();
+    },
+    keychain_disable: () => {
+      this.unlocked();
+      this.identity!.keychain = false;
+      this.keychainBroken = false;
+      return this.keychainStatus();
+    },
+    keychain_status: () => {
+      if (!this.identity) fail("not_found", "no identity on this device");
+      return this.keychainStatus();
+    },
+    kdf_params: () => {
+      if (!this.identity) fail("not_found", "no identity on this device");
+      return { ...this.kdf };
     },
     list_envs: () => {
       this.vault();
@@ -564,7 +702,7 @@ export class MockBackend implements Backend {
       if (scope?.includes("/")) this.env(scope);
       return this.live()
         .filter((i) => !scope || i.env === scope || i.env.startsWith(scope + "/"))
-        .map((i) => this.summary(i));
+        .map((i) => this.summary(i, this.settings.due_soon_days));
     },
     reveal_item: (a) => {
       this.vault();
@@ -575,7 +713,7 @@ export class MockBackend implements Backend {
     copy_item: (a) => {
       this.vault();
       checkKey(a.name);
-      const secs = a.clear_after_secs ?? 30;
+      const secs = a.clear_after_secs ?? this.settings.clipboard_clear_secs;
       if (secs < 5 || secs > 600) fail("invalid_input", "the clipboard timeout must be 5 to 600 seconds");
       const it = this.find(a.env, a.name);
       this.clipboard = it.versions[it.versions.length - 1].value;
@@ -638,7 +776,7 @@ export class MockBackend implements Backend {
     generate_value: (a) => ({ value: generate(a) }),
     rotation_list: (a) => {
       this.vault();
-      const window = a.due_soon_days ?? 14;
+      const window = a.due_soon_days ?? this.settings.due_soon_days;
       if (window > 365) fail("invalid_input", "the due-soon window must be at most 365 days");
       const order: RotationStatus[] = ["exposed", "expired", "overdue", "due_soon", "ok"];
       const all = this.live().map((i) => this.summary(i, window));

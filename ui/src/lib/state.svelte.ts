@@ -30,6 +30,30 @@ export class AppState {
     this.status = await this.backend.call("app_status", null);
   }
 
+  /** At start: Rust opens the identity from the keychain when it has a
+   * keychain slot and the setting is on; then listens for the session
+   * locking by itself. Resolves to a function that stops listening. */
+  async start(): Promise<() => void> {
+    const stop = await this.backend.onLocked(() => this.checkLocked());
+    this.status = await this.backend.call("unlock_at_start", null);
+    return stop;
+  }
+
+  /** Rust may have locked the session (idle, screen lock, suspend): if so,
+   * forget what was shown; the Unlock screen says why (`lock_reason`). */
+  async checkLocked() {
+    await this.refreshStatus().catch((e) => (this.error = errorMessage(e)));
+    if (!this.status?.unlocked) this.clearVault();
+  }
+
+  private clearVault() {
+    this.envs = [];
+    this.items = [];
+    this.rotation = null;
+    this.notice = null;
+    this.error = null;
+  }
+
   /** Reloads environments, credentials and the rotation report. */
   async refreshVault() {
     // One command, one pass over the vault (docs/benchmarks-app.md).
@@ -60,11 +84,7 @@ export class AppState {
 
   async lock() {
     this.status = await this.backend.call("lock", null);
-    this.envs = [];
-    this.items = [];
-    this.rotation = null;
-    this.notice = null;
-    this.error = null;
+    this.clearVault();
   }
 }
 

@@ -31,8 +31,52 @@ describe("unlock", () => {
 
   it("offers the keychain when it is enabled", async () => {
     const user = userEvent.setup();
-    renderApp("locked", (b) => (b.identity!.keychain = true));
+    renderApp("locked", (b) => {
+      b.identity!.keychain = true;
+      b.settings.keychain_at_start = false;
+    });
     await user.click(await screen.findByRole("button", { name: "Unlock with keychain" }));
     expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+  });
+
+  it("opens from the keychain at start when it has a slot and the setting is on", async () => {
+    renderApp("locked", (b) => (b.identity!.keychain = true));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+  });
+
+  it("says when the keychain no longer opens, and the passphrase still works", async () => {
+    const user = userEvent.setup();
+    renderApp("locked", (b) => {
+      b.identity!.keychain = true;
+      b.keychainBroken = true;
+    });
+    expect(await screen.findByTestId("keychain-problem")).toHaveTextContent(
+      "Coffer could not open with the system keychain: the keychain entry no longer opens your identity (it was changed); use your passphrase.",
+    );
+    await user.type(screen.getByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+  });
+
+  it("shows failed attempts and the back-off even when the keychain is used", async () => {
+    renderApp("locked", (b) => {
+      b.identity!.keychain = true;
+      b.settings.keychain_at_start = false;
+      b.failures = 4;
+      b.lastFailure = Date.now();
+    });
+    expect(await screen.findByTestId("unlock-failed-attempts")).toHaveTextContent(
+      "4 failed passphrase attempts since the last passphrase unlock (unlocking with the keychain does not reset this).",
+    );
+    expect(screen.getByTestId("unlock-backoff")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Unlock with keychain" })).toBeEnabled();
+  });
+
+  it("says why Rust locked the session", async () => {
+    const { backend } = renderApp("unlocked");
+    await screen.findByTestId("vault-name");
+    backend.lockBySystem("screen_locked");
+    expect(await screen.findByTestId("lock-reason")).toHaveTextContent("Locked because the screen locked.");
+    expect(screen.queryByTestId("vault-name")).not.toBeInTheDocument();
   });
 });

@@ -169,3 +169,50 @@ describe("rotation dashboard", () => {
     expect(await page.locator(tid("rotation-badge")).textContent()).toBe("3");
   });
 });
+
+describe("settings", () => {
+  it("security and rotation settings, keychain, passphrase change, then Ctrl+L", async () => {
+    await start("unlocked", "dark");
+    await page.locator(tid("nav-settings")).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+    await page.getByLabel("Lock after this many minutes without activity").fill("5");
+    await page.getByLabel("Clear a copied value from the clipboard after (seconds)").fill("60");
+    await page.getByLabel("Show credentials as due soon this many days ahead").fill("700");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect
+      .poll(() => page.locator(tid("settings-error")).textContent())
+      .toBe("The due-soon window must be 1 to 365 days (got 700).");
+    await page.getByLabel("Show credentials as due soon this many days ahead").fill("30");
+    // The keyboard alone saves the form.
+    await page.getByLabel("Show credentials as due soon this many days ahead").press("Enter");
+    await expect.poll(() => page.locator(tid("toast")).textContent()).toBe("Settings saved.");
+
+    await page.getByRole("button", { name: "Turn on keychain unlock" }).click();
+    await expect.poll(() => page.locator(tid("keychain-state")).textContent()).toContain("On.");
+
+    await page.getByRole("button", { name: "Change passphrase…" }).click();
+    const dlg = page.locator(tid("password-dialog"));
+    await dlg.getByLabel("Current passphrase").fill("correct horse battery staple");
+    await dlg.getByLabel(/^New passphrase/).fill("purple elephant marmalade 42");
+    expect(await dlg.locator(tid("strength-meter")).getAttribute("data-score")).toBe("4");
+    await dlg.getByLabel("Confirm the new passphrase").fill("purple elephant marmalade 42");
+    await dlg.getByRole("button", { name: "Change passphrase" }).click();
+    await expect.poll(() => page.locator(tid("toast")).textContent()).toBe("Your passphrase was changed.");
+    expect(await page.locator(tid("kdf-params")).textContent()).toContain("256 MiB memory");
+
+    // The clipboard timeout is the new setting.
+    await page.locator(tid("project-payments")).click();
+    await page.locator(tid("env-tab-payments/prod")).click();
+    await page.locator(`${row("payments/prod/STRIPE_KEY")} ${tid("copy")}`).click();
+    await expect.poll(() => page.locator(tid("toast")).textContent()).toContain("cleared in 60 s");
+
+    await page.keyboard.press("Control+l");
+    await page.locator(tid("unlock")).waitFor();
+    expect(await page.locator(tid("lock-reason")).textContent()).toBe("Locked.");
+    await page.getByLabel("Passphrase").fill("purple elephant marmalade 42");
+    await page.getByLabel("Passphrase").press("Enter");
+    await page.locator(tid("vault-name")).getByText("Acme").waitFor();
+    await page.locator(tid("nav-settings")).click();
+    expect(await page.getByLabel("Lock after this many minutes without activity").inputValue()).toBe("5");
+  });
+});
