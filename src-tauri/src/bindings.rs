@@ -59,6 +59,17 @@ pub fn render() -> String {
         GenerateArgs,
         RotationListArgs,
         RotateItemArgs,
+        AuditQueryArgs,
+        AuditEntryDto,
+        AuditFacetDto,
+        AuditPageDto,
+        HeadStatus,
+        ChainDto,
+        VerifyDto,
+        ExportArgs,
+        ExportOutcome,
+        RestoreArgs,
+        OpenVaultArgs,
     );
     out.push_str(
         "/** Every IPC command: its argument (passed as `{ args }`) and result. */\n\

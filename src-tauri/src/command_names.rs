@@ -19,4 +19,9 @@ pub const COMMANDS: &[&str] = &[
     "generate_value",
     "rotation_list",
     "rotate_item",
+    "audit_log",
+    "verify_vault",
+    "export_env",
+    "restore_version",
+    "open_vault",
 ];

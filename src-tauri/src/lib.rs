@@ -95,6 +95,11 @@ ipc_commands! {
     generate_value(GenerateArgs) -> GeneratedValue;
     rotation_list(RotationListArgs) -> RotationReport;
     rotate_item(RotateItemArgs) -> SetOutcomeDto;
+    audit_log(AuditQueryArgs) -> AuditPageDto;
+    verify_vault() -> VerifyDto;
+    export_env(ExportArgs) -> ExportOutcome;
+    restore_version(RestoreArgs) -> SetOutcomeDto;
+    open_vault(OpenVaultArgs) -> AppStatus;
 }
 
 /// Builds and runs the app on the default identity home and vault.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use coffer_vault::paths::{coffer_home, default_vault_path};
+use coffer_vault::paths::{app_vault_path, coffer_home};
 use coffer_vault::{UnlockedIdentity, Vault};
 
 use crate::clipboard::{ClipboardGuard, SystemClipboard};
@@ -23,8 +23,9 @@ pub enum Unlocked {
 pub struct Session {
     /// The device data directory (`COFFER_HOME`).
     pub home: PathBuf,
-    /// The vault this window works on.
-    pub vault_path: PathBuf,
+    /// The vault this window works on (changes when the user opens an
+    /// existing vault file).
+    vault_path: Mutex<PathBuf>,
     state: Mutex<Option<Unlocked>>,
     /// The clipboard and what we copied to it.
     pub clipboard: Arc<Mutex<ClipboardGuard<SystemClipboard>>>,
@@ -35,15 +36,31 @@ impl Session {
     pub fn new(home: PathBuf, vault_path: PathBuf) -> Self {
         Self {
             home,
-            vault_path,
+            vault_path: Mutex::new(vault_path),
             state: Mutex::new(None),
             clipboard: Arc::new(Mutex::new(ClipboardGuard::new(SystemClipboard::default()))),
         }
     }
 
-    /// The default identity home and vault (`COFFER_HOME`, `COFFER_VAULT`).
+    /// The default identity home and vault: `COFFER_HOME`; `COFFER_VAULT`,
+    /// else the vault the app opened last, else `vault.coffer` in the home.
     pub fn from_env() -> Self {
-        Self::new(coffer_home(), default_vault_path())
+        let home = coffer_home();
+        let vault = app_vault_path(&home);
+        Self::new(home, vault)
+    }
+
+    /// The vault file this window works on.
+    pub fn vault_path(&self) -> PathBuf {
+        self.vault_path
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Points the window at another vault file (after opening it).
+    pub fn set_vault_path(&self, path: PathBuf) {
+        *self.vault_path.lock().unwrap_or_else(|p| p.into_inner()) = path;
     }
 
     /// The state. A command that panicked while holding the lock left the
