@@ -463,7 +463,7 @@ pub struct AuditQueryArgs {
 pub struct AuditEntryDto {
     /// Position in this replica's log.
     pub seq: i64,
-    /// Time (UTC), `YYYY-MM-DD HH:MM:SS`.
+    /// Time (UTC, RFC 3339: `2026-11-22T19:54:20Z`).
     pub time: String,
     /// Author's name.
     pub author: String,

@@ -523,7 +523,7 @@ export type AuditEntryDto = {
  */
 seq: number, 
 /**
- * Time (UTC), `YYYY-MM-DD HH:MM:SS`.
+ * Time (UTC, RFC 3339: `2026-11-22T19:54:20Z`).
  */
 time: string, 
 /**

@@ -56,7 +56,7 @@ const ADA_DEVICE = "a1a0dec0000000000000000000000001";
 const BOB = "b0b00000000000000000000000000002";
 const BOB_DEVICE = "b0b0dec0000000000000000000000002";
 
-const fmtTime = (t: number) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19);
+const fmtTime = (t: number) => new Date(t * 1000).toISOString().slice(0, 19) + "Z";
 const shortId = (id: string) => id.slice(0, 8);
 
 const fail = (code: IpcErrorCode, message: string): never => {
