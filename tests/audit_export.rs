@@ -352,3 +352,41 @@ fn open_existing_hands_the_identity_back_and_remembers_the_path() {
     assert_eq!(remembered_vault_path(&carol.home), Some(fx.path.clone()));
     assert!(carol.home.join(VAULT_POINTER_FILE).exists());
 }
+
+#[test]
+fn fail_open_existing_on_a_file_that_is_not_a_vault_leaves_it_unchanged() {
+    let fx = Fx::new();
+    drop(fx.create());
+    let empty = fx.dir.path().join("empty.coffer");
+    std::fs::write(&empty, b"").expect("empty");
+    let other = fx.dir.path().join("other.sqlite");
+    {
+        let c = rusqlite::Connection::open(&other).expect("other db");
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hello');")
+            .expect("other schema");
+    }
+    let text = fx.dir.path().join("notes.txt");
+    std::fs::write(&text, b"just some text, not a database at all\n").expect("text");
+    let mut me = fx.unlock();
+    for p in [&empty, &other, &text] {
+        let before = std::fs::read(p).expect("read");
+        let fail = Vault::open_existing(p, me).expect_err("not a vault");
+        assert_eq!(fail.error.kind(), ErrorKind::InvalidInput, "{}", fail.error);
+        assert!(
+            fail.error
+                .to_string()
+                .contains("is not a Coffer vault file"),
+            "{}",
+            fail.error
+        );
+        assert_eq!(
+            std::fs::read(p).expect("read"),
+            before,
+            "{} unchanged",
+            p.display()
+        );
+        me = *fail.identity;
+    }
+    // The real one still opens.
+    Vault::open_existing(&fx.path, me).expect("the vault opens");
+}

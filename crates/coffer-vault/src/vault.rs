@@ -144,6 +144,33 @@ impl std::fmt::Debug for Vault {
     }
 }
 
+/// Checks, read-only, that `path` is a Coffer vault (a schema version and
+/// the `vault` table), without changing the file.
+fn check_is_vault(path: &Path) -> Result<()> {
+    let not = || {
+        Error::InvalidInput(format!(
+            "{} is not a Coffer vault file (or it is damaged)",
+            path.display()
+        ))
+    };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|_| not())?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|_| not())?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'vault'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|_| not())?;
+    if version < 1 || tables == 0 {
+        return Err(not());
+    }
+    Ok(())
+}
+
 fn open_conn(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     schema::configure(&conn)?;
@@ -234,6 +261,17 @@ impl Vault {
         path: &Path,
         me: UnlockedIdentity,
     ) -> std::result::Result<Self, OpenFailure> {
+        // A path typed by the user may name another program's database or
+        // an empty file: look before opening read-write, which would
+        // switch it to WAL and create the vault's tables in it.
+        if path.is_file() {
+            if let Err(error) = check_is_vault(path) {
+                return Err(OpenFailure {
+                    error,
+                    identity: Box::new(me),
+                });
+            }
+        }
         let v = Self::open_keeping(path, me)?;
         // Best effort: the vault is open; failing to remember it only
         // means the next start asks again.
