@@ -364,6 +364,19 @@ fn open_existing_vault_as_non_member_then_member() {
             .code,
         IpcErrorCode::NotFound
     );
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a vault\n").expect("notes");
+    let e = open(&notes).expect_err("not a vault");
+    assert_eq!(e.code, IpcErrorCode::InvalidInput);
+    assert!(
+        e.message.contains("is not a Coffer vault file"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).expect("notes"),
+        "not a vault\n"
+    );
 
     // Ada adds Bea (as a teammate would, with her public identity).
     {

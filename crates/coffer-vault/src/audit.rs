@@ -8,7 +8,12 @@
 //! row edited, swapped, deleted or rolled back outside the log is found. It
 //! also opens every item version this identity can read. Finally it checks
 //! this device's own newest entry against the head recorded in
-//! `COFFER_HOME/heads/`, which catches a log truncated at the end.
+//! `COFFER_HOME/heads/`, which catches a log truncated at the end. The
+//! report says, per device chain, which of these checks held
+//! ([`ChainReport`]) and sums it up in one sentence ([`VerifyReport::verdict`]).
+//!
+//! [`Vault::audit_page`] reads the log a page at a time, newest first, with
+//! filters (text, member, device, kind, denied only) for the desktop app.
 
 use std::collections::HashMap;
 use std::path::Path;

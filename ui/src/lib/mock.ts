@@ -132,6 +132,8 @@ export class MockBackend implements Backend {
     ["/home/ada/team/acme.coffer", { name: "Acme", member: true }],
     ["/home/ada/team/globex.coffer", { name: "Globex", member: false }],
   ]);
+  /** Files that exist but are not vaults. */
+  notVaults = ["/home/ada/notes.txt", "/home/ada/project/app.sqlite"];
   /** The op log (signed entries in the app; plain records here). */
   log: LogEntry[] = [];
   /** Set by tests: verification finds an edited entry on Bob's chain. */
@@ -659,6 +661,7 @@ export class MockBackend implements Backend {
       if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the vault file, starting with /`);
       if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
       if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      if (this.notVaults.includes(path)) fail("invalid_input", `${path} is not a Coffer vault file (or it is damaged)`);
       const v = this.otherVaults.get(path);
       if (!v) fail("not_found", `no vault at ${path}: create one with \`coffer init --name TEAM\``);
       if (!v!.member) fail("permission", "permission denied: you are not a member of this vault; ask an admin to add your public identity");

@@ -24,6 +24,11 @@ describe("create or open a vault", () => {
     expect(await screen.findByTestId("error")).toHaveTextContent("Team/acme.coffer is not a full path");
 
     await user.clear(path);
+    await user.type(path, "/home/ada/notes.txt");
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("/home/ada/notes.txt is not a Coffer vault file (or it is damaged).");
+
+    await user.clear(path);
     await user.type(path, "/home/ada/team/globex.coffer");
     await user.click(screen.getByRole("button", { name: "Open vault" }));
     expect(await screen.findByTestId("error")).toHaveTextContent(
