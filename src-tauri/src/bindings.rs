@@ -88,6 +88,17 @@ pub fn render() -> String {
         OffboardArgs,
         ReportFormat,
         SaveReportArgs,
+        AuditQueryArgs,
+        AuditEntryDto,
+        AuditFacetDto,
+        AuditPageDto,
+        HeadStatus,
+        ChainDto,
+        VerifyDto,
+        ExportArgs,
+        ExportOutcome,
+        RestoreArgs,
+        OpenVaultArgs,
     );
     out.push_str(
         "/** Every IPC command: its argument (passed as `{ args }`) and result. */\n\

@@ -42,4 +42,9 @@ pub const COMMANDS: &[&str] = &[
     "keychain_disable",
     "keychain_status",
     "kdf_params",
+    "audit_log",
+    "verify_vault",
+    "export_env",
+    "restore_version",
+    "open_vault",
 ];

@@ -15,7 +15,9 @@ use crate::dto::*;
 use crate::error::{IpcError, IpcErrorCode, IpcResult};
 use crate::session::{Session, Unlocked};
 
+mod audit_export;
 mod team;
+pub use audit_export::*;
 pub use team::*;
 
 /// Default seconds before a copied value is cleared from the clipboard
@@ -29,7 +31,7 @@ fn days(s: Option<String>) -> IpcResult<Option<u32>> {
         .transpose()?)
 }
 
-fn key_name(name: &str) -> IpcResult<()> {
+pub(crate) fn key_name(name: &str) -> IpcResult<()> {
     coffer_dotenv::validate_key(name).map_err(|e| coffer_vault::Error::from(e).into())
 }
 
@@ -50,8 +52,8 @@ pub fn app_status(s: &Session) -> IpcResult<AppStatus> {
     Ok(AppStatus {
         keychain_enabled: info.as_ref().is_some_and(|i| i.keychain),
         identity: info.map(IdentityDto::from),
-        vault_path: s.vault_path.display().to_string(),
-        vault_exists: s.vault_path.exists(),
+        vault_path: s.vault_path().display().to_string(),
+        vault_exists: s.vault_path().exists(),
         vault_name: match state.as_ref() {
             Some(Unlocked::Vault(v)) => Some(v.name().to_string()),
             _ => None,
@@ -140,7 +142,7 @@ pub fn create_vault(s: &Session, a: CreateVaultArgs) -> IpcResult<AppStatus> {
         }
     };
     *state = Some(Unlocked::Vault(Box::new(Vault::create(
-        &s.vault_path,
+        &s.vault_path(),
         &a.team_name,
         *me,
     )?)));
@@ -170,8 +172,9 @@ pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
             }
         },
     };
-    let unlocked = if s.vault_path.exists() {
-        Unlocked::Vault(Box::new(Vault::open(&s.vault_path, me)?))
+    let vault_path = s.vault_path();
+    let unlocked = if vault_path.exists() {
+        Unlocked::Vault(Box::new(Vault::open(&vault_path, me)?))
     } else {
         Unlocked::Identity(Box::new(me))
     };

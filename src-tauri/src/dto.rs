@@ -639,3 +639,247 @@ pub struct RotateItemArgs {
     /// Or: generate it.
     pub generate: Option<GenerateArgs>,
 }
+
+// ----- audit log, verify, export, restore, open an existing vault -------
+
+/// `audit_log`: filters and one page, newest first.
+#[derive(Debug, Deserialize, TS)]
+pub struct AuditQueryArgs {
+    /// Text to find (time, author, device, kind, outcome, summary).
+    pub text: Option<String>,
+    /// Only this member's entries (id from [`AuditPageDto::members`]).
+    pub member: Option<String>,
+    /// Only this device's entries (id from [`AuditPageDto::devices`]).
+    pub device: Option<String>,
+    /// Only this kind (from [`AuditPageDto::kinds`]).
+    pub kind: Option<String>,
+    /// Only entries this replica denied.
+    pub denied_only: bool,
+    /// Matching entries to skip.
+    pub offset: u32,
+    /// Page size (1-1000).
+    pub limit: u32,
+}
+
+/// One audit-log entry (never a value).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AuditEntryDto {
+    /// Position in this replica's log.
+    pub seq: i64,
+    /// Time (UTC, RFC 3339: `2026-11-22T19:54:20Z`).
+    pub time: String,
+    /// Author's name.
+    pub author: String,
+    /// Device (short id).
+    pub device: String,
+    /// Per-device sequence number.
+    pub device_seq: u64,
+    /// Kind (`item.set`, `read`…).
+    pub kind: String,
+    /// What happened, without secrets.
+    pub summary: String,
+    /// Whether this replica refused it.
+    pub denied: bool,
+}
+
+impl From<coffer_vault::AuditEntry> for AuditEntryDto {
+    fn from(e: coffer_vault::AuditEntry) -> Self {
+        Self {
+            seq: e.seq,
+            time: e.time,
+            author: e.author,
+            device: e.device,
+            device_seq: e.device_seq,
+            kind: e.kind,
+            summary: e.summary,
+            denied: e.outcome != "applied",
+        }
+    }
+}
+
+/// A choice for a filter.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AuditFacetDto {
+    /// Id (hex).
+    pub id: String,
+    /// Label.
+    pub label: String,
+}
+
+impl From<coffer_vault::AuditFacet> for AuditFacetDto {
+    fn from(f: coffer_vault::AuditFacet) -> Self {
+        Self {
+            id: f.id,
+            label: f.label,
+        }
+    }
+}
+
+/// One page of the audit log.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AuditPageDto {
+    /// Entries, newest first.
+    pub entries: Vec<AuditEntryDto>,
+    /// Entries matching the filters.
+    pub total: u64,
+    /// Entries in the whole log.
+    pub log_entries: u64,
+    /// Members who signed entries.
+    pub members: Vec<AuditFacetDto>,
+    /// Devices that wrote entries.
+    pub devices: Vec<AuditFacetDto>,
+    /// Kinds present.
+    pub kinds: Vec<String>,
+}
+
+impl From<coffer_vault::AuditPage> for AuditPageDto {
+    fn from(p: coffer_vault::AuditPage) -> Self {
+        Self {
+            entries: p.entries.into_iter().map(Into::into).collect(),
+            total: p.total,
+            log_entries: p.log_entries,
+            members: p.members.into_iter().map(Into::into).collect(),
+            devices: p.devices.into_iter().map(Into::into).collect(),
+            kinds: p.kinds,
+        }
+    }
+}
+
+/// The recorded-head check of a chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadStatus {
+    /// This device's newest entry is there.
+    Ok,
+    /// This device's newest entry is missing (truncated or rolled back).
+    Truncated,
+    /// Nothing recorded on this device for the chain.
+    NotRecorded,
+}
+
+/// One device's chain.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ChainDto {
+    /// Device (short id).
+    pub device: String,
+    /// Member whose device it is.
+    pub author: String,
+    /// This device's own chain.
+    pub this_device: bool,
+    /// Entries.
+    pub entries: u64,
+    /// Newest per-device sequence number.
+    pub last_seq: u64,
+    /// Sequence, links and hashes are intact.
+    pub linked: bool,
+    /// Every signature verifies.
+    pub signatures_ok: bool,
+    /// Every entry replays with its recorded outcome.
+    pub replay_ok: bool,
+    /// The recorded-head check.
+    pub head: HeadStatus,
+    /// All of the above.
+    pub ok: bool,
+}
+
+impl From<coffer_vault::ChainReport> for ChainDto {
+    fn from(c: coffer_vault::ChainReport) -> Self {
+        use coffer_vault::HeadCheck;
+        Self {
+            ok: c.ok(),
+            device: c.device,
+            author: c.author,
+            this_device: c.this_device,
+            entries: c.entries,
+            last_seq: c.last_seq,
+            linked: c.linked,
+            signatures_ok: c.signatures_ok,
+            replay_ok: c.replay_ok,
+            head: match c.head {
+                HeadCheck::Ok => HeadStatus::Ok,
+                HeadCheck::Truncated => HeadStatus::Truncated,
+                HeadCheck::NotRecorded => HeadStatus::NotRecorded,
+            },
+        }
+    }
+}
+
+/// The result of `verify_vault`.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct VerifyDto {
+    /// Everything verified.
+    pub ok: bool,
+    /// One sentence: what verified, or the (first) problem.
+    pub verdict: String,
+    /// Entries checked.
+    pub entries: u64,
+    /// Chains checked.
+    pub devices: u64,
+    /// Credentials opened (every version).
+    pub items_opened: u64,
+    /// Every problem found.
+    pub problems: Vec<String>,
+    /// Each device's chain.
+    pub chains: Vec<ChainDto>,
+    /// The state matches a replay of the log (`null`: not compared).
+    pub state_matches: Option<bool>,
+}
+
+impl From<coffer_vault::VerifyReport> for VerifyDto {
+    fn from(r: coffer_vault::VerifyReport) -> Self {
+        Self {
+            ok: r.ok(),
+            verdict: r.verdict(),
+            entries: r.entries,
+            devices: r.devices,
+            items_opened: r.items_opened,
+            chains: r.chains.into_iter().map(Into::into).collect(),
+            problems: r.problems,
+            state_matches: r.state_matches,
+        }
+    }
+}
+
+/// `export_env`: write an environment to a file, in Rust.
+#[derive(Debug, Deserialize, TS)]
+pub struct ExportArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// `dotenv`, `shell`, `json` or `example`.
+    pub format: String,
+    /// `portable`, `node`, `python`, `rust`, `compose` or `docker` (dotenv only).
+    pub dialect: String,
+    /// The file: a full path whose folder exists.
+    pub path: String,
+    /// Replace the file if it exists.
+    pub overwrite: bool,
+    /// Write it even though git does not ignore it.
+    pub write_anyway: bool,
+}
+
+/// The result of an export.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExportOutcome {
+    /// The file written (mode 0600).
+    pub path: String,
+    /// Variables written.
+    pub variables: u32,
+}
+
+/// `restore_version`.
+#[derive(Debug, Deserialize, TS)]
+pub struct RestoreArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Key name.
+    pub name: String,
+    /// The old version whose value becomes the new version.
+    pub version: u64,
+}
+
+/// `open_vault`: an existing vault file, opened with the unlocked identity.
+#[derive(Debug, Deserialize, TS)]
+pub struct OpenVaultArgs {
+    /// The vault file: a full path.
+    pub path: String,
+}

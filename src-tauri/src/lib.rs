@@ -127,6 +127,11 @@ ipc_commands! {
     keychain_disable() -> KeychainStatusDto;
     keychain_status() -> KeychainStatusDto;
     kdf_params() -> KdfDto;
+    audit_log(AuditQueryArgs) -> AuditPageDto;
+    verify_vault() -> VerifyDto;
+    export_env(ExportArgs) -> ExportOutcome;
+    restore_version(RestoreArgs) -> SetOutcomeDto;
+    open_vault(OpenVaultArgs) -> AppStatus;
 }
 
 /// Builds and runs the app on the default identity home and vault, with

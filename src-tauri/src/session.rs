@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use coffer_vault::paths::{coffer_home, default_vault_path};
+use coffer_vault::paths::{app_vault_path, coffer_home};
 use coffer_vault::settings::Settings;
 use coffer_vault::{UnlockedIdentity, Vault};
 
@@ -49,8 +49,9 @@ struct Clock {
 pub struct Session {
     /// The device data directory (`COFFER_HOME`).
     pub home: PathBuf,
-    /// The vault this window works on.
-    pub vault_path: PathBuf,
+    /// The vault this window works on (changes when the user opens an
+    /// existing vault file).
+    vault_path: Mutex<PathBuf>,
     state: Mutex<Option<Unlocked>>,
     clock: Mutex<Clock>,
     settings: Mutex<Settings>,
@@ -86,7 +87,7 @@ impl Session {
         }
         Self {
             home,
-            vault_path,
+            vault_path: Mutex::new(vault_path),
             state: Mutex::new(None),
             clock: Mutex::new(Clock {
                 last_activity: Instant::now(),
@@ -102,11 +103,14 @@ impl Session {
         }
     }
 
-    /// The default identity home and vault (`COFFER_HOME`, `COFFER_VAULT`).
+    /// The default identity home and vault: `COFFER_HOME`; `COFFER_VAULT`,
+    /// else the vault the app opened last, else `vault.coffer` in the home.
     /// A debug build honours `COFFER_TEST_IDLE_SECS` (the idle time in
     /// seconds, for end-to-end tests); release builds ignore it.
     pub fn from_env() -> Self {
-        let s = Self::new(coffer_home(), default_vault_path());
+        let home = coffer_home();
+        let vault = app_vault_path(&home);
+        let s = Self::new(home, vault);
         if cfg!(debug_assertions) {
             if let Some(secs) = std::env::var("COFFER_TEST_IDLE_SECS")
                 .ok()
@@ -117,6 +121,19 @@ impl Session {
             }
         }
         s
+    }
+
+    /// The vault file this window works on.
+    pub fn vault_path(&self) -> PathBuf {
+        self.vault_path
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Points the window at another vault file (after opening it).
+    pub fn set_vault_path(&self, path: PathBuf) {
+        *self.vault_path.lock().unwrap_or_else(|p| p.into_inner()) = path;
     }
 
     /// The state.

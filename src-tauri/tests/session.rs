@@ -95,7 +95,7 @@ fn settings_round_trip_and_survive_a_new_session() {
     assert_eq!(c::get_settings(&s).expect("get"), want);
     assert_eq!(c::app_status(&s).expect("status").idle_lock_secs, 180);
     // A new session (the app restarted) reads them from COFFER_HOME.
-    let again = Session::new(s.home.clone(), s.vault_path.clone());
+    let again = Session::new(s.home.clone(), s.vault_path());
     assert_eq!(c::get_settings(&again).expect("get"), want);
 }
 
@@ -375,7 +375,7 @@ fn keychain_enable_status_disable_and_open_at_start() {
 
     // The app restarts: it opens from the keychain at start, once.
     c::lock(&s).expect("lock");
-    let fresh = Session::new(s.home.clone(), s.vault_path.clone());
+    let fresh = Session::new(s.home.clone(), s.vault_path());
     let st = c::unlock_at_start(&fresh).expect("start");
     assert!(st.unlocked, "opened from the keychain");
     assert_eq!(st.keychain_problem, None);
@@ -389,7 +389,7 @@ fn keychain_enable_status_disable_and_open_at_start() {
     set.keychain_at_start = false;
     unlock_pw(&s, PW).expect("unlock");
     c::set_settings(&s, set.clone()).expect("set");
-    let fresh = Session::new(s.home.clone(), s.vault_path.clone());
+    let fresh = Session::new(s.home.clone(), s.vault_path());
     assert!(!c::unlock_at_start(&fresh).expect("start").unlocked);
     set.keychain_at_start = true;
     c::set_settings(&s, set).expect("set");
@@ -430,7 +430,7 @@ fn keychain_enable_status_disable_and_open_at_start() {
             .expect("write");
     }
     assert!(child.wait().expect("wait").success());
-    let fresh = Session::new(s.home.clone(), s.vault_path.clone());
+    let fresh = Session::new(s.home.clone(), s.vault_path());
     let st = c::unlock_at_start(&fresh).expect("start");
     assert!(!st.unlocked);
     let problem = st.keychain_problem.expect("a problem is reported");

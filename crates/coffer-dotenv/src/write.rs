@@ -384,13 +384,22 @@ fn emit(plan: Plan, value: &str, out: &mut String) {
     }
 }
 
+/// The dialects (in [`Dialect::ALL`] order) that can write `value` for `key`
+/// as a [`Format::Dotenv`] line, so a refusal can name the ones that work.
+/// Only a list of dialects is returned, never anything of the value.
+pub fn writable_dialects(key: &str, value: &str) -> Vec<Dialect> {
+    Dialect::ALL
+        .into_iter()
+        .filter(|d| plan(*d, key, value).is_ok())
+        .collect()
+}
+
 /// What to tell the user when `dialect` refused the value of `key`: the other
 /// dialects that can write it, and the formats that always can.
 fn suggestion(dialect: Dialect, key: &str, value: &str) -> String {
-    let others: Vec<&str> = Dialect::ALL
+    let others: Vec<&str> = writable_dialects(key, value)
         .into_iter()
         .filter(|d| *d != dialect && *d != Dialect::Portable)
-        .filter(|d| plan(*d, key, value).is_ok())
         .map(Dialect::as_str)
         .collect();
     let formats = if value.contains('\0') {
@@ -550,6 +559,15 @@ mod tests {
                 Err(Error::DuplicateEntry { .. })
             ));
         }
+    }
+
+    #[test]
+    fn writable_dialects_lists_the_ones_that_work() {
+        assert_eq!(writable_dialects("K", "plain"), Dialect::ALL.to_vec());
+        let d = writable_dialects("K", "it's \"$x\"");
+        assert!(!d.contains(&Dialect::Portable), "{d:?}");
+        assert!(d.contains(&Dialect::Node), "{d:?}");
+        assert!(writable_dialects("K", "a\0b").is_empty());
     }
 
     #[test]

@@ -8,7 +8,12 @@
 //! row edited, swapped, deleted or rolled back outside the log is found. It
 //! also opens every item version this identity can read. Finally it checks
 //! this device's own newest entry against the head recorded in
-//! `COFFER_HOME/heads/`, which catches a log truncated at the end.
+//! `COFFER_HOME/heads/`, which catches a log truncated at the end. The
+//! report says, per device chain, which of these checks held
+//! ([`ChainReport`]) and sums it up in one sentence ([`VerifyReport::verdict`]).
+//!
+//! [`Vault::audit_page`] reads the log a page at a time, newest first, with
+//! filters (text, member, device, kind, denied only) for the desktop app.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -57,6 +62,11 @@ pub struct VerifyReport {
     pub items_opened: u64,
     /// Problems found; empty means everything verified.
     pub problems: Vec<String>,
+    /// Each device's chain, in the order its first entry appears.
+    pub chains: Vec<ChainReport>,
+    /// Whether the state tables match a replay of the log; `None` when
+    /// the comparison was skipped because the log itself has problems.
+    pub state_matches: Option<bool>,
 }
 
 impl VerifyReport {
@@ -64,6 +74,116 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// One sentence for the user: what was verified, or how many problems
+    /// were found and the first of them.
+    pub fn verdict(&self) -> String {
+        match self.problems.as_slice() {
+            [] => format!(
+                "Verified: {} entries in {} device chain(s), every signature valid, the state matches the log, {} credential(s) open.",
+                self.entries, self.devices, self.items_opened
+            ),
+            [one] => format!("Integrity check failed: {one}."),
+            [first, rest @ ..] => format!(
+                "Integrity check failed: {first}; and {} more problem(s).",
+                rest.len()
+            ),
+        }
+    }
+}
+
+/// The check of this device's newest entry against the head recorded in
+/// `COFFER_HOME/heads/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadCheck {
+    /// This device's chain ends at (or after) the recorded head.
+    Ok,
+    /// The recorded head is missing: the log was truncated or rolled back.
+    Truncated,
+    /// No head recorded on this device for this chain (another device's
+    /// chain, or this device never wrote to the vault).
+    NotRecorded,
+}
+
+/// The verification of one device's chain of entries.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainReport {
+    /// Device (short id).
+    pub device: String,
+    /// The name of the member whose device it is (or a short id).
+    pub author: String,
+    /// Whether it is this device's chain.
+    pub this_device: bool,
+    /// Entries in the chain.
+    pub entries: u64,
+    /// The chain's newest per-device sequence number.
+    pub last_seq: u64,
+    /// Sequence numbers run 1, 2, 3…, each entry chains to the one before
+    /// and every hash recomputes.
+    pub linked: bool,
+    /// Every signature verifies against the author's pinned key.
+    pub signatures_ok: bool,
+    /// Every entry replays with the outcome it records.
+    pub replay_ok: bool,
+    /// The recorded-head check.
+    pub head: HeadCheck,
+}
+
+impl ChainReport {
+    /// Whether every check of this chain passed.
+    pub fn ok(&self) -> bool {
+        self.linked && self.signatures_ok && self.replay_ok && self.head != HeadCheck::Truncated
+    }
+}
+
+/// What [`Vault::audit_page`] lists: filters, newest first, one page.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    /// Case-insensitive text to find in the time, author, device, kind,
+    /// outcome or summary.
+    pub text: Option<String>,
+    /// Only entries signed by this member (id, hex).
+    pub member: Option<String>,
+    /// Only entries from this device (id, hex).
+    pub device: Option<String>,
+    /// Only entries of this kind (`item.set`, `read`…).
+    pub kind: Option<String>,
+    /// Only entries this replica denied.
+    pub denied_only: bool,
+    /// Matching entries to skip (newest first).
+    pub offset: u64,
+    /// At most this many entries (1 to [`AUDIT_PAGE_MAX`]).
+    pub limit: u64,
+}
+
+/// The largest page [`Vault::audit_page`] returns.
+pub const AUDIT_PAGE_MAX: u64 = 1000;
+
+/// One choice for a filter: an id and what to show for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditFacet {
+    /// Id (hex) to filter on.
+    pub id: String,
+    /// Label to show.
+    pub label: String,
+}
+
+/// One page of the audit log, newest first, with what the filters can offer.
+#[derive(Debug, Serialize)]
+pub struct AuditPage {
+    /// The entries of this page, newest first.
+    pub entries: Vec<AuditEntry>,
+    /// How many entries match the filters (all pages).
+    pub total: u64,
+    /// Entries in the whole log.
+    pub log_entries: u64,
+    /// Members who signed entries.
+    pub members: Vec<AuditFacet>,
+    /// Devices that wrote entries.
+    pub devices: Vec<AuditFacet>,
+    /// Kinds present in the log.
+    pub kinds: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -161,150 +281,352 @@ fn table_rows(conn: &Connection, table: &str, order: &str) -> Result<Vec<Vec<Val
         .map_err(Into::into)
 }
 
+/// Names members, environments and items in log summaries.
+struct Namer {
+    members: HashMap<Id, String>,
+    envs: HashMap<Id, String>,
+    items: HashMap<Id, String>,
+}
+
+impl Namer {
+    fn who(&self, id: &Id) -> String {
+        self.members.get(id).cloned().unwrap_or_else(|| id.short())
+    }
+
+    fn env(&self, id: &Id) -> String {
+        self.envs.get(id).cloned().unwrap_or_else(|| id.short())
+    }
+
+    fn item(&self, id: &Id) -> String {
+        self.items
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("item {}", id.short()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn entry(
+        &self,
+        seq: i64,
+        author: &Id,
+        device: &Id,
+        device_seq: u64,
+        hlc: u64,
+        kind_code: u8,
+        body: &[u8],
+        outcome: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            seq,
+            time: format_datetime(((hlc >> 16) / 1000) as i64),
+            author: self.who(author),
+            device: device.short(),
+            device_seq,
+            kind: kind::name(kind_code).to_string(),
+            summary: OpBody::decode(body)
+                .map(|b| self.summary(b))
+                .unwrap_or_else(|_| "(malformed body)".to_string()),
+            outcome,
+        }
+    }
+
+    fn summary(&self, b: OpBody) -> String {
+        let who = |id: &Id| self.who(id);
+        let env = |id: &Id| self.env(id);
+        let item = |id: &Id| self.item(id);
+        match b {
+            OpBody::Genesis { name, owner, .. } => {
+                format!("created vault '{name}' with owner {}", owner.name)
+            }
+            OpBody::AddEnv {
+                project_name,
+                env_name,
+                ..
+            } => {
+                format!("added environment {project_name}/{env_name}")
+            }
+            OpBody::SetItem {
+                item_id,
+                env_id,
+                version,
+                ..
+            } => {
+                format!(
+                    "set {} in {} (version {version})",
+                    item(&item_id),
+                    env(&env_id)
+                )
+            }
+            OpBody::DeleteItem { item_id, env_id } => {
+                format!("deleted {} from {}", item(&item_id), env(&env_id))
+            }
+            OpBody::RekeyEnv {
+                env_id,
+                epoch,
+                items,
+                ..
+            } => format!(
+                "re-keyed {} to epoch {epoch} ({} items)",
+                env(&env_id),
+                items.len()
+            ),
+            OpBody::AddMember { member, grants } => format!(
+                "added {} as {} ({}) with {} grant(s)",
+                member.name,
+                member.role,
+                member.fingerprint,
+                grants.len()
+            ),
+            OpBody::SetRole {
+                member_id, role, ..
+            } => {
+                format!("made {} {role}", who(&member_id))
+            }
+            OpBody::Grant {
+                member_id,
+                env_id,
+                access,
+                ..
+            } => {
+                format!("granted {} {access} on {}", who(&member_id), env(&env_id))
+            }
+            OpBody::Ungrant { member_id, env_id } => {
+                format!("removed {}'s access to {}", who(&member_id), env(&env_id))
+            }
+            OpBody::ShareItem { env_id, share } => format!(
+                "shared {} of {} with {}",
+                item(&share.item_id),
+                env(&env_id),
+                who(&share.wrap.member_id)
+            ),
+            OpBody::UnshareItem {
+                env_id,
+                item_id,
+                member_id,
+            } => format!(
+                "stopped sharing {} of {} with {}",
+                item(&item_id),
+                env(&env_id),
+                who(&member_id)
+            ),
+            OpBody::Revoke { member_id, exposed } => format!(
+                "offboarded {}: {} credential(s) exposed",
+                who(&member_id),
+                exposed.len()
+            ),
+            OpBody::RekeyItem {
+                env_id, item: it, ..
+            } => {
+                format!("re-keyed {} of {}", item(&it.item_id), env(&env_id))
+            }
+            OpBody::Read {
+                action,
+                env_id,
+                item_ids,
+            } => {
+                let what = if item_ids.len() == 1 {
+                    item(&item_ids[0])
+                } else {
+                    format!("{} items", item_ids.len())
+                };
+                format!("{} {what} of {}", action.as_str(), env(&env_id))
+            }
+        }
+    }
+}
+
+impl AuditEntry {
+    /// Whether `needle` (lower case) is in any shown field.
+    fn matches(&self, needle: &str) -> bool {
+        [
+            &self.time,
+            &self.author,
+            &self.device,
+            &self.kind,
+            &self.outcome,
+            &self.summary,
+        ]
+        .iter()
+        .any(|f| f.to_lowercase().contains(needle))
+    }
+}
+
 impl Vault {
     /// The audit log, oldest first. Item names are shown where this identity
     /// can decrypt them; otherwise the item id.
     pub fn audit_log(&mut self) -> Result<Vec<AuditEntry>> {
         let rows = read_rows(&self.conn, self.vault_id)?;
-        let names = self.member_names()?;
-        let mut env_names: HashMap<Id, String> = HashMap::new();
-        for e in self.list_envs(None)? {
-            env_names.insert(e.id, e.path());
+        let namer = self.namer()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                namer.entry(
+                    r.seq,
+                    &r.header.author_id,
+                    &r.header.device_id,
+                    r.header.device_seq,
+                    r.header.hlc,
+                    r.header.kind,
+                    &r.body,
+                    r.outcome,
+                )
+            })
+            .collect())
+    }
+
+    /// One page of the audit log, newest first, filtered (see
+    /// [`AuditQuery`]). Kind, member, device and outcome are filtered in
+    /// SQL; only entries that could be shown (or searched) are decoded, so
+    /// a long log pages quickly.
+    pub fn audit_page(&mut self, q: &AuditQuery) -> Result<AuditPage> {
+        if !(1..=AUDIT_PAGE_MAX).contains(&q.limit) {
+            return Err(Error::InvalidInput(format!(
+                "a page holds 1 to {AUDIT_PAGE_MAX} entries"
+            )));
         }
-        let mut item_names: HashMap<Id, String> = HashMap::new();
-        for e in self.list_envs(None)?.iter().filter(|e| e.readable) {
-            if let Ok(items) = self.load_items(e) {
-                for d in items {
-                    item_names.insert(d.id, d.fields.name.clone());
+        let id_filter = |what: &str, v: &Option<String>| -> Result<Option<Vec<u8>>> {
+            v.as_deref()
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    Id::from_hex(x)
+                        .map(|i| i.0.to_vec())
+                        .map_err(|_| Error::InvalidInput(format!("{x:?} is not a {what} id")))
+                })
+                .transpose()
+        };
+        let member = id_filter("member", &q.member)?;
+        let device = id_filter("device", &q.device)?;
+        let kind_code: Option<i64> = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+            None => None,
+            Some(k) => Some(
+                (0..=u8::MAX)
+                    .find(|c| kind::name(*c) == k && k != "unknown")
+                    .map(i64::from)
+                    .ok_or_else(|| Error::InvalidInput(format!("unknown kind {k:?}")))?,
+            ),
+        };
+        let text = q
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase);
+        let namer = self.namer()?;
+        let mut st = self.conn.prepare(
+            "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops
+             WHERE (?1 IS NULL OR author_id = ?1) AND (?2 IS NULL OR device_id = ?2)
+               AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR outcome <> 'applied')
+             ORDER BY seq DESC",
+        )?;
+        let mut rows = st.query(rusqlite::params![member, device, kind_code, q.denied_only])?;
+        let bad = |_| Error::integrity("an op-log entry has a malformed field");
+        let mut entries = Vec::new();
+        let mut total = 0u64;
+        while let Some(r) = rows.next()? {
+            let in_page = total >= q.offset && total < q.offset.saturating_add(q.limit);
+            if text.is_none() && !in_page {
+                // Counted without decoding.
+                total += 1;
+                continue;
+            }
+            let author = Id::from_slice(&r.get::<_, Vec<u8>>(1)?).map_err(bad)?;
+            let dev = Id::from_slice(&r.get::<_, Vec<u8>>(2)?).map_err(bad)?;
+            let k =
+                u8::try_from(r.get::<_, i64>(5)?).map_err(|_| Error::integrity("bad op kind"))?;
+            let e = namer.entry(
+                r.get(0)?,
+                &author,
+                &dev,
+                r.get::<_, i64>(3)? as u64,
+                r.get::<_, i64>(4)? as u64,
+                k,
+                &r.get::<_, Vec<u8>>(6)?,
+                r.get(7)?,
+            );
+            if let Some(t) = &text {
+                if !e.matches(t) {
+                    continue;
+                }
+            }
+            if in_page {
+                entries.push(e);
+            }
+            total += 1;
+        }
+        drop(rows);
+        drop(st);
+        let log_entries: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM ops", [], |r| r.get(0))?;
+        let mut members = Vec::new();
+        let mut devices = Vec::new();
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT author_id, device_id FROM ops ORDER BY author_id, device_id",
+        )?;
+        let pairs = st.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for p in pairs {
+            let (a, d) = p?;
+            let (a, d) = (
+                Id::from_slice(&a).map_err(bad)?,
+                Id::from_slice(&d).map_err(bad)?,
+            );
+            if !members.iter().any(|m: &AuditFacet| m.id == a.to_hex()) {
+                members.push(AuditFacet {
+                    id: a.to_hex(),
+                    label: namer.who(&a),
+                });
+            }
+            if !devices.iter().any(|x: &AuditFacet| x.id == d.to_hex()) {
+                devices.push(AuditFacet {
+                    id: d.to_hex(),
+                    label: format!("{} ({})", d.short(), namer.who(&a)),
+                });
+            }
+        }
+        drop(st);
+        members.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT kind FROM ops ORDER BY kind")?;
+        let kinds = st
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .filter_map(|k| k.ok())
+            .filter_map(|k| u8::try_from(k).ok())
+            .map(|k| kind::name(k).to_string())
+            .collect();
+        Ok(AuditPage {
+            entries,
+            total,
+            log_entries: log_entries as u64,
+            members,
+            devices,
+            kinds,
+        })
+    }
+
+    /// Names for the log: members, environments and the items this
+    /// identity can read.
+    fn namer(&mut self) -> Result<Namer> {
+        let members = self.member_names()?;
+        let mut envs: HashMap<Id, String> = HashMap::new();
+        let mut items: HashMap<Id, String> = HashMap::new();
+        for e in self.list_envs(None)? {
+            envs.insert(e.id, e.path());
+            if e.readable {
+                if let Ok(list) = self.load_items(&e) {
+                    for d in list {
+                        items.insert(d.id, d.fields.name.clone());
+                    }
                 }
             }
         }
-        let who = |id: &Id| names.get(id).cloned().unwrap_or_else(|| id.short());
-        let env = |id: &Id| env_names.get(id).cloned().unwrap_or_else(|| id.short());
-        let item = |id: &Id| {
-            item_names
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| format!("item {}", id.short()))
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let summary = match OpBody::decode(&r.body) {
-                Err(_) => "(malformed body)".to_string(),
-                Ok(b) => match b {
-                    OpBody::Genesis { name, owner, .. } => {
-                        format!("created vault '{name}' with owner {}", owner.name)
-                    }
-                    OpBody::AddEnv {
-                        project_name,
-                        env_name,
-                        ..
-                    } => {
-                        format!("added environment {project_name}/{env_name}")
-                    }
-                    OpBody::SetItem {
-                        item_id,
-                        env_id,
-                        version,
-                        ..
-                    } => {
-                        format!(
-                            "set {} in {} (version {version})",
-                            item(&item_id),
-                            env(&env_id)
-                        )
-                    }
-                    OpBody::DeleteItem { item_id, env_id } => {
-                        format!("deleted {} from {}", item(&item_id), env(&env_id))
-                    }
-                    OpBody::RekeyEnv {
-                        env_id,
-                        epoch,
-                        items,
-                        ..
-                    } => format!(
-                        "re-keyed {} to epoch {epoch} ({} items)",
-                        env(&env_id),
-                        items.len()
-                    ),
-                    OpBody::AddMember { member, grants } => format!(
-                        "added {} as {} ({}) with {} grant(s)",
-                        member.name,
-                        member.role,
-                        member.fingerprint,
-                        grants.len()
-                    ),
-                    OpBody::SetRole {
-                        member_id, role, ..
-                    } => {
-                        format!("made {} {role}", who(&member_id))
-                    }
-                    OpBody::Grant {
-                        member_id,
-                        env_id,
-                        access,
-                        ..
-                    } => {
-                        format!("granted {} {access} on {}", who(&member_id), env(&env_id))
-                    }
-                    OpBody::Ungrant { member_id, env_id } => {
-                        format!("removed {}'s access to {}", who(&member_id), env(&env_id))
-                    }
-                    OpBody::ShareItem { env_id, share } => format!(
-                        "shared {} of {} with {}",
-                        item(&share.item_id),
-                        env(&env_id),
-                        who(&share.wrap.member_id)
-                    ),
-                    OpBody::UnshareItem {
-                        env_id,
-                        item_id,
-                        member_id,
-                    } => format!(
-                        "stopped sharing {} of {} with {}",
-                        item(&item_id),
-                        env(&env_id),
-                        who(&member_id)
-                    ),
-                    OpBody::Revoke { member_id, exposed } => format!(
-                        "offboarded {}: {} credential(s) exposed",
-                        who(&member_id),
-                        exposed.len()
-                    ),
-                    OpBody::RekeyItem {
-                        env_id, item: it, ..
-                    } => {
-                        format!("re-keyed {} of {}", item(&it.item_id), env(&env_id))
-                    }
-                    OpBody::Read {
-                        action,
-                        env_id,
-                        item_ids,
-                    } => {
-                        let what = if item_ids.len() == 1 {
-                            item(&item_ids[0])
-                        } else {
-                            format!("{} items", item_ids.len())
-                        };
-                        format!("{} {what} of {}", action.as_str(), env(&env_id))
-                    }
-                },
-            };
-            out.push(AuditEntry {
-                seq: r.seq,
-                time: format_datetime((r.header.time_ms() / 1000) as i64),
-                author: names
-                    .get(&r.header.author_id)
-                    .cloned()
-                    .unwrap_or_else(|| r.header.author_id.short()),
-                device: r.header.device_id.short(),
-                device_seq: r.header.device_seq,
-                kind: kind::name(r.header.kind).to_string(),
-                summary,
-                outcome: r.outcome,
-            });
-        }
-        Ok(out)
+        Ok(Namer {
+            members,
+            envs,
+            items,
+        })
     }
 
     fn member_names(&self) -> Result<HashMap<Id, String>> {
@@ -330,9 +652,31 @@ impl Vault {
         let replay = schema::scratch()?;
         let mut last: HashMap<Id, (u64, [u8; 32])> = HashMap::new();
         let mut stored_last: HashMap<Id, (u64, Vec<u8>)> = HashMap::new();
+        let names = self.member_names()?;
+        let mut chain_of: HashMap<Id, usize> = HashMap::new();
         for r in &rows {
             rep.entries += 1;
             let h = &r.header;
+            let ci = *chain_of.entry(h.device_id).or_insert_with(|| {
+                rep.chains.push(ChainReport {
+                    device: h.device_id.short(),
+                    author: names
+                        .get(&h.author_id)
+                        .cloned()
+                        .unwrap_or_else(|| h.author_id.short()),
+                    this_device: h.device_id == self.me.device_id,
+                    entries: 0,
+                    last_seq: 0,
+                    linked: true,
+                    signatures_ok: true,
+                    replay_ok: true,
+                    head: HeadCheck::NotRecorded,
+                });
+                rep.chains.len() - 1
+            });
+            let chain = &mut rep.chains[ci];
+            chain.entries += 1;
+            chain.last_seq = h.device_seq;
             let where_ = format!(
                 "entry {} (device {} #{})",
                 r.seq,
@@ -341,16 +685,19 @@ impl Vault {
             );
             let (prev_seq, prev_hash) = last.get(&h.device_id).copied().unwrap_or((0, [0u8; 32]));
             if h.device_seq != prev_seq + 1 {
+                chain.linked = false;
                 rep.problems.push(format!(
                     "{where_}: sequence jumps from {prev_seq} (an entry was removed or reordered)"
                 ));
             }
             if h.prev_hash != prev_hash {
+                chain.linked = false;
                 rep.problems
                     .push(format!("{where_}: does not chain to the previous entry"));
             }
             let hash = h.hash(&r.body);
             if hash[..] != r.hash[..] {
+                chain.linked = false;
                 rep.problems.push(format!(
                     "{where_}: its contents were modified (hash mismatch)"
                 ));
@@ -360,11 +707,13 @@ impl Vault {
             let body = match OpBody::decode(&r.body) {
                 Ok(b) => b,
                 Err(_) => {
+                    chain.linked = false;
                     rep.problems.push(format!("{where_}: body is malformed"));
                     continue;
                 }
             };
             if body.kind() != h.kind {
+                chain.linked = false;
                 rep.problems
                     .push(format!("{where_}: kind does not match its body"));
             }
@@ -384,13 +733,16 @@ impl Vault {
                     if k.verify(SignPurpose::Op, &h.signed_bytes(&r.body), &r.sig)
                         .is_err()
                     {
+                        chain.signatures_ok = false;
                         rep.problems
                             .push(format!("{where_}: signature does not verify"));
                     }
                 }
-                _ => rep
-                    .problems
-                    .push(format!("{where_}: author is not a known member")),
+                _ => {
+                    chain.signatures_ok = false;
+                    rep.problems
+                        .push(format!("{where_}: author is not a known member"));
+                }
             }
             // The outcome column is not signed (it is this replica's verdict),
             // so check it against the replay: an applied entry must be
@@ -400,9 +752,11 @@ impl Vault {
                 let ok = authorize(&replay, &h.author_id, &body)
                     .and_then(|()| mutate(&replay, &body, &h.author_id, h.time_ms()));
                 if let Err(e) = ok {
+                    chain.replay_ok = false;
                     rep.problems.push(format!("{where_}: does not replay: {e}"));
                 }
             } else if authorize(&replay, &h.author_id, &body).is_ok() {
+                chain.replay_ok = false;
                 rep.problems.push(format!(
                     "{where_}: is marked denied but was allowed (its outcome was edited)"
                 ));
@@ -412,21 +766,42 @@ impl Vault {
         if let Some((seq, hash)) = self.recorded_head()? {
             // Compare with the stored hash: a modified entry is reported
             // above, and is not a truncation.
-            match stored_last.get(&self.me.device_id) {
-                Some((s, h)) if *s > seq || (*s == seq && h[..] == hash[..]) => {}
-                _ => rep.problems.push(format!(
-                    "this device wrote entry #{seq}, which is missing: the vault was rolled back or its log truncated"
-                )),
+            let head = match stored_last.get(&self.me.device_id) {
+                Some((s, h)) if *s > seq || (*s == seq && h[..] == hash[..]) => HeadCheck::Ok,
+                _ => {
+                    rep.problems.push(format!(
+                        "this device wrote entry #{seq}, which is missing: the vault was rolled back or its log truncated"
+                    ));
+                    HeadCheck::Truncated
+                }
+            };
+            match rep.chains.iter_mut().find(|c| c.this_device) {
+                Some(c) => c.head = head,
+                // Every entry of this device is gone.
+                None => rep.chains.push(ChainReport {
+                    device: self.me.device_id.short(),
+                    author: self.me.name().to_string(),
+                    this_device: true,
+                    entries: 0,
+                    last_seq: 0,
+                    linked: false,
+                    signatures_ok: true,
+                    replay_ok: true,
+                    head,
+                }),
             }
         }
         if rep.problems.is_empty() {
+            let mut matches = true;
             for (table, order) in STATE_TABLES {
                 if table_rows(&self.conn, table, order)? != table_rows(&replay, table, order)? {
+                    matches = false;
                     rep.problems.push(format!(
                         "table '{table}' differs from what the op log says (edited outside coffer)"
                     ));
                 }
             }
+            rep.state_matches = Some(matches);
         }
         for env in self.list_envs(None)?.into_iter().filter(|e| e.readable) {
             match self.load_items(&env) {

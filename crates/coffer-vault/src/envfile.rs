@@ -42,6 +42,102 @@ impl Vault {
         self.log_read(ReadAction::Export, &env, ids)
     }
 
+    /// Exports an environment straight to a file (the desktop app's export):
+    /// renders it, writes it atomically with mode 0600 through
+    /// [`write_env_file_with`] (the git-ignore check, unless `req.force`), and
+    /// logs the export only once the file is written. Returns how many
+    /// variables were written.
+    ///
+    /// Refusals are sentences for a person who is not at a command line: a
+    /// value the dialect cannot spell names the key and the dialects (or
+    /// formats) that can write it; a file git does not ignore says to add it
+    /// to `.gitignore` or to use `req.force_hint`. No value is ever in an error.
+    pub fn export_env_file(&mut self, req: &ExportRequest<'_>) -> Result<usize> {
+        if !req.path.is_absolute() {
+            return Err(Error::InvalidInput(format!(
+                "{} is not a full path: give the whole path of the file, starting with /",
+                req.path.display()
+            )));
+        }
+        if req.path.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{} is a folder: add a file name, such as {}",
+                req.path.display(),
+                req.path.join(".env").display()
+            )));
+        }
+        match req.path.parent() {
+            Some(dir) if dir.is_dir() => {}
+            _ => {
+                return Err(Error::NotFound(format!(
+                    "the folder of {}",
+                    req.path.display()
+                )))
+            }
+        }
+        if req.path.exists() && !req.overwrite {
+            return Err(Error::Refused(format!(
+                "{} already exists: choose another file, or allow replacing it",
+                req.path.display()
+            )));
+        }
+        let env = self.env(req.env_path)?;
+        let items = self.read_env_unlogged(&env)?;
+        let entries: Vec<coffer_dotenv::ExportEntry<'_>> = items
+            .iter()
+            .map(|(s, v)| coffer_dotenv::ExportEntry {
+                key: &s.name,
+                // Rendering needs the plaintext; the output is zeroizing.
+                value: v.expose_secret(),
+                notes: s.notes.as_deref(),
+            })
+            .collect();
+        let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
+            Ok(t) => t,
+            Err(coffer_dotenv::Error::Unrepresentable {
+                key,
+                dialect,
+                reason,
+                ..
+            }) => {
+                // Which dialects could write it: computed here, where the
+                // value is; only dialect names leave.
+                let working: Vec<&str> = entries
+                    .iter()
+                    .find(|e| e.key == key)
+                    .map(|e| coffer_dotenv::writable_dialects(e.key, e.value))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|d| *d != dialect)
+                    .map(Dialect::as_str)
+                    .collect();
+                let way_out = match (req.format, working.as_slice()) {
+                    (Format::Dotenv, []) => {
+                        "choose the shell or JSON format instead".to_string()
+                    }
+                    (Format::Dotenv, [one]) => format!(
+                        "choose the {one} dialect if only that parser reads the file, or the shell or JSON format"
+                    ),
+                    (Format::Dotenv, many) => format!(
+                        "choose the {} dialect if only that parser reads the file, or the shell or JSON format",
+                        many.join(" or ")
+                    ),
+                    _ => "choose the JSON format instead".to_string(),
+                };
+                return Err(Error::InvalidInput(format!(
+                    "the value of {key} cannot be written as {} ({} dialect): {reason}; {way_out}",
+                    req.format,
+                    dialect.as_str()
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        write_env_file_with(req.path, &text, req.force, req.force_hint)?;
+        let ids = items.iter().map(|(s, _)| s.id).collect();
+        self.log_read(ReadAction::Export, &env, ids)?;
+        Ok(items.len())
+    }
+
     /// The variables of an environment for `coffer run` (logged as a run).
     pub fn env_vars(&mut self, env_path: &str) -> Result<Vec<(String, SecretString)>> {
         Ok(self
@@ -116,22 +212,53 @@ pub fn git_status(path: &Path) -> GitStatus {
     }
 }
 
+/// What [`Vault::export_env_file`] writes, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRequest<'a> {
+    /// `PROJECT/ENV`.
+    pub env_path: &'a str,
+    /// The file format.
+    pub format: Format,
+    /// The dotenv dialect (used by [`Format::Dotenv`] only).
+    pub dialect: Dialect,
+    /// The file to write: a full path whose folder exists.
+    pub path: &'a Path,
+    /// Replace the file if it exists.
+    pub overwrite: bool,
+    /// Write it even if git does not ignore it.
+    pub force: bool,
+    /// How the caller's user overrides the git-ignore check, completing
+    /// "add it to .gitignore, or …" (`"pass --force"`, `"tick “Write anyway”"`).
+    pub force_hint: &'a str,
+}
+
 /// Writes an exported file atomically with mode 0600. Inside a git work
 /// tree, refuses a file git does not ignore unless `force`.
 pub fn write_env_file(path: &Path, contents: &str, force: bool) -> Result<()> {
+    write_env_file_with(path, contents, force, "pass --force")
+}
+
+/// [`write_env_file`], with the refusal's way out (`force_hint`) worded for
+/// the caller's user.
+pub fn write_env_file_with(
+    path: &Path,
+    contents: &str,
+    force: bool,
+    force_hint: &str,
+) -> Result<()> {
     if !force {
         match git_status(path) {
             GitStatus::NotInRepo | GitStatus::Ignored => {}
             GitStatus::NotIgnored(root) => {
                 return Err(Error::Refused(format!(
-                    "{} is inside the git work tree {} and not ignored by git: add it to .gitignore, or pass --force",
+                    "{} is inside the git work tree {} and not ignored by git: add it to .gitignore, or {force_hint}",
                     path.display(),
                     root.display()
                 )))
             }
             GitStatus::Unknown(root) => {
                 return Err(Error::Refused(format!(
-                    "{} is inside the git work tree {} and git could not say whether it is ignored: pass --force to write it anyway",
+                    "{} is inside the git work tree {} and git could not say whether it is ignored: {force_hint} to write it anyway",
                     path.display(),
                     root.display()
                 )))

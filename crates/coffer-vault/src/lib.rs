@@ -40,8 +40,13 @@ mod team;
 pub mod time;
 mod vault;
 
-pub use audit::{AuditEntry, VerifyReport};
-pub use envfile::{git_status, write_env_file, Dialect, Format, GitStatus};
+pub use audit::{
+    AuditEntry, AuditFacet, AuditPage, AuditQuery, ChainReport, HeadCheck, VerifyReport,
+    AUDIT_PAGE_MAX,
+};
+pub use envfile::{
+    git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
 pub use identity::{
@@ -60,4 +65,4 @@ pub use team::{
     inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,
     ItemSharing, MemberInfo, OffboardPreview, RekeyPreview,
 };
-pub use vault::{parse_env_path, EnvInfo, Role, Vault};
+pub use vault::{parse_env_path, EnvInfo, OpenFailure, Role, Vault};

@@ -1,6 +1,7 @@
 //! Where data lives: `COFFER_HOME` (default `$XDG_DATA_HOME/coffer`, else
 //! `~/.local/share/coffer`) holds the device's identity and unlock state;
-//! the default vault is `vault.coffer` in it; `COFFER_VAULT` overrides.
+//! the default vault is `vault.coffer` in it; `COFFER_VAULT` overrides. The
+//! desktop app also remembers the vault it opened last ([`app_vault_path`]).
 
 use std::fs;
 use std::io::Write;
@@ -28,6 +29,43 @@ pub fn default_vault_path() -> PathBuf {
         return PathBuf::from(p);
     }
     coffer_home().join("vault.coffer")
+}
+
+/// The file in `COFFER_HOME` that remembers the vault the desktop app
+/// opened last (one UTF-8 path, no secret).
+pub const VAULT_POINTER_FILE: &str = "vault_path";
+
+/// The vault path remembered in `home` by [`remember_vault_path`], if any
+/// (a missing, unreadable or malformed pointer is treated as none).
+pub fn remembered_vault_path(home: &Path) -> Option<PathBuf> {
+    let raw = fs::read_to_string(home.join(VAULT_POINTER_FILE)).ok()?;
+    let p = PathBuf::from(raw.trim_end_matches('\n'));
+    (p.is_absolute() && !raw.trim().is_empty()).then_some(p)
+}
+
+/// Remembers `vault` in `home` for the next start (atomic, mode 0600).
+/// The path must be absolute and UTF-8.
+pub fn remember_vault_path(home: &Path, vault: &Path) -> Result<()> {
+    let s = vault
+        .to_str()
+        .filter(|_| vault.is_absolute())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{} is not a full path the app can remember",
+                vault.display()
+            ))
+        })?;
+    ensure_private_dir(home)?;
+    write_atomic(&home.join(VAULT_POINTER_FILE), format!("{s}\n").as_bytes())
+}
+
+/// The vault the desktop app works on: `COFFER_VAULT` if set, else the
+/// path remembered in `home`, else `vault.coffer` in `home`.
+pub fn app_vault_path(home: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os("COFFER_VAULT").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    remembered_vault_path(home).unwrap_or_else(|| home.join("vault.coffer"))
 }
 
 /// Creates a directory (and parents) readable by the owner only.
@@ -130,5 +168,38 @@ mod tests {
         }
         let leftovers = fs::read_dir(dir.path()).expect("ls").count();
         assert_eq!(leftovers, 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn remembered_vault_path_round_trips() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let home = dir.path().join("home");
+        assert_eq!(remembered_vault_path(&home), None);
+        let vault = dir.path().join("team/shared.coffer");
+        remember_vault_path(&home, &vault).expect("remember");
+        assert_eq!(remembered_vault_path(&home), Some(vault.clone()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(home.join(VAULT_POINTER_FILE))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Remembering another replaces it.
+        let other = dir.path().join("other.coffer");
+        remember_vault_path(&home, &other).expect("remember");
+        assert_eq!(remembered_vault_path(&home), Some(other));
+    }
+
+    #[test]
+    fn fail_relative_or_malformed_pointer() {
+        let dir = tempfile::tempdir().expect("tmp");
+        assert!(remember_vault_path(dir.path(), Path::new("rel/vault.coffer")).is_err());
+        fs::write(dir.path().join(VAULT_POINTER_FILE), "relative/path\n").expect("write");
+        assert_eq!(remembered_vault_path(dir.path()), None);
+        fs::write(dir.path().join(VAULT_POINTER_FILE), "\n").expect("write");
+        assert_eq!(remembered_vault_path(dir.path()), None);
     }
 }

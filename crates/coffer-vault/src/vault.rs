@@ -109,6 +109,23 @@ pub fn parse_env_path(s: &str) -> Result<(String, String)> {
     Ok((p.to_string(), e.to_string()))
 }
 
+/// A vault that could not be opened: why, and the identity given to
+/// [`Vault::open_existing`], still unlocked.
+pub struct OpenFailure {
+    /// Why it did not open.
+    pub error: Error,
+    /// The unlocked identity, handed back.
+    pub identity: Box<UnlockedIdentity>,
+}
+
+impl std::fmt::Debug for OpenFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenFailure")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An open vault.
 pub struct Vault {
     pub(crate) conn: Connection,
@@ -125,6 +142,33 @@ impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Vault({}, {})", self.vault_id, self.path.display())
     }
+}
+
+/// Checks, read-only, that `path` is a Coffer vault (a schema version and
+/// the `vault` table), without changing the file.
+fn check_is_vault(path: &Path) -> Result<()> {
+    let not = || {
+        Error::InvalidInput(format!(
+            "{} is not a Coffer vault file (or it is damaged)",
+            path.display()
+        ))
+    };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|_| not())?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|_| not())?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'vault'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|_| not())?;
+    if version < 1 || tables == 0 {
+        return Err(not());
+    }
+    Ok(())
 }
 
 fn open_conn(path: &Path) -> Result<Connection> {
@@ -205,18 +249,72 @@ impl Vault {
 
     /// Opens an existing vault as `me`, who must be an active member.
     pub fn open(path: &Path, me: UnlockedIdentity) -> Result<Self> {
-        if !path.exists() {
-            return Err(Error::NoVault(path.to_path_buf()));
+        Self::open_keeping(path, me).map_err(|f| f.error)
+    }
+
+    /// Opens a vault file chosen by the user (the desktop app's "open an
+    /// existing vault") and remembers its path in `COFFER_HOME` for the
+    /// next start ([`crate::paths::remember_vault_path`]). On failure the
+    /// unlocked identity is handed back with the error, so the user can try
+    /// another file without unlocking again.
+    pub fn open_existing(
+        path: &Path,
+        me: UnlockedIdentity,
+    ) -> std::result::Result<Self, OpenFailure> {
+        // A path typed by the user may name another program's database or
+        // an empty file: look before opening read-write, which would
+        // switch it to WAL and create the vault's tables in it.
+        if path.is_file() {
+            if let Err(error) = check_is_vault(path) {
+                return Err(OpenFailure {
+                    error,
+                    identity: Box::new(me),
+                });
+            }
         }
-        let conn = open_conn(path)?;
-        let row: Option<(Vec<u8>, String)> = conn
+        let v = Self::open_keeping(path, me)?;
+        // Best effort: the vault is open; failing to remember it only
+        // means the next start asks again.
+        if let Err(e) = crate::paths::remember_vault_path(v.me.home(), path) {
+            tracing::warn!(error = %e, "could not remember the vault path");
+        }
+        Ok(v)
+    }
+
+    fn open_keeping(path: &Path, me: UnlockedIdentity) -> std::result::Result<Self, OpenFailure> {
+        let fail = |error: Error, me: UnlockedIdentity| OpenFailure {
+            error,
+            identity: Box::new(me),
+        };
+        if !path.exists() {
+            return Err(fail(Error::NoVault(path.to_path_buf()), me));
+        }
+        if path.is_dir() {
+            return Err(fail(
+                Error::InvalidInput(format!("{} is a folder, not a vault file", path.display())),
+                me,
+            ));
+        }
+        let conn = match open_conn(path) {
+            Ok(c) => c,
+            Err(e) => return Err(fail(e, me)),
+        };
+        let row: Result<Option<(Vec<u8>, String)>> = conn
             .query_row("SELECT id, name FROM vault", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
-            .optional()?;
-        let (id, name) = row.ok_or_else(|| Error::integrity("the vault has no genesis"))?;
-        let vault_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad vault id"))?;
-        let v = Vault {
+            .optional()
+            .map_err(Into::into);
+        let (id, name) = match row {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(fail(Error::integrity("the vault has no genesis"), me)),
+            Err(e) => return Err(fail(e, me)),
+        };
+        let vault_id = match Id::from_slice(&id) {
+            Ok(i) => i,
+            Err(_) => return Err(fail(Error::integrity("bad vault id"), me)),
+        };
+        let mut v = Vault {
             conn,
             path: path.to_path_buf(),
             vault_id,
@@ -225,17 +323,24 @@ impl Vault {
             env_keys: HashMap::new(),
             pinned: HashMap::new(),
         };
-        let mut v = v;
-        v.pinned = Self::load_pinned(&v.conn, vault_id)?;
-        match v.member_status(&v.me.id())? {
-            Some((_, status)) if status == "active" => Ok(v),
-            Some(_) => Err(Error::PermissionDenied(
-                "your membership of this vault was revoked".into(),
+        match Self::load_pinned(&v.conn, vault_id) {
+            Ok(p) => v.pinned = p,
+            Err(e) => return Err(fail(e, v.me)),
+        }
+        match v.member_status(&v.me.id()) {
+            Ok(Some((_, status))) if status == "active" => Ok(v),
+            Ok(Some(_)) => Err(fail(
+                Error::PermissionDenied("your membership of this vault was revoked".into()),
+                v.me,
             )),
-            None => Err(Error::PermissionDenied(
-                "you are not a member of this vault; ask an admin to add your public identity"
-                    .into(),
+            Ok(None) => Err(fail(
+                Error::PermissionDenied(
+                    "you are not a member of this vault; ask an admin to add your public identity"
+                        .into(),
+                ),
+                v.me,
             )),
+            Err(e) => Err(fail(e, v.me)),
         }
     }
 

@@ -1002,6 +1002,273 @@ path: string,
  */
 overwrite: boolean, };
 
+/**
+ * `audit_log`: filters and one page, newest first.
+ */
+export type AuditQueryArgs = { 
+/**
+ * Text to find (time, author, device, kind, outcome, summary).
+ */
+text: string | null, 
+/**
+ * Only this member's entries (id from [`AuditPageDto::members`]).
+ */
+member: string | null, 
+/**
+ * Only this device's entries (id from [`AuditPageDto::devices`]).
+ */
+device: string | null, 
+/**
+ * Only this kind (from [`AuditPageDto::kinds`]).
+ */
+kind: string | null, 
+/**
+ * Only entries this replica denied.
+ */
+denied_only: boolean, 
+/**
+ * Matching entries to skip.
+ */
+offset: number, 
+/**
+ * Page size (1-1000).
+ */
+limit: number, };
+
+/**
+ * One audit-log entry (never a value).
+ */
+export type AuditEntryDto = { 
+/**
+ * Position in this replica's log.
+ */
+seq: number, 
+/**
+ * Time (UTC, RFC 3339: `2026-11-22T19:54:20Z`).
+ */
+time: string, 
+/**
+ * Author's name.
+ */
+author: string, 
+/**
+ * Device (short id).
+ */
+device: string, 
+/**
+ * Per-device sequence number.
+ */
+device_seq: number, 
+/**
+ * Kind (`item.set`, `read`…).
+ */
+kind: string, 
+/**
+ * What happened, without secrets.
+ */
+summary: string, 
+/**
+ * Whether this replica refused it.
+ */
+denied: boolean, };
+
+/**
+ * A choice for a filter.
+ */
+export type AuditFacetDto = { 
+/**
+ * Id (hex).
+ */
+id: string, 
+/**
+ * Label.
+ */
+label: string, };
+
+/**
+ * One page of the audit log.
+ */
+export type AuditPageDto = { 
+/**
+ * Entries, newest first.
+ */
+entries: Array<AuditEntryDto>, 
+/**
+ * Entries matching the filters.
+ */
+total: number, 
+/**
+ * Entries in the whole log.
+ */
+log_entries: number, 
+/**
+ * Members who signed entries.
+ */
+members: Array<AuditFacetDto>, 
+/**
+ * Devices that wrote entries.
+ */
+devices: Array<AuditFacetDto>, 
+/**
+ * Kinds present.
+ */
+kinds: Array<string>, };
+
+/**
+ * The recorded-head check of a chain.
+ */
+export type HeadStatus = "ok" | "truncated" | "not_recorded";
+
+/**
+ * One device's chain.
+ */
+export type ChainDto = { 
+/**
+ * Device (short id).
+ */
+device: string, 
+/**
+ * Member whose device it is.
+ */
+author: string, 
+/**
+ * This device's own chain.
+ */
+this_device: boolean, 
+/**
+ * Entries.
+ */
+entries: number, 
+/**
+ * Newest per-device sequence number.
+ */
+last_seq: number, 
+/**
+ * Sequence, links and hashes are intact.
+ */
+linked: boolean, 
+/**
+ * Every signature verifies.
+ */
+signatures_ok: boolean, 
+/**
+ * Every entry replays with its recorded outcome.
+ */
+replay_ok: boolean, 
+/**
+ * The recorded-head check.
+ */
+head: HeadStatus, 
+/**
+ * All of the above.
+ */
+ok: boolean, };
+
+/**
+ * The result of `verify_vault`.
+ */
+export type VerifyDto = { 
+/**
+ * Everything verified.
+ */
+ok: boolean, 
+/**
+ * One sentence: what verified, or the (first) problem.
+ */
+verdict: string, 
+/**
+ * Entries checked.
+ */
+entries: number, 
+/**
+ * Chains checked.
+ */
+devices: number, 
+/**
+ * Credentials opened (every version).
+ */
+items_opened: number, 
+/**
+ * Every problem found.
+ */
+problems: Array<string>, 
+/**
+ * Each device's chain.
+ */
+chains: Array<ChainDto>, 
+/**
+ * The state matches a replay of the log (`null`: not compared).
+ */
+state_matches: boolean | null, };
+
+/**
+ * `export_env`: write an environment to a file, in Rust.
+ */
+export type ExportArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * `dotenv`, `shell`, `json` or `example`.
+ */
+format: string, 
+/**
+ * `portable`, `node`, `python`, `rust`, `compose` or `docker` (dotenv only).
+ */
+dialect: string, 
+/**
+ * The file: a full path whose folder exists.
+ */
+path: string, 
+/**
+ * Replace the file if it exists.
+ */
+overwrite: boolean, 
+/**
+ * Write it even though git does not ignore it.
+ */
+write_anyway: boolean, };
+
+/**
+ * The result of an export.
+ */
+export type ExportOutcome = { 
+/**
+ * The file written (mode 0600).
+ */
+path: string, 
+/**
+ * Variables written.
+ */
+variables: number, };
+
+/**
+ * `restore_version`.
+ */
+export type RestoreArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name.
+ */
+name: string, 
+/**
+ * The old version whose value becomes the new version.
+ */
+version: number, };
+
+/**
+ * `open_vault`: an existing vault file, opened with the unlocked identity.
+ */
+export type OpenVaultArgs = { 
+/**
+ * The vault file: a full path.
+ */
+path: string, };
+
 /** Every IPC command: its argument (passed as `{ args }`) and result. */
 export type Commands = {
   app_status: { args: null; result: AppStatus };
@@ -1043,6 +1310,11 @@ export type Commands = {
   keychain_disable: { args: null; result: KeychainStatusDto };
   keychain_status: { args: null; result: KeychainStatusDto };
   kdf_params: { args: null; result: KdfDto };
+  audit_log: { args: AuditQueryArgs; result: AuditPageDto };
+  verify_vault: { args: null; result: VerifyDto };
+  export_env: { args: ExportArgs; result: ExportOutcome };
+  restore_version: { args: RestoreArgs; result: SetOutcomeDto };
+  open_vault: { args: OpenVaultArgs; result: AppStatus };
 };
 
 /** The command names. */
@@ -1086,4 +1358,9 @@ export const COMMANDS = [
   "keychain_disable",
   "keychain_status",
   "kdf_params",
+  "audit_log",
+  "verify_vault",
+  "export_env",
+  "restore_version",
+  "open_vault",
 ] as const;

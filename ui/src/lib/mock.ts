@@ -4,6 +4,9 @@
 // change on the Rust side breaks the mock's type check too.
 import type {
   AppStatus,
+  AuditEntryDto,
+  AuditFacetDto,
+  ChainDto,
   EnvDto,
   ExposureReportDto,
   GenerateArgs,
@@ -97,6 +100,24 @@ function parsePublicIdentity(s: string): { name: string; email: string | null; f
 }
 
 const normFp = (s: string) => s.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
+/** An op-log entry: who (member and device ids) did what. */
+type LogEntry = { seq: number; at: number; member: string; device: string; device_seq: number; kind: string; summary: string; denied: boolean };
+
+/** Folders that exist in the mock's file system. */
+const FOLDERS = ["/home/ada", "/home/ada/project", "/home/ada/team", "/tmp"];
+/** The git work tree, and the names its .gitignore ignores. */
+const GIT_REPO = "/home/ada/project";
+const GIT_IGNORED = [".env.local", ".env.production.local"];
+const FORMATS = ["dotenv", "shell", "json", "example"];
+const DIALECTS = ["portable", "node", "python", "rust", "compose", "docker"];
+const KINDS = ["genesis", "env.add", "item.set", "item.delete", "env.rekey", "read", "member.add", "member.role", "grant", "ungrant", "share", "unshare", "member.revoke", "item.rekey"];
+const ADA = "a11ce000000000000000000000000001";
+const ADA_DEVICE = "a1a0dec0000000000000000000000001";
+const BOB = "b0b00000000000000000000000000002";
+const BOB_DEVICE = "b0b0dec0000000000000000000000002";
+
+const fmtTime = (t: number) => new Date(t * 1000).toISOString().slice(0, 19) + "Z";
+const shortId = (id: string) => id.slice(0, 8);
 
 const fail = (code: IpcErrorCode, message: string): never => {
   throw new IpcFailure(code, message);
@@ -170,7 +191,7 @@ export class MockBackend implements Backend {
   progress: OffboardProgressDto = { running: false, member: null, done: 0, total: 0 };
   /** Milliseconds per re-keyed item while offboarding (progress is visible). */
   offboardStepMs = 40;
-  /** Files written by save_exposure_report: path → content and mode. */
+  /** Files written by save_exposure_report and export_env: path → content and mode. */
   files = new Map<string, { content: string; mode: number }>();
   settings: SettingsDto = {
     auto_lock_minutes: 10,
@@ -190,6 +211,19 @@ export class MockBackend implements Backend {
   startTried = false;
   kdf = { memory_mib: 256, iterations: 3, parallelism: 1, meets_policy: true, pinned: false, policy_memory_mib: 64, policy_iterations: 3 };
   #lockListeners = new Set<(reason: LockReason) => void>();
+  /** The vault file this window works on. */
+  vaultPath = "/home/ada/.local/share/coffer/vault.coffer";
+  /** Vault files elsewhere on disk: team name and whether this identity is a member. */
+  otherVaults = new Map<string, { name: string; member: boolean }>([
+    ["/home/ada/team/acme.coffer", { name: "Acme", member: true }],
+    ["/home/ada/team/globex.coffer", { name: "Globex", member: false }],
+  ]);
+  /** Files that exist but are not vaults. */
+  notVaults = ["/home/ada/notes.txt", "/home/ada/project/app.sqlite"];
+  /** The op log (signed entries in the app; plain records here). */
+  log: LogEntry[] = [];
+  /** Set by tests: verification finds an edited entry on Bob's chain. */
+  tampered = false;
 
   /** A backend in a named state: `empty` (first run), `locked` or `unlocked`
    * (a team vault with credentials in every rotation state). */
@@ -199,7 +233,35 @@ export class MockBackend implements Backend {
     b.seed();
     if (name === "unlocked") b.session = "vault";
     if (name === "large") b.seedLarge(10_000);
+    if (name === "missing") {
+      // The identity exists but its vault file was moved: it is at
+      // /home/ada/team/acme.coffer now.
+      b.vaultName = null;
+    }
+    if (name === "biglog") {
+      // A long op log (reads by a CI job), unlocked.
+      b.session = "vault";
+      const start = b.now() - 20_000 * 60;
+      for (let i = 0; i < 20_000; i++) b.record(`ran ${i % 2 ? "7 items" : "STRIPE_KEY"} of payments/prod`, "read", { at: start + i * 60 });
+    }
     return b;
+  }
+
+  /** Appends an op-log entry (by Ada on this device unless told). */
+  record(summary: string, kind: string, o: { member?: string; device?: string; denied?: boolean; at?: number } = {}) {
+    const device = o.device ?? ADA_DEVICE;
+    let deviceSeq = 1;
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      if (this.log[i].device === device) {
+        deviceSeq = this.log[i].device_seq + 1;
+        break;
+      }
+    }
+    this.log.push({ seq: this.log.length + 1, at: o.at ?? this.now(), member: o.member ?? ADA, device, device_seq: deviceSeq, kind, summary, denied: o.denied ?? false });
+  }
+
+  private memberName(id: string): string {
+    return id === BOB ? "Bob Builder" : (this.identity?.name ?? "Ada Lovelace");
   }
 
   /** `n` more credentials over 30 environments (the benchmarks' vault). */
@@ -238,6 +300,7 @@ export class MockBackend implements Backend {
     const now = this.now();
     this.identity = { name: "Ada Lovelace", email: "ada@example.com", password: "correct horse battery staple", keychain: false };
     this.vaultName = "Acme";
+    this.record("created vault 'Acme' with owner Ada Lovelace", "genesis", { at: now - 500 * DAY });
     const envs: [string, number | null][] = [
       ["payments/dev", null],
       ["payments/staging", 180],
@@ -247,8 +310,11 @@ export class MockBackend implements Backend {
     for (const [p, d] of envs) {
       const [project, name] = p.split("/");
       this.envs.set(p, { project, name, rotate_every_days: d });
+      this.record(`added environment ${p}`, "env.add", { at: now - 500 * DAY });
     }
+    this.record("added Bob Builder as member (4f2a-91c3-0b7e-d5a8) with 1 grant(s)", "member.add", { at: now - 450 * DAY });
     const add = (env: string, name: string, value: string, ageDays: number, extra: Partial<Version> = {}) => {
+      this.record(`set ${name} in ${env} (version 1)`, "item.set", { at: now - ageDays * DAY });
       this.items.push({
         id: newId(),
         env,
@@ -301,6 +367,28 @@ export class MockBackend implements Backend {
     member("alan", "reader", [["web/prod", "read"]], 30);
     const sentry = this.items.find((i) => i.name === "SENTRY_DSN")!;
     member("bob", "member", [], 200, { revoked_at: now - DAY, exposed: [sentry.id] });
+    const bob = { member: BOB, device: BOB_DEVICE };
+    this.record("revealed STRIPE_KEY of payments/staging", "read", { ...bob, at: now - 3 * DAY });
+    this.record("granted Bob Builder write on payments/prod", "grant", { ...bob, denied: true, at: now - 2 * DAY });
+    this.record("copied DATABASE_URL of payments/prod", "read", { at: now - DAY });
+    this.log.sort((a, b) => a.at - b.at);
+    this.log.forEach((e, i) => (e.seq = i + 1));
+    for (const d of [ADA_DEVICE, BOB_DEVICE]) {
+      let n = 0;
+      for (const e of this.log) if (e.device === d) e.device_seq = ++n;
+    }
+  }
+
+  /** The dotenv spelling check, simplified: a value holding both quote
+   * characters has no portable spelling (node and python can write it); a
+   * newline does not fit docker; NUL fits no dialect. Returns the dialects
+   * that work, or null if this one does. */
+  private unrepresentable(value: string, format: string, dialect: string): string[] | null {
+    if (value.includes("\0")) return [];
+    if (format !== "dotenv") return null;
+    if (dialect === "portable" && value.includes("'") && value.includes('"')) return ["node", "python"];
+    if (dialect === "docker" && value.includes("\n")) return ["portable", "node", "python", "rust", "compose"];
+    return null;
   }
 
   async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
@@ -368,7 +456,7 @@ export class MockBackend implements Backend {
   private status(): AppStatus {
     return {
       identity: this.identity && { name: this.identity.name, email: this.identity.email, fingerprint: "b6e1-0c4a-77d2-93f5" },
-      vault_path: "/home/ada/.local/share/coffer/vault.coffer",
+      vault_path: this.vaultPath,
       vault_exists: this.vaultName !== null,
       vault_name: this.session === "vault" ? this.vaultName : null,
       identity_unlocked: this.session !== "none",
@@ -592,6 +680,7 @@ export class MockBackend implements Backend {
       if (this.vaultName) fail("conflict", "a vault already exists there");
       this.vaultName = name;
       this.session = "vault";
+      this.record(`created vault '${name}' with owner ${this.identity!.name}`, "genesis");
       return this.status();
     },
     unlock: (a) => {
@@ -694,6 +783,7 @@ export class MockBackend implements Backend {
       if (this.envs.has(path)) fail("conflict", `environment ${path} already exists`);
       const env = { project: p, name: e, rotate_every_days: days };
       this.envs.set(path, env);
+      this.record(`added environment ${path}`, "env.add");
       return this.envDto(path, env);
     },
     list_items: (a) => {
@@ -708,6 +798,7 @@ export class MockBackend implements Backend {
       this.vault();
       checkKey(a.name);
       const it = this.find(a.env, a.name);
+      this.record(`revealed ${a.name} of ${a.env}`, "read");
       return { value: it.versions[it.versions.length - 1].value };
     },
     copy_item: (a) => {
@@ -717,6 +808,7 @@ export class MockBackend implements Backend {
       if (secs < 5 || secs > 600) fail("invalid_input", "the clipboard timeout must be 5 to 600 seconds");
       const it = this.find(a.env, a.name);
       this.clipboard = it.versions[it.versions.length - 1].value;
+      this.record(`copied ${a.name} of ${a.env}`, "read");
       return { clear_after_secs: secs };
     },
     set_item: (a) => {
@@ -734,7 +826,11 @@ export class MockBackend implements Backend {
       const exp = parseDate(a.expires);
       if (exp !== null) fields.expires_at = exp;
       const it = this.items.find((i) => i.env === a.env && i.name === name && !i.deleted);
-      if (it) return this.newVersion(it, a.value, fields);
+      if (it) {
+        const out = this.newVersion(it, a.value, fields);
+        this.record(`set ${name} in ${a.env} (version ${out.version})`, "item.set");
+        return out;
+      }
       if (a.value === null) fail("invalid_input", `${name} is new: a value is required`);
       const now = this.now();
       this.items.push({
@@ -757,12 +853,14 @@ export class MockBackend implements Backend {
           },
         ],
       });
+      this.record(`set ${name} in ${a.env} (version 1)`, "item.set");
       return { version: 1, created: true, value_changed: true };
     },
     delete_item: (a) => {
       this.vault();
       checkKey(a.name);
       this.find(a.env, a.name).deleted = true;
+      this.record(`deleted ${a.name} from ${a.env}`, "item.delete");
       return undefined as void;
     },
     item_history: (a) => {
@@ -797,7 +895,9 @@ export class MockBackend implements Backend {
       const value = a.value ?? generate(a.generate!);
       const it = this.find(a.env, a.name);
       if (it.versions[it.versions.length - 1].value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
-      return this.newVersion(it, value, {});
+      const out = this.newVersion(it, value, {});
+      this.record(`set ${a.name} in ${a.env} (version ${out.version})`, "item.set");
+      return out;
     },
 
     // ----- team ------------------------------------------------------------
@@ -931,5 +1031,141 @@ export class MockBackend implements Backend {
       this.files.set(path, { content, mode: 0o600 });
       return { path, bytes: new TextEncoder().encode(content).length };
     },
+    audit_log: (a) => {
+      this.vault();
+      if (a.limit < 1 || a.limit > 1000) fail("invalid_input", "a page holds 1 to 1000 entries");
+      if (a.kind && !KINDS.includes(a.kind)) fail("invalid_input", `unknown kind "${a.kind}"`);
+      const text = a.text?.trim().toLowerCase() || null;
+      const dto = (e: LogEntry): AuditEntryDto => ({
+        seq: e.seq,
+        time: fmtTime(e.at),
+        author: this.memberName(e.member),
+        device: shortId(e.device),
+        device_seq: e.device_seq,
+        kind: e.kind,
+        summary: e.summary,
+        denied: e.denied,
+      });
+      const matching = [...this.log]
+        .reverse()
+        .filter((e) => (!a.member || e.member === a.member) && (!a.device || e.device === a.device))
+        .filter((e) => (!a.kind || e.kind === a.kind) && (!a.denied_only || e.denied))
+        .map(dto)
+        .filter((e) => !text || [e.time, e.author, e.device, e.kind, e.denied ? "denied" : "applied", e.summary].some((f) => f.toLowerCase().includes(text)));
+      const members: AuditFacetDto[] = [];
+      const devices: AuditFacetDto[] = [];
+      for (const e of this.log) {
+        if (!members.some((m) => m.id === e.member)) members.push({ id: e.member, label: this.memberName(e.member) });
+        if (!devices.some((d) => d.id === e.device)) devices.push({ id: e.device, label: `${shortId(e.device)} (${this.memberName(e.member)})` });
+      }
+      return {
+        entries: matching.slice(a.offset, a.offset + a.limit),
+        total: matching.length,
+        log_entries: this.log.length,
+        members: members.sort((x, y) => (x.label < y.label ? -1 : 1)),
+        devices,
+        kinds: KINDS.filter((k) => this.log.some((e) => e.kind === k)),
+      };
+    },
+    verify_vault: () => {
+      this.vault();
+      const chains: ChainDto[] = [];
+      for (const e of this.log) {
+        let c = chains.find((x) => x.device === shortId(e.device));
+        if (!c) {
+          const mine = e.device === ADA_DEVICE;
+          c = { device: shortId(e.device), author: this.memberName(e.member), this_device: mine, entries: 0, last_seq: 0, linked: true, signatures_ok: true, replay_ok: true, head: mine ? "ok" : "not_recorded", ok: true };
+          chains.push(c);
+        }
+        c.entries++;
+        c.last_seq = e.device_seq;
+      }
+      const problems: string[] = [];
+      const bob = chains.find((c) => !c.this_device);
+      if (this.tampered && bob) {
+        bob.linked = false;
+        bob.ok = false;
+        const first = this.log.find((e) => e.device === BOB_DEVICE)!;
+        problems.push(`entry ${first.seq} (device ${bob.device} #1): its contents were modified (hash mismatch)`);
+      }
+      const opened = this.live().length;
+      return {
+        ok: problems.length === 0,
+        verdict:
+          problems.length === 0
+            ? `Verified: ${this.log.length} entries in ${chains.length} device chain(s), every signature valid, the state matches the log, ${opened} credential(s) open.`
+            : `Integrity check failed: ${problems[0]}.`,
+        entries: this.log.length,
+        devices: chains.length,
+        items_opened: opened,
+        problems,
+        chains,
+        state_matches: problems.length === 0 ? true : null,
+      };
+    },
+    export_env: (a) => {
+      this.vault();
+      if (!FORMATS.includes(a.format)) fail("invalid_input", `unknown format "${a.format}" (expected one of: dotenv, shell, json, example)`);
+      if (!DIALECTS.includes(a.dialect)) fail("invalid_input", `unknown dialect "${a.dialect}" (expected one of: portable, node, python, rust, compose, docker)`);
+      const path = a.path.trim();
+      if (!path) fail("invalid_input", "enter the path of the file to write");
+      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the file to write, starting with /`);
+      const bare = path.replace(/\/+$/, "");
+      if (FOLDERS.includes(bare)) fail("invalid_input", `${path} is a folder: add a file name, such as ${bare}/.env`);
+      const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+      if (!FOLDERS.includes(dir)) fail("not_found", `the folder of ${path} not found`);
+      if (this.files.has(path) && !a.overwrite) fail("conflict", `${path} already exists: choose another file, or allow replacing it`);
+      this.env(a.env);
+      const items = this.live().filter((i) => i.env === a.env);
+      for (const it of items) {
+        const working = this.unrepresentable(it.versions[it.versions.length - 1].value, a.format, a.dialect);
+        if (working) {
+          const way =
+            a.format !== "dotenv"
+              ? "choose the JSON format instead"
+              : working.length === 0
+                ? "choose the shell or JSON format instead"
+                : `choose the ${working.join(" or ")} dialect if only that parser reads the file, or the shell or JSON format`;
+          fail("invalid_input", `the value of ${it.name} cannot be written as ${a.format} (${a.dialect} dialect): it holds both quote characters; ${way}`);
+        }
+      }
+      if (!a.write_anyway && dir.startsWith(GIT_REPO) && !GIT_IGNORED.includes(path.slice(dir.length + 1))) {
+        fail("conflict", `${path} is inside the git work tree ${GIT_REPO} and not ignored by git: add it to .gitignore, or tick “Write anyway”`);
+      }
+      const content = items.map((i) => `${i.name}=${JSON.stringify(i.versions[i.versions.length - 1].value)}\n`).join("");
+      this.files.set(path, { content, mode: 0o600 });
+      this.record(`export ${items.length} items of ${a.env}`, "read");
+      return { path, variables: items.length };
+    },
+    restore_version: (a) => {
+      this.vault();
+      checkKey(a.name);
+      if (a.version < 1) fail("invalid_input", "versions start at 1");
+      const it = this.find(a.env, a.name);
+      const old = it.versions[a.version - 1];
+      if (!old) fail("not_found", `version ${a.version} of ${a.name} in ${a.env} not found`);
+      const cur = it.versions[it.versions.length - 1];
+      const now = this.now();
+      const changed = old.value !== cur.value;
+      it.versions.push({ ...cur, value: old.value, created_at: now, rotated_at: changed ? now : cur.rotated_at, exposed_at: changed ? null : cur.exposed_at });
+      this.record(`set ${a.name} in ${a.env} (version ${it.versions.length})`, "item.set");
+      return { version: it.versions.length, created: false, value_changed: changed };
+    },
+    open_vault: (a) => {
+      const path = a.path.trim();
+      if (!path) fail("invalid_input", "enter the path of the vault file");
+      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the vault file, starting with /`);
+      if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
+      if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      if (this.notVaults.includes(path)) fail("invalid_input", `${path} is not a Coffer vault file (or it is damaged)`);
+      const v = this.otherVaults.get(path);
+      if (!v) fail("not_found", `no vault at ${path}: create one with \`coffer init --name TEAM\``);
+      if (!v!.member) fail("permission", "permission denied: you are not a member of this vault; ask an admin to add your public identity");
+      this.vaultName = v!.name;
+      this.vaultPath = path;
+      this.session = "vault";
+      return this.status();
+    },
+
   };
 }

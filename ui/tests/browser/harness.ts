@@ -55,7 +55,7 @@ export async function launch(): Promise<Browser> {
 export async function open(
   browser: Browser,
   base: string,
-  preset: "empty" | "locked" | "unlocked" | "large",
+  preset: "empty" | "locked" | "unlocked" | "large" | "missing" | "biglog",
   scheme: "light" | "dark" = "light",
 ): Promise<{ page: Page; errors: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: scheme });

@@ -1,0 +1,176 @@
+// End to end in the real app, on its own fresh HOME and vault: first run →
+// an environment with two credentials → export to a file (refused inside a
+// git work tree that does not ignore it; written 0600 outside one, and the
+// file parses back to the values) → the audit log verifies the chain →
+// restore an older version from the history.
+// Screenshots audit.png, export.png, history.png go to $COFFER_SCREENSHOTS
+// (default .cache/e2e-screenshots), like app.test.mjs.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
+const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
+const PASSPHRASE = "correct horse battery staple";
+const API_V1 = "api_key_version_one_0001";
+const API_V2 = "api_key_version_two_0002";
+const DB_URL = "postgres://app:pw@db:5432/app";
+const tid = (id) => `[data-testid="${id}"]`;
+const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
+
+const home = mkdtempSync(join(tmpdir(), "coffer-e2e-audit-"));
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, "data"),
+  XDG_CONFIG_HOME: join(home, "config"),
+  XDG_CACHE_HOME: join(home, "cache"),
+  COFFER_TEST_KDF_FLOOR: "1",
+  NO_AT_BRIDGE: "1",
+};
+delete env.COFFER_HOME;
+delete env.COFFER_VAULT;
+delete env.COFFER_PASSPHRASE;
+
+let driver;
+let wd;
+
+async function shot(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  // Screenshots can lag the page: let it paint first.
+  await sleep(300);
+  writeFileSync(join(SHOTS, name), await wd.screenshot());
+}
+
+async function fill(id, text) {
+  const el = await wd.$(tid(id));
+  await el.clear();
+  await el.type(text);
+}
+
+async function click(css) {
+  await (await wd.$(css)).click();
+}
+
+/** A minimal reader for what the portable dialect writes: KEY=value,
+ * KEY='value' or KEY="value" (with \n and \" escapes). */
+function parseDotenv(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    if (!line.trim() || line.startsWith("#")) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    assert.ok(m, `a dotenv line: ${line.replace(/=.*/, "=…")}`);
+    let v = m[2];
+    if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1);
+    else if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\n/g, "\n").replace(/\\(["\\])/g, "$1");
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+before(async () => {
+  assert.ok(existsSync(APP), `build the app first: ${APP}`);
+  assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
+  const port = 4000 + (process.pid % 250) * 2;
+  driver = await startTauriDriver(port, env);
+  wd = new WebDriver(driver.base);
+  await wd.start({ browserName: "wry", "tauri:options": { application: APP } });
+});
+
+after(async () => {
+  await wd?.quit();
+  driver?.child.kill("SIGTERM");
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("audit, export and restore in the real app", () => {
+  test("first run, an environment, two credentials (one with two versions)", async () => {
+    await fill("firstrun-name", "Ada Lovelace");
+    await fill("firstrun-password", PASSPHRASE);
+    await fill("firstrun-confirm", PASSPHRASE);
+    await click(tid("firstrun-submit"));
+    await fill("vault-team", "Acme");
+    await click(tid("vault-submit"));
+    await wd.$(tid("empty-vault"));
+
+    await click(tid("add-env"));
+    await fill("env-path", "web/dev");
+    await click(tid("env-submit"));
+    await wd.$(tid("env-tab-web/dev"));
+    for (const [name, value] of [["API_KEY", API_V1], ["DB_URL", DB_URL]]) {
+      await click(tid("add-item"));
+      await fill("item-name", name);
+      await fill("item-value", value);
+      await click(tid("item-save"));
+      await wd.$(row(`web/dev/${name}`));
+    }
+    await click(`${row("web/dev/API_KEY")} ${tid("edit")}`);
+    await fill("item-value", API_V2);
+    await click(tid("item-save"));
+    await wd.gone(tid("item-dialog"));
+  });
+
+  test("export: refused inside a git work tree, written 0600 elsewhere, parses back", async () => {
+    const repo = join(home, "project");
+    mkdirSync(repo);
+    execFileSync("git", ["init", "-q", repo]);
+    await click(tid("export-open"));
+    await wd.$(tid("export-dialog"));
+    await fill("export-path", join(repo, ".env"));
+    await click(tid("export-submit"));
+    const err = await wd.$(tid("export-error"));
+    assert.match(await err.text(), /not ignored by git: add it to \.gitignore, or tick “Write anyway”\.$/);
+    assert.ok(!existsSync(join(repo, ".env")), "nothing written");
+
+    const outDir = join(home, "exports");
+    mkdirSync(outDir);
+    const out = join(outDir, ".env");
+    await fill("export-path", out);
+    await shot("export.png");
+    await click(tid("export-submit"));
+    await wd.gone(tid("export-dialog"));
+    assert.match(await (await wd.$(tid("toast"))).text(), /^Exported 2 variables of web\/dev to .*\.env \(readable only by you\)\.$/);
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    assert.deepEqual(parseDotenv(readFileSync(out, "utf8")), { API_KEY: API_V2, DB_URL });
+  });
+
+  test("the audit log lists the export and verifies the chain", async () => {
+    await click(tid("nav-audit"));
+    await wd.until("verified", async () => (await (await wd.$(tid("verify-verdict"))).attr("data-ok")) === "true");
+    assert.match(await (await wd.$(tid("verify-verdict"))).text(), /^Verified: \d+ entries in 1 device chain\(s\)/);
+    assert.equal(await (await wd.$(tid("chain-status"))).text(), "verified");
+    const first = await wd.$(tid("audit-row"));
+    assert.match(await first.text(), /export 2 items of web\/dev/);
+    const table = await (await wd.$(tid("audit-table"))).text();
+    for (const v of [API_V1, API_V2, DB_URL]) assert.ok(!table.includes(v), "no value in the log");
+    await shot("audit.png");
+    await click(tid("verify-now"));
+    await wd.until("verified again", async () => (await (await wd.$(tid("verify-verdict"))).attr("data-ok")) === "true");
+  });
+
+  test("history: restore version 1 as a new version", async () => {
+    await click(tid("project-web"));
+    await click(`${row("web/dev/API_KEY")} ${tid("history")}`);
+    await wd.until("two versions", async () => (await wd.$$(tid("history-entry"))).length === 2);
+    await shot("history.png");
+    await click(tid("history-restore"));
+    await click(tid("confirm-ok"));
+    const notice = await wd.$(tid("history-notice"));
+    assert.equal(await notice.text(), "Version 1 of API_KEY was restored as the new version 3.");
+    await wd.until("three versions", async () => (await wd.$$(tid("history-entry"))).length === 3);
+    assert.ok(!(await (await wd.$(tid("history-dialog"))).text()).includes(API_V1), "no value in the history");
+    await click(tid("history-close"));
+    await wd.gone(tid("history-dialog"));
+    const r = await wd.$(row("web/dev/API_KEY"));
+    await (await r.$(tid("reveal"))).click();
+    const shown = `${row("web/dev/API_KEY")} ${tid("revealed-value")}`;
+    await wd.$(shown, { visible: false });
+    assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), API_V1);
+  });
+});

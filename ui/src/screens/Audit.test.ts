@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { renderApp } from "../test-utils";
+
+async function openAudit(preset: "unlocked" | "biglog" = "unlocked", tweak?: Parameters<typeof renderApp>[1]) {
+  const user = userEvent.setup();
+  const r = renderApp(preset, tweak);
+  await user.click(await screen.findByTestId("nav-audit"));
+  await screen.findAllByTestId("audit-row");
+  return { user, ...r };
+}
+
+const seqs = () => screen.getAllByTestId("audit-row").map((r) => Number(r.dataset.seq));
+
+describe("audit log", () => {
+  it("lists the signed log newest first, without values", async () => {
+    const { backend } = await openAudit();
+    const s = seqs();
+    expect(s[0]).toBe(backend.log.length);
+    expect([...s].sort((a, b) => b - a)).toEqual(s);
+    expect(screen.getByTestId("audit-count")).toHaveTextContent(`Showing ${backend.log.length} of ${backend.log.length} entries, newest first.`);
+    const table = screen.getByTestId("audit-table").textContent ?? "";
+    expect(table).toContain("set STRIPE_KEY in payments/prod (version 1)");
+    for (const it of backend.items) expect(table).not.toContain(it.versions[0].value);
+  });
+
+  it("filters by denied, kind, member and text", async () => {
+    const { user } = await openAudit();
+    await user.click(screen.getByLabelText("Denied only"));
+    await screen.findByTestId("audit-clear");
+    await expect.poll(() => screen.getAllByTestId("audit-row").length).toBe(1);
+    expect(screen.getByTestId("audit-denied-badge")).toHaveTextContent("denied");
+    expect(screen.getByTestId("audit-row")).toHaveTextContent("Bob Builder");
+    await user.click(screen.getByTestId("audit-clear"));
+
+    await user.selectOptions(screen.getByLabelText("Kind"), "env.add");
+    await expect.poll(() => screen.getAllByTestId("audit-row").every((r) => r.dataset.kind === "env.add")).toBe(true);
+    expect(screen.getAllByTestId("audit-row")).toHaveLength(4);
+    await user.selectOptions(screen.getByLabelText("Kind"), "");
+
+    await user.selectOptions(screen.getByLabelText("Member"), "Bob Builder");
+    await expect.poll(() => screen.getAllByTestId("audit-row").length).toBe(2);
+    await user.selectOptions(screen.getByLabelText("Member"), "");
+
+    await user.type(screen.getByLabelText("Find"), "webhook");
+    await expect.poll(() => screen.queryAllByTestId("audit-row").length, { timeout: 2000 }).toBe(1);
+    expect(screen.getByTestId("audit-row")).toHaveTextContent("WEBHOOK_SECRET");
+    await user.type(screen.getByLabelText("Find"), "zzz");
+    expect(await screen.findByTestId("audit-empty")).toHaveTextContent("No entries match these filters.");
+  });
+
+  it("shows every chain verified, and a broken one with the core's sentence", async () => {
+    const { user, backend } = await openAudit();
+    const verdict = await screen.findByTestId("verify-verdict");
+    expect(verdict).toHaveTextContent(/^Verified: \d+ entries in 2 device chain\(s\)/);
+    const rows = screen.getAllByTestId("chain-row");
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(within(r).getByTestId("chain-status")).toHaveTextContent("verified");
+    expect(rows[0]).toHaveTextContent("(this device)");
+
+    backend.tampered = true;
+    await user.click(screen.getByRole("button", { name: "Verify now" }));
+    await expect.poll(() => screen.getByTestId("verify-verdict").dataset.ok).toBe("false");
+    expect(screen.getByTestId("verify-verdict")).toHaveTextContent(/^Broken\. Integrity check failed: entry \d+ \(device b0b0dec0 #1\): its contents were modified/);
+    const bob = screen.getAllByTestId("chain-row").find((r) => r.textContent?.includes("Bob Builder"))!;
+    expect(within(bob).getByTestId("chain-status")).toHaveTextContent("broken");
+    expect(within(bob).getAllByRole("cell")[2]).toHaveTextContent("broken");
+  });
+
+  it("pages a long log from Rust: 100 at a time, then more", async () => {
+    const { user, backend } = await openAudit("biglog");
+    expect(screen.getAllByTestId("audit-row")).toHaveLength(100);
+    const total = backend.log.length;
+    expect(screen.getByTestId("audit-count")).toHaveTextContent(`Showing 100 of ${total} entries`);
+    await user.click(screen.getByRole("button", { name: "Load 100 more" }));
+    await expect.poll(() => screen.getAllByTestId("audit-row").length).toBe(200);
+    const pages = backend.calls.filter((c) => c.cmd === "audit_log").map((c) => c.args as { offset: number; limit: number });
+    expect(pages.at(-1)).toMatchObject({ offset: 100, limit: 100 });
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { screen } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { renderApp } from "../test-utils";
+
+describe("create or open a vault", () => {
+  it("says the vault file is missing on unlock, then opens it where it is now", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("missing");
+    expect(await screen.findByTestId("unlock-vault-missing")).toHaveTextContent(
+      "There is no vault file at /home/ada/.local/share/coffer/vault.coffer (not created yet, or moved or deleted).",
+    );
+    await user.type(screen.getByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    expect(await screen.findByRole("heading", { name: "Create a vault or open an existing one" })).toBeInTheDocument();
+
+    await user.click(screen.getByLabelText("Open an existing vault file"));
+    const path = screen.getByLabelText(/Vault file/);
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("Enter the full path of the vault file");
+
+    await user.type(path, "team/acme.coffer");
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("Team/acme.coffer is not a full path");
+
+    await user.clear(path);
+    await user.type(path, "/home/ada/notes.txt");
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("/home/ada/notes.txt is not a Coffer vault file (or it is damaged).");
+
+    await user.clear(path);
+    await user.type(path, "/home/ada/team/globex.coffer");
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent(
+      "Permission denied: you are not a member of this vault; ask an admin to add your public identity.",
+    );
+
+    await user.clear(path);
+    await user.type(path, "/home/ada/team/acme.coffer");
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Opened the vault “Acme”. Coffer will open it next time too.");
+    expect(backend.vaultPath).toBe("/home/ada/team/acme.coffer");
+  });
+
+  it("still creates a new vault by default", async () => {
+    const user = userEvent.setup();
+    renderApp("missing");
+    await user.type(await screen.findByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    expect(await screen.findByLabelText("Create a new vault for your team")).toBeChecked();
+    await user.type(screen.getByLabelText("Team name"), "Initech");
+    await user.click(screen.getByRole("button", { name: "Create vault" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Initech");
+  });
+});
