@@ -47,9 +47,11 @@ test: lint
 # (docs/benchmarks-app.md: the release app under Xvfb, 10,000 credentials).
 bench: build
 	@scripts/with-keyring.sh bench/run.sh
-	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
 	mkdir -p .cache && $(CARGO) bench -q -p coffer-desktop --bench ipc | tee .cache/ipc-bench.txt
-	xvfb-run -a -s "-screen 0 1280x800x24" node bench/app.mjs
+	@# After cargo bench, which rebuilds target/release/coffer-desktop without
+	@# the bundled UI (a plain cargo build loads the dev server's URL).
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
+	scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" node bench/app.mjs
 
 clean:
 	$(CARGO) clean

@@ -151,7 +151,10 @@ pub fn run() {
                 std::sync::Arc::downgrade(&session),
                 std::time::Duration::from_secs(1),
             );
-            lockwatch::start(std::sync::Arc::downgrade(&session));
+            // Off the start-up path: connecting to the buses must not delay
+            // the window (the listeners run on their own threads anyway).
+            let watched = std::sync::Arc::downgrade(&session);
+            std::thread::spawn(move || lockwatch::start(watched));
             app.manage(session);
             Ok(())
         })
