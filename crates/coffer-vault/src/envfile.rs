@@ -13,6 +13,21 @@ use crate::error::{Error, Result};
 use crate::ops::ReadAction;
 use crate::vault::Vault;
 
+/// What the renderer needs of each credential; rendering needs the
+/// plaintext, and its output is zeroizing.
+fn export_entries(
+    items: &[(crate::ItemSummary, SecretString)],
+) -> Vec<coffer_dotenv::ExportEntry<'_>> {
+    items
+        .iter()
+        .map(|(s, v)| coffer_dotenv::ExportEntry {
+            key: &s.name,
+            value: v.expose_secret(),
+            notes: s.notes.as_deref(),
+        })
+        .collect()
+}
+
 impl Vault {
     /// Renders an environment and hands the text to `deliver` (write a file,
     /// print it). Refuses (naming the key) a value that the chosen dialect
@@ -27,15 +42,7 @@ impl Vault {
     ) -> Result<()> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
-        let entries: Vec<coffer_dotenv::ExportEntry<'_>> = items
-            .iter()
-            .map(|(s, v)| coffer_dotenv::ExportEntry {
-                key: &s.name,
-                // Rendering needs the plaintext; the output is zeroizing.
-                value: v.expose_secret(),
-                notes: s.notes.as_deref(),
-            })
-            .collect();
+        let entries = export_entries(&items);
         let text = coffer_dotenv::render(&entries, format, dialect)?;
         deliver(&text)?;
         let ids = items.iter().map(|(s, _)| s.id).collect();
@@ -83,15 +90,7 @@ impl Vault {
         }
         let env = self.env(req.env_path)?;
         let items = self.read_env_unlogged(&env)?;
-        let entries: Vec<coffer_dotenv::ExportEntry<'_>> = items
-            .iter()
-            .map(|(s, v)| coffer_dotenv::ExportEntry {
-                key: &s.name,
-                // Rendering needs the plaintext; the output is zeroizing.
-                value: v.expose_secret(),
-                notes: s.notes.as_deref(),
-            })
-            .collect();
+        let entries = export_entries(&items);
         let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
             Ok(t) => t,
             Err(coffer_dotenv::Error::Unrepresentable {

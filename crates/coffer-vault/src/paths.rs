@@ -85,43 +85,19 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// rename are one step (no-clobber rename), so a file that appears between
 /// them is never replaced.
 pub fn write_atomic_new(path: &Path, data: &[u8], overwrite: bool) -> Result<()> {
-    if overwrite {
-        return write_atomic(path, data);
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let ctx = || format!("writing {}", path.display());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".coffer-tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(ctx(), e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io(ctx(), e))?;
-    }
-    tmp.write_all(data).map_err(|e| Error::io(ctx(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(ctx(), e))?;
-    tmp.persist_noclobber(path).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::AlreadyExists(format!("{}", path.display()))
-        } else {
-            Error::io(ctx(), e.error)
-        }
-    })?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    write_private(path, data, overwrite)
 }
 
 /// Writes `data` to `path` atomically (temp file in the same directory,
 /// fsync, rename) with mode 0600. A crash leaves the old file or the new
 /// one, never a torn one.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    write_private(path, data, true)
+}
+
+/// The one atomic 0600 writer behind [`write_atomic`] and
+/// [`write_atomic_new`]; `clobber: false` renames without replacing.
+fn write_private(path: &Path, data: &[u8], clobber: bool) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -139,7 +115,18 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     }
     tmp.write_all(data).map_err(|e| Error::io(ctx(), e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(ctx(), e))?;
-    tmp.persist(path).map_err(|e| Error::io(ctx(), e.error))?;
+    let persisted = if clobber {
+        tmp.persist(path)
+    } else {
+        tmp.persist_noclobber(path)
+    };
+    persisted.map_err(|e| {
+        if !clobber && e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::AlreadyExists(format!("{}", path.display()))
+        } else {
+            Error::io(ctx(), e.error)
+        }
+    })?;
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }

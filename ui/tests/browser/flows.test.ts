@@ -1,35 +1,18 @@
 // Every screen's main flow in a real browser (Debian's chromium) against
 // the mock build, with the app's CSP served: any CSP violation or console
 // error fails the test.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import type { Server } from "node:http";
-import { launch, open, serve } from "./harness";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { browserSuite, type Preset } from "./harness";
 
-let browser: Browser;
-let server: Server;
-let base: string;
+const openPage = browserSuite();
 let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  ({ server, url: base } = await serve());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
-afterEach(async () => {
-  expect(errors).toEqual([]);
-  await page?.context().close();
-});
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 const row = (key: string) => `[data-testid="item-row"][data-item="${key}"]`;
 
-async function start(preset: "empty" | "locked" | "unlocked", scheme: "light" | "dark" = "light") {
-  ({ page, errors } = await open(browser, base, preset, scheme));
+async function start(preset: Preset, scheme: "light" | "dark" = "light") {
+  ({ page } = await openPage(preset, scheme));
 }
 
 describe("first run", () => {

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 const DIST = join(import.meta.dirname, "../../dist-mock");
 const TYPES: Record<string, string> = {
@@ -52,10 +53,13 @@ export async function launch(): Promise<Browser> {
 
 /** A page on the mock build in a preset state; fails the test on any
  * console error or CSP violation. */
+/** The mock backend states a page can open on (see MockBackend.preset). */
+export type Preset = "empty" | "locked" | "unlocked" | "large" | "missing" | "biglog";
+
 export async function open(
   browser: Browser,
   base: string,
-  preset: "empty" | "locked" | "unlocked" | "large" | "missing" | "biglog",
+  preset: Preset,
   scheme: "light" | "dark" = "light",
 ): Promise<{ page: Page; errors: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: scheme });
@@ -67,4 +71,31 @@ export async function open(
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(`${base}/?mock=${preset}`);
   return { page, errors };
+}
+
+/** Registers what every browser test file needs — the mock build served,
+ * one chromium for the file, and after each test: no console error or CSP
+ * violation, and its browser context closed — and returns `openPage`,
+ * which opens a fresh page on a preset. */
+export function browserSuite(): (preset: Preset, scheme?: "light" | "dark") => Promise<{ page: Page; errors: string[] }> {
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+  let current: { page: Page; errors: string[] } | null = null;
+  beforeAll(async () => {
+    ({ server, url: base } = await serve());
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  afterEach(async () => {
+    if (!current) return;
+    const { page, errors } = current;
+    current = null;
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+  return async (preset, scheme = "light") => (current = await open(browser, base, preset, scheme));
 }

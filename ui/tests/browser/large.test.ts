@@ -1,35 +1,18 @@
 // A vault of 10,000 credentials (the mock's `large` preset) in a real
 // browser: lists are windowed (a few dozen rows in the DOM, not 10,000),
 // scrolling and keyboard focus still reach every row, and screen readers
-// get the full row count. Timings live in bench/ui.mjs, not here.
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import type { Server } from "node:http";
-import { launch, open, serve } from "./harness";
+// get the full row count. Timings live in bench/app.mjs, not here.
+import { expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { browserSuite } from "./harness";
 
-let browser: Browser;
-let server: Server;
-let base: string;
+const openPage = browserSuite();
 let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  ({ server, url: base } = await serve());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
-afterEach(async () => {
-  expect(errors).toEqual([]);
-  await page?.context().close();
-});
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 
 it("searching 10,000 credentials renders a window of rows that scrolling and the keyboard move", async () => {
-  ({ page, errors } = await open(browser, base, "large"));
+  ({ page } = await openPage("large"));
   await page.getByLabel("Passphrase").fill("correct horse battery staple");
   await page.getByLabel("Passphrase").press("Enter");
   await page.locator(tid("vault-name")).getByText("Acme").waitFor();

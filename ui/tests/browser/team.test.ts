@@ -3,29 +3,12 @@
 // credential, then the offboarding wizard through progress to the report,
 // a rotation ticking it, and the export. Any CSP violation or console
 // error fails the test (see harness.ts).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import type { Server } from "node:http";
-import { launch, open, serve } from "./harness";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { browserSuite } from "./harness";
 
-let browser: Browser;
-let server: Server;
-let base: string;
+const openPage = browserSuite();
 let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  ({ server, url: base } = await serve());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
-afterEach(async () => {
-  expect(errors).toEqual([]);
-  await page?.context().close();
-});
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 /** The mock's public identity format (see mockPublicIdentity in mock.ts). */
@@ -33,7 +16,7 @@ const identity = (n: string, e: string, k: string) => `coffer1-${Buffer.from(JSO
 
 describe("members and offboarding", () => {
   it("add a member, edit the matrix, share, offboard to the report and export", async () => {
-    ({ page, errors } = await open(browser, base, "unlocked"));
+    ({ page } = await openPage("unlocked"));
     await page.locator(tid("nav-members")).click();
     await page.locator(tid("members-table")).waitFor();
     expect(await page.locator(tid("member-row")).count()).toBe(4);
@@ -119,7 +102,7 @@ describe("members and offboarding", () => {
   });
 
   it("dark mode: the matrix and wizard use the theme's colours", async () => {
-    ({ page, errors } = await open(browser, base, "unlocked", "dark"));
+    ({ page } = await openPage("unlocked", "dark"));
     await page.locator(tid("nav-members")).click();
     await page.locator(tid("access-matrix")).waitFor();
     const bg = await page.getByRole("combobox", { name: "Access of grace to payments/prod" }).evaluate((e) => getComputedStyle(e).backgroundColor);
