@@ -19,7 +19,7 @@ export interface RowWindow {
  * `viewport` px scrolled to `scrollTop`, with `overscan` extra rows on each
  * side (so keyboard focus moving to the next row finds it rendered).
  */
-export function rowWindow(count: number, rowHeight: number, scrollTop: number, viewport: number, overscan = 8): RowWindow {
+export function rowWindow(count: number, rowHeight: number, scrollTop: number, viewport: number, overscan = 4): RowWindow {
   if (count <= 0 || rowHeight <= 0) return { start: 0, end: 0, before: 0, after: 0 };
   const top = Math.max(0, scrollTop);
   const first = Math.min(count - 1, Math.floor(top / rowHeight));
