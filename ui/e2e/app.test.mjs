@@ -8,63 +8,24 @@
 //   lock (clipboard cleared) → unlock
 // Screenshots of each main screen go to $COFFER_SCREENSHOTS (default
 // .cache/e2e-screenshots; `make screenshots` writes docs/screenshots).
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
-const CLI = process.env.COFFER_CLI ?? join(ROOT, "target/debug/coffer");
-const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
-const PASSPHRASE = "correct horse battery staple";
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
-const tid = (id) => `[data-testid="${id}"]`;
-const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
 
-const home = mkdtempSync(join(tmpdir(), "coffer-e2e-"));
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_DATA_HOME: join(home, "data"),
-  XDG_CONFIG_HOME: join(home, "config"),
-  XDG_CACHE_HOME: join(home, "cache"),
-  // Debug builds only: create the identity at the KDF floor (fast).
-  COFFER_TEST_KDF_FLOOR: "1",
-  NO_AT_BRIDGE: "1",
-};
-// The app and the CLI find everything under XDG_DATA_HOME.
-delete env.COFFER_HOME;
-delete env.COFFER_VAULT;
-delete env.COFFER_PASSPHRASE;
+const app = appSuite({ prefix: "coffer-e2e-", portBase: 4600 });
+const { home, env, wd, shot, fill, click } = app;
 const vaultFile = join(home, "data/coffer/vault.coffer");
-
-let driver;
-let wd;
 
 function clipboard(...args) {
   const r = spawnSync("xclip", ["-selection", "clipboard", "-o", ...args], { env, encoding: "utf8", timeout: 5000 });
   return r.status === 0 ? r.stdout : null;
 }
 const haveXclip = spawnSync("sh", ["-c", "command -v xclip"]).status === 0;
-
-async function shot(name) {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, name), await wd.screenshot());
-}
-
-async function fill(id, text) {
-  const el = await wd.$(tid(id));
-  await el.clear();
-  await el.type(text);
-}
-
-async function click(css) {
-  await (await wd.$(css)).click();
-}
 
 /** Picks an option of a <select> the way a user's change would. */
 async function choose(css, value) {
@@ -75,22 +36,6 @@ async function choose(css, value) {
     value,
   );
 }
-
-before(async () => {
-  assert.ok(existsSync(APP), `build the app first: ${APP}`);
-  assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
-  const port = 4600 + (process.pid % 300) * 2;
-  driver = await startTauriDriver(port, env);
-  wd = new WebDriver(driver.base);
-  await wd.start({ browserName: "wry", "tauri:options": { application: APP } });
-});
-
-after(async () => {
-  await wd?.quit();
-  // SIGTERM lets tauri-driver stop WebKitWebDriver too (SIGKILL would leave it).
-  driver?.child.kill("SIGTERM");
-  rmSync(home, { recursive: true, force: true });
-});
 
 describe("the real app", () => {
   test("first run: identity with confirmation, then the vault", async () => {

@@ -5,58 +5,19 @@
 // restore an older version from the history.
 // Screenshots audit.png, export.png, history.png go to $COFFER_SCREENSHOTS
 // (default .cache/e2e-screenshots), like app.test.mjs.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
-const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
-const PASSPHRASE = "correct horse battery staple";
 const API_V1 = "api_key_version_one_0001";
 const API_V2 = "api_key_version_two_0002";
 const DB_URL = "postgres://app:pw@db:5432/app";
-const tid = (id) => `[data-testid="${id}"]`;
-const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
 
-const home = mkdtempSync(join(tmpdir(), "coffer-e2e-audit-"));
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_DATA_HOME: join(home, "data"),
-  XDG_CONFIG_HOME: join(home, "config"),
-  XDG_CACHE_HOME: join(home, "cache"),
-  COFFER_TEST_KDF_FLOOR: "1",
-  NO_AT_BRIDGE: "1",
-};
-delete env.COFFER_HOME;
-delete env.COFFER_VAULT;
-delete env.COFFER_PASSPHRASE;
-
-let driver;
-let wd;
-
-async function shot(name) {
-  mkdirSync(SHOTS, { recursive: true });
-  // Screenshots can lag the page: let it paint first.
-  await sleep(300);
-  writeFileSync(join(SHOTS, name), await wd.screenshot());
-}
-
-async function fill(id, text) {
-  const el = await wd.$(tid(id));
-  await el.clear();
-  await el.type(text);
-}
-
-async function click(css) {
-  await (await wd.$(css)).click();
-}
+const app = appSuite({ prefix: "coffer-e2e-audit-", portBase: 4000 });
+const { home, env, wd, shot, fill, click } = app;
 
 /** A minimal reader for what the portable dialect writes: KEY=value,
  * KEY='value' or KEY="value" (with \n and \" escapes). */
@@ -73,21 +34,6 @@ function parseDotenv(text) {
   }
   return out;
 }
-
-before(async () => {
-  assert.ok(existsSync(APP), `build the app first: ${APP}`);
-  assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
-  const port = 4000 + (process.pid % 250) * 2;
-  driver = await startTauriDriver(port, env);
-  wd = new WebDriver(driver.base);
-  await wd.start({ browserName: "wry", "tauri:options": { application: APP } });
-});
-
-after(async () => {
-  await wd?.quit();
-  driver?.child.kill("SIGTERM");
-  rmSync(home, { recursive: true, force: true });
-});
 
 describe("audit, export and restore in the real app", () => {
   test("first run, an environment, two credentials (one with two versions)", async () => {

@@ -6,61 +6,24 @@
 //   says why.
 // Needs a session bus: scripts/test.sh runs the e2e step under
 // scripts/with-keyring.sh (dbus-run-session). Screenshot: settings.png.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
-const CLI = process.env.COFFER_CLI ?? join(ROOT, "target/debug/coffer");
-const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
-const PASSPHRASE = "correct horse battery staple";
-const tid = (id) => `[data-testid="${id}"]`;
-const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
 // WebDriver key codes: Control, and NULL (releases the modifiers).
 const CTRL = "\uE009";
 const RELEASE = "\uE000";
 
-const home = mkdtempSync(join(tmpdir(), "coffer-e2e-session-"));
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_DATA_HOME: join(home, "data"),
-  XDG_CONFIG_HOME: join(home, "config"),
-  XDG_CACHE_HOME: join(home, "cache"),
-  COFFER_TEST_KDF_FLOOR: "1",
-  NO_AT_BRIDGE: "1",
-};
-delete env.COFFER_HOME;
-delete env.COFFER_VAULT;
-delete env.COFFER_PASSPHRASE;
+const app = appSuite({ prefix: "coffer-e2e-session-", portBase: 5300, needsBus: true });
+const { home, env, wd, shot, fill, click } = app;
 const cofferHome = join(home, "data/coffer");
-
-let driver;
-let wd;
-
-async function shot(name) {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, name), await wd.screenshot());
-}
-
-async function fill(id, text) {
-  const el = await wd.$(tid(id));
-  await el.clear();
-  await el.type(text);
-}
 
 /** The toast's text, or "" when there is none. */
 async function toast() {
   return wd.exec("return document.querySelector(arguments[0])?.textContent ?? ''", tid("toast"));
-}
-
-async function click(css) {
-  await (await wd.$(css)).click();
 }
 
 async function unlock() {
@@ -68,25 +31,6 @@ async function unlock() {
   await click(tid("unlock-submit"));
   await wd.$(tid("vault-name"));
 }
-
-before(async () => {
-  assert.ok(existsSync(APP), `build the app first: ${APP}`);
-  assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
-  assert.ok(
-    process.env.DBUS_SESSION_BUS_ADDRESS,
-    "run under a D-Bus session bus (scripts/with-keyring.sh, as scripts/test.sh does)",
-  );
-  const port = 5300 + (process.pid % 300) * 2;
-  driver = await startTauriDriver(port, env);
-  wd = new WebDriver(driver.base);
-  await wd.start({ browserName: "wry", "tauri:options": { application: APP } });
-});
-
-after(async () => {
-  await wd?.quit();
-  driver?.child.kill("SIGTERM");
-  rmSync(home, { recursive: true, force: true });
-});
 
 describe("sessions and settings in the real app", () => {
   test("first run, an environment and a credential", async () => {

@@ -1,0 +1,84 @@
+// What every end-to-end test file shares: where the app, the CLI and the
+// screenshots are, a throw-away HOME the app and the CLI both use, and the
+// hooks that start tauri-driver + the real app before a file's tests and
+// stop them (and remove the HOME) after.
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
+export const CLI = process.env.COFFER_CLI ?? join(ROOT, "target/debug/coffer");
+export const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
+export const PASSPHRASE = "correct horse battery staple";
+export const tid = (id) => `[data-testid="${id}"]`;
+export const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
+
+/**
+ * Registers the file's before/after hooks and returns its app handle:
+ * `home` and `env` (a fresh HOME and XDG dirs; identities at the KDF floor,
+ * which only debug builds honour), `wd` (the WebDriver client; its session
+ * starts in the `before` hook) and the `shot`, `fill` and `click` helpers.
+ * `portBase` keeps files that run one after another off each other's ports;
+ * `needsBus` asserts a D-Bus session bus (scripts/with-keyring.sh).
+ */
+export function appSuite({ prefix, portBase, needsBus = false }) {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, "data"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_CACHE_HOME: join(home, "cache"),
+    COFFER_TEST_KDF_FLOOR: "1",
+    NO_AT_BRIDGE: "1",
+  };
+  // The app and the CLI find everything under XDG_DATA_HOME.
+  delete env.COFFER_HOME;
+  delete env.COFFER_VAULT;
+  delete env.COFFER_PASSPHRASE;
+  let driver;
+  const app = {
+    home,
+    env,
+    wd: new WebDriver(""),
+    async shot(name) {
+      mkdirSync(SHOTS, { recursive: true });
+      // Screenshots can lag the page: let it paint first.
+      await sleep(300);
+      writeFileSync(join(SHOTS, name), await app.wd.screenshot());
+    },
+    async fill(id, text) {
+      const el = await app.wd.$(tid(id));
+      await el.clear();
+      await el.type(text);
+    },
+    async click(css) {
+      await (await app.wd.$(css)).click();
+    },
+  };
+  before(async () => {
+    assert.ok(existsSync(APP), `build the app first: ${APP}`);
+    assert.ok(process.env.DISPLAY, "run under Xvfb (xvfb-run)");
+    if (needsBus) {
+      assert.ok(
+        process.env.DBUS_SESSION_BUS_ADDRESS,
+        "run under a D-Bus session bus (scripts/with-keyring.sh, as scripts/test.sh does)",
+      );
+    }
+    driver = await startTauriDriver(portBase + (process.pid % 250) * 2, env);
+    app.wd.base = driver.base;
+    await app.wd.start({ browserName: "wry", "tauri:options": { application: APP } });
+  });
+  after(async () => {
+    await app.wd?.quit();
+    // SIGTERM lets tauri-driver stop WebKitWebDriver too (SIGKILL would leave it).
+    driver?.child.kill("SIGTERM");
+    rmSync(home, { recursive: true, force: true });
+  });
+  return app;
+}
