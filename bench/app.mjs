@@ -71,24 +71,32 @@ try {
   }
   result.start = starts;
 
-  // Unlock to list, timed in the page from the submit to the first row.
-  await (await wd.$(tid("unlock-password"))).type(PASS);
-  await wd.exec(`
-    const form = document.querySelector('[data-testid="unlock"]');
-    window.__bench = { t0: 0, t1: 0 };
-    form.addEventListener('submit', () => { window.__bench.t0 = performance.now(); }, { capture: true, once: true });
-    new MutationObserver((_, obs) => {
-      if (document.querySelector('[data-testid="item-row"]')) {
-        document.body.offsetHeight; // layout done
-        window.__bench.t1 = performance.now();
-        obs.disconnect();
-      }
-    }).observe(document.body, { childList: true, subtree: true });
-  `);
-  await (await wd.$(tid("unlock-submit"))).click();
-  await wd.$(tid("item-row"), { timeout: 30_000 });
-  const b = await wd.exec("return window.__bench");
-  result.unlockTotal = b.t1 - b.t0;
+  // Unlock to list, timed in the page from the submit to the first row;
+  // RUNS unlocks (locking in between), the median reported.
+  const unlocks = [];
+  for (let i = 0; i < RUNS; i++) {
+    if (i > 0) {
+      await (await wd.$(tid("lock"))).click();
+    }
+    await (await wd.$(tid("unlock-password"))).type(PASS);
+    await wd.exec(`
+      const form = document.querySelector('[data-testid="unlock"]');
+      window.__bench = { t0: 0, t1: 0 };
+      form.addEventListener('submit', () => { window.__bench.t0 = performance.now(); }, { capture: true, once: true });
+      new MutationObserver((_, obs) => {
+        if (document.querySelector('[data-testid="item-row"]')) {
+          document.body.offsetHeight; // layout done
+          window.__bench.t1 = performance.now();
+          obs.disconnect();
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    `);
+    await (await wd.$(tid("unlock-submit"))).click();
+    await wd.$(tid("item-row"), { timeout: 30_000 });
+    const b = await wd.exec("return window.__bench");
+    unlocks.push(b.t1 - b.t0);
+  }
+  result.unlocks = unlocks;
 
   // Search: each keystroke of several queries, timed in the page.
   result.search = await wd.exec(`
@@ -129,7 +137,6 @@ try {
 }
 
 const startMed = quantile(result.start, 0.5);
-const afterKdf = result.unlockTotal - kdfMs;
 const sMed = quantile(result.search, 0.5), s95 = quantile(result.search, 0.95), sMax = Math.max(...result.search);
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const md = `# Desktop app benchmarks
@@ -142,7 +149,8 @@ ${ENVS} environments, on ${cpus().length} cores (${cpu}), ${new Date().toISOStri
 | what | measured | goal |
 |---|---|---|
 | cold start to the unlock screen (median of ${RUNS}; max ${ms(Math.max(...result.start))}) | ${ms(startMed)} | ≤ 1 s |
-| unlock to the list, beyond the KDF (${ms(result.unlockTotal)} in all − ${kdfMs} ms Argon2id at the floor) | ${ms(afterKdf)} | ≤ 200 ms |
+| unlock to the list, beyond the KDF: the first unlock after start (${ms(result.unlocks[0])} in all − ${kdfMs} ms Argon2id at the floor) | ${ms(result.unlocks[0] - kdfMs)} | ≤ 200 ms |
+| unlock to the list, beyond the KDF: later unlocks, after a lock (median of ${RUNS - 1}) | ${ms(quantile(result.unlocks.slice(1), 0.5) - kdfMs)} | ≤ 200 ms |
 | search over ${ITEMS.toLocaleString("en")} credentials, per keystroke (${result.search.length} keystrokes: median ${ms(sMed)}, p95 ${ms(s95)}) | max ${ms(sMax)} | ≤ 16 ms |
 
 How each is measured:
@@ -152,8 +160,11 @@ How each is measured:
 - **Unlock to list**: in the page, from the unlock form's submit to the first
   credential row in the DOM with layout done. That covers the \`unlock\`
   command (Argon2id, opening the vault, pinning members from the signed log),
-  the three list commands (environments, credentials, rotation report) over
-  IPC, and rendering. The identity's Argon2id time is measured by
+  \`vault_snapshot\` (environments, credentials, rotation report) over
+  IPC, and rendering. The first unlock after the app starts runs on cold
+  caches (SQLite pages, the JavaScript engine's first pass over the code);
+  the later ones lock with the Lock button first, as a user would. The
+  identity's Argon2id time is measured by
   \`coffer identity new\` at the same parameters and subtracted (a real
   identity is calibrated to 0.5–1 s: docs/benchmarks.md).
 - **Search**: in the page, from setting the field's value and its \`input\`

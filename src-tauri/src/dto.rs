@@ -339,38 +339,54 @@ impl From<Status> for RotationStatus {
     }
 }
 
-/// A credential without its value.
+/// A credential without its value. Listings carry 10,000 of these, so
+/// absent fields are left out rather than sent as `null` (the TypeScript
+/// type is `field?: T | null`), and the project and environment are only
+/// in `env_path`: a third less JSON to move and parse after an unlock
+/// (docs/desktop.md, "Large vaults").
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct ItemDto {
     /// Item id (hex).
     pub id: String,
     /// `PROJECT/ENV`.
     pub env_path: String,
-    /// Project.
-    pub project: String,
-    /// Environment.
-    pub env: String,
     /// Key name.
     pub name: String,
     /// Current version.
     pub version: u64,
     /// Notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub notes: Option<String>,
     /// URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub url: Option<String>,
     /// Username at the provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub username: Option<String>,
     /// Effective rotation period in days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub rotate_every_days: Option<u32>,
     /// When the value last changed (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub rotated_at: Option<i64>,
     /// Provider expiry (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub expires_at: Option<i64>,
     /// When it was exposed (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub exposed_at: Option<i64>,
     /// Rotation status.
     pub status: RotationStatus,
     /// Next due date (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub due_at: Option<i64>,
     /// When the current version was written (unix seconds).
     pub updated_at: i64,
@@ -381,8 +397,6 @@ impl From<ItemSummary> for ItemDto {
         Self {
             id: i.id.to_hex(),
             env_path: format!("{}/{}", i.project, i.env),
-            project: i.project,
-            env: i.env,
             name: i.name,
             version: i.version,
             notes: i.notes,

@@ -271,7 +271,11 @@ items: number, };
 export type RotationStatus = "exposed" | "expired" | "overdue" | "due_soon" | "ok";
 
 /**
- * A credential without its value.
+ * A credential without its value. Listings carry 10,000 of these, so
+ * absent fields are left out rather than sent as `null` (the TypeScript
+ * type is `field?: T | null`), and the project and environment are only
+ * in `env_path`: a third less JSON to move and parse after an unlock
+ * (docs/desktop.md, "Large vaults").
  */
 export type ItemDto = { 
 /**
@@ -283,14 +287,6 @@ id: string,
  */
 env_path: string, 
 /**
- * Project.
- */
-project: string, 
-/**
- * Environment.
- */
-env: string, 
-/**
  * Key name.
  */
 name: string, 
@@ -301,31 +297,31 @@ version: number,
 /**
  * Notes.
  */
-notes: string | null, 
+notes?: string | null, 
 /**
  * URL.
  */
-url: string | null, 
+url?: string | null, 
 /**
  * Username at the provider.
  */
-username: string | null, 
+username?: string | null, 
 /**
  * Effective rotation period in days.
  */
-rotate_every_days: number | null, 
+rotate_every_days?: number | null, 
 /**
  * When the value last changed (unix seconds).
  */
-rotated_at: number | null, 
+rotated_at?: number | null, 
 /**
  * Provider expiry (unix seconds).
  */
-expires_at: number | null, 
+expires_at?: number | null, 
 /**
  * When it was exposed (unix seconds).
  */
-exposed_at: number | null, 
+exposed_at?: number | null, 
 /**
  * Rotation status.
  */
@@ -333,7 +329,7 @@ status: RotationStatus,
 /**
  * Next due date (unix seconds).
  */
-due_at: number | null, 
+due_at?: number | null, 
 /**
  * When the current version was written (unix seconds).
  */

@@ -504,11 +504,9 @@ export class MockBackend implements Backend {
     else if (v.expires_at !== null && v.expires_at <= now) status = "expired";
     else if (rotDue !== null && rotDue <= now) status = "overdue";
     else if (due !== null && due - now <= dueSoon * DAY) status = "due_soon";
-    return {
+    const dto: ItemDto = {
       id: it.id,
       env_path: it.env,
-      project: env.project,
-      env: env.name,
       name: it.name,
       version: it.versions.length,
       notes: v.notes,
@@ -522,6 +520,11 @@ export class MockBackend implements Backend {
       due_at: due,
       updated_at: v.created_at,
     };
+    // Like the Rust side: absent fields are left out, not null.
+    for (const k of ["notes", "url", "username", "rotate_every_days", "rotated_at", "expires_at", "exposed_at", "due_at"] as const) {
+      if (dto[k] === null) delete dto[k];
+    }
+    return dto;
   }
 
   private envDto(path: string, e: Env): EnvDto {
