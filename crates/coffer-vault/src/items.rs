@@ -101,6 +101,9 @@ pub struct ItemUpdate {
     pub expires_at: Option<i64>,
 }
 
+/// Environments with at least this many items are opened on two threads.
+const PARALLEL_OPEN_FROM: usize = 64;
+
 /// A credential without its value (for listings).
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemSummary {
@@ -252,14 +255,21 @@ impl Vault {
                 r.get::<_, i64>(8)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, ik_ct, version, blob, meta, updated_at) = row?;
-            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
-            let version = version as u64;
+        let rows = rows.collect::<std::result::Result<Vec<_>, _>>()?;
+        let open = |(id, ik_ct, version, blob, meta, updated_at): &(
+            Vec<u8>,
+            Vec<u8>,
+            i64,
+            Vec<u8>,
+            RotationMeta,
+            i64,
+        )|
+         -> Result<Decrypted> {
+            let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
+            let version = *version as u64;
             let ik = ek
                 .open_item_key(
-                    &ik_ct,
+                    ik_ct,
                     &ItemKeyContext {
                         vault_id,
                         env_id: env.id,
@@ -270,16 +280,34 @@ impl Vault {
                 .map_err(|_| {
                     Error::integrity(format!("an item key in {} does not open", env.path()))
                 })?;
-            let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
-            out.push(Decrypted {
+            let fields = open_version(&ik, vault_id, env, id, version, blob, meta)?;
+            Ok(Decrypted {
                 id,
                 version,
                 fields,
-                meta,
+                meta: *meta,
                 ik,
-                updated_at,
+                updated_at: *updated_at,
+            })
+        };
+        // Opening is two AEADs per item and independent per item: a large
+        // environment is opened on two threads (listing 10,000 credentials
+        // is on the path from unlock to the app's list). The first error in
+        // row order wins either way.
+        let mut out = if rows.len() >= PARALLEL_OPEN_FROM {
+            let (a, b) = rows.split_at(rows.len() / 2);
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| b.iter().map(open).collect::<Result<Vec<_>>>());
+                let first = a.iter().map(open).collect::<Result<Vec<_>>>();
+                (first, second.join())
             });
-        }
+            let mut first = first?;
+            let second = second.map_err(|_| Error::Database("opening items failed".into()))??;
+            first.extend(second);
+            first
+        } else {
+            rows.iter().map(open).collect::<Result<Vec<_>>>()?
+        };
         out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
         Ok(out)
     }
