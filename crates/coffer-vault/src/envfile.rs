@@ -60,28 +60,7 @@ impl Vault {
     /// formats) that can write it; a file git does not ignore says to add it
     /// to `.gitignore` or to use `req.force_hint`. No value is ever in an error.
     pub fn export_env_file(&mut self, req: &ExportRequest<'_>) -> Result<usize> {
-        if !req.path.is_absolute() {
-            return Err(Error::InvalidInput(format!(
-                "{} is not a full path: give the whole path of the file, starting with /",
-                req.path.display()
-            )));
-        }
-        if req.path.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{} is a folder: add a file name, such as {}",
-                req.path.display(),
-                req.path.join(".env").display()
-            )));
-        }
-        match req.path.parent() {
-            Some(dir) if dir.is_dir() => {}
-            _ => {
-                return Err(Error::NotFound(format!(
-                    "the folder of {}",
-                    req.path.display()
-                )))
-            }
-        }
+        crate::paths::check_output_file(req.path)?;
         if req.path.exists() && !req.overwrite {
             return Err(Error::Refused(format!(
                 "{} already exists: choose another file, or allow replacing it",

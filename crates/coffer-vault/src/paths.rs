@@ -68,6 +68,55 @@ pub fn app_vault_path(home: &Path) -> PathBuf {
     remembered_vault_path(home).unwrap_or_else(|| home.join("vault.coffer"))
 }
 
+/// A path a person typed (the app's export, report and "open a vault"
+/// fields): trimmed, `~/…` taken under `$HOME`, and it must then be
+/// absolute — a desktop app has no working directory to be relative to.
+/// `what` names the file in the error ("file to write").
+pub fn typed_path(typed: &str, what: &str) -> Result<PathBuf> {
+    let t = typed.trim();
+    if t.is_empty() {
+        return Err(Error::InvalidInput(format!("enter the path of the {what}")));
+    }
+    let path = match t.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(rest))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "HOME is not set, so {t} cannot be found: give the whole path of the {what}"
+                ))
+            })?,
+        None => PathBuf::from(t),
+    };
+    if !path.is_absolute() {
+        return Err(Error::InvalidInput(format!(
+            "{t} is not a full path: give the whole path of the {what}, starting with / or ~/"
+        )));
+    }
+    Ok(path)
+}
+
+/// Checks a file about to be written: an absolute path, not a folder, in a
+/// folder that exists. Nothing is created or changed.
+pub fn check_output_file(path: &Path) -> Result<()> {
+    if !path.is_absolute() {
+        return Err(Error::InvalidInput(format!(
+            "{} is not a full path: give the whole path of the file, starting with /",
+            path.display()
+        )));
+    }
+    if path.is_dir() || path.file_name().is_none() {
+        return Err(Error::InvalidInput(format!(
+            "{} is a folder: add a file name to it",
+            path.display()
+        )));
+    }
+    match path.parent() {
+        Some(dir) if dir.is_dir() => Ok(()),
+        _ => Err(Error::NotFound(format!("the folder of {}", path.display()))),
+    }
+}
+
 /// Creates a directory (and parents) readable by the owner only.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -155,6 +204,42 @@ mod tests {
         }
         let leftovers = fs::read_dir(dir.path()).expect("ls").count();
         assert_eq!(leftovers, 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn typed_paths_are_full_paths_or_under_home() {
+        assert_eq!(
+            typed_path("  /tmp/a.env ", "file").expect("abs"),
+            PathBuf::from("/tmp/a.env")
+        );
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            assert_eq!(
+                typed_path("~/r.md", "report").expect("home"),
+                PathBuf::from(home).join("r.md")
+            );
+        }
+        for bad in ["", "   ", "rel/a.env", "~user/a.env"] {
+            let e = typed_path(bad, "file to write").expect_err(bad);
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+        }
+    }
+
+    #[test]
+    fn output_files_need_an_existing_folder_and_a_name() {
+        let dir = tempfile::tempdir().expect("tmp");
+        check_output_file(&dir.path().join("ok.env")).expect("fine");
+        let kind = |p: &Path| check_output_file(p).expect_err("refused").kind();
+        assert_eq!(kind(dir.path()), crate::ErrorKind::InvalidInput);
+        assert_eq!(kind(Path::new("rel.env")), crate::ErrorKind::InvalidInput);
+        assert_eq!(
+            kind(&dir.path().join("no/such/x.env")),
+            crate::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("ls").count(),
+            0,
+            "nothing written"
+        );
     }
 
     #[test]

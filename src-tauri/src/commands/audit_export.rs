@@ -2,8 +2,7 @@
 //! version and opening an existing vault file. Each command validates its
 //! arguments and calls one `coffer-vault` function.
 
-use std::path::PathBuf;
-
+use coffer_vault::paths::typed_path;
 use coffer_vault::{AuditQuery, Dialect, ExportRequest, Format, Vault};
 
 use crate::dto::*;
@@ -14,20 +13,6 @@ use super::{app_status, key_name};
 
 /// How the export dialog's user overrides the git-ignore check.
 pub const WRITE_ANYWAY_HINT: &str = "tick “Write anyway”";
-
-fn full_path(p: &str, what: &str) -> IpcResult<PathBuf> {
-    let p = p.trim();
-    if p.is_empty() {
-        return Err(IpcError::invalid(format!("enter the path of the {what}")));
-    }
-    let path = PathBuf::from(p);
-    if !path.is_absolute() {
-        return Err(IpcError::invalid(format!(
-            "{p} is not a full path: give the whole path of the {what}, starting with /"
-        )));
-    }
-    Ok(path)
-}
 
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
@@ -60,7 +45,7 @@ pub fn verify_vault(s: &Session) -> IpcResult<VerifyDto> {
 pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
     let format: Format = a.format.parse().map_err(coffer_vault::Error::from)?;
     let dialect: Dialect = a.dialect.parse().map_err(coffer_vault::Error::from)?;
-    let path = full_path(&a.path, "file to write")?;
+    let path = typed_path(&a.path, "file to write")?;
     let req = ExportRequest {
         env_path: a.env.trim(),
         format,
@@ -93,7 +78,7 @@ pub fn restore_version(s: &Session, a: RestoreArgs) -> IpcResult<SetOutcomeDto> 
 /// a member) and remembers it for the next start. On failure the identity
 /// stays unlocked, so another file can be tried.
 pub fn open_vault(s: &Session, a: OpenVaultArgs) -> IpcResult<AppStatus> {
-    let path = full_path(&a.path, "vault file")?;
+    let path = typed_path(&a.path, "vault file")?;
     let mut state = s.state();
     let me = match state.take() {
         Some(Unlocked::Identity(me)) => me,

@@ -2,9 +2,7 @@
 //! offboarding (with progress) and its exposure report. Same shape as the
 //! other commands: validate, one `coffer-vault` call, map the error.
 
-use std::path::PathBuf;
-
-use coffer_vault::paths::write_atomic_new;
+use coffer_vault::paths::{check_output_file, typed_path, write_atomic_new};
 use coffer_vault::{inspect_public_identity, Vault};
 
 use crate::dto::*;
@@ -187,41 +185,12 @@ pub fn exposure_report(s: &Session, a: MemberRef) -> IpcResult<ExposureReportDto
     Ok(s.with_vault(|v| v.exposure_report(name))?.into())
 }
 
-/// The path the user typed: absolute, or `~/…`; its folder must exist.
-fn report_path(p: &str) -> IpcResult<PathBuf> {
-    let p = p.trim();
-    let path = match p.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(|h| PathBuf::from(h).join(rest))
-            .ok_or_else(|| IpcError::invalid("HOME is not set: give an absolute path"))?,
-        None => PathBuf::from(p),
-    };
-    if !path.is_absolute() || path.file_name().is_none() {
-        return Err(IpcError::invalid(format!(
-            "'{p}' is not a file path: give an absolute path like ~/bob-exposure.md"
-        )));
-    }
-    if path.is_dir() {
-        return Err(IpcError::invalid(format!(
-            "{} is a folder: add a file name",
-            path.display()
-        )));
-    }
-    match path.parent() {
-        Some(d) if d.is_dir() => Ok(path),
-        _ => Err(IpcError::new(
-            crate::error::IpcErrorCode::NotFound,
-            format!("the folder of {} does not exist", path.display()),
-        )),
-    }
-}
-
 /// Writes the exposure report as Markdown or CSV: in Rust, atomically,
 /// mode 0600; an existing file only with `overwrite`.
 pub fn save_exposure_report(s: &Session, a: SaveReportArgs) -> IpcResult<SavedReportDto> {
     let name = member_name(&a.member)?;
-    let path = report_path(&a.path)?;
+    let path = typed_path(&a.path, "report file")?;
+    check_output_file(&path)?;
     let r = s.with_vault(|v| v.exposure_report(name))?;
     let text = match a.format {
         ReportFormat::Markdown => r.to_markdown(),

@@ -70,7 +70,7 @@ describe("export dialog", () => {
     await user.type(within(dialog).getByLabelText(/^File/), "project/.env");
     await user.keyboard("{Enter}");
     expect(await within(dialog).findByTestId("export-error")).toHaveTextContent(
-      "Project/.env is not a full path: give the whole path of the file to write, starting with /.",
+      "Project/.env is not a full path: give the whole path of the file to write, starting with / or ~/.",
     );
   });
 });

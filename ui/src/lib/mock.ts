@@ -99,6 +99,9 @@ function parsePublicIdentity(s: string): { name: string; email: string | null; f
   return { name: v.n as string, email: typeof v.e === "string" ? v.e : null, fingerprint: mockFingerprint(v.k as string) };
 }
 
+/** Like `paths::typed_path`: `~/…` is under the (mock) home folder. */
+const homePath = (p: string) => (p.startsWith("~/") ? "/home/ada/" + p.slice(2) : p);
+
 const normFp = (s: string) => s.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
 /** An op-log entry: who (member and device ids) did what. */
 type LogEntry = { seq: number; at: number; member: string; device: string; device_seq: number; kind: string; summary: string; denied: boolean };
@@ -1025,8 +1028,7 @@ export class MockBackend implements Backend {
     },
     save_exposure_report: (a) => {
       this.vault();
-      let path = a.path.trim();
-      if (path.startsWith("~/")) path = "/home/ada/" + path.slice(2);
+      const path = homePath(a.path.trim());
       if (!path.startsWith("/") || path.endsWith("/")) fail("invalid_input", `'${a.path.trim()}' is not a file path: give an absolute path like ~/bob-exposure.md`);
       const r = this.report(this.member(a.member));
       if (this.files.has(path) && !a.overwrite) fail("conflict", `${path} already exists`);
@@ -1110,9 +1112,9 @@ export class MockBackend implements Backend {
       this.vault();
       if (!FORMATS.includes(a.format)) fail("invalid_input", `unknown format "${a.format}" (expected one of: dotenv, shell, json, example)`);
       if (!DIALECTS.includes(a.dialect)) fail("invalid_input", `unknown dialect "${a.dialect}" (expected one of: portable, node, python, rust, compose, docker)`);
-      const path = a.path.trim();
+      const path = homePath(a.path.trim());
       if (!path) fail("invalid_input", "enter the path of the file to write");
-      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the file to write, starting with /`);
+      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the file to write, starting with / or ~/`);
       const bare = path.replace(/\/+$/, "");
       if (FOLDERS.includes(bare)) fail("invalid_input", `${path} is a folder: add a file name, such as ${bare}/.env`);
       const dir = path.slice(0, path.lastIndexOf("/")) || "/";
@@ -1155,9 +1157,9 @@ export class MockBackend implements Backend {
       return { version: it.versions.length, created: false, value_changed: changed };
     },
     open_vault: (a) => {
-      const path = a.path.trim();
+      const path = homePath(a.path.trim());
       if (!path) fail("invalid_input", "enter the path of the vault file");
-      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the vault file, starting with /`);
+      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the vault file, starting with / or ~/`);
       if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
       if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
       if (this.notVaults.includes(path)) fail("invalid_input", `${path} is not a Coffer vault file (or it is damaged)`);
