@@ -14,6 +14,8 @@ export default defineConfig({
     // scripts from 'self' only.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
+    // COFFER_PROFILE=1 keeps names readable in a profile (docs/desktop.md).
+    minify: process.env.COFFER_PROFILE ? false : "esbuild",
   },
   resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
   test: {

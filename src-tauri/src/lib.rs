@@ -27,6 +27,20 @@ pub use session::Session;
 
 use tauri::Manager;
 
+/// With `COFFER_TRACE_IPC=1`, each command's name, time in Rust (before
+/// its result is serialised) and outcome go to stderr, for profiling the
+/// app (docs/desktop.md). Never arguments or results: those can be secret.
+fn trace_ipc(name: &str, started: std::time::Instant, ok: bool) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("COFFER_TRACE_IPC").is_some_and(|v| v == "1")) {
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        eprintln!(
+            "coffer-desktop: ipc {name} {ms:.1} ms {}",
+            if ok { "ok" } else { "failed" }
+        );
+    }
+}
+
 /// Declares every command once: a Tauri command that runs the plain
 /// function in `commands` on a blocking thread (Argon2id and SQLite never
 /// stall the UI thread), the handler list, and the TypeScript signatures.
@@ -51,7 +65,10 @@ macro_rules! ipc_commands {
                         if stringify!($name) != "app_status" {
                             session.touch();
                         }
-                        ipc_commands!(@call $name, session $(, args, $arg)?)
+                        let started = std::time::Instant::now();
+                        let out = ipc_commands!(@call $name, session $(, args, $arg)?);
+                        crate::trace_ipc(stringify!($name), started, out.is_ok());
+                        out
                     })
                     .await
                     .map_err(|e| IpcError::internal(format!("the command failed: {e}")))?

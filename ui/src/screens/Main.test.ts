@@ -48,6 +48,22 @@ describe("main", () => {
     vi.useRealTimers();
   });
 
+  it("never shows a revealed value on a row reused for another credential", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    const r = await row("payments/dev/SESSION_SECRET");
+    await user.click(within(r).getByRole("button", { name: "Reveal SESSION_SECRET" }));
+    expect(await within(r).findByTestId("revealed-value")).toBeInTheDocument();
+    // The search results reuse the table's rows (ItemTable): the value
+    // goes with its credential, not with the row element.
+    await user.type(screen.getByRole("searchbox", { name: "Search all environments" }), "stripe");
+    expect(screen.getByTestId("search-count")).toHaveTextContent("2 matches");
+    expect(screen.queryByTestId("revealed-value")).toBeNull();
+    expect(document.body.textContent).not.toContain("dev-session-secret");
+    await user.clear(screen.getByRole("searchbox", { name: "Search all environments" }));
+    expect(within(await row("payments/dev/SESSION_SECRET")).getByTestId("masked-value")).toBeInTheDocument();
+  });
+
   it("searches across every environment as you type", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");

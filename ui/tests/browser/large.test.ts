@@ -41,11 +41,39 @@ it("searching 10,000 credentials renders a window of rows that scrolling and the
   const perRow = await page.locator(tid("item-row")).first().locator("button").count();
   await page.locator(tid("reveal")).first().focus();
   for (let i = 0; i < 40 * perRow; i++) await page.keyboard.press("Tab");
-  const focusedRow = await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex"));
-  expect(Number(focusedRow)).toBeGreaterThan(35);
+  const focused = await page.evaluate(() => ({
+    row: document.activeElement?.closest("tr")?.getAttribute("aria-rowindex"),
+    item: document.activeElement?.closest("tr")?.getAttribute("data-item"),
+    label: document.activeElement?.getAttribute("aria-label"),
+  }));
+  expect(Number(focused.row)).toBeGreaterThan(35);
+  // Rows are reused as the window moves: the focused button still names
+  // the credential of the row it is in.
+  expect(focused.label?.split(" ").pop()).toBe(focused.item?.split("/").pop());
+
+  // Scrolled down, a new search starts again from the top.
+  await scroller.evaluate((el) => (el.scrollTop = 5000));
+  await page.locator(tid("search")).fill("key_01");
+  await expect.poll(() => page.locator(tid("search-count")).textContent()).toContain("1000 matches");
+  expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0);
+  await page.locator('[data-testid="item-row"][aria-rowindex="2"]').waitFor();
 
   // A narrower search shrinks the list back to whole rendering.
   await page.locator(tid("search")).fill("key_0999");
   await expect.poll(() => page.locator(tid("search-count")).textContent()).toContain("10 matches");
   expect(await page.locator(tid("item-row")).count()).toBe(10);
+  // Spare rows kept for reuse are hidden and hold no credential.
+  const spare = await page.locator("tbody tr[hidden]").evaluateAll((rows) => rows.map((r) => r.textContent ?? ""));
+  expect(spare.length).toBeGreaterThan(0);
+  for (const text of spare) expect(text).not.toMatch(/KEY_|\//);
+
+  // Back to the environment: the same table, without the environment column.
+  await page.locator(tid("search")).fill("");
+  await page.locator('[role="tab"][aria-selected="true"]').waitFor();
+  expect(await table.locator("thead th").first().textContent()).toBe("Name");
+  const inTab = Number(/\((\d+)\)/.exec((await page.locator('[role="tab"][aria-selected="true"]').textContent()) ?? "")?.[1]);
+  const rows = await page.locator(tid("item-row")).count();
+  if (inTab < 40) expect(rows).toBe(inTab);
+  else expect(rows).toBeLessThan(40);
+  expect(await page.locator(tid("item-row")).first().locator("td").count()).toBe(5);
 });
