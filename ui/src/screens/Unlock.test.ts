@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { screen } from "@testing-library/svelte";
+import { screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { renderApp } from "../test-utils";
 
@@ -16,6 +16,20 @@ describe("unlock", () => {
     await user.type(screen.getByLabelText("Passphrase"), "correct horse battery staple");
     await user.click(screen.getByRole("button", { name: "Unlock" }));
     expect(await screen.findByRole("heading", { name: "payments" })).toBeInTheDocument();
+  });
+
+  it("warms the list once, out of sight, screen readers and focus, and leaves nothing behind", async () => {
+    renderApp("locked");
+    const warm = await screen.findByTestId("prewarm", undefined, { timeout: 2000 }).catch(() => null);
+    // It may already be gone; when seen, it is hidden and inert.
+    if (warm) {
+      expect(warm).toHaveAttribute("aria-hidden", "true");
+      expect(warm.hasAttribute("inert")).toBe(true);
+      expect(screen.queryByRole("row", { name: /SAMPLE_NAME/ })).toBeNull();
+    }
+    await waitFor(() => expect(screen.queryByTestId("prewarm")).toBeNull());
+    expect(document.body.textContent).not.toContain("SAMPLE_NAME");
+    expect(screen.getByLabelText("Passphrase")).toBeInTheDocument();
   });
 
   it("shows the back-off and disables the button", async () => {
