@@ -12,11 +12,8 @@ use coffer_desktop::dto::*;
 use coffer_desktop::{IpcErrorCode, Session};
 use coffer_vault::{Access, IdentityStore, Role, Vault};
 
-const PW: &str = "correct horse battery";
-
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
-}
+mod common;
+use common::{ada_with_vault, secret, PW};
 
 fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
     SetItemArgs {
@@ -49,25 +46,8 @@ fn reveal(s: &Session, env: &str, name: &str) -> String {
 /// A first run through the commands: identity, vault, `web/dev` with two
 /// credentials (one with two versions).
 fn first_run(dir: &Path) -> Session {
-    std::env::set_var("COFFER_TEST_KDF_FLOOR", "1");
     let s = Session::new(dir.join("home"), dir.join("home/vault.coffer"));
-    c::create_identity(
-        &s,
-        CreateIdentityArgs {
-            name: "Ada".into(),
-            email: None,
-            password: secret(PW),
-            enable_keychain: false,
-        },
-    )
-    .expect("identity");
-    c::create_vault(
-        &s,
-        CreateVaultArgs {
-            team_name: "Acme".into(),
-        },
-    )
-    .expect("vault");
+    ada_with_vault(&s, None, PW);
     c::add_env(
         &s,
         AddEnvArgs {

@@ -5,16 +5,8 @@ use coffer_desktop::commands as c;
 use coffer_desktop::dto::*;
 use coffer_desktop::{IpcErrorCode, Session};
 
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
-}
-
-fn item(env: &str, name: &str) -> ItemRef {
-    ItemRef {
-        env: env.into(),
-        name: name.into(),
-    }
-}
+mod common;
+use common::{item, secret};
 
 fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
     SetItemArgs {

@@ -9,9 +9,8 @@ use coffer_desktop::dto::*;
 use coffer_desktop::Session;
 use coffer_vault::IdentityStore;
 
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
-}
+mod common;
+use common::secret;
 
 #[test]
 fn first_run_with_keychain_then_keychain_unlock() {

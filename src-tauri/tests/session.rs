@@ -13,35 +13,15 @@ use coffer_desktop::error::IpcErrorCode;
 use coffer_desktop::session::spawn_idle_timer;
 use coffer_desktop::Session;
 
-const PW: &str = "correct horse battery";
-
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
-}
+mod common;
+use common::{ada_with_vault, secret, PW};
 
 /// A session with an identity and a vault, unlocked.
 fn unlocked() -> (tempfile::TempDir, Arc<Session>) {
-    std::env::set_var("COFFER_TEST_KDF_FLOOR", "1");
     let dir = tempfile::tempdir().expect("tmp");
     let home = dir.path().join("home");
     let s = Arc::new(Session::new(home.clone(), home.join("vault.coffer")));
-    c::create_identity(
-        &s,
-        CreateIdentityArgs {
-            name: "Ada".into(),
-            email: None,
-            password: secret(PW),
-            enable_keychain: false,
-        },
-    )
-    .expect("identity");
-    c::create_vault(
-        &s,
-        CreateVaultArgs {
-            team_name: "Acme".into(),
-        },
-    )
-    .expect("vault");
+    ada_with_vault(&s, None, PW);
     (dir, s)
 }
 

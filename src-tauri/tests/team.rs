@@ -12,19 +12,11 @@ use coffer_desktop::dto::*;
 use coffer_desktop::{IpcErrorCode, Session};
 use coffer_vault::IdentityStore;
 
+mod common;
+use common::{ada_with_vault, item, secret};
+
 const ADA_PW: &str = "correct horse battery";
 const BOB_PW: &str = "bob's own passphrase 42";
-
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
-}
-
-fn item(env: &str, name: &str) -> ItemRef {
-    ItemRef {
-        env: env.into(),
-        name: name.into(),
-    }
-}
 
 fn set(s: &Session, env: &str, name: &str, value: &str, url: Option<&str>) {
     c::set_item(
@@ -69,28 +61,11 @@ fn unlock(s: &Session, pw: &str) {
 /// Bob's (his own home; identity created, not a member yet), both locked.
 /// Returns Bob's public identity string and fingerprint.
 fn two_people(dir: &Path) -> (Session, Session, String, String) {
-    std::env::set_var("COFFER_TEST_KDF_FLOOR", "1");
     let vault = dir.join("shared/vault.coffer");
     std::fs::create_dir_all(dir.join("shared")).expect("dir");
     let ada = Session::new(dir.join("ada-home"), vault.clone());
     let bob = Session::new(dir.join("bob-home"), vault);
-    c::create_identity(
-        &ada,
-        CreateIdentityArgs {
-            name: "Ada".into(),
-            email: Some("ada@example.com".into()),
-            password: secret(ADA_PW),
-            enable_keychain: false,
-        },
-    )
-    .expect("ada");
-    c::create_vault(
-        &ada,
-        CreateVaultArgs {
-            team_name: "Acme".into(),
-        },
-    )
-    .expect("vault");
+    ada_with_vault(&ada, Some("ada@example.com"), ADA_PW);
     env(&ada, "payments/prod");
     env(&ada, "payments/dev");
     set(
