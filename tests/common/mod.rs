@@ -172,6 +172,19 @@ pub fn dump(path: &Path) -> Dump {
     out
 }
 
+/// Asserts that opening the vault is refused with an integrity error whose
+/// message contains `needle`.
+#[track_caller]
+pub fn assert_open_refused(fx: &Fx, needle: &str) {
+    match Vault::open(&fx.path, fx.unlock()) {
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+        Ok(_) => panic!("the vault opened; expected a refusal mentioning '{needle}'"),
+    }
+}
+
 /// Asserts a result is an integrity error (and says what it was otherwise).
 #[track_caller]
 pub fn assert_integrity<T: std::fmt::Debug>(what: &str, r: coffer_vault::Result<T>) {

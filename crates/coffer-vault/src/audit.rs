@@ -8,7 +8,7 @@
 //! row edited, swapped, deleted or rolled back outside the log is found. It
 //! also opens every item version this identity can read. Finally it checks
 //! this device's own newest entry against the head recorded in
-//! `COFFER_HOME/heads/`, which catches a log truncated at the end. The
+//! `COFFER_HOME/heads/` (see `anchor`), which catches a log truncated at the end. The
 //! report says, per device chain, which of these checks held
 //! ([`ChainReport`]) and sums it up in one sentence ([`VerifyReport::verdict`]).
 //!
@@ -16,16 +16,14 @@
 //! filters (text, member, device, kind, denied only) for the desktop app.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use coffer_crypto::{Id, PublicKeys, SignPurpose};
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ops::{kind, OpBody, OpHeader};
-use crate::paths::write_atomic;
 use crate::schema::{self, STATE_TABLES};
 use crate::time::format_datetime;
 use crate::vault::{authorize, mutate, Vault};
@@ -184,35 +182,6 @@ pub struct AuditPage {
     pub devices: Vec<AuditFacet>,
     /// Kinds present in the log.
     pub kinds: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Head {
-    device_seq: u64,
-    hash: String,
-}
-
-fn head_path(home: &Path, vault_id: &Id, device: &Id) -> std::path::PathBuf {
-    home.join("heads")
-        .join(format!("{}-{}.json", vault_id.to_hex(), device.to_hex()))
-}
-
-/// Records this device's newest entry (best effort: a failure to write it
-/// only weakens truncation detection, it must not fail the change).
-pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, hash: &[u8; 32]) {
-    let dir = home.join("heads");
-    if crate::paths::ensure_private_dir(&dir).is_err() {
-        return;
-    }
-    let h = Head {
-        device_seq: seq,
-        hash: hash.iter().map(|b| format!("{b:02x}")).collect(),
-    };
-    if let Ok(json) = serde_json::to_vec(&h) {
-        if let Err(e) = write_atomic(&head_path(home, vault_id, device), &json) {
-            tracing::warn!(error = %e, "could not record the op-log head");
-        }
-    }
 }
 
 struct Row {
@@ -763,7 +732,9 @@ impl Vault {
             }
         }
         rep.devices = last.len() as u64;
-        if let Some((seq, hash)) = self.recorded_head()? {
+        if let Some((seq, hash)) =
+            crate::anchor::recorded_head(&self.me.home, &self.vault_id, &self.me.device_id)?
+        {
             // Compare with the stored hash: a modified entry is reported
             // above, and is not a truncation.
             let head = match stored_last.get(&self.me.device_id) {
@@ -829,23 +800,5 @@ impl Vault {
             crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)?;
         }
         Ok(())
-    }
-
-    fn recorded_head(&self) -> Result<Option<(u64, [u8; 32])>> {
-        let p = head_path(&self.me.home, &self.vault_id, &self.me.device_id);
-        let Ok(raw) = std::fs::read(&p) else {
-            return Ok(None);
-        };
-        let h: Head = serde_json::from_slice(&raw)
-            .map_err(|_| Error::integrity("the recorded op-log head is malformed"))?;
-        let mut hash = [0u8; 32];
-        for (i, o) in hash.iter_mut().enumerate() {
-            *o = h
-                .hash
-                .get(2 * i..2 * i + 2)
-                .and_then(|s| u8::from_str_radix(s, 16).ok())
-                .ok_or_else(|| Error::integrity("the recorded op-log head is malformed"))?;
-        }
-        Ok(Some((h.device_seq, hash)))
     }
 }

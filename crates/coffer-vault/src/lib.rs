@@ -23,6 +23,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod anchor;
 mod audit;
 mod envfile;
 mod error;

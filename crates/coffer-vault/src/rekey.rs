@@ -47,9 +47,10 @@ fn item_rows(vault: &Vault, env: &EnvInfo) -> Result<Vec<(Id, Vec<u8>)>> {
 }
 
 fn share_holders(vault: &Vault, item_id: &Id, drop: Option<Id>) -> Result<Vec<Id>> {
-    let mut st = vault
-        .conn
-        .prepare_cached("SELECT member_id FROM item_shares WHERE item_id = ?1")?;
+    let mut st = vault.conn.prepare_cached(
+        "SELECT s.member_id FROM item_shares s JOIN members m ON m.id = s.member_id
+             WHERE s.item_id = ?1 AND m.status = 'active'",
+    )?;
     let rows = st.query_map([&item_id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
     let mut v = Vec::new();
     for r in rows {
@@ -238,11 +239,14 @@ pub(crate) fn build_rekey_item(
     })
 }
 
-/// The members holding a wrap of `env`'s key now.
+/// The active members holding a wrap of `env`'s key now. A wrap row for a
+/// revoked member (there should be none: revocation deletes them) never
+/// earns them the next epoch's key; [`Vault::member_keys`] refuses them too.
 pub(crate) fn env_holders(vault: &Vault, env: &EnvInfo) -> Result<Vec<Id>> {
-    let mut st = vault
-        .conn
-        .prepare("SELECT member_id FROM env_wraps WHERE env_id = ?1 ORDER BY member_id")?;
+    let mut st = vault.conn.prepare(
+        "SELECT w.member_id FROM env_wraps w JOIN members m ON m.id = w.member_id
+         WHERE w.env_id = ?1 AND m.status = 'active' ORDER BY w.member_id",
+    )?;
     let rows = st.query_map([&env.id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
     let mut v = Vec::new();
     for r in rows {

@@ -6,6 +6,7 @@
 //! Every state table is a pure function of the op log (`audit verify`
 //! replays the log and compares).
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
@@ -128,10 +129,18 @@ CREATE TABLE ops (
 const MIGRATIONS: &[&str] = &[V1];
 
 /// Sets the connection's pragmas (every open).
+///
+/// The replica file is outside input until its schema is checked
+/// ([`check_objects`]): defensive mode stops SQL from corrupting the file
+/// on purpose (`writable_schema`, shadow tables), and `trusted_schema = OFF`
+/// keeps functions with side effects out of anything the file defines.
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON;
+        "PRAGMA trusted_schema = OFF;
+         PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;",
     )?;
@@ -144,15 +153,77 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// One schema object as SQLite records it: (type, name, table, SQL text).
+type Object = (String, String, String, Option<String>);
+
+fn objects(conn: &Connection) -> Result<Vec<Object>> {
+    let mut st = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name, tbl_name",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(Into::into)
+}
+
+/// The objects a file at schema `version` must hold: exactly those our
+/// own migrations make, rebuilt in memory.
+fn expected_objects(version: i64) -> Result<Vec<Object>> {
+    let mut c = Connection::open_in_memory()?;
+    migrate_to(&mut c, version)?;
+    objects(&c)
+}
+
+/// Refuses a file whose schema holds anything our migrations did not make:
+/// a trigger, a view, an extra table or index, or one of ours with other
+/// SQL (a dropped `CHECK`, another column). A planted trigger would run
+/// inside every later transaction and could undo a revocation or copy a
+/// wrap, so this runs before the first statement that touches the state.
+pub(crate) fn check_objects(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Ok(()); // `migrate` refuses it with the version in the message.
+    }
+    let found = objects(conn)?;
+    let expected = expected_objects(version)?;
+    if found == expected {
+        return Ok(());
+    }
+    let foreign: Vec<String> = found
+        .iter()
+        .filter(|o| !expected.contains(o))
+        .map(|(t, n, _, _)| format!("{t} '{n}'"))
+        .chain(
+            expected
+                .iter()
+                .filter(|o| !found.iter().any(|f| f.0 == o.0 && f.1 == o.1))
+                .map(|(t, n, _, _)| format!("missing {t} '{n}'")),
+        )
+        .take(5)
+        .collect();
+    Err(Error::integrity(format!(
+        "the vault file's schema was changed outside coffer ({}); it is refused so nothing planted in it runs",
+        foreign.join(", ")
+    )))
+}
+
 /// Brings the schema up to [`SCHEMA_VERSION`], refusing a newer one.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(Error::Refused(format!(
             "this vault has schema version {current}; this coffer understands up to {SCHEMA_VERSION}: upgrade coffer"
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;

@@ -30,6 +30,21 @@ pub fn real_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// How far ahead of this device's clock an op-log entry's time may be and
+/// still be taken in: devices' clocks differ by seconds, not by this.
+pub const MAX_CLOCK_SKEW_MS: u64 = 10 * 60 * 1000;
+
+/// The largest hybrid-logical-clock value an entry may carry when the clock
+/// reads `now_ms`: anything later is "far in the future", refused by sync
+/// and never adopted by the local clock (a forged `i64::MAX` would push
+/// every later time there, or overflow).
+pub fn hlc_horizon(now_ms: u64) -> u64 {
+    let ms = now_ms
+        .saturating_add(MAX_CLOCK_SKEW_MS)
+        .min(i64::MAX as u64 >> 16);
+    (ms << 16) | 0xffff
+}
+
 /// Milliseconds since the epoch (for the hybrid logical clock).
 pub fn now_ms() -> u64 {
     SystemTime::now()

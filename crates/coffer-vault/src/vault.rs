@@ -174,6 +174,7 @@ fn check_is_vault(path: &Path) -> Result<()> {
 fn open_conn(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     schema::configure(&conn)?;
+    schema::check_objects(&conn)?;
     schema::migrate(&mut conn)?;
     Ok(conn)
 }
@@ -234,6 +235,8 @@ impl Vault {
                 name: team_name.to_string(),
                 owner,
             })?;
+            let g = crate::anchor::check_genesis(&v.conn, vault_id)?;
+            crate::anchor::pin_anchor(&v.me.home, &vault_id, &g)?;
             Ok(v)
         })();
         if result.is_err() {
@@ -323,7 +326,14 @@ impl Vault {
             env_keys: HashMap::new(),
             pinned: HashMap::new(),
         };
-        match Self::load_pinned(&v.conn, vault_id) {
+        // The trust checks, before anything read from the file is used:
+        // the one genesis, the anchor this device pinned, its own head.
+        let checked = crate::anchor::check_genesis(&v.conn, vault_id).and_then(|g| {
+            crate::anchor::check_anchor(&v.me.home, &vault_id, &g)?;
+            crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id)?;
+            Self::load_pinned(&v.conn, vault_id, &g.hash)
+        });
+        match checked {
             Ok(p) => v.pinned = p,
             Err(e) => return Err(fail(e, v.me)),
         }
@@ -376,11 +386,22 @@ impl Vault {
         }
     }
 
-    /// A member's public keys, checked twice: against the fingerprint
-    /// stored beside them, and against the keys pinned by the signed op that
-    /// added them (loaded at open). A row rewritten consistently (keys and
-    /// fingerprint) is still refused, before anything is wrapped to it.
+    /// An active member's public keys, checked twice: against the
+    /// fingerprint stored beside them, and against the keys pinned by the
+    /// signed op that added them (loaded at open). A row rewritten
+    /// consistently (keys and fingerprint) is still refused, before anything
+    /// is wrapped to it, and so is a revoked member: no key is ever wrapped
+    /// to them, nor is a wrap they signed accepted.
     pub(crate) fn member_keys(&self, id: &Id) -> Result<PublicKeys> {
+        match self.member_status(id)? {
+            Some((_, status)) if status == "active" => {}
+            _ => {
+                return Err(Error::integrity(format!(
+                    "member {} is not an active member of this vault",
+                    id.short()
+                )))
+            }
+        }
         let keys = Self::member_keys_in(&self.conn, id)?;
         match self.pinned.get(id) {
             Some(p) if *p == keys => Ok(keys),
@@ -393,7 +414,11 @@ impl Vault {
 
     /// The keys pinned by the signed membership ops (genesis, member add),
     /// each op's signature checked against its author's pinned key.
-    fn load_pinned(conn: &Connection, vault_id: Id) -> Result<HashMap<Id, PublicKeys>> {
+    fn load_pinned(
+        conn: &Connection,
+        vault_id: Id,
+        genesis: &[u8; 32],
+    ) -> Result<HashMap<Id, PublicKeys>> {
         let mut st = conn.prepare(
             "SELECT op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig
              FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
@@ -430,7 +455,10 @@ impl Vault {
                 return Err(bad());
             }
             let member = match OpBody::decode(&body)? {
-                OpBody::Genesis { owner, .. } if pinned.is_empty() => owner,
+                // Only the genesis checked against the anchor at open.
+                OpBody::Genesis { owner, .. } if pinned.is_empty() && hash[..] == genesis[..] => {
+                    owner
+                }
                 OpBody::AddMember { member, .. } => member,
                 _ => return Err(bad()),
             };
@@ -785,10 +813,11 @@ impl Vault {
             .iter()
             .any(|b| matches!(b, OpBody::Genesis { .. } | OpBody::AddMember { .. }))
         {
-            self.pinned = Self::load_pinned(&self.conn, self.vault_id)?;
+            let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
+            self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
         }
         if let Some((seq, hash)) = head {
-            crate::audit::record_head(
+            crate::anchor::record_head(
                 &self.me.home,
                 &self.vault_id,
                 &self.me.device_id,
@@ -805,7 +834,7 @@ impl Vault {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (seq, hash, _) = append(&tx, &self.me, self.vault_id, body, "denied")?;
         tx.commit()?;
-        crate::audit::record_head(
+        crate::anchor::record_head(
             &self.me.home,
             &self.vault_id,
             &self.me.device_id,
@@ -1292,8 +1321,16 @@ fn append(
                 .map_err(|_| Error::integrity("malformed op hash"))?,
         ),
     };
-    let max_hlc: i64 = tx.query_row("SELECT COALESCE(MAX(hlc), 0) FROM ops", [], |r| r.get(0))?;
-    let hlc = (now_ms() << 16).max(max_hlc as u64 + 1);
+    // The clock moves past every entry seen, except one from far in the
+    // future: adopting it would push every later entry's time there (a
+    // forged `i64::MAX` would even overflow), so it is never adopted.
+    let now = now_ms();
+    let max_hlc: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(hlc), 0) FROM ops WHERE hlc BETWEEN 0 AND ?1",
+        [crate::time::hlc_horizon(now) as i64],
+        |r| r.get(0),
+    )?;
+    let hlc = (now << 16).max(max_hlc as u64 + 1);
     let body_bytes = body.encode();
     let header = OpHeader {
         op_id: Id::make(),

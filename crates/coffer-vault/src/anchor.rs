@@ -1,0 +1,271 @@
+//! What a device remembers about a vault outside the vault file, in
+//! `COFFER_HOME`: the trust anchor it pinned (vault id, genesis hash, owner
+//! fingerprint) and the newest entry it wrote itself (its head). Both are
+//! the device's own: nothing in the vault file, nor anyone who can write
+//! it, can move them.
+//!
+//! - The **anchor** is pinned when the device creates the vault (and, until
+//!   `join` pins it explicitly, when it first opens one). From then on a
+//!   file whose log holds another genesis, a second genesis, or a genesis
+//!   anywhere but at the start of its device's chain is refused: whoever
+//!   could write the file could otherwise sign a genesis of their own and
+//!   make themselves owner.
+//! - The **head** only moves forwards. A file whose copy of this device's
+//!   chain is behind it (a whole-file rollback, a truncated log) or
+//!   disagrees with it (a fork) is refused at open.
+
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::{Id, PublicKeys, SignPurpose};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ops::{kind, MemberRecord, OpBody, OpHeader};
+use crate::paths::{ensure_private_dir, write_atomic};
+
+/// The genesis of a vault as its log holds it, checked.
+#[derive(Debug)]
+pub(crate) struct Genesis {
+    /// Hash of the genesis entry.
+    pub hash: [u8; 32],
+    /// The first owner.
+    pub owner: MemberRecord,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AnchorFile {
+    vault_id: String,
+    genesis_hash: String,
+    owner_fingerprint: String,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn anchor_path(home: &Path, vault_id: &Id) -> PathBuf {
+    home.join("anchors")
+        .join(format!("{}.json", vault_id.to_hex()))
+}
+
+/// Checks the one genesis of the log at `conn`: exactly one entry of kind
+/// genesis, first in its device's chain (sequence 1, zero previous hash),
+/// for `vault_id`, authored and signed by the owner it names, its stored
+/// hash recomputing.
+pub(crate) fn check_genesis(conn: &Connection, vault_id: Id) -> Result<Genesis> {
+    let mut st = conn.prepare(
+        "SELECT op_id, device_id, device_seq, author_id, hlc, body, prev_hash, hash, sig
+         FROM ops WHERE kind = ?1 LIMIT 2",
+    )?;
+    type Raw = (
+        Vec<u8>,
+        Vec<u8>,
+        i64,
+        Vec<u8>,
+        i64,
+        Vec<u8>,
+        Vec<u8>,
+        Vec<u8>,
+        Vec<u8>,
+    );
+    let rows: Vec<Raw> = st
+        .query_map([kind::GENESIS], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    let bad = |why: &str| Error::integrity(format!("the vault's genesis does not verify: {why}"));
+    let (op_id, dev, dseq, author, hlc, body, prev, hash, sig) = match rows.len() {
+        0 => return Err(bad("there is none")),
+        1 => rows.into_iter().next().ok_or_else(|| bad("there is none"))?,
+        _ => {
+            return Err(Error::integrity(
+                "the op log holds a second genesis: someone who could write the vault file tried to found it again; it is refused",
+            ))
+        }
+    };
+    let header = OpHeader {
+        op_id: Id::from_slice(&op_id).map_err(|_| bad("malformed id"))?,
+        vault_id,
+        device_id: Id::from_slice(&dev).map_err(|_| bad("malformed device id"))?,
+        device_seq: u64::try_from(dseq).map_err(|_| bad("malformed sequence"))?,
+        author_id: Id::from_slice(&author).map_err(|_| bad("malformed author"))?,
+        hlc: u64::try_from(hlc).map_err(|_| bad("malformed clock"))?,
+        kind: kind::GENESIS,
+        prev_hash: prev
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad("malformed previous hash"))?,
+    };
+    if header.device_seq != 1 || header.prev_hash != [0u8; 32] {
+        return Err(bad("it is not the first entry of its device"));
+    }
+    let computed = header.hash(&body);
+    if computed[..] != hash[..] {
+        return Err(bad("its contents were modified"));
+    }
+    let owner = match OpBody::decode(&body)? {
+        OpBody::Genesis {
+            vault_id: v, owner, ..
+        } if v == vault_id && owner.id == header.author_id => owner,
+        _ => return Err(bad("it names another vault or author")),
+    };
+    let keys = PublicKeys {
+        id: owner.id,
+        x25519: owner.x25519,
+        ed25519: owner.ed25519,
+    };
+    if keys.fingerprint() != owner.fingerprint {
+        return Err(bad("the owner's fingerprint does not match their keys"));
+    }
+    keys.verify(SignPurpose::Op, &header.signed_bytes(&body), &sig)
+        .map_err(|_| bad("its signature does not verify"))?;
+    Ok(Genesis {
+        hash: computed,
+        owner,
+    })
+}
+
+/// Compares the checked genesis with the anchor this device pinned for
+/// `vault_id`, pinning it if there is none yet.
+pub(crate) fn check_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<()> {
+    let p = anchor_path(home, vault_id);
+    match std::fs::read(&p) {
+        Ok(raw) => {
+            let a: AnchorFile = serde_json::from_slice(&raw).map_err(|_| {
+                Error::integrity(format!("the trust anchor {} is malformed", p.display()))
+            })?;
+            let pinned = unhex32(&a.genesis_hash).ok_or_else(|| {
+                Error::integrity(format!("the trust anchor {} is malformed", p.display()))
+            })?;
+            if a.vault_id != vault_id.to_hex() || pinned != g.hash {
+                return Err(Error::integrity(format!(
+                    "this vault's genesis is not the one this device pinned for vault {} (owner {}): the file was replaced or re-founded; it is refused",
+                    vault_id.short(),
+                    a.owner_fingerprint
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => pin_anchor(home, vault_id, g),
+        Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
+    }
+}
+
+/// Pins (vault id, genesis hash, owner fingerprint) for this device.
+pub(crate) fn pin_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<()> {
+    let a = AnchorFile {
+        vault_id: vault_id.to_hex(),
+        genesis_hash: hex(&g.hash),
+        owner_fingerprint: g.owner.fingerprint.clone(),
+    };
+    let json = serde_json::to_vec_pretty(&a)
+        .map_err(|e| Error::Database(format!("encoding the trust anchor: {e}")))?;
+    ensure_private_dir(&home.join("anchors"))?;
+    write_atomic(&anchor_path(home, vault_id), &json)
+}
+
+// ----- this device's head ---------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct HeadFile {
+    device_seq: u64,
+    hash: String,
+}
+
+fn head_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
+    home.join("heads")
+        .join(format!("{}-{}.json", vault_id.to_hex(), device.to_hex()))
+}
+
+/// The newest entry this device recorded writing to `vault_id`.
+pub(crate) fn recorded_head(
+    home: &Path,
+    vault_id: &Id,
+    device: &Id,
+) -> Result<Option<(u64, [u8; 32])>> {
+    let p = head_path(home, vault_id, device);
+    let raw = match std::fs::read(&p) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("reading {}", p.display()), e)),
+    };
+    let malformed = || Error::integrity("the recorded op-log head is malformed");
+    let h: HeadFile = serde_json::from_slice(&raw).map_err(|_| malformed())?;
+    Ok(Some((
+        h.device_seq,
+        unhex32(&h.hash).ok_or_else(malformed)?,
+    )))
+}
+
+/// Records this device's newest entry. It only moves forwards: an older
+/// head never replaces a newer one, so a write made on a rolled-back file
+/// cannot erase the evidence of the rollback. Best effort: a failure to
+/// write it only weakens rollback detection, it must not fail the change.
+pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, hash: &[u8; 32]) {
+    if let Ok(Some((known, _))) = recorded_head(home, vault_id, device) {
+        if known > seq {
+            tracing::warn!(known, seq, "op-log head not moved backwards");
+            return;
+        }
+    }
+    let dir = home.join("heads");
+    if ensure_private_dir(&dir).is_err() {
+        return;
+    }
+    let h = HeadFile {
+        device_seq: seq,
+        hash: hex(hash),
+    };
+    if let Ok(json) = serde_json::to_vec(&h) {
+        if let Err(e) = write_atomic(&head_path(home, vault_id, device), &json) {
+            tracing::warn!(error = %e, "could not record the op-log head");
+        }
+    }
+}
+
+/// Refuses a file whose copy of this device's chain is behind the head the
+/// device recorded, or holds another entry at that position.
+pub(crate) fn check_head(conn: &Connection, home: &Path, vault_id: &Id, device: &Id) -> Result<()> {
+    let Some((seq, hash)) = recorded_head(home, vault_id, device)? else {
+        return Ok(());
+    };
+    let at: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT hash FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+            params![&device.0[..], seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match at {
+        Some(h) if h[..] == hash[..] => Ok(()),
+        Some(_) => Err(Error::integrity(format!(
+            "this device's entry #{seq} in the vault file is not the one it wrote: the log was rewritten; the file is refused"
+        ))),
+        None => Err(Error::integrity(format!(
+            "this device wrote entry #{seq}, which is missing: the vault file was rolled back or its log truncated; \
+             restore the newest copy of the file (nothing was changed)"
+        ))),
+    }
+}
