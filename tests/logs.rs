@@ -10,6 +10,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use coffer_crypto::{KdfParams, SecretBytes, SecretString};
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::{check_value, IdentityStore, ItemFields, ItemUpdate, MAX_VALUE_BYTES};
 use common::*;
 
@@ -533,7 +534,7 @@ fn debug_of_secret_holders_is_redacted() {
     let h = v.history(PROD, "K", true).expect("history");
     let d = format!("{h:?}");
     assert!(!d.contains(core(VALUE)) && !d.contains(core(VALUE2)), "{d}");
-    let vars = v.env_vars(PROD).expect("vars");
+    let vars = v.env_vars(PROD, AllowVars::NONE).expect("vars");
     let d = format!("{vars:?}");
     assert!(!d.contains(core(VALUE2)), "{d}");
 

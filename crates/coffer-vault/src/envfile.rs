@@ -9,6 +9,7 @@ use coffer_crypto::SecretString;
 pub use coffer_dotenv::{Dialect, Format};
 use zeroize::Zeroizing;
 
+use crate::dangerous::{loads_as_environment, AllowVars};
 use crate::error::{Error, Result};
 use crate::ops::ReadAction;
 use crate::vault::Vault;
@@ -31,17 +32,21 @@ fn export_entries(
 impl Vault {
     /// Renders an environment and hands the text to `deliver` (write a file,
     /// print it). Refuses (naming the key) a value that the chosen dialect
-    /// cannot spell. The read is logged only once `deliver` succeeded, so a
-    /// refused export changes nothing.
+    /// cannot spell, and, for a format loaded as an environment (shell,
+    /// dotenv), a variable that decides what code runs unless `allow`
+    /// names it ([`crate::dangerous`]). The read is logged only once
+    /// `deliver` succeeded, so a refused export changes nothing.
     pub fn export_env(
         &mut self,
         env_path: &str,
         format: Format,
         dialect: Dialect,
+        allow: AllowVars<'_>,
         deliver: impl FnOnce(&str) -> Result<()>,
     ) -> Result<()> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
+        check_exported_vars(&items, format, allow)?;
         let entries = export_entries(&items);
         let text = coffer_dotenv::render(&entries, format, dialect)?;
         deliver(&text)?;
@@ -58,7 +63,9 @@ impl Vault {
     /// Refusals are sentences for a person who is not at a command line: a
     /// value the dialect cannot spell names the key and the dialects (or
     /// formats) that can write it; a file git does not ignore says to add it
-    /// to `.gitignore` or to use `req.force_hint`. No value is ever in an error.
+    /// to `.gitignore` or to use `req.force_hint`; a variable that decides
+    /// what code runs, in a shell or dotenv file, names it and ends with
+    /// `req.allow.hint`. No value is ever in an error.
     pub fn export_env_file(&mut self, req: &ExportRequest<'_>) -> Result<usize> {
         crate::paths::check_output_file(req.path)?;
         if req.path.exists() && !req.overwrite {
@@ -69,6 +76,7 @@ impl Vault {
         }
         let env = self.env(req.env_path)?;
         let items = self.read_env_unlogged(&env)?;
+        check_exported_vars(&items, req.format, req.allow)?;
         let entries = export_entries(&items);
         let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
             Ok(t) => t,
@@ -117,22 +125,32 @@ impl Vault {
     }
 
     /// The variables of an environment for `coffer run` (logged as a run).
-    pub fn env_vars(&mut self, env_path: &str) -> Result<Vec<(String, SecretString)>> {
-        Ok(self
-            .read_env(env_path, ReadAction::Run)?
-            .into_iter()
-            .map(|(s, v)| (s.name, v))
-            .collect())
+    /// Refuses, before anything is logged, a variable that decides what
+    /// code runs ([`crate::dangerous`]) unless `allow` names it.
+    pub fn env_vars(
+        &mut self,
+        env_path: &str,
+        allow: AllowVars<'_>,
+    ) -> Result<Vec<(String, SecretString)>> {
+        let env = self.env(env_path)?;
+        let items = self.read_env_unlogged(&env)?;
+        allow.check(
+            items.iter().map(|(s, _)| s.name.as_str()),
+            "coffer run does not inject them",
+        )?;
+        let ids = items.iter().map(|(s, _)| s.id).collect();
+        self.log_read(ReadAction::Run, &env, ids)?;
+        Ok(items.into_iter().map(|(s, v)| (s.name, v)).collect())
     }
 
     /// Parses a `.env` file and imports it; nothing is written unless the
-    /// whole file parses and every key is valid. Returns (created, updated).
+    /// whole file parses and every key is valid.
     pub fn import_env_file(
         &mut self,
         file: &Path,
         env_path: &str,
         overwrite: bool,
-    ) -> Result<(usize, usize)> {
+    ) -> Result<ImportOutcome> {
         let raw = std::fs::read(file).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
             _ => Error::io(format!("reading {}", file.display()), e),
@@ -141,12 +159,52 @@ impl Vault {
         let text = std::str::from_utf8(&raw)
             .map_err(|_| Error::InvalidInput(format!("{} is not UTF-8 text", file.display())))?;
         let parsed = coffer_dotenv::parse(text)?;
-        let entries = parsed
+        let entries: Vec<(String, SecretString)> = parsed
             .into_iter()
             .map(|p| (p.key.clone(), SecretString::new(p.value.to_string())))
             .collect();
-        self.import_items(env_path, entries, overwrite)
+        let dangerous = entries
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| crate::dangerous::dangerous_var(k).is_some())
+            .cloned()
+            .collect();
+        let (created, updated) = self.import_items(env_path, entries, overwrite)?;
+        Ok(ImportOutcome {
+            created,
+            updated,
+            dangerous,
+        })
     }
+}
+
+/// The dangerous-variable rule for an export: only formats loaded as an
+/// environment fall under it.
+fn check_exported_vars(
+    items: &[(crate::ItemSummary, SecretString)],
+    format: Format,
+    allow: AllowVars<'_>,
+) -> Result<()> {
+    if !loads_as_environment(format) {
+        return Ok(());
+    }
+    allow.check(
+        items.iter().map(|(s, _)| s.name.as_str()),
+        &format!("a {format} export does not write them"),
+    )
+}
+
+/// What [`Vault::import_env_file`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Credentials created.
+    pub created: usize,
+    /// Credentials given a new value.
+    pub updated: usize,
+    /// The imported keys that decide what code runs
+    /// ([`crate::dangerous::dangerous_var`]), for a warning: stored, but
+    /// `coffer run` and the shell / dotenv exports refuse them by default.
+    pub dangerous: Vec<String>,
 }
 
 /// Whether git ignores `path`.
@@ -303,6 +361,9 @@ pub struct ExportRequest<'a> {
     /// How the caller's user overrides the git-ignore check, completing
     /// "add it to .gitignore, or …" (`"pass --force"`, `"tick “Write anyway”"`).
     pub force_hint: &'a str,
+    /// The variables that decide what code runs the user allows in a shell
+    /// or dotenv file, and how they allow one.
+    pub allow: AllowVars<'a>,
 }
 
 /// Writes an exported file atomically with mode 0600. Inside a git work

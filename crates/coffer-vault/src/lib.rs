@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+pub mod dangerous;
 mod envfile;
 mod error;
 mod generate;
@@ -46,6 +47,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
+    ImportOutcome,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
