@@ -34,6 +34,7 @@ mod keychain;
 pub mod ops;
 pub mod paths;
 mod rekey;
+mod report_csv;
 pub mod rotation;
 mod schema;
 pub mod settings;
@@ -62,6 +63,7 @@ pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
+pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
 pub use team::{
     inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,
