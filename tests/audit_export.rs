@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::paths::{remembered_vault_path, VAULT_POINTER_FILE};
 use coffer_vault::{AuditQuery, Dialect, ErrorKind, ExportRequest, Format, HeadCheck, Role, Vault};
 use common::*;
@@ -221,6 +222,7 @@ fn req<'a>(env: &'a str, path: &'a Path) -> ExportRequest<'a> {
         overwrite: false,
         force: false,
         force_hint: "tick “Write anyway”",
+        allow: AllowVars::NONE,
     }
 }
 

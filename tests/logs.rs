@@ -10,6 +10,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use coffer_crypto::{KdfParams, SecretBytes, SecretString};
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::{check_value, IdentityStore, ItemFields, ItemUpdate, MAX_VALUE_BYTES};
 use common::*;
 
@@ -533,7 +534,7 @@ fn debug_of_secret_holders_is_redacted() {
     let h = v.history(PROD, "K", true).expect("history");
     let d = format!("{h:?}");
     assert!(!d.contains(core(VALUE)) && !d.contains(core(VALUE2)), "{d}");
-    let vars = v.env_vars(PROD).expect("vars");
+    let vars = v.env_vars(PROD, AllowVars::NONE).expect("vars");
     let d = format!("{vars:?}");
     assert!(!d.contains(core(VALUE2)), "{d}");
 
@@ -550,6 +551,51 @@ fn debug_of_secret_holders_is_redacted() {
         .set_item(PROD, "K", value(&big_value()))
         .expect_err("too large");
     assert!(!format!("{e} {e:?}").contains(core(VALUE3)));
+}
+
+/// Names, notes, url and username are inside the item blob (DESIGN §4):
+/// a `{:?}` of the types that carry them must not print them.
+#[test]
+fn fail_debug_of_item_fields_and_updates_prints_what_was_typed() {
+    // Everything typed about a credential is inside the blob: its Debug
+    // says which fields are set, never what they hold.
+    let typed = [
+        "name-canary-2f8b1c",
+        "notes-canary-7e31d0",
+        "url-canary-c4a9e2",
+        "user-canary-19b7f3",
+        "tag-canary-5d02aa",
+    ];
+    let fields = ItemFields {
+        name: typed[0].into(),
+        value: secret(VALUE),
+        notes: Some(typed[1].into()),
+        url: Some(typed[2].into()),
+        username: Some(typed[3].into()),
+        tags: vec![typed[4].into()],
+    };
+    let upd = ItemUpdate {
+        value: Some(secret(VALUE)),
+        notes: Some(typed[1].into()),
+        url: Some(typed[2].into()),
+        username: Some(typed[3].into()),
+        rotate_every_days: Some(30),
+        expires_at: None,
+    };
+    for d in [
+        format!("{fields:?}"),
+        format!("{fields:#?}"),
+        format!("{upd:?}"),
+        format!("{upd:#?}"),
+    ] {
+        assert!(!d.contains("canary"), "{d}");
+        assert!(d.contains("redacted"), "{d}");
+    }
+    assert_eq!(
+        format!("{upd:?}"),
+        "ItemUpdate { value: Some([redacted]), notes: Some([redacted]), url: Some([redacted]), \
+         username: Some([redacted]), rotate_every_days: Some(30), expires_at: None }"
+    );
 }
 
 fn big_value() -> String {

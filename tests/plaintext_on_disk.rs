@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use coffer_crypto::KdfParams;
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::{Dialect, Format, IdentityStore, ItemUpdate, Vault};
 use common::*;
 
@@ -119,13 +120,19 @@ fn library_writes_no_plaintext() {
     let h = v.history(PROD, NAME, true).expect("history");
     assert_eq!(h.len(), 2);
     let mut exported = false;
-    v.export_env(PROD, Format::Dotenv, Dialect::Portable, |text| {
-        exported = text.contains(VALUE2);
-        Ok(())
-    })
+    v.export_env(
+        PROD,
+        Format::Dotenv,
+        Dialect::Portable,
+        AllowVars::NONE,
+        |text| {
+            exported = text.contains(VALUE2);
+            Ok(())
+        },
+    )
     .expect("export");
     assert!(exported);
-    v.env_vars(PROD).expect("run vars");
+    v.env_vars(PROD, AllowVars::NONE).expect("run vars");
     v.list_items(None, 14).expect("ls");
     v.rekey_env(PROD).expect("rekey");
     assert!(v.verify().expect("verify").ok());

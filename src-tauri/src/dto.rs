@@ -17,14 +17,52 @@ use ts_rs::TS;
 mod team;
 pub use team::*;
 
-/// A passphrase or value from the UI, wrapped in a zeroizing
-/// [`SecretString`] as soon as it is deserialised. (The IPC layer's own
-/// copy of the request body is outside our control.)
+/// A passphrase or value from the UI, deserialised straight into a
+/// zeroizing [`SecretString`]: no plain `String` holds it on the way, and a
+/// byte buffer that is not UTF-8 is wiped before it is refused. (The IPC
+/// layer's own copy of the request body is outside our control.)
 pub struct IpcSecret(pub SecretString);
 
 impl<'de> Deserialize<'de> for IpcSecret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|s| IpcSecret(SecretString::new(s)))
+        d.deserialize_string(SecretVisitor)
+    }
+}
+
+/// Builds the [`IpcSecret`] from whatever form the deserialiser has: an
+/// owned string is taken over (no copy), a borrowed one copied once into
+/// an exactly sized zeroizing buffer.
+struct SecretVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SecretVisitor {
+    type Value = IpcSecret;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IpcSecret, E> {
+        Ok(IpcSecret(SecretString::new(v.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IpcSecret, E> {
+        Ok(IpcSecret(SecretString::new(v)))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<IpcSecret, E> {
+        let s = std::str::from_utf8(v).map_err(|_| E::custom("a secret must be UTF-8 text"))?;
+        self.visit_str(s)
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<IpcSecret, E> {
+        match String::from_utf8(v) {
+            Ok(s) => self.visit_string(s),
+            Err(e) => {
+                // The refused bytes are wiped, not just freed.
+                drop(zeroize::Zeroizing::new(e.into_bytes()));
+                Err(E::custom("a secret must be UTF-8 text"))
+            }
+        }
     }
 }
 
@@ -896,4 +934,36 @@ pub struct RestoreArgs {
 pub struct OpenVaultArgs {
     /// The vault file: a full path.
     pub path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipc_secret_deserialises_from_any_string_and_debug_is_redacted() {
+        for (json, want) in [
+            (r#""canary-plain""#, "canary-plain"),
+            (
+                r#""canary-\"escaped\"\n\u00e9""#,
+                "canary-\"escaped\"\n\u{e9}",
+            ),
+            (r#""""#, ""),
+        ] {
+            let s: IpcSecret = serde_json::from_str(json).expect("from str");
+            assert_eq!(s.0.expose_secret(), want);
+            let v: serde_json::Value = serde_json::from_str(json).expect("value");
+            let s: IpcSecret = serde_json::from_value(v).expect("from value");
+            assert_eq!(s.0.expose_secret(), want);
+            assert!(!format!("{s:?}").contains("canary"));
+        }
+    }
+
+    #[test]
+    fn fail_an_ipc_secret_that_is_not_a_string() {
+        for json in ["42", "null", r#"["canary"]"#, r#"{"v":"canary"}"#] {
+            let e = serde_json::from_str::<IpcSecret>(json).expect_err("refused");
+            assert!(!e.to_string().contains("canary"), "{e}");
+        }
+    }
 }

@@ -262,6 +262,45 @@ fn export_refuses_unignored_writes_ignored_0600_and_names_unrepresentable_keys()
     }
 }
 
+/// The app has no "allow this variable" control: a shell or dotenv export
+/// holding a variable that decides what code runs is refused with the way
+/// out; JSON is data and is written.
+#[test]
+fn fail_export_refuses_a_loader_variable_in_shell_and_dotenv_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = first_run(dir.path());
+    c::set_item(
+        &s,
+        set("web/dev", "NODE_OPTIONS", "--max-old-space-size=4096"),
+    )
+    .expect("set");
+    let export_as = |format: &str, out: &Path| {
+        c::export_env(
+            &s,
+            ExportArgs {
+                format: format.into(),
+                write_anyway: true,
+                ..export("web/dev", out, "portable")
+            },
+        )
+    };
+    for format in ["dotenv", "shell"] {
+        let out = dir.path().join(format!("{format}.out"));
+        let e = export_as(format, &out).expect_err("refused");
+        assert_eq!(e.code, IpcErrorCode::Conflict);
+        let m = &e.message;
+        assert!(m.contains("NODE_OPTIONS (node takes"), "{m}");
+        assert!(m.ends_with(c::ALLOW_VAR_HINT), "{m}");
+        assert!(!m.contains("4096"), "no value in the error: {m}");
+        assert!(!out.exists());
+    }
+    let out = dir.path().join("vars.json");
+    export_as("json", &out).expect("json");
+    assert!(std::fs::read_to_string(&out)
+        .expect("read")
+        .contains("NODE_OPTIONS"));
+}
+
 #[test]
 fn restore_version_makes_a_new_version_with_the_old_value() {
     let dir = tempfile::tempdir().expect("tmp");

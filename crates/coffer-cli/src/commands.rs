@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::CommandFactory;
 use coffer_crypto::{KdfParams, SecretString};
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
@@ -202,6 +203,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 if out.created { "Created" } else { "Updated" },
                 out.version
             );
+            warn_dangerous(&key);
             Ok(0)
         }
         Cmd::Get {
@@ -424,11 +426,16 @@ pub fn run(cli: Cli) -> Result<u8> {
             dialect,
             output: out,
             force,
+            allow_var,
         } => {
             let format: Format = format.parse()?;
             let dialect: Dialect = dialect.parse()?;
             let mut v = open(&cli.vault)?;
-            v.export_env(&env, format, dialect, |text| match &out {
+            let allow = AllowVars {
+                names: &allow_var,
+                hint: ALLOW_VAR_HINT,
+            };
+            v.export_env(&env, format, dialect, allow, |text| match &out {
                 Some(path) => coffer_vault::write_env_file(path, text, force),
                 None => {
                     let mut o = std::io::stdout().lock();
@@ -442,9 +449,19 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Cmd::Run { env, command } => {
+        Cmd::Run {
+            env,
+            allow_var,
+            command,
+        } => {
             let mut v = open(&cli.vault)?;
-            let vars = v.env_vars(&env)?;
+            let vars = v.env_vars(
+                &env,
+                AllowVars {
+                    names: &allow_var,
+                    hint: ALLOW_VAR_HINT,
+                },
+            )?;
             drop(v);
             exec(command, vars)
         }
@@ -454,8 +471,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             overwrite,
         } => {
             let mut v = open(&cli.vault)?;
-            let (c, u) = v.import_env_file(&file, &env, overwrite)?;
-            eprintln!("Imported into {env}: {c} created, {u} updated.");
+            let done = v.import_env_file(&file, &env, overwrite)?;
+            eprintln!(
+                "Imported into {env}: {} created, {} updated.",
+                done.created, done.updated
+            );
+            for key in &done.dangerous {
+                warn_dangerous(key);
+            }
             Ok(0)
         }
         Cmd::Audit { sub, json } => {
@@ -604,6 +627,20 @@ fn identity_new(
         outln!("{}", info.public_identity);
     }
     Ok(0)
+}
+
+/// How a CLI user lets a variable that decides what code runs through.
+const ALLOW_VAR_HINT: &str = "add --allow-var NAME for each";
+
+/// Warns on stderr that `key` (just stored) decides what code runs, so
+/// `run` and the shell / dotenv exports refuse it by default.
+fn warn_dangerous(key: &str) {
+    if let Some(d) = coffer_vault::dangerous::dangerous_var(key) {
+        eprintln!(
+            "coffer: warning: {key} changes what code runs ({}); coffer run and shell/dotenv exports refuse it unless given --allow-var {key}",
+            d.reason
+        );
+    }
 }
 
 #[cfg(unix)]

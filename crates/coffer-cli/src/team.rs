@@ -98,7 +98,7 @@ fn render(r: &ExposureReport, format: &str) -> Result<String> {
     check_format(format)?;
     Ok(match format {
         "md" | "markdown" => r.to_markdown(),
-        "csv" => r.to_csv(),
+        "csv" => coffer_vault::exposure_report_csv(r),
         "json" => serde_json::to_string_pretty(r)
             .map(|s| s + "\n")
             .map_err(|e| Error::InvalidInput(format!("encoding JSON: {e}")))?,

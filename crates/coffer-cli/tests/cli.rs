@@ -1603,6 +1603,99 @@ fn run_failures() {
         .fails(AUTH);
 }
 
+/// Anyone who can write to an environment must not get code execution as
+/// whoever runs it: BASH_ENV names a script bash runs before the command.
+#[test]
+fn fail_run_refuses_a_variable_that_decides_what_code_runs() {
+    let env = Env::with_vault();
+    let marker = env.work().join("pwned");
+    let payload = env.write("payload.sh", &format!("touch '{}'\n", marker.display()));
+    let out = env
+        .coffer(["set", "web/prod", "BASH_ENV"])
+        .stdin(payload.to_str().expect("utf-8"))
+        .ok();
+    assert!(
+        out.stderr
+            .contains("coffer: warning: BASH_ENV changes what code runs (bash runs"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("--allow-var BASH_ENV"), "{out}");
+    env.set("web/prod", "API_KEY", "v");
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["run", "web/prod", "--", "bash", "-c", "true"])
+        .fails(CONFLICT);
+    assert!(
+        msg.starts_with("1 changes what code runs: BASH_ENV (bash runs"),
+        "{msg}"
+    );
+    assert!(msg.contains("coffer run does not inject them"), "{msg}");
+    assert!(msg.ends_with("add --allow-var NAME for each"), "{msg}");
+    assert!(
+        !msg.contains("payload") && !msg.contains("API_KEY"),
+        "{msg}"
+    );
+    assert!(!marker.exists(), "the payload ran");
+    assert_eq!(env.snapshot(), before, "a refused run is logged");
+    // Allowing another name is not enough; allowing this one runs it.
+    env.coffer([
+        "run",
+        "web/prod",
+        "--allow-var",
+        "PATH",
+        "--",
+        "bash",
+        "-c",
+        "true",
+    ])
+    .fails(CONFLICT);
+    env.coffer([
+        "run",
+        "web/prod",
+        "--allow-var",
+        "BASH_ENV",
+        "--",
+        "bash",
+        "-c",
+        "true",
+    ])
+    .ok();
+    assert!(marker.exists());
+}
+
+#[test]
+fn fail_shell_and_dotenv_exports_refuse_a_loader_variable_unless_allowed() {
+    let env = Env::with_vault();
+    env.set("web/prod", "LD_PRELOAD", "/tmp/evil.so");
+    env.set("web/prod", "API_KEY", "v");
+    for format in ["shell", "dotenv"] {
+        let msg = env
+            .coffer(["export", "web/prod", "--format", format])
+            .fails(CONFLICT);
+        assert!(msg.contains("LD_PRELOAD (the dynamic loader"), "{msg}");
+        assert!(
+            msg.contains(&format!("a {format} export does not write them")),
+            "{msg}"
+        );
+        assert!(!msg.contains("evil"), "{msg}");
+        let out = env
+            .coffer([
+                "export",
+                "web/prod",
+                "--format",
+                format,
+                "--allow-var",
+                "LD_PRELOAD",
+            ])
+            .ok();
+        assert!(out.stdout.contains("LD_PRELOAD="), "{out}");
+    }
+    // JSON is data, and an example has no values: not refused.
+    for format in ["json", "example"] {
+        env.coffer(["export", "web/prod", "--format", format]).ok();
+    }
+}
+
 // ------------------------------------------------------------------ import
 
 #[test]
@@ -1642,6 +1735,38 @@ fn import_a_good_file() {
     env.coffer(["env", "add", "web/dev"]).ok();
     env.coffer(["import", "in.env", "web/dev"]).ok();
     assert_eq!(env.keys("web/dev").len(), 6);
+}
+
+#[test]
+fn import_warns_about_variables_that_decide_what_code_runs() {
+    let env = Env::with_vault();
+    env.write(
+        "in.env",
+        "A=1\nNODE_OPTIONS=--max-old-space-size=4096\nPATH=/tmp/bin\n",
+    );
+    let out = env.coffer(["import", "in.env", "web/prod"]).ok();
+    assert!(
+        out.stderr
+            .starts_with("Imported into web/prod: 3 created, 0 updated.\n"),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("coffer: warning: NODE_OPTIONS changes what code runs"),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("coffer: warning: PATH changes what code runs"),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("warning: A "), "{out}");
+    assert!(
+        !out.stderr.contains("4096") && !out.stderr.contains("/tmp/bin"),
+        "{out}"
+    );
+    // Stored all the same.
+    assert_eq!(env.get("web/prod", "PATH"), "/tmp/bin");
 }
 
 #[test]

@@ -24,15 +24,19 @@ impl Id {
             .map(Self)
             .map_err(|_| Error::Malformed("id must be 16 bytes"))
     }
-    /// Parses 32 hex digits.
+    /// Parses exactly 32 hex digits (either case), nothing else: no sign,
+    /// no space, no prefix. (`u8::from_str_radix` alone would take `+f` as
+    /// a digit pair, so two spellings would name one id.)
     pub fn from_hex(s: &str) -> Result<Self, Error> {
-        if s.len() != 32 {
-            return Err(Error::Malformed("id must be 32 hex digits"));
+        let bad = || Error::Malformed("id must be 32 hex digits");
+        let digits = s.as_bytes();
+        if digits.len() != 32 || !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(bad());
         }
         let mut out = [0u8; 16];
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = u8::from_str_radix(s.get(2 * i..2 * i + 2).unwrap_or("zz"), 16)
-                .map_err(|_| Error::Malformed("id must be 32 hex digits"))?;
+        for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+            *o = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
         }
         Ok(Self(out))
     }
@@ -67,5 +71,30 @@ mod tests {
         assert_eq!(Id::from_hex(&id.to_hex()).expect("hex"), id);
         assert!(Id::from_hex("zz").is_err());
         assert!(Id::from_hex(&"g".repeat(32)).is_err());
+        assert_eq!(
+            Id::from_hex(&id.to_hex().to_uppercase()).expect("upper case"),
+            id
+        );
+    }
+
+    /// `u8::from_str_radix("+f", 16)` is 15: a `+` before a digit parsed as
+    /// a sign, so `+f…` and `0f…` named the same id.
+    #[test]
+    fn fail_from_hex_takes_a_sign_or_anything_but_32_hex_digits() {
+        let zero_f = format!("0f{}", "0".repeat(30));
+        assert_eq!(Id::from_hex(&zero_f).expect("hex").0[0], 0x0f);
+        for bad in [
+            format!("+f{}", "0".repeat(30)),
+            format!("-f{}", "0".repeat(30)),
+            format!("{}+1", "0".repeat(30)),
+            format!(" f{}", "0".repeat(30)),
+            format!("0x{}", "0".repeat(30)),
+            "0".repeat(31),
+            "0".repeat(33),
+            format!("é{}", "0".repeat(30)),
+            String::new(),
+        ] {
+            assert!(Id::from_hex(&bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -81,12 +81,27 @@ pub(crate) fn derive_kek(
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
     // NFC first: the same passphrase typed on systems that compose accents
     // differently (macOS vs. Windows input methods) must give the same key.
-    let normalized: Zeroizing<String> = Zeroizing::new(password.expose_secret().nfc().collect());
+    let normalized = nfc_zeroizing(password.expose_secret());
     let mut out = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(normalized.as_bytes(), salt, &mut *out)
         .map_err(|_| Error::KdfParams("rejected by argon2"))?;
     Ok(out)
+}
+
+/// `s` in Unicode NFC, in one buffer allocated at its final size and wiped
+/// on drop. Collecting into a `String` would grow it by reallocation,
+/// leaving freed (unwiped) copies of the passphrase's prefix on the heap;
+/// so the size is counted first, then the characters are pushed into a
+/// buffer that never moves.
+fn nfc_zeroizing(s: &str) -> Zeroizing<String> {
+    let len: usize = s.nfc().map(char::len_utf8).sum();
+    let mut out = Zeroizing::new(String::with_capacity(len));
+    for c in s.nfc() {
+        out.push(c);
+    }
+    debug_assert_eq!(out.capacity(), len);
+    out
 }
 
 /// Picks parameters for a new identity: starts at [`KdfParams::DEFAULT`] and
@@ -147,6 +162,22 @@ mod tests {
         assert!(KdfParams::DEFAULT.check_bounds().is_ok());
         assert!(KdfParams::FLOOR.weaker_than(&KdfParams::USER_MINIMUM));
         assert!(!KdfParams::DEFAULT.weaker_than(&KdfParams::USER_MINIMUM));
+    }
+
+    /// A buffer that grew would have left freed copies of the passphrase:
+    /// the normalised copy must be allocated once, at its final size.
+    #[test]
+    fn fail_nfc_normalisation_reallocates_the_passphrase() {
+        for pw in [
+            "correct horse battery staple, and then some more words to grow".to_string(),
+            "cafe\u{301} ".repeat(40),
+            "\u{0958}\u{FB2C}x".repeat(25), // NFC makes these longer
+            String::new(),
+        ] {
+            let n = nfc_zeroizing(&pw);
+            assert_eq!(n.as_str(), pw.nfc().collect::<String>());
+            assert_eq!(n.capacity(), n.len(), "{} bytes", pw.len());
+        }
     }
 
     #[test]

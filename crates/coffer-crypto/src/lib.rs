@@ -49,7 +49,8 @@ pub use identity::{
 pub use item::{ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
 pub use secret::{
-    random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString, WrappableKey,
+    fill_random, random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString,
+    WrappableKey,
 };
 pub use slot::{KeySlot, PasswordSlot};
 pub use wrap::{Wrap, WrapContext};

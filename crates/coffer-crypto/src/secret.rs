@@ -5,32 +5,49 @@ use core::fmt;
 
 use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
 
 macro_rules! key_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        pub struct $name(Zeroizing<[u8; 32]>);
+        ///
+        /// The bytes live on the heap from the start, so moving a key moves
+        /// a pointer and leaves no copy of them on the stack.
+        pub struct $name(Box<Zeroizing<[u8; 32]>>);
 
         impl $name {
             /// Makes a new key from the operating system's CSPRNG.
             pub fn make() -> Self {
-                let mut k = Zeroizing::new([0u8; 32]);
-                OsRng.fill_bytes(&mut *k);
+                let mut k = Box::new(Zeroizing::new([0u8; 32]));
+                let buf: &mut [u8; 32] = &mut k;
+                OsRng.fill_bytes(buf);
                 Self(k)
             }
 
-            pub(crate) fn from_array(bytes: [u8; 32]) -> Self {
-                let k = Zeroizing::new(bytes);
-                Self(k)
+            /// A key from bytes passed by value (the test vectors): the
+            /// argument is this function's own copy, wiped once copied.
+            #[allow(dead_code)] // no vector builds a DeviceKey from bytes
+            pub(crate) fn from_array(mut bytes: [u8; 32]) -> Self {
+                let k = Self::from_32(&bytes);
+                bytes.zeroize();
+                k
             }
 
+            /// A key from a decrypted buffer: copied straight into the
+            /// heap, never through an array on the stack.
             pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-                let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::Decrypt)?;
-                let k = Self::from_array(arr);
-                Ok(k)
+                if bytes.len() != 32 {
+                    return Err(Error::Decrypt);
+                }
+                Ok(Self::from_32(bytes))
+            }
+
+            fn from_32(bytes: &[u8]) -> Self {
+                let mut k = Box::new(Zeroizing::new([0u8; 32]));
+                k.copy_from_slice(bytes);
+                Self(k)
             }
 
             pub(crate) fn bytes(&self) -> &[u8; 32] {
@@ -46,7 +63,7 @@ macro_rules! key_type {
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                self.0.ct_eq(&*other.0).into()
+                self.bytes().ct_eq(other.bytes().as_slice()).into()
             }
         }
 
@@ -209,11 +226,19 @@ impl PartialEq for SecretString {
 }
 impl Eq for SecretString {}
 
-/// Fills a fresh array from the operating system's CSPRNG.
+/// Fills a fresh array from the operating system's CSPRNG. The array is
+/// returned by value: for secret bytes use [`fill_random`] on a
+/// `Zeroizing` buffer instead.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     OsRng.fill_bytes(&mut b);
     b
+}
+
+/// Fills `buf` from the operating system's CSPRNG, in place (no copy is
+/// left anywhere else).
+pub fn fill_random(buf: &mut [u8]) {
+    OsRng.fill_bytes(buf);
 }
 
 #[cfg(test)]
@@ -229,6 +254,28 @@ mod tests {
         assert!(!format!("{v:?}").contains("canary"));
         let b = SecretBytes::new(b"canary-value".to_vec());
         assert!(!format!("{b:?}").contains("canary"));
+    }
+
+    /// Moving a key (returning it, storing it) copies a pointer, so no
+    /// stack copy of its bytes is left behind; the heap copy is wiped on
+    /// drop.
+    #[test]
+    fn fail_a_key_moved_by_value_copies_its_bytes() {
+        assert_eq!(std::mem::size_of::<ItemKey>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<AccountKey>(),
+            std::mem::size_of::<usize>()
+        );
+        fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        zeroize_on_drop::<Zeroizing<[u8; 32]>>();
+        assert!(std::mem::needs_drop::<EnvKey>());
+        // Still the same bytes in and out, and a wrong length refused.
+        let k = ItemKey::from_slice(&[7; 32]).expect("32 bytes");
+        assert_eq!(k.bytes(), &[7; 32]);
+        assert_eq!(k, ItemKey::from_array([7; 32]));
+        assert_ne!(k, ItemKey::from_array([8; 32]));
+        assert!(ItemKey::from_slice(&[7; 31]).is_err());
+        assert!(ItemKey::from_slice(&[7; 33]).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use coffer_crypto::SecretString;
 pub use coffer_dotenv::{Dialect, Format};
 use zeroize::Zeroizing;
 
+use crate::dangerous::{loads_as_environment, AllowVars};
 use crate::error::{Error, Result};
 use crate::ops::ReadAction;
 use crate::vault::Vault;
@@ -31,17 +32,21 @@ fn export_entries(
 impl Vault {
     /// Renders an environment and hands the text to `deliver` (write a file,
     /// print it). Refuses (naming the key) a value that the chosen dialect
-    /// cannot spell. The read is logged only once `deliver` succeeded, so a
-    /// refused export changes nothing.
+    /// cannot spell, and, for a format loaded as an environment (shell,
+    /// dotenv), a variable that decides what code runs unless `allow`
+    /// names it ([`crate::dangerous`]). The read is logged only once
+    /// `deliver` succeeded, so a refused export changes nothing.
     pub fn export_env(
         &mut self,
         env_path: &str,
         format: Format,
         dialect: Dialect,
+        allow: AllowVars<'_>,
         deliver: impl FnOnce(&str) -> Result<()>,
     ) -> Result<()> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
+        check_exported_vars(&items, format, allow)?;
         let entries = export_entries(&items);
         let text = coffer_dotenv::render(&entries, format, dialect)?;
         deliver(&text)?;
@@ -58,7 +63,9 @@ impl Vault {
     /// Refusals are sentences for a person who is not at a command line: a
     /// value the dialect cannot spell names the key and the dialects (or
     /// formats) that can write it; a file git does not ignore says to add it
-    /// to `.gitignore` or to use `req.force_hint`. No value is ever in an error.
+    /// to `.gitignore` or to use `req.force_hint`; a variable that decides
+    /// what code runs, in a shell or dotenv file, names it and ends with
+    /// `req.allow.hint`. No value is ever in an error.
     pub fn export_env_file(&mut self, req: &ExportRequest<'_>) -> Result<usize> {
         crate::paths::check_output_file(req.path)?;
         if req.path.exists() && !req.overwrite {
@@ -69,6 +76,7 @@ impl Vault {
         }
         let env = self.env(req.env_path)?;
         let items = self.read_env_unlogged(&env)?;
+        check_exported_vars(&items, req.format, req.allow)?;
         let entries = export_entries(&items);
         let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
             Ok(t) => t,
@@ -117,22 +125,32 @@ impl Vault {
     }
 
     /// The variables of an environment for `coffer run` (logged as a run).
-    pub fn env_vars(&mut self, env_path: &str) -> Result<Vec<(String, SecretString)>> {
-        Ok(self
-            .read_env(env_path, ReadAction::Run)?
-            .into_iter()
-            .map(|(s, v)| (s.name, v))
-            .collect())
+    /// Refuses, before anything is logged, a variable that decides what
+    /// code runs ([`crate::dangerous`]) unless `allow` names it.
+    pub fn env_vars(
+        &mut self,
+        env_path: &str,
+        allow: AllowVars<'_>,
+    ) -> Result<Vec<(String, SecretString)>> {
+        let env = self.env(env_path)?;
+        let items = self.read_env_unlogged(&env)?;
+        allow.check(
+            items.iter().map(|(s, _)| s.name.as_str()),
+            "coffer run does not inject them",
+        )?;
+        let ids = items.iter().map(|(s, _)| s.id).collect();
+        self.log_read(ReadAction::Run, &env, ids)?;
+        Ok(items.into_iter().map(|(s, v)| (s.name, v)).collect())
     }
 
     /// Parses a `.env` file and imports it; nothing is written unless the
-    /// whole file parses and every key is valid. Returns (created, updated).
+    /// whole file parses and every key is valid.
     pub fn import_env_file(
         &mut self,
         file: &Path,
         env_path: &str,
         overwrite: bool,
-    ) -> Result<(usize, usize)> {
+    ) -> Result<ImportOutcome> {
         let raw = std::fs::read(file).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
             _ => Error::io(format!("reading {}", file.display()), e),
@@ -141,12 +159,52 @@ impl Vault {
         let text = std::str::from_utf8(&raw)
             .map_err(|_| Error::InvalidInput(format!("{} is not UTF-8 text", file.display())))?;
         let parsed = coffer_dotenv::parse(text)?;
-        let entries = parsed
+        let entries: Vec<(String, SecretString)> = parsed
             .into_iter()
             .map(|p| (p.key.clone(), SecretString::new(p.value.to_string())))
             .collect();
-        self.import_items(env_path, entries, overwrite)
+        let dangerous = entries
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| crate::dangerous::dangerous_var(k).is_some())
+            .cloned()
+            .collect();
+        let (created, updated) = self.import_items(env_path, entries, overwrite)?;
+        Ok(ImportOutcome {
+            created,
+            updated,
+            dangerous,
+        })
     }
+}
+
+/// The dangerous-variable rule for an export: only formats loaded as an
+/// environment fall under it.
+fn check_exported_vars(
+    items: &[(crate::ItemSummary, SecretString)],
+    format: Format,
+    allow: AllowVars<'_>,
+) -> Result<()> {
+    if !loads_as_environment(format) {
+        return Ok(());
+    }
+    allow.check(
+        items.iter().map(|(s, _)| s.name.as_str()),
+        &format!("a {format} export does not write them"),
+    )
+}
+
+/// What [`Vault::import_env_file`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Credentials created.
+    pub created: usize,
+    /// Credentials given a new value.
+    pub updated: usize,
+    /// The imported keys that decide what code runs
+    /// ([`crate::dangerous::dangerous_var`]), for a warning: stored, but
+    /// `coffer run` and the shell / dotenv exports refuse them by default.
+    pub dangerous: Vec<String>,
 }
 
 /// Whether git ignores `path`.
@@ -154,15 +212,83 @@ impl Vault {
 pub enum GitStatus {
     /// Not inside a git work tree.
     NotInRepo,
-    /// Inside one, and ignored.
+    /// Inside one, untracked and ignored.
     Ignored,
     /// Inside one, and not ignored.
     NotIgnored(PathBuf),
+    /// Inside one, and tracked: git shows every write to it as a change
+    /// (`git commit -a` would commit the values), whatever `.gitignore` says.
+    Tracked(PathBuf),
     /// Inside one, but git could not tell (not installed, error).
     Unknown(PathBuf),
 }
 
-/// Finds out whether git would ignore `path`.
+/// Environment variables that point git at another repository, index or
+/// work tree, or stop its search for one; the check clears them so that it
+/// asks about the repository the file is really in.
+const GIT_LOCATION_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_NAMESPACE",
+];
+
+/// `git -C dir`, with the caller's repository overrides cleared.
+fn git(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    for var in GIT_LOCATION_VARS {
+        cmd.env_remove(var);
+    }
+    // Messages in English: `git_top_level` reads one.
+    cmd.env("LC_ALL", "C");
+    cmd.arg("-C").arg(dir);
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The work tree `dir` (an existing, canonical folder) is in, as git finds
+/// it. `Ok(None)`: git says it is in none. `Err(())`: git could not say.
+fn git_top_level(dir: &Path) -> std::result::Result<Option<PathBuf>, ()> {
+    let out = git(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|_| ())?;
+    if out.status.success() {
+        let top = String::from_utf8(out.stdout).map_err(|_| ())?;
+        let top = top.trim_end_matches('\n');
+        return if top.is_empty() {
+            Err(())
+        } else {
+            Ok(Some(PathBuf::from(top)))
+        };
+    }
+    // Only git's own "not a git repository" means none; anything else
+    // (unsafe ownership, inside `.git`, a broken repository) is a no-answer.
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(128) && err.contains("not a git repository") {
+        Ok(None)
+    } else {
+        Err(())
+    }
+}
+
+/// Finds out whether git would ignore `path`, as git sees the file:
+///
+/// - the folder is canonicalised first, so a path through a symbolic link
+///   into a work tree is judged in that work tree;
+/// - git itself names the work tree (`rev-parse --show-toplevel`), so
+///   nested repositories and `.git` files (worktrees, submodules) count;
+/// - a file git tracks is [`GitStatus::Tracked`] even if `.gitignore`
+///   matches it (ignore rules do not apply to tracked files);
+/// - `check-ignore` runs with the index, for the same reason.
+///
+/// When git cannot answer (not installed, an error), a folder with a `.git`
+/// among its ancestors is [`GitStatus::Unknown`]: the caller refuses it.
 pub fn git_status(path: &Path) -> GitStatus {
     let abs = if path.is_absolute() {
         path.to_path_buf()
@@ -171,22 +297,49 @@ pub fn git_status(path: &Path) -> GitStatus {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    let Some(dir) = abs.parent() else {
-        return GitStatus::NotInRepo;
+    let (Some(dir), Some(name)) = (abs.parent(), abs.file_name()) else {
+        return GitStatus::Unknown(abs);
     };
-    let Some(root) = dir.ancestors().find(|d| d.join(".git").exists()) else {
-        return GitStatus::NotInRepo;
+    // A folder that does not exist cannot be written to either; the write
+    // reports it. Judge the path as given meanwhile.
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let file = dir.join(name);
+    let lexical_root = || dir.ancestors().find(|d| d.join(".git").exists());
+    let root = match git_top_level(&dir) {
+        Ok(Some(top)) => top,
+        Ok(None) => return GitStatus::NotInRepo,
+        Err(()) => {
+            return match lexical_root() {
+                Some(root) => GitStatus::Unknown(root.to_path_buf()),
+                None => GitStatus::NotInRepo,
+            }
+        }
     };
-    match Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["check-ignore", "-q", "--no-index", "--"])
-        .arg(&abs)
-        .status()
-    {
-        Ok(s) if s.code() == Some(0) => GitStatus::Ignored,
-        Ok(s) if s.code() == Some(1) => GitStatus::NotIgnored(root.to_path_buf()),
-        _ => GitStatus::Unknown(root.to_path_buf()),
+    let quiet = |mut cmd: Command| {
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()
+            .and_then(|s| s.code())
+    };
+    let mut tracked = git(&dir);
+    // A file name is a path, never a pattern: `.env*` is one file.
+    tracked
+        .args(["--literal-pathspecs", "ls-files", "--error-unmatch", "--"])
+        .arg(&file);
+    match quiet(tracked) {
+        Some(0) => return GitStatus::Tracked(root),
+        Some(1) => {}
+        _ => return GitStatus::Unknown(root),
+    }
+    // check-ignore reads its arguments as paths already (and refuses
+    // pathspec magic).
+    let mut ignored = git(&dir);
+    ignored.args(["check-ignore", "-q", "--"]).arg(&file);
+    match quiet(ignored) {
+        Some(0) => GitStatus::Ignored,
+        Some(1) => GitStatus::NotIgnored(root),
+        _ => GitStatus::Unknown(root),
     }
 }
 
@@ -208,6 +361,9 @@ pub struct ExportRequest<'a> {
     /// How the caller's user overrides the git-ignore check, completing
     /// "add it to .gitignore, or …" (`"pass --force"`, `"tick “Write anyway”"`).
     pub force_hint: &'a str,
+    /// The variables that decide what code runs the user allows in a shell
+    /// or dotenv file, and how they allow one.
+    pub allow: AllowVars<'a>,
 }
 
 /// Writes an exported file atomically with mode 0600. Inside a git work
@@ -234,6 +390,13 @@ pub fn write_env_file_with(
                     root.display()
                 )))
             }
+            GitStatus::Tracked(root) => {
+                return Err(Error::Refused(format!(
+                    "{} is tracked by git in the work tree {}, so it is not ignored by git even if .gitignore lists it (a commit would take the values): stop tracking it (git rm --cached) and add it to .gitignore, or {force_hint}",
+                    path.display(),
+                    root.display()
+                )))
+            }
             GitStatus::Unknown(root) => {
                 return Err(Error::Refused(format!(
                     "{} is inside the git work tree {} and git could not say whether it is ignored: {force_hint} to write it anyway",
@@ -244,4 +407,103 @@ pub fn write_env_file_with(
         }
     }
     crate::paths::write_atomic(path, contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn have_git() -> bool {
+        Command::new("git").arg("--version").output().is_ok()
+    }
+
+    /// `git ARGS…` in `dir`; panics unless it succeeds.
+    fn run_git(dir: &Path, args: &[&str]) {
+        let ok = git(dir).args(args).status().expect("git").success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// A fresh repository in a temp dir (canonical, so roots compare).
+    fn repo() -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path().canonicalize().expect("canon").join("repo");
+        std::fs::create_dir(&root).expect("mkdir");
+        run_git(&root, &["init", "-q", "."]);
+        (tmp, root)
+    }
+
+    #[test]
+    fn fail_a_tracked_file_that_gitignore_also_matches_is_refused() {
+        if !have_git() {
+            return;
+        }
+        let (_tmp, root) = repo();
+        let env = root.join(".env");
+        std::fs::write(&env, "OLD=committed\n").expect("write");
+        run_git(&root, &["add", ".env"]);
+        // Ignoring it afterwards does not untrack it.
+        std::fs::write(root.join(".gitignore"), ".env\n").expect("gitignore");
+        assert_eq!(git_status(&env), GitStatus::Tracked(root.clone()));
+        let e = write_env_file(&env, "KEY=live\n", false).expect_err("tracked");
+        assert!(matches!(e, Error::Refused(_)), "{e}");
+        assert!(e.to_string().contains("tracked by git"), "{e}");
+        assert!(e.to_string().contains("--force"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&env).expect("read"),
+            "OLD=committed\n"
+        );
+        // Forcing still writes it.
+        write_env_file(&env, "KEY=live\n", true).expect("forced");
+        assert_eq!(std::fs::read_to_string(&env).expect("read"), "KEY=live\n");
+    }
+
+    #[test]
+    fn fail_a_path_through_a_symlinked_folder_into_a_work_tree_is_refused() {
+        if !have_git() {
+            return;
+        }
+        let (tmp, root) = repo();
+        std::fs::create_dir(root.join("app")).expect("mkdir");
+        let link = tmp.path().join("elsewhere");
+        std::os::unix::fs::symlink(root.join("app"), &link).expect("symlink");
+        let through = link.join(".env");
+        assert_eq!(git_status(&through), GitStatus::NotIgnored(root.clone()));
+        let e = write_env_file(&through, "KEY=live\n", false).expect_err("in a work tree");
+        assert!(e.to_string().contains("not ignored by git"), "{e}");
+        assert!(!root.join("app/.env").exists());
+
+        // Once ignored, the same path is written (into the work tree).
+        std::fs::write(root.join(".gitignore"), ".env\n").expect("gitignore");
+        write_env_file(&through, "KEY=live\n", false).expect("ignored");
+        assert!(root.join("app/.env").exists());
+    }
+
+    #[test]
+    fn ignored_untracked_files_and_files_outside_a_work_tree_are_written() {
+        if !have_git() {
+            return;
+        }
+        let (tmp, root) = repo();
+        std::fs::write(root.join(".gitignore"), ".env*\n").expect("gitignore");
+        // A name with pattern characters is one file, not a pattern.
+        let star = root.join(".env*");
+        assert_eq!(git_status(&star), GitStatus::Ignored);
+        assert_eq!(git_status(&root.join(".env.local")), GitStatus::Ignored);
+        assert_eq!(
+            git_status(&root.join("config")),
+            GitStatus::NotIgnored(root.clone())
+        );
+        let out = tmp.path().join(".env");
+        assert_eq!(git_status(&out), GitStatus::NotInRepo);
+        write_env_file(&out, "KEY=v\n", false).expect("outside");
+        // A tracked file named like a pattern does not make every match tracked.
+        std::fs::write(root.join("tracked*"), "x").expect("write");
+        run_git(&root, &["add", "-f", "tracked*"]);
+        std::fs::write(root.join(".gitignore"), ".env*\ntracked*\n").expect("gitignore");
+        assert_eq!(
+            git_status(&root.join("tracked*")),
+            GitStatus::Tracked(root.clone())
+        );
+        assert_eq!(git_status(&root.join("trackedX")), GitStatus::Ignored);
+    }
 }

@@ -1,6 +1,7 @@
 //! Random values for rotation, drawn without bias from the OS CSPRNG.
 
-use coffer_crypto::{random_bytes, SecretString};
+use coffer_crypto::{fill_random, SecretString};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
@@ -62,16 +63,20 @@ pub fn generate(length: usize, charset: Charset) -> Result<SecretString> {
     // Rejection sampling: accept a byte only below the largest multiple of
     // the set size, so every character is equally likely.
     let limit = 256 - (256 % set.len());
-    let mut out = String::with_capacity(length);
+    // The raw bytes decide the value: they are drawn into a buffer wiped on
+    // drop, and the value is built in one that never grows (ASCII only, so
+    // `length` bytes) and is wiped too.
+    let mut out = Zeroizing::new(String::with_capacity(length));
+    let mut buf = Zeroizing::new([0u8; 64]);
     while out.len() < length {
-        let buf: [u8; 64] = random_bytes();
-        for b in buf {
-            if (b as usize) < limit && out.len() < length {
-                out.push(set[b as usize % set.len()] as char);
+        fill_random(buf.as_mut_slice());
+        for &b in buf.iter() {
+            if usize::from(b) < limit && out.len() < length {
+                out.push(char::from(set[usize::from(b) % set.len()]));
             }
         }
     }
-    Ok(SecretString::new(out))
+    Ok(SecretString::from(out))
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ pub const MAX_NOTES_BYTES: usize = 16 * 1024;
 const LABEL_ITEM: &str = "coffer/v1/item-body";
 
 /// What a user typed about a credential. Only ever stored encrypted.
-#[derive(Clone, Debug, Default)]
+/// `Debug` shows which fields are set, never what they hold.
+#[derive(Clone, Default)]
 pub struct ItemFields {
     /// The key name (an environment variable name).
     pub name: String,
@@ -85,7 +86,9 @@ impl ItemFields {
 }
 
 /// What `set` changes. `None` keeps the current value of a field.
-#[derive(Debug, Default)]
+/// `Debug` shows which fields are set (and the rotation figures, which
+/// are plaintext columns anyway), never what the typed fields hold.
+#[derive(Default)]
 pub struct ItemUpdate {
     /// The new value (required for a new item).
     pub value: Option<SecretString>,
@@ -99,6 +102,47 @@ pub struct ItemUpdate {
     pub rotate_every_days: Option<u32>,
     /// Provider expiry (unix seconds).
     pub expires_at: Option<i64>,
+}
+
+/// A field that is set, in a redacted `Debug`: its content is inside the
+/// item blob (name, notes, url, username) and must not reach a log.
+struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// `Some([redacted])` or `None`.
+fn redact<T>(field: &Option<T>) -> Option<Redacted> {
+    field.as_ref().map(|_| Redacted)
+}
+
+impl std::fmt::Debug for ItemFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemFields")
+            .field("name", &Redacted)
+            .field("value", &Redacted)
+            .field("notes", &redact(&self.notes))
+            .field("url", &redact(&self.url))
+            .field("username", &redact(&self.username))
+            .field("tags", &self.tags.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ItemUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemUpdate")
+            .field("value", &redact(&self.value))
+            .field("notes", &redact(&self.notes))
+            .field("url", &redact(&self.url))
+            .field("username", &redact(&self.username))
+            .field("rotate_every_days", &self.rotate_every_days)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Environments with at least this many items are opened on two threads.

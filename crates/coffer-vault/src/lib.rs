@@ -25,6 +25,7 @@
 
 mod anchor;
 mod audit;
+pub mod dangerous;
 mod envfile;
 mod error;
 mod generate;
@@ -34,6 +35,7 @@ mod keychain;
 pub mod ops;
 pub mod paths;
 mod rekey;
+mod report_csv;
 pub mod rotation;
 mod schema;
 pub mod settings;
@@ -47,6 +49,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
+    ImportOutcome,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
@@ -61,6 +64,7 @@ pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
+pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
 pub use team::{
     inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,

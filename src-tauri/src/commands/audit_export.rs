@@ -2,6 +2,7 @@
 //! version and opening an existing vault file. Each command validates its
 //! arguments and calls one `coffer-vault` function.
 
+use coffer_vault::dangerous::AllowVars;
 use coffer_vault::paths::typed_path;
 use coffer_vault::{AuditQuery, Dialect, ExportRequest, Format, Vault};
 
@@ -13,6 +14,12 @@ use super::{app_status, key_name};
 
 /// How the export dialog's user overrides the git-ignore check.
 pub const WRITE_ANYWAY_HINT: &str = "tick “Write anyway”";
+
+/// The app has no way to allow a variable that decides what code runs
+/// (`LD_PRELOAD`, `NODE_OPTIONS`, …) into a shell or dotenv file: the
+/// export is refused (code `conflict`) and this is the way out.
+pub const ALLOW_VAR_HINT: &str =
+    "choose the JSON format, or export from a terminal with coffer export --allow-var NAME";
 
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
@@ -41,7 +48,8 @@ pub fn verify_vault(s: &Session) -> IpcResult<VerifyDto> {
 }
 
 /// Writes an environment to a file in Rust (atomic, 0600, git-ignore
-/// check); the values never cross IPC.
+/// check, no variable that decides what code runs in a shell or dotenv
+/// file); the values never cross IPC.
 pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
     let format: Format = a.format.parse().map_err(coffer_vault::Error::from)?;
     let dialect: Dialect = a.dialect.parse().map_err(coffer_vault::Error::from)?;
@@ -54,6 +62,10 @@ pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
         overwrite: a.overwrite,
         force: a.write_anyway,
         force_hint: WRITE_ANYWAY_HINT,
+        allow: AllowVars {
+            names: &[],
+            hint: ALLOW_VAR_HINT,
+        },
     };
     let n = s.with_vault(|v| v.export_env_file(&req))?;
     Ok(ExportOutcome {

@@ -194,7 +194,7 @@ pub fn save_exposure_report(s: &Session, a: SaveReportArgs) -> IpcResult<SavedRe
     let r = s.with_vault(|v| v.exposure_report(name))?;
     let text = match a.format {
         ReportFormat::Markdown => r.to_markdown(),
-        ReportFormat::Csv => r.to_csv(),
+        ReportFormat::Csv => coffer_vault::exposure_report_csv(&r),
     };
     write_atomic_new(&path, text.as_bytes(), a.overwrite)?;
     Ok(SavedReportDto {
