@@ -6,7 +6,7 @@
 mod common;
 
 use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
-use coffer_vault::ops::{kind, MemberRecord, OpBody, OpHeader};
+use coffer_vault::ops::{kind, OpBody, OpHeader};
 use coffer_vault::{Access, ErrorKind, Role};
 use common::*;
 use rusqlite::params;
@@ -19,15 +19,7 @@ fn fail_a_second_genesis_signed_by_an_outsider_is_refused() {
     let (fx, _) = standard();
     let vault_id = fx.open().id();
     let mallory = PrivateIdentity::make();
-    let owner = MemberRecord {
-        id: mallory.id(),
-        name: "Mallory".into(),
-        email: None,
-        x25519: mallory.public().x25519,
-        ed25519: mallory.public().ed25519,
-        fingerprint: mallory.public().fingerprint(),
-        role: "owner".into(),
-    };
+    let owner = owner_record(&mallory, "Mallory");
     let body = OpBody::Genesis {
         vault_id,
         name: "Acme".into(),

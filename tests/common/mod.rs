@@ -470,3 +470,19 @@ pub fn epoch(conn: &Connection, path: &str) -> i64 {
     )
     .expect("epoch")
 }
+
+/// A member record naming `who` as owner (an outsider's forged genesis).
+pub fn owner_record(
+    who: &coffer_crypto::PrivateIdentity,
+    name: &str,
+) -> coffer_vault::ops::MemberRecord {
+    coffer_vault::ops::MemberRecord {
+        id: who.id(),
+        name: name.into(),
+        email: None,
+        x25519: who.public().x25519,
+        ed25519: who.public().ed25519,
+        fingerprint: who.public().fingerprint(),
+        role: "owner".into(),
+    }
+}

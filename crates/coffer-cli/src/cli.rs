@@ -279,6 +279,36 @@ pub enum Cmd {
         #[arg(long = "with", value_name = "NAME")]
         with: String,
     },
+    /// Exchange signed ops with teammates' devices: fetch, verify and apply
+    /// theirs, publish yours (`sync init` sets it up, `sync status` shows it).
+    #[command(
+        after_help = "Examples:\n  coffer sync init --git git@example.com:acme/coffer-sync.git\n  coffer sync init --folder ~/Sync/acme-vault\n  coffer sync\n  coffer sync status"
+    )]
+    Sync {
+        /// init or status (none: sync now).
+        #[command(subcommand)]
+        sub: Option<crate::sync::SyncCmd>,
+        /// Replay the whole log and read quarantined feeds again.
+        #[arg(long)]
+        rebuild: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join a team vault through its sync folder or git remote, after an
+    /// admin added your public identity with `coffer member add`.
+    #[command(after_help = "Example: coffer join --git git@example.com:acme/coffer-sync.git")]
+    Join {
+        #[command(flatten)]
+        remote: crate::sync::RemoteArgs,
+        /// The owner's fingerprint, read to you out of band (for scripts;
+        /// otherwise you are asked to compare).
+        #[arg(long, value_name = "FP")]
+        fingerprint: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

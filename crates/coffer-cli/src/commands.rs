@@ -544,6 +544,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Member(cmd) => crate::team::run(&mut open(&cli.vault)?, cmd),
+        Cmd::Sync { sub, rebuild, json } => {
+            crate::sync::run(&mut open(&cli.vault)?, sub, rebuild, json)
+        }
+        Cmd::Join {
+            remote,
+            fingerprint,
+            json,
+        } => {
+            let path = cli.vault.clone().unwrap_or_else(default_vault_path);
+            crate::sync::join(path, unlock()?, remote, fingerprint, json)
+        }
         Cmd::Grant { name, grant } => {
             let (env, access) = coffer_vault::parse_grant(&grant)?;
             open(&cli.vault)?.grant(&name, &env, access)?;

@@ -23,6 +23,7 @@ mod commands;
 mod keychain;
 mod output;
 mod prompt;
+mod sync;
 mod team;
 
 use std::process::ExitCode;

@@ -210,6 +210,12 @@ impl PrivateIdentity {
         self.public.id
     }
 
+    /// The Ed25519 seed, for deriving device-local keys (the caller
+    /// zeroizes the copy).
+    pub(crate) fn ed25519_seed(&self) -> [u8; 32] {
+        self.ed.to_bytes()
+    }
+
     pub(crate) fn x25519_secret(&self) -> &StaticSecret {
         &self.x
     }

@@ -38,6 +38,7 @@ mod id;
 mod identity;
 pub mod item;
 mod kdf;
+mod mac;
 mod secret;
 mod slot;
 pub mod wrap;
@@ -48,6 +49,7 @@ pub use identity::{
 };
 pub use item::{ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
+pub use mac::{ReplicaMacKey, StateHasher};
 pub use secret::{
     fill_random, random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString,
     WrappableKey,

@@ -33,18 +33,69 @@ pub(crate) struct Genesis {
     pub owner: MemberRecord,
 }
 
-#[derive(Serialize, Deserialize)]
-struct AnchorFile {
+/// Where a vault's feeds are exchanged (kept on the device, never read
+/// from the replica, so a replica edited outside Coffer can still be
+/// rebuilt from them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "location", rename_all = "lowercase")]
+pub enum Remote {
+    /// A plain folder (network share, Syncthing, Dropbox).
+    Folder(PathBuf),
+    /// A git remote (URL or path), worked through a clone kept in
+    /// `COFFER_HOME/sync/`.
+    Git(String),
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct AnchorFile {
     vault_id: String,
     genesis_hash: String,
     owner_fingerprint: String,
+    /// Set once the device keeps a private replica of this vault (after
+    /// `sync init` or `join`): from then on the replica must carry this
+    /// device's seal, and a replica without one is refused.
+    #[serde(default)]
+    pub private_replica: bool,
+    /// Where the feeds are, once sync is set up.
+    #[serde(default)]
+    pub remote: Option<Remote>,
+    /// The last successful sync (Unix seconds).
+    #[serde(default)]
+    pub last_sync: Option<i64>,
 }
 
-fn hex(b: &[u8]) -> String {
+impl AnchorFile {
+    /// The pinned genesis hash.
+    pub fn genesis_hash(&self) -> Option<[u8; 32]> {
+        unhex32(&self.genesis_hash)
+    }
+}
+
+/// The anchor this device pinned for `vault_id`, if any.
+pub(crate) fn load_anchor(home: &Path, vault_id: &Id) -> Result<Option<AnchorFile>> {
+    let p = anchor_path(home, vault_id);
+    match std::fs::read(&p) {
+        Ok(raw) => serde_json::from_slice(&raw).map(Some).map_err(|_| {
+            Error::integrity(format!("the trust anchor {} is malformed", p.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
+    }
+}
+
+/// Writes the anchor (atomic, 0600).
+pub(crate) fn save_anchor(home: &Path, vault_id: &Id, a: &AnchorFile) -> Result<()> {
+    let json = serde_json::to_vec_pretty(a)
+        .map_err(|e| Error::Database(format!("encoding the trust anchor: {e}")))?;
+    ensure_private_dir(&home.join("anchors"))?;
+    write_atomic(&anchor_path(home, vault_id), &json)
+}
+
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
+pub(crate) fn unhex32(s: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
@@ -148,42 +199,53 @@ pub(crate) fn check_genesis(conn: &Connection, vault_id: Id) -> Result<Genesis> 
 }
 
 /// Compares the checked genesis with the anchor this device pinned for
-/// `vault_id`, pinning it if there is none yet.
-pub(crate) fn check_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<()> {
-    let p = anchor_path(home, vault_id);
-    match std::fs::read(&p) {
-        Ok(raw) => {
-            let a: AnchorFile = serde_json::from_slice(&raw).map_err(|_| {
-                Error::integrity(format!("the trust anchor {} is malformed", p.display()))
-            })?;
-            let pinned = unhex32(&a.genesis_hash).ok_or_else(|| {
-                Error::integrity(format!("the trust anchor {} is malformed", p.display()))
-            })?;
-            if a.vault_id != vault_id.to_hex() || pinned != g.hash {
+/// `vault_id`, pinning it if there is none yet. Returns the anchor.
+pub(crate) fn check_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<AnchorFile> {
+    match load_anchor(home, vault_id)? {
+        Some(a) => {
+            if a.vault_id != vault_id.to_hex() || a.genesis_hash() != Some(g.hash) {
                 return Err(Error::integrity(format!(
                     "this vault's genesis is not the one this device pinned for vault {} (owner {}): the file was replaced or re-founded; it is refused",
                     vault_id.short(),
                     a.owner_fingerprint
                 )));
             }
-            Ok(())
+            Ok(a)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => pin_anchor(home, vault_id, g),
-        Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
+        None => pin_anchor(home, vault_id, g),
     }
 }
 
 /// Pins (vault id, genesis hash, owner fingerprint) for this device.
-pub(crate) fn pin_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<()> {
+pub(crate) fn pin_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<AnchorFile> {
     let a = AnchorFile {
         vault_id: vault_id.to_hex(),
         genesis_hash: hex(&g.hash),
         owner_fingerprint: g.owner.fingerprint.clone(),
+        private_replica: false,
+        remote: None,
+        last_sync: None,
     };
-    let json = serde_json::to_vec_pretty(&a)
-        .map_err(|e| Error::Database(format!("encoding the trust anchor: {e}")))?;
-    ensure_private_dir(&home.join("anchors"))?;
-    write_atomic(&anchor_path(home, vault_id), &json)
+    save_anchor(home, vault_id, &a)?;
+    Ok(a)
+}
+
+/// An anchor from a sync folder's descriptor, confirmed by the user
+/// (`join`), before any replica exists.
+pub(crate) fn anchor_for_join(
+    vault_id: &Id,
+    genesis_hash: &[u8; 32],
+    owner_fingerprint: &str,
+    remote: Remote,
+) -> AnchorFile {
+    AnchorFile {
+        vault_id: vault_id.to_hex(),
+        genesis_hash: hex(genesis_hash),
+        owner_fingerprint: owner_fingerprint.to_string(),
+        private_replica: true,
+        remote: Some(remote),
+        last_sync: None,
+    }
 }
 
 // ----- this device's head ---------------------------------------------------

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::ops::{kind, OpBody, OpHeader};
 use crate::schema::{self, STATE_TABLES};
 use crate::time::format_datetime;
-use crate::vault::{authorize, mutate, Vault};
+use crate::vault::{decide, Vault};
 
 /// One audit-log entry (no secret in it).
 #[derive(Debug, Serialize)]
@@ -717,18 +717,21 @@ impl Vault {
             // so check it against the replay: an applied entry must be
             // authorised and apply; a denied one must be refused by
             // `authorize` at exactly that point of the log.
-            if r.outcome == "applied" {
-                let ok = authorize(&replay, &h.author_id, &body)
-                    .and_then(|()| mutate(&replay, &body, &h.author_id, h.time_ms()));
-                if let Err(e) = ok {
+            match (
+                r.outcome.as_str(),
+                decide(&replay, &h.author_id, &body, h.time_ms())?,
+            ) {
+                ("applied", Err(e)) => {
                     chain.replay_ok = false;
                     rep.problems.push(format!("{where_}: does not replay: {e}"));
                 }
-            } else if authorize(&replay, &h.author_id, &body).is_ok() {
-                chain.replay_ok = false;
-                rep.problems.push(format!(
-                    "{where_}: is marked denied but was allowed (its outcome was edited)"
-                ));
+                ("denied", Ok(())) => {
+                    chain.replay_ok = false;
+                    rep.problems.push(format!(
+                        "{where_}: is marked denied but was allowed (its outcome was edited)"
+                    ));
+                }
+                _ => {}
             }
         }
         rep.devices = last.len() as u64;

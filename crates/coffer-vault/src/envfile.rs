@@ -238,7 +238,7 @@ const GIT_LOCATION_VARS: &[&str] = &[
 ];
 
 /// `git -C dir`, with the caller's repository overrides cleared.
-fn git(dir: &Path) -> Command {
+pub(crate) fn git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     for var in GIT_LOCATION_VARS {
         cmd.env_remove(var);

@@ -147,6 +147,15 @@ impl From<rusqlite::Error> for Error {
             {
                 Error::Integrity("the vault file is corrupt or not a Coffer vault".into())
             }
+            // Our statements never break a constraint of a state they
+            // derived themselves: one that does means the state disagrees
+            // with the log (an edit outside Coffer, or an op that does not
+            // fit, refused on import).
+            rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
+                Error::Integrity(
+                    "the vault's state does not accept this change (a constraint failed): it may have been edited outside coffer".into(),
+                )
+            }
             // Statements bind values as parameters, so SQLite's message never
             // carries a value; it may name a table or constraint.
             _ => Error::Database(e.to_string()),

@@ -164,6 +164,10 @@ impl UnlockedIdentity {
     pub fn home(&self) -> &Path {
         &self.home
     }
+    /// This device's id (its feed in a sync folder).
+    pub fn device_id(&self) -> Id {
+        self.device_id
+    }
     /// The self-signed public identity string.
     pub fn public_identity_string(&self) -> String {
         self.private

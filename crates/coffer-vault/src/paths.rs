@@ -144,9 +144,26 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     write_private(path, data, true)
 }
 
-/// The one atomic 0600 writer behind [`write_atomic`] and
-/// [`write_atomic_new`]; `clobber: false` renames without replacing.
+/// Writes a new file that teammates read (a sync folder's feed entry or
+/// descriptor: only signatures and ciphertexts): atomic, never replacing an
+/// existing file, mode 0644 so a share mounted by several users works.
+pub fn write_atomic_shared_new(path: &Path, data: &[u8]) -> Result<()> {
+    write_file(path, data, false, 0o644)
+}
+
+/// Replaces a file teammates read (this device's own feed entry, found
+/// altered in the sync folder) atomically, mode 0644.
+pub(crate) fn write_atomic_shared(path: &Path, data: &[u8]) -> Result<()> {
+    write_file(path, data, true, 0o644)
+}
+
 fn write_private(path: &Path, data: &[u8], clobber: bool) -> Result<()> {
+    write_file(path, data, clobber, 0o600)
+}
+
+/// The one atomic writer behind [`write_atomic`], [`write_atomic_new`] and
+/// [`write_atomic_shared_new`]; `clobber: false` renames without replacing.
+fn write_file(path: &Path, data: &[u8], clobber: bool, mode: u32) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -159,7 +176,7 @@ fn write_private(path: &Path, data: &[u8], clobber: bool) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
             .map_err(|e| Error::io(ctx(), e))?;
     }
     tmp.write_all(data).map_err(|e| Error::io(ctx(), e))?;

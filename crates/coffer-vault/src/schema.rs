@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -125,8 +125,28 @@ CREATE TABLE ops (
 );
 "#;
 
+/// Version 2 (issue 9, sync): the replica's own seal, feeds this device
+/// stopped reading, and why an imported op was not applied.
+const V2: &str = r#"
+CREATE TABLE replica (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id BLOB NOT NULL,
+    log_count INTEGER NOT NULL,
+    log_digest BLOB NOT NULL,
+    state_digest BLOB NOT NULL,
+    mac BLOB NOT NULL
+);
+CREATE TABLE feed_problems (
+    device_id BLOB PRIMARY KEY,
+    at_seq INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    seen_at INTEGER NOT NULL
+);
+ALTER TABLE ops ADD COLUMN reason TEXT;
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Sets the connection's pragmas (every open).
 ///

@@ -216,36 +216,6 @@ impl ExposureReport {
         }
         s
     }
-
-    /// CSV with a header row (RFC 4180 quoting).
-    pub fn to_csv(&self) -> String {
-        fn q(s: &str) -> String {
-            // A leading = + - @ would make spreadsheet software run a formula.
-            let s = if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            };
-            format!("\"{}\"", s.replace('"', "\"\""))
-        }
-        let mut s =
-            String::from("environment,key,rotated,last_rotated,url,notes,others_with_access\n");
-        for i in &self.items {
-            s.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                q(&i.env),
-                q(&i.key),
-                i.rotated,
-                i.last_rotated
-                    .map(crate::time::format_date)
-                    .unwrap_or_default(),
-                q(i.url.as_deref().unwrap_or("")),
-                q(i.notes.as_deref().unwrap_or("")),
-                q(&i.others_with_access.join("; "))
-            ));
-        }
-        s
-    }
 }
 
 fn id_of(b: Vec<u8>) -> Result<Id> {

@@ -136,6 +136,9 @@ pub struct Vault {
     pub(crate) env_keys: HashMap<Id, (u64, EnvKey)>,
     /// Member keys pinned by the signed membership ops.
     pub(crate) pinned: HashMap<Id, PublicKeys>,
+    /// The seal of a private replica (`None` for a vault file not yet
+    /// moved to sync: the legacy shared file).
+    pub(crate) seal: Option<crate::replica::Seal>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -171,12 +174,29 @@ fn check_is_vault(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_conn(path: &Path) -> Result<Connection> {
+pub(crate) fn open_conn(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     schema::configure(&conn)?;
     schema::check_objects(&conn)?;
     schema::migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Creates the (empty) file of a new vault or replica, 0600, before SQLite
+/// opens it; SQLite gives its -wal and -shm files the same mode.
+pub(crate) fn create_private_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !dir.exists() {
+            crate::paths::ensure_private_dir(dir)?;
+        }
+    }
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+        .map(|_| ())
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))
 }
 
 impl Vault {
@@ -199,16 +219,7 @@ impl Vault {
                 crate::paths::ensure_private_dir(dir)?;
             }
         }
-        // Create the file 0600 before SQLite opens it; SQLite gives its
-        // -wal and -shm files the same mode.
-        {
-            let mut o = OpenOptions::new();
-            o.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-            o.open(path)
-                .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        }
+        create_private_file(path)?;
         let result = (|| {
             let conn = open_conn(path)?;
             let vault_id = Id::make();
@@ -220,6 +231,7 @@ impl Vault {
                 me,
                 env_keys: HashMap::new(),
                 pinned: HashMap::new(),
+                seal: None,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -240,12 +252,7 @@ impl Vault {
             Ok(v)
         })();
         if result.is_err() {
-            // Leave nothing half-made behind.
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = path.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(p));
-            }
+            remove_vault_files(path);
         }
         result
     }
@@ -325,11 +332,22 @@ impl Vault {
             me,
             env_keys: HashMap::new(),
             pinned: HashMap::new(),
+            seal: None,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
+        // A private replica's seal first: if another device or a hand
+        // edit changed the file, nothing in it is read for a decision.
         let checked = crate::anchor::check_genesis(&v.conn, vault_id).and_then(|g| {
-            crate::anchor::check_anchor(&v.me.home, &vault_id, &g)?;
+            let anchor = crate::anchor::check_anchor(&v.me.home, &vault_id, &g)?;
+            if anchor.private_replica || v.has_seal()? {
+                v.seal = Some(crate::replica::Seal::check(
+                    &v.conn,
+                    v.me.private.derive_replica_mac_key(&v.me.device_id),
+                    &vault_id,
+                    &v.me.device_id,
+                )?);
+            }
             crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id)?;
             Self::load_pinned(&v.conn, vault_id, &g.hash)
         });
@@ -352,6 +370,20 @@ impl Vault {
             )),
             Err(e) => Err(fail(e, v.me)),
         }
+    }
+
+    fn has_seal(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM replica WHERE id = 1", [], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Whether this is a private replica (sealed by this device, synced
+    /// through feeds) rather than a vault file shared the old way.
+    pub fn is_private_replica(&self) -> bool {
+        self.seal.is_some()
     }
 
     /// The vault id.
@@ -414,7 +446,7 @@ impl Vault {
 
     /// The keys pinned by the signed membership ops (genesis, member add),
     /// each op's signature checked against its author's pinned key.
-    fn load_pinned(
+    pub(crate) fn load_pinned(
         conn: &Connection,
         vault_id: Id,
         genesis: &[u8; 32],
@@ -796,19 +828,31 @@ impl Vault {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut appended = Vec::with_capacity(bodies.len());
         for body in &bodies {
-            if let Err(e) = authorize(&tx, &author, body) {
+            if let Err(e) =
+                authorize(&tx, &author, body).and_then(|()| check_wraps(&tx, &author, body))
+            {
                 drop(tx);
                 if matches!(e, Error::PermissionDenied(_)) {
                     self.record_denied(body)?;
                 }
                 return Err(e);
             }
-            let (seq, hash, hlc) = append(&tx, &self.me, self.vault_id, body, "applied")?;
-            mutate(&tx, body, &author, hlc >> 16)?;
-            head = Some((seq, hash));
+            let a = append(&tx, &self.me, self.vault_id, body, "applied")?;
+            mutate(&tx, body, &author, a.hlc >> 16)?;
+            appended.push(a.rowid);
+            head = Some((a.device_seq, a.hash));
         }
-        tx.commit()?;
+        let changed = bodies.iter().any(|b| !matches!(b, OpBody::Read { .. }));
+        commit_sealed(
+            &mut self.seal,
+            tx,
+            &self.vault_id,
+            &self.me.device_id,
+            &appended,
+            changed,
+        )?;
         if bodies
             .iter()
             .any(|b| matches!(b, OpBody::Genesis { .. } | OpBody::AddMember { .. }))
@@ -832,17 +876,59 @@ impl Vault {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (seq, hash, _) = append(&tx, &self.me, self.vault_id, body, "denied")?;
-        tx.commit()?;
+        let a = append(&tx, &self.me, self.vault_id, body, "denied")?;
+        commit_sealed(
+            &mut self.seal,
+            tx,
+            &self.vault_id,
+            &self.me.device_id,
+            &[a.rowid],
+            false,
+        )?;
         crate::anchor::record_head(
             &self.me.home,
             &self.vault_id,
             &self.me.device_id,
-            seq,
-            &hash,
+            a.device_seq,
+            &a.hash,
         );
         tracing::warn!(kind = kind::name(body.kind()), "op denied and recorded");
         Ok(())
+    }
+}
+
+/// Advances the replica's seal (if it has one) over the log rows
+/// `appended` inside `tx`, then commits. If either fails, the in-memory
+/// seal is put back as it was, matching the file.
+pub(crate) fn commit_sealed(
+    seal: &mut Option<crate::replica::Seal>,
+    tx: Transaction<'_>,
+    vault_id: &Id,
+    device: &Id,
+    appended: &[i64],
+    state_changed: bool,
+) -> Result<()> {
+    let saved = seal.as_ref().map(|s| s.snapshot());
+    let mut r = Ok(());
+    if let Some(s) = seal.as_mut() {
+        r = s.advance(&tx, vault_id, device, appended, state_changed);
+    }
+    let r = r.and_then(|()| tx.commit().map_err(Error::from));
+    if r.is_err() {
+        if let (Some(s), Some(sv)) = (seal.as_mut(), saved) {
+            s.restore(sv);
+        }
+    }
+    r
+}
+
+/// Removes a vault or replica file and its SQLite companions (a failed
+/// create or join leaves nothing half-made behind).
+pub(crate) fn remove_vault_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 
@@ -956,6 +1042,133 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
             role.as_str(),
             kind::name(body.kind())
         )))
+    }
+}
+
+/// Checks the keys an op hands out: each wrap signed for the op's author
+/// (the sender is the author), to an active member (or, for `AddMember`,
+/// the member being added), and environment wraps for the epoch they will
+/// be stored under. Nobody, however authorised, can hand a key to a
+/// revoked member through the log.
+pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result<()> {
+    let env_epoch = |env: &Id| -> Result<Option<u64>> {
+        let e: Option<i64> = tx
+            .query_row(
+                "SELECT epoch FROM environments WHERE id = ?1",
+                [&env.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(e.map(|e| e as u64))
+    };
+    let active = |id: &Id| -> Result<bool> {
+        let s: Option<String> = tx
+            .query_row(
+                "SELECT status FROM members WHERE id = ?1",
+                [&id.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(s.as_deref() == Some("active"))
+    };
+    let refuse = |why: String| Err(Error::PermissionDenied(why));
+    let check = |w: &WrapRecord, epoch: Option<u64>, newcomer: Option<&Id>| -> Result<()> {
+        if w.sender_id != *author {
+            return refuse("a key wrap signed by someone other than the op's author".into());
+        }
+        if newcomer != Some(&w.member_id) && !active(&w.member_id)? {
+            return refuse(format!(
+                "a key wrapped to {}, who is not an active member",
+                w.member_id.short()
+            ));
+        }
+        if let Some(e) = epoch {
+            if w.epoch != e {
+                return refuse(format!(
+                    "a key wrap for epoch {} where the environment is at epoch {e}",
+                    w.epoch
+                ));
+            }
+        }
+        Ok(())
+    };
+    match body {
+        OpBody::AddEnv { wraps, .. } => {
+            for w in wraps {
+                check(w, Some(1), None)?;
+            }
+        }
+        OpBody::RekeyEnv {
+            wraps,
+            shares,
+            epoch,
+            ..
+        } => {
+            for w in wraps {
+                check(w, Some(*epoch), None)?;
+            }
+            for s in shares {
+                check(&s.wrap, None, None)?;
+            }
+        }
+        OpBody::AddMember { member, grants } => {
+            for g in grants {
+                check(&g.wrap, env_epoch(&g.env_id)?, Some(&member.id))?;
+            }
+        }
+        OpBody::SetRole {
+            rewraps, reshares, ..
+        } => {
+            for (env, w) in rewraps {
+                check(w, env_epoch(env)?, None)?;
+            }
+            for s in reshares {
+                check(&s.wrap, None, None)?;
+            }
+        }
+        OpBody::Grant {
+            wrap: Some(w),
+            env_id,
+            ..
+        } => check(w, env_epoch(env_id)?, None)?,
+        OpBody::ShareItem { share, .. } => check(&share.wrap, None, None)?,
+        OpBody::RekeyItem { shares, .. } => {
+            for s in shares {
+                check(&s.wrap, None, None)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Decides an op against the state before it, the way every device does:
+/// authorised, its key wraps sound, and its effect applicable. `Ok(Ok)`:
+/// applied; `Ok(Err)`: denied, state unchanged; `Err`: the decision could
+/// not be made (I/O, database).
+pub(crate) fn decide(
+    tx: &Connection,
+    author: &Id,
+    body: &OpBody,
+    time_ms: u64,
+) -> Result<std::result::Result<(), Error>> {
+    tx.execute_batch("SAVEPOINT decide")?;
+    let r = authorize(tx, author, body)
+        .and_then(|()| check_wraps(tx, author, body))
+        .and_then(|()| mutate(tx, body, author, time_ms));
+    match r {
+        Ok(()) => {
+            tx.execute_batch("RELEASE decide")?;
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            tx.execute_batch("ROLLBACK TO decide; RELEASE decide")?;
+            if e.kind() == crate::error::ErrorKind::Internal {
+                Err(e)
+            } else {
+                Ok(Err(e))
+            }
+        }
     }
 }
 
@@ -1296,6 +1509,18 @@ fn unique_to_exists(e: rusqlite::Error, what: String) -> Error {
     }
 }
 
+/// Where [`append`] put an entry.
+pub(crate) struct Appended {
+    /// Position in this replica's log.
+    pub rowid: i64,
+    /// This device's sequence number.
+    pub device_seq: u64,
+    /// The entry's hash.
+    pub hash: [u8; 32],
+    /// Its clock.
+    pub hlc: u64,
+}
+
 /// Appends a signed entry to the op log, chained to this device's last one.
 fn append(
     tx: &Transaction<'_>,
@@ -1303,7 +1528,7 @@ fn append(
     vault_id: Id,
     body: &OpBody,
     outcome: &str,
-) -> Result<(u64, [u8; 32], u64)> {
+) -> Result<Appended> {
     let device = me.device_id;
     let last: Option<(i64, Vec<u8>)> = tx
         .query_row(
@@ -1363,5 +1588,10 @@ fn append(
         ],
     )?;
     tracing::debug!(kind = kind::name(header.kind), seq, outcome, "op appended");
-    Ok((seq, hash, hlc))
+    Ok(Appended {
+        rowid: tx.last_insert_rowid(),
+        device_seq: seq,
+        hash,
+        hlc,
+    })
 }

@@ -1,0 +1,185 @@
+//! A git remote as a sync transport, through the user's own `git` (their
+//! SSH keys and credential helpers work as for any repository).
+//!
+//! The device keeps a clone in `COFFER_HOME/sync/<vault id>` on branch
+//! `main`. A sync fetches, rebases this device's unpushed commits (which
+//! only add files of its own feed, so they never conflict) onto the
+//! remote, reads the work tree as a sync folder, commits this device's new
+//! entries and pushes fast-forward only. A rejected push (someone pushed
+//! meanwhile) fetches, re-applies and retries; nothing is ever forced. A
+//! remote rewritten by force is read like any folder: the rewritten feeds
+//! fail their checks and are quarantined, and this device republishes its
+//! own entries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::error::{Error, Result};
+
+const BRANCH: &str = "main";
+
+/// The clone of `vault_hex`'s remote.
+pub(crate) fn clone_dir(home: &Path, vault_hex: &str) -> PathBuf {
+    home.join("sync").join(vault_hex)
+}
+
+/// Where `join` clones a remote before it knows the vault id.
+pub(crate) fn staging_dir(home: &Path) -> PathBuf {
+    home.join("sync").join("joining")
+}
+
+fn git(dir: &Path) -> Command {
+    let mut c = crate::envfile::git(dir);
+    // Machine-made commits in a machine-kept clone: no hooks, no signing
+    // prompt, a fixed identity when the user has none configured.
+    c.args([
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "core.autocrlf=false",
+    ]);
+    c.env("GIT_TERMINAL_PROMPT", "0");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Result<Output> {
+    let out = git(dir)
+        .args(args)
+        .output()
+        .map_err(|e| Error::io("running git (is it installed?)", e))?;
+    Ok(out)
+}
+
+fn must(dir: &Path, args: &[&str]) -> Result<Output> {
+    let out = run(dir, args)?;
+    if out.status.success() {
+        Ok(out)
+    } else {
+        Err(failed(args, &out))
+    }
+}
+
+fn failed(args: &[&str], out: &Output) -> Error {
+    let msg = String::from_utf8_lossy(&out.stderr);
+    let line = msg
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("no message");
+    Error::Refused(format!(
+        "git {} failed: {line}",
+        args.first().copied().unwrap_or("")
+    ))
+}
+
+/// Makes `dir` a clone of `url` on `main`, up to date with the remote,
+/// keeping this device's commits not pushed yet.
+pub(crate) fn prepare(dir: &Path, url: &str) -> Result<()> {
+    if !dir.join(".git").exists() {
+        crate::paths::ensure_private_dir(dir.parent().unwrap_or(dir))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        must(dir, &["init", "-q"])?;
+        must(
+            dir,
+            &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
+        )?;
+        must(dir, &["remote", "add", "origin", url])?;
+        std::fs::write(dir.join(".gitattributes"), "*.op binary\n")
+            .map_err(|e| Error::io("writing .gitattributes", e))?;
+    } else {
+        let cur = must(dir, &["remote", "get-url", "origin"])?;
+        if String::from_utf8_lossy(&cur.stdout).trim() != url {
+            must(dir, &["remote", "set-url", "origin", url])?;
+        }
+    }
+    must(dir, &["fetch", "-q", "origin"])?;
+    let remote_ref = format!("refs/remotes/origin/{BRANCH}");
+    let has_remote = run(dir, &["rev-parse", "-q", "--verify", &remote_ref])?
+        .status
+        .success();
+    if !has_remote {
+        return Ok(());
+    }
+    let has_local = run(dir, &["rev-parse", "-q", "--verify", "HEAD"])?
+        .status
+        .success();
+    if !has_local {
+        must(dir, &["reset", "-q", "--hard", &remote_ref])?;
+        return Ok(());
+    }
+    let out = run(dir, &["rebase", "-q", &remote_ref])?;
+    if !out.status.success() {
+        let _ = run(dir, &["rebase", "--abort"]);
+        return Err(Error::integrity(format!(
+            "this device's unpushed entries conflict with the git remote (someone else wrote this device's feed): {}",
+            String::from_utf8_lossy(&out.stderr).lines().next_back().unwrap_or("")
+        )));
+    }
+    Ok(())
+}
+
+/// Why a push did not go through.
+pub(crate) enum PushError {
+    /// The remote moved on (fetch, re-apply, retry).
+    Rejected,
+    /// Anything else.
+    Other(Error),
+}
+
+/// Commits what changed in the work tree and pushes it, fast-forward only.
+pub(crate) fn push(dir: &Path, device_short: &str) -> std::result::Result<(), PushError> {
+    let o = |e| PushError::Other(e);
+    must(dir, &["add", "-A", "."]).map_err(o)?;
+    let staged = run(dir, &["diff", "--cached", "--quiet"]).map_err(o)?;
+    if !staged.status.success() {
+        let msg = format!("coffer: entries of device {device_short}");
+        let mut c = git(dir);
+        c.args(["commit", "-q", "-m", &msg]);
+        if run(dir, &["config", "user.email"])
+            .map_err(o)?
+            .stdout
+            .is_empty()
+        {
+            c.env("GIT_AUTHOR_NAME", "Coffer")
+                .env("GIT_AUTHOR_EMAIL", "coffer@localhost")
+                .env("GIT_COMMITTER_NAME", "Coffer")
+                .env("GIT_COMMITTER_EMAIL", "coffer@localhost");
+        }
+        let out = c
+            .output()
+            .map_err(|e| o(Error::io("running git commit", e)))?;
+        if !out.status.success() {
+            return Err(o(failed(&["commit"], &out)));
+        }
+    }
+    let ahead = run(
+        dir,
+        &[
+            "rev-list",
+            "--count",
+            &format!("refs/remotes/origin/{BRANCH}..HEAD"),
+        ],
+    )
+    .map_err(o)?;
+    let nothing = ahead.status.success() && String::from_utf8_lossy(&ahead.stdout).trim() == "0";
+    if nothing {
+        return Ok(());
+    }
+    let out = run(
+        dir,
+        &["push", "-q", "origin", &format!("HEAD:refs/heads/{BRANCH}")],
+    )
+    .map_err(o)?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("rejected") || err.contains("non-fast-forward") || err.contains("fetch first") {
+        Err(PushError::Rejected)
+    } else {
+        Err(o(failed(&["push"], &out)))
+    }
+}

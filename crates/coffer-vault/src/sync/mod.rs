@@ -1,0 +1,1128 @@
+//! Sync between devices: signed op feeds through a shared folder or a git
+//! remote (DESIGN.md §8).
+//!
+//! Each device keeps a private replica that only it writes. What crosses
+//! between devices is each device's feed of signed entries, never tables.
+//! A sync reads every other device's new entries from the folder, checks
+//! each feed's chain (vault id, device, sequence, previous hash, clock),
+//! orders all entries by hybrid logical clock then device id, and applies
+//! each one through the same `authorize` and `mutate` as a local edit,
+//! against the state derived from the entries before it. Outcomes are
+//! computed here, never read from anywhere: an entry its author was not
+//! allowed to make is recorded as denied, with the reason.
+//!
+//! Every replica that has seen the same entries holds the same state: the
+//! log is kept in the total order, and an entry that arrives late and sorts
+//! before entries already applied makes the device replay the whole log
+//! (from its own, already verified, copy of it) in that order.
+//!
+//! A feed that is rewritten (an applied entry changed or gone, two entries
+//! for one sequence) or carries an entry that does not verify is
+//! quarantined: its later entries are not applied, the other feeds go on.
+
+pub mod feed;
+pub mod folder;
+mod git;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::{Id, PublicKeys, SignPurpose};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use self::feed::Entry;
+use self::folder::{Descriptor, Folder};
+pub use crate::anchor::Remote;
+use crate::anchor::{hex, load_anchor, save_anchor, unhex32, AnchorFile};
+use crate::error::{Error, Result};
+use crate::identity::UnlockedIdentity;
+use crate::ops::{kind, OpBody, OpHeader};
+use crate::replica::Seal;
+use crate::schema::STATE_TABLES;
+use crate::time::{hlc_horizon, now_ms};
+use crate::vault::{decide, Vault};
+
+/// An entry of another device that this device did not apply, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rejected {
+    /// The feed (device id, short form).
+    pub device: String,
+    /// Position in that feed.
+    pub seq: u64,
+    /// Who signed it (name, or short id when unknown).
+    pub author: String,
+    /// The op's kind (`item.set`…).
+    pub kind: String,
+    /// Why it was not applied.
+    pub reason: String,
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SyncReport {
+    /// Entries of other devices taken in (applied or denied).
+    pub received: usize,
+    /// Of those, applied.
+    pub applied: usize,
+    /// Of those, denied (the author was not allowed, or the edit conflicts
+    /// with one ordered before it), with the reason.
+    pub denied: Vec<Rejected>,
+    /// Entries of this device written to the folder.
+    pub published: usize,
+    /// Whether the log was replayed in a new order (an entry arrived that
+    /// sorts before entries already applied).
+    pub replayed: bool,
+    /// Feeds held back until a later sync (their author is not known yet,
+    /// or an entry is dated ahead of this device's clock).
+    pub held_back: Vec<String>,
+    /// Feeds quarantined by this sync, with why.
+    pub quarantined: Vec<String>,
+    /// Stray files and other things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// One feed as this device sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeedStatus {
+    /// Device id (hex).
+    pub device: String,
+    /// Whether it is this device's feed.
+    pub mine: bool,
+    /// Who signed its entries (names).
+    pub authors: Vec<String>,
+    /// Entries of it applied (or denied) here.
+    pub applied: u64,
+    /// Entries of it in the sync folder.
+    pub in_folder: u64,
+    /// Entries of it this device denied.
+    pub denied: u64,
+    /// Time of its newest entry here (Unix seconds).
+    pub last_op_at: Option<i64>,
+    /// Why it is quarantined, if it is.
+    pub quarantined: Option<String>,
+}
+
+/// The state of sync for this vault.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncStatus {
+    /// Where the feeds are exchanged.
+    pub remote: Remote,
+    /// The folder read and written (the git clone for a git remote).
+    pub folder: PathBuf,
+    /// Every feed, this device's first.
+    pub feeds: Vec<FeedStatus>,
+    /// This device's entries not yet in the folder.
+    pub pending: u64,
+    /// Last successful sync (Unix seconds).
+    pub last_sync: Option<i64>,
+}
+
+/// What a sync folder says about itself, shown at `join` for the user to
+/// compare the owner's fingerprint out of band.
+pub type VaultDescriptor = Descriptor;
+
+/// One entry on its way into the log.
+struct Incoming {
+    entry: Entry,
+    hash: [u8; 32],
+    /// Its signature was checked already (it comes from this replica's
+    /// own sealed log).
+    checked: bool,
+}
+
+impl Incoming {
+    fn key(&self) -> (u64, [u8; 16], u64) {
+        let h = &self.entry.header;
+        (h.hlc, h.device_id.0, h.device_seq)
+    }
+}
+
+/// What this device decides about one entry.
+enum Verdict {
+    Applied,
+    Denied(String),
+    /// Not now: the feed stops here until a later sync.
+    Wait(String),
+    /// Never: the feed is quarantined from here.
+    Invalid(String),
+}
+
+/// The fixed facts an import checks entries against.
+struct Ctx<'a> {
+    vault_id: Id,
+    genesis: [u8; 32],
+    me: &'a UnlockedIdentity,
+    now: u64,
+}
+
+fn feed_head(conn: &Connection, device: &Id) -> Result<Option<(u64, [u8; 32], u64)>> {
+    let r: Option<(i64, Vec<u8>, i64)> = conn
+        .query_row(
+            "SELECT device_seq, hash, hlc FROM ops WHERE device_id = ?1 ORDER BY device_seq DESC LIMIT 1",
+            [&device.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    r.map(|(s, h, c)| {
+        let h: [u8; 32] = h
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::integrity("malformed op hash"))?;
+        Ok((s as u64, h, c as u64))
+    })
+    .transpose()
+}
+
+fn quarantined(conn: &Connection) -> Result<HashMap<Id, String>> {
+    let mut st = conn.prepare("SELECT device_id, reason FROM feed_problems")?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let (d, reason) = r?;
+        if let Ok(id) = Id::from_slice(&d) {
+            out.insert(id, reason);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one row of the log back as the entry it was made from.
+fn row_entry(r: &rusqlite::Row<'_>, vault_id: Id) -> Result<Entry> {
+    let bad = || Error::integrity("a log row is malformed");
+    let id16 = |b: Vec<u8>| Id::from_slice(&b).map_err(|_| bad());
+    let header = OpHeader {
+        op_id: id16(r.get(0)?)?,
+        vault_id,
+        device_id: id16(r.get(1)?)?,
+        device_seq: r.get::<_, i64>(2)? as u64,
+        author_id: id16(r.get(3)?)?,
+        hlc: r.get::<_, i64>(4)? as u64,
+        kind: u8::try_from(r.get::<_, i64>(5)?).map_err(|_| bad())?,
+        prev_hash: r
+            .get::<_, Vec<u8>>(7)?
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad())?,
+    };
+    Ok(Entry {
+        header,
+        body: r.get(6)?,
+        sig: r
+            .get::<_, Vec<u8>>(8)?
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad())?,
+    })
+}
+
+const ENTRY_COLUMNS: &str =
+    "op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, sig";
+
+/// Every entry of `device`'s chain from `from_seq` on, in order.
+fn chain_from(conn: &Connection, vault_id: Id, device: &Id, from_seq: u64) -> Result<Vec<Entry>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM ops WHERE device_id = ?1 AND device_seq >= ?2 ORDER BY device_seq"
+    ))?;
+    let mut rows = st.query(params![&device.0[..], from_seq as i64])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(row_entry(r, vault_id)?);
+    }
+    Ok(out)
+}
+
+/// Takes the whole log out of the replica, to be replayed: every entry,
+/// in log order, and the state and log emptied. `checked`: the entries'
+/// signatures were verified when they came in (a sealed replica).
+fn take_log(tx: &Connection, vault_id: Id, checked: bool) -> Result<Vec<Incoming>> {
+    let mut out = Vec::new();
+    {
+        let mut st = tx.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM ops ORDER BY seq"))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let entry = row_entry(r, vault_id)?;
+            let hash = entry.hash();
+            out.push(Incoming {
+                entry,
+                hash,
+                checked,
+            });
+        }
+    }
+    for (table, _) in STATE_TABLES.iter().rev() {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    tx.execute("DELETE FROM ops", [])?;
+    Ok(out)
+}
+
+/// What reading one feed from the folder found.
+#[derive(Default)]
+struct FeedRead {
+    new: Vec<Incoming>,
+    /// Quarantine it, for this reason.
+    problem: Option<String>,
+    /// Stop here for now, for this reason.
+    held: Option<String>,
+    /// This device's own entry at this position was found altered.
+    repair: Option<u64>,
+}
+
+/// Reads `device`'s entries after the ones applied here, checking the
+/// chain as it goes. Nothing read is trusted beyond these checks: the
+/// signature and the author's right come at apply time.
+fn read_feed(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    folder: &Folder,
+    device: &Id,
+    head: Option<(u64, [u8; 32], u64)>,
+) -> Result<FeedRead> {
+    let mut out = FeedRead::default();
+    let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
+    let mine = *device == ctx.me.device_id;
+    if seq > 0 && mine {
+        // This device's own newest entry. Another one in its place, signed
+        // by this identity for this device: another machine writes as this
+        // device (a restored or copied COFFER_HOME). Anything else there is
+        // tampering with this device's feed: put the entry back.
+        if let Some(b) = folder.read(device, seq)? {
+            match Entry::decode(&b) {
+                Ok(e) if e.hash() == prev => {}
+                Ok(e)
+                    if e.header.device_id == *device
+                        && e.header.author_id == ctx.me.id()
+                        && ctx
+                            .me
+                            .public()
+                            .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
+                            .is_ok() =>
+                {
+                    return Err(restored_home());
+                }
+                _ => out.repair = Some(seq),
+            }
+        }
+    }
+    if seq > 0 && !mine {
+        match folder.read(device, seq)? {
+            None => {
+                out.problem = Some(format!(
+                    "entry #{seq}, already applied here, is gone from the folder (the feed was truncated or rolled back)"
+                ));
+                return Ok(out);
+            }
+            Some(b) => {
+                if Entry::decode(&b).map(|e| e.hash()).ok() != Some(prev) {
+                    out.problem = Some(format!(
+                        "entry #{seq} differs from the one applied here (the feed was rewritten)"
+                    ));
+                    return Ok(out);
+                }
+            }
+        }
+    }
+    let horizon = hlc_horizon(ctx.now);
+    loop {
+        let next = seq + 1;
+        let Some(bytes) = folder.read(device, next)? else {
+            break;
+        };
+        let e = match Entry::decode(&bytes) {
+            Ok(e) => e,
+            Err(_) => {
+                out.problem = Some(format!("entry #{next} is malformed"));
+                break;
+            }
+        };
+        let h = &e.header;
+        let problem = if h.vault_id != ctx.vault_id {
+            Some("belongs to another vault (replayed)")
+        } else if h.device_id != *device {
+            Some("belongs to another device's feed")
+        } else if h.device_seq != next {
+            Some("is out of sequence")
+        } else if h.prev_hash != prev {
+            Some("does not chain to the entry before it")
+        } else if h.hlc <= last_hlc {
+            Some("is dated before the entry before it")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            out.problem = Some(format!("entry #{next} {p}"));
+            break;
+        }
+        if h.hlc > horizon {
+            out.held = Some(format!(
+                "entry #{next} is dated more than {} minutes ahead of this device's clock; it waits",
+                crate::time::MAX_CLOCK_SKEW_MS / 60_000
+            ));
+            break;
+        }
+        let seen: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM ops WHERE op_id = ?1",
+                [&h.op_id.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if seen.is_some() {
+            out.problem = Some(format!(
+                "entry #{next} repeats an op already seen (replayed)"
+            ));
+            break;
+        }
+        let hash = e.hash();
+        (seq, prev, last_hlc) = (next, hash, h.hlc);
+        out.new.push(Incoming {
+            entry: e,
+            hash,
+            checked: false,
+        });
+    }
+    Ok(out)
+}
+
+/// Decides and records one entry, in the order of the log. Runs inside
+/// the import's transaction; a denied entry leaves the state unchanged.
+fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming) -> Result<Verdict> {
+    let h = &inc.entry.header;
+    let body = match OpBody::decode(&inc.entry.body) {
+        Ok(b) if b.kind() == h.kind => b,
+        _ => return Ok(Verdict::Invalid("its body is malformed".into())),
+    };
+    let signer: PublicKeys = match &body {
+        OpBody::Genesis { owner, .. } => {
+            if inc.hash != ctx.genesis || owner.id != h.author_id {
+                return Ok(Verdict::Invalid(
+                    "a genesis other than the one this device pinned".into(),
+                ));
+            }
+            PublicKeys {
+                id: owner.id,
+                x25519: owner.x25519,
+                ed25519: owner.ed25519,
+            }
+        }
+        _ => {
+            let known: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM members WHERE id = ?1",
+                    [&h.author_id.0[..]],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known.is_none() {
+                return Ok(Verdict::Wait(format!(
+                    "signed by {}, who is not a member yet as far as this device knows",
+                    h.author_id.short()
+                )));
+            }
+            Vault::member_keys_in(tx, &h.author_id)?
+        }
+    };
+    if !inc.checked
+        && signer
+            .verify(
+                SignPurpose::Op,
+                &h.signed_bytes(&inc.entry.body),
+                &inc.entry.sig,
+            )
+            .is_err()
+    {
+        return Ok(Verdict::Invalid("its signature does not verify".into()));
+    }
+    Ok(match decide(tx, &h.author_id, &body, h.time_ms())? {
+        Ok(()) => Verdict::Applied,
+        Err(e) => Verdict::Denied(e.to_string()),
+    })
+}
+
+fn insert_row(tx: &Connection, inc: &Incoming, outcome: &str, reason: Option<&str>) -> Result<()> {
+    let h = &inc.entry.header;
+    tx.execute(
+        "INSERT INTO ops (op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig, outcome, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            &h.op_id.0[..],
+            &h.device_id.0[..],
+            h.device_seq as i64,
+            &h.author_id.0[..],
+            h.hlc as i64,
+            h.kind,
+            &inc.entry.body,
+            &h.prev_hash[..],
+            &inc.hash[..],
+            &inc.entry.sig[..],
+            outcome,
+            reason
+        ],
+    )?;
+    Ok(())
+}
+
+fn member_name(tx: &Connection, id: &Id) -> String {
+    tx.query_row("SELECT name FROM members WHERE id = ?1", [&id.0[..]], |r| {
+        r.get::<_, String>(0)
+    })
+    .unwrap_or_else(|_| id.short())
+}
+
+/// Takes in every new entry of the folder's feeds. With `replay`, or when
+/// an entry sorts before ones already applied, the log is replayed from
+/// scratch in the total order (the entries already here were verified
+/// when they came in, and the replica's seal vouches for them).
+fn import(
+    tx: &Connection,
+    ctx: &Ctx<'_>,
+    folder: &Folder,
+    mut replay: bool,
+    joining: bool,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let problems = quarantined(tx)?;
+    let (devices, warnings) = folder.devices()?;
+    report.warnings.extend(warnings);
+    let recorded_own =
+        crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
+    let mut new: Vec<Incoming> = Vec::new();
+    for device in &devices {
+        report.warnings.extend(folder.stray_files(device)?);
+        if let Some(reason) = problems.get(device) {
+            report.warnings.push(format!(
+                "device {}'s feed is quarantined ({reason}); its new entries are not read",
+                device.short()
+            ));
+            continue;
+        }
+        let head = feed_head(tx, device)?;
+        let read = read_feed(tx, ctx, folder, device, head)?;
+        if *device == ctx.me.device_id && !read.new.is_empty() {
+            // This device's own entries that its replica lacks. Taken in
+            // only when the device remembers writing them (a replica
+            // rebuilt, or joined after the shared-file days); otherwise
+            // its COFFER_HOME was copied and another machine wrote them.
+            let last = read.new.last().map(|i| (i.entry.header.device_seq, i.hash));
+            let remembered = matches!(
+                (recorded_own, last),
+                (Some((rs, rh)), Some((ls, lh))) if ls <= rs && (ls < rs || rh == lh)
+            );
+            if !remembered && !joining {
+                return Err(restored_home());
+            }
+        }
+        if let Some(seq) = read.repair {
+            for e in chain_from(tx, ctx.vault_id, device, seq)?.iter().take(1) {
+                folder.repair(device, seq, &e.encode())?;
+            }
+            report.warnings.push(format!(
+                "this device's entry #{seq} had been altered in the sync folder; it was put back"
+            ));
+        }
+        if let Some(p) = read.problem {
+            let at = now_ms() as i64 / 1000;
+            tx.execute(
+                "INSERT OR REPLACE INTO feed_problems (device_id, at_seq, reason, seen_at) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    &device.0[..],
+                    (head.map(|h| h.0).unwrap_or(0) + read.new.len() as u64 + 1) as i64,
+                    p,
+                    at
+                ],
+            )?;
+            report
+                .quarantined
+                .push(format!("device {}: {p}", device.short()));
+        }
+        if let Some(hb) = read.held {
+            report
+                .held_back
+                .push(format!("device {}: {hb}", device.short()));
+        }
+        new.extend(read.new);
+    }
+    new.sort_by_key(|i| i.key());
+    if !replay {
+        if let Some(first) = new.first() {
+            let last: Option<(i64, Vec<u8>, i64)> = tx
+                .query_row(
+                    "SELECT hlc, device_id, device_seq FROM ops ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some((hlc, dev, dseq)) = last {
+                let dev: [u8; 16] = dev.as_slice().try_into().unwrap_or([0xff; 16]);
+                replay = first.key() <= (hlc as u64, dev, dseq as u64);
+            }
+        }
+    }
+    let received_ids: HashSet<[u8; 32]> = new.iter().map(|i| i.hash).collect();
+    let mut all = if replay {
+        let mut old = take_log(tx, ctx.vault_id, true)?;
+        old.extend(new);
+        old.sort_by_key(|i| i.key());
+        report.replayed = true;
+        old
+    } else {
+        new
+    };
+    let mut stopped: HashSet<Id> = HashSet::new();
+    for inc in all.drain(..) {
+        let dev = inc.entry.header.device_id;
+        if stopped.contains(&dev) {
+            continue;
+        }
+        let fresh = received_ids.contains(&inc.hash) && dev != ctx.me.device_id;
+        let verdict = take_in(tx, ctx, &inc)?;
+        let h = &inc.entry.header;
+        match verdict {
+            Verdict::Applied => {
+                insert_row(tx, &inc, "applied", None)?;
+                if fresh {
+                    report.received += 1;
+                    report.applied += 1;
+                }
+            }
+            Verdict::Denied(reason) => {
+                insert_row(tx, &inc, "denied", Some(&reason))?;
+                if fresh {
+                    report.received += 1;
+                    report.denied.push(Rejected {
+                        device: dev.short(),
+                        seq: h.device_seq,
+                        author: member_name(tx, &h.author_id),
+                        kind: kind::name(h.kind).to_string(),
+                        reason,
+                    });
+                }
+            }
+            Verdict::Wait(reason) => {
+                stopped.insert(dev);
+                report.held_back.push(format!(
+                    "device {} from entry #{}: {reason}",
+                    dev.short(),
+                    h.device_seq
+                ));
+            }
+            Verdict::Invalid(reason) => {
+                stopped.insert(dev);
+                let at = now_ms() as i64 / 1000;
+                tx.execute(
+                    "INSERT OR REPLACE INTO feed_problems (device_id, at_seq, reason, seen_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![&dev.0[..], h.device_seq as i64, format!("entry #{}: {reason}", h.device_seq), at],
+                )?;
+                report.quarantined.push(format!(
+                    "device {}: entry #{} {reason}",
+                    dev.short(),
+                    h.device_seq
+                ));
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn restored_home() -> Error {
+    Error::integrity(
+        "the sync folder holds entries of this device's feed that this device does not remember writing: \
+         its data (COFFER_HOME) was restored from a backup or copied to another machine. \
+         Nothing was written. Continue as a new device: move this COFFER_HOME aside, create a new identity \
+         (`coffer identity new`), have an admin add it and `coffer join`",
+    )
+}
+
+/// Publishes `device`'s chain to the folder: the entries after the last
+/// one already there. Returns how many were written.
+fn publish_chain(conn: &Connection, vault_id: Id, folder: &Folder, device: &Id) -> Result<usize> {
+    let Some((head, _, _)) = feed_head(conn, device)? else {
+        return Ok(0);
+    };
+    let mut from = head;
+    while from > 0 && folder.read(device, from)?.is_none() {
+        from -= 1;
+    }
+    let chain = chain_from(conn, vault_id, device, from + 1)?;
+    for e in &chain {
+        folder.publish(device, e.header.device_seq, &e.encode())?;
+    }
+    Ok(chain.len())
+}
+
+fn descriptor_for(v: &Vault, genesis: &[u8; 32], owner_fingerprint: &str) -> Descriptor {
+    Descriptor {
+        format: 1,
+        vault_id: v.vault_id.to_hex(),
+        name: v.name.clone(),
+        genesis_hash: hex(genesis),
+        owner_fingerprint: owner_fingerprint.to_string(),
+    }
+}
+
+/// The folder a remote is worked through, made ready for a sync: a plain
+/// folder as it is; a git remote through its clone in `COFFER_HOME`,
+/// brought up to date first.
+fn prepare(home: &Path, vault_id: &Id, remote: &Remote) -> Result<Folder> {
+    match remote {
+        Remote::Folder(p) => Ok(Folder::new(p)),
+        Remote::Git(url) => {
+            let dir = git::clone_dir(home, &vault_id.to_hex());
+            git::prepare(&dir, url)?;
+            Ok(Folder::new(&dir))
+        }
+    }
+}
+
+impl Vault {
+    fn sync_anchor(&self) -> Result<(AnchorFile, Remote)> {
+        let a = load_anchor(&self.me.home, &self.vault_id)?
+            .ok_or_else(|| Error::integrity("this device has no trust anchor for the vault"))?;
+        match (&a.remote, a.private_replica && self.seal.is_some()) {
+            (Some(r), true) => Ok((a.clone(), r.clone())),
+            _ => Err(Error::NotFound(
+                "a sync set-up for this vault: run `coffer sync init --folder PATH` or `--git REMOTE` first".into(),
+            )),
+        }
+    }
+
+    fn genesis_hash(&self) -> Result<[u8; 32]> {
+        Ok(crate::anchor::check_genesis(&self.conn, self.vault_id)?.hash)
+    }
+
+    /// Runs `import` in one transaction, seals the result, and brings the
+    /// in-memory caches back in line.
+    fn import_sealed(&mut self, folder: &Folder, replay: bool) -> Result<SyncReport> {
+        let genesis = self.genesis_hash()?;
+        let saved = self.seal.as_ref().map(|s| s.snapshot());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ctx = Ctx {
+            vault_id: self.vault_id,
+            genesis,
+            me: &self.me,
+            now: now_ms(),
+        };
+        let report = import(&tx, &ctx, folder, replay, false)?;
+        let seal = self
+            .seal
+            .as_mut()
+            .ok_or_else(|| Error::integrity("this replica is not sealed"))?;
+        let sealed = seal
+            .refresh(&tx, &self.vault_id, &self.me.device_id)
+            .and_then(|()| tx.commit().map_err(Error::from));
+        if let Err(e) = sealed {
+            if let Some(s) = saved {
+                seal.restore(s);
+            }
+            return Err(e);
+        }
+        self.after_import()?;
+        Ok(report)
+    }
+
+    fn after_import(&mut self) -> Result<()> {
+        self.env_keys.clear();
+        let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
+        self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
+        if let Some((seq, hash, _)) = feed_head(&self.conn, &self.me.device_id)? {
+            crate::anchor::record_head(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+                seq,
+                &hash,
+            );
+        }
+        if !matches!(self.member_status(&self.me.id())?, Some((_, s)) if s == "active") {
+            return Err(Error::PermissionDenied(
+                "your membership of this vault was revoked".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Moves this vault to sync: checks its whole log, replays it into a
+    /// private replica sealed by this device, and publishes every feed of
+    /// the log and the vault's descriptor to `remote`. A vault file that
+    /// several identities wrote directly (the shared-file way) becomes this
+    /// device's private replica; the others `join`.
+    pub fn sync_init(&mut self, remote: Remote) -> Result<SyncReport> {
+        if let Some(a) = load_anchor(&self.me.home, &self.vault_id)? {
+            if let Some(r) = &a.remote {
+                if self.seal.is_some() {
+                    return Err(Error::AlreadyExists(format!(
+                        "a sync set-up for this vault ({}); run `coffer sync`",
+                        describe(r)
+                    )));
+                }
+            }
+        }
+        let check = self.verify()?;
+        if !check.ok() {
+            return Err(Error::integrity(format!(
+                "the vault's log does not verify, so it cannot be published: {}",
+                check.verdict()
+            )));
+        }
+        let genesis = self.genesis_hash()?;
+        let owner_fp = crate::anchor::check_genesis(&self.conn, self.vault_id)?
+            .owner
+            .fingerprint;
+        let remote = match remote {
+            Remote::Folder(p) => Remote::Folder(absolute(&p)?),
+            Remote::Git(u) => Remote::Git(u),
+        };
+        let folder = prepare(&self.me.home, &self.vault_id, &remote)?;
+        folder.ensure_descriptor(&descriptor_for(self, &genesis, &owner_fp))?;
+        // Replay the whole log, every signature checked again, into the
+        // total order, and seal it.
+        {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut all = take_log(&tx, self.vault_id, false)?;
+            tx.execute("DELETE FROM replica", [])?;
+            all.sort_by_key(|i| i.key());
+            let ctx = Ctx {
+                vault_id: self.vault_id,
+                genesis,
+                me: &self.me,
+                now: now_ms(),
+            };
+            for inc in &all {
+                match take_in(&tx, &ctx, inc)? {
+                    Verdict::Applied => insert_row(&tx, inc, "applied", None)?,
+                    Verdict::Denied(r) => insert_row(&tx, inc, "denied", Some(&r))?,
+                    Verdict::Wait(r) | Verdict::Invalid(r) => {
+                        return Err(Error::integrity(format!(
+                            "entry #{} of device {}: {r}",
+                            inc.entry.header.device_seq,
+                            inc.entry.header.device_id.short()
+                        )))
+                    }
+                }
+            }
+            let seal = Seal::create(
+                &tx,
+                self.me.private.derive_replica_mac_key(&self.me.device_id),
+                &self.vault_id,
+                &self.me.device_id,
+            )?;
+            tx.commit()?;
+            self.seal = Some(seal);
+        }
+        self.after_import()?;
+        let mut a = crate::anchor::check_anchor(
+            &self.me.home,
+            &self.vault_id,
+            &crate::anchor::check_genesis(&self.conn, self.vault_id)?,
+        )?;
+        a.private_replica = true;
+        a.remote = Some(remote.clone());
+        save_anchor(&self.me.home, &self.vault_id, &a)?;
+        // Every chain of the log goes out: in the shared-file days other
+        // devices wrote here, and their entries must reach the others.
+        let mut published = 0;
+        let devices: Vec<Vec<u8>> = {
+            let mut st = self.conn.prepare("SELECT DISTINCT device_id FROM ops")?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for d in devices {
+            let d = Id::from_slice(&d).map_err(|_| Error::integrity("bad device id"))?;
+            published += publish_chain(&self.conn, self.vault_id, &folder, &d)?;
+        }
+        let mut report = self.sync()?;
+        report.published += published;
+        Ok(report)
+    }
+
+    /// Fetches, verifies and applies other devices' new entries, then
+    /// publishes this device's (and pushes, for git). With `rebuild`, the
+    /// log is replayed from scratch and quarantined feeds are read again.
+    pub fn sync_with(&mut self, rebuild: bool) -> Result<SyncReport> {
+        let (mut anchor, remote) = self.sync_anchor()?;
+        if rebuild {
+            self.conn.execute("DELETE FROM feed_problems", [])?;
+        }
+        let mut attempts = 0;
+        let report = loop {
+            attempts += 1;
+            let folder = prepare(&self.me.home, &self.vault_id, &remote)?;
+            let mut report = self.import_sealed(&folder, rebuild)?;
+            report.published =
+                publish_chain(&self.conn, self.vault_id, &folder, &self.me.device_id)?;
+            match &remote {
+                Remote::Folder(_) => break report,
+                Remote::Git(_) => match git::push(folder.root(), &self.me.device_id.short()) {
+                    Ok(()) => break report,
+                    Err(git::PushError::Rejected) if attempts < 5 => continue,
+                    Err(git::PushError::Rejected) => {
+                        return Err(Error::Refused(
+                            "the git remote kept moving while this device pushed; try `coffer sync` again".into(),
+                        ))
+                    }
+                    Err(git::PushError::Other(e)) => return Err(e),
+                },
+            }
+        };
+        anchor.last_sync = Some(now_ms() as i64 / 1000);
+        save_anchor(&self.me.home, &self.vault_id, &anchor)?;
+        Ok(report)
+    }
+
+    /// [`Vault::sync_with`] without a rebuild.
+    pub fn sync(&mut self) -> Result<SyncReport> {
+        self.sync_with(false)
+    }
+
+    /// Whether sync is set up for this vault on this device.
+    pub fn sync_configured(&self) -> bool {
+        self.sync_anchor().is_ok()
+    }
+
+    /// Per feed: entries applied, in the folder, denied, quarantine; this
+    /// device's pending entries; the last sync. Reads the folder as it is
+    /// (no fetch).
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let (anchor, remote) = self.sync_anchor()?;
+        let folder = match &remote {
+            Remote::Folder(p) => Folder::new(p),
+            Remote::Git(_) => Folder::new(&git::clone_dir(&self.me.home, &self.vault_id.to_hex())),
+        };
+        let problems = quarantined(&self.conn)?;
+        let (mut devices, _) = folder.devices().unwrap_or_default();
+        {
+            let mut st = self.conn.prepare("SELECT DISTINCT device_id FROM ops")?;
+            let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+            for r in rows {
+                if let Ok(id) = Id::from_slice(&r?) {
+                    if !devices.contains(&id) {
+                        devices.push(id);
+                    }
+                }
+            }
+        }
+        devices.sort_by_key(|d| (*d != self.me.device_id, d.0));
+        let mut feeds = Vec::new();
+        let mut pending = 0;
+        for d in devices {
+            let (applied, denied, last): (i64, i64, Option<i64>) = self.conn.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(outcome = 'denied'), 0), MAX(hlc) FROM ops WHERE device_id = ?1",
+                [&d.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let mut authors: Vec<String> = {
+                let mut st = self.conn.prepare(
+                    "SELECT DISTINCT COALESCE(m.name, '?') FROM ops o LEFT JOIN members m ON m.id = o.author_id WHERE o.device_id = ?1",
+                )?;
+                let rows = st.query_map([&d.0[..]], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            authors.sort();
+            let mut in_folder = 0u64;
+            while folder.read(&d, in_folder + 1).ok().flatten().is_some() {
+                in_folder += 1;
+            }
+            let mine = d == self.me.device_id;
+            if mine {
+                pending = (applied as u64).saturating_sub(in_folder);
+            }
+            feeds.push(FeedStatus {
+                device: d.to_hex(),
+                mine,
+                authors,
+                applied: applied as u64,
+                in_folder,
+                denied: denied as u64,
+                last_op_at: last.map(|h| ((h as u64 >> 16) / 1000) as i64),
+                quarantined: problems.get(&d).cloned(),
+            });
+        }
+        Ok(SyncStatus {
+            remote,
+            folder: folder.root().to_path_buf(),
+            feeds,
+            pending,
+            last_sync: anchor.last_sync,
+        })
+    }
+
+    /// Reads a sync folder's descriptor (for `join` to show before
+    /// anything is pinned). For git, the remote is cloned first.
+    pub fn peek_remote(home: &Path, remote: &Remote) -> Result<Descriptor> {
+        match remote {
+            Remote::Folder(p) => Folder::new(p).descriptor(),
+            Remote::Git(url) => {
+                let dir = git::staging_dir(home);
+                git::prepare(&dir, url)?;
+                Folder::new(&dir).descriptor()
+            }
+        }
+    }
+
+    /// Joins a vault through its sync folder: `confirm` sees the
+    /// descriptor first (the CLI asks the user to compare the owner's
+    /// fingerprint). Builds a private replica at `path` from the feeds,
+    /// verifying every entry back to the genesis the descriptor names, and
+    /// pins that genesis. `me` must be an active member by then (an admin
+    /// ran `member add` and synced); otherwise nothing is left behind.
+    pub fn join(
+        path: &Path,
+        me: UnlockedIdentity,
+        remote: Remote,
+        confirm: &dyn Fn(&Descriptor) -> Result<()>,
+    ) -> Result<(Vault, SyncReport)> {
+        let remote = match remote {
+            Remote::Folder(p) => Remote::Folder(absolute(&p)?),
+            Remote::Git(u) => Remote::Git(u),
+        };
+        let d = Self::peek_remote(&me.home, &remote)?;
+        let vault_id = Id::from_hex(&d.vault_id).map_err(|_| {
+            Error::integrity("the sync folder's descriptor names no valid vault id")
+        })?;
+        let genesis = unhex32(&d.genesis_hash).ok_or_else(|| {
+            Error::integrity("the sync folder's descriptor names no valid genesis")
+        })?;
+        if let Some(a) = load_anchor(&me.home, &vault_id)? {
+            if a.genesis_hash() != Some(genesis) {
+                return Err(Error::integrity(
+                    "this device pinned another genesis for this vault id: the sync folder is not the vault you know",
+                ));
+            }
+        }
+        confirm(&d)?;
+        if let Remote::Git(_) = &remote {
+            let staged = git::staging_dir(&me.home);
+            let dir = git::clone_dir(&me.home, &vault_id.to_hex());
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
+            }
+            std::fs::rename(&staged, &dir)
+                .map_err(|e| Error::io(format!("moving the clone to {}", dir.display()), e))?;
+        }
+        let folder = prepare(&me.home, &vault_id, &remote)?;
+        let mut v = Self::fresh_replica(path, me, vault_id, &d.name)?;
+        let built = (|| {
+            let tx = v
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let ctx = Ctx {
+                vault_id,
+                genesis,
+                me: &v.me,
+                now: now_ms(),
+            };
+            let report = import(&tx, &ctx, &folder, true, true)?;
+            let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
+            if n != 1 {
+                return Err(Error::integrity(format!(
+                    "the sync folder holds no genesis matching its descriptor{}",
+                    report
+                        .quarantined
+                        .first()
+                        .map(|q| format!(" ({q})"))
+                        .unwrap_or_default()
+                )));
+            }
+            let status: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM members WHERE id = ?1",
+                    [&v.me.id().0[..]],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match status.as_deref() {
+                Some("active") => {}
+                Some(_) => {
+                    return Err(Error::PermissionDenied(
+                        "your membership of this vault was revoked".into(),
+                    ))
+                }
+                None => {
+                    return Err(Error::PermissionDenied(
+                        "you are not a member of this vault yet: send your public identity (`coffer identity show`) to an admin, \
+                         who runs `coffer member add` and `coffer sync`; then join again"
+                            .into(),
+                    ))
+                }
+            }
+            let name: String = tx.query_row("SELECT name FROM vault", [], |r| r.get(0))?;
+            let seal = Seal::create(
+                &tx,
+                v.me.private.derive_replica_mac_key(&v.me.device_id),
+                &vault_id,
+                &v.me.device_id,
+            )?;
+            tx.commit()?;
+            v.seal = Some(seal);
+            v.name = name;
+            let g = crate::anchor::check_genesis(&v.conn, vault_id)?;
+            let mut a = crate::anchor::anchor_for_join(
+                &vault_id,
+                &genesis,
+                &g.owner.fingerprint,
+                remote.clone(),
+            );
+            a.last_sync = Some(now_ms() as i64 / 1000);
+            save_anchor(&v.me.home, &vault_id, &a)?;
+            v.after_import()?;
+            Ok(report)
+        })();
+        match built {
+            Ok(report) => Ok((v, report)),
+            Err(e) => {
+                let p = v.path.clone();
+                drop(v);
+                crate::vault::remove_vault_files(&p);
+                Err(e)
+            }
+        }
+    }
+
+    /// A new, empty replica file at `path` (0600), not yet holding a log.
+    fn fresh_replica(path: &Path, me: UnlockedIdentity, vault_id: Id, name: &str) -> Result<Vault> {
+        if path.exists() {
+            return Err(Error::AlreadyExists(format!(
+                "a file at {} (choose another path with --vault, or move it aside)",
+                path.display()
+            )));
+        }
+        crate::vault::create_private_file(path)?;
+        let conn = match crate::vault::open_conn(path) {
+            Ok(c) => c,
+            Err(e) => {
+                crate::vault::remove_vault_files(path);
+                return Err(e);
+            }
+        };
+        Ok(Vault {
+            conn,
+            path: path.to_path_buf(),
+            vault_id,
+            name: name.to_string(),
+            me,
+            env_keys: HashMap::new(),
+            pinned: HashMap::new(),
+            seal: None,
+        })
+    }
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    std::path::absolute(p).map_err(|e| Error::io(format!("resolving {}", p.display()), e))
+}
+
+/// A remote as the user would write it.
+pub fn describe(r: &Remote) -> String {
+    match r {
+        Remote::Folder(p) => format!("folder {}", p.display()),
+        Remote::Git(u) => format!("git {u}"),
+    }
+}

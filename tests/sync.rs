@@ -1,0 +1,652 @@
+//! Issue 9, sync: three devices (separate COFFER_HOMEs, private replicas)
+//! exchange signed feeds through a plain folder and through a bare git
+//! repository, and converge; an attacker who writes the sync folder (or
+//! their own replica) gets nothing accepted and is reported.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
+use coffer_vault::ops::{kind, OpBody, OpHeader};
+use coffer_vault::sync::feed::Entry;
+use coffer_vault::sync::folder::Folder;
+use coffer_vault::sync::Remote;
+use coffer_vault::{Access, ErrorKind, Role, Vault};
+use common::*;
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+/// A teammate's device: their identity home and their private replica.
+struct Device {
+    who: Person,
+    replica: PathBuf,
+}
+
+impl Device {
+    fn new(fx: &Fx, name: &str) -> Self {
+        let who = Person::new(fx, name);
+        let replica = fx.dir.path().join(format!("{name}-replica.coffer"));
+        Device { who, replica }
+    }
+
+    fn open(&self) -> Vault {
+        self.who.open(&self.replica)
+    }
+
+    fn join(&self, remote: &Remote) -> coffer_vault::Result<Vault> {
+        Vault::join(&self.replica, self.who.unlock(), remote.clone(), &|_d| {
+            Ok(())
+        })
+        .map(|(v, _)| v)
+    }
+
+    fn sync(&self) -> coffer_vault::sync::SyncReport {
+        let mut v = self.open();
+        v.sync()
+            .unwrap_or_else(|e| panic!("{} syncs: {e}", self.who.name))
+    }
+}
+
+/// The state a replica derived, as rows, plus the log's (op id, outcome)
+/// in order: what every replica that saw the same entries must agree on.
+fn derived(path: &Path) -> Vec<(String, Vec<Vec<Value>>)> {
+    let c = Connection::open(path).expect("open");
+    let mut out = Vec::new();
+    for (t, order) in [
+        ("vault", "id"),
+        ("members", "id"),
+        ("projects", "id"),
+        ("environments", "id"),
+        ("grants", "env_id, member_id"),
+        ("env_wraps", "env_id, member_id"),
+        ("items", "id"),
+        ("item_versions", "item_id, version"),
+        ("item_shares", "item_id, member_id"),
+    ] {
+        out.push((
+            t.to_string(),
+            rows(&c, &format!("SELECT * FROM {t} ORDER BY {order}")),
+        ));
+    }
+    out.push((
+        "log".into(),
+        rows(
+            &c,
+            "SELECT op_id, outcome, reason FROM ops WHERE kind != 6 ORDER BY seq",
+        ),
+    ));
+    out
+}
+
+fn rows(c: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut st = c.prepare(sql).expect("prepare");
+    let n = st.column_count();
+    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[track_caller]
+fn assert_converged(devices: &[&Path]) {
+    let first = derived(devices[0]);
+    for d in &devices[1..] {
+        let other = derived(d);
+        for (a, b) in first.iter().zip(&other) {
+            assert_eq!(
+                a,
+                b,
+                "table {} differs between {} and {}",
+                a.0,
+                devices[0].display(),
+                d.display()
+            );
+        }
+    }
+}
+
+/// Ada's vault (Fx), with Bob (member, write on prod) and Carol (reader of
+/// prod) added, moved to sync through `remote`; Bob and Carol joined.
+fn team(remote_of: impl Fn(&Fx) -> Remote) -> (Fx, Remote, Device, Device) {
+    let (fx, _) = standard();
+    let bob = Device::new(&fx, "Bob");
+    let carol = Device::new(&fx, "Carol");
+    let remote = remote_of(&fx);
+    {
+        let mut v = fx.open();
+        add_member(&mut v, &bob.who, Role::Member, &[(PROD, Access::Write)]);
+        add_member(&mut v, &carol.who, Role::Reader, &[(PROD, Access::Read)]);
+        let r = v.sync_init(remote.clone()).expect("sync init");
+        assert!(r.published > 0, "the log goes out: {r:?}");
+        assert!(v.is_private_replica());
+        assert!(v.verify().expect("verify").ok());
+    }
+    bob.join(&remote).expect("Bob joins");
+    carol.join(&remote).expect("Carol joins");
+    (fx, remote, bob, carol)
+}
+
+fn folder_remote(fx: &Fx) -> Remote {
+    Remote::Folder(fx.dir.path().join("shared"))
+}
+
+fn git_remote(fx: &Fx) -> Remote {
+    let bare = fx.dir.path().join("remote.git");
+    let ok = std::process::Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&bare)
+        .status()
+        .expect("git")
+        .success();
+    assert!(ok, "git init --bare");
+    Remote::Git(bare.to_string_lossy().into_owned())
+}
+
+fn exercise(fx: &Fx, bob: &Device, carol: &Device) {
+    // Joined replicas read what the owner wrote.
+    assert_value(&mut bob.open(), PROD, "API_KEY", API_V2);
+    assert_value(&mut carol.open(), PROD, "DB_PASS", DB_VALUE);
+    // A reader can write nothing, locally either.
+    assert_permission(
+        "a reader sets a value",
+        carol.open().set_item(PROD, "X", value("nope")),
+    );
+    // Offline edits on two devices, then syncs in either order.
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value-1"))
+        .expect("bob sets");
+    fx.open()
+        .set_item(PROD, "FROM_ADA", value("ada-value-1"))
+        .expect("ada sets");
+    fx.open()
+        .add_env("api/staging", None)
+        .expect("ada adds env");
+    let r = bob.sync();
+    assert_eq!(r.published, 2, "Bob's read and his edit: {r:?}");
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.applied, 2, "Ada takes Bob's read and edit: {r:?}");
+    assert!(r.denied.is_empty(), "{r:?}");
+    bob.sync();
+    carol.sync();
+    assert_value(&mut fx.open(), PROD, "FROM_BOB", "bob-value-1");
+    assert_value(&mut carol.open(), PROD, "FROM_ADA", "ada-value-1");
+    // Role changes and grants travel.
+    fx.open()
+        .grant("Carol", DEV, Access::Read)
+        .expect("grant Carol dev");
+    fx.open().set_role("Bob", Role::Admin).expect("Bob admin");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    carol.sync();
+    assert_value(&mut carol.open(), DEV, "OTHER", OTHER_VALUE);
+    bob.open()
+        .add_env("ops/prod", None)
+        .expect("Bob, now admin, adds an env");
+    // Offboarding propagates: Carol is revoked everywhere and holds no wrap.
+    bob.sync();
+    let report = fx
+        .open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    assert!(report.open() > 0, "Carol saw credentials");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let carol_id = carol.who.id;
+    for p in [&fx.path, &bob.replica] {
+        let c = Connection::open(p).expect("open");
+        assert_eq!(
+            member_rows(&c, "env_wraps", &carol_id),
+            0,
+            "no wrap for Carol in {}",
+            p.display()
+        );
+    }
+    // Carol's device learns it at her next sync.
+    let mut cv = carol.open();
+    let e = cv.sync().expect_err("Carol is revoked");
+    assert_eq!(e.kind(), ErrorKind::Permission, "{e}");
+    drop(cv);
+    // A second sync round changes nothing; every replica agrees.
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    fx.open().sync().expect("ada syncs");
+    assert_converged(&[&fx.path, &bob.replica]);
+    let mut ada = fx.open();
+    let mut bobv = bob.open();
+    assert_eq!(
+        ada.exposure_report("Carol").expect("report").items.len(),
+        bobv.exposure_report("Carol").expect("report").items.len(),
+        "the exposure report is the same on every replica"
+    );
+    assert!(
+        ada.verify().expect("verify").ok(),
+        "{}",
+        ada.verify().expect("v").verdict()
+    );
+    assert!(
+        bobv.verify().expect("verify").ok(),
+        "{}",
+        bobv.verify().expect("v").verdict()
+    );
+}
+
+#[test]
+fn three_devices_converge_through_a_folder() {
+    let (fx, _remote, bob, carol) = team(folder_remote);
+    exercise(&fx, &bob, &carol);
+}
+
+#[test]
+fn three_devices_converge_through_a_bare_git_repository() {
+    let (fx, remote, bob, carol) = team(git_remote);
+    let Remote::Git(url) = &remote else {
+        unreachable!()
+    };
+    exercise(&fx, &bob, &carol);
+    // The remote holds feeds and the descriptor, never a table.
+    let out = std::process::Command::new("git")
+        .args(["--git-dir", url, "ls-tree", "-r", "--name-only", "main"])
+        .output()
+        .expect("git ls-tree");
+    let names = String::from_utf8_lossy(&out.stdout);
+    assert!(names.lines().any(|l| l == "coffer-vault.json"), "{names}");
+    assert!(
+        names.lines().all(|l| l == "coffer-vault.json"
+            || l == ".gitattributes"
+            || (l.starts_with("feeds/") && l.ends_with(".op"))),
+        "{names}"
+    );
+}
+
+/// Concurrent edits of one item: every replica ends with the same current
+/// version whatever order the syncs ran in; the losing edit is kept in the
+/// log and reported, never silently applied over.
+#[test]
+fn concurrent_edits_are_decided_the_same_way_everywhere() {
+    let (fx, _remote, bob, carol) = team(folder_remote);
+    bob.open()
+        .set_item(PROD, "DB_PASS", value("bob-concurrent"))
+        .expect("bob");
+    fx.open()
+        .set_item(PROD, "DB_PASS", value("ada-concurrent"))
+        .expect("ada");
+    let rb = bob.sync();
+    let ra = fx.open().sync().expect("ada");
+    let rb2 = bob.sync();
+    carol.sync();
+    let denied = ra.denied.len() + rb.denied.len() + rb2.denied.len();
+    assert_eq!(denied, 1, "one edit loses, and is reported: {ra:?} {rb2:?}");
+    assert_converged(&[&fx.path, &bob.replica, &carol.replica]);
+    let a = fx.open().get_item(PROD, "DB_PASS").expect("get").1;
+    let b = bob.open().get_item(PROD, "DB_PASS").expect("get").1;
+    assert_eq!(a.expose_secret(), b.expose_secret());
+}
+
+// ----- the attacker writes the sync folder --------------------------------
+
+fn feed_dir(remote: &Remote, device: &Id) -> PathBuf {
+    let Remote::Folder(root) = remote else {
+        unreachable!()
+    };
+    root.join("feeds").join(device.to_hex())
+}
+
+fn entry_file(remote: &Remote, device: &Id, seq: u64) -> PathBuf {
+    feed_dir(remote, device).join(format!("{seq:020}.op"))
+}
+
+fn device_of(v: &Vault) -> Id {
+    v.me().device_id()
+}
+
+fn last_seq(remote: &Remote, device: &Id) -> u64 {
+    let mut n = 0;
+    while entry_file(remote, device, n + 1).exists() {
+        n += 1;
+    }
+    n
+}
+
+/// Signs an entry as `signer` at the end of `device`'s feed in the folder.
+fn forge_next(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    signer: &PrivateIdentity,
+    body: &OpBody,
+) -> PathBuf {
+    let seq = last_seq(remote, &device);
+    let (prev, hlc) = if seq == 0 {
+        ([0u8; 32], 1u64 << 16)
+    } else {
+        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
+            .expect("decode");
+        (e.hash(), e.header.hlc + 1)
+    };
+    let now_hlc = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as u64)
+        << 16;
+    let body = body.encode();
+    let header = OpHeader {
+        op_id: Id::make(),
+        vault_id,
+        device_id: device,
+        device_seq: seq + 1,
+        author_id: signer.id(),
+        hlc: hlc.max(now_hlc),
+        kind: OpBody::decode(&body).expect("body").kind(),
+        prev_hash: prev,
+    };
+    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
+    let e = Entry {
+        header,
+        body,
+        sig: sig.as_slice().try_into().expect("sig"),
+    };
+    let p = entry_file(remote, &device, seq + 1);
+    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&p, e.encode()).expect("write");
+    p
+}
+
+/// What a modified client does: writes its replica's own entries to the
+/// folder without taking in anyone else's first.
+fn leak_chain(replica: &Path, remote: &Remote, vault_id: Id, device: &Id) {
+    let c = Connection::open(replica).expect("open");
+    let mut st = c
+        .prepare(
+            "SELECT op_id, device_seq, author_id, hlc, kind, body, prev_hash, sig FROM ops
+             WHERE device_id = ?1 ORDER BY device_seq",
+        )
+        .expect("prepare");
+    let mut rows = st.query([&device.0[..]]).expect("query");
+    while let Some(r) = rows.next().expect("row") {
+        let seq: i64 = r.get(1).expect("seq");
+        let p = entry_file(remote, device, seq as u64);
+        if p.exists() {
+            continue;
+        }
+        let id = |b: Vec<u8>| Id::from_slice(&b).expect("id");
+        let e = Entry {
+            header: OpHeader {
+                op_id: id(r.get(0).expect("op")),
+                vault_id,
+                device_id: *device,
+                device_seq: seq as u64,
+                author_id: id(r.get(2).expect("author")),
+                hlc: r.get::<_, i64>(3).expect("hlc") as u64,
+                kind: r.get::<_, i64>(4).expect("kind") as u8,
+                prev_hash: r
+                    .get::<_, Vec<u8>>(6)
+                    .expect("prev")
+                    .try_into()
+                    .expect("32"),
+            },
+            body: r.get(5).expect("body"),
+            sig: r.get::<_, Vec<u8>>(7).expect("sig").try_into().expect("64"),
+        };
+        std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&p, e.encode()).expect("write");
+    }
+}
+
+/// Attack 1, new model: an outsider signs a genesis of their own for the
+/// vault id and publishes it as a feed. It is quarantined; nobody's state
+/// moves; a device joining afterwards still gets the real vault.
+#[test]
+fn fail_an_outsiders_genesis_in_the_folder_is_quarantined() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let before = derived(&fx.path);
+    let mallory = PrivateIdentity::make();
+    let owner = owner_record(&mallory, "Mallory");
+    forge_next(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::Genesis {
+            vault_id,
+            name: "Acme".into(),
+            owner,
+        },
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    assert!(r.quarantined[0].contains("genesis"), "{r:?}");
+    assert_eq!(
+        derived(&fx.path)[..9],
+        before[..9],
+        "Ada's state did not move"
+    );
+    let r = bob.sync();
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    let dave = Device::new(&fx, "Dave");
+    let e = dave.join(&remote).expect_err("Dave is no member");
+    assert_eq!(e.kind(), ErrorKind::Permission, "{e}");
+    assert!(
+        !dave.replica.exists(),
+        "a failed join leaves nothing behind"
+    );
+}
+
+/// Attack 2, new model: a reader signs a role change for themselves and
+/// publishes it. Every device denies it, with the reason, and the reader
+/// stays a reader; their own replica, edited to say owner, is refused.
+#[test]
+fn fail_a_reader_raising_their_own_role_is_denied_everywhere() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let cdev = device_of(&carol.open());
+    // Her own device refuses, and records the attempt in her feed; a
+    // modified client publishes it anyway.
+    assert_permission(
+        "a reader raises herself",
+        carol.open().set_role("Carol", Role::Owner),
+    );
+    leak_chain(&carol.replica, &remote, vault_id, &cdev);
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    assert!(r.denied[0].reason.contains("permission denied"), "{r:?}");
+    bob.sync();
+    assert_eq!(fx.open().member("Carol").expect("carol").role, Role::Reader);
+    assert_eq!(
+        bob.open().member("Carol").expect("carol").role,
+        Role::Reader
+    );
+    // Her own replica, edited by hand: refused at open.
+    {
+        let c = Connection::open(&carol.replica).expect("open");
+        c.execute("UPDATE members SET role = 'owner' WHERE name = 'Carol'", [])
+            .expect("edit");
+    }
+    let e = carol
+        .who
+        .try_open(&carol.replica)
+        .expect_err("edited replica");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("sync --rebuild"), "{e}");
+}
+
+/// Attack 3, new model: the outcome of an applied op flipped in a replica
+/// is caught at open (the seal covers every log row).
+#[test]
+fn fail_a_flipped_outcome_in_a_replica_is_refused_at_open() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute(
+            "UPDATE ops SET outcome = 'denied' WHERE kind = ?1",
+            [kind::ADD_MEMBER],
+        )
+        .expect("flip");
+    }
+    let e = bob.who.try_open(&bob.replica).expect_err("flipped");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    drop(fx);
+}
+
+/// An entry edited in the folder, a feed truncated behind what a device
+/// applied, an entry replayed from another vault: each quarantines that
+/// feed only; the others keep flowing; nothing panics.
+#[test]
+fn fail_edited_truncated_and_replayed_feeds_are_quarantined() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let adev = device_of(&fx.open());
+    let bdev = device_of(&bob.open());
+    // Edited: flip a byte of the body of Ada's newest entry after Bob's
+    // device has not read it yet.
+    fx.open()
+        .set_item(PROD, "NEW", value("new-value"))
+        .expect("set");
+    fx.open().sync().expect("sync");
+    let p = entry_file(&remote, &adev, last_seq(&remote, &adev));
+    let mut b = std::fs::read(&p).expect("read");
+    let n = b.len();
+    b[n - 80] ^= 1;
+    std::fs::write(&p, &b).expect("write");
+    bob.open()
+        .set_item(PROD, "BOBS", value("bob-ok"))
+        .expect("set");
+    let r = bob.sync();
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    assert!(r.quarantined[0].contains(&adev.short()), "{r:?}");
+    assert_kind(
+        "Ada's edited entry",
+        ErrorKind::NotFound,
+        bob.open().get_item(PROD, "NEW"),
+    );
+    // Carol still gets Bob's entries (another feed).
+    carol.sync();
+    assert_value(&mut carol.open(), PROD, "BOBS", "bob-ok");
+    // Truncated: Bob's newest entry, which Carol applied, is deleted.
+    std::fs::remove_file(entry_file(&remote, &bdev, last_seq(&remote, &bdev))).expect("rm");
+    let r = carol.sync();
+    assert!(r.quarantined.iter().any(|q| q.contains("gone")), "{r:?}");
+    // Replayed from another vault: a genuine entry of another vault as the
+    // next entry of Bob's feed.
+    let (other, _) = standard();
+    let other_remote = Remote::Folder(other.dir.path().join("shared"));
+    let mut ov = other.open();
+    ov.sync_init(other_remote.clone()).expect("other init");
+    let odev = device_of(&ov);
+    drop(ov);
+    let seq = last_seq(&remote, &bdev) + 1;
+    std::fs::copy(
+        entry_file(&other_remote, &odev, 2),
+        entry_file(&remote, &bdev, seq),
+    )
+    .expect("copy");
+    let r = fx.open().sync().expect("ada");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("altered")),
+        "Ada puts her altered entry back: {r:?}"
+    );
+    assert!(
+        r.quarantined
+            .iter()
+            .any(|q| q.contains("another vault") || q.contains("chain")),
+        "{r:?}"
+    );
+    // Sync conflict copies and stray files: ignored with a warning.
+    std::fs::write(
+        feed_dir(&remote, &adev).join("00000000000000000001.op.sync-conflict-20261205"),
+        b"junk",
+    )
+    .expect("write");
+    let r = bob.sync();
+    assert!(r.warnings.iter().any(|w| w.contains("stray")), "{r:?}");
+}
+
+/// A revoked member who keeps syncing: entries they sign after the
+/// revocation are denied on every device and they hold no key of the new
+/// epoch.
+#[test]
+fn fail_a_revoked_member_gets_nothing_accepted() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let bdev = device_of(&bob.open());
+    fx.open()
+        .offboard("Bob", &mut |_, _| {})
+        .expect("offboard Bob");
+    fx.open().sync().expect("sync");
+    // Bob's device has not seen the revocation; he writes, and his
+    // client publishes without taking anything in.
+    bob.open()
+        .set_item(PROD, "AFTER", value("written-after-revocation"))
+        .expect("Bob's replica still lets him");
+    leak_chain(&bob.replica, &remote, vault_id, &bdev);
+    let r = fx.open().sync().expect("ada");
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    assert!(r.denied[0].reason.contains("revoked"), "{r:?}");
+    carol.sync();
+    for p in [&fx.path, &carol.replica] {
+        let c = Connection::open(p).expect("open");
+        assert_eq!(member_rows(&c, "env_wraps", &bob.who.id), 0);
+    }
+    assert_converged(&[&fx.path, &carol.replica]);
+    assert_kind(
+        "Bob's write after revocation",
+        ErrorKind::NotFound,
+        fx.open().get_item(PROD, "AFTER"),
+    );
+}
+
+/// A COFFER_HOME restored on a second machine must not fork its feed
+/// silently: the copy refuses to publish and says how to go on.
+#[test]
+fn fail_a_restored_home_does_not_fork_its_feed() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let copy_home = fx.dir.path().join("bob-copy-home");
+    copy_dir(&bob.who.home, &copy_home);
+    let copy_replica = fx.dir.path().join("bob-copy.coffer");
+    copy_vault(&bob.replica, &copy_replica);
+    bob.open()
+        .set_item(PROD, "ONE", value("from-original"))
+        .expect("set");
+    bob.sync();
+    let copy = Person {
+        name: "Bob".into(),
+        home: copy_home,
+        id: bob.who.id,
+        public_identity: bob.who.public_identity.clone(),
+        fingerprint: bob.who.fingerprint.clone(),
+    };
+    let mut v = copy.open(&copy_replica);
+    v.set_item(PROD, "ONE", value("from-copy")).expect("set");
+    let e = v.sync().expect_err("a fork");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("new device"), "{e}");
+    drop(v);
+    fx.open().sync().expect("ada");
+    assert_value(&mut fx.open(), PROD, "ONE", "from-original");
+}
+
+/// A replica another device wrote directly (the old shared-file way) is
+/// refused with a message that says to join instead.
+#[test]
+fn fail_a_replica_opened_by_another_device_is_refused() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let e = bob.who.try_open(&fx.path).expect_err("Ada's replica");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("coffer join"), "{e}");
+}
+
+/// Join shows the descriptor and stops when the user does not confirm.
+#[test]
+fn join_stops_when_the_fingerprint_is_not_confirmed() {
+    let (fx, remote, _bob, _carol) = team(folder_remote);
+    let dave = Device::new(&fx, "Dave");
+    let owner_fp = Person::owner(&fx).fingerprint;
+    let e = Vault::join(&dave.replica, dave.who.unlock(), remote, &|d| {
+        assert_eq!(d.owner_fingerprint, owner_fp);
+        Err(coffer_vault::Error::Refused("not confirmed".into()))
+    })
+    .expect_err("not confirmed");
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert!(!dave.replica.exists());
+    let _ = Folder::new(Path::new("/nonexistent"));
+}
