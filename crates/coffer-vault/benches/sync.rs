@@ -44,7 +44,12 @@ fn main() {
         let env = format!("p{}/e{e}", e / 10);
         v.add_env(&env, None).expect("env");
         let batch: Vec<(String, SecretString)> = (0..per_env)
-            .map(|i| (format!("KEY_{i}"), SecretString::new(format!("value-{e}-{i}"))))
+            .map(|i| {
+                (
+                    format!("KEY_{i}"),
+                    SecretString::new(format!("value-{e}-{i}")),
+                )
+            })
             .collect();
         v.import_items(&env, batch, false).expect("import");
         if e < 30 {
@@ -56,7 +61,8 @@ fn main() {
     let built = t.elapsed();
     let shared = dir.join("shared");
     let t = Instant::now();
-    v.sync_init(Remote::Folder(shared.clone())).expect("sync init");
+    v.sync_init(Remote::Folder(shared.clone()))
+        .expect("sync init");
     let init = t.elapsed();
     drop(v);
     let me = IdentityStore::load(&dir.join("bob"))
@@ -64,7 +70,10 @@ fn main() {
         .unlock_with_password(&pw())
         .expect("unlock");
     let t = Instant::now();
-    let (joined, report) = Vault::join(&dir.join("bob.coffer"), me, Remote::Folder(shared), &|_| Ok(()))
+    let (joined, report) =
+        Vault::join(&dir.join("bob.coffer"), me, Remote::Folder(shared), &|_| {
+            Ok(())
+        })
         .expect("join");
     let join = t.elapsed();
     assert!(report.received >= ops, "{report:?}");
