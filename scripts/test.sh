@@ -16,6 +16,13 @@ scripts/with-keyring.sh sh -c '
 ' 2>&1 | tee .cache/test.log
 rc=${PIPESTATUS[0]}
 
+# A short libFuzzer pass over every target when a nightly toolchain and
+# cargo-fuzz are there (scripts/fuzz.sh says so and succeeds when not); the
+# corpus itself ran above, on stable, in coffer-fuzz-targets' tests.
+echo "== fuzz (short pass)" | tee -a .cache/test.log
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh 2>&1 | tee -a .cache/test.log
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "fuzz: FAILED" | tee -a .cache/test.log; rc=1; }
+
 # The desktop app's UI: type check, Vitest component tests (jsdom), browser
 # tests (playwright-core + Debian's chromium against the mock build), and
 # the end-to-end test of the real app (debug build, tauri-driver +
