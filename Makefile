@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test deps lint build app package bench demo screenshots fuzz clean
+.PHONY: run test deps lint build app package bench demo screenshots fuzz deny clean
 
 deps:
 	@scripts/deps.sh
@@ -49,6 +49,13 @@ test: lint
 # when the tools are there.
 fuzz:
 	@scripts/fuzz.sh
+
+# Dependency hygiene: cargo-deny (deny.toml) and npm audit --omit=dev for the
+# UI; the advisory database and npm's audit service are used when they answer
+# (CI reaches package registries only) and said to be skipped otherwise.
+# Also part of `make test`.
+deny: deps
+	@scripts/deny.sh
 
 # CLI figures (docs/benchmarks.md; the keychain row needs a Secret Service:
 # a private D-Bus session + gnome-keyring), then the desktop app's own

@@ -36,6 +36,9 @@ ui() { # NAME CMD…: runs one UI step, logs it, keeps going on failure
   local r=${PIPESTATUS[0]}
   [ "$r" = 0 ] || { echo "$name: FAILED (exit $r)" | tee -a .cache/test.log; rc=1; }
 }
+# Dependency hygiene (deny.toml; advisories and npm audit only when their
+# services answer: CI reaches package registries only).
+ui "deps: cargo deny + npm audit" scripts/deny.sh
 ui "ui: svelte-check" npm --prefix ui run --silent check
 ui "ui: vitest" npm --prefix ui run --silent test
 ui "ui: browser build" npm --prefix ui run --silent build:mock
