@@ -145,7 +145,7 @@ fn check(base: &Base, fx: &Fx, what: &str) -> State {
     let revokes: i64 = c
         .query_row(
             "SELECT COUNT(*) FROM ops WHERE kind = ?1",
-            [coffer_vault::ops::kind::REVOKE],
+            [coffer_vault::ops::kind::REVOKE_CUT],
             |r| r.get(0),
         )
         .expect("count");

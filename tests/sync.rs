@@ -13,135 +13,9 @@ use coffer_vault::sync::feed::Entry;
 use coffer_vault::sync::folder::Folder;
 use coffer_vault::sync::Remote;
 use coffer_vault::{Access, ErrorKind, Role, Vault};
+use common::sync_fx::*;
 use common::*;
-use rusqlite::types::Value;
 use rusqlite::Connection;
-
-/// A teammate's device: their identity home and their private replica.
-struct Device {
-    who: Person,
-    replica: PathBuf,
-}
-
-impl Device {
-    fn new(fx: &Fx, name: &str) -> Self {
-        let who = Person::new(fx, name);
-        let replica = fx.dir.path().join(format!("{name}-replica.coffer"));
-        Device { who, replica }
-    }
-
-    fn open(&self) -> Vault {
-        self.who.open(&self.replica)
-    }
-
-    fn join(&self, remote: &Remote) -> coffer_vault::Result<Vault> {
-        Vault::join(&self.replica, self.who.unlock(), remote.clone(), &|_d| {
-            Ok(())
-        })
-        .map(|(v, _)| v)
-    }
-
-    fn sync(&self) -> coffer_vault::sync::SyncReport {
-        let mut v = self.open();
-        v.sync()
-            .unwrap_or_else(|e| panic!("{} syncs: {e}", self.who.name))
-    }
-}
-
-/// The state a replica derived, as rows, plus the log's (op id, outcome)
-/// in order: what every replica that saw the same entries must agree on.
-fn derived(path: &Path) -> Vec<(String, Vec<Vec<Value>>)> {
-    let c = Connection::open(path).expect("open");
-    let mut out = Vec::new();
-    for (t, order) in [
-        ("vault", "id"),
-        ("members", "id"),
-        ("projects", "id"),
-        ("environments", "id"),
-        ("grants", "env_id, member_id"),
-        ("env_wraps", "env_id, member_id"),
-        ("items", "id"),
-        ("item_versions", "item_id, version"),
-        ("item_shares", "item_id, member_id"),
-    ] {
-        out.push((
-            t.to_string(),
-            rows(&c, &format!("SELECT * FROM {t} ORDER BY {order}")),
-        ));
-    }
-    out.push((
-        "log".into(),
-        rows(
-            &c,
-            "SELECT op_id, outcome, reason FROM ops WHERE kind != 6 ORDER BY seq",
-        ),
-    ));
-    out
-}
-
-fn rows(c: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut st = c.prepare(sql).expect("prepare");
-    let n = st.column_count();
-    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
-}
-
-#[track_caller]
-fn assert_converged(devices: &[&Path]) {
-    let first = derived(devices[0]);
-    for d in &devices[1..] {
-        let other = derived(d);
-        for (a, b) in first.iter().zip(&other) {
-            assert_eq!(
-                a,
-                b,
-                "table {} differs between {} and {}",
-                a.0,
-                devices[0].display(),
-                d.display()
-            );
-        }
-    }
-}
-
-/// Ada's vault (Fx), with Bob (member, write on prod) and Carol (reader of
-/// prod) added, moved to sync through `remote`; Bob and Carol joined.
-fn team(remote_of: impl Fn(&Fx) -> Remote) -> (Fx, Remote, Device, Device) {
-    let (fx, _) = standard();
-    let bob = Device::new(&fx, "Bob");
-    let carol = Device::new(&fx, "Carol");
-    let remote = remote_of(&fx);
-    {
-        let mut v = fx.open();
-        add_member(&mut v, &bob.who, Role::Member, &[(PROD, Access::Write)]);
-        add_member(&mut v, &carol.who, Role::Reader, &[(PROD, Access::Read)]);
-        let r = v.sync_init(remote.clone()).expect("sync init");
-        assert!(r.published > 0, "the log goes out: {r:?}");
-        assert!(v.is_private_replica());
-        assert!(v.verify().expect("verify").ok());
-    }
-    bob.join(&remote).expect("Bob joins");
-    carol.join(&remote).expect("Carol joins");
-    (fx, remote, bob, carol)
-}
-
-fn folder_remote(fx: &Fx) -> Remote {
-    Remote::Folder(fx.dir.path().join("shared"))
-}
-
-fn git_remote(fx: &Fx) -> Remote {
-    let bare = fx.dir.path().join("remote.git");
-    let ok = std::process::Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(&bare)
-        .status()
-        .expect("git")
-        .success();
-    assert!(ok, "git init --bare");
-    Remote::Git(bare.to_string_lossy().into_owned())
-}
 
 fn exercise(fx: &Fx, bob: &Device, carol: &Device) {
     // Joined replicas read what the owner wrote.
@@ -260,10 +134,11 @@ fn three_devices_converge_through_a_bare_git_repository() {
 }
 
 /// Concurrent edits of one item: every replica ends with the same current
-/// version whatever order the syncs ran in; the losing edit is kept in the
-/// log and reported, never silently applied over.
+/// version whatever order the syncs ran in; the other edit is kept beside
+/// it and the item is flagged until someone resolves it (never a silent
+/// overwrite); the resolution travels like any change.
 #[test]
-fn concurrent_edits_are_decided_the_same_way_everywhere() {
+fn concurrent_edits_are_kept_flagged_and_resolved_the_same_way_everywhere() {
     let (fx, _remote, bob, carol) = team(folder_remote);
     bob.open()
         .set_item(PROD, "DB_PASS", value("bob-concurrent"))
@@ -275,38 +150,63 @@ fn concurrent_edits_are_decided_the_same_way_everywhere() {
     let ra = fx.open().sync().expect("ada");
     let rb2 = bob.sync();
     carol.sync();
-    let denied = ra.denied.len() + rb.denied.len() + rb2.denied.len();
-    assert_eq!(denied, 1, "one edit loses, and is reported: {ra:?} {rb2:?}");
+    for r in [&ra, &rb, &rb2] {
+        assert!(
+            r.denied.is_empty(),
+            "a concurrent edit is not denied: {r:?}"
+        );
+    }
     assert_converged(&[&fx.path, &bob.replica, &carol.replica]);
-    let a = fx.open().get_item(PROD, "DB_PASS").expect("get").1;
-    let b = bob.open().get_item(PROD, "DB_PASS").expect("get").1;
+    let current = |v: &mut Vault| v.get_item(PROD, "DB_PASS").expect("get");
+    let (ia, a) = current(&mut fx.open());
+    let (ib, b) = current(&mut bob.open());
     assert_eq!(a.expose_secret(), b.expose_secret());
+    assert!(ia.conflict && ib.conflict, "flagged on every replica");
+    let other = if a.expose_secret() == "ada-concurrent" {
+        "bob-concurrent"
+    } else {
+        "ada-concurrent"
+    };
+    let waiting = carol
+        .open()
+        .conflicts(PROD, "DB_PASS", true)
+        .expect("conflicts");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        waiting[0].value.as_ref().expect("value").expose_secret(),
+        other,
+        "the other edit is kept, readable"
+    );
+    let h = bob.open().history(PROD, "DB_PASS", false).expect("history");
+    assert!(h.iter().any(|e| e.conflict), "history lists it");
+    // A reader cannot resolve; Bob picks the other edit.
+    assert_permission(
+        "a reader resolves",
+        carol.open().resolve_conflict(PROD, "DB_PASS", None),
+    );
+    bob.open()
+        .resolve_conflict(PROD, "DB_PASS", Some(1))
+        .expect("resolve");
+    bob.sync();
+    carol.sync();
+    fx.open().sync().expect("ada");
+    bob.sync();
+    carol.sync();
+    for p in [&fx.path, &bob.replica, &carol.replica] {
+        let c = Connection::open(p).expect("open");
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM item_conflicts", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 0, "resolved in {}", p.display());
+    }
+    let (ia, a) = current(&mut fx.open());
+    assert_eq!(a.expose_secret(), other);
+    assert!(!ia.conflict);
+    assert_converged(&[&fx.path, &bob.replica, &carol.replica]);
+    assert!(fx.open().verify().expect("verify").ok());
 }
 
 // ----- the attacker writes the sync folder --------------------------------
-
-fn feed_dir(remote: &Remote, device: &Id) -> PathBuf {
-    let Remote::Folder(root) = remote else {
-        unreachable!()
-    };
-    root.join("feeds").join(device.to_hex())
-}
-
-fn entry_file(remote: &Remote, device: &Id, seq: u64) -> PathBuf {
-    feed_dir(remote, device).join(format!("{seq:020}.op"))
-}
-
-fn device_of(v: &Vault) -> Id {
-    v.me().device_id()
-}
-
-fn last_seq(remote: &Remote, device: &Id) -> u64 {
-    let mut n = 0;
-    while entry_file(remote, device, n + 1).exists() {
-        n += 1;
-    }
-    n
-}
 
 /// Signs an entry as `signer` at the end of `device`'s feed in the folder.
 fn forge_next(
@@ -350,47 +250,6 @@ fn forge_next(
     std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
     std::fs::write(&p, e.encode()).expect("write");
     p
-}
-
-/// What a modified client does: writes its replica's own entries to the
-/// folder without taking in anyone else's first.
-fn leak_chain(replica: &Path, remote: &Remote, vault_id: Id, device: &Id) {
-    let c = Connection::open(replica).expect("open");
-    let mut st = c
-        .prepare(
-            "SELECT op_id, device_seq, author_id, hlc, kind, body, prev_hash, sig FROM ops
-             WHERE device_id = ?1 ORDER BY device_seq",
-        )
-        .expect("prepare");
-    let mut rows = st.query([&device.0[..]]).expect("query");
-    while let Some(r) = rows.next().expect("row") {
-        let seq: i64 = r.get(1).expect("seq");
-        let p = entry_file(remote, device, seq as u64);
-        if p.exists() {
-            continue;
-        }
-        let id = |b: Vec<u8>| Id::from_slice(&b).expect("id");
-        let e = Entry {
-            header: OpHeader {
-                op_id: id(r.get(0).expect("op")),
-                vault_id,
-                device_id: *device,
-                device_seq: seq as u64,
-                author_id: id(r.get(2).expect("author")),
-                hlc: r.get::<_, i64>(3).expect("hlc") as u64,
-                kind: r.get::<_, i64>(4).expect("kind") as u8,
-                prev_hash: r
-                    .get::<_, Vec<u8>>(6)
-                    .expect("prev")
-                    .try_into()
-                    .expect("32"),
-            },
-            body: r.get(5).expect("body"),
-            sig: r.get::<_, Vec<u8>>(7).expect("sig").try_into().expect("64"),
-        };
-        std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
-        std::fs::write(&p, e.encode()).expect("write");
-    }
 }
 
 /// Attack 1, new model: an outsider signs a genesis of their own for the
@@ -649,4 +508,101 @@ fn join_stops_when_the_fingerprint_is_not_confirmed() {
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
     assert!(!dave.replica.exists());
     let _ = Folder::new(Path::new("/nonexistent"));
+}
+
+/// Property: whatever order three devices edit and sync in (offline edits,
+/// concurrent edits of the same keys, an admin adding environments, syncs
+/// repeated), once every device has synced until nothing changes, the
+/// replicas hold the same state and the same log; a full replay from
+/// scratch gives that state again.
+#[test]
+fn random_interleavings_converge() {
+    for seed in 1..=5u64 {
+        let (fx, _remote, bob, carol) = team(folder_remote);
+        fx.open().set_role("Bob", Role::Admin).expect("admin");
+        fx.open()
+            .grant("Carol", PROD, Access::Write)
+            .expect("grant");
+        fx.open().set_role("Carol", Role::Member).expect("member");
+        fx.open().sync().expect("ada");
+        bob.sync();
+        carol.sync();
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for step in 0..14 {
+            let who = next(3);
+            let action = next(10);
+            let mut v = match who {
+                0 => fx.open(),
+                1 => bob.open(),
+                _ => carol.open(),
+            };
+            match action {
+                0..=4 => {
+                    let key = ["K0", "K1", "K2"][next(3) as usize];
+                    v.set_item(PROD, key, value(&format!("s{seed}-{step}-{who}")))
+                        .expect("set");
+                }
+                5 if who < 2 => {
+                    // Bob's replica may not know yet that he is admin:
+                    // then it is refused and recorded as denied.
+                    if let Err(e) = v.add_env(&format!("p{who}/e{step}"), None) {
+                        assert_eq!(e.kind(), ErrorKind::Permission, "{e}");
+                    }
+                }
+                _ => {
+                    v.sync().expect("sync");
+                }
+            }
+        }
+        // Quiesce: everyone syncs until a round changes nothing.
+        for _ in 0..3 {
+            fx.open().sync().expect("ada");
+            bob.sync();
+            carol.sync();
+        }
+        assert_converged(&[&fx.path, &bob.replica, &carol.replica]);
+        let before = derived(&bob.replica);
+        bob.open().sync_with(true).expect("replay");
+        assert_eq!(
+            derived(&bob.replica),
+            before,
+            "seed {seed}: a replay changes nothing"
+        );
+        assert!(fx.open().verify().expect("verify").ok(), "seed {seed}");
+    }
+}
+
+/// Attack 6, new model: a reader seals a new value with the item key every
+/// reader can derive and publishes it as a signed `item.set`. Every device
+/// denies it; `get` and `history` are unchanged everywhere.
+#[test]
+fn fail_a_reader_forging_a_value_is_denied_everywhere() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let cdev = device_of(&carol.open());
+    assert_permission(
+        "a reader sets a value",
+        carol
+            .open()
+            .set_item(PROD, "DB_PASS", value("forged-by-carol")),
+    );
+    leak_chain(&carol.replica, &remote, vault_id, &cdev);
+    let r = fx.open().sync().expect("ada");
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.kind == "item.set" && d.reason.contains("reader")),
+        "{r:?}"
+    );
+    bob.sync();
+    assert_value(&mut fx.open(), PROD, "DB_PASS", DB_VALUE);
+    assert_value(&mut bob.open(), PROD, "DB_PASS", DB_VALUE);
+    let h = bob.open().history(PROD, "DB_PASS", false).expect("history");
+    assert_eq!(h.len(), 1, "no version was added");
 }

@@ -968,6 +968,7 @@ mod tests {
             due_at: None,
             updated_at: 0,
             shared_with: Vec::new(),
+            conflict: false,
         }
     }
 

@@ -10,6 +10,8 @@ use std::process::Command;
 use coffer_crypto::{Id, KdfParams, SecretString};
 use coffer_vault::{ErrorKind, IdentityStore, ItemUpdate, UnlockedIdentity, Vault};
 use rusqlite::types::Value;
+
+pub mod sync_fx;
 use rusqlite::Connection;
 use tempfile::TempDir;
 

@@ -143,6 +143,20 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Resolve a conflict: two teammates changed a credential concurrently;
+    /// both versions are kept until you choose (see `history`).
+    #[command(
+        after_help = "Examples:\n  coffer history web/prod API_KEY --reveal   # the concurrent versions are listed last\n  coffer resolve web/prod API_KEY --keep current\n  coffer resolve web/prod API_KEY --keep 1"
+    )]
+    Resolve {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+        /// `current`, or the number of a concurrent version (from 1, oldest first).
+        #[arg(long, value_name = "current|N")]
+        keep: String,
+    },
     /// Restore an old version's value as a new version (see `history`).
     Restore {
         /// PROJECT/ENV.

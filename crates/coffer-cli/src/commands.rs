@@ -262,7 +262,11 @@ pub fn run(cli: Cli) -> Result<u8> {
                             format!("{}/{}", i.project, i.env),
                             i.name.clone(),
                             "••••••••".into(),
-                            output::status(i.status),
+                            if i.conflict {
+                                format!("{} CONFLICT", output::status(i.status))
+                            } else {
+                                output::status(i.status)
+                            },
                             date(i.rotated_at),
                             if shared {
                                 i.shared_with.join(", ")
@@ -315,7 +319,11 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .iter()
                     .map(|e| {
                         let mut r = vec![
-                            e.version.to_string(),
+                            if e.conflict {
+                                format!("{} (concurrent, unresolved)", e.version)
+                            } else {
+                                e.version.to_string()
+                            },
                             e.author.clone(),
                             coffer_vault::time::format_datetime(e.created_at),
                         ];
@@ -336,6 +344,31 @@ pub fn run(cli: Cli) -> Result<u8> {
                     header.push("value");
                 }
                 output::table(&header, &rows);
+                if h.iter().any(|e| e.conflict) {
+                    eprintln!(
+                        "{key} has concurrent versions: `coffer resolve {env} {key} --keep current` or `--keep N` (N counts the concurrent versions from 1, oldest first)."
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Resolve { env, key, keep } => {
+            let mut v = open(&cli.vault)?;
+            let pick = match keep.as_str() {
+                "current" => None,
+                n => Some(n.parse::<usize>().map_err(|_| {
+                    Error::InvalidInput(format!(
+                        "--keep takes `current` or the number of a concurrent version, not {n:?}"
+                    ))
+                })?),
+            };
+            let out = v.resolve_conflict(&env, &key, pick)?;
+            match pick {
+                None => eprintln!("Kept the current version of {key} in {env}; the conflict is resolved."),
+                Some(n) => eprintln!(
+                    "Concurrent version {n} of {key} in {env} is now version {}; the conflict is resolved.",
+                    out.version
+                ),
             }
             Ok(0)
         }

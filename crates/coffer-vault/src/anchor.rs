@@ -307,6 +307,62 @@ pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, has
     }
 }
 
+fn seal_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
+    home.join("heads")
+        .join(format!("{}-{}.seal", vault_id.to_hex(), device.to_hex()))
+}
+
+/// The newest seal generation this device wrote for its replica.
+pub(crate) fn recorded_generation(home: &Path, vault_id: &Id, device: &Id) -> Result<u64> {
+    let p = seal_path(home, vault_id, device);
+    match std::fs::read_to_string(&p) {
+        Ok(s) => s.trim().parse().map_err(|_| {
+            Error::integrity(format!("the replica record {} is malformed", p.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
+    }
+}
+
+/// Records the replica's seal generation after a commit (never
+/// backwards). Best effort, like [`record_head`].
+pub(crate) fn record_generation(home: &Path, vault_id: &Id, device: &Id, generation: u64) {
+    if recorded_generation(home, vault_id, device).is_ok_and(|g| g >= generation) {
+        return;
+    }
+    if ensure_private_dir(&home.join("heads")).is_err() {
+        return;
+    }
+    if let Err(e) = write_atomic(
+        &seal_path(home, vault_id, device),
+        generation.to_string().as_bytes(),
+    ) {
+        tracing::warn!(error = %e, "could not record the replica's seal");
+    }
+}
+
+/// Refuses a replica older than the newest one this device sealed (a copy
+/// restored over it): its seal is genuine, but stale.
+pub(crate) fn check_generation(
+    home: &Path,
+    vault_id: &Id,
+    device: &Id,
+    generation: u64,
+) -> Result<()> {
+    let known = recorded_generation(home, vault_id, device)?;
+    if generation < known {
+        return Err(Error::integrity(format!(
+            "this replica is an older copy (seal {generation}) of the one this device last wrote (seal {known}): \
+             it was rolled back; the file is refused. Restore the newest copy, or rebuild it from the sync folder"
+        )));
+    }
+    if generation > known {
+        // A commit whose record did not land (a crash in between).
+        record_generation(home, vault_id, device, generation);
+    }
+    Ok(())
+}
+
 /// Refuses a file whose copy of this device's chain is behind the head the
 /// device recorded, or holds another entry at that position.
 pub(crate) fn check_head(conn: &Connection, home: &Path, vault_id: &Id, device: &Id) -> Result<()> {

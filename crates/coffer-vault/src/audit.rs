@@ -193,6 +193,33 @@ struct Row {
     outcome: String,
 }
 
+/// The entries that applied revocations with a cut deny: every entry of
+/// the revoked member beyond the cut (sync, DESIGN §8).
+fn cut_off(rows: &[Row]) -> std::collections::HashSet<Id> {
+    let mut out = std::collections::HashSet::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.outcome == "applied" && r.header.kind == kind::REVOKE_CUT)
+    {
+        if let Ok(OpBody::Revoke {
+            member_id,
+            cut: Some(cut),
+            ..
+        }) = OpBody::decode(&r.body)
+        {
+            for x in rows.iter().filter(|x| x.header.author_id == member_id) {
+                let seen = cut
+                    .iter()
+                    .any(|(d, s)| *d == x.header.device_id && x.header.device_seq <= *s);
+                if !seen {
+                    out.insert(x.header.op_id);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn read_rows(conn: &Connection, vault_id: Id) -> Result<Vec<Row>> {
     let mut st = conn.prepare(
         "SELECT seq, op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig, outcome
@@ -329,6 +356,13 @@ impl Namer {
             OpBody::DeleteItem { item_id, env_id } => {
                 format!("deleted {} from {}", item(&item_id), env(&env_id))
             }
+            OpBody::ResolveConflict { item_id, env_id } => {
+                format!(
+                    "resolved the conflict on {} in {}",
+                    item(&item_id),
+                    env(&env_id)
+                )
+            }
             OpBody::RekeyEnv {
                 env_id,
                 epoch,
@@ -378,7 +412,9 @@ impl Namer {
                 env(&env_id),
                 who(&member_id)
             ),
-            OpBody::Revoke { member_id, exposed } => format!(
+            OpBody::Revoke {
+                member_id, exposed, ..
+            } => format!(
                 "offboarded {}: {} credential(s) exposed",
                 who(&member_id),
                 exposed.len()
@@ -484,10 +520,18 @@ impl Vault {
         let mut st = self.conn.prepare(
             "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops
              WHERE (?1 IS NULL OR author_id = ?1) AND (?2 IS NULL OR device_id = ?2)
-               AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR outcome <> 'applied')
+               AND (?3 IS NULL OR kind = ?3 OR (?3 = ?5 AND kind = ?6)) AND (?4 = 0 OR outcome <> 'applied')
              ORDER BY seq DESC",
         )?;
-        let mut rows = st.query(rusqlite::params![member, device, kind_code, q.denied_only])?;
+        // Two encodings share the name member.revoke.
+        let mut rows = st.query(rusqlite::params![
+            member,
+            device,
+            kind_code,
+            q.denied_only,
+            kind::REVOKE,
+            kind::REVOKE_CUT
+        ])?;
         let bad = |_| Error::integrity("an op-log entry has a malformed field");
         let mut entries = Vec::new();
         let mut total = 0u64;
@@ -564,6 +608,8 @@ impl Vault {
             .filter_map(|k| k.ok())
             .filter_map(|k| u8::try_from(k).ok())
             .map(|k| kind::name(k).to_string())
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect();
         Ok(AuditPage {
             entries,
@@ -618,6 +664,7 @@ impl Vault {
     pub fn verify(&mut self) -> Result<VerifyReport> {
         let mut rep = VerifyReport::default();
         let rows = read_rows(&self.conn, self.vault_id)?;
+        let cut_off = cut_off(&rows);
         let replay = schema::scratch()?;
         let mut last: HashMap<Id, (u64, [u8; 32])> = HashMap::new();
         let mut stored_last: HashMap<Id, (u64, Vec<u8>)> = HashMap::new();
@@ -717,10 +764,16 @@ impl Vault {
             // so check it against the replay: an applied entry must be
             // authorised and apply; a denied one must be refused by
             // `authorize` at exactly that point of the log.
-            match (
-                r.outcome.as_str(),
-                decide(&replay, &h.author_id, &body, h.time_ms())?,
-            ) {
+            // An entry beyond the cut of its author's revocation is denied
+            // whatever it would do.
+            let verdict = if cut_off.contains(&h.op_id) {
+                Err(Error::PermissionDenied(
+                    "beyond its author's revocation".into(),
+                ))
+            } else {
+                decide(&replay, &h.author_id, &body, h.time_ms())?
+            };
+            match (r.outcome.as_str(), verdict) {
                 ("applied", Err(e)) => {
                     chain.replay_ok = false;
                     rep.problems.push(format!("{where_}: does not replay: {e}"));

@@ -184,6 +184,9 @@ pub struct ItemSummary {
     pub updated_at: i64,
     /// Members it is shared with one by one (in listings).
     pub shared_with: Vec<String>,
+    /// Versions written concurrently with the current one wait beside it
+    /// until someone resolves the conflict (`resolve_conflict`).
+    pub conflict: bool,
 }
 
 /// One decrypted item (internal).
@@ -215,6 +218,7 @@ impl Decrypted {
             due_at: rotation::due_at(&self.meta, env.rotate_every_days),
             updated_at: self.updated_at,
             shared_with: Vec::new(),
+            conflict: false,
         }
     }
 }
@@ -233,6 +237,9 @@ pub struct HistoryEntry {
     /// The value, only when asked to reveal.
     #[serde(skip)]
     pub value: Option<SecretString>,
+    /// A version written concurrently with the current one, waiting to be
+    /// resolved (not part of the numbered history yet).
+    pub conflict: bool,
 }
 
 /// The result of a `set`.
@@ -461,15 +468,154 @@ impl Vault {
         let envs = self.scope_envs(scope)?;
         let now = now();
         let mut shares = self.shares_by_item()?;
+        let conflicted = self.conflicted_items()?;
         let mut out = Vec::new();
         for env in &envs {
             for d in self.load_items(env)? {
                 let mut s = d.summary(env, now, due_soon);
                 s.shared_with = shares.remove(&d.id).unwrap_or_default();
+                s.conflict = conflicted.contains(&d.id);
                 out.push(s);
             }
         }
         Ok(out)
+    }
+
+    /// Items with versions waiting beside the current one.
+    fn conflicted_items(&self) -> Result<std::collections::HashSet<Id>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT item_id FROM item_conflicts")?;
+        let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = std::collections::HashSet::new();
+        for r in rows {
+            out.insert(Id::from_slice(&r?).map_err(|_| Error::integrity("bad item id"))?);
+        }
+        Ok(out)
+    }
+
+    /// The versions of a credential written concurrently with its current
+    /// one (each by a teammate who had not seen the other), oldest first,
+    /// with their values only if `reveal` (logged as a history read).
+    pub fn conflicts(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        reveal: bool,
+    ) -> Result<Vec<HistoryEntry>> {
+        let env = self.env(env_path)?;
+        let cur = self.find_item(&env, name)?;
+        let out = self.conflict_versions(&env, &cur)?;
+        if reveal && !out.is_empty() {
+            self.log_read(ReadAction::History, &env, vec![cur.id])?;
+        }
+        Ok(out
+            .into_iter()
+            .map(|(h, _)| HistoryEntry {
+                value: if reveal { h.value } else { None },
+                ..h
+            })
+            .collect())
+    }
+
+    fn conflict_versions(
+        &self,
+        env: &EnvInfo,
+        cur: &Decrypted,
+    ) -> Result<Vec<(HistoryEntry, ItemFields)>> {
+        let mut st = self.conn.prepare(
+            "SELECT c.version, COALESCE(m.name, '?'), c.created_at, c.blob,
+                    c.rotate_every_days, c.rotated_at, c.expires_at, c.exposed_at
+             FROM item_conflicts c LEFT JOIN members m ON m.id = c.author_id
+             WHERE c.item_id = ?1 ORDER BY c.created_at, c.digest",
+        )?;
+        let rows = st.query_map([&cur.id.0[..]], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                RotationMeta {
+                    rotate_every_days: r.get::<_, Option<i64>>(4)?.map(|v| v as u32),
+                    rotated_at: r.get(5)?,
+                    expires_at: r.get(6)?,
+                    exposed_at: r.get(7)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (version, author, created_at, blob, meta) = row?;
+            let fields = open_version(&cur.ik, self.vault_id, env, cur.id, version, &blob, &meta)?;
+            out.push((
+                HistoryEntry {
+                    version,
+                    author,
+                    created_at,
+                    rotated_at: meta.rotated_at,
+                    value: Some(fields.value.clone()),
+                    conflict: true,
+                },
+                fields,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Resolves a conflict on a credential. `keep: None` keeps the current
+    /// version; `Some(n)` (1-based, in the order [`Vault::conflicts`]
+    /// lists them) makes that concurrent version's content the new current
+    /// version. Either way the waiting versions are dropped, in one signed
+    /// batch, and every device does the same when it syncs.
+    pub fn resolve_conflict(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        keep: Option<usize>,
+    ) -> Result<SetOutcome> {
+        let env = self.env(env_path)?;
+        let cur = self.find_item(&env, name)?;
+        let mut waiting = self.conflict_versions(&env, &cur)?;
+        if waiting.is_empty() {
+            return Err(Error::NotFound(format!(
+                "a conflict on {name} in {env_path}"
+            )));
+        }
+        let resolve = OpBody::ResolveConflict {
+            env_id: env.id,
+            item_id: cur.id,
+        };
+        let Some(n) = keep else {
+            self.apply(resolve)?;
+            return Ok(SetOutcome {
+                id: cur.id,
+                version: cur.version,
+                created: false,
+                value_changed: false,
+            });
+        };
+        if n == 0 || n > waiting.len() {
+            return Err(Error::InvalidInput(format!(
+                "there are {} concurrent version(s) of {name}: choose 1 to {}, or keep the current one",
+                waiting.len(),
+                waiting.len()
+            )));
+        }
+        let (h, fields) = waiting.swap_remove(n - 1);
+        let changed = fields.value != cur.fields.value;
+        let mut meta = cur.meta;
+        if changed {
+            meta.rotated_at = h.rotated_at.or(Some(now()));
+            meta.exposed_at = None;
+        }
+        let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
+        self.apply_batch(vec![set, resolve])?;
+        Ok(SetOutcome {
+            id: cur.id,
+            version: cur.version + 1,
+            created: false,
+            value_changed: changed,
+        })
     }
 
     /// The environments a scope (`None`, `PROJECT`, `PROJECT/ENV`) names.
@@ -584,10 +730,9 @@ impl Vault {
         let env = self.env(env_path)?;
         let d = self.find_item(&env, name)?;
         self.log_read(ReadAction::Reveal, &env, vec![d.id])?;
-        Ok((
-            d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS),
-            d.fields.value.clone(),
-        ))
+        let mut s = d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS);
+        s.conflict = self.conflicted_items()?.contains(&d.id);
+        Ok((s, d.fields.value.clone()))
     }
 
     /// Reads one credential's value to put it on the clipboard, and logs the
@@ -603,7 +748,9 @@ impl Vault {
     pub fn item_info(&mut self, env_path: &str, name: &str) -> Result<ItemSummary> {
         let env = self.env(env_path)?;
         let d = self.find_item(&env, name)?;
-        Ok(d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS))
+        let mut s = d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS);
+        s.conflict = self.conflicted_items()?.contains(&d.id);
+        Ok(s)
     }
 
     /// Deletes a credential (its versions stay in the op log's ciphertexts).
@@ -652,7 +799,7 @@ impl Vault {
         let old = self
             .history(env_path, name, true)?
             .into_iter()
-            .find(|h| h.version == version)
+            .find(|h| h.version == version && !h.conflict)
             .and_then(|h| h.value)
             .ok_or_else(|| Error::NotFound(format!("version {version} of {name} in {env_path}")))?;
         self.set_item(
@@ -711,9 +858,16 @@ impl Vault {
                 created_at,
                 rotated_at,
                 value: reveal.then(|| fields.value.clone()),
+                conflict: false,
             });
         }
         drop(st);
+        for (h, _) in self.conflict_versions(&env, &cur)? {
+            out.push(HistoryEntry {
+                value: if reveal { h.value } else { None },
+                ..h
+            });
+        }
         if reveal {
             self.log_read(ReadAction::History, &env, vec![cur.id])?;
         }

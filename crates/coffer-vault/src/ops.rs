@@ -280,6 +280,12 @@ pub enum OpBody {
         member_id: Id,
         /// Every credential they could read, now marked exposed.
         exposed: Vec<Id>,
+        /// The revoked member's feeds as the revoker had them: (device,
+        /// last sequence seen). Any entry of theirs beyond it is denied
+        /// wherever its clock places it, so a revoked member cannot date
+        /// entries before their revocation. `None` in logs written before
+        /// sync (kind 13).
+        cut: Option<Vec<(Id, u64)>>,
     },
     /// Re-keys one item (new IK, versions re-encrypted, shares re-wrapped).
     RekeyItem {
@@ -298,6 +304,15 @@ pub enum OpBody {
         env_id: Id,
         /// Items read.
         item_ids: Vec<Id>,
+    },
+    /// Settles a conflict on an item: the concurrent versions kept beside
+    /// the current one are dropped (the current one stays; to keep another
+    /// one, the same batch first sets it as a new version).
+    ResolveConflict {
+        /// Environment.
+        env_id: Id,
+        /// Item.
+        item_id: Id,
     },
 }
 
@@ -331,6 +346,10 @@ pub mod kind {
     pub const REVOKE: u8 = 13;
     /// RekeyItem.
     pub const REKEY_ITEM: u8 = 14;
+    /// ResolveConflict.
+    pub const RESOLVE: u8 = 15;
+    /// Revoke with the revoked member's feed cut.
+    pub const REVOKE_CUT: u8 = 16;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -349,6 +368,8 @@ pub mod kind {
             UNSHARE => "unshare",
             REVOKE => "member.revoke",
             REKEY_ITEM => "item.rekey",
+            RESOLVE => "item.resolve",
+            REVOKE_CUT => "member.revoke",
             _ => "unknown",
         }
     }
@@ -517,8 +538,10 @@ impl OpBody {
             OpBody::Ungrant { .. } => kind::UNGRANT,
             OpBody::ShareItem { .. } => kind::SHARE,
             OpBody::UnshareItem { .. } => kind::UNSHARE,
-            OpBody::Revoke { .. } => kind::REVOKE,
+            OpBody::Revoke { cut: None, .. } => kind::REVOKE,
+            OpBody::Revoke { cut: Some(_), .. } => kind::REVOKE_CUT,
             OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
+            OpBody::ResolveConflict { .. } => kind::RESOLVE,
         }
     }
 
@@ -568,7 +591,8 @@ impl OpBody {
                 e.bytes(blob);
                 enc_meta(&mut e, meta);
             }
-            OpBody::DeleteItem { item_id, env_id } => {
+            OpBody::DeleteItem { item_id, env_id }
+            | OpBody::ResolveConflict { env_id, item_id } => {
                 e.fixed(&item_id.0).fixed(&env_id.0);
             }
             OpBody::RekeyEnv {
@@ -639,9 +663,19 @@ impl OpBody {
             } => {
                 e.fixed(&env_id.0).fixed(&item_id.0).fixed(&member_id.0);
             }
-            OpBody::Revoke { member_id, exposed } => {
+            OpBody::Revoke {
+                member_id,
+                exposed,
+                cut,
+            } => {
                 e.fixed(&member_id.0);
                 enc_ids(&mut e, exposed);
+                if let Some(cut) = cut {
+                    e.u32(cut.len() as u32);
+                    for (device, seq) in cut {
+                        e.fixed(&device.0).u64(*seq);
+                    }
+                }
             }
             OpBody::RekeyItem {
                 env_id,
@@ -699,6 +733,10 @@ impl OpBody {
                 meta: dec_meta(&mut d)?,
             },
             kind::DELETE_ITEM => OpBody::DeleteItem {
+                item_id: Id(d.fixed().map_err(m)?),
+                env_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::RESOLVE => OpBody::ResolveConflict {
                 item_id: Id(d.fixed().map_err(m)?),
                 env_id: Id(d.fixed().map_err(m)?),
             },
@@ -783,7 +821,22 @@ impl OpBody {
             kind::REVOKE => OpBody::Revoke {
                 member_id: Id(d.fixed().map_err(m)?),
                 exposed: dec_ids(&mut d)?,
+                cut: None,
             },
+            kind::REVOKE_CUT => {
+                let member_id = Id(d.fixed().map_err(m)?);
+                let exposed = dec_ids(&mut d)?;
+                let n = d.u32().map_err(m)?;
+                let mut cut = Vec::with_capacity(n.min(1024) as usize);
+                for _ in 0..n {
+                    cut.push((Id(d.fixed().map_err(m)?), d.u64().map_err(m)?));
+                }
+                OpBody::Revoke {
+                    member_id,
+                    exposed,
+                    cut: Some(cut),
+                }
+            }
             kind::REKEY_ITEM => OpBody::RekeyItem {
                 env_id: Id(d.fixed().map_err(m)?),
                 item: dec_rekeyed(&mut d)?,
@@ -986,6 +1039,7 @@ mod tests {
             OpBody::Revoke {
                 member_id: id(7),
                 exposed: vec![id(5)],
+                cut: None,
             },
             OpBody::RekeyItem {
                 env_id: id(4),
@@ -995,6 +1049,15 @@ mod tests {
                     versions: vec![],
                 },
                 shares: vec![],
+            },
+            OpBody::ResolveConflict {
+                env_id: id(4),
+                item_id: id(5),
+            },
+            OpBody::Revoke {
+                member_id: id(7),
+                exposed: vec![id(5)],
+                cut: Some(vec![(id(3), 9)]),
             },
         ]
     }

@@ -33,6 +33,9 @@ pub(crate) struct Seal {
     log_count: u64,
     log_digest: [u8; 32],
     state_digest: [u8; 32],
+    /// Bumped at every write of the seal; the device records the newest in
+    /// `COFFER_HOME` and refuses an older (rolled-back) copy of the replica.
+    generation: u64,
 }
 
 impl std::fmt::Debug for Seal {
@@ -99,13 +102,21 @@ pub(crate) fn log_digest(conn: &Connection) -> Result<(u64, [u8; 32])> {
     Ok((count, d))
 }
 
-fn message(vault_id: &Id, device: &Id, count: u64, log: &[u8; 32], state: &[u8; 32]) -> Vec<u8> {
+fn message(
+    vault_id: &Id,
+    device: &Id,
+    count: u64,
+    log: &[u8; 32],
+    state: &[u8; 32],
+    generation: u64,
+) -> Vec<u8> {
     let mut e = Encoder::new("coffer/v1/replica-seal", 1);
     e.fixed(&vault_id.0)
         .fixed(&device.0)
         .u64(count)
         .fixed(log)
-        .fixed(state);
+        .fixed(state)
+        .u64(generation);
     e.finish()
 }
 
@@ -119,11 +130,12 @@ impl Seal {
         device: &Id,
     ) -> Result<Self> {
         let (log_count, log_digest) = log_digest(conn)?;
-        let s = Seal {
+        let mut s = Seal {
             key,
             log_count,
             log_digest,
             state_digest: state_digest(conn)?,
+            generation: 0,
         };
         s.write(conn, vault_id, device)?;
         Ok(s)
@@ -137,10 +149,12 @@ impl Seal {
         vault_id: &Id,
         device: &Id,
     ) -> Result<Self> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = conn
-            .query_row("SELECT device_id, mac FROM replica WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+        let row: Option<(Vec<u8>, Vec<u8>, i64)> = conn
+            .query_row(
+                "SELECT device_id, mac, generation FROM replica WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
         let outside = || {
             Error::integrity(
@@ -149,14 +163,22 @@ impl Seal {
                  teammates join with `coffer join` instead of opening this file",
             )
         };
-        let (dev, mac) = row.ok_or_else(outside)?;
+        let (dev, mac, generation) = row.ok_or_else(outside)?;
+        let generation = generation as u64;
         if dev[..] != device.0[..] {
             return Err(outside());
         }
         let (log_count, log_digest) = log_digest(conn)?;
         let state_digest = state_digest(conn)?;
         key.verify(
-            &message(vault_id, device, log_count, &log_digest, &state_digest),
+            &message(
+                vault_id,
+                device,
+                log_count,
+                &log_digest,
+                &state_digest,
+                generation,
+            ),
             &mac,
         )
         .map_err(|_| outside())?;
@@ -165,6 +187,7 @@ impl Seal {
             log_count,
             log_digest,
             state_digest,
+            generation,
         })
     }
 
@@ -197,13 +220,28 @@ impl Seal {
 
     /// What [`Seal::advance`] changes, to put back if the transaction it
     /// ran in does not commit.
-    pub(crate) fn snapshot(&self) -> (u64, [u8; 32], [u8; 32]) {
-        (self.log_count, self.log_digest, self.state_digest)
+    pub(crate) fn snapshot(&self) -> (u64, [u8; 32], [u8; 32], u64) {
+        (
+            self.log_count,
+            self.log_digest,
+            self.state_digest,
+            self.generation,
+        )
     }
 
     /// Puts back a [`Seal::snapshot`].
-    pub(crate) fn restore(&mut self, s: (u64, [u8; 32], [u8; 32])) {
-        (self.log_count, self.log_digest, self.state_digest) = s;
+    pub(crate) fn restore(&mut self, s: (u64, [u8; 32], [u8; 32], u64)) {
+        (
+            self.log_count,
+            self.log_digest,
+            self.state_digest,
+            self.generation,
+        ) = s;
+    }
+
+    /// The seal's generation (bumped at every write).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Recomputes from scratch (after a rebuild in a transaction).
@@ -215,22 +253,25 @@ impl Seal {
         self.write(conn, vault_id, device)
     }
 
-    fn write(&self, conn: &Connection, vault_id: &Id, device: &Id) -> Result<()> {
+    fn write(&mut self, conn: &Connection, vault_id: &Id, device: &Id) -> Result<()> {
+        self.generation += 1;
         let mac = self.key.mac(&message(
             vault_id,
             device,
             self.log_count,
             &self.log_digest,
             &self.state_digest,
+            self.generation,
         ));
         conn.execute(
-            "INSERT OR REPLACE INTO replica (id, device_id, log_count, log_digest, state_digest, mac)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO replica (id, device_id, log_count, log_digest, state_digest, generation, mac)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 &device.0[..],
                 self.log_count as i64,
                 &self.log_digest[..],
                 &self.state_digest[..],
+                self.generation as i64,
                 &mac[..]
             ],
         )?;

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -26,6 +26,7 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("items", "id"),
     ("item_versions", "item_id, version"),
     ("item_shares", "item_id, member_id"),
+    ("item_conflicts", "item_id, digest"),
 ];
 
 const V1: &str = r#"
@@ -134,6 +135,7 @@ CREATE TABLE replica (
     log_count INTEGER NOT NULL,
     log_digest BLOB NOT NULL,
     state_digest BLOB NOT NULL,
+    generation INTEGER NOT NULL,
     mac BLOB NOT NULL
 );
 CREATE TABLE feed_problems (
@@ -145,8 +147,26 @@ CREATE TABLE feed_problems (
 ALTER TABLE ops ADD COLUMN reason TEXT;
 "#;
 
+/// Version 3 (issue 9, sync): versions written concurrently with the
+/// current one, kept beside it until someone resolves the conflict.
+const V3: &str = r#"
+CREATE TABLE item_conflicts (
+    item_id BLOB NOT NULL REFERENCES items(id),
+    digest BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    rotate_every_days INTEGER,
+    rotated_at INTEGER,
+    expires_at INTEGER,
+    exposed_at INTEGER,
+    author_id BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (item_id, digest)
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Sets the connection's pragmas (every open).
 ///

@@ -830,9 +830,11 @@ impl Vault {
         let mut done = 0;
         let mut exposed_sorted: Vec<Id> = expose.iter().copied().collect();
         exposed_sorted.sort();
+        let cut = self.feed_cut(&m.id)?;
         let mut ops = vec![OpBody::Revoke {
             member_id: m.id,
             exposed: exposed_sorted.clone(),
+            cut: Some(cut),
         }];
         let rekeyed: HashSet<Id> = rekey_envs.iter().map(|e| e.id).collect();
         for env in &rekey_envs {
@@ -932,15 +934,38 @@ impl Vault {
         Ok((envs, items))
     }
 
+    /// A member's feeds as this replica has them: (device, last sequence)
+    /// of every device that carried an entry they signed (the cut of a
+    /// revocation).
+    pub(crate) fn feed_cut(&self, member: &Id) -> Result<Vec<(Id, u64)>> {
+        let mut st = self.conn.prepare(
+            "SELECT device_id, MAX(device_seq) FROM ops WHERE device_id IN
+               (SELECT DISTINCT device_id FROM ops WHERE author_id = ?1)
+             GROUP BY device_id ORDER BY device_id",
+        )?;
+        let rows = st.query_map([&member.0[..]], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (d, s) = r?;
+            out.push((id_of(d)?, s as u64));
+        }
+        Ok(out)
+    }
+
     /// The exposure report of an offboarded member: what they could read
     /// and which of it has been rotated since.
     pub fn exposure_report(&mut self, name: &str) -> Result<ExposureReport> {
         let m = self.member(name)?;
         let mut st = self.conn.prepare(
-            "SELECT body FROM ops WHERE kind = ?1 AND outcome = 'applied' ORDER BY seq DESC",
+            "SELECT body FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq DESC",
         )?;
         let bodies: Vec<Vec<u8>> = st
-            .query_map([crate::ops::kind::REVOKE], |r| r.get(0))?
+            .query_map(
+                [crate::ops::kind::REVOKE, crate::ops::kind::REVOKE_CUT],
+                |r| r.get(0),
+            )?
             .collect::<std::result::Result<_, _>>()?;
         drop(st);
         let mut exposed = None;
@@ -948,6 +973,7 @@ impl Vault {
             if let OpBody::Revoke {
                 member_id,
                 exposed: e,
+                ..
             } = OpBody::decode(&b)?
             {
                 if member_id == m.id {

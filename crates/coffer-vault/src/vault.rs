@@ -340,13 +340,24 @@ impl Vault {
         // edit changed the file, nothing in it is read for a decision.
         let checked = crate::anchor::check_genesis(&v.conn, vault_id).and_then(|g| {
             let anchor = crate::anchor::check_anchor(&v.me.home, &vault_id, &g)?;
-            if anchor.private_replica || v.has_seal()? {
-                v.seal = Some(crate::replica::Seal::check(
+            // Sealed once, sealed for good: the anchor's flag, the seal row
+            // and the generation this device recorded each say so.
+            let sealed_before =
+                crate::anchor::recorded_generation(&v.me.home, &vault_id, &v.me.device_id)? > 0;
+            if anchor.private_replica || sealed_before || v.has_seal()? {
+                let seal = crate::replica::Seal::check(
                     &v.conn,
                     v.me.private.derive_replica_mac_key(&v.me.device_id),
                     &vault_id,
                     &v.me.device_id,
-                )?);
+                )?;
+                crate::anchor::check_generation(
+                    &v.me.home,
+                    &vault_id,
+                    &v.me.device_id,
+                    seal.generation(),
+                )?;
+                v.seal = Some(seal);
             }
             crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id)?;
             Self::load_pinned(&v.conn, vault_id, &g.hash)
@@ -848,8 +859,8 @@ impl Vault {
         commit_sealed(
             &mut self.seal,
             tx,
+            &self.me,
             &self.vault_id,
-            &self.me.device_id,
             &appended,
             changed,
         )?;
@@ -880,8 +891,8 @@ impl Vault {
         commit_sealed(
             &mut self.seal,
             tx,
+            &self.me,
             &self.vault_id,
-            &self.me.device_id,
             &[a.rowid],
             false,
         )?;
@@ -903,21 +914,28 @@ impl Vault {
 pub(crate) fn commit_sealed(
     seal: &mut Option<crate::replica::Seal>,
     tx: Transaction<'_>,
+    me: &UnlockedIdentity,
     vault_id: &Id,
-    device: &Id,
     appended: &[i64],
     state_changed: bool,
 ) -> Result<()> {
+    let device = &me.device_id;
     let saved = seal.as_ref().map(|s| s.snapshot());
     let mut r = Ok(());
     if let Some(s) = seal.as_mut() {
         r = s.advance(&tx, vault_id, device, appended, state_changed);
     }
     let r = r.and_then(|()| tx.commit().map_err(Error::from));
-    if r.is_err() {
-        if let (Some(s), Some(sv)) = (seal.as_mut(), saved) {
-            s.restore(sv);
+    match (&r, seal.as_ref()) {
+        (Err(_), _) => {
+            if let (Some(s), Some(sv)) = (seal.as_mut(), saved) {
+                s.restore(sv);
+            }
         }
+        (Ok(()), Some(s)) => {
+            crate::anchor::record_generation(&me.home, vault_id, device, s.generation())
+        }
+        (Ok(()), None) => {}
     }
     r
 }
@@ -999,7 +1017,8 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         | OpBody::DeleteItem { env_id, .. }
         | OpBody::ShareItem { env_id, .. }
         | OpBody::UnshareItem { env_id, .. }
-        | OpBody::RekeyItem { env_id, .. } => can_write_env(env_id)?,
+        | OpBody::RekeyItem { env_id, .. }
+        | OpBody::ResolveConflict { env_id, .. } => can_write_env(env_id)?,
         OpBody::Read { .. } => true,
         // Owners do everything; admins manage members below owner.
         OpBody::AddMember { member, .. } => {
@@ -1282,6 +1301,31 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                         params![blob16(item_id), *version as i64],
                     )?;
                 }
+                // A concurrent edit: its author had not seen the version
+                // ordered before theirs. Both are kept: the current one
+                // stays, this one waits beside it and the item is flagged
+                // until someone resolves it. Never a silent overwrite.
+                (Some((cur, env, None)), None)
+                    if *version >= 1 && *version <= cur as u64 && env == env_id.0 =>
+                {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO item_conflicts (item_id, digest, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        params![
+                            blob16(item_id),
+                            &coffer_crypto::sha256(&[blob])[..],
+                            *version as i64,
+                            blob,
+                            meta.rotate_every_days,
+                            meta.rotated_at,
+                            meta.expires_at,
+                            meta.exposed_at,
+                            blob16(author),
+                            at
+                        ],
+                    )?;
+                    return Ok(());
+                }
                 _ => {
                     return Err(Error::Refused(
                         "the item changed meanwhile (concurrent edit); try again".into(),
@@ -1337,7 +1381,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             )?;
             insert_shares(tx, shares)?;
             for it in items {
-                rekey_item_rows(tx, env_id, it)?;
+                rekey_item_rows(tx, env_id, it, author)?;
             }
         }
         OpBody::RekeyItem {
@@ -1345,12 +1389,20 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             item,
             shares,
         } => {
+            item_in_env(tx, &item.item_id, env_id)?;
+            for sh in shares {
+                if sh.item_id != item.item_id {
+                    return Err(Error::PermissionDenied(
+                        "an item re-key shares another item".into(),
+                    ));
+                }
+            }
             tx.execute(
                 "DELETE FROM item_shares WHERE item_id = ?1",
                 [blob16(&item.item_id)],
             )?;
             insert_shares(tx, shares)?;
-            rekey_item_rows(tx, env_id, item)?;
+            rekey_item_rows(tx, env_id, item, author)?;
         }
         OpBody::AddMember { member, grants } => {
             tx.execute(
@@ -1418,12 +1470,16 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 params![blob16(env_id), blob16(member_id)],
             )?;
         }
-        OpBody::ShareItem { share, .. } => {
+        OpBody::ShareItem { share, env_id } => {
+            item_in_env(tx, &share.item_id, env_id)?;
             insert_shares(tx, std::slice::from_ref(share))?;
         }
         OpBody::UnshareItem {
-            item_id, member_id, ..
+            item_id,
+            member_id,
+            env_id,
         } => {
+            item_in_env(tx, item_id, env_id)?;
             let n = tx.execute(
                 "DELETE FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
                 params![blob16(item_id), blob16(member_id)],
@@ -1447,9 +1503,35 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 )?;
             }
         }
+        OpBody::ResolveConflict { item_id, env_id } => {
+            let n = tx.execute(
+                "DELETE FROM item_conflicts WHERE item_id = ?1
+                 AND item_id IN (SELECT id FROM items WHERE env_id = ?2)",
+                params![blob16(item_id), blob16(env_id)],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound("a conflict on this item".into()));
+            }
+        }
         OpBody::Read { .. } => {}
     }
     Ok(())
+}
+
+/// Refuses an op that names an item with another environment than the
+/// item's own: rights are checked on the environment the op names.
+fn item_in_env(tx: &Connection, item_id: &Id, env_id: &Id) -> Result<()> {
+    let env: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT env_id FROM items WHERE id = ?1")?
+        .query_row([blob16(item_id)], |r| r.get(0))
+        .optional()?;
+    match env {
+        Some(e) if e[..] == env_id.0[..] => Ok(()),
+        Some(_) => Err(Error::PermissionDenied(
+            "the op names the item under another environment than its own".into(),
+        )),
+        None => Err(Error::NotFound("item".into())),
+    }
 }
 
 fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<()> {
@@ -1472,7 +1554,20 @@ fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<
     Ok(())
 }
 
-fn rekey_item_rows(tx: &Connection, env_id: &Id, it: &crate::ops::RekeyedItem) -> Result<()> {
+/// Re-keys one item's rows. Concurrent versions still waiting beside the
+/// current one were sealed under the old item key, which the new epoch
+/// replaces: the re-key settles the conflict for the current version (the
+/// other values stay in the log's ciphertexts, readable by no new key).
+fn rekey_item_rows(
+    tx: &Connection,
+    env_id: &Id,
+    it: &crate::ops::RekeyedItem,
+    author: &Id,
+) -> Result<()> {
+    tx.execute(
+        "DELETE FROM item_conflicts WHERE item_id = ?1",
+        [blob16(&it.item_id)],
+    )?;
     // Cached statements: a re-key runs these once per item and version.
     let n = tx
         .prepare_cached("UPDATE items SET ik_ct = ?3 WHERE id = ?1 AND env_id = ?2")?
@@ -1480,18 +1575,61 @@ fn rekey_item_rows(tx: &Connection, env_id: &Id, it: &crate::ops::RekeyedItem) -
     if n != 1 {
         return Err(Error::NotFound("item".into()));
     }
+    // A re-key re-seals every version as it is: the same versions, the same
+    // rotation fields. Only an owner or admin (offboarding) may mark them
+    // exposed. Otherwise whoever re-keys could rewrite others' versions or
+    // tick exposed credentials as rotated.
+    let admin: bool = tx
+        .prepare_cached("SELECT role IN ('owner', 'admin') FROM members WHERE id = ?1")?
+        .query_row([blob16(author)], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    let stored: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM item_versions WHERE item_id = ?1")?
+        .query_row([blob16(&it.item_id)], |r| r.get(0))?;
+    if stored as usize != it.versions.len() {
+        return Err(Error::PermissionDenied(
+            "a re-key must re-seal every version of the item, no more, no fewer".into(),
+        ));
+    }
+    let mut old_meta = tx.prepare_cached(
+        "SELECT rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions
+         WHERE item_id = ?1 AND version = ?2",
+    )?;
     let mut upd = tx.prepare_cached(
-        "UPDATE item_versions SET blob = ?3, rotate_every_days = ?4, rotated_at = ?5,
-         expires_at = ?6, exposed_at = ?7 WHERE item_id = ?1 AND version = ?2",
+        "UPDATE item_versions SET blob = ?3, exposed_at = ?4 WHERE item_id = ?1 AND version = ?2",
     )?;
     for v in &it.versions {
+        let old: Option<crate::ops::RotationMeta> = old_meta
+            .query_row(params![blob16(&it.item_id), v.version as i64], |r| {
+                Ok(crate::ops::RotationMeta {
+                    rotate_every_days: r.get::<_, Option<i64>>(0)?.map(|d| d as u32),
+                    rotated_at: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    exposed_at: r.get(3)?,
+                })
+            })
+            .optional()?;
+        let Some(old) = old else {
+            return Err(Error::PermissionDenied(
+                "a re-key names a version the item does not have".into(),
+            ));
+        };
+        let exposure_ok = v.meta.exposed_at == old.exposed_at
+            || (admin && old.exposed_at.is_none() && v.meta.exposed_at.is_some());
+        if v.meta.rotate_every_days != old.rotate_every_days
+            || v.meta.rotated_at != old.rotated_at
+            || v.meta.expires_at != old.expires_at
+            || !exposure_ok
+        {
+            return Err(Error::PermissionDenied(
+                "a re-key may not change a version's rotation fields".into(),
+            ));
+        }
         upd.execute(params![
             blob16(&it.item_id),
             v.version as i64,
             &v.blob,
-            v.meta.rotate_every_days,
-            v.meta.rotated_at,
-            v.meta.expires_at,
             v.meta.exposed_at
         ])?;
     }

@@ -145,7 +145,9 @@ impl Folder {
             let ent = ent.map_err(|e| Error::io("reading the sync folder", e))?;
             let name = ent.file_name().to_string_lossy().into_owned();
             match Id::from_hex(&name) {
-                Ok(id) if id.to_hex() == name && ent.path().is_dir() => devices.push(id),
+                Ok(id) if id.to_hex() == name && ent.file_type().is_ok_and(|t| t.is_dir()) => {
+                    devices.push(id)
+                }
                 _ => warnings.push(format!(
                     "ignored a stray entry in the sync folder: feeds/{name}"
                 )),
@@ -178,9 +180,28 @@ impl Folder {
         Ok(out)
     }
 
-    /// The bytes of entry `seq` of `device`'s feed, if present.
+    /// The bytes of entry `seq` of `device`'s feed, if present. Anything
+    /// but a regular file of at most [`MAX_ENTRY_BYTES`] there (a folder, a
+    /// symlink, a FIFO that would block the open) is an error, never read.
     pub fn read(&self, device: &Id, seq: u64) -> Result<Option<Vec<u8>>> {
         let p = self.feed_dir(device).join(seq_name(seq));
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_file() && m.len() <= MAX_ENTRY_BYTES => {}
+            Ok(m) if m.file_type().is_file() => {
+                return Err(Error::integrity(format!(
+                    "{} is larger than any feed entry",
+                    p.display()
+                )))
+            }
+            Ok(_) => {
+                return Err(Error::integrity(format!(
+                    "{} is not a regular file",
+                    p.display()
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(format!("reading {}", p.display()), e)),
+        }
         let f = match std::fs::File::open(&p) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -199,10 +220,42 @@ impl Folder {
         Ok(Some(buf))
     }
 
+    /// Removes every file of this device's own feed from `seq` on (files
+    /// planted after its head). Returns how many.
+    pub(crate) fn remove_from(&self, device: &Id, seq: u64) -> Result<usize> {
+        let dir = self.feed_dir(device);
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io(format!("reading {}", dir.display()), e)),
+        };
+        let mut n = 0;
+        for ent in rd {
+            let ent = ent.map_err(|e| Error::io("reading the sync folder", e))?;
+            let name = ent.file_name().to_string_lossy().into_owned();
+            if parse_seq(&name).is_some_and(|s| s >= seq) {
+                let p = ent.path();
+                let r = if ent.file_type().is_ok_and(|t| t.is_dir()) {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+                r.map_err(|e| Error::io(format!("removing {}", p.display()), e))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Puts back entry `seq` of this device's own feed, found altered
     /// in the folder (only the device that wrote an entry does this).
     pub(crate) fn repair(&self, device: &Id, seq: u64, bytes: &[u8]) -> Result<()> {
-        crate::paths::write_atomic_shared(&self.feed_dir(device).join(seq_name(seq)), bytes)
+        let p = self.feed_dir(device).join(seq_name(seq));
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&p)
+                .map_err(|e| Error::io(format!("removing {}", p.display()), e))?;
+        }
+        crate::paths::write_atomic_shared(&p, bytes)
     }
 
     /// Publishes entry `seq` of `device`'s feed. An identical file already

@@ -267,8 +267,6 @@ struct FeedRead {
     problem: Option<String>,
     /// Stop here for now, for this reason.
     held: Option<String>,
-    /// This device's own entry at this position was found altered.
-    repair: Option<u64>,
 }
 
 /// Reads `device`'s entries after the ones applied here, checking the
@@ -280,35 +278,20 @@ fn read_feed(
     folder: &Folder,
     device: &Id,
     head: Option<(u64, [u8; 32], u64)>,
+    seen_ops: &mut HashSet<[u8; 16]>,
 ) -> Result<FeedRead> {
     let mut out = FeedRead::default();
     let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
     let mine = *device == ctx.me.device_id;
-    if seq > 0 && mine {
-        // This device's own newest entry. Another one in its place, signed
-        // by this identity for this device: another machine writes as this
-        // device (a restored or copied COFFER_HOME). Anything else there is
-        // tampering with this device's feed: put the entry back.
-        if let Some(b) = folder.read(device, seq)? {
-            match Entry::decode(&b) {
-                Ok(e) if e.hash() == prev => {}
-                Ok(e)
-                    if e.header.device_id == *device
-                        && e.header.author_id == ctx.me.id()
-                        && ctx
-                            .me
-                            .public()
-                            .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
-                            .is_ok() =>
-                {
-                    return Err(restored_home());
-                }
-                _ => out.repair = Some(seq),
-            }
-        }
-    }
     if seq > 0 && !mine {
-        match folder.read(device, seq)? {
+        let found = match folder.read(device, seq) {
+            Ok(f) => f,
+            Err(e) => {
+                out.problem = Some(format!("entry #{seq} cannot be read: {e}"));
+                return Ok(out);
+            }
+        };
+        match found {
             None => {
                 out.problem = Some(format!(
                     "entry #{seq}, already applied here, is gone from the folder (the feed was truncated or rolled back)"
@@ -328,8 +311,13 @@ fn read_feed(
     let horizon = hlc_horizon(ctx.now);
     loop {
         let next = seq + 1;
-        let Some(bytes) = folder.read(device, next)? else {
-            break;
+        let bytes = match folder.read(device, next) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => {
+                out.problem = Some(format!("entry #{next} cannot be read: {e}"));
+                break;
+            }
         };
         let e = match Entry::decode(&bytes) {
             Ok(e) => e,
@@ -370,7 +358,7 @@ fn read_feed(
                 |r| r.get(0),
             )
             .optional()?;
-        if seen.is_some() {
+        if seen.is_some() || !seen_ops.insert(h.op_id.0) {
             out.problem = Some(format!(
                 "entry #{next} repeats an op already seen (replayed)"
             ));
@@ -389,7 +377,7 @@ fn read_feed(
 
 /// Decides and records one entry, in the order of the log. Runs inside
 /// the import's transaction; a denied entry leaves the state unchanged.
-fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming) -> Result<Verdict> {
+fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
     let h = &inc.entry.header;
     let body = match OpBody::decode(&inc.entry.body) {
         Ok(b) if b.kind() == h.kind => b,
@@ -435,6 +423,12 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming) -> Result<Verdict> {
             .is_err()
     {
         return Ok(Verdict::Invalid("its signature does not verify".into()));
+    }
+    if cut_off {
+        return Ok(Verdict::Denied(
+            "signed after its author's revocation (the revoker had not seen it, whatever its date)"
+                .into(),
+        ));
     }
     Ok(match decide(tx, &h.author_id, &body, h.time_ms())? {
         Ok(()) => Verdict::Applied,
@@ -490,6 +484,7 @@ fn import(
     let recorded_own =
         crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
     let mut new: Vec<Incoming> = Vec::new();
+    let mut seen_ops: HashSet<[u8; 16]> = HashSet::new();
     for device in &devices {
         report.warnings.extend(folder.stray_files(device)?);
         if let Some(reason) = problems.get(device) {
@@ -500,28 +495,35 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let read = read_feed(tx, ctx, folder, device, head)?;
-        if *device == ctx.me.device_id && !read.new.is_empty() {
-            // This device's own entries that its replica lacks. Taken in
-            // only when the device remembers writing them (a replica
-            // rebuilt, or joined after the shared-file days); otherwise
-            // its COFFER_HOME was copied and another machine wrote them.
-            let last = read.new.last().map(|i| (i.entry.header.device_seq, i.hash));
-            let remembered = matches!(
-                (recorded_own, last),
-                (Some((rs, rh)), Some((ls, lh))) if ls <= rs && (ls < rs || rh == lh)
-            );
-            if !remembered && !joining {
-                return Err(restored_home());
+        let mut read = read_feed(tx, ctx, folder, device, head, &mut seen_ops)?;
+        if *device == ctx.me.device_id {
+            // Entries of this device's own feed beyond what its replica
+            // holds. Signed by this identity: taken in only when the device
+            // remembers writing them (a replica rebuilt, or joined after the
+            // shared-file days); otherwise its COFFER_HOME was copied and
+            // another machine wrote them. Anything else is planted: removed.
+            let genuine = read
+                .new
+                .first()
+                .is_some_and(|i| signed_by_me(ctx, &i.entry));
+            if genuine {
+                let last = read.new.last().map(|i| (i.entry.header.device_seq, i.hash));
+                let remembered = matches!(
+                    (recorded_own, last),
+                    (Some((rs, rh)), Some((ls, lh))) if ls <= rs && (ls < rs || rh == lh)
+                );
+                if !remembered && !joining {
+                    return Err(restored_home());
+                }
+                read.problem = None;
+            } else if !read.new.is_empty() || read.problem.is_some() {
+                let from = head.map(|h| h.0).unwrap_or(0) + 1;
+                let n = folder.remove_from(device, from)?;
+                report.warnings.push(format!(
+                    "removed {n} file(s) planted in this device's feed in the sync folder"
+                ));
+                read = FeedRead::default();
             }
-        }
-        if let Some(seq) = read.repair {
-            for e in chain_from(tx, ctx.vault_id, device, seq)?.iter().take(1) {
-                folder.repair(device, seq, &e.encode())?;
-            }
-            report.warnings.push(format!(
-                "this device's entry #{seq} had been altered in the sync folder; it was put back"
-            ));
         }
         if let Some(p) = read.problem {
             let at = now_ms() as i64 / 1000;
@@ -562,37 +564,139 @@ fn import(
         }
     }
     let received_ids: HashSet<[u8; 32]> = new.iter().map(|i| i.hash).collect();
+    apply_entries(tx, ctx, new, replay, &received_ids, &mut report)?;
+    Ok(report)
+}
+
+/// What applying a run of entries decided, for the report.
+#[derive(Default)]
+struct Decided {
+    received: usize,
+    applied: usize,
+    denied: Vec<Rejected>,
+    held_back: Vec<String>,
+    quarantined: Vec<String>,
+}
+
+/// Applies `new` after the log (or, with `replay`, the whole log and `new`
+/// in the total order, from an empty state). A revocation that carries a
+/// cut denies every entry of the revoked member beyond it, wherever its
+/// clock put it: when one such entry was applied before the revocation,
+/// the whole log is replayed again with it denied, until nothing changes.
+fn apply_entries(
+    tx: &Connection,
+    ctx: &Ctx<'_>,
+    new: Vec<Incoming>,
+    mut replay: bool,
+    received: &HashSet<[u8; 32]>,
+    report: &mut SyncReport,
+) -> Result<()> {
     let mut all = if replay {
         let mut old = take_log(tx, ctx.vault_id, true)?;
         old.extend(new);
         old.sort_by_key(|i| i.key());
-        report.replayed = true;
         old
     } else {
         new
     };
+    let mut deny: HashSet<[u8; 16]> = HashSet::new();
+    let decided = loop {
+        tx.execute_batch("SAVEPOINT entries")?;
+        let mut d = Decided::default();
+        let violations = run_entries(tx, ctx, &all, &deny, received, &mut d)?;
+        if violations.is_empty() {
+            tx.execute_batch("RELEASE entries")?;
+            break d;
+        }
+        tx.execute_batch("ROLLBACK TO entries; RELEASE entries")?;
+        if !replay {
+            let mut old = take_log(tx, ctx.vault_id, true)?;
+            old.append(&mut all);
+            old.sort_by_key(|i| i.key());
+            all = old;
+            replay = true;
+        }
+        deny.extend(violations);
+    };
+    report.replayed |= replay;
+    report.received += decided.received;
+    report.applied += decided.applied;
+    report.denied.extend(decided.denied);
+    report.held_back.extend(decided.held_back);
+    report.quarantined.extend(decided.quarantined);
+    Ok(())
+}
+
+/// Entries of `member` applied so far that a revocation with `cut` should
+/// have denied.
+fn cut_violations(tx: &Connection, member: &Id, cut: &[(Id, u64)]) -> Result<Vec<[u8; 16]>> {
+    let mut st = tx.prepare_cached(
+        "SELECT op_id, device_id, device_seq FROM ops WHERE author_id = ?1 AND outcome = 'applied'",
+    )?;
+    let mut rows = st.query([&member.0[..]])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let op: Vec<u8> = r.get(0)?;
+        let dev: Vec<u8> = r.get(1)?;
+        let seq = r.get::<_, i64>(2)? as u64;
+        let seen = cut
+            .iter()
+            .find(|(d, _)| d.0[..] == dev[..])
+            .is_some_and(|(_, s)| seq <= *s);
+        if !seen {
+            if let Ok(op) = <[u8; 16]>::try_from(op.as_slice()) {
+                out.push(op);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One pass over `entries`; returns the entries a revocation's cut says
+/// were applied wrongly (empty: the pass stands).
+fn run_entries(
+    tx: &Connection,
+    ctx: &Ctx<'_>,
+    entries: &[Incoming],
+    deny: &HashSet<[u8; 16]>,
+    received: &HashSet<[u8; 32]>,
+    d: &mut Decided,
+) -> Result<Vec<[u8; 16]>> {
     let mut stopped: HashSet<Id> = HashSet::new();
-    for inc in all.drain(..) {
-        let dev = inc.entry.header.device_id;
+    for inc in entries {
+        let h = &inc.entry.header;
+        let dev = h.device_id;
         if stopped.contains(&dev) {
             continue;
         }
-        let fresh = received_ids.contains(&inc.hash) && dev != ctx.me.device_id;
-        let verdict = take_in(tx, ctx, &inc)?;
-        let h = &inc.entry.header;
+        let fresh = received.contains(&inc.hash) && dev != ctx.me.device_id;
+        let verdict = take_in(tx, ctx, inc, deny.contains(&h.op_id.0))?;
         match verdict {
             Verdict::Applied => {
-                insert_row(tx, &inc, "applied", None)?;
+                insert_row(tx, inc, "applied", None)?;
                 if fresh {
-                    report.received += 1;
-                    report.applied += 1;
+                    d.received += 1;
+                    d.applied += 1;
+                }
+                if h.kind == kind::REVOKE_CUT {
+                    if let Ok(OpBody::Revoke {
+                        member_id,
+                        cut: Some(cut),
+                        ..
+                    }) = OpBody::decode(&inc.entry.body)
+                    {
+                        let v = cut_violations(tx, &member_id, &cut)?;
+                        if !v.is_empty() {
+                            return Ok(v);
+                        }
+                    }
                 }
             }
             Verdict::Denied(reason) => {
-                insert_row(tx, &inc, "denied", Some(&reason))?;
+                insert_row(tx, inc, "denied", Some(&reason))?;
                 if fresh {
-                    report.received += 1;
-                    report.denied.push(Rejected {
+                    d.received += 1;
+                    d.denied.push(Rejected {
                         device: dev.short(),
                         seq: h.device_seq,
                         author: member_name(tx, &h.author_id),
@@ -603,7 +707,7 @@ fn import(
             }
             Verdict::Wait(reason) => {
                 stopped.insert(dev);
-                report.held_back.push(format!(
+                d.held_back.push(format!(
                     "device {} from entry #{}: {reason}",
                     dev.short(),
                     h.device_seq
@@ -616,7 +720,7 @@ fn import(
                     "INSERT OR REPLACE INTO feed_problems (device_id, at_seq, reason, seen_at) VALUES (?1, ?2, ?3, ?4)",
                     params![&dev.0[..], h.device_seq as i64, format!("entry #{}: {reason}", h.device_seq), at],
                 )?;
-                report.quarantined.push(format!(
+                d.quarantined.push(format!(
                     "device {}: entry #{} {reason}",
                     dev.short(),
                     h.device_seq
@@ -624,7 +728,7 @@ fn import(
             }
         }
     }
-    Ok(report)
+    Ok(Vec::new())
 }
 
 fn restored_home() -> Error {
@@ -634,6 +738,50 @@ fn restored_home() -> Error {
          Nothing was written. Continue as a new device: move this COFFER_HOME aside, create a new identity \
          (`coffer identity new`), have an admin add it and `coffer join`",
     )
+}
+
+/// Whether `e` is signed by this identity, for this device.
+fn signed_by_me(ctx: &Ctx<'_>, e: &Entry) -> bool {
+    e.header.device_id == ctx.me.device_id
+        && e.header.author_id == ctx.me.id()
+        && ctx
+            .me
+            .public()
+            .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
+            .is_ok()
+}
+
+/// Publishes this device's whole feed: every entry of its log is compared
+/// with the folder's file. A missing one is written; one that differs and
+/// is not signed by this identity (tampering, a planted file) is put back;
+/// one that differs and is signed by this identity for this device means
+/// another machine writes as this device: nothing is written. Returns
+/// (entries written, entries put back).
+fn publish_own(conn: &Connection, ctx: &Ctx<'_>, folder: &Folder) -> Result<(usize, usize)> {
+    let me = ctx.me.device_id;
+    let chain = chain_from(conn, ctx.vault_id, &me, 1)?;
+    let mut missing = Vec::new();
+    let mut altered = Vec::new();
+    for e in &chain {
+        let seq = e.header.device_seq;
+        let mine = e.encode();
+        match folder.read(&me, seq) {
+            Ok(Some(b)) if b == mine => {}
+            Ok(None) => missing.push((seq, mine)),
+            Ok(Some(b)) => match Entry::decode(&b) {
+                Ok(theirs) if signed_by_me(ctx, &theirs) => return Err(restored_home()),
+                _ => altered.push((seq, mine)),
+            },
+            Err(_) => altered.push((seq, mine)),
+        }
+    }
+    for (seq, b) in &altered {
+        folder.repair(&me, *seq, b)?;
+    }
+    for (seq, b) in &missing {
+        folder.publish(&me, *seq, b)?;
+    }
+    Ok((missing.len(), altered.len()))
 }
 
 /// Publishes `device`'s chain to the folder: the entries after the last
@@ -727,6 +875,14 @@ impl Vault {
 
     fn after_import(&mut self) -> Result<()> {
         self.env_keys.clear();
+        if let Some(seal) = &self.seal {
+            crate::anchor::record_generation(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+                seal.generation(),
+            );
+        }
         let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
         self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
         if let Some((seq, hash, _)) = feed_head(&self.conn, &self.me.device_id)? {
@@ -794,18 +950,10 @@ impl Vault {
                 me: &self.me,
                 now: now_ms(),
             };
-            for inc in &all {
-                match take_in(&tx, &ctx, inc)? {
-                    Verdict::Applied => insert_row(&tx, inc, "applied", None)?,
-                    Verdict::Denied(r) => insert_row(&tx, inc, "denied", Some(&r))?,
-                    Verdict::Wait(r) | Verdict::Invalid(r) => {
-                        return Err(Error::integrity(format!(
-                            "entry #{} of device {}: {r}",
-                            inc.entry.header.device_seq,
-                            inc.entry.header.device_id.short()
-                        )))
-                    }
-                }
+            let mut rep = SyncReport::default();
+            apply_entries(&tx, &ctx, all, false, &HashSet::new(), &mut rep)?;
+            if let Some(q) = rep.quarantined.first().or(rep.held_back.first()) {
+                return Err(Error::integrity(format!("the log does not replay: {q}")));
             }
             let seal = Seal::create(
                 &tx,
@@ -855,8 +1003,19 @@ impl Vault {
             attempts += 1;
             let folder = prepare(&self.me.home, &self.vault_id, &remote)?;
             let mut report = self.import_sealed(&folder, rebuild)?;
-            report.published =
-                publish_chain(&self.conn, self.vault_id, &folder, &self.me.device_id)?;
+            let ctx = Ctx {
+                vault_id: self.vault_id,
+                genesis: self.genesis_hash()?,
+                me: &self.me,
+                now: now_ms(),
+            };
+            let (published, repaired) = publish_own(&self.conn, &ctx, &folder)?;
+            report.published = published;
+            if repaired > 0 {
+                report.warnings.push(format!(
+                    "{repaired} of this device's entries had been altered or replaced in the sync folder; they were put back"
+                ));
+            }
             match &remote {
                 Remote::Folder(_) => break report,
                 Remote::Git(_) => match git::push(folder.root(), &self.me.device_id.short()) {
@@ -982,13 +1141,26 @@ impl Vault {
             Remote::Folder(p) => Remote::Folder(absolute(&p)?),
             Remote::Git(u) => Remote::Git(u),
         };
-        let d = Self::peek_remote(&me.home, &remote)?;
+        let mut d = Self::peek_remote(&me.home, &remote)?;
         let vault_id = Id::from_hex(&d.vault_id).map_err(|_| {
             Error::integrity("the sync folder's descriptor names no valid vault id")
         })?;
         let genesis = unhex32(&d.genesis_hash).ok_or_else(|| {
             Error::integrity("the sync folder's descriptor names no valid genesis")
         })?;
+        // The owner the user confirms is the one the genesis entry itself
+        // names and is signed by, not what the (unsigned) descriptor says.
+        let staged = match &remote {
+            Remote::Folder(p) => Folder::new(p),
+            Remote::Git(_) => Folder::new(&git::staging_dir(&me.home)),
+        };
+        let owner_fp = genesis_owner(&staged, vault_id, &genesis)?;
+        if owner_fp != d.owner_fingerprint {
+            return Err(Error::integrity(
+                "the sync folder's descriptor names another owner than its genesis entry: it was tampered with",
+            ));
+        }
+        d.owner_fingerprint = owner_fp;
         if let Some(a) = load_anchor(&me.home, &vault_id)? {
             if a.genesis_hash() != Some(genesis) {
                 return Err(Error::integrity(
@@ -1064,6 +1236,11 @@ impl Vault {
             v.seal = Some(seal);
             v.name = name;
             let g = crate::anchor::check_genesis(&v.conn, vault_id)?;
+            if g.hash != genesis {
+                return Err(Error::integrity(
+                    "the replica's genesis is not the one confirmed",
+                ));
+            }
             let mut a = crate::anchor::anchor_for_join(
                 &vault_id,
                 &genesis,
@@ -1117,6 +1294,46 @@ impl Vault {
 
 fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| Error::io(format!("resolving {}", p.display()), e))
+}
+
+/// Finds the genesis entry `genesis` among the first entries of the
+/// folder's feeds and checks it (a genesis of `vault_id`, signed by the
+/// owner it names); returns that owner's fingerprint, computed from their
+/// keys.
+fn genesis_owner(folder: &Folder, vault_id: Id, genesis: &[u8; 32]) -> Result<String> {
+    let (devices, _) = folder.devices()?;
+    for d in devices {
+        let Ok(Some(b)) = folder.read(&d, 1) else {
+            continue;
+        };
+        let Ok(e) = Entry::decode(&b) else { continue };
+        if e.hash() != *genesis || e.header.vault_id != vault_id || e.header.device_id != d {
+            continue;
+        }
+        if let Ok(OpBody::Genesis {
+            vault_id: v, owner, ..
+        }) = OpBody::decode(&e.body)
+        {
+            let keys = PublicKeys {
+                id: owner.id,
+                x25519: owner.x25519,
+                ed25519: owner.ed25519,
+            };
+            let signed = keys
+                .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
+                .is_ok();
+            if v == vault_id
+                && owner.id == e.header.author_id
+                && signed
+                && e.header.kind == kind::GENESIS
+            {
+                return Ok(keys.fingerprint());
+            }
+        }
+    }
+    Err(Error::integrity(
+        "the sync folder holds no genesis entry matching its descriptor",
+    ))
 }
 
 /// A remote as the user would write it.

@@ -1,0 +1,217 @@
+//! Fixtures for the sync tests: devices with their own home and private
+//! replica, a team moved to sync, the folder's layout, and comparisons of
+//! what replicas derived.
+
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::Id;
+use coffer_vault::ops::OpHeader;
+use coffer_vault::sync::feed::Entry;
+use coffer_vault::sync::Remote;
+use coffer_vault::{Access, Role, Vault};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use super::*;
+
+/// A teammate's device: their identity home and their private replica.
+pub struct Device {
+    pub who: Person,
+    pub replica: PathBuf,
+}
+
+impl Device {
+    pub fn new(fx: &Fx, name: &str) -> Self {
+        let who = Person::new(fx, name);
+        let replica = fx.dir.path().join(format!("{name}-replica.coffer"));
+        Device { who, replica }
+    }
+
+    pub fn open(&self) -> Vault {
+        self.who.open(&self.replica)
+    }
+
+    pub fn join(&self, remote: &Remote) -> coffer_vault::Result<Vault> {
+        Vault::join(&self.replica, self.who.unlock(), remote.clone(), &|_d| {
+            Ok(())
+        })
+        .map(|(v, _)| v)
+    }
+
+    pub fn sync(&self) -> coffer_vault::sync::SyncReport {
+        let mut v = self.open();
+        v.sync()
+            .unwrap_or_else(|e| panic!("{} syncs: {e}", self.who.name))
+    }
+}
+
+pub fn team(remote_of: impl Fn(&Fx) -> Remote) -> (Fx, Remote, Device, Device) {
+    team_with(remote_of, |_| {})
+}
+
+/// Ada's vault with Bob (member, write on prod) and Carol (reader of prod),
+/// plus whatever `extra` adds before `sync init`; Bob and Carol joined.
+pub fn team_with(
+    remote_of: impl Fn(&Fx) -> Remote,
+    extra: impl FnOnce(&mut Vault),
+) -> (Fx, Remote, Device, Device) {
+    let (fx, _) = standard();
+    let bob = Device::new(&fx, "Bob");
+    let carol = Device::new(&fx, "Carol");
+    let remote = remote_of(&fx);
+    {
+        let mut v = fx.open();
+        add_member(&mut v, &bob.who, Role::Member, &[(PROD, Access::Write)]);
+        add_member(&mut v, &carol.who, Role::Reader, &[(PROD, Access::Read)]);
+        extra(&mut v);
+        let r = v.sync_init(remote.clone()).expect("sync init");
+        assert!(r.published > 0, "the log goes out: {r:?}");
+        assert!(v.is_private_replica());
+        assert!(v.verify().expect("verify").ok());
+    }
+    bob.join(&remote).expect("Bob joins");
+    carol.join(&remote).expect("Carol joins");
+    (fx, remote, bob, carol)
+}
+
+pub fn folder_remote(fx: &Fx) -> Remote {
+    Remote::Folder(fx.dir.path().join("shared"))
+}
+
+pub fn root(remote: &Remote) -> PathBuf {
+    let Remote::Folder(root) = remote else {
+        unreachable!()
+    };
+    root.clone()
+}
+
+pub fn feed_dir(remote: &Remote, device: &Id) -> PathBuf {
+    root(remote).join("feeds").join(device.to_hex())
+}
+
+pub fn entry_file(remote: &Remote, device: &Id, seq: u64) -> PathBuf {
+    feed_dir(remote, device).join(format!("{seq:020}.op"))
+}
+
+pub fn device_of(v: &Vault) -> Id {
+    v.me().device_id()
+}
+
+pub fn last_seq(remote: &Remote, device: &Id) -> u64 {
+    let mut n = 0;
+    while entry_file(remote, device, n + 1).exists() {
+        n += 1;
+    }
+    n
+}
+
+pub fn git_remote(fx: &Fx) -> Remote {
+    let bare = fx.dir.path().join("remote.git");
+    let ok = std::process::Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&bare)
+        .status()
+        .expect("git")
+        .success();
+    assert!(ok, "git init --bare");
+    Remote::Git(bare.to_string_lossy().into_owned())
+}
+
+/// The state a replica derived, as rows, plus the log's (op id, outcome)
+/// in order: what every replica that saw the same entries must agree on.
+pub fn derived(path: &Path) -> Vec<(String, Vec<Vec<Value>>)> {
+    let c = Connection::open(path).expect("open");
+    let mut out = Vec::new();
+    for (t, order) in [
+        ("vault", "id"),
+        ("members", "id"),
+        ("projects", "id"),
+        ("environments", "id"),
+        ("grants", "env_id, member_id"),
+        ("env_wraps", "env_id, member_id"),
+        ("items", "id"),
+        ("item_versions", "item_id, version"),
+        ("item_shares", "item_id, member_id"),
+    ] {
+        out.push((
+            t.to_string(),
+            rows(&c, &format!("SELECT * FROM {t} ORDER BY {order}")),
+        ));
+    }
+    out.push((
+        "log".into(),
+        rows(
+            &c,
+            "SELECT op_id, outcome, reason FROM ops WHERE kind != 6 ORDER BY seq",
+        ),
+    ));
+    out
+}
+
+pub fn rows(c: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut st = c.prepare(sql).expect("prepare");
+    let n = st.column_count();
+    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[track_caller]
+pub fn assert_converged(devices: &[&Path]) {
+    let first = derived(devices[0]);
+    for d in &devices[1..] {
+        let other = derived(d);
+        for (a, b) in first.iter().zip(&other) {
+            assert_eq!(
+                a,
+                b,
+                "table {} differs between {} and {}",
+                a.0,
+                devices[0].display(),
+                d.display()
+            );
+        }
+    }
+}
+
+/// What a modified client does: writes its replica's own entries to the
+/// folder without taking in anyone else's first.
+pub fn leak_chain(replica: &Path, remote: &Remote, vault_id: Id, device: &Id) {
+    let c = Connection::open(replica).expect("open");
+    let mut st = c
+        .prepare(
+            "SELECT op_id, device_seq, author_id, hlc, kind, body, prev_hash, sig FROM ops
+             WHERE device_id = ?1 ORDER BY device_seq",
+        )
+        .expect("prepare");
+    let mut rows = st.query([&device.0[..]]).expect("query");
+    while let Some(r) = rows.next().expect("row") {
+        let seq: i64 = r.get(1).expect("seq");
+        let p = entry_file(remote, device, seq as u64);
+        if p.exists() {
+            continue;
+        }
+        let id = |b: Vec<u8>| Id::from_slice(&b).expect("id");
+        let e = Entry {
+            header: OpHeader {
+                op_id: id(r.get(0).expect("op")),
+                vault_id,
+                device_id: *device,
+                device_seq: seq as u64,
+                author_id: id(r.get(2).expect("author")),
+                hlc: r.get::<_, i64>(3).expect("hlc") as u64,
+                kind: r.get::<_, i64>(4).expect("kind") as u8,
+                prev_hash: r
+                    .get::<_, Vec<u8>>(6)
+                    .expect("prev")
+                    .try_into()
+                    .expect("32"),
+            },
+            body: r.get(5).expect("body"),
+            sig: r.get::<_, Vec<u8>>(7).expect("sig").try_into().expect("64"),
+        };
+        std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&p, e.encode()).expect("write");
+    }
+}

@@ -1,0 +1,901 @@
+//! Attack review of issue 9, slice 2 (sync): regression tests. Each test
+//! names the attack and the secure behaviour it expects; each failed before
+//! the fixes of slice 3 ("BEFORE THE FIX" says what happened then). Helpers
+//! are copied from `tests/sync.rs`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
+use coffer_vault::ops::{kind, MemberRecord, OpBody, OpHeader};
+use coffer_vault::sync::feed::Entry;
+use coffer_vault::sync::folder::Descriptor;
+use coffer_vault::sync::Remote;
+use coffer_vault::{Access, Role, Vault};
+use common::sync_fx::*;
+use common::*;
+use rusqlite::Connection;
+
+fn now_hlc() -> u64 {
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as u64)
+        << 16
+}
+
+/// Builds the entry that would come next in `device`'s feed (as the folder
+/// holds it), signed by `signer`, dated `hlc` (default: now), with `op_id`
+/// (default: fresh).
+fn build_next(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    signer: &PrivateIdentity,
+    body: &OpBody,
+    hlc: Option<u64>,
+    op_id: Option<Id>,
+) -> Entry {
+    let seq = last_seq(remote, &device);
+    let (prev, min_hlc) = if seq == 0 {
+        ([0u8; 32], 1u64 << 16)
+    } else {
+        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
+            .expect("decode");
+        (e.hash(), e.header.hlc + 1)
+    };
+    let body = body.encode();
+    let header = OpHeader {
+        op_id: op_id.unwrap_or_else(Id::make),
+        vault_id,
+        device_id: device,
+        device_seq: seq + 1,
+        author_id: signer.id(),
+        hlc: hlc.unwrap_or_else(|| min_hlc.max(now_hlc())),
+        kind: OpBody::decode(&body).expect("body").kind(),
+        prev_hash: prev,
+    };
+    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
+    Entry { header, body, sig }
+}
+
+fn write_entry(remote: &Remote, e: &Entry) -> PathBuf {
+    let p = entry_file(remote, &e.header.device_id, e.header.device_seq);
+    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&p, e.encode()).expect("write");
+    p
+}
+
+fn forge(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    signer: &PrivateIdentity,
+    body: &OpBody,
+    hlc: Option<u64>,
+) -> Entry {
+    let e = build_next(remote, vault_id, device, signer, body, hlc, None);
+    write_entry(remote, &e);
+    e
+}
+
+fn record(who: &PrivateIdentity, name: &str, role: &str) -> MemberRecord {
+    MemberRecord {
+        id: who.id(),
+        name: name.into(),
+        email: None,
+        x25519: who.public().x25519,
+        ed25519: who.public().ed25519,
+        fingerprint: who.public().fingerprint(),
+        role: role.into(),
+    }
+}
+
+/// Adds a member whose private key the test holds (a member who runs a
+/// modified client and signs whatever they like).
+fn add_keyed(
+    v: &mut Vault,
+    who: &PrivateIdentity,
+    name: &str,
+    role: Role,
+    grants: &[(&str, Access)],
+) {
+    let grants: Vec<(String, Access)> = grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
+    v.add_member(
+        &who.public_identity_string(name, None),
+        name,
+        role,
+        &grants,
+        &who.public().fingerprint(),
+    )
+    .unwrap_or_else(|e| panic!("adding {name}: {e}"));
+}
+
+/// The clock of the newest op of `kind` in a replica's log.
+fn hlc_of(replica: &Path, k: u8) -> u64 {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+        [k],
+        |r| r.get::<_, i64>(0),
+    )
+    .expect("hlc") as u64
+}
+
+/// Runs `f` on another thread; `None` if it did not finish in `secs`.
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs)).ok()
+}
+
+// ----- F1: join trusts the descriptor's genesis hash, not the confirmed owner
+
+/// ATTACK (outsider who can write the sync folder): sign a genesis for the
+/// real vault id with their own key (naming the owner "Ada"), add the
+/// joining teammate's public keys as a member, and point
+/// `coffer-vault.json`'s `genesis_hash` at that genesis while leaving the
+/// real owner's fingerprint in it. The teammate compares the fingerprint
+/// out of band (it matches) and joins.
+/// SECURE: `join` refuses a genesis whose owner fingerprint is not the one
+/// the user confirmed (or the descriptor does not match the genesis).
+/// BEFORE THE FIX: the joiner pins the attacker's genesis; the attacker is owner of
+/// the joiner's replica and will receive every key it wraps.
+#[test]
+fn attack_join_pins_a_genesis_whose_owner_is_not_the_confirmed_fingerprint() {
+    let (fx, remote, _bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let ada_fp = Person::owner(&fx).fingerprint;
+    let dave = Device::new(&fx, "Dave");
+    let mallory = PrivateIdentity::make();
+    let mdev = Id::make();
+    let g = forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &OpBody::Genesis {
+            vault_id,
+            name: "Acme".into(),
+            owner: record(&mallory, "Ada", "owner"),
+        },
+        None,
+    );
+    let dkeys = dave.who.unlock().public().clone();
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &OpBody::AddMember {
+            member: MemberRecord {
+                id: dave.who.id,
+                name: "Dave".into(),
+                email: None,
+                x25519: dkeys.x25519,
+                ed25519: dkeys.ed25519,
+                fingerprint: dkeys.fingerprint(),
+                role: "member".into(),
+            },
+            grants: vec![],
+        },
+        None,
+    );
+    let dpath = root(&remote).join("coffer-vault.json");
+    let mut d: Descriptor =
+        serde_json::from_slice(&std::fs::read(&dpath).expect("read")).expect("json");
+    assert_eq!(
+        d.owner_fingerprint, ada_fp,
+        "the descriptor still shows Ada's fingerprint"
+    );
+    d.genesis_hash = g.hash().iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&dpath, serde_json::to_vec_pretty(&d).expect("json")).expect("write");
+
+    let r = Vault::join(&dave.replica, dave.who.unlock(), remote.clone(), &|d| {
+        // Dave checks the owner's fingerprint with Ada by phone: it matches.
+        if d.owner_fingerprint == ada_fp {
+            Ok(())
+        } else {
+            Err(coffer_vault::Error::Refused("fingerprint mismatch".into()))
+        }
+    });
+    if let Ok((v, _)) = r {
+        let owners: Vec<String> = v
+            .list_members()
+            .expect("members")
+            .into_iter()
+            .filter(|m| m.role == Role::Owner)
+            .map(|m| m.fingerprint)
+            .collect();
+        panic!(
+            "Dave joined a vault whose owner is {owners:?}, not the confirmed {ada_fp}: the attacker owns his replica"
+        );
+    }
+}
+
+// ----- F2: an author picks their own HLC: a revoked member backdates ---------
+
+/// ATTACK (revoked admin, own client): after being offboarded, sign an
+/// `AddMember` of a puppet admin, dated just before the revocation (the
+/// HLC is chosen by the author; only "after my previous entry" and "not
+/// more than 10 min ahead" are checked). It sorts before the `Revoke`, so it is
+/// authorised against a state where the author is still an active admin.
+/// SECURE: an op by a revoked member that the revoker had not seen is
+/// rejected (revocation is final), e.g. the Revoke pins the revoked
+/// member's feed heads and anything beyond is denied.
+/// BEFORE THE FIX: the puppet becomes an active admin after the offboarding.
+#[test]
+fn attack_revoked_admin_backdates_a_puppet_admin() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", Role::Admin, &[]);
+    fx.open().sync().expect("ada syncs");
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let revoke_hlc = hlc_of(&fx.path, kind::REVOKE_CUT);
+    let eve = PrivateIdentity::make();
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::AddMember {
+            member: record(&eve, "Eve", "admin"),
+            grants: vec![],
+        },
+        Some(revoke_hlc - 1),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    bob.sync();
+    for (who, v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        if let Ok(m) = v.member("Eve") {
+            panic!(
+                "{who}: Eve, added by Mallory after Mallory's revocation, is an {} {} member ({r:?})",
+                m.status,
+                m.role.as_str()
+            );
+        }
+    }
+}
+
+/// ATTACK (revoked member with write access, own client): after the
+/// offboarding and the owner's rotation of DB_PASS, sign a `DeleteItem` of
+/// DB_PASS dated before the revocation. The whole log is replayed; the
+/// delete sorts first, and the owner's rotation, applied and visible on
+/// every device, becomes *denied* retroactively.
+/// SECURE: the revoked member's late op is denied; the rotation stands.
+/// BEFORE THE FIX: DB_PASS is gone and the owner's rotation is denied.
+#[test]
+fn attack_revoked_member_backdates_a_delete_and_undoes_the_rotation() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open()
+        .set_item(PROD, "DB_PASS", value("rotated-after-offboarding"))
+        .expect("rotate");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let revoke_hlc = hlc_of(&fx.path, kind::REVOKE_CUT);
+    let (item_id, env_id) = {
+        let mut v = fx.open();
+        (
+            v.get_item(PROD, "DB_PASS").expect("get").0.id,
+            v.env(PROD).expect("env").id,
+        )
+    };
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::DeleteItem { item_id, env_id },
+        Some(revoke_hlc - 1),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    bob.sync();
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        match v.get_item(PROD, "DB_PASS") {
+            Ok((_, s)) => assert_eq!(s.expose_secret(), "rotated-after-offboarding", "{who}"),
+            Err(e) => panic!(
+                "{who}: DB_PASS after a revoked member's backdated delete: {e}; report {r:?}"
+            ),
+        }
+    }
+}
+
+// ----- F3: two entries with one op id abort every device's sync -------------
+
+/// ATTACK (any member, even a reader or a revoked one, own client): publish
+/// two validly signed entries that carry the same `op_id` (here two
+/// self-promotions, which are denied and so recorded). `read_feed` checks
+/// op ids only against the log, not within the batch; the second insert
+/// hits `ops.op_id UNIQUE` and the whole import fails.
+/// SECURE: the feed is quarantined ("repeats an op"), the sync succeeds,
+/// the other feeds keep flowing.
+/// BEFORE THE FIX: every device's `coffer sync` fails, forever, for everyone.
+#[test]
+fn attack_duplicate_op_id_in_one_batch_blocks_every_sync() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", Role::Reader, &[]);
+    fx.open().sync().expect("ada syncs");
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value"))
+        .expect("bob sets");
+    bob.sync();
+    let mdev = Id::make();
+    let op = Id::make();
+    let body = OpBody::SetRole {
+        member_id: mallory.id(),
+        role: "owner".into(),
+        rewraps: vec![],
+        reshares: vec![],
+    };
+    for _ in 0..2 {
+        let e = build_next(&remote, vault_id, mdev, &mallory, &body, None, Some(op));
+        write_entry(&remote, &e);
+    }
+    let r = fx.open().sync();
+    let r = r.unwrap_or_else(|e| panic!("Ada's sync fails because of Mallory's feed: {e}"));
+    assert!(!r.quarantined.is_empty(), "{r:?}");
+    assert_value(&mut fx.open(), PROD, "FROM_BOB", "bob-value");
+}
+
+// ----- F4: one unreadable file in any feed aborts (or hangs) every sync -----
+
+/// ATTACK (anyone who writes the folder, no key): put something that is
+/// not a readable file where an entry is expected: a directory named
+/// `00000000000000000001.op`, an entry file over `MAX_ENTRY_BYTES` (a
+/// sparse file: free to make), in a new feed. `Folder::read` returns an
+/// I/O or integrity *error*, which `read_feed`/`import` propagate with `?`.
+/// SECURE: that feed is quarantined with a reason; the sync succeeds and
+/// the other feeds flow.
+/// BEFORE THE FIX: every device's sync fails, for as long as the file is there.
+#[test]
+fn attack_unreadable_entry_file_blocks_every_sync() {
+    // A directory where an entry file is expected.
+    unreadable_entry(|p| std::fs::create_dir_all(p).expect("a directory as an entry"));
+}
+
+/// Same attack, with an entry file one byte over `MAX_ENTRY_BYTES`.
+#[test]
+fn attack_oversized_entry_file_blocks_every_sync() {
+    unreadable_entry(|p| {
+        let f = std::fs::File::create(p).expect("create");
+        f.set_len(coffer_vault::sync::feed::MAX_ENTRY_BYTES + 1)
+            .expect("sparse");
+    });
+}
+
+fn unreadable_entry(plant: impl Fn(&Path)) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value"))
+        .expect("bob sets");
+    bob.sync();
+    let d = Id::make();
+    std::fs::create_dir_all(feed_dir(&remote, &d)).expect("mkdir");
+    plant(&entry_file(&remote, &d, 1));
+    let r = fx.open().sync();
+    let r = r.unwrap_or_else(|e| panic!("Ada's sync fails because of one bad file in a feed: {e}"));
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    assert_value(&mut fx.open(), PROD, "FROM_BOB", "bob-value");
+}
+
+/// ATTACK (anyone who writes a shared folder): a FIFO named as the next
+/// entry of a feed. `Folder::read` opens it for reading and blocks forever.
+/// SECURE: only regular files are opened (O_NONBLOCK / metadata check
+/// first); the feed is quarantined.
+/// BEFORE THE FIX: `coffer sync` (and the desktop app's timer sync) hangs.
+#[test]
+fn attack_fifo_in_a_feed_hangs_sync() {
+    let (fx, remote, _bob, _carol) = team(folder_remote);
+    let d = Id::make();
+    std::fs::create_dir_all(feed_dir(&remote, &d)).expect("mkdir");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(entry_file(&remote, &d, 1))
+        .status()
+        .expect("mkfifo")
+        .success();
+    assert!(ok, "mkfifo");
+    let path = fx.path.clone();
+    let home = fx.home.clone();
+    let done = within(20, move || {
+        let me = coffer_vault::IdentityStore::load(&home)
+            .expect("load")
+            .unlock_with_password(&secret(PASSPHRASE))
+            .expect("unlock");
+        let mut v = Vault::open(&path, me).expect("open");
+        v.sync()
+            .map(|r| r.quarantined.len())
+            .map_err(|e| e.to_string())
+    });
+    match done {
+        None => panic!("Ada's sync hangs on a FIFO in the sync folder"),
+        Some(r) => assert!(matches!(r, Ok(n) if n >= 1), "{r:?}"),
+    }
+}
+
+// ----- F5: the own-feed checks trust unsigned bytes --------------------------
+
+/// ATTACK (anyone who writes the folder, no key): append one entry to an
+/// honest device's feed, chained to its last published entry (the hash is
+/// public), signed by a throw-away key. `import` sees "own entries the
+/// folder holds beyond what the device remembers" and stops with the
+/// restored-COFFER_HOME error without checking the signature.
+/// SECURE: an entry this identity did not sign is tampering with this
+/// device's feed: it is put back/overwritten with a warning and sync goes on.
+/// BEFORE THE FIX: Bob's device refuses to sync, forever, and tells him to abandon
+/// his identity and rejoin as a new device.
+#[test]
+fn attack_unsigned_junk_after_my_head_makes_my_device_refuse_to_sync() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let bdev = device_of(&bob.open());
+    let outsider = PrivateIdentity::make();
+    forge(
+        &remote,
+        vault_id,
+        bdev,
+        &outsider,
+        &OpBody::Revoke {
+            member_id: Person::owner(&fx).id,
+            exposed: vec![],
+            cut: None,
+        },
+        None,
+    );
+    let r = bob.open().sync();
+    if let Err(e) = &r {
+        panic!("Bob's device refuses to sync because of an entry nobody in the vault signed: {e}");
+    }
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value"))
+        .expect("set");
+    bob.open().sync().expect("bob syncs");
+    fx.open().sync().expect("ada syncs");
+    assert_value(&mut fx.open(), PROD, "FROM_BOB", "bob-value");
+}
+
+/// ATTACK (anyone who writes the folder, no key): Bob has two unpublished
+/// entries (n+1, n+2). Before he syncs, plant an unsigned entry at n+1
+/// chained to his published entry n. `publish_chain` walks down from his
+/// head to the first *existing* file (n+1), assumes it is his, and
+/// publishes only n+2; `read_feed` only compares his newest entry.
+/// SECURE: Bob detects that the file at n+1 is not his entry (put it back,
+/// or report tampering), and Ada ends up with both of Bob's edits.
+/// BEFORE THE FIX: Bob's sync reports success (published: 1) and nothing else; Ada
+/// holds Bob's feed back on the planted entry (author unknown, signature
+/// never checked), quarantines it at his real entry, and never gets his
+/// edits. (Here n = 0: Bob had published nothing yet.)
+#[test]
+fn attack_planted_entry_in_unpublished_gap_silently_swallows_my_edits() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let bdev = device_of(&bob.open());
+    bob.open().set_item(PROD, "ONE", value("one")).expect("set");
+    bob.open().set_item(PROD, "TWO", value("two")).expect("set");
+    let outsider = PrivateIdentity::make();
+    forge(
+        &remote,
+        vault_id,
+        bdev,
+        &outsider,
+        &OpBody::Revoke {
+            member_id: Person::owner(&fx).id,
+            exposed: vec![],
+            cut: None,
+        },
+        None,
+    );
+    let rb = bob.open().sync().expect("Bob's sync says all is well");
+    let ra = fx.open().sync().expect("ada syncs");
+    let mut v = fx.open();
+    for (k, val) in [("ONE", "one"), ("TWO", "two")] {
+        match v.get_item(PROD, k) {
+            Ok((_, s)) => assert_eq!(s.expose_secret(), val),
+            Err(e) => {
+                panic!("Ada never gets Bob's {k}: {e}; Bob's report {rb:?}; Ada's report {ra:?}")
+            }
+        }
+    }
+}
+
+/// ATTACK (anyone who writes the folder): corrupt an *older* entry of the
+/// owner's feed (here entry #2, one signature byte). Devices that applied
+/// it never look at it again; Ada only compares her newest entry, so she
+/// never puts it back. Every device that joins (or rebuilds from the
+/// folder) later quarantines Ada's feed at #2 and misses everything after
+/// it, including its own `member add`.
+/// SECURE: a device re-checks (or re-publishes) its whole published feed,
+/// so tampering with any of its entries is repaired; a new teammate can
+/// join.
+/// BEFORE THE FIX: no new device can ever join the vault.
+#[test]
+fn attack_corrupt_old_owner_entry_is_never_repaired_and_blocks_every_join() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let adev = device_of(&fx.open());
+    let p = entry_file(&remote, &adev, 2);
+    let mut b = std::fs::read(&p).expect("read");
+    let n = b.len();
+    b[n - 1] ^= 1;
+    std::fs::write(&p, &b).expect("write");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let dave = Device::new(&fx, "Dave");
+    add_member(&mut fx.open(), &dave.who, Role::Member, &[]);
+    let r = fx.open().sync().expect("ada syncs");
+    if let Err(e) = dave.join(&remote) {
+        panic!("Dave, added by Ada, cannot join: {e}; Ada's sync report: {r:?}");
+    }
+}
+
+// ----- F6: an older sealed replica is accepted -------------------------------
+
+/// ATTACK (someone who can write the device's files, e.g. restores a
+/// backup of the replica file alone): put back an older copy of the
+/// replica, sealed by this very device. The seal's MAC is valid; the only
+/// freshness check (`check_head`) covers this device's *own* feed, so if it
+/// wrote nothing since (it only synced in others' ops, here Carol's
+/// revocation by admin Bob), the rollback is accepted: Carol is active
+/// again and Ada's next grant/env wraps a key to her in the folder.
+/// SECURE: the device remembers its last seal (log count/digest) in
+/// COFFER_HOME and refuses an older replica (or rebuilds from the feeds).
+/// BEFORE THE FIX: the rolled-back replica opens without a word.
+#[test]
+fn attack_rolled_back_replica_is_accepted() {
+    let (fx, _remote, bob, _carol) = team_with(folder_remote, |_| {});
+    fx.open().set_role("Bob", Role::Admin).expect("Bob admin");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let old = fx.dir.path().join("ada-old.coffer");
+    copy_vault(&fx.path, &old);
+    bob.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("Bob offboards Carol");
+    bob.sync();
+    fx.open().sync().expect("ada takes in the revocation");
+    assert_eq!(fx.open().member("Carol").expect("carol").status, "revoked");
+    copy_vault(&old, &fx.path);
+    match Person::owner(&fx).try_open(&fx.path) {
+        Err(_) => {}
+        Ok(v) => panic!(
+            "Ada's device accepts its older replica: Carol is {} again",
+            v.member("Carol").expect("carol").status
+        ),
+    }
+}
+
+// ----- F7: UnshareItem/ShareItem are authorised on an env the op names, not the item's
+
+/// ATTACK (member with write on web/prod only, own client): sign
+/// `UnshareItem { env_id: web/prod, item_id: <an item of web/dev>, member:
+/// Carol }`. `authorize` checks write access to the `env_id` in the body;
+/// `mutate` deletes the share by item id without checking the item is in
+/// that environment (ShareItem likewise replaces any item's share).
+/// SECURE: denied (the item is not in the env the author may write).
+/// BEFORE THE FIX: Carol loses her share of web/dev OTHER on every device.
+#[test]
+fn attack_writer_of_one_env_unshares_an_item_of_another() {
+    let (fx, remote, _bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open()
+        .share(DEV, "OTHER", "Carol")
+        .expect("Ada shares dev OTHER with Carol");
+    fx.open().sync().expect("ada syncs");
+    let (other, prod) = {
+        let mut v = fx.open();
+        (
+            v.get_item(DEV, "OTHER").expect("get").0.id,
+            v.env(PROD).expect("env").id,
+        )
+    };
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::UnshareItem {
+            env_id: prod,
+            item_id: other,
+            member_id: carol.who.id,
+        },
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    let c = Connection::open(&fx.path).expect("open");
+    assert_eq!(
+        member_rows(&c, "item_shares", &carol.who.id),
+        1,
+        "a web/prod writer removed Carol's share of a web/dev item: {r:?}"
+    );
+}
+
+// ----- F8: a writer may `RekeyItem`: rewrite versions other members wrote ----
+
+/// ATTACK (member with write on web/prod, own client): re-key API_KEY with
+/// `RekeyItem`, keeping its item key but replacing the blob of version 2
+/// (written by Ada) with version 1's plaintext re-sealed as version 2.
+/// `authorize` lets anyone who may write the env re-key an item, and
+/// `rekey_item_rows` overwrites the blob and rotation fields of existing
+/// versions in place, keeping their `author_id`.
+/// SECURE: re-keying an item (rewriting existing versions) is for owners
+/// and admins (offboarding, ungrant), never a plain writer; a version's
+/// content stays bound to the op that created it.
+/// BEFORE THE FIX: the current value silently rolls back to API_V1 on every device
+/// and history still attributes version 2 to Ada (issue attack 6 in the new
+/// model). The same op can clear `exposed_at` so the exposure report ticks
+/// exposed credentials as rotated.
+#[test]
+fn attack_writer_rekeys_an_item_to_rewrite_the_owners_version() {
+    use coffer_crypto::{EnvKey, ItemContext, ItemKeyContext, WrapContext};
+    use coffer_vault::ops::{RekeyedItem, RotationMeta, VersionRecord};
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let ada = Person::owner(&fx);
+    let ada_keys = fx.unlock().public().clone();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    let (item_id, env_id) = {
+        let mut v = fx.open();
+        (
+            v.get_item(PROD, "API_KEY").expect("get").0.id,
+            v.env(PROD).expect("env").id,
+        )
+    };
+    // Everything below is what Mallory's replica holds.
+    let c = Connection::open(&fx.path).expect("open");
+    let (epoch, epk, ct, sig): (i64, Vec<u8>, Vec<u8>, Vec<u8>) = c
+        .query_row(
+            "SELECT epoch, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+            [&env_id.0[..], &mallory.id().0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("Mallory's wrap");
+    let ek: EnvKey = coffer_crypto::wrap::unwrap(
+        &mallory,
+        &ada_keys,
+        &epk,
+        &ct,
+        &sig,
+        &WrapContext {
+            vault_id,
+            object_id: env_id,
+            epoch: epoch as u64,
+            recipient_id: mallory.id(),
+            sender_id: ada.id,
+        },
+    )
+    .expect("Mallory opens her env key");
+    let ik_ct: Vec<u8> = c
+        .query_row(
+            "SELECT ik_ct FROM items WHERE id = ?1",
+            [&item_id.0[..]],
+            |r| r.get(0),
+        )
+        .expect("ik");
+    let ik = ek
+        .open_item_key(
+            &ik_ct,
+            &ItemKeyContext {
+                vault_id,
+                env_id,
+                item_id,
+                epoch: epoch as u64,
+            },
+        )
+        .expect("ik opens");
+    let version = |n: i64| -> (Vec<u8>, RotationMeta) {
+        c.query_row(
+            "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions
+             WHERE item_id = ?1 AND version = ?2",
+            rusqlite::params![&item_id.0[..], n],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    RotationMeta {
+                        rotate_every_days: r.get::<_, Option<i64>>(1)?.map(|d| d as u32),
+                        rotated_at: r.get(2)?,
+                        expires_at: r.get(3)?,
+                        exposed_at: r.get(4)?,
+                    },
+                ))
+            },
+        )
+        .expect("version")
+    };
+    let (b1, m1) = version(1);
+    let (_, m2) = version(2);
+    let m1c = m1.canonical();
+    let m2c = m2.canonical();
+    let pt1 = ik
+        .open_item(
+            &b1,
+            &ItemContext {
+                vault_id,
+                env_id,
+                item_id,
+                row_version: 1,
+                meta: &m1c,
+            },
+        )
+        .expect("v1 opens");
+    let forged = ik
+        .seal_item(
+            pt1.expose_secret(),
+            &ItemContext {
+                vault_id,
+                env_id,
+                item_id,
+                row_version: 2,
+                meta: &m2c,
+            },
+        )
+        .expect("seal");
+    drop(c);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::RekeyItem {
+            env_id,
+            item: RekeyedItem {
+                item_id,
+                ik_ct: ik_ct.clone(),
+                versions: vec![VersionRecord {
+                    version: 2,
+                    blob: forged,
+                    meta: m2,
+                }],
+            },
+            shares: vec![],
+        },
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "API_KEY", API_V2);
+    let mut v = fx.open();
+    let (_, got) = v.get_item(PROD, "API_KEY").expect("get");
+    assert_eq!(
+        got.expose_secret(),
+        API_V2,
+        "a web/prod writer rewrote Ada's version 2 of API_KEY (report {r:?})"
+    );
+}
+
+// ----- F9: the "must be sealed" flag lives in an unauthenticated JSON file ---
+
+/// ATTACK (someone who can write the victim's files, as for any outside
+/// edit of a replica): set `private_replica` to false in
+/// `COFFER_HOME/anchors/<vault>.json`, delete the `replica` seal row, and
+/// raise reader Carol to owner in the table. `open_keeping` checks the seal
+/// only if the (unauthenticated) anchor or the (deletable) seal row says
+/// so; the replica then opens as an old shared-file vault and its tables
+/// are trusted again.
+/// SECURE: the anchor's flags are authenticated (e.g. MAC under the
+/// replica key) or the device refuses a replica without a seal once it has
+/// a remote configured; the edited replica is refused at open.
+/// BEFORE THE FIX: the edited replica opens; everything local (who `env add`,
+/// `grant` or a re-key wraps to, the exposure report) reads the edited
+/// tables. `sync init`'s `audit verify` refuses to publish it, which limits
+/// the damage to this device.
+#[test]
+fn attack_flipping_the_anchor_flag_disables_the_replica_seal() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let anchor = fx
+        .home
+        .join("anchors")
+        .join(format!("{}.json", vault_id.to_hex()));
+    let mut a: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&anchor).expect("anchor")).expect("json");
+    a["private_replica"] = serde_json::Value::Bool(false);
+    std::fs::write(&anchor, serde_json::to_vec(&a).expect("json")).expect("write");
+    {
+        let c = Connection::open(&fx.path).expect("open");
+        c.execute("DELETE FROM replica", []).expect("unseal");
+        c.execute("UPDATE members SET role = 'owner' WHERE name = 'Carol'", [])
+            .expect("raise");
+    }
+    // Local decisions read the edited tables: e.g. `env add` wraps the new
+    // key to "owner" Carol in Ada's log (publishing is then stopped by
+    // `sync init`'s verify, which is the only thing that notices).
+    if let Ok(v) = Person::owner(&fx).try_open(&fx.path) {
+        let role = v.member("Carol").expect("carol").role;
+        panic!("Ada's hand-edited replica opened without its seal check (Carol is {role:?})");
+    }
+    drop((remote, bob, carol));
+}
+
+// ----- resisted (these pass today) -----------------------------------------
+
+/// A genuine entry of Ada's copied into another feed, a genuine entry
+/// of Ada's dated far in the future by an outsider (re-signed, so refused
+/// for its signature), and a reader granting herself a wrap: nothing is
+/// applied, nothing blocks the other feeds.
+#[test]
+fn resisted_copied_entries_foreign_signatures_and_self_grants() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let adev = device_of(&fx.open());
+    let before = member_rows(
+        &Connection::open(&fx.path).expect("open"),
+        "env_wraps",
+        &carol.who.id,
+    );
+    // Copy of Ada's entry #2 as entry #1 of a new feed.
+    let d = Id::make();
+    std::fs::create_dir_all(feed_dir(&remote, &d)).expect("mkdir");
+    std::fs::copy(entry_file(&remote, &adev, 2), entry_file(&remote, &d, 1)).expect("copy");
+    // An outsider signs as if Ada (author id Ada, wrong key).
+    let outsider = PrivateIdentity::make();
+    let mut e = build_next(
+        &remote,
+        vault_id,
+        Id::make(),
+        &outsider,
+        &OpBody::Revoke {
+            member_id: bob.who.id,
+            exposed: vec![],
+            cut: None,
+        },
+        None,
+        None,
+    );
+    e.header.author_id = Person::owner(&fx).id;
+    e.sig = outsider.sign(SignPurpose::Op, &e.header.signed_bytes(&e.body));
+    write_entry(&remote, &e);
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value"))
+        .expect("set");
+    bob.sync();
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.quarantined.len(), 2, "{r:?}");
+    assert_value(&mut fx.open(), PROD, "FROM_BOB", "bob-value");
+    assert_eq!(fx.open().member("Bob").expect("bob").status, "active");
+    assert_eq!(
+        member_rows(
+            &Connection::open(&fx.path).expect("open"),
+            "env_wraps",
+            &carol.who.id
+        ),
+        before
+    );
+}
