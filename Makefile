@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test deps lint build app package bench demo screenshots clean
+.PHONY: run test deps lint build app package bench demo screenshots fuzz deny clean
 
 deps:
 	@scripts/deps.sh
@@ -41,6 +41,21 @@ lint: deps
 
 test: lint
 	@scripts/test.sh
+
+# Every cargo-fuzz target for 60 s (FUZZ_SECONDS) from its committed corpus,
+# when a nightly toolchain and cargo-fuzz are there; otherwise it says so
+# and succeeds. `make test` runs each target's function over its corpus on
+# stable either way (crates/coffer-fuzz-targets), and a short pass of this
+# when the tools are there.
+fuzz:
+	@scripts/fuzz.sh
+
+# Dependency hygiene: cargo-deny (deny.toml) and npm audit --omit=dev for the
+# UI; the advisory database and npm's audit service are used when they answer
+# (CI reaches package registries only) and said to be skipped otherwise.
+# Also part of `make test`.
+deny: deps
+	@scripts/deny.sh
 
 # CLI figures (docs/benchmarks.md; the keychain row needs a Secret Service:
 # a private D-Bus session + gnome-keyring), then the desktop app's own

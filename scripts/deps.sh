@@ -68,6 +68,13 @@ if ! have tauri-driver && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" 
   cargo install tauri-driver --locked --quiet
 fi
 
+# cargo-deny (dependency licences, bans, sources, advisories; scripts/deny.sh),
+# from crates.io, pinned: ~4 min to build once on two cores.
+if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.2$'; then
+  echo "deps: cargo install cargo-deny@0.20.2 --locked"
+  cargo install cargo-deny@0.20.2 --locked --quiet
+fi
+
 # The desktop UI's packages (Vite, Svelte, Vitest, playwright-core, the
 # Tauri CLI), pinned by ui/package-lock.json.
 if [ ! -d ui/node_modules/.bin ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

@@ -16,6 +16,13 @@ scripts/with-keyring.sh sh -c '
 ' 2>&1 | tee .cache/test.log
 rc=${PIPESTATUS[0]}
 
+# A short libFuzzer pass over every target when a nightly toolchain and
+# cargo-fuzz are there (scripts/fuzz.sh says so and succeeds when not); the
+# corpus itself ran above, on stable, in coffer-fuzz-targets' tests.
+echo "== fuzz (short pass)" | tee -a .cache/test.log
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh 2>&1 | tee -a .cache/test.log
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "fuzz: FAILED" | tee -a .cache/test.log; rc=1; }
+
 # The desktop app's UI: type check, Vitest component tests (jsdom), browser
 # tests (playwright-core + Debian's chromium against the mock build), and
 # the end-to-end test of the real app (debug build, tauri-driver +
@@ -29,6 +36,9 @@ ui() { # NAME CMD…: runs one UI step, logs it, keeps going on failure
   local r=${PIPESTATUS[0]}
   [ "$r" = 0 ] || { echo "$name: FAILED (exit $r)" | tee -a .cache/test.log; rc=1; }
 }
+# Dependency hygiene (deny.toml; advisories and npm audit only when their
+# services answer: CI reaches package registries only).
+ui "deps: cargo deny + npm audit" scripts/deny.sh
 ui "ui: svelte-check" npm --prefix ui run --silent check
 ui "ui: vitest" npm --prefix ui run --silent test
 ui "ui: browser build" npm --prefix ui run --silent build:mock

@@ -469,35 +469,6 @@ fn spawn_import(fx: &Fx, file: &std::path::Path, env: &str) -> std::process::Chi
         .expect("spawn coffer import")
 }
 
-/// A small xorshift generator seeded from the clock; the seed is printed so
-/// a failing run can be repeated by hand.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() % 10_000) as f64 / 10_000.0
-    }
-}
-
-fn wal_len(fx: &Fx) -> u64 {
-    let mut p = fx.path.as_os_str().to_owned();
-    p.push("-wal");
-    std::fs::metadata(std::path::PathBuf::from(p)).map_or(0, |m| m.len())
-}
-
-fn clock_seed() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos() as u64
-        | 1
-}
-
 #[test]
 fn an_import_killed_at_any_moment_is_all_or_nothing() {
     // How long a whole import takes here (on a separate vault, so the one

@@ -190,25 +190,6 @@ fn carol_reads(base: &Base, fx: &Fx) {
     assert_permission("Carol, side", c.get_item(SHARED_ENV, "SHARED"));
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() % 10_000) as f64 / 10_000.0
-    }
-}
-
-fn wal_len(fx: &Fx) -> u64 {
-    let mut p = fx.path.as_os_str().to_owned();
-    p.push("-wal");
-    std::fs::metadata(std::path::PathBuf::from(p)).map_or(0, |m| m.len())
-}
-
 #[test]
 fn an_offboarding_killed_at_any_moment_is_all_or_nothing() {
     let t_start = Instant::now();
@@ -231,11 +212,7 @@ fn an_offboarding_killed_at_any_moment_is_all_or_nothing() {
         assert_permission("Bob after", base.bob.try_open(&fx.path).map(|_| ()));
         took
     };
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos() as u64
-        | 1;
+    let seed = clock_seed();
     eprintln!(
         "offboard crash: built in {built:?}; a whole offboarding takes {full:?}; seed {seed}"
     );

@@ -783,6 +783,40 @@ fn current_version_rolled_back_is_found_by_verify() {
 }
 
 #[test]
+fn fail_a_change_after_current_version_rolled_back_is_an_integrity_error() {
+    // Issue 10: after the roll-back, a new value would be version 2 again,
+    // which the file already holds. That is tampering (exit 6), not a
+    // database error (exit 1), and nothing may be written.
+    let (fx, it) = standard();
+    fx.db()
+        .execute(
+            "UPDATE items SET current_version = 1 WHERE id = ?1",
+            [&it.api.0[..]],
+        )
+        .expect("roll back");
+    let before = fx.dump();
+    let mut v = fx.open();
+    assert_integrity("set", v.set_item(PROD, "API_KEY", value("a-third-value")));
+    assert_integrity(
+        "rotate",
+        v.rotate_item(PROD, "API_KEY", secret("a-fourth-value")),
+    );
+    drop(v);
+    assert_eq!(fx.dump(), before, "a refused change wrote something");
+    let out = coffer(&fx, PASSPHRASE)
+        .args(["set", PROD, "API_KEY"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("coffer set");
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn version_number_edited_is_detected() {
     // Renumbering version 1 as version 3 (and pointing at it).
     let (fx, it) = standard();

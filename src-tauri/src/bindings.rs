@@ -118,6 +118,22 @@ pub fn render() -> String {
         out.push_str(&format!("  \"{name}\",\n"));
     }
     out.push_str("] as const;\n");
+    // The rule behind ItemDto.dangerous, for the mock backend (one list,
+    // in coffer_vault::dangerous).
+    out.push_str(
+        "\n/** Names that decide what code runs (`coffer_vault::dangerous`): a\n \
+         * family matches by prefix; both ignore ASCII case. */\n\
+         export const DANGEROUS_VARS: ReadonlyArray<{ name: string; family: boolean; reason: string }> = [\n",
+    );
+    for d in coffer_vault::dangerous::DANGEROUS_VARS {
+        out.push_str(&format!(
+            "  {{ name: {}, family: {}, reason: {} }},\n",
+            serde_json::Value::from(d.name),
+            d.family,
+            serde_json::Value::from(d.reason)
+        ));
+    }
+    out.push_str("];\n");
     out
 }
 

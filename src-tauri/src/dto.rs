@@ -428,10 +428,19 @@ pub struct ItemDto {
     pub due_at: Option<i64>,
     /// When the current version was written (unix seconds).
     pub updated_at: i64,
+    /// Why this name decides what code runs (`LD_PRELOAD`, `NODE_OPTIONS`,
+    /// …; `coffer_vault::dangerous`), when it does: the row shows a
+    /// warning, since `coffer run` and environment exports refuse it unless
+    /// allowed by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub dangerous: Option<String>,
 }
 
 impl From<ItemSummary> for ItemDto {
     fn from(i: ItemSummary) -> Self {
+        let dangerous =
+            coffer_vault::dangerous::dangerous_var(&i.name).map(|d| d.reason.to_string());
         Self {
             id: i.id.to_hex(),
             env_path: format!("{}/{}", i.project, i.env),
@@ -447,6 +456,7 @@ impl From<ItemSummary> for ItemDto {
             status: i.status.into(),
             due_at: i.due_at,
             updated_at: i.updated_at,
+            dangerous,
         }
     }
 }
@@ -939,6 +949,45 @@ pub struct OpenVaultArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(name: &str) -> ItemSummary {
+        ItemSummary {
+            id: coffer_crypto::Id([1; 16]),
+            project: "web".into(),
+            env: "prod".into(),
+            name: name.into(),
+            version: 1,
+            notes: None,
+            url: None,
+            username: None,
+            rotate_every_days: None,
+            rotated_at: None,
+            expires_at: None,
+            exposed_at: None,
+            status: Status::Ok,
+            due_at: None,
+            updated_at: 0,
+            shared_with: Vec::new(),
+            conflict: false,
+        }
+    }
+
+    #[test]
+    fn a_row_says_why_its_name_decides_what_code_runs() {
+        for name in ["NODE_OPTIONS", "ld_preload", "PYTHONSTARTUP"] {
+            let dto = ItemDto::from(summary(name));
+            let why = dto.dangerous.expect(name);
+            assert_eq!(
+                Some(why.as_str()),
+                coffer_vault::dangerous::dangerous_var(name).map(|d| d.reason)
+            );
+            let json = serde_json::to_value(ItemDto::from(summary(name))).expect("json");
+            assert_eq!(json["dangerous"], why);
+        }
+        // An ordinary name: no field at all (listings leave absent ones out).
+        let json = serde_json::to_value(ItemDto::from(summary("DATABASE_URL"))).expect("json");
+        assert!(json.get("dangerous").is_none(), "{json}");
+    }
 
     #[test]
     fn an_ipc_secret_deserialises_from_any_string_and_debug_is_redacted() {

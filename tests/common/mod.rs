@@ -488,3 +488,38 @@ pub fn owner_record(
         role: "owner".into(),
     }
 }
+
+/// A small xorshift generator for the kill tests; seeded from the clock
+/// ([`clock_seed`]), the seed printed so a failing run can be repeated.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() % 10_000) as f64 / 10_000.0
+    }
+}
+
+/// A non-zero seed from the clock.
+pub fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos() as u64
+        | 1
+}
+
+/// The size of the vault's write-ahead log (it grows while a transaction
+/// is written).
+pub fn wal_len(fx: &Fx) -> u64 {
+    let mut p = fx.path.as_os_str().to_owned();
+    p.push("-wal");
+    std::fs::metadata(PathBuf::from(p)).map_or(0, |m| m.len())
+}

@@ -254,7 +254,14 @@ impl IdentityStore {
             }
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
-        let file: IdentityFile = serde_json::from_slice(&raw)
+        Self::from_file_bytes(home, &raw)
+    }
+
+    /// Reads the bytes of an identity file (untrusted: anyone who can write
+    /// `COFFER_HOME` can put anything there). Structure only; the slots are
+    /// decoded and checked when they are used.
+    fn from_file_bytes(home: &Path, raw: &[u8]) -> Result<Self> {
+        let file: IdentityFile = serde_json::from_slice(raw)
             .map_err(|_| Error::integrity("the identity file is not valid"))?;
         if file.version != 1 {
             return Err(Error::integrity("the identity file has an unknown version"));
@@ -432,6 +439,44 @@ impl IdentityStore {
         }
         Ok(())
     }
+}
+
+/// What [`fuzz_identity_file`] made of a file.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityFileProbe {
+    /// The password slot's KDF parameters are within the floor and ceiling.
+    pub kdf_in_bounds: bool,
+    /// The sealed keys or the keychain slot opened under a fixed key that
+    /// is not the file's (must never be true).
+    pub opened_under_foreign_key: bool,
+}
+
+/// Fuzzing entry point (`fuzz/`, `crates/coffer-fuzz-targets`): everything
+/// Coffer reads from an untrusted `identity.json` short of the passphrase's
+/// KDF — the file's structure, its keys, both slot records (the KDF bounds
+/// are checked, as before every derivation), the keychain account check,
+/// then the sealed keys and the keychain slot opened under fixed keys that
+/// are not the file's. `None` when the file or a slot is malformed. Never
+/// panics, whatever `raw` holds.
+#[doc(hidden)]
+pub fn fuzz_identity_file(raw: &[u8]) -> Option<IdentityFileProbe> {
+    let store = IdentityStore::from_file_bytes(Path::new("/nonexistent"), raw).ok()?;
+    let slot = store.password_slot().ok()?;
+    let key_slot = store.key_slot().ok()?;
+    let uak = coffer_crypto::wrap::vectors::account_key([7; 32]);
+    let opened = PrivateIdentity::open(&store.public, &store.file.sealed, &uak).is_ok();
+    let slot_opened = match (
+        key_slot,
+        coffer_crypto::DeviceKey::from_keychain_bytes(&[9; 32]),
+    ) {
+        (Some((ks, _account)), Ok(dk)) => ks.open(&dk, &store.public.id).is_ok(),
+        _ => false,
+    };
+    Some(IdentityFileProbe {
+        kdf_in_bounds: slot.params.check_bounds().is_ok(),
+        opened_under_foreign_key: opened || slot_opened,
+    })
 }
 
 /// The shortest passphrase a new identity or a passphrase change accepts,

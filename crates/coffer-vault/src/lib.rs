@@ -59,6 +59,8 @@ pub use identity::{
     backoff_secs, check_new_passphrase, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity,
     MIN_PASSPHRASE_CHARS,
 };
+#[doc(hidden)]
+pub use identity::{fuzz_identity_file, IdentityFileProbe};
 pub use items::{
     check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
 };

@@ -333,7 +333,14 @@ due_at?: number | null,
 /**
  * When the current version was written (unix seconds).
  */
-updated_at: number, };
+updated_at: number, 
+/**
+ * Why this name decides what code runs (`LD_PRELOAD`, `NODE_OPTIONS`,
+ * …; `coffer_vault::dangerous`), when it does: the row shows a
+ * warning, since `coffer run` and environment exports refuse it unless
+ * allowed by name.
+ */
+dangerous?: string | null, };
 
 /**
  * One version of a credential (never its value).
@@ -1360,3 +1367,25 @@ export const COMMANDS = [
   "restore_version",
   "open_vault",
 ] as const;
+
+/** Names that decide what code runs (`coffer_vault::dangerous`): a
+ * family matches by prefix; both ignore ASCII case. */
+export const DANGEROUS_VARS: ReadonlyArray<{ name: string; family: boolean; reason: string }> = [
+  { name: "LD_", family: true, reason: "the dynamic loader loads libraries from it into every program (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT)" },
+  { name: "DYLD_", family: true, reason: "the macOS dynamic loader loads libraries from it (DYLD_INSERT_LIBRARIES)" },
+  { name: "PATH", family: false, reason: "decides which program a command name runs" },
+  { name: "BASH_ENV", family: false, reason: "bash runs the file it names before every script" },
+  { name: "ENV", family: false, reason: "sh and other POSIX shells run the file it names" },
+  { name: "PROMPT_COMMAND", family: false, reason: "bash runs it as a command before each prompt" },
+  { name: "IFS", family: false, reason: "changes how shells split words, and so what scripts run" },
+  { name: "NODE_OPTIONS", family: false, reason: "node takes command-line options from it (--require, --import load code)" },
+  { name: "PYTHON", family: true, reason: "Python loads code from them (PYTHONSTARTUP, PYTHONPATH, PYTHONHOME)" },
+  { name: "PERL5", family: true, reason: "Perl takes options and module paths from them (PERL5OPT, PERL5LIB)" },
+  { name: "RUBYOPT", family: false, reason: "Ruby takes options from it (-r loads a library)" },
+  { name: "JAVA_TOOL_OPTIONS", family: false, reason: "every JVM takes options from it (-javaagent loads code)" },
+  { name: "_JAVA_OPTIONS", family: false, reason: "the JVM takes options from it (-javaagent loads code)" },
+  { name: "GIT_", family: true, reason: "git runs programs and reads configuration from them (GIT_SSH_COMMAND, GIT_CONFIG_*)" },
+  { name: "SSH_", family: true, reason: "ssh runs SSH_ASKPASS and trusts SSH_AUTH_SOCK's agent" },
+  { name: "PAGER", family: false, reason: "programs run it as a command to page output" },
+  { name: "EDITOR", family: false, reason: "programs run it as a command to edit text" },
+];

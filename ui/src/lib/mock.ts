@@ -22,6 +22,7 @@ import type {
   RotationStatus,
   SettingsDto,
 } from "./bindings";
+import { DANGEROUS_VARS } from "./bindings";
 import { IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
 
 const DAY = 86_400;
@@ -62,6 +63,13 @@ type Member = {
   /** Item ids marked exposed when they were offboarded. */
   exposed: string[] | null;
 };
+
+/** The rule of `coffer_vault::dangerous` over its generated list (keys
+ * are ASCII, so upper-casing is the ASCII case folding Rust does). */
+function dangerousVar(key: string) {
+  const k = key.toUpperCase();
+  return DANGEROUS_VARS.find((d) => (d.family ? k.startsWith(d.name.toUpperCase()) : k === d.name.toUpperCase()));
+}
 
 /** The mock's public identity strings: `coffer1-` + base64url(JSON). The
  * real ones are binary and self-signed; the mock checks the shape only. */
@@ -523,6 +531,8 @@ export class MockBackend implements Backend {
       due_at: due,
       updated_at: v.created_at,
     };
+    const danger = dangerousVar(it.name);
+    if (danger) dto.dangerous = danger.reason;
     // Like the Rust side: absent fields are left out, not null.
     for (const k of ["notes", "url", "username", "rotate_every_days", "rotated_at", "expires_at", "exposed_at", "due_at"] as const) {
       if (dto[k] === null) delete dto[k];

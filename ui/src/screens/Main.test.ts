@@ -106,6 +106,21 @@ describe("main", () => {
     expect(backend.items.find((i) => i.name === "API_TOKEN")?.deleted).toBe(true);
   });
 
+  it("warns on a row whose name decides what code runs, with the reason", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    await user.click(await screen.findByRole("button", { name: "+ Credential" }));
+    const dlg = screen.getByTestId("item-dialog");
+    await user.type(within(dlg).getByLabelText(/^Name/), "NODE_OPTIONS");
+    await user.type(within(dlg).getByTestId("item-value"), "--require ./evil.js");
+    await user.click(within(dlg).getByRole("button", { name: "Add" }));
+    const warn = within(await row("payments/dev/NODE_OPTIONS")).getByTestId("dangerous-var");
+    expect(warn).toHaveAccessibleName("Warning: NODE_OPTIONS decides what code runs");
+    expect(warn.getAttribute("title")).toMatch(/^Decides what code runs: node takes command-line options from it .*refuse it unless allowed by name\.$/);
+    // An ordinary name has no warning.
+    expect(within(await row("payments/dev/SESSION_SECRET")).queryByTestId("dangerous-var")).toBeNull();
+  });
+
   it("shows a refused input as the vault's sentence", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");
