@@ -899,3 +899,52 @@ fn resisted_copied_entries_foreign_signatures_and_self_grants() {
         before
     );
 }
+
+/// ATTACK (admin, own client): sign a `Grant` naming Carol whose key wrap
+/// is addressed to Bob. The grant and the wrap would go to Bob while the
+/// log (and the exposure report read from it) says Carol got access.
+/// SECURE: denied everywhere: a wrap carried for a named member must be
+/// addressed to that member (`check_wraps`).
+#[test]
+fn attack_grant_naming_one_member_wrapping_to_another_is_denied() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", Role::Admin, &[]);
+    fx.open().sync().expect("ada syncs");
+    let dev = fx.open().env(DEV).expect("env");
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::Grant {
+            member_id: carol.who.id,
+            env_id: dev.id,
+            access: "read".into(),
+            wrap: Some(coffer_vault::ops::WrapRecord {
+                member_id: bob.who.id,
+                sender_id: mallory.id(),
+                epoch: dev.epoch,
+                epk: [7; 32],
+                ct: vec![7; 48],
+                sig: [7; 64],
+            }),
+        },
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(
+        r.denied.iter().any(|d| d.reason.contains("another member")),
+        "{r:?}"
+    );
+    let c = Connection::open(&fx.path).expect("open");
+    let bob_dev: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM grants WHERE member_id = ?1 AND env_id = ?2",
+            rusqlite::params![&bob.who.id.0[..], &dev.id.0[..]],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(bob_dev, 0, "Bob got no grant on web/dev");
+}

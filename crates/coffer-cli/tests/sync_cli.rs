@@ -24,24 +24,13 @@ struct Device {
 impl Device {
     fn new(name: &str) -> Self {
         let env = Env::bare();
-        env.coffer([
-            "identity",
-            "new",
-            "--name",
-            name,
-            "--kdf-memory",
-            "19",
-            "--kdf-iterations",
-            "2",
-        ])
-        .ok();
-        let show = env.coffer(["identity", "show", "--json"]).ok().json();
+        let (public_identity, fingerprint) = common::new_identity(&env, name);
         let replica = env.root().join("replica.coffer");
         Device {
             env,
             replica,
-            public_identity: show["public_identity"].as_str().expect("pub").into(),
-            fingerprint: show["fingerprint"].as_str().expect("fp").into(),
+            public_identity,
+            fingerprint,
         }
     }
 
@@ -141,6 +130,13 @@ fn sync_and_join_through_a_folder_and_the_failure_codes() {
     let shared = tmp.path().join("shared");
     let (ada, bob) = setup("--folder", shared.to_str().expect("utf8"));
     round_trip(&ada, &bob);
+    // Resolving where there is no conflict: 4; a bad --keep: 7.
+    let e = ada
+        .coffer(["resolve", "web/prod", "API_KEY", "--keep", "current"])
+        .fails(NOT_FOUND);
+    assert!(e.contains("conflict"), "{e}");
+    ada.coffer(["resolve", "web/prod", "API_KEY", "--keep", "newest"])
+        .fails(7);
     // Someone not added cannot join: 5, and nothing is left behind.
     let eve = Device::new("Eve");
     let fp = fingerprint(&ada);

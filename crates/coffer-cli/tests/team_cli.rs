@@ -30,23 +30,12 @@ struct Device {
 impl Device {
     fn new(name: &str, vault: &Path) -> Self {
         let env = Env::bare();
-        env.coffer([
-            "identity",
-            "new",
-            "--name",
-            name,
-            "--kdf-memory",
-            "19",
-            "--kdf-iterations",
-            "2",
-        ])
-        .ok();
-        let show = env.coffer(["identity", "show", "--json"]).ok().json();
+        let (public_identity, fingerprint) = common::new_identity(&env, name);
         Device {
             env,
             vault: vault.to_path_buf(),
-            public_identity: show["public_identity"].as_str().expect("pub").into(),
-            fingerprint: show["fingerprint"].as_str().expect("fp").into(),
+            public_identity,
+            fingerprint,
         }
     }
 

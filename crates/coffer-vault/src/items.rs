@@ -297,12 +297,7 @@ impl Vault {
                 r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
-                RotationMeta {
-                    rotate_every_days: r.get::<_, Option<i64>>(4)?.map(|v| v as u32),
-                    rotated_at: r.get(5)?,
-                    expires_at: r.get(6)?,
-                    exposed_at: r.get(7)?,
-                },
+                meta_at(r, 4)?,
                 r.get::<_, i64>(8)?,
             ))
         })?;
@@ -397,12 +392,7 @@ impl Vault {
                         r.get(4)?,
                         r.get(5)?,
                         r.get(6)?,
-                        RotationMeta {
-                            rotate_every_days: r.get::<_, Option<i64>>(7)?.map(|v| v as u32),
-                            rotated_at: r.get(8)?,
-                            expires_at: r.get(9)?,
-                            exposed_at: r.get(10)?,
-                        },
+                        meta_at(r, 7)?,
                         r.get(11)?,
                     ))
                 })?
@@ -535,12 +525,7 @@ impl Vault {
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
-                RotationMeta {
-                    rotate_every_days: r.get::<_, Option<i64>>(4)?.map(|v| v as u32),
-                    rotated_at: r.get(5)?,
-                    expires_at: r.get(6)?,
-                    exposed_at: r.get(7)?,
-                },
+                meta_at(r, 4)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -1119,6 +1104,17 @@ pub(crate) fn open_version(
     ItemFields::decode(pt.expose_secret())
 }
 
+/// The rotation fields of a version, from four consecutive columns of a
+/// row (`rotate_every_days, rotated_at, expires_at, exposed_at`) from `i`.
+pub(crate) fn meta_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<RotationMeta> {
+    Ok(RotationMeta {
+        rotate_every_days: r.get::<_, Option<i64>>(i)?.map(|v| v as u32),
+        rotated_at: r.get(i + 1)?,
+        expires_at: r.get(i + 2)?,
+        exposed_at: r.get(i + 3)?,
+    })
+}
+
 /// Used by the re-key: reads every version of every item (live or deleted).
 pub(crate) fn all_versions(
     vault: &Vault,
@@ -1132,12 +1128,7 @@ pub(crate) fn all_versions(
         Ok((
             r.get::<_, i64>(0)? as u64,
             r.get::<_, Vec<u8>>(1)?,
-            RotationMeta {
-                rotate_every_days: r.get::<_, Option<i64>>(2)?.map(|v| v as u32),
-                rotated_at: r.get(3)?,
-                expires_at: r.get(4)?,
-                exposed_at: r.get(5)?,
-            },
+            meta_at(r, 2)?,
         ))
     })?;
     rows.collect::<std::result::Result<_, _>>()

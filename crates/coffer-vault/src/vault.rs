@@ -1091,6 +1091,18 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
         Ok(s.as_deref() == Some("active"))
     };
     let refuse = |why: String| Err(Error::PermissionDenied(why));
+    // A wrap carried for a named member goes to that member: otherwise the
+    // log (and the exposure report built from it) would say one member got
+    // access while the key went to another.
+    let named = |w: &WrapRecord, member: &Id| -> Result<()> {
+        if w.member_id == *member {
+            Ok(())
+        } else {
+            Err(Error::PermissionDenied(
+                "a key wrap addressed to another member than the one the op names".into(),
+            ))
+        }
+    };
     let check = |w: &WrapRecord, epoch: Option<u64>, newcomer: Option<&Id>| -> Result<()> {
         if w.sender_id != *author {
             return refuse("a key wrap signed by someone other than the op's author".into());
@@ -1132,9 +1144,12 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
         }
         OpBody::AddMember { member, grants } => {
             for g in grants {
+                named(&g.wrap, &member.id)?;
                 check(&g.wrap, env_epoch(&g.env_id)?, Some(&member.id))?;
             }
         }
+        // A role change re-signs, as its author, the wraps the member
+        // signed for others: those go to their own recipients.
         OpBody::SetRole {
             rewraps, reshares, ..
         } => {
@@ -1148,8 +1163,12 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
         OpBody::Grant {
             wrap: Some(w),
             env_id,
+            member_id,
             ..
-        } => check(w, env_epoch(env_id)?, None)?,
+        } => {
+            named(w, member_id)?;
+            check(w, env_epoch(env_id)?, None)?
+        }
         OpBody::ShareItem { share, .. } => check(&share.wrap, None, None)?,
         OpBody::RekeyItem { shares, .. } => {
             for s in shares {
@@ -1602,12 +1621,7 @@ fn rekey_item_rows(
     for v in &it.versions {
         let old: Option<crate::ops::RotationMeta> = old_meta
             .query_row(params![blob16(&it.item_id), v.version as i64], |r| {
-                Ok(crate::ops::RotationMeta {
-                    rotate_every_days: r.get::<_, Option<i64>>(0)?.map(|d| d as u32),
-                    rotated_at: r.get(1)?,
-                    expires_at: r.get(2)?,
-                    exposed_at: r.get(3)?,
-                })
+                crate::items::meta_at(r, 0)
             })
             .optional()?;
         let Some(old) = old else {

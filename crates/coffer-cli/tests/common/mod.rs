@@ -365,6 +365,27 @@ pub fn unix_now() -> i64 {
 pub const DAY: i64 = 86_400;
 
 /// Whether `git` can be run (the git-tree tests are skipped without it).
+/// Creates `name`'s identity (KDF at the floor) in `env`; returns their
+/// public identity string and fingerprint.
+pub fn new_identity(env: &Env, name: &str) -> (String, String) {
+    env.coffer([
+        "identity",
+        "new",
+        "--name",
+        name,
+        "--kdf-memory",
+        "19",
+        "--kdf-iterations",
+        "2",
+    ])
+    .ok();
+    let show = env.coffer(["identity", "show", "--json"]).ok().json();
+    (
+        show["public_identity"].as_str().expect("pub").into(),
+        show["fingerprint"].as_str().expect("fp").into(),
+    )
+}
+
 pub fn have_git() -> bool {
     std::process::Command::new("git")
         .arg("--version")

@@ -118,10 +118,6 @@ pub struct SyncStatus {
     pub last_sync: Option<i64>,
 }
 
-/// What a sync folder says about itself, shown at `join` for the user to
-/// compare the owner's fingerprint out of band.
-pub type VaultDescriptor = Descriptor;
-
 /// One entry on its way into the log.
 struct Incoming {
     entry: Entry,
@@ -1038,11 +1034,6 @@ impl Vault {
     /// [`Vault::sync_with`] without a rebuild.
     pub fn sync(&mut self) -> Result<SyncReport> {
         self.sync_with(false)
-    }
-
-    /// Whether sync is set up for this vault on this device.
-    pub fn sync_configured(&self) -> bool {
-        self.sync_anchor().is_ok()
     }
 
     /// Per feed: entries applied, in the folder, denied, quarantine; this
