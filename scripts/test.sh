@@ -7,6 +7,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .cache
+# CI builds once from a clean clone: incremental caches (~3.5 GB here) would
+# only take disk. The free space is printed first and last so that a run
+# that fills the disk says so plainly.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+disk() { df -h --output=avail . | tail -1 | tr -d ' '; }
+echo "== disk: $(disk) free before the build"
 cargo build --locked -p coffer-cli || exit 1
 # shellcheck disable=SC2016 # expanded by the inner shell
 scripts/with-keyring.sh sh -c '
@@ -51,6 +57,7 @@ ui "app: e2e" scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" npm
 # The .deb inspector, against packages it builds itself (good and broken ones).
 ui "packaging: inspect-deb" packaging/test-inspect.sh
 
+echo "== disk: $(disk) free after the tests; target/ holds $(du -sh target 2>/dev/null | cut -f1)" | tee -a .cache/test.log
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      # Vitest: "Tests  2 failed | 21 passed (23)"
      /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
