@@ -606,3 +606,66 @@ fn fail_a_reader_forging_a_value_is_denied_everywhere() {
     let h = bob.open().history(PROD, "DB_PASS", false).expect("history");
     assert_eq!(h.len(), 1, "no version was added");
 }
+
+#[test]
+fn sync_status_counts_each_feed_and_this_devices_pending_entries() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    // Bob publishes something (a write of his), so his feed is in the folder.
+    bob.open()
+        .set_item(PROD, "FROM_BOB", value("bob-value"))
+        .expect("bob sets");
+    bob.sync();
+    let mut ada = fx.open();
+    ada.sync().expect("ada syncs");
+    let s = ada.sync_status().expect("status");
+    let mine = s.feeds.iter().find(|f| f.mine).expect("own feed");
+    assert_eq!(s.pending, 0, "{s:?}");
+    assert_eq!(mine.in_folder, mine.applied, "{s:?}");
+    assert_eq!(mine.in_folder, last_seq(&remote, &device_of(&ada)));
+    // 37 local changes, not yet published: all pending, none in the folder.
+    for i in 0..37 {
+        ada.set_item(PROD, &format!("K{i}"), value("pending-value"))
+            .expect("set");
+    }
+    let s = ada.sync_status().expect("status");
+    assert_eq!(s.pending, 37, "{s:?}");
+    ada.sync().expect("ada syncs");
+    let s = ada.sync_status().expect("status");
+    let mine = s.feeds.iter().find(|f| f.mine).expect("own feed");
+    assert_eq!((s.pending, mine.in_folder), (0, mine.applied), "{s:?}");
+    // Bob's feed as Ada's device sees it.
+    let bobs = s
+        .feeds
+        .iter()
+        .find(|f| f.device == device_of(&bob.open()).to_hex())
+        .expect("Bob's feed");
+    assert_eq!(bobs.in_folder, last_seq(&remote, &device_of(&bob.open())));
+}
+
+#[test]
+fn a_failed_join_hands_the_unlocked_identity_back_and_leaves_no_file() {
+    let (fx, remote, _bob, _carol) = team(folder_remote);
+    // Dave was never added: the join fails, his identity comes back.
+    let dave = Device::new(&fx, "Dave");
+    let f = match Vault::join_keeping(
+        &dave.replica,
+        dave.who.unlock(),
+        remote.clone(),
+        &|_| Ok(()),
+    ) {
+        Ok(_) => panic!("an outsider joined"),
+        Err(f) => f,
+    };
+    assert_eq!(f.error.kind(), ErrorKind::Permission, "{}", f.error);
+    assert!(!dave.replica.exists(), "no replica is left behind");
+    assert_eq!(f.identity.name(), "Dave");
+    // The same refusal at the confirmation: nothing written either.
+    let f = match Vault::join_keeping(&dave.replica, *f.identity, remote, &|_| {
+        Err(coffer_vault::Error::Refused("not confirmed".into()))
+    }) {
+        Ok(_) => panic!("joined without confirmation"),
+        Err(f) => f,
+    };
+    assert!(!dave.replica.exists());
+    assert_eq!(f.identity.name(), "Dave");
+}

@@ -99,6 +99,19 @@ pub fn render() -> String {
         ExportOutcome,
         RestoreArgs,
         OpenVaultArgs,
+        RemoteKind,
+        RemoteArgs,
+        JoinArgs,
+        JoinPreviewDto,
+        FeedDto,
+        RejectedDto,
+        SyncStateDto,
+        SyncOutcomeDto,
+        ConflictArgs,
+        ConflictVersionDto,
+        ConflictsDto,
+        ResolveArgs,
+        PublicIdentityDto,
     );
     out.push_str(
         "/** Every IPC command: its argument (passed as `{ args }`) and result. */\n\

@@ -47,4 +47,12 @@ pub const COMMANDS: &[&str] = &[
     "export_env",
     "restore_version",
     "open_vault",
+    "sync_state",
+    "sync_now",
+    "sync_setup",
+    "join_preview",
+    "join_vault",
+    "item_conflicts",
+    "resolve_conflict",
+    "public_identity",
 ];

@@ -16,8 +16,10 @@ use crate::error::{IpcError, IpcErrorCode, IpcResult};
 use crate::session::{Session, Unlocked};
 
 mod audit_export;
+mod sync;
 mod team;
 pub use audit_export::*;
+pub use sync::*;
 pub use team::*;
 
 /// Default seconds before a copied value is cleared from the clipboard

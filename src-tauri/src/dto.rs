@@ -14,7 +14,9 @@ use coffer_vault::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
+mod sync;
 mod team;
+pub use sync::*;
 pub use team::*;
 
 /// A passphrase or value from the UI, deserialised straight into a
@@ -75,6 +77,12 @@ impl std::fmt::Debug for IpcSecret {
 /// A value on its way to the UI after an explicit reveal or generate: the
 /// only type here whose serialisation carries plaintext.
 pub struct Plaintext(pub SecretString);
+
+impl std::fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Plaintext([redacted])")
+    }
+}
 
 impl Serialize for Plaintext {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -435,6 +443,9 @@ pub struct ItemDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub dangerous: Option<String>,
+    /// Versions written concurrently with the current one wait to be
+    /// resolved (sync).
+    pub conflict: bool,
 }
 
 impl From<ItemSummary> for ItemDto {
@@ -457,6 +468,7 @@ impl From<ItemSummary> for ItemDto {
             due_at: i.due_at,
             updated_at: i.updated_at,
             dangerous,
+            conflict: i.conflict,
         }
     }
 }
@@ -472,6 +484,9 @@ pub struct HistoryDto {
     pub created_at: i64,
     /// When the value changed (unix seconds).
     pub rotated_at: Option<i64>,
+    /// Written concurrently with the current version (waiting to be
+    /// resolved).
+    pub conflict: bool,
 }
 
 impl From<HistoryEntry> for HistoryDto {
@@ -481,6 +496,7 @@ impl From<HistoryEntry> for HistoryDto {
             author: h.author,
             created_at: h.created_at,
             rotated_at: h.rotated_at,
+            conflict: h.conflict,
         }
     }
 }

@@ -149,6 +149,15 @@ ipc_commands! {
     export_env(ExportArgs) -> ExportOutcome;
     restore_version(RestoreArgs) -> SetOutcomeDto;
     open_vault(OpenVaultArgs) -> AppStatus;
+    // Sync, joining a team vault, conflicts.
+    sync_state() -> SyncStateDto;
+    sync_now() -> SyncOutcomeDto;
+    sync_setup(RemoteArgs) -> SyncOutcomeDto;
+    join_preview(RemoteArgs) -> JoinPreviewDto;
+    join_vault(JoinArgs) -> AppStatus;
+    item_conflicts(ConflictArgs) -> ConflictsDto;
+    resolve_conflict(ResolveArgs) -> SetOutcomeDto;
+    public_identity() -> PublicIdentityDto;
 }
 
 /// Builds and runs the app on the default identity home and vault, with

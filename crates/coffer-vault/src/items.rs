@@ -508,6 +508,44 @@ impl Vault {
             .collect())
     }
 
+    /// A conflict as the app shows it: the current version, then the
+    /// versions written concurrently with it (in [`Vault::conflicts`]'s
+    /// order), with the values only if `reveal` (one logged history read).
+    pub fn conflict_view(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        reveal: bool,
+    ) -> Result<(HistoryEntry, Vec<HistoryEntry>)> {
+        let env = self.env(env_path)?;
+        let cur = self.find_item(&env, name)?;
+        let waiting = self.conflict_versions(&env, &cur)?;
+        if waiting.is_empty() {
+            return Err(Error::NotFound(format!(
+                "a conflict on {name} in {env_path}"
+            )));
+        }
+        let mut current = self
+            .history(env_path, name, false)?
+            .into_iter()
+            .find(|h| h.version == cur.version)
+            .ok_or_else(|| Error::integrity("the current version is missing from the history"))?;
+        if reveal {
+            current.value = Some(cur.fields.value.clone());
+            self.log_read(ReadAction::History, &env, vec![cur.id])?;
+        }
+        Ok((
+            current,
+            waiting
+                .into_iter()
+                .map(|(h, _)| HistoryEntry {
+                    value: if reveal { h.value } else { None },
+                    ..h
+                })
+                .collect(),
+        ))
+    }
+
     fn conflict_versions(
         &self,
         env: &EnvInfo,

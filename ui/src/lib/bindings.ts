@@ -340,7 +340,12 @@ updated_at: number,
  * warning, since `coffer run` and environment exports refuse it unless
  * allowed by name.
  */
-dangerous?: string | null, };
+dangerous?: string | null, 
+/**
+ * Versions written concurrently with the current one wait to be
+ * resolved (sync).
+ */
+conflict: boolean, };
 
 /**
  * One version of a credential (never its value).
@@ -361,7 +366,12 @@ created_at: number,
 /**
  * When the value changed (unix seconds).
  */
-rotated_at: number | null, };
+rotated_at: number | null, 
+/**
+ * Written concurrently with the current version (waiting to be
+ * resolved).
+ */
+conflict: boolean, };
 
 /**
  * The result of a set or rotate.
@@ -1272,6 +1282,273 @@ export type OpenVaultArgs = {
  */
 path: string, };
 
+/**
+ * Where a team's feeds travel.
+ */
+export type RemoteKind = "folder" | "git";
+
+/**
+ * A sync remote as the user typed it.
+ */
+export type RemoteArgs = { 
+/**
+ * Folder or git.
+ */
+kind: RemoteKind, 
+/**
+ * The folder's full path, or the git URL / bare repository path.
+ */
+location: string, };
+
+/**
+ * `join_vault`: the remote, and the owner fingerprint the user compared
+ * (the join is refused if the remote now names another owner).
+ */
+export type JoinArgs = { 
+/**
+ * Where the feeds are.
+ */
+remote: RemoteArgs, 
+/**
+ * The owner's fingerprint, as shown by `join_preview` and confirmed.
+ */
+owner_fingerprint: string, };
+
+/**
+ * What a sync folder says about its vault, for the user to confirm
+ * before joining. The owner's fingerprint comes from the signed genesis
+ * entry, not from the folder's (unsigned) descriptor.
+ */
+export type JoinPreviewDto = { 
+/**
+ * The team name.
+ */
+vault_name: string, 
+/**
+ * The vault id (hex).
+ */
+vault_id: string, 
+/**
+ * The founding owner's fingerprint, to compare out of band.
+ */
+owner_fingerprint: string, };
+
+/**
+ * One feed (a device's signed entries) as this device sees it.
+ */
+export type FeedDto = { 
+/**
+ * The device id (hex).
+ */
+device: string, 
+/**
+ * This device's own feed.
+ */
+mine: boolean, 
+/**
+ * Members who signed its entries.
+ */
+authors: Array<string>, 
+/**
+ * Entries applied here.
+ */
+applied: number, 
+/**
+ * Entries in the sync folder.
+ */
+in_folder: number, 
+/**
+ * Entries refused (with their reasons in the audit log).
+ */
+denied: number, 
+/**
+ * When its last applied entry was written (unix seconds).
+ */
+last_op_at: number | null, 
+/**
+ * Why the feed is quarantined, if it is.
+ */
+quarantined: string | null, };
+
+/**
+ * An entry another device sent that this device refused, and why.
+ */
+export type RejectedDto = { 
+/**
+ * The device id (hex) of its feed.
+ */
+device: string, 
+/**
+ * Its position in that feed.
+ */
+seq: number, 
+/**
+ * Who signed it.
+ */
+author: string, 
+/**
+ * What it tried to do.
+ */
+kind: string, 
+/**
+ * Why it was refused.
+ */
+reason: string, };
+
+/**
+ * The sync state the sidebar and the Sync screen show.
+ */
+export type SyncStateDto = { 
+/**
+ * The vault syncs (set up here, or joined).
+ */
+configured: boolean, 
+/**
+ * Folder or git, when configured.
+ */
+kind: RemoteKind | null, 
+/**
+ * The remote, for people ("folder /mnt/team", "git git@host:team").
+ */
+remote: string | null, 
+/**
+ * The folder (or the git clone) on this machine.
+ */
+folder: string | null, 
+/**
+ * When this device last synced (unix seconds).
+ */
+last_sync: number | null, 
+/**
+ * This device's entries not yet published.
+ */
+pending: number, 
+/**
+ * Entries from other devices refused here.
+ */
+rejected: number, 
+/**
+ * Feeds quarantined for tampering.
+ */
+quarantined: number, 
+/**
+ * Every feed.
+ */
+feeds: Array<FeedDto>, };
+
+/**
+ * What one sync did, with the state after it.
+ */
+export type SyncOutcomeDto = { 
+/**
+ * Entries read from other devices' feeds.
+ */
+received: number, 
+/**
+ * Of those, applied.
+ */
+applied: number, 
+/**
+ * Of those, refused, with why.
+ */
+denied: Array<RejectedDto>, 
+/**
+ * This device's entries published.
+ */
+published: number, 
+/**
+ * Feeds quarantined by this sync (tampering), with why.
+ */
+quarantined: Array<string>, 
+/**
+ * Entries waiting for an earlier one (not applied yet).
+ */
+held_back: Array<string>, 
+/**
+ * Things the user should know (stray files, repaired entries).
+ */
+warnings: Array<string>, 
+/**
+ * The state after the sync.
+ */
+state: SyncStateDto, };
+
+/**
+ * `item_conflicts`: a credential, and whether to show the values (logged).
+ */
+export type ConflictArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name.
+ */
+name: string, 
+/**
+ * Include the values (a logged history read).
+ */
+reveal: boolean, };
+
+/**
+ * One side of a conflict, with its value only when revealed.
+ */
+export type ConflictVersionDto = { 
+/**
+ * Who wrote it, when.
+ */
+version: HistoryDto, 
+/**
+ * The value, only when asked for.
+ */
+value: string | null, };
+
+/**
+ * A credential's current version and the versions written concurrently
+ * with it (oldest first): the user keeps one.
+ */
+export type ConflictsDto = { 
+/**
+ * The version the vault shows now.
+ */
+current: ConflictVersionDto, 
+/**
+ * The concurrent versions waiting beside it (1-based `keep` order).
+ */
+waiting: Array<ConflictVersionDto>, };
+
+/**
+ * `resolve_conflict`: keep the current version (`keep: null`) or the
+ * n-th waiting one (1-based).
+ */
+export type ResolveArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name.
+ */
+name: string, 
+/**
+ * Which waiting version to keep; `null` keeps the current one.
+ */
+keep: number | null, };
+
+/**
+ * This device's public identity, to send to a team's admin (who adds it
+ * with `member add`) before joining.
+ */
+export type PublicIdentityDto = { 
+/**
+ * The whole public identity string (`coffer identity show`).
+ */
+public: string, 
+/**
+ * Its fingerprint, to compare out of band.
+ */
+fingerprint: string, };
+
 /** Every IPC command: its argument (passed as `{ args }`) and result. */
 export type Commands = {
   app_status: { args: null; result: AppStatus };
@@ -1318,6 +1595,14 @@ export type Commands = {
   export_env: { args: ExportArgs; result: ExportOutcome };
   restore_version: { args: RestoreArgs; result: SetOutcomeDto };
   open_vault: { args: OpenVaultArgs; result: AppStatus };
+  sync_state: { args: null; result: SyncStateDto };
+  sync_now: { args: null; result: SyncOutcomeDto };
+  sync_setup: { args: RemoteArgs; result: SyncOutcomeDto };
+  join_preview: { args: RemoteArgs; result: JoinPreviewDto };
+  join_vault: { args: JoinArgs; result: AppStatus };
+  item_conflicts: { args: ConflictArgs; result: ConflictsDto };
+  resolve_conflict: { args: ResolveArgs; result: SetOutcomeDto };
+  public_identity: { args: null; result: PublicIdentityDto };
 };
 
 /** The command names. */
@@ -1366,6 +1651,14 @@ export const COMMANDS = [
   "export_env",
   "restore_version",
   "open_vault",
+  "sync_state",
+  "sync_now",
+  "sync_setup",
+  "join_preview",
+  "join_vault",
+  "item_conflicts",
+  "resolve_conflict",
+  "public_identity",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

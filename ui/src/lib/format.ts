@@ -29,3 +29,18 @@ export function itemKey(i: Pick<ItemDto, "env_path" | "name">): string {
 export function searchText(i: ItemDto): string {
   return `${i.name}\n${i.env_path}\n${i.notes ?? ""}\n${i.url ?? ""}`.toLowerCase();
 }
+
+/** "just now", "5 min ago", "3 h ago", or the date, of unix seconds. */
+export function ago(t: number | null | undefined, now = Date.now() / 1000): string {
+  if (t === null || t === undefined) return "never";
+  const s = Math.max(0, Math.round(now - t));
+  if (s < 45) return "just now";
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return date(t);
+}
+
+/** "YYYY-MM-DD HH:MM UTC" of unix seconds. */
+export function when(t: number): string {
+  return new Date(t * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}

@@ -18,6 +18,23 @@ export interface Backend {
   onLocked(cb: (reason: LockReason) => void): Promise<() => void>;
 }
 
+/** The commands that change the vault: each adds an entry to this
+ * device's feed, so the app syncs soon after one succeeds. */
+export const CHANGES: ReadonlySet<Command> = new Set<Command>([
+  "add_env",
+  "set_item",
+  "delete_item",
+  "rotate_item",
+  "restore_version",
+  "add_member",
+  "set_member_role",
+  "set_access",
+  "share_item",
+  "unshare_item",
+  "offboard_member",
+  "resolve_conflict",
+]);
+
 /** The event Rust emits when it locks the session by itself. */
 export const LOCKED_EVENT = "session-locked";
 

@@ -21,9 +21,12 @@ import type {
   LockReason,
   RotationStatus,
   SettingsDto,
+  FeedDto,
+  RemoteArgs,
+  SyncStateDto,
 } from "./bindings";
 import { DANGEROUS_VARS } from "./bindings";
-import { IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
+import { CHANGES, IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
 
 const DAY = 86_400;
 const ENV_PART = /^[A-Za-z0-9._-]{1,64}$/;
@@ -47,7 +50,9 @@ type Version = {
   expires_at: number | null;
   exposed_at: number | null;
 };
-type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean };
+/** A version written concurrently with the current one (sync). */
+type Waiting = { value: string; author: string; created_at: number };
+type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean; waiting?: Waiting[] };
 type Env = { project: string; name: string; rotate_every_days: number | null };
 type Member = {
   name: string;
@@ -229,6 +234,22 @@ export class MockBackend implements Backend {
     ["/home/ada/team/acme.coffer", { name: "Acme", member: true }],
     ["/home/ada/team/globex.coffer", { name: "Globex", member: false }],
   ]);
+  /** Where this vault syncs (null: not set up). */
+  syncRemote: RemoteArgs | null = null;
+  /** Unix seconds of the last sync. */
+  lastSync: number | null = null;
+  /** This device's changes not yet published. */
+  pending = 0;
+  /** What teammates' devices send at the next sync (each one entry). */
+  incoming: ((m: MockBackend) => void)[] = [];
+  /** Set by tests: the next syncs fail with this message (folder offline). */
+  syncFailure: string | null = null;
+  /** Sync folders and git remotes a join can reach. */
+  teamRemotes = new Map<string, { name: string; vault_id: string; owner_fingerprint: string; member: boolean }>([
+    ["/mnt/team/acme-sync", { name: "Acme", vault_id: "5a1c".repeat(4), owner_fingerprint: mockFingerprint("ada-key"), member: true }],
+    ["git@example.com:acme/vault.git", { name: "Acme", vault_id: "5a1c".repeat(4), owner_fingerprint: mockFingerprint("ada-key"), member: true }],
+    ["/mnt/team/globex-sync", { name: "Globex", vault_id: "9b0e".repeat(4), owner_fingerprint: mockFingerprint("hank-key"), member: false }],
+  ]);
   /** Files that exist but are not vaults. */
   notVaults = ["/home/ada/notes.txt", "/home/ada/project/app.sqlite"];
   /** The op log (signed entries in the app; plain records here). */
@@ -248,6 +269,14 @@ export class MockBackend implements Backend {
       // The identity exists but its vault file was moved: it is at
       // /home/ada/team/acme.coffer now.
       b.vaultName = null;
+    }
+    if (name === "synced") {
+      // Unlocked, syncing through a folder; Bob changed the dev session
+      // secret at the same time as this device (a conflict to resolve).
+      b.session = "vault";
+      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
+      b.lastSync = b.now() - 120;
+      b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
     }
     if (name === "biglog") {
       // A long op log (reads by a CI job), unlocked.
@@ -410,7 +439,10 @@ export class MockBackend implements Backend {
     if (cmd !== "app_status") this.lastActivity = Date.now();
     const h = this.handlers[cmd] as (a: Args<K>) => Result<K> | Promise<Result<K>>;
     // Copy results so callers cannot mutate the mock's state.
-    return structuredClone(await h(args));
+    const out = structuredClone(await h(args));
+    // Each change is one more entry of this device's feed to publish.
+    if (CHANGES.has(cmd) && this.syncRemote) this.pending++;
+    return out;
   }
 
   async onLocked(cb: (reason: LockReason) => void): Promise<() => void> {
@@ -450,7 +482,7 @@ export class MockBackend implements Backend {
     return env!;
   }
 
-  private find(envPath: string, name: string): Item {
+  find(envPath: string, name: string): Item {
     this.env(envPath);
     const it = this.items.find((i) => i.env === envPath && i.name === name && !i.deleted);
     if (!it) fail("not_found", `${name} in ${envPath} not found`);
@@ -503,6 +535,58 @@ export class MockBackend implements Backend {
     this.lastFailure = Date.now();
   }
 
+  private syncState(): SyncStateDto {
+    const r = this.syncRemote;
+    if (!r) return { configured: false, kind: null, remote: null, folder: null, last_sync: null, pending: 0, rejected: 0, quarantined: 0, feeds: [] };
+    const mine: FeedDto = { device: "d3v1ce00".repeat(4), mine: true, authors: [this.identity!.name], applied: this.log.length, in_folder: this.log.length - this.pending, denied: 0, last_op_at: this.lastSync, quarantined: null };
+    return {
+      configured: true,
+      kind: r.kind,
+      remote: `${r.kind} ${r.location}`,
+      folder: r.kind === "folder" ? r.location : `/home/ada/.local/share/coffer/sync/${"5a1c".repeat(4)}`,
+      last_sync: this.lastSync,
+      pending: this.pending,
+      rejected: 0,
+      quarantined: 0,
+      feeds: [mine],
+    };
+  }
+
+  private checkRemote(a: RemoteArgs) {
+    const loc = a.location.trim();
+    if (a.kind === "folder") {
+      if (!loc) fail("invalid_input", "enter the path of the sync folder");
+      if (!loc.startsWith("/") && !loc.startsWith("~/")) fail("invalid_input", `${loc} is not a full path: give the whole path of the sync folder, starting with / or ~/`);
+    } else if (!loc || loc.startsWith("-")) {
+      fail("invalid_input", `"${loc}" is not a git remote: give a URL (ssh://, https://, git@host:path) or the path of a bare repository`);
+    }
+  }
+
+  private teamRemote(a: RemoteArgs) {
+    this.checkRemote(a);
+    const r = this.teamRemotes.get(a.location.trim().replace(/\/+$/, ""));
+    if (!r) fail("not_found", `not found: no Coffer sync folder at ${a.location.trim()} (coffer-vault.json is missing)`);
+    return r!;
+  }
+
+  /** A teammate's device changes a credential; this device sees it at its
+   * next sync. */
+  teammateSets(env: string, name: string, value: string) {
+    this.incoming.push((m) => {
+      const it = m.items.find((i) => i.env === env && i.name === name && !i.deleted);
+      if (it) m.newVersion(it, value, {});
+    });
+  }
+
+  /** A teammate changed a credential at the same time as this device: at
+   * the next sync both versions are kept and the credential is flagged. */
+  teammateConflicts(env: string, name: string, value: string, author = "Bob") {
+    this.incoming.push((m) => {
+      const it = m.find(env, name);
+      it.waiting = [...(it.waiting ?? []), { value, author, created_at: m.now() }];
+    });
+  }
+
   private summary(it: Item, dueSoon = 14): ItemDto {
     const env = this.envs.get(it.env)!;
     const v = it.versions[it.versions.length - 1];
@@ -530,6 +614,7 @@ export class MockBackend implements Backend {
       status,
       due_at: due,
       updated_at: v.created_at,
+      conflict: (it.waiting?.length ?? 0) > 0,
     };
     const danger = dangerousVar(it.name);
     if (danger) dto.dangerous = danger.reason;
@@ -558,7 +643,7 @@ export class MockBackend implements Backend {
       .sort((a, b) => (a.env === b.env ? (a.name < b.name ? -1 : 1) : a.env < b.env ? -1 : 1));
   }
 
-  private newVersion(it: Item, value: string | null, fields: Partial<Version>) {
+  newVersion(it: Item, value: string | null, fields: Partial<Version>) {
     const cur = it.versions[it.versions.length - 1];
     const changed = value !== null && value !== cur.value;
     const now = this.now();
@@ -884,7 +969,7 @@ export class MockBackend implements Backend {
       checkKey(a.name);
       const it = this.find(a.env, a.name);
       return it.versions
-        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at }))
+        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at, conflict: false }))
         .reverse();
     },
     generate_value: (a) => ({ value: generate(a) }),
@@ -1165,6 +1250,92 @@ export class MockBackend implements Backend {
       it.versions.push({ ...cur, value: old.value, created_at: now, rotated_at: changed ? now : cur.rotated_at, exposed_at: changed ? null : cur.exposed_at });
       this.record(`set ${a.name} in ${a.env} (version ${it.versions.length})`, "item.set");
       return { version: it.versions.length, created: false, value_changed: changed };
+    },
+    sync_state: () => {
+      this.vault();
+      return this.syncState();
+    },
+    sync_now: () => {
+      this.vault();
+      if (!this.syncRemote) fail("not_found", "no sync set-up for this vault: run `coffer sync init --folder PATH` or `--git REMOTE` first");
+      if (this.syncFailure) fail("conflict", this.syncFailure);
+      const got = this.incoming.splice(0);
+      for (const f of got) f(this);
+      const published = this.pending;
+      this.pending = 0;
+      this.lastSync = this.now();
+      return { received: got.length, applied: got.length, denied: [], published, quarantined: [], held_back: [], warnings: [], state: this.syncState() };
+    },
+    sync_setup: (a) => {
+      this.vault();
+      this.checkRemote(a);
+      if (this.syncRemote) fail("conflict", "already exists: a sync set-up for this vault; run `coffer sync`");
+      this.syncRemote = { kind: a.kind, location: a.location.trim() };
+      this.lastSync = this.now();
+      this.pending = 0;
+      return { received: 0, applied: 0, denied: [], published: this.log.length, quarantined: [], held_back: [], warnings: [], state: this.syncState() };
+    },
+    join_preview: (a) => {
+      if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
+      if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      const r = this.teamRemote(a);
+      return { vault_name: r.name, vault_id: r.vault_id, owner_fingerprint: r.owner_fingerprint };
+    },
+    join_vault: (a) => {
+      if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
+      if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      const r = this.teamRemote(a.remote);
+      const norm = (f: string) => f.replace(/[^0-9a-z]/gi, "").toLowerCase();
+      if (!norm(a.owner_fingerprint) || norm(a.owner_fingerprint) !== norm(r.owner_fingerprint)) {
+        fail("conflict", "refused: the sync folder now names another owner than the fingerprint you confirmed: nothing was joined");
+      }
+      if (!r.member) {
+        fail("permission", "permission denied: you are not a member of this vault yet: send your public identity (`coffer identity show`) to an admin, who runs `coffer member add` and `coffer sync`; then join again");
+      }
+      this.vaultName = r.name;
+      this.session = "vault";
+      this.syncRemote = { kind: a.remote.kind, location: a.remote.location.trim() };
+      this.lastSync = this.now();
+      return this.status();
+    },
+    item_conflicts: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      if (!it.waiting?.length) fail("not_found", `not found: a conflict on ${a.name} in ${a.env}`);
+      const n = it.versions.length;
+      const cur = it.versions[n - 1];
+      if (a.reveal) this.record(`read the conflicting versions of ${a.name} in ${a.env}`, "read");
+      return {
+        current: { version: { version: n, author: this.identity!.name, created_at: cur.created_at, rotated_at: cur.rotated_at, conflict: false }, value: a.reveal ? cur.value : null },
+        waiting: it.waiting!.map((w) => ({
+          version: { version: n, author: w.author, created_at: w.created_at, rotated_at: w.created_at, conflict: true },
+          value: a.reveal ? w.value : null,
+        })),
+      };
+    },
+    resolve_conflict: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const it = this.find(a.env, a.name);
+      const waiting = it.waiting ?? [];
+      if (!waiting.length) fail("not_found", `not found: a conflict on ${a.name} in ${a.env}`);
+      if (a.keep === null) {
+        it.waiting = [];
+        this.record(`resolved the conflict on ${a.name} in ${a.env} (kept the current version)`, "item.resolve");
+        return { version: it.versions.length, created: false, value_changed: false };
+      }
+      if (a.keep < 1 || a.keep > waiting.length) {
+        fail("invalid_input", `there are ${waiting.length} concurrent version(s) of ${a.name}: choose 1 to ${waiting.length}, or keep the current one`);
+      }
+      const out = this.newVersion(it, waiting[a.keep - 1].value, {});
+      it.waiting = [];
+      this.record(`resolved the conflict on ${a.name} in ${a.env} (kept ${waiting[a.keep - 1].author}'s version)`, "item.resolve");
+      return out;
+    },
+    public_identity: () => {
+      if (this.session === "none" || !this.identity) fail("locked", "the vault is locked: unlock it first");
+      return { public: mockPublicIdentity(this.identity!.name, this.identity!.email, "me-key"), fingerprint: "b6e1-0c4a-77d2-93f5" };
     },
     open_vault: (a) => {
       const path = homePath(a.path.trim());

@@ -1,9 +1,14 @@
 // The app's state, shared through Svelte context. All data comes from the
 // backend; nothing here holds a credential's value.
 import { getContext, setContext } from "svelte";
-import type { AppStatus, EnvDto, ItemDto, RotationReport } from "./bindings";
-import type { Backend } from "./ipc";
+import type { AppStatus, EnvDto, ItemDto, RotationReport, SyncOutcomeDto, SyncStateDto } from "./bindings";
+import { CHANGES, type Backend } from "./ipc";
 import { errorMessage } from "./errors";
+
+/** How long after a change the app syncs (a burst of changes, one sync). */
+export const SYNC_AFTER_CHANGE_MS = 1500;
+/** How often an open vault syncs on its own. */
+export const SYNC_EVERY_MS = 60_000;
 
 export class AppState {
   status = $state<AppStatus | null>(null);
@@ -18,8 +23,35 @@ export class AppState {
   /** The last failure, as a sentence. */
   error = $state<string | null>(null);
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The backend; a successful change also schedules a sync. */
+  readonly backend: Backend;
 
-  constructor(readonly backend: Backend) {}
+  // ----- sync --------------------------------------------------------------
+  /** Where this vault syncs and how it stands (null until loaded). */
+  sync = $state<SyncStateDto | null>(null);
+  /** A sync is running. */
+  syncing = $state(false);
+  /** Why the last sync failed (the folder offline, git refused…), if it did. */
+  syncError = $state<string | null>(null);
+  /** What the last sync did (refused entries and warnings included). */
+  lastSync = $state.raw<SyncOutcomeDto | null>(null);
+  #syncSoon: ReturnType<typeof setTimeout> | undefined;
+  #syncAgain = false;
+
+  constructor(backend: Backend) {
+    this.backend = {
+      call: async (cmd, args) => {
+        const out = await backend.call(cmd, args);
+        if (CHANGES.has(cmd) && this.sync?.configured) {
+          // The sidebar counts the change as waiting, then it goes out.
+          this.loadSync().catch(() => {});
+          this.syncSoon();
+        }
+        return out;
+      },
+      onLocked: (cb) => backend.onLocked(cb),
+    };
+  }
 
   get attention(): number {
     const c = this.rotation?.counts;
@@ -46,7 +78,54 @@ export class AppState {
     if (!this.status?.unlocked) this.clearVault();
   }
 
+  /** Reads the sync state (no fetch). */
+  async loadSync() {
+    this.sync = await this.backend.call("sync_state", null);
+  }
+
+  /** Syncs now, if the vault syncs: the other devices' entries are
+   * verified and applied, this device's published. A sync asked for while
+   * one runs runs after it. Failures are kept in `syncError` (shown in the
+   * sidebar), never thrown: the app works offline. */
+  async syncNow() {
+    if (!this.sync?.configured || !this.status?.unlocked) return;
+    if (this.syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    clearTimeout(this.#syncSoon);
+    this.syncing = true;
+    try {
+      const out = await this.backend.call("sync_now", null);
+      this.lastSync = out;
+      this.sync = out.state;
+      this.syncError = null;
+      // What other devices did shows without losing the user's place:
+      // the lists are replaced, the selection and dialogs stay.
+      if (out.applied > 0 || out.denied.length > 0 || out.quarantined.length > 0) await this.refreshVault();
+    } catch (e) {
+      this.syncError = errorMessage(e);
+    } finally {
+      this.syncing = false;
+    }
+    if (this.#syncAgain) {
+      this.#syncAgain = false;
+      this.syncSoon();
+    }
+  }
+
+  /** A change was made: sync shortly (several quick changes, one sync). */
+  syncSoon(delayMs = SYNC_AFTER_CHANGE_MS) {
+    if (!this.sync?.configured) return;
+    clearTimeout(this.#syncSoon);
+    this.#syncSoon = setTimeout(() => void this.syncNow(), delayMs);
+  }
+
   private clearVault() {
+    clearTimeout(this.#syncSoon);
+    this.sync = null;
+    this.syncError = null;
+    this.lastSync = null;
     this.envs = [];
     this.items = [];
     this.rotation = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { screen } from "@testing-library/svelte";
+import { screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { renderApp } from "../test-utils";
 
@@ -12,7 +12,7 @@ describe("create or open a vault", () => {
     );
     await user.type(screen.getByLabelText("Passphrase"), "correct horse battery staple");
     await user.click(screen.getByRole("button", { name: "Unlock" }));
-    expect(await screen.findByRole("heading", { name: "Create a vault or open an existing one" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Create a vault, or join your team’s" })).toBeInTheDocument();
 
     await user.click(screen.getByLabelText("Open an existing vault file"));
     const path = screen.getByLabelText(/Vault file/);
@@ -52,5 +52,44 @@ describe("create or open a vault", () => {
     await user.type(screen.getByLabelText("Team name"), "Initech");
     await user.click(screen.getByRole("button", { name: "Create vault" }));
     expect(await screen.findByTestId("vault-name")).toHaveTextContent("Initech");
+  });
+
+  it("joins a team vault: public identity to send, lookup, fingerprint confirmed, refusals said plainly", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("missing");
+    await user.type(await screen.findByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    await user.click(await screen.findByLabelText("Join a team vault (shared folder or git)"));
+    const mine = await screen.findByTestId("my-public-identity");
+    await waitFor(() => expect((mine as HTMLTextAreaElement).value).toMatch(/^coffer1-/));
+    const where = screen.getByLabelText("Sync folder (full path)");
+    await user.click(screen.getByRole("button", { name: "Look up the vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("Enter the full path of the team's sync folder.");
+    await user.type(where, "/mnt/nowhere");
+    await user.click(screen.getByRole("button", { name: "Look up the vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("no Coffer sync folder at /mnt/nowhere");
+    // Not a member yet: said, and the identity stays unlocked.
+    await user.clear(where);
+    await user.type(where, "/mnt/team/globex-sync");
+    await user.click(screen.getByRole("button", { name: "Look up the vault" }));
+    expect(await screen.findByTestId("join-vault-name")).toHaveTextContent("Globex");
+    await user.click(screen.getByRole("button", { name: "Join vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("Compare the owner's fingerprint first");
+    await user.click(screen.getByLabelText("It matches what the owner read to me"));
+    await user.click(screen.getByRole("button", { name: "Join vault" }));
+    expect(await screen.findByTestId("error")).toHaveTextContent("you are not a member of this vault yet");
+    expect(backend.session).toBe("identity");
+    // Another folder is another vault: looked up again before joining.
+    await user.clear(where);
+    await user.type(where, "/mnt/team/acme-sync");
+    expect(screen.queryByTestId("join-preview")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Look up the vault" }));
+    expect(await screen.findByTestId("join-owner-fingerprint")).toHaveTextContent(backend.teamRemotes.get("/mnt/team/acme-sync")!.owner_fingerprint);
+    await user.click(screen.getByLabelText("It matches what the owner read to me"));
+    await user.click(screen.getByRole("button", { name: "Join vault" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+    expect(await screen.findByTestId("sync-summary")).toHaveTextContent("Synced just now");
+    const join = backend.calls.filter((c) => c.cmd === "join_vault").at(-1);
+    expect(join?.args).toEqual({ remote: { kind: "folder", location: "/mnt/team/acme-sync" }, owner_fingerprint: backend.teamRemotes.get("/mnt/team/acme-sync")!.owner_fingerprint });
   });
 });

@@ -39,6 +39,10 @@ fn git(dir: &Path) -> Command {
         "commit.gpgsign=false",
         "-c",
         "core.autocrlf=false",
+        // A remote named by a teammate or typed in the app never runs a
+        // command through git's `ext::` transport.
+        "-c",
+        "protocol.ext.allow=never",
     ]);
     c.env("GIT_TERMINAL_PROMPT", "0");
     c
@@ -74,9 +78,22 @@ fn failed(args: &[&str], out: &Output) -> Error {
     ))
 }
 
+/// A remote git would read as an option (`--upload-pack=…`), or with
+/// control characters, is refused before git sees it.
+pub(crate) fn check_url(url: &str) -> Result<()> {
+    if url.trim().is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "{:?} is not a git remote: give a URL (ssh://, https://, git@host:path) or the path of a bare repository",
+            url.chars().filter(|c| !c.is_control()).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
 /// Makes `dir` a clone of `url` on `main`, up to date with the remote,
 /// keeping this device's commits not pushed yet.
 pub(crate) fn prepare(dir: &Path, url: &str) -> Result<()> {
+    check_url(url)?;
     if !dir.join(".git").exists() {
         crate::paths::ensure_private_dir(dir.parent().unwrap_or(dir))?;
         std::fs::create_dir_all(dir)
@@ -181,5 +198,32 @@ pub(crate) fn push(dir: &Path, device_short: &str) -> std::result::Result<(), Pu
         Err(PushError::Rejected)
     } else {
         Err(o(failed(&["push"], &out)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn remotes_git_would_read_as_options_are_refused() {
+        for bad in [
+            "",
+            "  ",
+            "--upload-pack=touch /tmp/x",
+            "-oProxyCommand=x",
+            "a\nb",
+            "x\0",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "git@host:team/vault.git",
+            "https://h/x.git",
+            "/srv/vault.git",
+            "ssh://h/x",
+        ] {
+            assert!(check_url(good).is_ok(), "{good:?}");
+        }
     }
 }

@@ -1075,10 +1075,7 @@ impl Vault {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             authors.sort();
-            let mut in_folder = 0u64;
-            while folder.read(&d, in_folder + 1).ok().flatten().is_some() {
-                in_folder += 1;
-            }
+            let in_folder = count_entries(&folder, &d);
             let mine = d == self.me.device_id;
             if mine {
                 pending = (applied as u64).saturating_sub(in_folder);
@@ -1128,37 +1125,73 @@ impl Vault {
         remote: Remote,
         confirm: &dyn Fn(&Descriptor) -> Result<()>,
     ) -> Result<(Vault, SyncReport)> {
+        Self::join_keeping(path, me, remote, confirm).map_err(|f| f.error)
+    }
+
+    /// [`Vault::join`] that hands the unlocked identity back when the join
+    /// fails (the app stays signed in and the user can try again).
+    pub fn join_keeping(
+        path: &Path,
+        me: UnlockedIdentity,
+        remote: Remote,
+        confirm: &dyn Fn(&Descriptor) -> Result<()>,
+    ) -> std::result::Result<(Vault, SyncReport), crate::vault::OpenFailure> {
+        if path.exists() {
+            return Err(crate::vault::OpenFailure {
+                error: Error::AlreadyExists(format!(
+                    "a file at {} (choose another path with --vault, or move it aside)",
+                    path.display()
+                )),
+                identity: Box::new(me),
+            });
+        }
+        let (vault_id, genesis, d, remote) = match Self::join_checks(&me, remote, confirm) {
+            Ok(x) => x,
+            Err(error) => {
+                return Err(crate::vault::OpenFailure {
+                    error,
+                    identity: Box::new(me),
+                })
+            }
+        };
+        let folder = match prepare(&me.home, &vault_id, &remote) {
+            Ok(f) => f,
+            Err(error) => {
+                return Err(crate::vault::OpenFailure {
+                    error,
+                    identity: Box::new(me),
+                })
+            }
+        };
+        let mut v = Self::fresh_replica(path, me, vault_id, &d.name)?;
+        let built = v.build_joined(&folder, vault_id, genesis, &remote);
+        match built {
+            Ok(report) => Ok((v, report)),
+            Err(error) => {
+                let p = v.path.clone();
+                let Vault { conn, me, .. } = v;
+                drop(conn);
+                crate::vault::remove_vault_files(&p);
+                Err(crate::vault::OpenFailure {
+                    error,
+                    identity: Box::new(me),
+                })
+            }
+        }
+    }
+
+    /// What `join` checks before anything is written: the descriptor, the
+    /// genesis owner, an earlier pin, and the user's confirmation.
+    fn join_checks(
+        me: &UnlockedIdentity,
+        remote: Remote,
+        confirm: &dyn Fn(&Descriptor) -> Result<()>,
+    ) -> Result<(Id, [u8; 32], Descriptor, Remote)> {
         let remote = match remote {
             Remote::Folder(p) => Remote::Folder(absolute(&p)?),
             Remote::Git(u) => Remote::Git(u),
         };
-        let mut d = Self::peek_remote(&me.home, &remote)?;
-        let vault_id = Id::from_hex(&d.vault_id).map_err(|_| {
-            Error::integrity("the sync folder's descriptor names no valid vault id")
-        })?;
-        let genesis = unhex32(&d.genesis_hash).ok_or_else(|| {
-            Error::integrity("the sync folder's descriptor names no valid genesis")
-        })?;
-        // The owner the user confirms is the one the genesis entry itself
-        // names and is signed by, not what the (unsigned) descriptor says.
-        let staged = match &remote {
-            Remote::Folder(p) => Folder::new(p),
-            Remote::Git(_) => Folder::new(&git::staging_dir(&me.home)),
-        };
-        let owner_fp = genesis_owner(&staged, vault_id, &genesis)?;
-        if owner_fp != d.owner_fingerprint {
-            return Err(Error::integrity(
-                "the sync folder's descriptor names another owner than its genesis entry: it was tampered with",
-            ));
-        }
-        d.owner_fingerprint = owner_fp;
-        if let Some(a) = load_anchor(&me.home, &vault_id)? {
-            if a.genesis_hash() != Some(genesis) {
-                return Err(Error::integrity(
-                    "this device pinned another genesis for this vault id: the sync folder is not the vault you know",
-                ));
-            }
-        }
+        let (vault_id, genesis, d) = Self::checked_descriptor(&me.home, &remote)?;
         confirm(&d)?;
         if let Remote::Git(_) = &remote {
             let staged = git::staging_dir(&me.home);
@@ -1170,9 +1203,62 @@ impl Vault {
             std::fs::rename(&staged, &dir)
                 .map_err(|e| Error::io(format!("moving the clone to {}", dir.display()), e))?;
         }
-        let folder = prepare(&me.home, &vault_id, &remote)?;
-        let mut v = Self::fresh_replica(path, me, vault_id, &d.name)?;
-        let built = (|| {
+        Ok((vault_id, genesis, d, remote))
+    }
+
+    /// What a join would confirm, checked as `join` checks it: the
+    /// descriptor's vault id and genesis, the owner named (and signed) by
+    /// the genesis entry itself, and any genesis this device pinned before.
+    /// Nothing is written (a git remote is fetched into a staging clone).
+    pub fn preview_join(home: &Path, remote: &Remote) -> Result<Descriptor> {
+        let remote = match remote {
+            Remote::Folder(p) => Remote::Folder(absolute(p)?),
+            Remote::Git(u) => Remote::Git(u.clone()),
+        };
+        Ok(Self::checked_descriptor(home, &remote)?.2)
+    }
+
+    fn checked_descriptor(home: &Path, remote: &Remote) -> Result<(Id, [u8; 32], Descriptor)> {
+        let mut d = Self::peek_remote(home, remote)?;
+        let vault_id = Id::from_hex(&d.vault_id).map_err(|_| {
+            Error::integrity("the sync folder's descriptor names no valid vault id")
+        })?;
+        let genesis = unhex32(&d.genesis_hash).ok_or_else(|| {
+            Error::integrity("the sync folder's descriptor names no valid genesis")
+        })?;
+        // The owner the user confirms is the one the genesis entry itself
+        // names and is signed by, not what the (unsigned) descriptor says.
+        let staged = match remote {
+            Remote::Folder(p) => Folder::new(p),
+            Remote::Git(_) => Folder::new(&git::staging_dir(home)),
+        };
+        let owner_fp = genesis_owner(&staged, vault_id, &genesis)?;
+        if owner_fp != d.owner_fingerprint {
+            return Err(Error::integrity(
+                "the sync folder's descriptor names another owner than its genesis entry: it was tampered with",
+            ));
+        }
+        d.owner_fingerprint = owner_fp;
+        if let Some(a) = load_anchor(home, &vault_id)? {
+            if a.genesis_hash() != Some(genesis) {
+                return Err(Error::integrity(
+                    "this device pinned another genesis for this vault id: the sync folder is not the vault you know",
+                ));
+            }
+        }
+        Ok((vault_id, genesis, d))
+    }
+
+    /// Builds a joined replica from the feeds, seals and pins it.
+    fn build_joined(
+        &mut self,
+        folder: &Folder,
+        vault_id: Id,
+        genesis: [u8; 32],
+        remote: &Remote,
+    ) -> Result<SyncReport> {
+        let v = self;
+        {
             let tx = v
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1182,7 +1268,7 @@ impl Vault {
                 me: &v.me,
                 now: now_ms(),
             };
-            let report = import(&tx, &ctx, &folder, true, true)?;
+            let report = import(&tx, &ctx, folder, true, true)?;
             let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
             if n != 1 {
                 return Err(Error::integrity(format!(
@@ -1242,32 +1328,37 @@ impl Vault {
             save_anchor(&v.me.home, &vault_id, &a)?;
             v.after_import()?;
             Ok(report)
-        })();
-        match built {
-            Ok(report) => Ok((v, report)),
-            Err(e) => {
-                let p = v.path.clone();
-                drop(v);
-                crate::vault::remove_vault_files(&p);
-                Err(e)
-            }
         }
     }
 
     /// A new, empty replica file at `path` (0600), not yet holding a log.
-    fn fresh_replica(path: &Path, me: UnlockedIdentity, vault_id: Id, name: &str) -> Result<Vault> {
+    fn fresh_replica(
+        path: &Path,
+        me: UnlockedIdentity,
+        vault_id: Id,
+        name: &str,
+    ) -> std::result::Result<Vault, crate::vault::OpenFailure> {
+        let fail = |error, me| crate::vault::OpenFailure {
+            error,
+            identity: Box::new(me),
+        };
         if path.exists() {
-            return Err(Error::AlreadyExists(format!(
-                "a file at {} (choose another path with --vault, or move it aside)",
-                path.display()
-            )));
+            return Err(fail(
+                Error::AlreadyExists(format!(
+                    "a file at {} (choose another path with --vault, or move it aside)",
+                    path.display()
+                )),
+                me,
+            ));
         }
-        crate::vault::create_private_file(path)?;
+        if let Err(e) = crate::vault::create_private_file(path) {
+            return Err(fail(e, me));
+        }
         let conn = match crate::vault::open_conn(path) {
             Ok(c) => c,
             Err(e) => {
                 crate::vault::remove_vault_files(path);
-                return Err(e);
+                return Err(fail(e, me));
             }
         };
         Ok(Vault {
@@ -1281,6 +1372,31 @@ impl Vault {
             seal: None,
         })
     }
+}
+
+/// How many entries a feed holds in the folder, assuming they run from
+/// 1 without a gap (what `sync` checks): a galloping then binary search,
+/// O(log n) files read, so that `sync status` (and the app, after each
+/// sync) stays cheap on a long feed.
+fn count_entries(folder: &Folder, device: &Id) -> u64 {
+    let has = |n: u64| n == 0 || folder.read(device, n).ok().flatten().is_some();
+    let mut hi = 1u64;
+    while has(hi) {
+        hi = hi.saturating_mul(2);
+        if hi == u64::MAX {
+            break;
+        }
+    }
+    let mut lo = hi / 2;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if has(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
@@ -1325,6 +1441,12 @@ fn genesis_owner(folder: &Folder, vault_id: Id, genesis: &[u8; 32]) -> Result<St
     Err(Error::integrity(
         "the sync folder holds no genesis entry matching its descriptor",
     ))
+}
+
+/// Checks a git remote before git sees it: not empty, not read as an
+/// option (`--upload-pack=…`), no control characters.
+pub fn check_git_remote(url: &str) -> Result<()> {
+    git::check_url(url)
 }
 
 /// A remote as the user would write it.

@@ -1,0 +1,77 @@
+// Sync screens in chromium against the mock build, at the window's
+// smallest, default and a wide width, light and dark: the sidebar's sync
+// state, the Sync screen, a conflict resolved from its row, and the join
+// flow. Nothing may overflow the window sideways. Screenshots of each go
+// to .cache/browser-shots/ (looked at when the screens change).
+import { describe, expect, it } from "vitest";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { browserSuite } from "./harness";
+
+const openPage = browserSuite();
+const tid = (id: string) => `[data-testid="${id}"]`;
+const SHOTS = join(import.meta.dirname, "../../../.cache/browser-shots");
+
+async function noSidewaysScroll(page: Page, what: string) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  expect(scroll, `${what}: the page scrolls sideways`).toBeLessThanOrEqual(width);
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, name) });
+}
+
+describe("sync screens", () => {
+  for (const scheme of ["light", "dark"] as const) {
+    for (const width of [760, 1120, 1440]) {
+      it(`sidebar, Sync screen and conflict at ${width} px, ${scheme}`, async () => {
+        const { page } = await openPage("synced", scheme);
+        await page.setViewportSize({ width, height: 800 });
+        await page.locator(tid("sync-summary")).filter({ hasText: "Synced" }).waitFor();
+        expect(await page.locator(tid("sync-conflicts")).textContent()).toContain("1 conflict to resolve");
+        const chip = page.locator(`[data-item="payments/dev/SESSION_SECRET"] ${tid("conflict")}`);
+        await chip.waitFor();
+        const box = await chip.boundingBox();
+        expect(box && box.x + box.width).toBeLessThanOrEqual(width);
+        // (The credentials table itself still scrolls sideways at 760 px:
+        // issue 13's detail pane is the fix for that.)
+        await shot(page, `sync-sidebar-${width}-${scheme}.png`);
+
+        await page.locator(tid("nav-sync")).click();
+        await page.locator(tid("sync-feeds")).waitFor();
+        await noSidewaysScroll(page, "sync screen");
+        await shot(page, `sync-screen-${width}-${scheme}.png`);
+
+        await page.locator(tid("sync-resolve")).click();
+        const dlg = page.locator(tid("conflict-dialog"));
+        await dlg.waitFor();
+        await dlg.locator(tid("conflict-reveal")).click();
+        await dlg.locator(tid("conflict-value")).nth(1).waitFor();
+        const d = await dlg.boundingBox();
+        expect(d && d.x >= 0 && d.x + d.width <= width && d.y + d.height <= 800).toBe(true);
+        await shot(page, `conflict-${width}-${scheme}.png`);
+        await dlg.locator(`${tid("conflict-option")}[data-keep="1"] ${tid("conflict-keep")}`).click();
+        await dlg.waitFor({ state: "detached" });
+        expect(await page.locator(tid("toast")).textContent()).toContain("Kept Bob's value of SESSION_SECRET.");
+        await expect.poll(() => page.locator(tid("sync-conflicts")).count()).toBe(0);
+      });
+    }
+    it(`the join flow, ${scheme}`, async () => {
+      const { page } = await openPage("missing", scheme);
+      await page.setViewportSize({ width: 760, height: 800 });
+      await page.getByLabel("Passphrase").fill("correct horse battery staple");
+      await page.getByRole("button", { name: "Unlock" }).click();
+      await page.locator(tid("vault-mode-join")).check();
+      await page.locator(tid("join-location")).fill("/mnt/team/acme-sync");
+      await page.locator(tid("vault-submit")).click();
+      await page.locator(tid("join-owner-fingerprint")).waitFor();
+      await page.locator(tid("join-fingerprint-matches")).check();
+      await noSidewaysScroll(page, "join");
+      await shot(page, `join-760-${scheme}.png`);
+      await page.locator(tid("vault-submit")).click();
+      await page.locator(tid("vault-name")).filter({ hasText: "Acme" }).waitFor();
+    });
+  }
+});
