@@ -669,3 +669,147 @@ fn a_failed_join_hands_the_unlocked_identity_back_and_leaves_no_file() {
     assert!(!dave.replica.exists());
     assert_eq!(f.identity.name(), "Dave");
 }
+
+/// A replica edited outside Coffer (here: its owner made himself owner)
+/// does not open; `sync --rebuild` moves it aside, rebuilds it from the
+/// folder, and keeps the device's offline changes, which verify.
+#[test]
+fn a_replica_edited_outside_coffer_is_rebuilt_from_the_folder_keeping_offline_changes() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    // Offline: two changes not published yet.
+    bob.open()
+        .set_item(PROD, "OFFLINE_1", value("offline-one"))
+        .expect("set");
+    bob.open()
+        .set_item(PROD, "OFFLINE_2", value("offline-two"))
+        .expect("set");
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute("UPDATE members SET role = 'owner' WHERE name = 'Bob'", [])
+            .expect("edit");
+    }
+    let e = bob.who.try_open(&bob.replica).expect_err("edited");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    let (mut v, r, rebuilt) = Vault::rebuild(&bob.replica, bob.who.unlock()).expect("rebuild");
+    let b = rebuilt.expect("rebuilt from the folder");
+    assert!(b.salvaged >= 2, "{b:?}");
+    assert_eq!(b.dropped, 0, "{b:?}");
+    assert!(b.reason.contains("outside"), "{b:?}");
+    let aside = b.moved_aside.expect("moved aside");
+    assert!(aside.exists(), "the edited file is kept as evidence");
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    assert_value(&mut v, PROD, "OFFLINE_2", "offline-two");
+    let me = v
+        .list_members()
+        .expect("members")
+        .into_iter()
+        .find(|m| m.name == "Bob")
+        .expect("Bob");
+    assert_eq!(me.role, Role::Member, "the edit is gone");
+    drop(v);
+    // It opens again, and keeps working; the owner gets the offline edits.
+    bob.open()
+        .set_item(PROD, "AFTER", value("after-rebuild"))
+        .expect("set after");
+    bob.sync();
+    fx.open().sync().expect("ada syncs");
+    assert_value(&mut fx.open(), PROD, "OFFLINE_1", "offline-one");
+    assert_value(&mut fx.open(), PROD, "AFTER", "after-rebuild");
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// An older copy of the replica restored over it does not open; the
+/// rebuild makes one that does (its seal starts above the recorded one).
+#[test]
+fn a_rolled_back_replica_is_rebuilt_and_opens_again() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let old = fx.dir.path().join("bob-old.coffer");
+    std::fs::copy(&bob.replica, &old).expect("copy");
+    bob.open()
+        .set_item(PROD, "NEWER", value("newer-value"))
+        .expect("set");
+    bob.sync();
+    std::fs::copy(&old, &bob.replica).expect("roll back");
+    let e = bob.who.try_open(&bob.replica).expect_err("rolled back");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    let (_, _, rebuilt) = Vault::rebuild(&bob.replica, bob.who.unlock()).expect("rebuild");
+    assert!(rebuilt.is_some());
+    assert_value(&mut bob.open(), PROD, "NEWER", "newer-value");
+}
+
+/// A replica that opens is only replayed; a vault that does not sync
+/// cannot be rebuilt from anything, and says so; a failed rebuild leaves
+/// the old file where it was.
+#[test]
+fn rebuild_of_a_healthy_or_unsynced_vault() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let (_, _, rebuilt) = Vault::rebuild(&bob.replica, bob.who.unlock()).expect("replay");
+    assert!(rebuilt.is_none());
+    let (lone, _) = standard();
+    {
+        let c = Connection::open(&lone.path).expect("open");
+        c.execute(
+            "CREATE TRIGGER t AFTER INSERT ON ops BEGIN SELECT 1; END",
+            [],
+        )
+        .expect("trigger");
+    }
+    let e = match Vault::rebuild(&lone.path, lone.unlock()) {
+        Ok(_) => panic!("an unsynced vault was rebuilt"),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(lone.path.exists());
+    drop(fx);
+}
+
+/// The old file's entries are salvaged only when they verify: an offline
+/// entry whose body was altered is dropped, never published, and the ones
+/// after it too (the chain breaks there).
+#[test]
+fn fail_an_altered_offline_entry_is_not_salvaged() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let bdev = device_of(&bob.open());
+    let published = last_seq(&remote, &bdev);
+    bob.open()
+        .set_item(PROD, "GOOD", value("good-value"))
+        .expect("set");
+    bob.open()
+        .set_item(PROD, "ALTERED", value("altered-value"))
+        .expect("set");
+    let (seq, total): (i64, i64) = {
+        let c = Connection::open(&bob.replica).expect("open");
+        let seq = c
+            .query_row(
+                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1 AND kind = ?2",
+                rusqlite::params![&bdev.0[..], kind::SET_ITEM],
+                |r| r.get(0),
+            )
+            .expect("last set");
+        c.execute(
+            "UPDATE ops SET body = CAST(body || x'00' AS BLOB) WHERE device_id = ?1 AND device_seq = ?2",
+            rusqlite::params![&bdev.0[..], seq],
+        )
+        .expect("alter");
+        let total = c
+            .query_row(
+                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1",
+                [&bdev.0[..]],
+                |r| r.get(0),
+            )
+            .expect("head");
+        (seq, total)
+    };
+    let (mut v, _, rebuilt) = Vault::rebuild(&bob.replica, bob.who.unlock()).expect("rebuild");
+    let b = rebuilt.expect("rebuilt");
+    assert_eq!(b.salvaged as i64, seq - 1 - published as i64, "{b:?}");
+    assert_eq!(b.dropped as i64, total - seq + 1, "{b:?}");
+    assert_value(&mut v, PROD, "GOOD", "good-value");
+    assert!(
+        v.get_item(PROD, "ALTERED").is_err(),
+        "the altered change is gone"
+    );
+    drop(fx);
+}

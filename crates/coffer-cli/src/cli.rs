@@ -302,7 +302,10 @@ pub enum Cmd {
         /// init or status (none: sync now).
         #[command(subcommand)]
         sub: Option<crate::sync::SyncCmd>,
-        /// Replay the whole log and read quarantined feeds again.
+        /// Replay the whole log and read quarantined feeds again. A replica
+        /// that no longer opens (edited outside Coffer, rolled back) is moved
+        /// aside and rebuilt from the sync folder, keeping this device's
+        /// unpublished changes that verify.
         #[arg(long)]
         rebuild: bool,
         /// JSON output.

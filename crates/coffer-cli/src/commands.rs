@@ -577,6 +577,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Member(cmd) => crate::team::run(&mut open(&cli.vault)?, cmd),
+        Cmd::Sync {
+            sub: None,
+            rebuild: true,
+            json,
+        } => {
+            let path = cli.vault.clone().unwrap_or_else(default_vault_path);
+            if !path.exists() {
+                return Err(Error::NoVault(path));
+            }
+            crate::sync::rebuild(&path, unlock()?, json)
+        }
         Cmd::Sync { sub, rebuild, json } => {
             crate::sync::run(&mut open(&cli.vault)?, sub, rebuild, json)
         }

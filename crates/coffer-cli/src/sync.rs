@@ -170,6 +170,42 @@ pub fn run(v: &mut Vault, sub: Option<SyncCmd>, rebuild: bool, json: bool) -> Re
     }
 }
 
+/// `coffer sync --rebuild`: replays the replica's log from scratch, or,
+/// when the replica no longer opens (edited outside Coffer, rolled back),
+/// rebuilds it from the sync folder and says what became of the old file.
+pub fn rebuild(path: &std::path::Path, me: UnlockedIdentity, json: bool) -> Result<u8> {
+    let (_v, r, rebuilt) = Vault::rebuild(path, me)?;
+    if json {
+        output::json(&serde_json::json!({ "sync": r, "rebuilt": rebuilt }))?;
+    } else {
+        if let Some(b) = &rebuilt {
+            eprintln!("The replica did not open ({}).", b.reason);
+            if let Some(p) = &b.moved_aside {
+                eprintln!(
+                    "It was moved aside to {} and rebuilt from the sync folder.",
+                    p.display()
+                );
+            }
+            eprintln!(
+                "{} of this device's unpublished entr{} recovered from it{}.",
+                b.salvaged,
+                if b.salvaged == 1 { "y was" } else { "ies were" },
+                if b.dropped > 0 {
+                    format!("; {} could not be verified and were dropped", b.dropped)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        print_report(&r, false)?;
+    }
+    Ok(if r.quarantined.is_empty() {
+        0
+    } else {
+        crate::exit::INTEGRITY
+    })
+}
+
 /// `coffer join`: shows the vault's descriptor, asks the user to compare
 /// the owner's fingerprint (or takes `--fingerprint`), builds the replica.
 pub fn join(

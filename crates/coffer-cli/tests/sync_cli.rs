@@ -186,3 +186,32 @@ fn sync_and_join_through_a_folder_and_the_failure_codes() {
         .fails(NOT_FOUND);
     assert!(e.contains("LATE"), "{e}");
 }
+
+#[test]
+fn sync_rebuild_replaces_a_replica_edited_outside_coffer() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let shared = tmp.path().join("shared");
+    let (ada, bob) = setup("--folder", shared.to_str().expect("utf8"));
+    bob.coffer(["set", "web/prod", "OFFLINE"])
+        .stdin("offline-value")
+        .ok();
+    {
+        let c = rusqlite::Connection::open(&bob.replica).expect("open");
+        c.execute("UPDATE members SET role = 'owner' WHERE name = 'Bob'", [])
+            .expect("edit");
+    }
+    let e = bob.coffer(["get", "web/prod", "OFFLINE"]).fails(INTEGRITY);
+    assert!(e.contains("sync --rebuild"), "{e}");
+    let out = bob.coffer(["sync", "--rebuild"]).ok();
+    assert!(out.stderr.contains("moved aside"), "{out}");
+    assert!(out.stderr.contains("recovered"), "{out}");
+    assert_eq!(
+        bob.coffer(["get", "-n", "web/prod", "OFFLINE"]).ok().stdout,
+        "offline-value"
+    );
+    ada.coffer(["sync"]).ok();
+    assert_eq!(ada.get("web/prod", "OFFLINE"), "offline-value");
+    // A second rebuild of the healthy replica only replays it.
+    let out = bob.coffer(["sync", "--rebuild", "--json"]).ok().json();
+    assert!(out["rebuilt"].is_null(), "{out}");
+}

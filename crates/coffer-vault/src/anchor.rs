@@ -307,6 +307,26 @@ pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, has
     }
 }
 
+/// Sets this device's recorded head to `seq`, backwards too: only for a
+/// replica the user rebuilt from the sync folder (`coffer sync --rebuild`),
+/// whose entries beyond what the folder held could not be recovered. They
+/// were never published, so no other device saw them.
+pub(crate) fn reset_head(
+    home: &Path,
+    vault_id: &Id,
+    device: &Id,
+    seq: u64,
+    hash: &[u8; 32],
+) -> Result<()> {
+    ensure_private_dir(&home.join("heads"))?;
+    let h = HeadFile {
+        device_seq: seq,
+        hash: hex(hash),
+    };
+    let json = serde_json::to_vec(&h).map_err(|e| Error::integrity(e.to_string()))?;
+    write_atomic(&head_path(home, vault_id, device), &json)
+}
+
 fn seal_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
     home.join("heads")
         .join(format!("{}-{}.seal", vault_id.to_hex(), device.to_hex()))

@@ -122,12 +122,15 @@ fn message(
 
 impl Seal {
     /// Recomputes everything and writes a fresh seal (after `sync init`,
-    /// `join` or a rebuild).
+    /// `join` or a rebuild), at `generation`: above any this device
+    /// recorded for the vault, or the new replica would look like an older
+    /// copy of the one it replaces.
     pub(crate) fn create(
         conn: &Connection,
         key: ReplicaMacKey,
         vault_id: &Id,
         device: &Id,
+        generation: u64,
     ) -> Result<Self> {
         let (log_count, log_digest) = log_digest(conn)?;
         let mut s = Seal {
@@ -135,7 +138,7 @@ impl Seal {
             log_count,
             log_digest,
             state_digest: state_digest(conn)?,
-            generation: 0,
+            generation,
         };
         s.write(conn, vault_id, device)?;
         Ok(s)

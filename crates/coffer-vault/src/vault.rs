@@ -291,7 +291,10 @@ impl Vault {
         Ok(v)
     }
 
-    fn open_keeping(path: &Path, me: UnlockedIdentity) -> std::result::Result<Self, OpenFailure> {
+    pub(crate) fn open_keeping(
+        path: &Path,
+        me: UnlockedIdentity,
+    ) -> std::result::Result<Self, OpenFailure> {
         let fail = |error: Error, me: UnlockedIdentity| OpenFailure {
             error,
             identity: Box::new(me),

@@ -23,6 +23,8 @@
 pub mod feed;
 pub mod folder;
 mod git;
+mod rebuild;
+pub use rebuild::Rebuilt;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -956,6 +958,7 @@ impl Vault {
                 self.me.private.derive_replica_mac_key(&self.me.device_id),
                 &self.vault_id,
                 &self.me.device_id,
+                next_generation(&self.me.home, &self.vault_id, &self.me.device_id)?,
             )?;
             tx.commit()?;
             self.seal = Some(seal);
@@ -1308,6 +1311,7 @@ impl Vault {
                 v.me.private.derive_replica_mac_key(&v.me.device_id),
                 &vault_id,
                 &v.me.device_id,
+                next_generation(&v.me.home, &vault_id, &v.me.device_id)?,
             )?;
             tx.commit()?;
             v.seal = Some(seal);
@@ -1372,6 +1376,12 @@ impl Vault {
             seal: None,
         })
     }
+}
+
+/// The generation a new seal starts at: above any this device recorded
+/// for the vault (a replica rebuilt or joined again replaces one it sealed).
+fn next_generation(home: &Path, vault_id: &Id, device: &Id) -> Result<u64> {
+    Ok(crate::anchor::recorded_generation(home, vault_id, device)?.saturating_add(1))
 }
 
 /// How many entries a feed holds in the folder, assuming they run from
