@@ -101,6 +101,59 @@ fn a_wrap_moved_to_another_environment_is_rejected() {
     assert_verify_flags(&mut fx.open());
 }
 
+/// Issue 10: a share wrap commits to the item key's generation, not only
+/// the epoch. Unsharing from Carol gives the item a new key in the same
+/// epoch and re-wraps it to Bob; Bob's wrap of the *older* item key, put
+/// back with the older ciphertext of the same version (both genuine, from
+/// the file before), must not open as the current one.
+#[test]
+fn fail_a_share_wrap_of_an_older_item_key_swapped_in_is_refused() {
+    let (fx, mut v) = vault();
+    let bob = Person::new(&fx, "Bob");
+    let carol = Person::new(&fx, "Carol");
+    add_member(&mut v, &bob, Role::Reader, &[(DEV, Access::Read)]);
+    add_member(&mut v, &carol, Role::Reader, &[(DEV, Access::Read)]);
+    v.share(PROD, "DB_PASS", "Bob").expect("share to Bob");
+    v.share(PROD, "DB_PASS", "Carol").expect("share to Carol");
+    let old_share = |c: &rusqlite::Connection| -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+        c.query_row(
+            "SELECT s.epk, s.ct, s.sig, v.blob FROM item_shares s
+             JOIN items i ON i.id = s.item_id
+             JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+             WHERE s.member_id = ?1",
+            [&bob.id.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("Bob's share")
+    };
+    let before = old_share(&fx.db());
+    v.unshare(PROD, "DB_PASS", "Carol").expect("unshare Carol");
+    drop(v);
+    assert_value(&mut bob.open(&fx.path), PROD, "DB_PASS", DB_VALUE);
+    let after = old_share(&fx.db());
+    assert_ne!(before.1, after.1, "a new item key was wrapped to Bob");
+    assert_ne!(before.3, after.3, "the version was re-sealed");
+    {
+        let c = fx.db();
+        let (epk, ct, sig, blob) = &before;
+        c.execute(
+            "UPDATE item_shares SET epk = ?2, ct = ?3, sig = ?4 WHERE member_id = ?1",
+            params![&bob.id.0[..], epk, ct, sig],
+        )
+        .expect("swap the share back");
+        c.execute(
+            "UPDATE item_versions SET blob = ?1 WHERE item_id = (SELECT item_id FROM item_shares WHERE member_id = ?2)
+             AND version = (SELECT current_version FROM items WHERE id = item_versions.item_id)",
+            params![blob, &bob.id.0[..]],
+        )
+        .expect("swap the blob back");
+    }
+    assert_integrity(
+        "Bob with a wrap of the older item key",
+        bob.open(&fx.path).get_item(PROD, "DB_PASS"),
+    );
+}
+
 #[test]
 fn a_wrap_with_a_changed_sender_is_rejected() {
     let (fx, mut v) = vault();

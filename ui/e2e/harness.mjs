@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { WebDriver, startTauriDriver } from "./webdriver.mjs";
+import { WebDriver, startTauriDriver, stopTauriDriver } from "./webdriver.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
@@ -75,9 +75,11 @@ export function appSuite({ prefix, portBase, needsBus = false }) {
     await app.wd.start({ browserName: "wry", "tauri:options": { application: APP } });
   });
   after(async () => {
-    await app.wd?.quit();
-    // SIGTERM lets tauri-driver stop WebKitWebDriver too (SIGKILL would leave it).
-    driver?.child.kill("SIGTERM");
+    // Bounded at every step: a hung app must never hang `node --test`.
+    await Promise.race([app.wd?.quit(), sleep(10_000)]);
+    // SIGTERM to tauri-driver's whole process group (it stops
+    // WebKitWebDriver), SIGKILL to the group if anything is left.
+    await stopTauriDriver(driver);
     rmSync(home, { recursive: true, force: true });
   });
   return app;

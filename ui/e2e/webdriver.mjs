@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+/** The longest one WebDriver request may take (a session start included). */
+const REQUEST_TIMEOUT_MS = 90_000;
 
 export class WebDriver {
   /** @param {string} base e.g. http://127.0.0.1:4444 */
@@ -15,10 +17,12 @@ export class WebDriver {
   }
 
   async req(method, path, body) {
+    // A hung app must fail the request, never hang `node --test`.
     const res = await fetch(`${this.base}${path}`, {
       method,
       headers: { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const json = await res.json().catch(() => ({}));
     if (!res.ok || json?.value?.error) {
@@ -148,7 +152,9 @@ export async function startTauriDriver(port, env) {
   const child = spawn(
     bin,
     ["--port", String(port), "--native-port", String(port + 1), "--native-driver", process.env.WEBKIT_DRIVER ?? "/usr/bin/WebKitWebDriver"],
-    { env, stdio: ["ignore", "inherit", "inherit"] },
+    // Its own process group, with WebKitWebDriver and the app under it, so
+    // the teardown can stop all of them at once (stopTauriDriver).
+    { env, stdio: ["ignore", "inherit", "inherit"], detached: true },
   );
   const base = `http://127.0.0.1:${port}`;
   const end = Date.now() + 20_000;
@@ -161,6 +167,33 @@ export async function startTauriDriver(port, env) {
       await sleep(200);
     }
   }
-  child.kill("SIGTERM");
+  await stopTauriDriver({ child });
   throw new Error("tauri-driver did not start");
+}
+
+/**
+ * Stops tauri-driver and everything it started (WebKitWebDriver, the app,
+ * its WebKit processes): SIGTERM to the whole process group (tauri-driver
+ * then stops WebKitWebDriver cleanly), and SIGKILL to the group if it is
+ * not gone within `graceMs`. Never waits longer than that, so a hung app
+ * cannot hang the test run.
+ */
+export async function stopTauriDriver(driver, graceMs = 5_000) {
+  const pid = driver?.child?.pid;
+  if (!pid) return;
+  const group = (sig) => {
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false; // the group is gone
+    }
+  };
+  if (!group("SIGTERM")) return;
+  const end = Date.now() + graceMs;
+  while (Date.now() < end) {
+    if (!group(0)) return;
+    await sleep(100);
+  }
+  group("SIGKILL");
 }

@@ -49,13 +49,13 @@ pub use identity::{
 };
 pub use item::{ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
-pub use mac::{ReplicaMacKey, StateHasher};
+pub use mac::{ReplicaMacKey, StateHasher, ValueTag, ValueTagContext};
 pub use secret::{
     fill_random, random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString,
     WrappableKey,
 };
 pub use slot::{KeySlot, PasswordSlot};
-pub use wrap::{Wrap, WrapContext};
+pub use wrap::{ItemKeyGeneration, Wrap, WrapContext};
 
 /// SHA-256 over the concatenation of `parts` (op-log chaining).
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {

@@ -63,6 +63,81 @@ impl ReplicaMacKey {
     }
 }
 
+/// Where an exposed-value tag belongs: the environment key's epoch and the
+/// item. Every field goes into the key or the message, so a tag computed
+/// for one item, environment or epoch never matches in another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueTagContext {
+    /// The vault.
+    pub vault_id: Id,
+    /// The environment whose key (of `epoch`) keys the tag.
+    pub env_id: Id,
+    /// The environment key's epoch.
+    pub epoch: u64,
+    /// The item whose value is tagged.
+    pub item_id: Id,
+}
+
+/// A keyed hash of one credential value (DESIGN.md §5, offboarding): what
+/// lets a vault remember which values an offboarded member saw without
+/// keeping the values, or a bare hash anyone could test guesses against.
+///
+/// `K = H(EK, salt = vault_id ‖ env_id ‖ epoch, info = "coffer/v1/exposed-value")`,
+/// `tag = HMAC-SHA256(K, item_id ‖ value)`. Only holders of the
+/// environment's current key can compute or test one. Equality is constant
+/// time; `Debug` does not print the bytes.
+#[derive(Clone, Copy)]
+pub struct ValueTag([u8; 32]);
+
+impl ValueTag {
+    /// A tag as stored (32 bytes).
+    pub fn from_slice(b: &[u8]) -> Result<Self, Error> {
+        Ok(Self(
+            b.try_into().map_err(|_| Error::Malformed("value tag"))?,
+        ))
+    }
+
+    /// The stored form.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
+}
+
+impl PartialEq for ValueTag {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for ValueTag {}
+
+impl fmt::Debug for ValueTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ValueTag([redacted])")
+    }
+}
+
+const VALUE_TAG_INFO: &[u8] = b"coffer/v1/exposed-value";
+
+impl crate::EnvKey {
+    /// The exposed-value tag of `value` for the item in `ctx`.
+    pub fn value_tag(&self, ctx: &ValueTagContext, value: &[u8]) -> ValueTag {
+        let mut salt = [0u8; 40];
+        salt[..16].copy_from_slice(&ctx.vault_id.0);
+        salt[16..32].copy_from_slice(&ctx.env_id.0);
+        salt[32..].copy_from_slice(&ctx.epoch.to_le_bytes());
+        let k = crate::hazmat::hkdf(self.bytes(), &salt, VALUE_TAG_INFO);
+        // HMAC takes a key of any length, so this cannot fail.
+        let mut m = match <Hmac<Sha256> as Mac>::new_from_slice(&*k) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC accepts 32-byte keys"),
+        };
+        m.update(&ctx.item_id.0);
+        m.update(value);
+        ValueTag(m.finalize().into_bytes().into())
+    }
+}
+
 /// SHA-256 fed piece by piece (a replica's state digest), each piece
 /// length-prefixed so that pieces cannot run into each other.
 pub struct StateHasher(Sha256);
@@ -106,6 +181,40 @@ mod tests {
             .derive_replica_mac_key(&d1)
             .verify(b"state", &t[..31])
             .is_err());
+    }
+
+    #[test]
+    fn a_value_tag_depends_on_key_context_and_value() {
+        let ek = crate::EnvKey::make();
+        let ctx = ValueTagContext {
+            vault_id: Id::make(),
+            env_id: Id::make(),
+            epoch: 2,
+            item_id: Id::make(),
+        };
+        let t = ek.value_tag(&ctx, b"hunter2");
+        assert_eq!(t, ek.value_tag(&ctx, b"hunter2"));
+        assert_ne!(t, ek.value_tag(&ctx, b"hunter3"));
+        assert_ne!(t, crate::EnvKey::make().value_tag(&ctx, b"hunter2"));
+        for other in [
+            ValueTagContext { epoch: 3, ..ctx },
+            ValueTagContext {
+                item_id: Id::make(),
+                ..ctx
+            },
+            ValueTagContext {
+                env_id: Id::make(),
+                ..ctx
+            },
+            ValueTagContext {
+                vault_id: Id::make(),
+                ..ctx
+            },
+        ] {
+            assert_ne!(t, ek.value_tag(&other, b"hunter2"));
+        }
+        assert_eq!(format!("{t:?}"), "ValueTag([redacted])");
+        assert!(ValueTag::from_slice(&[0; 31]).is_err());
     }
 
     #[test]

@@ -12,6 +12,16 @@
 //! The reader rebuilds the AAD from its own context — never from fields
 //! stored beside the ciphertext — so a wrap moved to another member, object,
 //! epoch or sender fails.
+//!
+//! An entry share (an item key wrapped to one member) also commits to the
+//! item key's *generation* ([`ItemKeyGeneration`]): kind 3,
+//! `aad = 3 ‖ vault_id ‖ item_id ‖ epoch ‖ recipient_id ‖ sender_id ‖ generation`.
+//! An item key is replaced within an epoch (unshare, offboarding of a
+//! share holder), so the epoch alone does not tell a wrap of the current
+//! item key from a wrap of an older one; with the generation in the AAD, a
+//! wrap of an older item key swapped in for the current one fails.
+//! Shares made before this (kind 2, no generation) still open through
+//! [`unwrap_share`]; every re-key replaces them.
 
 use rand_core::OsRng;
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
@@ -20,7 +30,7 @@ use zeroize::Zeroizing;
 use crate::hazmat::{copen_zero_nonce, cseal_zero_nonce, hkdf};
 use crate::id::Id;
 use crate::identity::{PrivateIdentity, PublicKeys, SignPurpose};
-use crate::secret::WrappableKey;
+use crate::secret::{ItemKey, WrappableKey};
 use crate::Error;
 
 const INFO: &[u8] = b"coffer/v1/wrap";
@@ -56,6 +66,31 @@ impl WrapContext {
         a[57..73].copy_from_slice(&self.sender_id.0);
         a
     }
+}
+
+/// Kind byte of a generation-bound item-key wrap (entry share, format 2).
+const KIND_ITEM_KEY_GENERATION: u8 = 3;
+
+/// Which item key of an item a share is for: a digest of the item key as
+/// sealed under the environment key (`ik_ct`), which is replaced exactly
+/// when the item key is (a fresh key and nonce each time), so two
+/// generations never share a value and no counter has to be kept in step.
+/// `generation = SHA-256("coffer/v1/ik-generation" ‖ ik_ct)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ItemKeyGeneration(pub [u8; 32]);
+
+impl ItemKeyGeneration {
+    /// The generation of the item key sealed as `ik_ct`.
+    pub fn of_sealed(ik_ct: &[u8]) -> Self {
+        Self(crate::hazmat::sha256(&[b"coffer/v1/ik-generation", ik_ct]))
+    }
+}
+
+fn generation_aad(ctx: &WrapContext, generation: &ItemKeyGeneration) -> [u8; 105] {
+    let mut a = [0u8; 105];
+    a[..73].copy_from_slice(&ctx.aad(KIND_ITEM_KEY_GENERATION));
+    a[73..].copy_from_slice(&generation.0);
+    a
 }
 
 /// A wrapped key as stored.
@@ -119,13 +154,81 @@ fn wrap_with<K: WrappableKey>(
     key: &K,
     ctx: &WrapContext,
 ) -> Result<Wrap, Error> {
+    wrap_with_aad(esk, sender, recipient, key, &ctx.aad(K::KIND))
+}
+
+fn wrap_with_aad<K: WrappableKey>(
+    esk: StaticSecret,
+    sender: &PrivateIdentity,
+    recipient: &PublicKeys,
+    key: &K,
+    aad: &[u8],
+) -> Result<Wrap, Error> {
     let epk = XPublic::from(&esk).to_bytes();
     let ss = shared(esk.diffie_hellman(&XPublic::from(recipient.x25519)))?;
     let k = wrap_key(&ss, &epk, &recipient.x25519, INFO);
-    let aad = ctx.aad(K::KIND);
-    let ct = cseal_zero_nonce(&k, key.key_bytes(), &aad)?;
-    let sig = sender.sign(SignPurpose::Wrap, &signed_message(&aad, &epk, &ct));
+    let ct = cseal_zero_nonce(&k, key.key_bytes(), aad)?;
+    let sig = sender.sign(SignPurpose::Wrap, &signed_message(aad, &epk, &ct));
     Ok(Wrap { epk, ct, sig })
+}
+
+/// Wraps an item key (entry share) bound to its generation (kind 3).
+pub fn wrap_item_key(
+    sender: &PrivateIdentity,
+    recipient: &PublicKeys,
+    key: &ItemKey,
+    ctx: &WrapContext,
+    generation: &ItemKeyGeneration,
+) -> Result<Wrap, Error> {
+    wrap_with_aad(
+        StaticSecret::random_from_rng(OsRng),
+        sender,
+        recipient,
+        key,
+        &generation_aad(ctx, generation),
+    )
+}
+
+/// Unwraps an entry share made by [`wrap_item_key`] for `generation`, the
+/// generation of the item's current key as the reader's own state has it.
+/// A wrap of another generation is [`Error::Decrypt`].
+pub fn unwrap_item_key(
+    recipient: &PrivateIdentity,
+    sender: &PublicKeys,
+    epk: &[u8],
+    ct: &[u8],
+    sig: &[u8],
+    ctx: &WrapContext,
+    generation: &ItemKeyGeneration,
+) -> Result<ItemKey, Error> {
+    unwrap_aad(
+        recipient,
+        sender,
+        epk,
+        ct,
+        sig,
+        ctx,
+        &generation_aad(ctx, generation),
+    )
+}
+
+/// Unwraps an entry share as a reader must: first as made by
+/// [`wrap_item_key`] for `generation` (the item's current key, as the
+/// reader's own state has it), else as a share made before shares were
+/// bound to a generation (kind 2, kept so vaults written by older builds
+/// keep opening; it cannot tell a wrap of the current item key from one of
+/// an older key, and every re-key or re-share replaces it). `record` is
+/// `[epk, ct, sig]`.
+pub fn unwrap_share(
+    recipient: &PrivateIdentity,
+    sender: &PublicKeys,
+    record: [&[u8]; 3],
+    ctx: &WrapContext,
+    generation: &ItemKeyGeneration,
+) -> Result<ItemKey, Error> {
+    let [epk, ct, sig] = record;
+    unwrap_item_key(recipient, sender, epk, ct, sig, ctx, generation)
+        .or_else(|_| unwrap(recipient, sender, epk, ct, sig, ctx))
 }
 
 /// Unwraps a key addressed to `recipient`, made by `sender` (whose pinned
@@ -139,14 +242,25 @@ pub fn unwrap<K: WrappableKey>(
     sig: &[u8],
     ctx: &WrapContext,
 ) -> Result<K, Error> {
+    unwrap_aad(recipient, sender, epk, ct, sig, ctx, &ctx.aad(K::KIND))
+}
+
+fn unwrap_aad<K: WrappableKey>(
+    recipient: &PrivateIdentity,
+    sender: &PublicKeys,
+    epk: &[u8],
+    ct: &[u8],
+    sig: &[u8],
+    ctx: &WrapContext,
+    aad: &[u8],
+) -> Result<K, Error> {
     if epk.len() != 32 || ct.len() != WRAP_CT_LEN || sig.len() != 64 {
         return Err(Error::Decrypt);
     }
     if ctx.recipient_id != recipient.id() || ctx.sender_id != sender.id {
         return Err(Error::Decrypt);
     }
-    let aad = ctx.aad(K::KIND);
-    sender.verify(SignPurpose::Wrap, &signed_message(&aad, epk, ct), sig)?;
+    sender.verify(SignPurpose::Wrap, &signed_message(aad, epk, ct), sig)?;
     let epk: [u8; 32] = epk.try_into().map_err(|_| Error::Decrypt)?;
     let ss = shared(
         recipient
@@ -154,7 +268,7 @@ pub fn unwrap<K: WrappableKey>(
             .diffie_hellman(&XPublic::from(epk)),
     )?;
     let k = wrap_key(&ss, &epk, &recipient.public().x25519, INFO);
-    let pt = copen_zero_nonce(&k, ct, &aad)?;
+    let pt = copen_zero_nonce(&k, ct, aad)?;
     K::from_key_bytes(&pt)
 }
 
@@ -198,6 +312,24 @@ pub mod vectors {
         ctx: &WrapContext,
     ) -> Result<Wrap, Error> {
         super::wrap_with(StaticSecret::from(esk), sender, recipient, key, ctx)
+    }
+
+    /// [`wrap_item_key`] with a caller-chosen ephemeral secret.
+    pub fn wrap_item_key_with_esk(
+        esk: [u8; 32],
+        sender: &PrivateIdentity,
+        recipient: &PublicKeys,
+        key: &ItemKey,
+        ctx: &WrapContext,
+        generation: &ItemKeyGeneration,
+    ) -> Result<Wrap, Error> {
+        super::wrap_with_aad(
+            StaticSecret::from(esk),
+            sender,
+            recipient,
+            key,
+            &super::generation_aad(ctx, generation),
+        )
     }
 
     /// A private identity from fixed key bytes (X25519 secret, Ed25519
@@ -266,6 +398,27 @@ mod tests {
         let w = wrap(&a, b.public(), &ek, &c).expect("wrap");
         let back: EnvKey = unwrap(&b, a.public(), &w.epk, &w.ct, &w.sig, &c).expect("unwrap");
         assert_eq!(back, ek);
+    }
+
+    #[test]
+    fn fail_a_share_of_another_generation() {
+        let (a, b) = (PrivateIdentity::make(), PrivateIdentity::make());
+        let c = ctx(&a, &b);
+        let ik = ItemKey::make();
+        let (g1, g2) = (
+            ItemKeyGeneration::of_sealed(b"first"),
+            ItemKeyGeneration::of_sealed(b"second"),
+        );
+        let w = wrap_item_key(&a, b.public(), &ik, &c, &g1).expect("wrap");
+        let open = |g| unwrap_item_key(&b, a.public(), &w.epk, &w.ct, &w.sig, &c, g);
+        assert_eq!(open(&g1).expect("same generation"), ik);
+        assert_eq!(open(&g2), Err(Error::Decrypt));
+        let share = |w: &Wrap, g| unwrap_share(&b, a.public(), [&w.epk, &w.ct, &w.sig], &c, g);
+        assert_eq!(share(&w, &g2), Err(Error::Decrypt), "no fallback for it");
+        // A legacy (kind 2) share still opens as a share, not as kind 3.
+        let old = wrap(&a, b.public(), &ik, &c).expect("legacy wrap");
+        assert!(unwrap_item_key(&b, a.public(), &old.epk, &old.ct, &old.sig, &c, &g1).is_err());
+        assert_eq!(share(&old, &g1), Ok(ik));
     }
 
     #[test]

@@ -24,10 +24,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use coffer_crypto::item::vectors::{env_key, item_key, seal_item_fixed, seal_item_key_fixed};
-use coffer_crypto::wrap::vectors::{account_key, private_identity, wrap_with_esk};
+use coffer_crypto::wrap::vectors::{
+    account_key, private_identity, wrap_item_key_with_esk, wrap_with_esk,
+};
 use coffer_crypto::{
-    wrap, DeviceKey, EnvKey, Error, Id, ItemContext, ItemKey, ItemKeyContext, KdfParams, KeySlot,
-    PasswordSlot, PrivateIdentity, PublicIdentity, PublicKeys, SecretString, WrapContext,
+    wrap, DeviceKey, EnvKey, Error, Id, ItemContext, ItemKey, ItemKeyContext, ItemKeyGeneration,
+    KdfParams, KeySlot, PasswordSlot, PrivateIdentity, PublicIdentity, PublicKeys, SecretString,
+    ValueTag, ValueTagContext, WrapContext,
 };
 
 /// One vector file.
@@ -247,8 +250,60 @@ fn wrap_vector(v: &Vector) {
             let got = wrap::unwrap::<ItemKey>(&opener, &pinned_sender, &epk, &ct, &sig, &ctx);
             v.outcome(got, |k| assert_eq!(k, item_key(key), "{}", v.name));
         }
+        // An entry share bound to the item key's generation (kind 3):
+        // `generation` is the sealed item key it is for; `ctx_generation`
+        // the one the opener's state has.
+        "item_generation" => {
+            let generation = ItemKeyGeneration::of_sealed(&v.hex("generation_of"));
+            if v.expect_ok {
+                let w = wrap_item_key_with_esk(
+                    v.arr("esk"),
+                    &sender,
+                    recipient.public(),
+                    &item_key(key),
+                    &ctx,
+                    &generation,
+                )
+                .expect("wrap");
+                v.pinned("epk", &w.epk);
+                v.pinned("ct", &w.ct);
+                v.pinned("sig", &w.sig);
+            }
+            let ctx_generation = ItemKeyGeneration::of_sealed(&v.hex("ctx_generation_of"));
+            let got = wrap::unwrap_item_key(
+                &opener,
+                &pinned_sender,
+                &epk,
+                &ct,
+                &sig,
+                &ctx,
+                &ctx_generation,
+            );
+            v.outcome(got, |k| assert_eq!(k, item_key(key), "{}", v.name));
+        }
         other => panic!("{}: unknown key_kind {other}", v.name),
     }
+}
+
+/// An exposed-value tag: deterministic, so an `ok` vector pins the tag and
+/// a `fail_` vector holds a tag made in another context, which must not
+/// match (reported as `decrypt`, the one authentication failure).
+fn value_tag(v: &Vector) {
+    let ctx = ValueTagContext {
+        vault_id: v.id("vault_id"),
+        env_id: v.id("env_id"),
+        epoch: v.num("epoch"),
+        item_id: v.id("item_id"),
+    };
+    let made = env_key(v.arr("ek")).value_tag(&ctx, &v.hex("value"));
+    v.pinned("tag", &made.to_bytes());
+    let stored = ValueTag::from_slice(&v.hex("tag")).expect("32-byte tag");
+    let got = if made == stored {
+        Ok(())
+    } else {
+        Err(Error::Decrypt)
+    };
+    v.outcome(got, |()| {});
 }
 
 fn password_slot(v: &Vector) {
@@ -360,6 +415,7 @@ fn frozen_vectors() {
             "item" => item(v),
             "item_key" => item_key_vector(v),
             "wrap" => wrap_vector(v),
+            "value_tag" => value_tag(v),
             "password_slot" => password_slot(v),
             "key_slot" => key_slot(v),
             "sealed_identity" => sealed_identity(v),
@@ -378,6 +434,7 @@ fn frozen_vectors() {
         "item",
         "item_key",
         "wrap",
+        "value_tag",
         "password_slot",
         "key_slot",
         "sealed_identity",

@@ -363,6 +363,15 @@ impl Namer {
                     env(&env_id)
                 )
             }
+            OpBody::ExposedValues {
+                env_id,
+                epoch,
+                values,
+            } => format!(
+                "remembered {} value(s) an offboarded member saw in {} (epoch {epoch})",
+                values.len(),
+                env(&env_id)
+            ),
             OpBody::RekeyEnv {
                 env_id,
                 epoch,

@@ -354,6 +354,8 @@ impl Vault {
         } else {
             rows.iter().map(open).collect::<Result<Vec<_>>>()?
         };
+        drop(st);
+        self.derive_exposure(env, &mut out)?;
         out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
         Ok(out)
     }
@@ -373,11 +375,12 @@ impl Vault {
             Vec<u8>,
             RotationMeta,
             i64,
+            Vec<u8>,
         );
         let rows: Vec<Row> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT i.id, s.sender_id, s.epk, s.ct, s.sig, v.version, v.blob, v.rotate_every_days,
-                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at
+                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at, i.ik_ct
                  FROM item_shares s JOIN items i ON i.id = s.item_id
                  JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
                  WHERE i.env_id = ?1 AND s.member_id = ?2 AND i.deleted_at IS NULL",
@@ -394,13 +397,14 @@ impl Vault {
                         r.get(6)?,
                         meta_at(r, 7)?,
                         r.get(11)?,
+                        r.get(12)?,
                     ))
                 })?
                 .collect::<std::result::Result<_, _>>()?;
             r
         };
         let mut out = Vec::new();
-        for (id, sender, epk, ct, sig, version, blob, meta, updated_at) in rows {
+        for (id, sender, epk, ct, sig, version, blob, meta, updated_at, ik_ct) in rows {
             let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
             self.check_sender(&sender, &env.id, true)?;
@@ -412,14 +416,24 @@ impl Vault {
                 recipient_id: me,
                 sender_id: sender,
             };
-            let ik: ItemKey =
-                coffer_crypto::wrap::unwrap(&self.me.private, &sender_keys, &epk, &ct, &sig, &ctx)
-                    .map_err(|_| {
-                        Error::integrity(format!(
-                            "a shared item's key in {} does not open",
-                            env.path()
-                        ))
-                    })?;
+            // The share must be for the item key the item has now (its
+            // generation, from this device's verified state): a wrap of an
+            // older item key swapped in is refused. Shares written before
+            // shares were bound to a generation still open (legacy kind).
+            let generation = coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct);
+            let ik: ItemKey = coffer_crypto::wrap::unwrap_share(
+                &self.me.private,
+                &sender_keys,
+                [&epk[..], &ct[..], &sig[..]],
+                &ctx,
+                &generation,
+            )
+            .map_err(|_| {
+                Error::integrity(format!(
+                    "a shared item's key in {} does not open",
+                    env.path()
+                ))
+            })?;
             let version = version as u64;
             let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
             out.push(Decrypted {
@@ -629,7 +643,7 @@ impl Vault {
         let mut meta = cur.meta;
         if changed {
             meta.rotated_at = h.rotated_at.or(Some(now()));
-            meta.exposed_at = None;
+            meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
         }
         let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
         self.apply_batch(vec![set, resolve])?;
@@ -651,7 +665,8 @@ impl Vault {
     }
 
     /// Creates an item or adds a version. Changing the value sets
-    /// `rotated_at` and clears `exposed_at`; other fields carry over.
+    /// `rotated_at` and clears `exposed_at`, unless the new value is one an
+    /// offboarded member saw (then it stays exposed); other fields carry over.
     pub fn set_item(&mut self, env_path: &str, name: &str, upd: ItemUpdate) -> Result<SetOutcome> {
         coffer_dotenv::validate_key(name)?;
         if let Some(v) = &upd.value {
@@ -715,7 +730,8 @@ impl Vault {
                 }
                 if changed {
                     meta.rotated_at = Some(now);
-                    meta.exposed_at = None;
+                    // A value an offboarded member saw stays exposed.
+                    meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
                 }
                 if upd.notes.is_some() {
                     fields.notes = upd.notes;
@@ -970,7 +986,7 @@ impl Vault {
                     fields.value = value;
                     let mut meta = cur.meta;
                     meta.rotated_at = Some(now);
-                    meta.exposed_at = None;
+                    meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
                     bodies.push(version_op(vault_id, &env, cur, &fields, meta)?);
                     updated += 1;
                 }
@@ -1059,9 +1075,16 @@ impl Vault {
             now: now(),
         };
         let total = crate::rekey::count_items(self, &env)?;
-        let body =
+        let (body, new_ek) =
             crate::rekey::build_rekey(self, &env, &holders, &plan, &mut |_, _| {}, &mut 0, total)?;
-        self.apply(body)?;
+        let mut ops = vec![body];
+        // Values remembered as exposed are re-tagged under the new epoch.
+        let next = Some((&new_ek, env.epoch + 1));
+        let none_seen = crate::exposure::Seen::new();
+        if let Some(op) = self.build_exposed_values(&env, next, &none_seen, now())? {
+            ops.push(op);
+        }
+        self.apply_batch(ops)?;
         self.env_keys.remove(&env.id);
         Ok(env.epoch + 1)
     }

@@ -28,6 +28,7 @@ mod audit;
 pub mod dangerous;
 mod envfile;
 mod error;
+mod exposure;
 mod generate;
 mod identity;
 mod items;

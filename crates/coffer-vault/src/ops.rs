@@ -51,6 +51,19 @@ pub struct WrapRecord {
     pub sig: [u8; 64],
 }
 
+/// One value an offboarded member could read, remembered as a keyed hash
+/// (`coffer_crypto::ValueTag`, keyed by the environment key of the op's
+/// epoch): the item stays exposed while its current value has this tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExposedValue {
+    /// The item.
+    pub item_id: Id,
+    /// `HMAC(K(EK, epoch), item_id ‖ value)`.
+    pub tag: [u8; 32],
+    /// When the value was exposed (the offboarding's time).
+    pub since: i64,
+}
+
 /// Plaintext rotation fields of one item version (bound into its blob's AAD).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RotationMeta {
@@ -314,6 +327,17 @@ pub enum OpBody {
         /// Item.
         item_id: Id,
     },
+    /// Replaces the set of exposed values of an environment's items
+    /// (offboarding records them; every new epoch re-tags them under the
+    /// new key). Owners and admins only.
+    ExposedValues {
+        /// Environment.
+        env_id: Id,
+        /// The epoch whose key the tags are made with.
+        epoch: u64,
+        /// Every remembered value of the environment's items.
+        values: Vec<ExposedValue>,
+    },
 }
 
 /// Kind codes (stable).
@@ -350,6 +374,8 @@ pub mod kind {
     pub const RESOLVE: u8 = 15;
     /// Revoke with the revoked member's feed cut.
     pub const REVOKE_CUT: u8 = 16;
+    /// ExposedValues.
+    pub const EXPOSED_VALUES: u8 = 17;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -370,6 +396,7 @@ pub mod kind {
             REKEY_ITEM => "item.rekey",
             RESOLVE => "item.resolve",
             REVOKE_CUT => "member.revoke",
+            EXPOSED_VALUES => "item.exposed-values",
             _ => "unknown",
         }
     }
@@ -542,6 +569,7 @@ impl OpBody {
             OpBody::Revoke { cut: Some(_), .. } => kind::REVOKE_CUT,
             OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
             OpBody::ResolveConflict { .. } => kind::RESOLVE,
+            OpBody::ExposedValues { .. } => kind::EXPOSED_VALUES,
         }
     }
 
@@ -685,6 +713,16 @@ impl OpBody {
                 e.fixed(&env_id.0);
                 enc_rekeyed(&mut e, item);
                 enc_shares(&mut e, shares);
+            }
+            OpBody::ExposedValues {
+                env_id,
+                epoch,
+                values,
+            } => {
+                e.fixed(&env_id.0).u64(*epoch).u32(values.len() as u32);
+                for v in values {
+                    e.fixed(&v.item_id.0).fixed(&v.tag).i64(v.since);
+                }
             }
             OpBody::Read {
                 action,
@@ -842,6 +880,24 @@ impl OpBody {
                 item: dec_rekeyed(&mut d)?,
                 shares: dec_shares(&mut d)?,
             },
+            kind::EXPOSED_VALUES => {
+                let env_id = Id(d.fixed().map_err(m)?);
+                let epoch = d.u64().map_err(m)?;
+                let n = d.u32().map_err(m)?;
+                let mut values = Vec::with_capacity(n.min(100_000) as usize);
+                for _ in 0..n {
+                    values.push(ExposedValue {
+                        item_id: Id(d.fixed().map_err(m)?),
+                        tag: d.fixed().map_err(m)?,
+                        since: d.i64().map_err(m)?,
+                    });
+                }
+                OpBody::ExposedValues {
+                    env_id,
+                    epoch,
+                    values,
+                }
+            }
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -1058,6 +1114,15 @@ mod tests {
                 member_id: id(7),
                 exposed: vec![id(5)],
                 cut: Some(vec![(id(3), 9)]),
+            },
+            OpBody::ExposedValues {
+                env_id: id(4),
+                epoch: 2,
+                values: vec![ExposedValue {
+                    item_id: id(5),
+                    tag: [9; 32],
+                    since: 1_700_000_000,
+                }],
             },
         ]
     }

@@ -96,6 +96,55 @@ pub fn typed_path(typed: &str, what: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A path the desktop app was given over IPC (export, report, "open a
+/// vault"), checked to be inside the user's home or temporary folder: the
+/// web view is not trusted to choose where Rust reads and writes (a
+/// compromised front end could otherwise have a `.env` written to
+/// `~/.bashrc`'s neighbours outside home, or a "vault" opened from a
+/// device file). The path is resolved as the file system will see it —
+/// symlinks followed, `..` resolved — by canonicalising the file if it
+/// exists, else its folder (which must exist); the resolved path is
+/// returned and is what the caller must use. Refused with
+/// [`Error::PermissionDenied`] otherwise.
+pub fn app_path(typed: &str, what: &str) -> Result<PathBuf> {
+    let path = typed_path(typed, what)?;
+    let mut roots = Vec::new();
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        roots.push(PathBuf::from(h));
+    }
+    roots.push(std::env::temp_dir());
+    confine(&path, &roots, what)
+}
+
+/// [`app_path`]'s check against explicit `roots` (canonicalised here).
+pub fn confine(path: &Path, roots: &[PathBuf], what: &str) -> Result<PathBuf> {
+    let resolved = if path.exists() {
+        fs::canonicalize(path).map_err(|e| Error::io(format!("resolving {}", path.display()), e))?
+    } else {
+        // `file_name` is `None` for a path ending in `..`: never a file.
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return Err(Error::InvalidInput(format!(
+                "{} does not name a {what}",
+                path.display()
+            )));
+        };
+        let dir = fs::canonicalize(dir)
+            .map_err(|_| Error::NotFound(format!("the folder of {}", path.display())))?;
+        dir.join(name)
+    };
+    let inside = roots
+        .iter()
+        .filter_map(|r| fs::canonicalize(r).ok())
+        .any(|r| resolved.starts_with(&r));
+    if !inside {
+        return Err(Error::PermissionDenied(format!(
+            "{} is outside your home folder and the temporary folder: the app reads and writes files only there (use the coffer command for other places)",
+            path.display()
+        )));
+    }
+    Ok(resolved)
+}
+
 /// Checks a file about to be written: an absolute path, not a folder, in a
 /// folder that exists. Nothing is created or changed.
 pub fn check_output_file(path: &Path) -> Result<()> {

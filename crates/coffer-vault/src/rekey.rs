@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
+use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, ItemKeyGeneration, WrapContext};
 use rusqlite::params;
 
 use crate::error::{Error, Result};
@@ -23,6 +23,15 @@ pub(crate) struct Plan<'a> {
     pub expose: &'a HashSet<Id>,
     /// The time to record as `exposed_at`.
     pub now: i64,
+}
+
+/// The item key of `item_id` as sealed now (its generation).
+pub(crate) fn sealed_item_key(vault: &Vault, item_id: &Id) -> Result<Vec<u8>> {
+    Ok(vault.conn.query_row(
+        "SELECT ik_ct FROM items WHERE id = ?1",
+        [&item_id.0[..]],
+        |r| r.get(0),
+    )?)
 }
 
 /// Reports progress: (items done, items in total).
@@ -62,10 +71,13 @@ fn share_holders(vault: &Vault, item_id: &Id, drop: Option<Id>) -> Result<Vec<Id
     Ok(v)
 }
 
-/// Wraps an item key to a member for `epoch`.
+/// Wraps an item key to a member for `epoch`, bound to the key's
+/// generation (`ik_ct`: the same key as sealed under the environment key,
+/// as the item will have it once the op is applied).
 pub(crate) fn share_wrap(
     vault: &Vault,
     ik: &ItemKey,
+    ik_ct: &[u8],
     item_id: Id,
     epoch: u64,
     to: &Id,
@@ -78,7 +90,8 @@ pub(crate) fn share_wrap(
         recipient_id: *to,
         sender_id: vault.me.id(),
     };
-    let w = wrap::wrap(&vault.me.private, &keys, ik, &ctx)
+    let generation = ItemKeyGeneration::of_sealed(ik_ct);
+    let w = wrap::wrap_item_key(&vault.me.private, &keys, ik, &ctx, &generation)
         .map_err(|_| Error::InvalidInput("the recipient's key is unusable".into()))?;
     Ok(WrapRecord {
         member_id: *to,
@@ -118,7 +131,8 @@ fn reencrypt(
     Ok(versions)
 }
 
-/// A new epoch for `env`, wrapped to `keep`.
+/// A new epoch for `env`, wrapped to `keep`. Returns the op and the new
+/// environment key (to tag exposed values under it in the same batch).
 pub(crate) fn build_rekey(
     vault: &mut Vault,
     env: &EnvInfo,
@@ -127,7 +141,7 @@ pub(crate) fn build_rekey(
     progress: Progress<'_>,
     done: &mut usize,
     total: usize,
-) -> Result<OpBody> {
+) -> Result<(OpBody, EnvKey)> {
     let vault_id = vault.vault_id;
     let new_epoch = env.epoch + 1;
     let new_ek = EnvKey::make();
@@ -151,12 +165,6 @@ pub(crate) fn build_rekey(
             })?;
         let new_ik = ItemKey::make();
         let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
-        for m in share_holders(vault, &item_id, plan.drop)? {
-            shares.push(ShareRecord {
-                item_id,
-                wrap: share_wrap(vault, &new_ik, item_id, new_epoch, &m)?,
-            });
-        }
         let ik_ct = new_ek
             .seal_item_key(
                 &new_ik,
@@ -168,6 +176,12 @@ pub(crate) fn build_rekey(
                 },
             )
             .map_err(|_| Error::InvalidInput("item too large".into()))?;
+        for m in share_holders(vault, &item_id, plan.drop)? {
+            shares.push(ShareRecord {
+                item_id,
+                wrap: share_wrap(vault, &new_ik, &ik_ct, item_id, new_epoch, &m)?,
+            });
+        }
         items.push(RekeyedItem {
             item_id,
             ik_ct,
@@ -183,13 +197,16 @@ pub(crate) fn build_rekey(
         let keys = vault.member_keys(m)?;
         wraps.push(vault.wrap_env_key(&new_ek, &env.id, new_epoch, &keys)?);
     }
-    Ok(OpBody::RekeyEnv {
-        env_id: env.id,
-        epoch: new_epoch,
-        wraps,
-        items,
-        shares,
-    })
+    Ok((
+        OpBody::RekeyEnv {
+            env_id: env.id,
+            epoch: new_epoch,
+            wraps,
+            items,
+            shares,
+        },
+        new_ek,
+    ))
 }
 
 /// A new item key for one item (same epoch), shares re-wrapped.
@@ -217,17 +234,17 @@ pub(crate) fn build_rekey_item(
         .map_err(|_| Error::integrity(format!("an item key in {} does not open", env.path())))?;
     let new_ik = ItemKey::make();
     let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
-    let mut shares = Vec::new();
-    for m in share_holders(vault, &item_id, plan.drop)? {
-        shares.push(ShareRecord {
-            item_id,
-            wrap: share_wrap(vault, &new_ik, item_id, env.epoch, &m)?,
-        });
-    }
     let ik_ct = vault
         .env_key(env)?
         .seal_item_key(&new_ik, &kctx)
         .map_err(|_| Error::InvalidInput("item too large".into()))?;
+    let mut shares = Vec::new();
+    for m in share_holders(vault, &item_id, plan.drop)? {
+        shares.push(ShareRecord {
+            item_id,
+            wrap: share_wrap(vault, &new_ik, &ik_ct, item_id, env.epoch, &m)?,
+        });
+    }
     Ok(OpBody::RekeyItem {
         env_id: env.id,
         item: RekeyedItem {

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -27,7 +27,13 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("item_versions", "item_id, version"),
     ("item_shares", "item_id, member_id"),
     ("item_conflicts", "item_id, digest"),
+    ("exposed_values", "item_id, tag"),
 ];
+
+/// State tables added after replicas were first sealed: they enter the
+/// replica's state digest only once they hold a row, so a replica sealed
+/// before they existed still opens after the migration.
+pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &["exposed_values"];
 
 const V1: &str = r#"
 CREATE TABLE vault (
@@ -165,8 +171,20 @@ CREATE TABLE item_conflicts (
 );
 "#;
 
+/// Version 4 (issue 10): keyed hashes of the values an offboarded member
+/// could read, per item (`OpBody::ExposedValues`): the item stays exposed
+/// while its current value is one of them.
+const V4: &str = r#"
+CREATE TABLE exposed_values (
+    item_id BLOB NOT NULL REFERENCES items(id),
+    tag BLOB NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (item_id, tag)
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Sets the connection's pragmas (every open).
 ///

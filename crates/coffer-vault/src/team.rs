@@ -424,14 +424,21 @@ impl Vault {
             now: now(),
         };
         let total = rekey::count_items(self, &env)?;
-        let rk = rekey::build_rekey(self, &env, &keep, &plan, &mut |_, _| {}, &mut 0, total)?;
-        self.apply_batch(vec![
+        let (rk, new_ek) =
+            rekey::build_rekey(self, &env, &keep, &plan, &mut |_, _| {}, &mut 0, total)?;
+        let mut ops = vec![
             OpBody::Ungrant {
                 member_id: m.id,
                 env_id: env.id,
             },
             rk,
-        ])?;
+        ];
+        // Values remembered as exposed are re-tagged under the new epoch.
+        let next = Some((&new_ek, env.epoch + 1));
+        if let Some(op) = self.build_exposed_values(&env, next, &HashMap::new(), now())? {
+            ops.push(op);
+        }
+        self.apply_batch(ops)?;
         self.env_keys.remove(&env.id);
         Ok(())
     }
@@ -470,9 +477,10 @@ impl Vault {
             }
             let item_id = id_of(item_id)?;
             let (env, ik) = self.item_key_by_id(&item_id)?;
+            let ik_ct = rekey::sealed_item_key(self, &item_id)?;
             out.push(ShareRecord {
                 item_id,
-                wrap: rekey::share_wrap(self, &ik, item_id, env.epoch, &id_of(to)?)?,
+                wrap: rekey::share_wrap(self, &ik, &ik_ct, item_id, env.epoch, &id_of(to)?)?,
             });
         }
         Ok(out)
@@ -607,7 +615,8 @@ impl Vault {
             )));
         }
         let d = self.find_item(&env, key)?;
-        let w = rekey::share_wrap(self, &d.ik, d.id, env.epoch, &m.id)?;
+        let ik_ct = rekey::sealed_item_key(self, &d.id)?;
+        let w = rekey::share_wrap(self, &d.ik, &ik_ct, d.id, env.epoch, &m.id)?;
         self.apply(OpBody::ShareItem {
             env_id: env.id,
             share: ShareRecord {
@@ -837,14 +846,15 @@ impl Vault {
             cut: Some(cut),
         }];
         let rekeyed: HashSet<Id> = rekey_envs.iter().map(|e| e.id).collect();
+        let mut new_keys = HashMap::new();
         for env in &rekey_envs {
             let keep: Vec<Id> = rekey::env_holders(self, env)?
                 .into_iter()
                 .filter(|h| *h != m.id)
                 .collect();
-            ops.push(rekey::build_rekey(
-                self, env, &keep, &plan, progress, &mut done, total,
-            )?);
+            let (op, ek) = rekey::build_rekey(self, env, &keep, &plan, progress, &mut done, total)?;
+            ops.push(op);
+            new_keys.insert(env.id, ek);
         }
         // Items outside the re-keyed environments: shared to them, or in
         // environments they lost earlier but whose values did not change.
@@ -859,9 +869,56 @@ impl Vault {
                 ops.push(rekey::build_rekey_item(self, &env, *item_id, &plan)?);
             }
         }
+        // Every value they could read, remembered as a keyed hash under
+        // each environment's key after this batch: the item stays exposed
+        // while its value is one of them (crate::exposure).
+        let seen = self.seen_items(&m.id)?;
+        let mut tag_envs: Vec<Id> = rekey_envs.iter().map(|e| e.id).collect();
+        for item_id in seen.keys() {
+            let env_id: Vec<u8> = self.conn.query_row(
+                "SELECT env_id FROM items WHERE id = ?1",
+                [&item_id.0[..]],
+                |r| r.get(0),
+            )?;
+            let env_id = id_of(env_id)?;
+            if !tag_envs.contains(&env_id) {
+                tag_envs.push(env_id);
+            }
+        }
+        for env_id in tag_envs {
+            let env = self.env_by_id(&env_id)?;
+            let next = new_keys.get(&env.id).map(|ek| (ek, env.epoch + 1));
+            if let Some(op) = self.build_exposed_values(&env, next, &seen, now)? {
+                ops.push(op);
+            }
+        }
         self.apply_batch(ops)?;
         self.env_keys.clear();
         self.exposure_report(name)
+    }
+
+    /// Every live item the member could ever read, with when that access
+    /// ended (`None`: not before now), from the op log.
+    fn seen_items(&self, member: &Id) -> Result<crate::exposure::Seen> {
+        let (env_access, item_access) = self.ever_readable(member)?;
+        let mut seen = crate::exposure::Seen::new();
+        let mut note = |id: Id, end: Option<i64>| {
+            let e = seen.entry(id).or_insert(end);
+            *e = match (*e, end) {
+                (None, _) | (_, None) => None,
+                (Some(a), Some(b)) => Some(a.max(b)),
+            };
+        };
+        for (env_id, end) in &env_access {
+            let env = self.env_by_id(env_id)?;
+            for (id, _) in self.item_meta(&env)? {
+                note(id, *end);
+            }
+        }
+        for (item_id, end) in &item_access {
+            note(*item_id, *end);
+        }
+        Ok(seen)
     }
 
     /// `(item id, rotated_at)` of every live item of an environment.
@@ -1027,7 +1084,11 @@ impl Vault {
                     url: d.and_then(|d| d.fields.url.clone()),
                     notes: d.and_then(|d| d.fields.notes.clone()),
                     last_rotated: row.0,
-                    rotated: row.1.is_none() || row.2.is_some(),
+                    // The decrypted item's status is derived from the
+                    // remembered values too (a seen value restored is not
+                    // rotated); the stored column only when it is unreadable.
+                    rotated: d.map_or(row.1.is_none(), |d| d.meta.exposed_at.is_none())
+                        || row.2.is_some(),
                     others_with_access: others,
                 });
             }

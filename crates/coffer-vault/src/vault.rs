@@ -1016,6 +1016,9 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         | OpBody::RekeyEnv { .. }
         | OpBody::Grant { .. }
         | OpBody::Ungrant { .. } => role <= Role::Admin,
+        // Like marking a version exposed: owners and admins only, or a
+        // writer could forget what an offboarded member saw.
+        OpBody::ExposedValues { .. } => role <= Role::Admin,
         OpBody::SetItem { env_id, .. }
         | OpBody::DeleteItem { env_id, .. }
         | OpBody::ShareItem { env_id, .. }
@@ -1397,6 +1400,13 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             }
             tx.execute("DELETE FROM env_wraps WHERE env_id = ?1", [blob16(env_id)])?;
             insert_wraps(env_id, wraps, None)?;
+            // Exposed-value tags were keyed by the old epoch's key: they
+            // can never match again. The same batch re-tags them
+            // (`ExposedValues` for the new epoch).
+            tx.execute(
+                "DELETE FROM exposed_values WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
+                [blob16(env_id)],
+            )?;
             tx.execute(
                 "DELETE FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
                 [blob16(env_id)],
@@ -1533,6 +1543,41 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             )?;
             if n == 0 {
                 return Err(Error::NotFound("a conflict on this item".into()));
+            }
+        }
+        OpBody::ExposedValues {
+            env_id,
+            epoch,
+            values,
+        } => {
+            // Tags are keyed by one epoch's environment key: a set made for
+            // another epoch could never match, so it is refused.
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT epoch FROM environments WHERE id = ?1",
+                    [blob16(env_id)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match current {
+                None => return Err(Error::NotFound("environment".into())),
+                Some(e) if e as u64 != *epoch => {
+                    return Err(Error::Refused(
+                        "the environment changed meanwhile (concurrent re-key); try again".into(),
+                    ))
+                }
+                Some(_) => {}
+            }
+            tx.execute(
+                "DELETE FROM exposed_values WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
+                [blob16(env_id)],
+            )?;
+            for v in values {
+                item_in_env(tx, &v.item_id, env_id)?;
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO exposed_values (item_id, tag, since) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![blob16(&v.item_id), &v.tag[..], v.since])?;
             }
         }
         OpBody::Read { .. } => {}

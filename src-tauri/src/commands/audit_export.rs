@@ -3,7 +3,7 @@
 //! arguments and calls one `coffer-vault` function.
 
 use coffer_vault::dangerous::AllowVars;
-use coffer_vault::paths::typed_path;
+use coffer_vault::paths::app_path;
 use coffer_vault::{AuditQuery, Dialect, ExportRequest, Format, Vault};
 
 use crate::dto::*;
@@ -53,7 +53,7 @@ pub fn verify_vault(s: &Session) -> IpcResult<VerifyDto> {
 pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
     let format: Format = a.format.parse().map_err(coffer_vault::Error::from)?;
     let dialect: Dialect = a.dialect.parse().map_err(coffer_vault::Error::from)?;
-    let path = typed_path(&a.path, "file to write")?;
+    let path = app_path(&a.path, "file to write")?;
     let req = ExportRequest {
         env_path: a.env.trim(),
         format,
@@ -90,7 +90,7 @@ pub fn restore_version(s: &Session, a: RestoreArgs) -> IpcResult<SetOutcomeDto> 
 /// a member) and remembers it for the next start. On failure the identity
 /// stays unlocked, so another file can be tried.
 pub fn open_vault(s: &Session, a: OpenVaultArgs) -> IpcResult<AppStatus> {
-    let path = typed_path(&a.path, "vault file")?;
+    let path = app_path(&a.path, "vault file")?;
     let mut state = s.state();
     let me = match state.take() {
         Some(Unlocked::Identity(me)) => me,

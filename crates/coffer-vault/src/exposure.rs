@@ -1,0 +1,228 @@
+//! Remembering what an offboarded member saw (DESIGN.md §5).
+//!
+//! Revoking keys cannot make someone forget a value: only changing it at
+//! the provider does. So an item stays *exposed* while its current value is
+//! one the offboarded member could read, however that value came back
+//! (`restore`, `set`, `import`, a conflict resolved to it).
+//!
+//! Offboarding records, in a signed `ExposedValues` op per environment, a
+//! keyed hash ([`coffer_crypto::ValueTag`]) of every version of every item
+//! the member could read while they had access. The key is derived from the
+//! environment key of the epoch the op names, which the offboarding has just
+//! replaced (or which the member no longer held), so only members who hold
+//! the environment's current key can compute or test a tag; the log keeps no
+//! value and no bare hash anyone could test guesses against. Every later
+//! new epoch (another offboarding, an ungrant) re-tags the remembered values
+//! under the new key in the same batch.
+//!
+//! The tags are state derived by `mutate` from verified ops (so `audit
+//! verify` and sync replay rebuild them like any other table). Whether the
+//! current value matches is decided by each reader itself, from that state
+//! and the value it decrypted: a writer who sets a seen value and marks it
+//! not exposed does not make it so.
+
+use std::collections::HashMap;
+
+use coffer_crypto::{EnvKey, Id, ValueTag, ValueTagContext};
+use rusqlite::params;
+
+use crate::error::{Error, Result};
+use crate::items::{all_versions, open_version, Decrypted};
+use crate::ops::{ExposedValue, OpBody};
+use crate::vault::{EnvInfo, Vault};
+
+/// Items a member could read, with when their access ended (`None`: they
+/// had it until offboarded): every version made by then was readable.
+pub(crate) type Seen = HashMap<Id, Option<i64>>;
+
+/// The remembered tags of one environment's items: item → (tag, since).
+type Tags = HashMap<Id, Vec<(ValueTag, i64)>>;
+
+fn tag_ctx(vault: &Vault, env_id: Id, epoch: u64, item_id: Id) -> ValueTagContext {
+    ValueTagContext {
+        vault_id: vault.vault_id,
+        env_id,
+        epoch,
+        item_id,
+    }
+}
+
+impl Vault {
+    /// The remembered tags of `env`'s items (verified state).
+    fn exposed_tags(&self, env: &EnvInfo) -> Result<Tags> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.item_id, e.tag, e.since FROM exposed_values e JOIN items i ON i.id = e.item_id
+             WHERE i.env_id = ?1",
+        )?;
+        let rows = st.query_map(params![&env.id.0[..]], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out: Tags = HashMap::new();
+        for r in rows {
+            let (id, tag, since) = r?;
+            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+            let tag = ValueTag::from_slice(&tag)
+                .map_err(|_| Error::integrity("a malformed exposed-value tag"))?;
+            out.entry(id).or_default().push((tag, since));
+        }
+        Ok(out)
+    }
+
+    /// Marks as exposed every decrypted item whose current value an
+    /// offboarded member saw, whatever its stored `exposed_at` says. Needs
+    /// the environment key (items read through a share alone keep their
+    /// stored status).
+    pub(crate) fn derive_exposure(&mut self, env: &EnvInfo, items: &mut [Decrypted]) -> Result<()> {
+        if !env.readable {
+            return Ok(());
+        }
+        let tags = self.exposed_tags(env)?;
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let vault_id = self.vault_id;
+        let ek = self.env_key(env)?;
+        for d in items.iter_mut() {
+            if d.meta.exposed_at.is_some() {
+                continue;
+            }
+            let Some(seen) = tags.get(&d.id) else {
+                continue;
+            };
+            let ctx = ValueTagContext {
+                vault_id,
+                env_id: env.id,
+                epoch: env.epoch,
+                item_id: d.id,
+            };
+            let t = ek.value_tag(&ctx, d.fields.value.expose_secret().as_bytes());
+            if let Some((_, since)) = seen.iter().find(|(x, _)| *x == t) {
+                d.meta.exposed_at = Some(*since);
+            }
+        }
+        Ok(())
+    }
+
+    /// When `value` was exposed, if an offboarded member saw it as a value
+    /// of `item_id`: what a new version with this value must record as
+    /// `exposed_at` (`None`: a fresh value, the exposure ends).
+    pub(crate) fn exposed_since(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+        value: &coffer_crypto::SecretString,
+    ) -> Result<Option<i64>> {
+        if !env.readable {
+            return Ok(None);
+        }
+        let tags = self.exposed_tags(env)?;
+        let Some(seen) = tags.get(&item_id) else {
+            return Ok(None);
+        };
+        let ctx = tag_ctx(self, env.id, env.epoch, item_id);
+        let t = self
+            .env_key(env)?
+            .value_tag(&ctx, value.expose_secret().as_bytes());
+        Ok(seen.iter().find(|(x, _)| *x == t).map(|(_, since)| *since))
+    }
+
+    /// The `ExposedValues` op that leaves `env` remembering, under the key
+    /// of the epoch it will have after the batch (`next`: the new key and
+    /// epoch of a re-key in the same batch; `None`: the current ones), the
+    /// values it remembers now plus every version of the items in `seen`
+    /// made while the member had access. `None` when there is nothing to
+    /// remember and nothing was remembered.
+    pub(crate) fn build_exposed_values(
+        &mut self,
+        env: &EnvInfo,
+        next: Option<(&EnvKey, u64)>,
+        seen: &Seen,
+        now: i64,
+    ) -> Result<Option<OpBody>> {
+        if !env.readable {
+            // Without the environment's key nothing can be tagged; only an
+            // owner or admin holding it builds these (offboarding, ungrant).
+            return Ok(None);
+        }
+        let vault_id = self.vault_id;
+        let current = self.exposed_tags(env)?;
+        let mut ids: Vec<Id> = current.keys().copied().collect();
+        for id in seen.keys() {
+            let in_env: bool = self
+                .conn
+                .query_row(
+                    "SELECT COUNT(*) FROM items WHERE id = ?1 AND env_id = ?2 AND deleted_at IS NULL",
+                    params![&id.0[..], &env.id.0[..]],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n == 1)?;
+            if in_env && !current.contains_key(id) {
+                ids.push(*id);
+            }
+        }
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        ids.sort();
+        self.ensure_env_key(env)?;
+        let (new_epoch, mut values) = (next.map_or(env.epoch, |(_, e)| e), Vec::new());
+        for item_id in ids {
+            let (_, ik) = self.item_key_by_id(&item_id)?;
+            let made: HashMap<u64, i64> = {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT version, created_at FROM item_versions WHERE item_id = ?1",
+                )?;
+                let rows = st.query_map(params![&item_id.0[..]], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?))
+                })?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            let end = seen.get(&item_id);
+            let old = current.get(&item_id);
+            for (version, blob, meta) in all_versions(self, &item_id)? {
+                let fields = open_version(&ik, vault_id, env, item_id, version, &blob, &meta)?;
+                let value = fields.value.expose_secret().as_bytes();
+                let old_ctx = tag_ctx(self, env.id, env.epoch, item_id);
+                let old_tag = self.env_key(env)?.value_tag(&old_ctx, value);
+                let carried = old
+                    .and_then(|o| o.iter().find(|(t, _)| *t == old_tag))
+                    .map(|(_, since)| *since);
+                let newly = match end {
+                    Some(None) => true,
+                    Some(Some(end)) => made.get(&version).is_some_and(|at| at <= end),
+                    None => false,
+                };
+                let since = match (carried, newly) {
+                    (Some(s), _) => s,
+                    (None, true) => now,
+                    (None, false) => continue,
+                };
+                let ctx = tag_ctx(self, env.id, new_epoch, item_id);
+                let tag = match next {
+                    Some((ek, _)) => ek.value_tag(&ctx, value),
+                    None => self.env_key(env)?.value_tag(&ctx, value),
+                };
+                let tag = tag.to_bytes();
+                if !values
+                    .iter()
+                    .any(|v: &ExposedValue| v.item_id == item_id && v.tag == tag)
+                {
+                    values.push(ExposedValue {
+                        item_id,
+                        tag,
+                        since,
+                    });
+                }
+            }
+        }
+        Ok(Some(OpBody::ExposedValues {
+            env_id: env.id,
+            epoch: new_epoch,
+            values,
+        }))
+    }
+}
