@@ -157,7 +157,9 @@ export async function startTauriDriver(port, env) {
     { env, stdio: ["ignore", "inherit", "inherit"], detached: true },
   );
   const base = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 20_000;
+  // Generous: on a loaded 2-core machine its first answer once took over
+  // 20 s (a CI run failed on it).
+  const end = Date.now() + 60_000;
   while (Date.now() < end) {
     if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
     try {
