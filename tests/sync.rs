@@ -813,3 +813,39 @@ fn fail_an_altered_offline_entry_is_not_salvaged() {
     );
     drop(fx);
 }
+
+/// A teammate's write ordered just before an offboarding that its author
+/// had not seen (and the offboarding's author had not seen the write): the
+/// re-key of the offboarding still takes effect on every device (before,
+/// its "every version" check denied it everywhere, so one concurrent write
+/// silently undid the offboarding). The concurrent version, sealed under
+/// the replaced key, is set aside; the item stays readable.
+#[test]
+fn fail_a_concurrent_write_does_not_undo_an_offboarding() {
+    let (fx, _remote, bob, carol) = team(folder_remote);
+    bob.sync();
+    carol.sync();
+    bob.open()
+        .set_item(PROD, "API_KEY", value("concurrent-write"))
+        .expect("bob writes");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    bob.sync();
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(r.denied.is_empty(), "{r:?}");
+    let r = bob.sync();
+    assert!(r.denied.is_empty(), "{r:?}");
+    for p in [&fx.path, &bob.replica] {
+        let c = Connection::open(p).expect("open");
+        let epoch: i64 = c
+            .query_row("SELECT MAX(epoch) FROM environments", [], |r| r.get(0))
+            .expect("epoch");
+        assert_eq!(epoch, 2, "prod was re-keyed in {}", p.display());
+        assert_eq!(member_rows(&c, "env_wraps", &carol.who.id), 0);
+    }
+    assert_value(&mut fx.open(), PROD, "API_KEY", API_V2);
+    assert_value(&mut bob.open(), PROD, "API_KEY", API_V2);
+    assert_converged(&[&fx.path, &bob.replica]);
+}

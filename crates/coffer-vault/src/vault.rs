@@ -1625,6 +1625,7 @@ fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<
 /// current one were sealed under the old item key, which the new epoch
 /// replaces: the re-key settles the conflict for the current version (the
 /// other values stay in the log's ciphertexts, readable by no new key).
+/// So do versions written concurrently with an owner's or admin's re-key.
 fn rekey_item_rows(
     tx: &Connection,
     env_id: &Id,
@@ -1651,13 +1652,39 @@ fn rekey_item_rows(
         .query_row([blob16(author)], |r| r.get(0))
         .optional()?
         .unwrap_or(false);
-    let stored: i64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM item_versions WHERE item_id = ?1")?
-        .query_row([blob16(&it.item_id)], |r| r.get(0))?;
-    if stored as usize != it.versions.len() {
+    // Every version up to the newest one named, each once. Newer versions
+    // it does not name were written concurrently (their writer had not
+    // seen the re-key, nor its author theirs), sealed under the key being
+    // replaced: an owner's or admin's re-key (offboarding, ungrant) takes
+    // effect all the same and sets them aside, or any concurrent write
+    // would undo an offboarding on every device. A writer's re-key (an
+    // unshare) must still name every version, so it cannot roll an item
+    // back.
+    let mut named = std::collections::HashSet::new();
+    if !it.versions.iter().all(|v| named.insert(v.version)) {
+        return Err(Error::PermissionDenied(
+            "a re-key names a version twice".into(),
+        ));
+    }
+    let newest = it.versions.iter().map(|v| v.version).max().unwrap_or(0);
+    let (upto, stored): (i64, i64) = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(version <= ?2), 0), COUNT(*) FROM item_versions WHERE item_id = ?1",
+        )?
+        .query_row(params![blob16(&it.item_id), newest as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let concurrent = stored - upto;
+    if upto as usize != it.versions.len() || (concurrent > 0 && !admin) {
         return Err(Error::PermissionDenied(
             "a re-key must re-seal every version of the item, no more, no fewer".into(),
         ));
+    }
+    if concurrent > 0 {
+        tx.prepare_cached("DELETE FROM item_versions WHERE item_id = ?1 AND version > ?2")?
+            .execute(params![blob16(&it.item_id), newest as i64])?;
+        tx.prepare_cached("UPDATE items SET current_version = ?2 WHERE id = ?1")?
+            .execute(params![blob16(&it.item_id), newest as i64])?;
     }
     let mut old_meta = tx.prepare_cached(
         "SELECT rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions
