@@ -112,6 +112,7 @@ pub fn render() -> String {
         ConflictsDto,
         ResolveArgs,
         PublicIdentityDto,
+        RebuildOutcomeDto,
     );
     out.push_str(
         "/** Every IPC command: its argument (passed as `{ args }`) and result. */\n\

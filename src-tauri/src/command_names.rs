@@ -55,4 +55,5 @@ pub const COMMANDS: &[&str] = &[
     "item_conflicts",
     "resolve_conflict",
     "public_identity",
+    "rebuild_vault",
 ];

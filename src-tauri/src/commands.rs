@@ -9,7 +9,9 @@ use coffer_crypto::KdfParams;
 use coffer_vault::rotation::{sort_by_urgency, Status};
 use coffer_vault::settings::{self, Settings};
 use coffer_vault::time::{parse_date, parse_days};
-use coffer_vault::{Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, Vault};
+use coffer_vault::{
+    Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, UnlockedIdentity, Vault,
+};
 
 use crate::dto::*;
 use crate::error::{IpcError, IpcErrorCode, IpcResult};
@@ -155,6 +157,20 @@ pub fn create_vault(s: &Session, a: CreateVaultArgs) -> IpcResult<AppStatus> {
 /// Unlocks the identity (passphrase or keychain) and opens the vault if it
 /// exists. The keychain path never touches the passphrase back-off.
 pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
+    let me = unlock_identity(s, a)?;
+    let vault_path = s.vault_path();
+    let unlocked = if vault_path.exists() {
+        Unlocked::Vault(Box::new(Vault::open(&vault_path, me)?))
+    } else {
+        Unlocked::Identity(Box::new(me))
+    };
+    s.set(Some(unlocked));
+    *s.start_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    app_status(s)
+}
+
+/// The identity, unlocked with the passphrase or the keychain.
+pub(crate) fn unlock_identity(s: &Session, a: UnlockArgs) -> IpcResult<UnlockedIdentity> {
     let store = IdentityStore::load(&s.home)?;
     let me = match a {
         UnlockArgs::Password { password } => store.unlock_with_password(&password.0)?,
@@ -174,15 +190,7 @@ pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
             }
         },
     };
-    let vault_path = s.vault_path();
-    let unlocked = if vault_path.exists() {
-        Unlocked::Vault(Box::new(Vault::open(&vault_path, me)?))
-    } else {
-        Unlocked::Identity(Box::new(me))
-    };
-    s.set(Some(unlocked));
-    *s.start_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    app_status(s)
+    Ok(me)
 }
 
 /// Locks: drops the vault and identity (keys zeroize) and clears the

@@ -158,6 +158,7 @@ ipc_commands! {
     item_conflicts(ConflictArgs) -> ConflictsDto;
     resolve_conflict(ResolveArgs) -> SetOutcomeDto;
     public_identity() -> PublicIdentityDto;
+    rebuild_vault(UnlockArgs) -> RebuildOutcomeDto;
 }
 
 /// Builds and runs the app on the default identity home and vault, with

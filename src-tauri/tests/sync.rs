@@ -244,3 +244,53 @@ fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
     .expect_err("resolved");
     assert_eq!(e.code, IpcErrorCode::NotFound, "{e:?}");
 }
+
+#[test]
+fn a_replica_edited_outside_coffer_is_rebuilt_from_the_app() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ada = Session::new(dir.path().join("ada-home"), dir.path().join("ada.coffer"));
+    ada_with_vault(&ada, None, ADA_PW);
+    c::add_env(
+        &ada,
+        AddEnvArgs {
+            path: PROD.into(),
+            rotate_every: None,
+        },
+    )
+    .expect("env");
+    set(&ada, "API_KEY", "before-the-edit");
+    c::sync_setup(&ada, folder(dir.path())).expect("set up");
+    // Offline, then the file is edited behind the app's back.
+    set(&ada, "OFFLINE", "offline-value");
+    c::lock(&ada).expect("lock");
+    {
+        let conn = rusqlite::Connection::open(ada.vault_path()).expect("open");
+        conn.execute("UPDATE items SET deleted_at = 1", [])
+            .expect("edit");
+    }
+    let pw = || UnlockArgs::Password {
+        password: secret(ADA_PW),
+    };
+    let e = c::unlock(&ada, pw()).expect_err("edited replica");
+    assert_eq!(e.code, IpcErrorCode::Integrity, "{e:?}");
+    assert!(e.message.contains("sync --rebuild"), "{}", e.message);
+    // A wrong passphrase rebuilds nothing.
+    let e = c::rebuild_vault(
+        &ada,
+        UnlockArgs::Password {
+            password: secret("not the passphrase"),
+        },
+    )
+    .expect_err("wrong passphrase");
+    assert_eq!(e.code, IpcErrorCode::Auth, "{e:?}");
+    let out = c::rebuild_vault(&ada, pw()).expect("rebuild");
+    assert!(out.rebuilt && out.status.unlocked, "{out:?}");
+    assert!(out.salvaged >= 1, "{out:?}");
+    let aside = out.moved_aside.expect("moved aside");
+    assert!(Path::new(&aside).exists());
+    assert_eq!(reveal(&ada, "OFFLINE"), "offline-value");
+    assert_eq!(reveal(&ada, "API_KEY"), "before-the-edit");
+    // Open now: a rebuild is refused until the app is locked.
+    let e = c::rebuild_vault(&ada, pw()).expect_err("open");
+    assert_eq!(e.code, IpcErrorCode::Conflict, "{e:?}");
+}

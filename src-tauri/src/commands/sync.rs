@@ -143,6 +143,32 @@ pub fn public_identity(s: &Session) -> IpcResult<PublicIdentityDto> {
     })
 }
 
+/// Unlocks and rebuilds this device's replica when it no longer opens
+/// (edited outside Coffer, an older copy restored over it): the file is
+/// moved aside, a new one is built from the sync folder, and this
+/// device's offline changes are kept when they verify
+/// (`coffer sync --rebuild`). A replica that opens is only replayed.
+pub fn rebuild_vault(s: &Session, a: UnlockArgs) -> IpcResult<RebuildOutcomeDto> {
+    if matches!(s.state().as_ref(), Some(Unlocked::Vault(_))) {
+        return Err(vault_open());
+    }
+    let me = super::unlock_identity(s, a)?;
+    let path = s.vault_path();
+    let (v, _, rebuilt) = Vault::rebuild(&path, me)?;
+    s.set(Some(Unlocked::Vault(Box::new(v))));
+    let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+    Ok(RebuildOutcomeDto {
+        status: app_status(s)?,
+        rebuilt: rebuilt.is_some(),
+        moved_aside: rebuilt
+            .as_ref()
+            .and_then(|b| b.moved_aside.as_ref())
+            .map(|p| p.display().to_string()),
+        salvaged: rebuilt.as_ref().map_or(0, |b| n(b.salvaged)),
+        dropped: rebuilt.as_ref().map_or(0, |b| n(b.dropped)),
+    })
+}
+
 fn version(h: coffer_vault::HistoryEntry) -> ConflictVersionDto {
     let value = h.value.clone().map(Plaintext);
     ConflictVersionDto {

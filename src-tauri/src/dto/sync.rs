@@ -259,3 +259,19 @@ pub struct PublicIdentityDto {
     /// Its fingerprint, to compare out of band.
     pub fingerprint: String,
 }
+
+/// What `rebuild_vault` did.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RebuildOutcomeDto {
+    /// Where the app stands now (unlocked).
+    pub status: super::AppStatus,
+    /// The replica did not open and was rebuilt from the sync folder
+    /// (false: it opened and was only replayed).
+    pub rebuilt: bool,
+    /// Where the replica that did not open was moved.
+    pub moved_aside: Option<String>,
+    /// This device's offline changes kept from it.
+    pub salvaged: u64,
+    /// Its entries that did not verify and were dropped (never published).
+    pub dropped: u64,
+}

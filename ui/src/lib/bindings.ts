@@ -1549,6 +1549,32 @@ public: string,
  */
 fingerprint: string, };
 
+/**
+ * What `rebuild_vault` did.
+ */
+export type RebuildOutcomeDto = { 
+/**
+ * Where the app stands now (unlocked).
+ */
+status: AppStatus, 
+/**
+ * The replica did not open and was rebuilt from the sync folder
+ * (false: it opened and was only replayed).
+ */
+rebuilt: boolean, 
+/**
+ * Where the replica that did not open was moved.
+ */
+moved_aside: string | null, 
+/**
+ * This device's offline changes kept from it.
+ */
+salvaged: number, 
+/**
+ * Its entries that did not verify and were dropped (never published).
+ */
+dropped: number, };
+
 /** Every IPC command: its argument (passed as `{ args }`) and result. */
 export type Commands = {
   app_status: { args: null; result: AppStatus };
@@ -1603,6 +1629,7 @@ export type Commands = {
   item_conflicts: { args: ConflictArgs; result: ConflictsDto };
   resolve_conflict: { args: ResolveArgs; result: SetOutcomeDto };
   public_identity: { args: null; result: PublicIdentityDto };
+  rebuild_vault: { args: UnlockArgs; result: RebuildOutcomeDto };
 };
 
 /** The command names. */
@@ -1659,6 +1686,7 @@ export const COMMANDS = [
   "item_conflicts",
   "resolve_conflict",
   "public_identity",
+  "rebuild_vault",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

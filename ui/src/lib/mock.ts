@@ -242,6 +242,8 @@ export class MockBackend implements Backend {
   pending = 0;
   /** What teammates' devices send at the next sync (each one entry). */
   incoming: ((m: MockBackend) => void)[] = [];
+  /** Set by tests: the replica was edited outside Coffer (it does not open). */
+  replicaBroken = false;
   /** Set by tests: the next syncs fail with this message (folder offline). */
   syncFailure: string | null = null;
   /** Sync folders and git remotes a join can reach. */
@@ -798,6 +800,12 @@ export class MockBackend implements Backend {
         }
         this.failures = 0;
       }
+      if (this.replicaBroken && this.vaultName) {
+        fail(
+          "integrity",
+          "integrity check failed: this replica was changed outside this device (another device wrote to it directly, or it was edited): a replica is private to one device. Rebuild it from the sync folder with `coffer sync --rebuild`; teammates join with `coffer join` instead of opening this file",
+        );
+      }
       this.session = this.vaultName ? "vault" : "identity";
       this.lockReason = null;
       this.keychainProblem = null;
@@ -1332,6 +1340,25 @@ export class MockBackend implements Backend {
       it.waiting = [];
       this.record(`resolved the conflict on ${a.name} in ${a.env} (kept ${waiting[a.keep - 1].author}'s version)`, "item.resolve");
       return out;
+    },
+    rebuild_vault: (a) => {
+      if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
+      const rebuilt = this.replicaBroken;
+      this.replicaBroken = false;
+      try {
+        this.handlers.unlock(a);
+      } catch (e) {
+        this.replicaBroken = rebuilt;
+        throw e;
+      }
+      this.session = "vault";
+      return {
+        status: this.status(),
+        rebuilt,
+        moved_aside: rebuilt ? `${this.vaultPath}.broken-1796500000` : null,
+        salvaged: rebuilt ? 2 : 0,
+        dropped: 0,
+      };
     },
     public_identity: () => {
       if (this.session === "none" || !this.identity) fail("locked", "the vault is locked: unlock it first");

@@ -94,3 +94,29 @@ describe("unlock", () => {
     expect(screen.queryByTestId("vault-name")).not.toBeInTheDocument();
   });
 });
+
+describe("a replica that no longer opens", () => {
+  it("offers to rebuild it from the sync folder, and says what was kept", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("locked", (b) => {
+      b.replicaBroken = true;
+      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
+    });
+    await user.type(await screen.findByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    expect(await screen.findByTestId("unlock-error")).toHaveTextContent("changed outside this device");
+    await user.click(screen.getByRole("button", { name: "Rebuild from the sync folder" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Rebuilt from the sync folder; 2 offline changes were kept.");
+    expect(backend.calls.filter((c) => c.cmd === "rebuild_vault")).toHaveLength(1);
+  });
+
+  it("does not offer it for other failures", async () => {
+    const user = userEvent.setup();
+    renderApp("locked");
+    await user.type(await screen.findByLabelText("Passphrase"), "not the passphrase");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    await screen.findByTestId("unlock-error");
+    expect(screen.queryByTestId("unlock-rebuild")).toBeNull();
+  });
+});
