@@ -49,6 +49,22 @@ fn folder(dir: &Path) -> RemoteArgs {
     }
 }
 
+/// Ada's session (owner of "Acme") with `payments/prod` holding API_KEY.
+fn ada_with_prod(dir: &Path, api_key: &str) -> Session {
+    let ada = Session::new(dir.join("ada-home"), dir.join("ada.coffer"));
+    ada_with_vault(&ada, None, ADA_PW);
+    c::add_env(
+        &ada,
+        AddEnvArgs {
+            path: PROD.into(),
+            rotate_every: None,
+        },
+    )
+    .expect("env");
+    set(&ada, "API_KEY", api_key);
+    ada
+}
+
 fn conflict_of(s: &Session, name: &str) -> bool {
     c::list_items(s, ListItemsArgs { scope: None })
         .expect("list")
@@ -67,18 +83,8 @@ fn sync(s: &Session) -> SyncOutcomeDto {
 #[test]
 fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ada = Session::new(dir.path().join("ada-home"), dir.path().join("ada.coffer"));
+    let ada = ada_with_prod(dir.path(), "ada-value-1");
     let bob = Session::new(dir.path().join("bob-home"), dir.path().join("bob.coffer"));
-    ada_with_vault(&ada, None, ADA_PW);
-    c::add_env(
-        &ada,
-        AddEnvArgs {
-            path: PROD.into(),
-            rotate_every: None,
-        },
-    )
-    .expect("env");
-    set(&ada, "API_KEY", "ada-value-1");
     let st = c::sync_state(&ada).expect("state");
     assert!(!st.configured && st.remote.is_none(), "{st:?}");
     // A sync before a set-up says what to do.
@@ -248,17 +254,7 @@ fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
 #[test]
 fn a_replica_edited_outside_coffer_is_rebuilt_from_the_app() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ada = Session::new(dir.path().join("ada-home"), dir.path().join("ada.coffer"));
-    ada_with_vault(&ada, None, ADA_PW);
-    c::add_env(
-        &ada,
-        AddEnvArgs {
-            path: PROD.into(),
-            rotate_every: None,
-        },
-    )
-    .expect("env");
-    set(&ada, "API_KEY", "before-the-edit");
+    let ada = ada_with_prod(dir.path(), "before-the-edit");
     c::sync_setup(&ada, folder(dir.path())).expect("set up");
     // Offline, then the file is edited behind the app's back.
     set(&ada, "OFFLINE", "offline-value");
