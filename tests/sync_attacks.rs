@@ -948,3 +948,194 @@ fn attack_grant_naming_one_member_wrapping_to_another_is_denied() {
         .expect("count");
     assert_eq!(bob_dev, 0, "Bob got no grant on web/dev");
 }
+
+// ----- Review of `sync --rebuild` (rebuild.rs) ------------------------------
+
+/// This device's entry at `seq` as its replica holds it (what anyone who
+/// can read the replica file can copy).
+fn replica_entry(replica: &Path, vault_id: Id, device: &Id, seq: u64) -> Entry {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT op_id, author_id, hlc, kind, body, prev_hash, sig FROM ops
+         WHERE device_id = ?1 AND device_seq = ?2",
+        rusqlite::params![&device.0[..], seq as i64],
+        |r| {
+            let id = |b: Vec<u8>| Id::from_slice(&b).expect("id");
+            Ok(Entry {
+                header: OpHeader {
+                    op_id: id(r.get(0)?),
+                    vault_id,
+                    device_id: *device,
+                    device_seq: seq,
+                    author_id: id(r.get(1)?),
+                    hlc: r.get::<_, i64>(2)? as u64,
+                    kind: r.get::<_, i64>(3)? as u8,
+                    prev_hash: r.get::<_, Vec<u8>>(5)?.try_into().expect("32"),
+                },
+                body: r.get(4)?,
+                sig: r.get::<_, Vec<u8>>(6)?.try_into().expect("64"),
+            })
+        },
+    )
+    .expect("entry")
+}
+
+/// ATTACK (someone who can read and write the replica file, and the sync
+/// folder): Bob makes a change offline (his entry #n+1, signed, not yet
+/// published). The attacker copies that signed entry out of the replica,
+/// then alters its row so the replica no longer opens. Bob runs `coffer
+/// sync --rebuild`: the altered entry does not verify, is dropped, and his
+/// recorded head is reset to #n ("never published"). His next change is
+/// signed as a *second, different* #n+1. The attacker now holds two
+/// valid, chained entries of Bob's device at one position: an equivocation
+/// the feed checks cannot see. Put the stolen one in the folder and Ada
+/// applies a value Bob's replica never had, without a quarantine, while
+/// Bob's own device stops syncing ("continue as a new device").
+/// SECURE: a device never signs two different entries for one position of
+/// its feed: a rebuild that cannot recover entries up to the head it
+/// recorded does not reuse their positions (it refuses, or the device
+/// continues as a new one).
+/// FOUND: the rebuild resets the head backwards and the device re-signs
+/// the position.
+#[test]
+fn attack_rebuild_reuses_a_feed_position_this_device_already_signed() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let vault_id = fx.open().id();
+    let bdev = device_of(&bob.open());
+    let seq = last_seq(&remote, &bdev) + 1;
+    bob.open()
+        .set_item(PROD, "DEPLOY_KEY", value("offline-value"))
+        .expect("offline change");
+    let stolen = replica_entry(&bob.replica, vault_id, &bdev, seq);
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute(
+            "UPDATE ops SET body = CAST(body || x'00' AS BLOB) WHERE device_id = ?1 AND device_seq = ?2",
+            rusqlite::params![&bdev.0[..], seq as i64],
+        )
+        .expect("alter");
+    }
+    // Bob rebuilds, keeps working and syncs (each step may refuse).
+    if let Ok((mut v, _, _)) = Vault::rebuild(&bob.replica, bob.who.unlock()) {
+        if v.set_item(PROD, "DEPLOY_KEY", value("after-rebuild"))
+            .is_ok()
+        {
+            let _ = v.sync();
+        }
+    }
+    let Some(now) = std::fs::read(entry_file(&remote, &bdev, seq))
+        .ok()
+        .and_then(|b| Entry::decode(&b).ok())
+    else {
+        return;
+    };
+    let me = bob.who.unlock();
+    let genuine = |e: &Entry| {
+        e.header.device_id == bdev
+            && e.header.author_id == me.id()
+            && me
+                .public()
+                .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
+                .is_ok()
+    };
+    if now.encode() == stolen.encode() || !genuine(&now) || !genuine(&stolen) {
+        return;
+    }
+    // What the attacker does with the two: Ada is shown the old one.
+    write_entry(&remote, &stolen);
+    let ada_sync = fx.open().sync();
+    let ada_sees = fx
+        .open()
+        .get_item(PROD, "DEPLOY_KEY")
+        .map(|(_, s)| s.expose_secret().to_string());
+    let bob_sync = bob.who.try_open(&bob.replica).and_then(|mut v| v.sync());
+    panic!(
+        "Bob's device signed two different entries at #{seq} of its feed (chained to the same previous entry): \
+         Ada's sync: {:?}; Ada reads DEPLOY_KEY = {ada_sees:?} while Bob's replica says \"after-rebuild\"; \
+         Bob's next sync: {:?}",
+        ada_sync.map(|r| r.quarantined),
+        bob_sync.map(|r| r.published),
+    );
+}
+
+/// ATTACK (someone who can write the replica file): replace the `ops`
+/// table by a view over an endless recursive query. The replica no longer
+/// opens (its schema is not ours), so the user runs `coffer sync
+/// --rebuild`; the salvage reads the old file's `ops` without checking
+/// what it is.
+/// SECURE: the rebuild finishes (the old file's objects are checked before
+/// they are read, or reading is bounded).
+/// FOUND: `own_rows`' `COUNT(*)` never returns: the rebuild hangs, one
+/// core busy, forever.
+#[test]
+fn attack_an_endless_view_in_the_old_replica_hangs_the_rebuild() {
+    let (_fx, _remote, bob, _carol) = team(folder_remote);
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute_batch(
+            "DROP TABLE ops;
+             CREATE VIEW ops AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+               SELECT i AS seq, x'00' AS op_id, CAST(i AS BLOB) AS device_id, i AS device_seq, x'00' AS author_id,
+                      i AS hlc, 1 AS kind, x'' AS body, x'' AS prev_hash, x'' AS hash, x'' AS sig,
+                      'applied' AS outcome, NULL AS reason
+               FROM n;",
+        )
+        .expect("plant the view");
+    }
+    let replica = bob.replica.clone();
+    let me = bob.who.unlock();
+    let done = within(30, move || {
+        Vault::rebuild(&replica, me)
+            .map(|(_, _, r)| r.map(|r| r.dropped))
+            .map_err(|e| e.to_string())
+    });
+    assert!(
+        done.is_some(),
+        "the rebuild of a replica holding an endless view did not finish in 30 s"
+    );
+}
+
+/// ATTACK (someone who can write one replica file, and knows the id of
+/// another vault the device syncs: it is in that vault's sync folder
+/// descriptor): set the team replica's `vault.id` to the id of Bob's own
+/// second vault. The file no longer opens; `coffer sync --rebuild` takes
+/// the vault id from the file, so it rebuilds *the other vault* at this
+/// path from *its* folder, resets that vault's recorded head to what its
+/// folder holds (Bob's unpublished change there is "never published") and
+/// bumps its seal generation.
+/// SECURE: the rebuild of one file leaves every other vault on the device
+/// as it was: its replica still opens, its head is not moved back.
+/// FOUND: Bob's real replica of his own vault is refused at open as "an
+/// older copy" (its seal is behind the generation the rebuild recorded);
+/// and the device's head for it was moved back below its unpublished
+/// change, so the next change made in the rebuilt file re-signs that
+/// position (as in the attack above).
+#[test]
+fn attack_a_file_naming_another_vault_rebuilds_that_vault_and_locks_out_its_replica() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let own = fx.dir.path().join("bob-own.coffer");
+    let own_remote = Remote::Folder(fx.dir.path().join("bob-own-shared"));
+    let own_id = {
+        let mut v = Vault::create(&own, "Bob's own", bob.who.unlock()).expect("create");
+        v.add_env(PROD, None).expect("env");
+        v.sync_init(own_remote.clone()).expect("sync init");
+        v.set_item(PROD, "UNPUBLISHED", value("offline-in-own-vault"))
+            .expect("offline change");
+        v.id()
+    };
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute("UPDATE vault SET id = ?1", [&own_id.0[..]])
+            .expect("rename the vault");
+    }
+    let rebuilt = Vault::rebuild(&bob.replica, bob.who.unlock()).map(|(v, _, r)| (v.id(), r));
+    let opens = bob.who.try_open(&own);
+    assert!(
+        opens.is_ok(),
+        "rebuilding {} (which named Bob's own vault: {:?}) locked out Bob's real replica of that vault: {}",
+        bob.replica.display(),
+        rebuilt.as_ref().map(|(id, _)| *id == own_id),
+        opens.err().map(|e| e.to_string()).unwrap_or_default()
+    );
+}
