@@ -264,6 +264,30 @@ pub(crate) fn check_objects(conn: &Connection) -> Result<()> {
     )))
 }
 
+/// Refuses to read `table` from a file that failed [`check_objects`]
+/// (the rebuild's salvage) unless it is the table our migrations make,
+/// with the same SQL: not a view (an endless recursive query hangs any
+/// read of it), a virtual table, or a table redefined under its name.
+pub(crate) fn check_table(conn: &Connection, table: &str) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let ours = |o: &Object| o.1 == table;
+    let expected: Vec<Object> = if (1..=SCHEMA_VERSION).contains(&version) {
+        expected_objects(version)?
+            .into_iter()
+            .filter(ours)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let found: Vec<Object> = objects(conn)?.into_iter().filter(ours).collect();
+    if matches!(expected.as_slice(), [o] if o.0 == "table") && found == expected {
+        return Ok(());
+    }
+    Err(Error::integrity(format!(
+        "the old replica's '{table}' is not the table coffer makes; it is not read"
+    )))
+}
+
 /// Brings the schema up to [`SCHEMA_VERSION`], refusing a newer one.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     migrate_to(conn, SCHEMA_VERSION)

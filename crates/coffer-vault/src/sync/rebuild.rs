@@ -131,6 +131,7 @@ impl Vault {
 fn vault_id_of(path: &Path) -> Result<Id> {
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     c.execute_batch("PRAGMA trusted_schema = OFF;")?;
+    crate::schema::check_table(&c, "vault")?;
     let id: Vec<u8> = c
         .query_row("SELECT id FROM vault", [], |r| r.get(0))
         .map_err(|_| {
@@ -191,7 +192,7 @@ fn salvage(
         prev = Some((seq, e.hash()));
         taken += 1;
     }
-    Ok((out, total - taken))
+    Ok((out, total.saturating_sub(taken)))
 }
 
 /// This device's entries in the old file, in order, up to the first row
@@ -201,6 +202,7 @@ fn own_rows(path: &Path, vault_id: Id, device: &Id) -> (Vec<Entry>, usize) {
     let read = || -> Result<(Vec<Entry>, usize)> {
         let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         c.execute_batch("PRAGMA trusted_schema = OFF;")?;
+        crate::schema::check_table(&c, "ops")?;
         let total: i64 = c.query_row(
             "SELECT COUNT(*) FROM ops WHERE device_id = ?1",
             [&device.0[..]],
