@@ -62,6 +62,12 @@ pub(crate) struct AnchorFile {
     /// The last successful sync (Unix seconds).
     #[serde(default)]
     pub last_sync: Option<i64>,
+    /// Where this device keeps its replica (absolute), recorded at `sync
+    /// init`, `join` and each sync: `sync --rebuild` of a file that names
+    /// this vault but is not its replica is refused (a file naming another
+    /// vault's id must not rebuild, and lock out, that vault).
+    #[serde(default)]
+    pub replica: Option<PathBuf>,
 }
 
 impl AnchorFile {
@@ -225,6 +231,7 @@ pub(crate) fn pin_anchor(home: &Path, vault_id: &Id, g: &Genesis) -> Result<Anch
         private_replica: false,
         remote: None,
         last_sync: None,
+        replica: None,
     };
     save_anchor(home, vault_id, &a)?;
     Ok(a)
@@ -245,6 +252,7 @@ pub(crate) fn anchor_for_join(
         private_replica: true,
         remote: Some(remote),
         last_sync: None,
+        replica: None,
     }
 }
 
@@ -305,26 +313,6 @@ pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, has
             tracing::warn!(error = %e, "could not record the op-log head");
         }
     }
-}
-
-/// Sets this device's recorded head to `seq`, backwards too: only for a
-/// replica the user rebuilt from the sync folder (`coffer sync --rebuild`),
-/// whose entries beyond what the folder held could not be recovered. They
-/// were never published, so no other device saw them.
-pub(crate) fn reset_head(
-    home: &Path,
-    vault_id: &Id,
-    device: &Id,
-    seq: u64,
-    hash: &[u8; 32],
-) -> Result<()> {
-    ensure_private_dir(&home.join("heads"))?;
-    let h = HeadFile {
-        device_seq: seq,
-        hash: hex(hash),
-    };
-    let json = serde_json::to_vec(&h).map_err(|e| Error::integrity(e.to_string()))?;
-    write_atomic(&head_path(home, vault_id, device), &json)
 }
 
 fn seal_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {

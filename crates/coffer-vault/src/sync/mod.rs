@@ -971,6 +971,7 @@ impl Vault {
         )?;
         a.private_replica = true;
         a.remote = Some(remote.clone());
+        a.replica = Some(absolute(&self.path)?);
         save_anchor(&self.me.home, &self.vault_id, &a)?;
         // Every chain of the log goes out: in the shared-file days other
         // devices wrote here, and their entries must reach the others.
@@ -1030,6 +1031,9 @@ impl Vault {
             }
         };
         anchor.last_sync = Some(now_ms() as i64 / 1000);
+        // The file that opened (sealed by this device) is the replica: a
+        // moved one is followed.
+        anchor.replica = Some(absolute(&self.path)?);
         save_anchor(&self.me.home, &self.vault_id, &anchor)?;
         Ok(report)
     }
@@ -1329,6 +1333,7 @@ impl Vault {
                 remote.clone(),
             );
             a.last_sync = Some(now_ms() as i64 / 1000);
+            a.replica = Some(absolute(&v.path)?);
             save_anchor(&v.me.home, &vault_id, &a)?;
             v.after_import()?;
             Ok(report)
@@ -1409,7 +1414,7 @@ fn count_entries(folder: &Folder, device: &Id) -> u64 {
     lo
 }
 
-fn absolute(p: &Path) -> Result<PathBuf> {
+pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| Error::io(format!("resolving {}", p.display()), e))
 }
 

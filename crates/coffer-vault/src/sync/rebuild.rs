@@ -7,6 +7,17 @@
 //! salvaged from the old file when each one verifies (signed by this
 //! identity for this device, chained to the one before): they are the
 //! changes made offline, and no one else could have made them.
+//!
+//! Two refusals keep a rebuild from doing an attacker's work:
+//! - the rebuilt replica must hold every entry this device recorded
+//!   signing (its head in `COFFER_HOME/heads`). Entries altered in the old
+//!   file before they were published are lost, and whoever altered them may
+//!   hold the genuine ones: signing new entries at those positions would
+//!   equivocate, so the device must continue as a new one. The head is
+//!   never moved back.
+//! - the file must be this device's replica of the vault it names: when
+//!   the anchor records the replica at another path that still exists, the
+//!   file is not rebuilt (it could name another vault's id).
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::feed::Entry;
 use super::folder::Folder;
-use super::{feed_head, prepare, restored_home, row_entry, SyncReport, ENTRY_COLUMNS};
+use super::{prepare, restored_home, row_entry, SyncReport, ENTRY_COLUMNS};
 use crate::anchor::load_anchor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::UnlockedIdentity;
@@ -71,6 +82,7 @@ impl Vault {
                 vault_id.short()
             ))
         })?;
+        check_is_the_replica(path, &anchor.replica, &vault_id)?;
         let (Some(remote), Some(genesis)) = (anchor.remote.clone(), anchor.genesis_hash()) else {
             return Err(Error::NotFound(
                 "a sync set-up for this vault: only a replica that syncs can be rebuilt from its sync folder".into(),
@@ -108,11 +120,17 @@ impl Vault {
                 return Err(put_back(e));
             }
         };
-        // The device's head is now what the folder holds: entries lost with
-        // the old file were never published, so reusing their positions
-        // forks nothing another device saw.
-        if let Some((seq, hash, _)) = feed_head(&v.conn, &v.me.device_id)? {
-            crate::anchor::reset_head(&v.me.home, &vault_id, &v.me.device_id, seq, &hash)?;
+        // This device must hold every entry it ever signed, up to the head
+        // it recorded: entries it signed that neither the old file nor the
+        // folder holds intact (altered in the file, never published) may
+        // have been copied by whoever altered them. Signing new entries at
+        // their positions would put two different, genuine entries at one
+        // position of this device's feed: an equivocation no other device
+        // can tell from honest history. So the device stops here.
+        if let Err(e) = crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id) {
+            tracing::warn!(error = %e, "rebuild: this device's feed cannot be continued");
+            drop(v);
+            return Err(put_back(lost_own_entries()));
         }
         if dropped > 0 {
             report.warnings.push(format!(
@@ -124,6 +142,41 @@ impl Vault {
         report.warnings.extend(after.warnings);
         Ok((v, report, rebuilt))
     }
+}
+
+/// A rebuild that cannot recover every entry this device signed.
+fn lost_own_entries() -> Error {
+    Error::integrity(
+        "this device signed entries that neither the damaged replica nor the sync folder holds intact \
+         (they were altered before being published): continuing would sign other entries at their positions \
+         of this device's feed, which no other device could tell from a forgery. The replica was left as it was; \
+         this device's intact entries were published. Continue as a new device: move this COFFER_HOME aside, \
+         create a new identity (`coffer identity new`), have an admin add it and `coffer join`",
+    )
+}
+
+/// Refuses to rebuild `path` when this device keeps the vault's replica in
+/// another file that still exists: the (untrusted) file only names the
+/// vault, and a file naming another vault's id must not rebuild that
+/// vault here, moving its head and seal and locking out its real replica.
+fn check_is_the_replica(path: &Path, recorded: &Option<PathBuf>, vault_id: &Id) -> Result<()> {
+    let Some(replica) = recorded else {
+        return Ok(());
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if replica.is_file() && !same(path, replica) {
+        return Err(Error::Refused(format!(
+            "{} names vault {}, whose replica on this device is {}: it is not rebuilt from that vault's feeds. \
+             Rebuild that file instead, or move this one aside",
+            path.display(),
+            vault_id.short(),
+            replica.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The vault id the (untrusted) file names: only used to find this
@@ -236,9 +289,18 @@ fn move_aside(path: &Path, to: &Path) -> Result<PathBuf> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let mut t = path.as_os_str().to_owned();
-        t.push(format!(".broken-{stamp}"));
-        PathBuf::from(t)
+        // Never over an earlier one (two rebuilds in one second).
+        (0..1000)
+            .map(|n: u32| {
+                let mut t = path.as_os_str().to_owned();
+                t.push(match n {
+                    0 => format!(".broken-{stamp}"),
+                    n => format!(".broken-{stamp}-{n}"),
+                });
+                PathBuf::from(t)
+            })
+            .find(|t| !t.exists())
+            .unwrap_or_else(|| path.with_extension("broken"))
     } else {
         to.to_path_buf()
     };
