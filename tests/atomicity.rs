@@ -250,6 +250,7 @@ fn a_batch_failing_at_its_last_op_changes_nothing() {
         ik_ct: Some(vec![1; 72]),
         blob: vec![2; 80],
         meta: RotationMeta::default(),
+        sealed_under: None,
     };
     let stale = OpBody::SetItem {
         item_id: it.api,
@@ -258,6 +259,7 @@ fn a_batch_failing_at_its_last_op_changes_nothing() {
         ik_ct: None,
         blob: vec![3; 80],
         meta: RotationMeta::default(),
+        sealed_under: None,
     };
     assert_fails_unchanged(
         &fx,

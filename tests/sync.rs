@@ -785,8 +785,8 @@ fn fail_an_altered_offline_entry_is_not_salvaged() {
         let c = Connection::open(&bob.replica).expect("open");
         let seq = c
             .query_row(
-                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1 AND kind = ?2",
-                rusqlite::params![&bdev.0[..], kind::SET_ITEM],
+                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1 AND kind IN (?2, ?3)",
+                rusqlite::params![&bdev.0[..], kind::SET_ITEM, kind::SET_ITEM_SEALED],
                 |r| r.get(0),
             )
             .expect("last set");
@@ -849,7 +849,97 @@ fn fail_a_concurrent_write_does_not_undo_an_offboarding() {
         assert_eq!(epoch, 2, "prod was re-keyed in {}", p.display());
         assert_eq!(member_rows(&c, "env_wraps", &carol.who.id), 0);
     }
-    assert_value(&mut fx.open(), PROD, "API_KEY", API_V2);
-    assert_value(&mut bob.open(), PROD, "API_KEY", API_V2);
+    // Bob's write, sealed under the key Carol holds, was set aside and
+    // re-sealed by Ada's device under the new key, marked exposed.
+    assert_value(&mut fx.open(), PROD, "API_KEY", "concurrent-write");
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "API_KEY", "concurrent-write");
+    assert_exposed_to_carol(&mut fx.open(), "API_KEY");
     assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// Every device's report on Carol lists `key` as exposed, not rotated.
+fn assert_exposed_to_carol(v: &mut Vault, key: &str) {
+    let r = v.exposure_report("Carol").expect("report");
+    let it = r
+        .items
+        .iter()
+        .find(|i| i.key == key)
+        .unwrap_or_else(|| panic!("{key} is not in the report on Carol"));
+    assert!(
+        !it.rotated,
+        "{key} counts as rotated, though Carol could read its value"
+    );
+}
+
+/// The other order of the race: the offboarding comes first (in every
+/// device's order), then a write by a teammate who had not seen it,
+/// sealed under the item key the offboarding replaced, which the revoked
+/// member holds. It is never made current as it is (no current key opens
+/// it): it waits, flagged stale, until an owner's device re-seals it under
+/// the new key, marked exposed. The revoked member, still syncing, reads
+/// nothing written after the revocation; every device converges.
+#[test]
+fn fail_a_write_under_the_replaced_key_is_resealed_and_counted_exposed() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    bob.sync();
+    carol.sync();
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes the offboarding");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    // Bob has not synced: his replica still has the old keys.
+    bob.open()
+        .set_item(PROD, "API_KEY", value("stale-write"))
+        .expect("bob writes");
+    bob.open()
+        .set_item(PROD, "NEW_UNDER_OLD_KEY", value("stale-new-item"))
+        .expect("bob creates");
+    bob.sync();
+    // Before an owner has seen it, Bob's replica keeps the current value
+    // and shows his write waiting, stale.
+    assert_value(&mut bob.open(), PROD, "API_KEY", API_V2);
+    let waiting = bob
+        .open()
+        .conflicts(PROD, "API_KEY", false)
+        .expect("conflicts");
+    assert!(
+        matches!(waiting.as_slice(), [h] if h.stale && !h.unreadable),
+        "{waiting:?}"
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.resealed, 1, "{r:?}");
+    // A new item sealed under the old environment key is refused with the
+    // reason; nobody who keeps access could open it.
+    assert!(
+        r.denied.iter().any(|d| d.reason.contains("set it again")),
+        "{r:?}"
+    );
+    assert_value(&mut fx.open(), PROD, "API_KEY", "stale-write");
+    assert_exposed_to_carol(&mut fx.open(), "API_KEY");
+    assert!(fx
+        .open()
+        .conflicts(PROD, "API_KEY", false)
+        .expect("c")
+        .is_empty());
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "API_KEY", "stale-write");
+    assert_exposed_to_carol(&mut bob.open(), "API_KEY");
+    assert_kind(
+        "a new item under the old key",
+        ErrorKind::NotFound,
+        fx.open().get_item(PROD, "NEW_UNDER_OLD_KEY"),
+    );
+    // Carol keeps syncing: her replica holds no key of the new epoch, and
+    // the re-sealed version does not open under anything she has.
+    let _ = carol
+        .who
+        .try_open(&carol.replica)
+        .and_then(|mut v| v.sync());
+    let c = Connection::open(&carol.replica).expect("open");
+    assert_eq!(member_rows(&c, "env_wraps", &carol.who.id), 0);
+    drop(c);
+    assert_converged(&[&fx.path, &bob.replica]);
+    drop(remote);
 }

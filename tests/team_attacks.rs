@@ -485,6 +485,7 @@ fn an_op_by_a_revoked_member_after_revocation_is_refused_and_recorded() {
             ik_ct: Some(vec![0; 72]),
             blob: vec![0; 64],
             meta: RotationMeta::default(),
+            sealed_under: None,
         })
         .expect_err("a revoked member's op");
     assert_eq!(e.kind(), ErrorKind::Permission, "{e}");

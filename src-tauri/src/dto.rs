@@ -487,6 +487,13 @@ pub struct HistoryDto {
     /// Written concurrently with the current version (waiting to be
     /// resolved).
     pub conflict: bool,
+    /// Waiting, and sealed under a key an offboarding replaced (written by
+    /// someone who had not seen it): the removed member could read it, so
+    /// keeping it marks the credential exposed.
+    pub stale: bool,
+    /// Stale, and this identity never held the replaced key: it cannot be
+    /// shown or kept here (an owner or admin can).
+    pub unreadable: bool,
 }
 
 impl From<HistoryEntry> for HistoryDto {
@@ -497,6 +504,8 @@ impl From<HistoryEntry> for HistoryDto {
             created_at: h.created_at,
             rotated_at: h.rotated_at,
             conflict: h.conflict,
+            stale: h.stale,
+            unreadable: h.unreadable,
         }
     }
 }

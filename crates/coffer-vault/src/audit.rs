@@ -529,17 +529,20 @@ impl Vault {
         let mut st = self.conn.prepare(
             "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops
              WHERE (?1 IS NULL OR author_id = ?1) AND (?2 IS NULL OR device_id = ?2)
-               AND (?3 IS NULL OR kind = ?3 OR (?3 = ?5 AND kind = ?6)) AND (?4 = 0 OR outcome <> 'applied')
+               AND (?3 IS NULL OR kind = ?3 OR (?3 = ?5 AND kind = ?6) OR (?3 = ?7 AND kind = ?8))
+               AND (?4 = 0 OR outcome <> 'applied')
              ORDER BY seq DESC",
         )?;
-        // Two encodings share the name member.revoke.
+        // Two encodings share the name member.revoke, two item.set.
         let mut rows = st.query(rusqlite::params![
             member,
             device,
             kind_code,
             q.denied_only,
             kind::REVOKE,
-            kind::REVOKE_CUT
+            kind::REVOKE_CUT,
+            kind::SET_ITEM,
+            kind::SET_ITEM_SEALED
         ])?;
         let bad = |_| Error::integrity("an op-log entry has a malformed field");
         let mut entries = Vec::new();

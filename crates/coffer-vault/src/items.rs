@@ -7,7 +7,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ops::{OpBody, ReadAction, RotationMeta};
+use crate::ops::{OpBody, ReadAction, RotationMeta, SealedUnder};
 use crate::rotation::{self, Status};
 use crate::time::now;
 use crate::vault::{EnvInfo, Vault};
@@ -196,6 +196,10 @@ pub(crate) struct Decrypted {
     pub(crate) fields: ItemFields,
     pub(crate) meta: RotationMeta,
     pub(crate) ik: ItemKey,
+    /// Which item key `ik` is (a digest of its sealed form): a new
+    /// version names it, so a write sealed under a key an offboarding has
+    /// since replaced is recognised as such on every device.
+    pub(crate) ik_gen: [u8; 32],
     pub(crate) updated_at: i64,
 }
 
@@ -240,6 +244,15 @@ pub struct HistoryEntry {
     /// A version written concurrently with the current one, waiting to be
     /// resolved (not part of the numbered history yet).
     pub conflict: bool,
+    /// A waiting version sealed under an item key a re-key (an
+    /// offboarding) replaced, written by someone who had not seen it yet:
+    /// whoever lost access could read it, so keeping it marks the
+    /// credential exposed. An owner's or admin's device re-seals it under
+    /// the current key when it syncs.
+    pub stale: bool,
+    /// A stale version this identity cannot open (it never held the
+    /// replaced key): an owner or admin can.
+    pub unreadable: bool,
 }
 
 /// The result of a `set`.
@@ -333,6 +346,7 @@ impl Vault {
                 fields,
                 meta: *meta,
                 ik,
+                ik_gen: coffer_crypto::ItemKeyGeneration::of_sealed(ik_ct).0,
                 updated_at: *updated_at,
             })
         };
@@ -442,6 +456,7 @@ impl Vault {
                 fields,
                 meta,
                 ik,
+                ik_gen: generation.0,
                 updated_at,
             });
         }
@@ -560,11 +575,11 @@ impl Vault {
         ))
     }
 
-    fn conflict_versions(
-        &self,
+    pub(crate) fn conflict_versions(
+        &mut self,
         env: &EnvInfo,
         cur: &Decrypted,
-    ) -> Result<Vec<(HistoryEntry, ItemFields)>> {
+    ) -> Result<Vec<(HistoryEntry, Option<ItemFields>)>> {
         let mut st = self.conn.prepare(
             "SELECT c.version, COALESCE(m.name, '?'), c.created_at, c.blob,
                     c.rotate_every_days, c.rotated_at, c.expires_at, c.exposed_at
@@ -580,18 +595,33 @@ impl Vault {
                 meta_at(r, 4)?,
             ))
         })?;
+        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        let mut past: Option<Vec<ItemKey>> = None;
+        let vault_id = self.vault_id;
         let mut out = Vec::new();
-        for row in rows {
-            let (version, author, created_at, blob, meta) = row?;
-            let fields = open_version(&cur.ik, self.vault_id, env, cur.id, version, &blob, &meta)?;
+        for (version, author, created_at, blob, meta) in rows {
+            let open =
+                |ik: &ItemKey| open_version(ik, vault_id, env, cur.id, version, &blob, &meta).ok();
+            let (fields, stale) = match open(&cur.ik) {
+                Some(f) => (Some(f), false),
+                None => {
+                    if past.is_none() {
+                        past = Some(self.past_item_keys(env, cur.id)?);
+                    }
+                    (past.iter().flatten().find_map(open), true)
+                }
+            };
             out.push((
                 HistoryEntry {
                     version,
                     author,
                     created_at,
                     rotated_at: meta.rotated_at,
-                    value: Some(fields.value.clone()),
+                    value: fields.as_ref().map(|f| f.value.clone()),
                     conflict: true,
+                    stale,
+                    unreadable: fields.is_none(),
                 },
                 fields,
             ));
@@ -639,11 +669,22 @@ impl Vault {
             )));
         }
         let (h, fields) = waiting.swap_remove(n - 1);
+        let Some(fields) = fields else {
+            return Err(Error::PermissionDenied(format!(
+                "{}'s version of {name} was sealed under a key an offboarding replaced, which this identity never held: \
+                 an owner or admin can keep it (their device re-seals it when it syncs)",
+                h.author
+            )));
+        };
         let changed = fields.value != cur.fields.value;
         let mut meta = cur.meta;
         if changed {
             meta.rotated_at = h.rotated_at.or(Some(now()));
             meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
+        }
+        if h.stale {
+            // Sealed under a key whoever lost access holds: exposed.
+            meta.exposed_at = meta.exposed_at.or(Some(now()));
         }
         let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
         self.apply_batch(vec![set, resolve])?;
@@ -898,6 +939,8 @@ impl Vault {
                 rotated_at,
                 value: reveal.then(|| fields.value.clone()),
                 conflict: false,
+                stale: false,
+                unreadable: false,
             });
         }
         drop(st);
@@ -1035,6 +1078,10 @@ impl Vault {
             )
             .map_err(|_| Error::InvalidInput("item too large".into()))?;
         let blob = seal(&ik, vault_id, env, id, 1, fields, &meta)?;
+        let sealed_under = Some(SealedUnder {
+            epoch: env.epoch,
+            item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0,
+        });
         Ok((
             id,
             OpBody::SetItem {
@@ -1044,6 +1091,7 @@ impl Vault {
                 ik_ct: Some(ik_ct),
                 blob,
                 meta,
+                sealed_under,
             },
         ))
     }
@@ -1091,7 +1139,7 @@ impl Vault {
 }
 
 /// The op adding the next version of an existing item.
-fn version_op(
+pub(crate) fn version_op(
     vault_id: Id,
     env: &EnvInfo,
     cur: &Decrypted,
@@ -1106,6 +1154,10 @@ fn version_op(
         ik_ct: None,
         blob: seal(&cur.ik, vault_id, env, cur.id, version, fields, &meta)?,
         meta,
+        sealed_under: Some(SealedUnder {
+            epoch: env.epoch,
+            item_key: cur.ik_gen,
+        }),
     })
 }
 

@@ -41,6 +41,7 @@ mod report_csv;
 pub mod rotation;
 mod schema;
 pub mod settings;
+mod stale;
 pub mod sync;
 mod team;
 pub mod time;

@@ -64,6 +64,17 @@ pub struct ExposedValue {
     pub since: i64,
 }
 
+/// The keys an `item.set` was sealed under, as its writer saw them: a
+/// version sealed under keys a re-key (an offboarding) has since replaced
+/// is recognised as such on every device, whatever order the ops came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealedUnder {
+    /// The environment's epoch: the key a new item's key is sealed under.
+    pub epoch: u64,
+    /// The item key: the digest of its sealed form (`ItemKeyGeneration`).
+    pub item_key: [u8; 32],
+}
+
 /// Plaintext rotation fields of one item version (bound into its blob's AAD).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RotationMeta {
@@ -213,6 +224,9 @@ pub enum OpBody {
         blob: Vec<u8>,
         /// Rotation fields.
         meta: RotationMeta,
+        /// The keys the blob is sealed under: written by every device
+        /// since kind 18; `None` in older `item.set` entries (kind 3).
+        sealed_under: Option<SealedUnder>,
     },
     /// Deletes an item (tombstone; history stays in the log).
     DeleteItem {
@@ -376,6 +390,8 @@ pub mod kind {
     pub const REVOKE_CUT: u8 = 16;
     /// ExposedValues.
     pub const EXPOSED_VALUES: u8 = 17;
+    /// SetItem naming the item key its blob is sealed under.
+    pub const SET_ITEM_SEALED: u8 = 18;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -397,6 +413,7 @@ pub mod kind {
             RESOLVE => "item.resolve",
             REVOKE_CUT => "member.revoke",
             EXPOSED_VALUES => "item.exposed-values",
+            SET_ITEM_SEALED => "item.set",
             _ => "unknown",
         }
     }
@@ -555,7 +572,13 @@ impl OpBody {
         match self {
             OpBody::Genesis { .. } => kind::GENESIS,
             OpBody::AddEnv { .. } => kind::ADD_ENV,
-            OpBody::SetItem { .. } => kind::SET_ITEM,
+            OpBody::SetItem {
+                sealed_under: None, ..
+            } => kind::SET_ITEM,
+            OpBody::SetItem {
+                sealed_under: Some(_),
+                ..
+            } => kind::SET_ITEM_SEALED,
             OpBody::DeleteItem { .. } => kind::DELETE_ITEM,
             OpBody::RekeyEnv { .. } => kind::REKEY_ENV,
             OpBody::Read { .. } => kind::READ,
@@ -610,6 +633,7 @@ impl OpBody {
                 ik_ct,
                 blob,
                 meta,
+                sealed_under,
             } => {
                 e.fixed(&item_id.0).fixed(&env_id.0).u64(*version);
                 match ik_ct {
@@ -618,6 +642,9 @@ impl OpBody {
                 };
                 e.bytes(blob);
                 enc_meta(&mut e, meta);
+                if let Some(g) = sealed_under {
+                    e.u64(g.epoch).fixed(&g.item_key);
+                }
             }
             OpBody::DeleteItem { item_id, env_id }
             | OpBody::ResolveConflict { env_id, item_id } => {
@@ -758,7 +785,7 @@ impl OpBody {
                 rotate_every_days: d.opt_u32().map_err(m)?,
                 wraps: dec_wraps(&mut d)?,
             },
-            kind::SET_ITEM => OpBody::SetItem {
+            kind::SET_ITEM | kind::SET_ITEM_SEALED => OpBody::SetItem {
                 item_id: Id(d.fixed().map_err(m)?),
                 env_id: Id(d.fixed().map_err(m)?),
                 version: d.u64().map_err(m)?,
@@ -769,6 +796,14 @@ impl OpBody {
                 },
                 blob: d.bytes().map_err(m)?.to_vec(),
                 meta: dec_meta(&mut d)?,
+                sealed_under: if k == kind::SET_ITEM_SEALED {
+                    Some(SealedUnder {
+                        epoch: d.u64().map_err(m)?,
+                        item_key: d.fixed().map_err(m)?,
+                    })
+                } else {
+                    None
+                },
             },
             kind::DELETE_ITEM => OpBody::DeleteItem {
                 item_id: Id(d.fixed().map_err(m)?),
@@ -1020,6 +1055,7 @@ mod tests {
                 ik_ct: Some(vec![1, 2, 3]),
                 blob: vec![9; 10],
                 meta,
+                sealed_under: None,
             },
             OpBody::DeleteItem {
                 item_id: id(5),
@@ -1123,6 +1159,18 @@ mod tests {
                     tag: [9; 32],
                     since: 1_700_000_000,
                 }],
+            },
+            OpBody::SetItem {
+                item_id: id(5),
+                env_id: id(4),
+                version: 2,
+                ik_ct: None,
+                blob: vec![9; 10],
+                meta,
+                sealed_under: Some(SealedUnder {
+                    epoch: 3,
+                    item_key: [7; 32],
+                }),
             },
         ]
     }

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -28,12 +28,15 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("item_shares", "item_id, member_id"),
     ("item_conflicts", "item_id, digest"),
     ("exposed_values", "item_id, tag"),
+    ("env_wraps_past", "env_id, member_id, epoch"),
+    ("item_keys_past", "item_id, ik_ct"),
 ];
 
 /// State tables added after replicas were first sealed: they enter the
 /// replica's state digest only once they hold a row, so a replica sealed
 /// before they existed still opens after the migration.
-pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &["exposed_values"];
+pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] =
+    &["exposed_values", "env_wraps_past", "item_keys_past"];
 
 const V1: &str = r#"
 CREATE TABLE vault (
@@ -183,8 +186,31 @@ CREATE TABLE exposed_values (
 );
 "#;
 
+/// Version 5: the keys a re-key replaced, as they were (each environment's
+/// wraps of its old epochs, each item's old sealed keys). A write sealed
+/// under them by someone who had not seen the re-key yet arrives later;
+/// an owner or admin who held them re-seals it under the current keys.
+const V5: &str = r#"
+CREATE TABLE env_wraps_past (
+    env_id BLOB NOT NULL REFERENCES environments(id),
+    member_id BLOB NOT NULL REFERENCES members(id),
+    epoch INTEGER NOT NULL,
+    sender_id BLOB NOT NULL,
+    epk BLOB NOT NULL,
+    ct BLOB NOT NULL,
+    sig BLOB NOT NULL,
+    PRIMARY KEY (env_id, member_id, epoch)
+);
+CREATE TABLE item_keys_past (
+    item_id BLOB NOT NULL REFERENCES items(id),
+    epoch INTEGER NOT NULL,
+    ik_ct BLOB NOT NULL,
+    PRIMARY KEY (item_id, ik_ct)
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Sets the connection's pragmas (every open).
 ///

@@ -1304,14 +1304,64 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             ik_ct,
             blob,
             meta,
+            sealed_under,
         } => {
-            let current: Option<(i64, Vec<u8>, Option<i64>)> = tx
+            type ItemRow = (i64, Vec<u8>, Option<i64>, Vec<u8>);
+            let row: Option<ItemRow> = tx
                 .query_row(
-                    "SELECT current_version, env_id, deleted_at FROM items WHERE id = ?1",
+                    "SELECT current_version, env_id, deleted_at, ik_ct FROM items WHERE id = ?1",
                     [blob16(item_id)],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
+            let generation = |ct: &[u8]| coffer_crypto::ItemKeyGeneration::of_sealed(ct).0;
+            if let Some(g) = sealed_under {
+                if let Some(ct) = ik_ct {
+                    if g.item_key != generation(ct) {
+                        return Err(Error::Refused(
+                            "a new item names another item key than the one it carries".into(),
+                        ));
+                    }
+                    // A new item whose key is sealed under an environment
+                    // key a re-key (an offboarding) replaced: no current
+                    // holder could open it, whoever lost access could.
+                    let epoch: i64 = tx
+                        .query_row(
+                            "SELECT epoch FROM environments WHERE id = ?1",
+                            [blob16(env_id)],
+                            |r| r.get(0),
+                        )
+                        .optional()?
+                        .ok_or_else(|| Error::NotFound("environment".into()))?;
+                    if g.epoch != epoch as u64 {
+                        return Err(Error::Refused(format!(
+                            "created under the environment's key of epoch {} after a re-key replaced it (epoch {epoch}, \
+                             an offboarding its writer had not seen): its writer must set it again",
+                            g.epoch
+                        )));
+                    }
+                }
+            }
+            // A version sealed under an item key the item no longer has: a
+            // re-key (offboarding, ungrant) its writer had not seen came
+            // first. Whoever holds the current key cannot open it, so it is
+            // never made current (the item would stop opening for
+            // everyone): it waits beside the current version, flagged. Its
+            // key is one the item had (`item_keys_past`), so an owner or
+            // admin who held it re-seals it under the current key and marks
+            // it exposed ([`Vault::reseal_stale`]).
+            if let (Some(g), None, Some((_, env, None, cur_ik))) = (sealed_under, ik_ct, &row) {
+                if g.item_key != generation(cur_ik) && env[..] == env_id.0[..] && *version >= 1 {
+                    if !past_item_key(tx, item_id, &g.item_key)? {
+                        return Err(Error::Refused(
+                            "a version sealed under an item key this item never had".into(),
+                        ));
+                    }
+                    insert_conflict(tx, item_id, *version, blob, meta, author, at)?;
+                    return Ok(());
+                }
+            }
+            let current = row.map(|(c, e, d, _)| (c, e, d));
             match (current, ik_ct) {
                 (None, Some(ik)) if *version == 1 => {
                     tx.execute(
@@ -1333,22 +1383,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 (Some((cur, env, None)), None)
                     if *version >= 1 && *version <= cur as u64 && env == env_id.0 =>
                 {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO item_conflicts (item_id, digest, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        params![
-                            blob16(item_id),
-                            &coffer_crypto::sha256(&[blob])[..],
-                            *version as i64,
-                            blob,
-                            meta.rotate_every_days,
-                            meta.rotated_at,
-                            meta.expires_at,
-                            meta.exposed_at,
-                            blob16(author),
-                            at
-                        ],
-                    )?;
+                    insert_conflict(tx, item_id, *version, blob, meta, author, at)?;
                     return Ok(());
                 }
                 _ => {
@@ -1398,6 +1433,20 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                     "the environment changed meanwhile (concurrent re-key); try again".into(),
                 ));
             }
+            // The keys being replaced are kept, wrapped as they were: a
+            // write sealed under them by someone who had not seen this
+            // re-key arrives later, and an owner or admin who held them
+            // re-seals it under the new ones (`Vault::reseal_stale`).
+            tx.execute(
+                "INSERT OR IGNORE INTO env_wraps_past (env_id, member_id, epoch, sender_id, epk, ct, sig)
+                 SELECT env_id, member_id, epoch, sender_id, epk, ct, sig FROM env_wraps WHERE env_id = ?1",
+                [blob16(env_id)],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct)
+                 SELECT id, ?2, ik_ct FROM items WHERE env_id = ?1",
+                params![blob16(env_id), *epoch as i64 - 1],
+            )?;
             tx.execute("DELETE FROM env_wraps WHERE env_id = ?1", [blob16(env_id)])?;
             insert_wraps(env_id, wraps, None)?;
             // Exposed-value tags were keyed by the old epoch's key: they
@@ -1422,6 +1471,11 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             shares,
         } => {
             item_in_env(tx, &item.item_id, env_id)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct)
+                 SELECT i.id, e.epoch, i.ik_ct FROM items i JOIN environments e ON e.id = i.env_id WHERE i.id = ?1",
+                [blob16(&item.item_id)],
+            )?;
             for sh in shares {
                 if sh.item_id != item.item_id {
                     return Err(Error::PermissionDenied(
@@ -1601,6 +1655,48 @@ fn item_in_env(tx: &Connection, item_id: &Id, env_id: &Id) -> Result<()> {
     }
 }
 
+/// Whether `generation` names an item key `item_id` had before a re-key.
+fn past_item_key(tx: &Connection, item_id: &Id, generation: &[u8; 32]) -> Result<bool> {
+    let mut st = tx.prepare_cached("SELECT ik_ct FROM item_keys_past WHERE item_id = ?1")?;
+    let rows = st.query_map([blob16(item_id)], |r| r.get::<_, Vec<u8>>(0))?;
+    for ct in rows {
+        if coffer_crypto::ItemKeyGeneration::of_sealed(&ct?).0 == *generation {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Keeps a version beside the current one (a concurrent edit, or one
+/// sealed under a replaced item key), flagging the item as a conflict.
+fn insert_conflict(
+    tx: &Connection,
+    item_id: &Id,
+    version: u64,
+    blob: &[u8],
+    meta: &crate::ops::RotationMeta,
+    author: &Id,
+    at: i64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO item_conflicts (item_id, digest, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            blob16(item_id),
+            &coffer_crypto::sha256(&[blob])[..],
+            version as i64,
+            blob,
+            meta.rotate_every_days,
+            meta.rotated_at,
+            meta.expires_at,
+            meta.exposed_at,
+            blob16(author),
+            at
+        ],
+    )?;
+    Ok(())
+}
+
 fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<()> {
     for sh in shares {
         let w = &sh.wrap;
@@ -1632,10 +1728,8 @@ fn rekey_item_rows(
     it: &crate::ops::RekeyedItem,
     author: &Id,
 ) -> Result<()> {
-    tx.execute(
-        "DELETE FROM item_conflicts WHERE item_id = ?1",
-        [blob16(&it.item_id)],
-    )?;
+    // Versions waiting beside the current one stay: sealed under the key
+    // being replaced, they now wait as stale ones (`Vault::reseal_stale`).
     // Cached statements: a re-key runs these once per item and version.
     let n = tx
         .prepare_cached("UPDATE items SET ik_ct = ?3 WHERE id = ?1 AND env_id = ?2")?
@@ -1681,6 +1775,34 @@ fn rekey_item_rows(
         ));
     }
     if concurrent > 0 {
+        // Set aside, not lost: they wait beside the current version, sealed
+        // under the replaced key, until an owner or admin re-seals them.
+        type Row = (i64, Vec<u8>, crate::ops::RotationMeta, Vec<u8>, i64);
+        let aside: Vec<Row> = {
+            let mut st = tx.prepare_cached(
+                "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at
+                 FROM item_versions WHERE item_id = ?1 AND version > ?2",
+            )?;
+            let rows = st.query_map(params![blob16(&it.item_id), newest as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    crate::ops::RotationMeta {
+                        rotate_every_days: r.get(2)?,
+                        rotated_at: r.get(3)?,
+                        expires_at: r.get(4)?,
+                        exposed_at: r.get(5)?,
+                    },
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (version, blob, meta, writer, at) in aside {
+            let writer = Id::from_slice(&writer).map_err(|_| Error::integrity("bad author id"))?;
+            insert_conflict(tx, &it.item_id, version as u64, &blob, &meta, &writer, at)?;
+        }
         tx.prepare_cached("DELETE FROM item_versions WHERE item_id = ?1 AND version > ?2")?
             .execute(params![blob16(&it.item_id), newest as i64])?;
         tx.prepare_cached("UPDATE items SET current_version = ?2 WHERE id = ?1")?

@@ -371,7 +371,18 @@ rotated_at: number | null,
  * Written concurrently with the current version (waiting to be
  * resolved).
  */
-conflict: boolean, };
+conflict: boolean, 
+/**
+ * Waiting, and sealed under a key an offboarding replaced (written by
+ * someone who had not seen it): the removed member could read it, so
+ * keeping it marks the credential exposed.
+ */
+stale: boolean, 
+/**
+ * Stale, and this identity never held the replaced key: it cannot be
+ * shown or kept here (an owner or admin can).
+ */
+unreadable: boolean, };
 
 /**
  * The result of a set or rotate.

@@ -51,7 +51,7 @@ type Version = {
   exposed_at: number | null;
 };
 /** A version written concurrently with the current one (sync). */
-type Waiting = { value: string; author: string; created_at: number };
+type Waiting = { value: string; author: string; created_at: number; stale?: boolean };
 type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean; waiting?: Waiting[] };
 type Env = { project: string; name: string; rotate_every_days: number | null };
 type Member = {
@@ -582,10 +582,10 @@ export class MockBackend implements Backend {
 
   /** A teammate changed a credential at the same time as this device: at
    * the next sync both versions are kept and the credential is flagged. */
-  teammateConflicts(env: string, name: string, value: string, author = "Bob") {
+  teammateConflicts(env: string, name: string, value: string, author = "Bob", stale = false) {
     this.incoming.push((m) => {
       const it = m.find(env, name);
-      it.waiting = [...(it.waiting ?? []), { value, author, created_at: m.now() }];
+      it.waiting = [...(it.waiting ?? []), { value, author, created_at: m.now(), stale }];
     });
   }
 
@@ -977,7 +977,7 @@ export class MockBackend implements Backend {
       checkKey(a.name);
       const it = this.find(a.env, a.name);
       return it.versions
-        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at, conflict: false }))
+        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at, conflict: false, stale: false, unreadable: false }))
         .reverse();
     },
     generate_value: (a) => ({ value: generate(a) }),
@@ -1315,9 +1315,9 @@ export class MockBackend implements Backend {
       const cur = it.versions[n - 1];
       if (a.reveal) this.record(`read the conflicting versions of ${a.name} in ${a.env}`, "read");
       return {
-        current: { version: { version: n, author: this.identity!.name, created_at: cur.created_at, rotated_at: cur.rotated_at, conflict: false }, value: a.reveal ? cur.value : null },
+        current: { version: { version: n, author: this.identity!.name, created_at: cur.created_at, rotated_at: cur.rotated_at, conflict: false, stale: false, unreadable: false }, value: a.reveal ? cur.value : null },
         waiting: it.waiting!.map((w) => ({
-          version: { version: n, author: w.author, created_at: w.created_at, rotated_at: w.created_at, conflict: true },
+          version: { version: n, author: w.author, created_at: w.created_at, rotated_at: w.created_at, conflict: true, stale: w.stale ?? false, unreadable: false },
           value: a.reveal ? w.value : null,
         })),
       };

@@ -96,4 +96,19 @@ describe("sync", () => {
     expect(within(await row("payments/dev/SESSION_SECRET")).queryByTestId("conflict")).toBeNull();
     expect(backend.calls.find((c) => c.cmd === "resolve_conflict")?.args).toEqual({ env: "payments/dev", name: "SESSION_SECRET", keep: 1 });
   });
+
+  it("says when a waiting value was written under a key an offboarding replaced", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked", (b) => {
+      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
+      b.teammateConflicts("payments/dev", "SESSION_SECRET", "written-before-bob-saw-it", "Bob", true);
+    });
+    const db = await row("payments/dev/SESSION_SECRET");
+    await user.click(await within(db).findByTestId("conflict"));
+    const dlg = await screen.findByTestId("conflict-dialog");
+    const notes = await within(dlg).findAllByTestId("conflict-stale");
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toHaveTextContent("that member could read it");
+    expect(notes[0]).toHaveTextContent("marks SESSION_SECRET exposed");
+  });
 });

@@ -82,6 +82,9 @@ pub struct SyncReport {
     pub quarantined: Vec<String>,
     /// Stray files and other things the user should know.
     pub warnings: Vec<String>,
+    /// Versions a teammate sealed under keys an offboarding replaced,
+    /// re-sealed by this (owner's or admin's) device, marked exposed.
+    pub resealed: usize,
 }
 
 /// One feed as this device sees it.
@@ -1003,6 +1006,9 @@ impl Vault {
             attempts += 1;
             let folder = prepare(&self.me.home, &self.vault_id, &remote)?;
             let mut report = self.import_sealed(&folder, rebuild)?;
+            // Versions a teammate sealed under keys an offboarding replaced
+            // go out re-sealed in this same sync.
+            report.resealed = self.reseal_stale()?;
             let ctx = Ctx {
                 vault_id: self.vault_id,
                 genesis: self.genesis_hash()?,

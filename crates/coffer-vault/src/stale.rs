@@ -1,0 +1,166 @@
+//! Writes that raced a re-key. A teammate who has not yet seen an
+//! offboarding seals a new version under the item key the offboarding
+//! replaced; whichever order the two ops reach a device in, that version
+//! waits beside the current one, flagged as *stale* (`apply`: an `item.set`
+//! names the keys it was sealed under, and a re-key sets newer versions
+//! aside). The offboarded member holds that key, so the value is exposed.
+//!
+//! A re-key keeps the keys it replaced as they were wrapped
+//! (`env_wraps_past`, `item_keys_past`), so whoever held them can still open
+//! such a version. When an owner's or admin's device syncs, it re-seals each
+//! stale version that would have been the next one under the current key,
+//! marked exposed (the rotation dashboard and the offboarding's exposure
+//! report count it), and resolves the flag: the revoked member cannot read
+//! the re-sealed version, nor anything written after it.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
+use rusqlite::{params, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::items::version_op;
+use crate::ops::OpBody;
+use crate::time::now;
+use crate::vault::{EnvInfo, Role, Vault};
+
+impl Vault {
+    /// The keys `item_id` had before re-keys that this identity can still
+    /// open (it held the environment's key of that epoch), newest first.
+    pub(crate) fn past_item_keys(&mut self, env: &EnvInfo, item_id: Id) -> Result<Vec<ItemKey>> {
+        let rows: Vec<(i64, Vec<u8>)> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT epoch, ik_ct FROM item_keys_past WHERE item_id = ?1 ORDER BY epoch DESC",
+            )?;
+            let rows = st.query_map([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut eks: HashMap<u64, Option<EnvKey>> = HashMap::new();
+        let mut out = Vec::new();
+        for (epoch, ik_ct) in rows {
+            let epoch = epoch as u64;
+            let ctx = ItemKeyContext {
+                vault_id: self.vault_id,
+                env_id: env.id,
+                item_id,
+                epoch,
+            };
+            let opened = if epoch == env.epoch {
+                // An item re-keyed within the epoch (an unshare).
+                match self.env_key(env) {
+                    Ok(ek) => ek.open_item_key(&ik_ct, &ctx).ok(),
+                    Err(_) => None,
+                }
+            } else {
+                let ek = match eks.entry(epoch) {
+                    Entry::Occupied(o) => o.into_mut(),
+                    Entry::Vacant(v) => v.insert(self.past_env_key(env, epoch)?),
+                };
+                ek.as_ref()
+                    .and_then(|ek| ek.open_item_key(&ik_ct, &ctx).ok())
+            };
+            out.extend(opened);
+        }
+        Ok(out)
+    }
+
+    /// The environment's key of `epoch`, when this identity held it.
+    fn past_env_key(&self, env: &EnvInfo, epoch: u64) -> Result<Option<EnvKey>> {
+        let me = self.me.id();
+        type WrapRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+        let row: Option<WrapRow> = self
+            .conn
+            .query_row(
+                "SELECT sender_id, epk, ct, sig FROM env_wraps_past
+                 WHERE env_id = ?1 AND member_id = ?2 AND epoch = ?3",
+                params![&env.id.0[..], &me.0[..], epoch as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((sender, epk, ct, sig)) = row else {
+            return Ok(None);
+        };
+        let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+        // The wrap was accepted when it was current; its sender may have
+        // left since. Their keys are still the ones pinned when they were
+        // added, which is what the signature is checked against.
+        let keys = Self::member_keys_in(&self.conn, &sender)?;
+        if self.pinned.get(&sender) != Some(&keys) {
+            return Err(Error::integrity(format!(
+                "member {}'s keys differ from those pinned when they were added",
+                sender.short()
+            )));
+        }
+        let ctx = WrapContext {
+            vault_id: self.vault_id,
+            object_id: env.id,
+            epoch,
+            recipient_id: me,
+            sender_id: sender,
+        };
+        Ok(wrap::unwrap(&self.me.private, &keys, &epk, &ct, &sig, &ctx).ok())
+    }
+
+    /// On an owner's or admin's device: re-seals every stale version that
+    /// would have been its item's next version (the only one waiting) under
+    /// the item's current key, marked exposed, and resolves the flag. Any
+    /// other stale version stays for a person to resolve. Returns how many
+    /// were re-sealed.
+    pub(crate) fn reseal_stale(&mut self) -> Result<usize> {
+        if !matches!(self.member_status(&self.me.id())?, Some((Role::Owner | Role::Admin, s)) if s == "active")
+        {
+            return Ok(0);
+        }
+        let waiting: Vec<(Vec<u8>, Vec<u8>)> = {
+            let mut st = self.conn.prepare(
+                "SELECT DISTINCT i.env_id, i.id FROM item_conflicts c JOIN items i ON i.id = c.item_id
+                 WHERE i.deleted_at IS NULL ORDER BY i.env_id, i.id",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut by_env: BTreeMap<Vec<u8>, Vec<Id>> = BTreeMap::new();
+        for (env, item) in waiting {
+            let item = Id::from_slice(&item).map_err(|_| Error::integrity("bad item id"))?;
+            by_env.entry(env).or_default().push(item);
+        }
+        let mut done = 0;
+        for (env_id, items) in by_env {
+            let env = self.env_by_id(
+                &Id::from_slice(&env_id).map_err(|_| Error::integrity("bad environment id"))?,
+            )?;
+            if !env.readable {
+                continue;
+            }
+            let current = self.load_items(&env)?;
+            for id in items {
+                let Some(cur) = current.iter().find(|d| d.id == id) else {
+                    continue;
+                };
+                let mut waiting = self.conflict_versions(&env, cur)?;
+                let [(h, Some(fields))] = waiting.as_mut_slice() else {
+                    continue;
+                };
+                if !h.stale || h.version != cur.version + 1 {
+                    continue;
+                }
+                let mut meta = cur.meta;
+                if fields.value != cur.fields.value {
+                    meta.rotated_at = h.rotated_at.or(Some(now()));
+                }
+                meta.exposed_at = Some(now());
+                let set = version_op(self.vault_id, &env, cur, fields, meta)?;
+                let resolve = OpBody::ResolveConflict {
+                    env_id: env.id,
+                    item_id: id,
+                };
+                match self.apply_batch(vec![set, resolve]) {
+                    Ok(()) => done += 1,
+                    Err(e) => tracing::warn!(error = %e, "a stale version was not re-sealed"),
+                }
+            }
+        }
+        Ok(done)
+    }
+}
