@@ -174,6 +174,23 @@ pub fn run() {
                     eprintln!("coffer-desktop: could not tell the window it locked: {e}");
                 }
             }));
+            let asker = app.handle().clone();
+            session.set_remote_confirmer(Box::new(move |host, url| {
+                use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+                asker
+                    .dialog()
+                    .message(format!(
+                        "Coffer is about to connect to {host} with git, to reach\n\n{url}\n\n\
+                         Continue only if you entered this address yourself."
+                    ))
+                    .title("Connect to a git remote?")
+                    .kind(MessageDialogKind::Warning)
+                    .buttons(MessageDialogButtons::OkCancelCustom(
+                        "Connect".into(),
+                        "Cancel".into(),
+                    ))
+                    .blocking_show()
+            }));
             session::spawn_idle_timer(
                 std::sync::Arc::downgrade(&session),
                 std::time::Duration::from_secs(1),
@@ -185,6 +202,9 @@ pub fn run() {
             app.manage(session);
             Ok(())
         })
+        // Rust-side dialogs only (the git-remote confirmation): the web
+        // view is granted no dialog permission (capabilities/main.json).
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -39,6 +39,10 @@ pub enum Unlocked {
 /// Called after the session locked by itself, with the reason.
 pub type LockNotifier = Box<dyn Fn(LockReason) + Send + Sync>;
 
+/// Asks the user, outside the web view (a native dialog), whether the app
+/// may connect to `host` to reach the git remote `url`. `true`: yes.
+pub type RemoteConfirmer = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
 struct Clock {
     last_activity: Instant,
     /// Replaces the settings' idle time (tests, `COFFER_TEST_IDLE_SECS`).
@@ -67,6 +71,9 @@ pub struct Session {
     /// Where a running offboarding is. Apart from `state`, which the
     /// offboarding holds while it runs, so `offboard_progress` can read it.
     pub offboard_progress: Mutex<OffboardProgressDto>,
+    confirmer: Mutex<Option<RemoteConfirmer>>,
+    /// Network git remotes the user confirmed in this session.
+    confirmed_remotes: Mutex<std::collections::HashSet<String>>,
 }
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -100,6 +107,8 @@ impl Session {
             start_tried: Mutex::new(false),
             clipboard: Arc::new(Mutex::new(ClipboardGuard::new(SystemClipboard::default()))),
             offboard_progress: Mutex::new(OffboardProgressDto::default()),
+            confirmer: Mutex::new(None),
+            confirmed_remotes: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -266,6 +275,27 @@ impl Session {
     /// Sets what is called when the session locks by itself.
     pub fn set_notifier(&self, n: LockNotifier) {
         *lock_ignoring_poison(&self.notifier) = Some(n);
+    }
+
+    /// Sets how the app asks the user to confirm a network git remote.
+    pub fn set_remote_confirmer(&self, c: RemoteConfirmer) {
+        *lock_ignoring_poison(&self.confirmer) = Some(c);
+    }
+
+    /// Whether the user confirmed, outside the web view, that the app may
+    /// connect to `host` for the git remote `url` (asked once a session per
+    /// remote). Without a way to ask (no window), the answer is no.
+    pub fn confirm_remote(&self, host: &str, url: &str) -> bool {
+        if lock_ignoring_poison(&self.confirmed_remotes).contains(url) {
+            return true;
+        }
+        let yes = lock_ignoring_poison(&self.confirmer)
+            .as_ref()
+            .is_some_and(|ask| ask(host, url));
+        if yes {
+            lock_ignoring_poison(&self.confirmed_remotes).insert(url.to_string());
+        }
+        yes
     }
 }
 

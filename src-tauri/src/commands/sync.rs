@@ -13,12 +13,25 @@ use crate::session::{Session, Unlocked};
 
 use super::{app_status, key_name};
 
-fn remote(a: &RemoteArgs) -> IpcResult<Remote> {
+/// The remote the window names. A git remote that reaches the network is
+/// contacted only once the user confirmed it in a native dialog (outside
+/// the web view): the window's own word is not enough, or a compromised
+/// page could name a host of its choosing and make git carry what it read
+/// (a revealed value, in the URL) past the CSP.
+fn remote(s: &Session, a: &RemoteArgs) -> IpcResult<Remote> {
     Ok(match a.kind {
         RemoteKind::Folder => Remote::Folder(typed_path(&a.location, "sync folder")?),
         RemoteKind::Git => {
             let url = a.location.trim();
             coffer_vault::sync::check_git_remote(url)?;
+            if let Some(host) = coffer_vault::sync::git_remote_host(url) {
+                if !s.confirm_remote(&host, url) {
+                    return Err(IpcError::new(
+                        IpcErrorCode::Conflict,
+                        format!("the connection to {host} was not confirmed; nothing was sent"),
+                    ));
+                }
+            }
             Remote::Git(url.to_string())
         }
     })
@@ -61,7 +74,7 @@ pub fn sync_now(s: &Session) -> IpcResult<SyncOutcomeDto> {
 /// Moves the open vault to sync through a folder or a git remote
 /// (`coffer sync init`); teammates then join.
 pub fn sync_setup(s: &Session, a: RemoteArgs) -> IpcResult<SyncOutcomeDto> {
-    let r = remote(&a)?;
+    let r = remote(s, &a)?;
     s.with_vault(|v| {
         let rep = v.sync_init(r)?;
         Ok(SyncOutcomeDto::new(rep, state_of(v)?))
@@ -72,7 +85,7 @@ pub fn sync_setup(s: &Session, a: RemoteArgs) -> IpcResult<SyncOutcomeDto> {
 /// owner's fingerprint out of band. Needs the unlocked identity and no
 /// open vault; nothing is written.
 pub fn join_preview(s: &Session, a: RemoteArgs) -> IpcResult<JoinPreviewDto> {
-    let r = remote(&a)?;
+    let r = remote(s, &a)?;
     match s.state().as_ref() {
         Some(Unlocked::Identity(_)) => {}
         Some(Unlocked::Vault(_)) => return Err(vault_open()),
@@ -93,7 +106,7 @@ fn vault_open() -> IpcError {
 /// genesis, if the remote still names the owner the user confirmed. On
 /// failure nothing is left behind and the identity stays unlocked.
 pub fn join_vault(s: &Session, a: JoinArgs) -> IpcResult<AppStatus> {
-    let r = remote(&a.remote)?;
+    let r = remote(s, &a.remote)?;
     if a.owner_fingerprint.trim().is_empty() {
         return Err(IpcError::invalid(
             "confirm the owner's fingerprint before joining",

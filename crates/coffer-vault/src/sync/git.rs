@@ -226,4 +226,27 @@ mod tests {
             assert!(check_url(good).is_ok(), "{good:?}");
         }
     }
+
+    #[test]
+    fn network_remotes_name_their_host_local_ones_none() {
+        use crate::sync::git_remote_host as host;
+        for (url, h) in [
+            ("git@github.com:team/vault.git", "github.com"),
+            ("https://user@git.example.org/x.git", "git.example.org"),
+            ("ssh://h:2222/x", "h:2222"),
+            ("http://127.0.0.1:9/stolen.git", "127.0.0.1:9"),
+            ("host:path", "host"),
+        ] {
+            assert_eq!(host(url).as_deref(), Some(h), "{url}");
+        }
+        for local in [
+            "/srv/vault.git",
+            "file:///srv/v.git",
+            "./a:b",
+            "team/vault.git",
+            "rel",
+        ] {
+            assert_eq!(host(local), None, "{local}");
+        }
+    }
 }

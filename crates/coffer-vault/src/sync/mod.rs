@@ -1470,6 +1470,28 @@ pub fn check_git_remote(url: &str) -> Result<()> {
     git::check_url(url)
 }
 
+/// The host a git remote reaches over the network, `None` for a
+/// repository on this machine (an absolute or relative path, `file://`).
+/// Git's own rule: `scheme://host/…`, or scp-like `[user@]host:path` when a
+/// colon comes before the first slash.
+pub fn git_remote_host(url: &str) -> Option<String> {
+    let url = url.trim();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme.eq_ignore_ascii_case("file") {
+            return None;
+        }
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        return Some(host.to_string());
+    }
+    let colon = url.find(':')?;
+    if url[..colon].contains('/') {
+        return None;
+    }
+    let host = url[..colon].rsplit('@').next().unwrap_or_default();
+    Some(host.to_string())
+}
+
 /// A remote as the user would write it.
 pub fn describe(r: &Remote) -> String {
     match r {
