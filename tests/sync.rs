@@ -454,6 +454,45 @@ fn fail_a_revoked_member_gets_nothing_accepted() {
     );
 }
 
+/// A sync of many entries checks their signatures on every core before
+/// applying them; that shortcut must not let a bad one through: an entry
+/// whose signature was altered, in a run of 80, stops its feed there (the
+/// entries before it are applied, nothing from it on).
+#[test]
+fn fail_a_bad_signature_in_a_large_sync_is_caught() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let adev = device_of(&fx.open());
+    {
+        let mut v = fx.open();
+        for i in 0..80 {
+            v.set_item(PROD, &format!("MANY_{i}"), value(&format!("value-{i}")))
+                .expect("set");
+        }
+        v.sync().expect("ada publishes");
+    }
+    let last = last_seq(&remote, &adev);
+    let bad = last - 10;
+    let p = entry_file(&remote, &adev, bad);
+    let mut b = std::fs::read(&p).expect("read");
+    let n = b.len();
+    b[n - 1] ^= 1; // the signature's last byte
+    std::fs::write(&p, &b).expect("write");
+    let r = bob.sync();
+    assert!(
+        r.quarantined
+            .iter()
+            .any(|q| q.contains(&adev.short()) && q.contains("signature")),
+        "{r:?}"
+    );
+    assert_value(&mut bob.open(), PROD, "MANY_68", "value-68");
+    assert_kind(
+        "the entry with the altered signature",
+        ErrorKind::NotFound,
+        bob.open().get_item(PROD, "MANY_69"),
+    );
+}
+
 /// A COFFER_HOME restored on a second machine must not fork its feed
 /// silently: the copy refuses to publish and says how to go on.
 #[test]
