@@ -240,18 +240,11 @@ fn attack_revoked_admin_backdates_a_puppet_admin() {
         .expect("offboard Mallory");
     fx.open().sync().expect("ada syncs");
     bob.sync();
-    let revoke_hlc = hlc_of(&fx.path, kind::REVOKE_CUT);
-    let eve = PrivateIdentity::make();
-    forge(
+    forge_puppet_admin(
         &remote,
         vault_id,
-        Id::make(),
         &mallory,
-        &OpBody::AddMember {
-            member: record(&eve, "Eve", "admin"),
-            grants: vec![],
-        },
-        Some(revoke_hlc - 1),
+        hlc_of(&fx.path, kind::REVOKE_CUT),
     );
     let r = fx.open().sync().expect("ada syncs");
     bob.sync();
@@ -264,6 +257,83 @@ fn attack_revoked_admin_backdates_a_puppet_admin() {
             );
         }
     }
+}
+
+/// Mallory, from a device of their own, adds Eve as an admin in an entry
+/// dated just before `before` (an HLC).
+fn forge_puppet_admin(remote: &Remote, vault_id: Id, mallory: &PrivateIdentity, before: u64) {
+    let eve = PrivateIdentity::make();
+    forge(
+        remote,
+        vault_id,
+        Id::make(),
+        mallory,
+        &OpBody::AddMember {
+            member: record(&eve, "Eve", "admin"),
+            grants: vec![],
+        },
+        Some(before - 1),
+    );
+}
+
+/// ATTACK (demoted admin, own client): after the owner demotes them to
+/// member, sign an `AddMember` of a puppet admin dated just before the
+/// demotion. It sorts before the `SetRole`, so it would be authorised
+/// against a state where the author is still an admin.
+/// SECURE: the demotion carries the member's feed cut (kind 19): what
+/// they signed that the demoter had not seen is denied on every device,
+/// whatever its date; what they sign after it is judged as a member.
+#[test]
+fn attack_demoted_admin_backdates_a_puppet_admin() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", Role::Admin, &[]);
+    fx.open().sync().expect("ada syncs");
+    fx.open()
+        .set_role("Mallory", Role::Member)
+        .expect("demote Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    forge_puppet_admin(
+        &remote,
+        vault_id,
+        &mallory,
+        hlc_of(&fx.path, kind::SET_ROLE_CUT),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(
+        r.denied.iter().any(|d| d.reason.contains("demotion")),
+        "{r:?}"
+    );
+    bob.sync();
+    for (who, v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        assert!(
+            v.member("Eve").is_err(),
+            "{who}: Eve, added by Mallory after Mallory's demotion, is a member ({r:?})"
+        );
+        assert_eq!(v.member("Mallory").expect("Mallory").role, Role::Member);
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// A role change that is not a demotion carries no cut: a cut on a
+/// promotion (which would deny the member's unseen entries) is refused.
+#[test]
+fn a_cut_on_a_promotion_is_refused() {
+    let (fx, _remote, _bob, _carol) = team(folder_remote);
+    let mut v = fx.open();
+    let bob = v.member("Bob").expect("Bob");
+    let e = v
+        .apply(OpBody::SetRole {
+            member_id: bob.id,
+            role: "admin".into(),
+            rewraps: vec![],
+            reshares: vec![],
+            cut: Some(vec![]),
+        })
+        .expect_err("a cut on a promotion");
+    assert!(e.to_string().contains("not a demotion"), "{e}");
 }
 
 /// ATTACK (revoked member with write access, own client): after the
@@ -350,6 +420,7 @@ fn attack_duplicate_op_id_in_one_batch_blocks_every_sync() {
         role: "owner".into(),
         rewraps: vec![],
         reshares: vec![],
+        cut: None,
     };
     for _ in 0..2 {
         let e = build_next(&remote, vault_id, mdev, &mallory, &body, None, Some(op));

@@ -193,20 +193,15 @@ struct Row {
     outcome: String,
 }
 
-/// The entries that applied revocations with a cut deny: every entry of
-/// the revoked member beyond the cut (sync, DESIGN §8).
+/// The entries that applied revocations and demotions with a cut deny:
+/// every entry of the member beyond the cut (sync, DESIGN §8).
 fn cut_off(rows: &[Row]) -> std::collections::HashSet<Id> {
     let mut out = std::collections::HashSet::new();
-    for r in rows
-        .iter()
-        .filter(|r| r.outcome == "applied" && r.header.kind == kind::REVOKE_CUT)
-    {
-        if let Ok(OpBody::Revoke {
-            member_id,
-            cut: Some(cut),
-            ..
-        }) = OpBody::decode(&r.body)
-        {
+    for r in rows.iter().filter(|r| {
+        r.outcome == "applied"
+            && (r.header.kind == kind::REVOKE_CUT || r.header.kind == kind::SET_ROLE_CUT)
+    }) {
+        if let Some((member_id, cut)) = OpBody::decode(&r.body).ok().and_then(OpBody::into_cut) {
             for x in rows.iter().filter(|x| x.header.author_id == member_id) {
                 let seen = cut
                     .iter()

@@ -266,6 +266,12 @@ pub enum OpBody {
         rewraps: Vec<(Id, WrapRecord)>,
         /// Shares re-signed by the author.
         reshares: Vec<ShareRecord>,
+        /// For a demotion: the last entry of each device the author had
+        /// seen signed by the member (kind 19). Their entries beyond it were
+        /// made without knowing of the demotion, whatever their date: each
+        /// device denies them, as a revocation's cut does, so a demoted
+        /// admin cannot backdate admin changes before it.
+        cut: Option<Vec<(Id, u64)>>,
     },
     /// Grants (or changes) access to an environment.
     Grant {
@@ -392,6 +398,8 @@ pub mod kind {
     pub const EXPOSED_VALUES: u8 = 17;
     /// SetItem naming the item key its blob is sealed under.
     pub const SET_ITEM_SEALED: u8 = 18;
+    /// SetRole demoting a member, with their feed cut.
+    pub const SET_ROLE_CUT: u8 = 19;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -403,7 +411,7 @@ pub mod kind {
             REKEY_ENV => "env.rekey",
             READ => "read",
             ADD_MEMBER => "member.add",
-            SET_ROLE => "member.role",
+            SET_ROLE | SET_ROLE_CUT => "member.role",
             GRANT => "grant",
             UNGRANT => "ungrant",
             SHARE => "share",
@@ -518,6 +526,23 @@ fn dec_ids(d: &mut Decoder<'_>) -> Result<Vec<Id>> {
     Ok(out)
 }
 
+/// A feed cut: (device, last sequence seen) pairs.
+fn enc_cut(e: &mut Encoder, cut: &[(Id, u64)]) {
+    e.u32(cut.len() as u32);
+    for (device, seq) in cut {
+        e.fixed(&device.0).u64(*seq);
+    }
+}
+
+fn dec_cut(d: &mut Decoder<'_>) -> Result<Vec<(Id, u64)>> {
+    let n = d.u32().map_err(m)?;
+    let mut cut = Vec::with_capacity(n.min(1024) as usize);
+    for _ in 0..n {
+        cut.push((Id(d.fixed().map_err(m)?), d.u64().map_err(m)?));
+    }
+    Ok(cut)
+}
+
 fn enc_rekeyed(e: &mut Encoder, it: &RekeyedItem) {
     e.fixed(&it.item_id.0).bytes(&it.ik_ct);
     e.u32(it.versions.len() as u32);
@@ -567,6 +592,24 @@ fn m(_: coffer_crypto::Error) -> Error {
 }
 
 impl OpBody {
+    /// The member and feed cut of a revocation or demotion that carries
+    /// one.
+    pub fn into_cut(self) -> Option<(Id, Vec<(Id, u64)>)> {
+        match self {
+            OpBody::Revoke {
+                member_id,
+                cut: Some(cut),
+                ..
+            }
+            | OpBody::SetRole {
+                member_id,
+                cut: Some(cut),
+                ..
+            } => Some((member_id, cut)),
+            _ => None,
+        }
+    }
+
     /// The kind code.
     pub fn kind(&self) -> u8 {
         match self {
@@ -583,7 +626,8 @@ impl OpBody {
             OpBody::RekeyEnv { .. } => kind::REKEY_ENV,
             OpBody::Read { .. } => kind::READ,
             OpBody::AddMember { .. } => kind::ADD_MEMBER,
-            OpBody::SetRole { .. } => kind::SET_ROLE,
+            OpBody::SetRole { cut: None, .. } => kind::SET_ROLE,
+            OpBody::SetRole { cut: Some(_), .. } => kind::SET_ROLE_CUT,
             OpBody::Grant { .. } => kind::GRANT,
             OpBody::Ungrant { .. } => kind::UNGRANT,
             OpBody::ShareItem { .. } => kind::SHARE,
@@ -678,6 +722,7 @@ impl OpBody {
                 role,
                 rewraps,
                 reshares,
+                cut,
             } => {
                 e.fixed(&member_id.0).str(role);
                 e.u32(rewraps.len() as u32);
@@ -686,6 +731,9 @@ impl OpBody {
                     enc_wrap(&mut e, w);
                 }
                 enc_shares(&mut e, reshares);
+                if let Some(cut) = cut {
+                    enc_cut(&mut e, cut);
+                }
             }
             OpBody::Grant {
                 member_id,
@@ -726,10 +774,7 @@ impl OpBody {
                 e.fixed(&member_id.0);
                 enc_ids(&mut e, exposed);
                 if let Some(cut) = cut {
-                    e.u32(cut.len() as u32);
-                    for (device, seq) in cut {
-                        e.fixed(&device.0).u64(*seq);
-                    }
+                    enc_cut(&mut e, cut);
                 }
             }
             OpBody::RekeyItem {
@@ -844,7 +889,7 @@ impl OpBody {
                 }
                 OpBody::AddMember { member, grants }
             }
-            kind::SET_ROLE => {
+            kind::SET_ROLE | kind::SET_ROLE_CUT => {
                 let member_id = Id(d.fixed().map_err(m)?);
                 let role = d.str().map_err(m)?.to_string();
                 let n = d.u32().map_err(m)?;
@@ -854,11 +899,17 @@ impl OpBody {
                     rewraps.push((env, dec_wrap(&mut d)?));
                 }
                 let reshares = dec_shares(&mut d)?;
+                let cut = if k == kind::SET_ROLE_CUT {
+                    Some(dec_cut(&mut d)?)
+                } else {
+                    None
+                };
                 OpBody::SetRole {
                     member_id,
                     role,
                     rewraps,
                     reshares,
+                    cut,
                 }
             }
             kind::GRANT => OpBody::Grant {
@@ -899,11 +950,7 @@ impl OpBody {
             kind::REVOKE_CUT => {
                 let member_id = Id(d.fixed().map_err(m)?);
                 let exposed = dec_ids(&mut d)?;
-                let n = d.u32().map_err(m)?;
-                let mut cut = Vec::with_capacity(n.min(1024) as usize);
-                for _ in 0..n {
-                    cut.push((Id(d.fixed().map_err(m)?), d.u64().map_err(m)?));
-                }
+                let cut = dec_cut(&mut d)?;
                 OpBody::Revoke {
                     member_id,
                     exposed,
@@ -1105,6 +1152,7 @@ mod tests {
                 role: "member".into(),
                 rewraps: vec![(id(4), w.clone())],
                 reshares: vec![],
+                cut: None,
             },
             OpBody::Grant {
                 member_id: id(7),
@@ -1171,6 +1219,13 @@ mod tests {
                     epoch: 3,
                     item_key: [7; 32],
                 }),
+            },
+            OpBody::SetRole {
+                member_id: id(7),
+                role: "member".into(),
+                rewraps: vec![],
+                reshares: vec![],
+                cut: Some(vec![(id(3), 9)]),
             },
         ]
     }

@@ -513,11 +513,19 @@ impl Vault {
             // a reader for none.
             reshares = self.reshares(&m.id, None, role == Role::Member)?;
         }
+        // A demotion cuts the member's feeds where this device has seen
+        // them: what they sign without having seen it is denied everywhere.
+        let cut = if role > m.role {
+            Some(self.feed_cut(&m.id)?)
+        } else {
+            None
+        };
         let mut ops = vec![OpBody::SetRole {
             member_id: m.id,
             role: role.as_str().into(),
             rewraps,
             reshares,
+            cut,
         }];
         if role == Role::Owner {
             for e in self.list_envs(None)? {

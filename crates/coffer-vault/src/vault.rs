@@ -1516,7 +1516,28 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             role,
             rewraps,
             reshares,
+            cut,
         } => {
+            if cut.is_some() {
+                // A cut denies the member's unseen entries: only for a
+                // demotion, never to silence someone kept at their role.
+                let before: Option<String> = tx
+                    .query_row(
+                        "SELECT role FROM members WHERE id = ?1",
+                        [blob16(member_id)],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let demoted = match before {
+                    Some(b) => Role::parse(role)? > Role::parse(&b)?,
+                    None => false,
+                };
+                if !demoted {
+                    return Err(Error::Refused(
+                        "a role change carrying a feed cut that is not a demotion".into(),
+                    ));
+                }
+            }
             let n = tx.execute(
                 "UPDATE members SET role = ?2 WHERE id = ?1 AND status = 'active'",
                 params![blob16(member_id), role],

@@ -434,7 +434,7 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
     }
     if cut_off {
         return Ok(Verdict::Denied(
-            "signed after its author's revocation (the revoker had not seen it, whatever its date)"
+            "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)"
                 .into(),
         ));
     }
@@ -763,12 +763,10 @@ fn run_entries(
                     d.received += 1;
                     d.applied += 1;
                 }
-                if h.kind == kind::REVOKE_CUT {
-                    if let Ok(OpBody::Revoke {
-                        member_id,
-                        cut: Some(cut),
-                        ..
-                    }) = OpBody::decode(&inc.entry.body)
+                if h.kind == kind::REVOKE_CUT || h.kind == kind::SET_ROLE_CUT {
+                    if let Some((member_id, cut)) = OpBody::decode(&inc.entry.body)
+                        .ok()
+                        .and_then(OpBody::into_cut)
                     {
                         let v = cut_violations(tx, &member_id, &cut)?;
                         if !v.is_empty() {
