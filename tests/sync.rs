@@ -493,6 +493,65 @@ fn fail_a_bad_signature_in_a_large_sync_is_caught() {
     );
 }
 
+/// Two devices create the same name at the same time (neither had seen
+/// the other's): two items. Every device lets the same one stand for the
+/// name (created first, then the lower id), so lists, `get` and export
+/// show it once, flagged as a conflict; the other value waits, and keeping
+/// either ends with one item everywhere.
+#[test]
+fn the_same_name_created_on_two_devices_is_one_credential_in_conflict() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    fx.open()
+        .set_item(PROD, "TWIN", value("from-ada"))
+        .expect("ada creates");
+    bob.open()
+        .set_item(PROD, "TWIN", value("from-bob"))
+        .expect("bob creates");
+    fx.open().sync().expect("ada");
+    bob.sync();
+    fx.open().sync().expect("ada");
+    let mut values = Vec::new();
+    for mut v in [fx.open(), bob.open()] {
+        let twins: Vec<_> = v
+            .list_items(Some(PROD), 14)
+            .expect("list")
+            .into_iter()
+            .filter(|i| i.name == "TWIN")
+            .collect();
+        assert_eq!(twins.len(), 1, "the name is listed once");
+        assert!(twins[0].conflict, "and flagged");
+        let exported = v
+            .read_env(PROD, coffer_vault::ops::ReadAction::Export)
+            .expect("export");
+        assert_eq!(exported.iter().filter(|(i, _)| i.name == "TWIN").count(), 1);
+        let (_, val) = v.get_item(PROD, "TWIN").expect("get");
+        values.push(val.expose_secret().to_string());
+        let waiting = v.conflicts(PROD, "TWIN", true).expect("conflicts");
+        assert_eq!(waiting.len(), 1, "{waiting:?}");
+    }
+    assert_eq!(
+        values[0], values[1],
+        "the same one stands for the name on both"
+    );
+    // Bob keeps the other value.
+    let other = if values[0] == "from-ada" {
+        "from-bob"
+    } else {
+        "from-ada"
+    };
+    bob.open()
+        .resolve_conflict(PROD, "TWIN", Some(1))
+        .expect("keep the other");
+    bob.sync();
+    fx.open().sync().expect("ada");
+    for mut v in [fx.open(), bob.open()] {
+        assert_value(&mut v, PROD, "TWIN", other);
+        assert!(v.conflicts(PROD, "TWIN", false).expect("c").is_empty());
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
 /// A COFFER_HOME restored on a second machine must not fork its feed
 /// silently: the copy refuses to publish and says how to go on.
 #[test]

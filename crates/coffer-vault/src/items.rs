@@ -3,7 +3,7 @@
 
 use coffer_crypto::encoding::{Decoder, Encoder};
 use coffer_crypto::{Id, ItemContext, ItemKey, ItemKeyContext, SecretString};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -201,6 +201,42 @@ pub(crate) struct Decrypted {
     /// since replaced is recognised as such on every device.
     pub(crate) ik_gen: [u8; 32],
     pub(crate) updated_at: i64,
+    /// When the item was created (its first version's op time).
+    pub(crate) created_at: i64,
+    /// Other live items of the same name in the environment: two devices
+    /// created it concurrently. The one created first (then the lower
+    /// id) stands for the name everywhere; these wait, as a conflict,
+    /// until someone keeps one value (the others are deleted).
+    pub(crate) twins: Vec<Decrypted>,
+}
+
+/// A value waiting beside an item's current one (internal): a concurrent
+/// version, or the current version of a twin item.
+pub(crate) struct Waiting {
+    pub(crate) entry: HistoryEntry,
+    pub(crate) fields: Option<ItemFields>,
+    /// The twin item it is the value of (`None`: a concurrent version).
+    pub(crate) twin: Option<Id>,
+}
+
+/// Folds items of the same name into the one that stands for it (created
+/// first, then the lower id): the same choice on every device.
+fn fold_twins(mut items: Vec<Decrypted>) -> Vec<Decrypted> {
+    items.sort_by(|a, b| {
+        a.fields
+            .name
+            .cmp(&b.fields.name)
+            .then(a.created_at.cmp(&b.created_at))
+            .then(a.id.0.cmp(&b.id.0))
+    });
+    let mut out: Vec<Decrypted> = Vec::with_capacity(items.len());
+    for d in items {
+        match out.last_mut() {
+            Some(w) if w.fields.name == d.fields.name => w.twins.push(d),
+            _ => out.push(d),
+        }
+    }
+    out
 }
 
 impl Decrypted {
@@ -300,7 +336,7 @@ impl Vault {
             .1;
         let mut st = self.conn.prepare_cached(
             "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at
+                    v.expires_at, v.exposed_at, v.created_at, i.created_at
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
         )?;
@@ -311,19 +347,12 @@ impl Vault {
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
                 meta_at(r, 4)?,
-                r.get::<_, i64>(8)?,
+                (r.get::<_, i64>(8)?, r.get::<_, i64>(9)?),
             ))
         })?;
         let rows = rows.collect::<std::result::Result<Vec<_>, _>>()?;
-        let open = |(id, ik_ct, version, blob, meta, updated_at): &(
-            Vec<u8>,
-            Vec<u8>,
-            i64,
-            Vec<u8>,
-            RotationMeta,
-            i64,
-        )|
-         -> Result<Decrypted> {
+        type Row = (Vec<u8>, Vec<u8>, i64, Vec<u8>, RotationMeta, (i64, i64));
+        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at)): &Row| -> Result<Decrypted> {
             let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
             let version = *version as u64;
             let ik = ek
@@ -348,6 +377,8 @@ impl Vault {
                 ik,
                 ik_gen: coffer_crypto::ItemKeyGeneration::of_sealed(ik_ct).0,
                 updated_at: *updated_at,
+                created_at: *created_at,
+                twins: Vec::new(),
             })
         };
         // Opening is two AEADs per item and independent per item: a large
@@ -370,8 +401,7 @@ impl Vault {
         };
         drop(st);
         self.derive_exposure(env, &mut out)?;
-        out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
-        Ok(out)
+        Ok(fold_twins(out))
     }
 
     /// Items of an environment this identity has no key for, but that were
@@ -390,11 +420,12 @@ impl Vault {
             RotationMeta,
             i64,
             Vec<u8>,
+            i64,
         );
         let rows: Vec<Row> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT i.id, s.sender_id, s.epk, s.ct, s.sig, v.version, v.blob, v.rotate_every_days,
-                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at, i.ik_ct
+                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at, i.ik_ct, i.created_at
                  FROM item_shares s JOIN items i ON i.id = s.item_id
                  JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
                  WHERE i.env_id = ?1 AND s.member_id = ?2 AND i.deleted_at IS NULL",
@@ -412,13 +443,14 @@ impl Vault {
                         meta_at(r, 7)?,
                         r.get(11)?,
                         r.get(12)?,
+                        r.get(13)?,
                     ))
                 })?
                 .collect::<std::result::Result<_, _>>()?;
             r
         };
         let mut out = Vec::new();
-        for (id, sender, epk, ct, sig, version, blob, meta, updated_at, ik_ct) in rows {
+        for (id, sender, epk, ct, sig, version, blob, meta, updated_at, ik_ct, created_at) in rows {
             let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
             self.check_sender(&sender, &env.id, true)?;
@@ -458,10 +490,11 @@ impl Vault {
                 ik,
                 ik_gen: generation.0,
                 updated_at,
+                created_at,
+                twins: Vec::new(),
             });
         }
-        out.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
-        Ok(out)
+        Ok(fold_twins(out))
     }
 
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
@@ -493,7 +526,7 @@ impl Vault {
             for d in self.load_items(env)? {
                 let mut s = d.summary(env, now, due_soon);
                 s.shared_with = shares.remove(&d.id).unwrap_or_default();
-                s.conflict = conflicted.contains(&d.id);
+                s.conflict = conflicted.contains(&d.id) || !d.twins.is_empty();
                 out.push(s);
             }
         }
@@ -530,9 +563,9 @@ impl Vault {
         }
         Ok(out
             .into_iter()
-            .map(|(h, _)| HistoryEntry {
-                value: if reveal { h.value } else { None },
-                ..h
+            .map(|w| HistoryEntry {
+                value: if reveal { w.entry.value } else { None },
+                ..w.entry
             })
             .collect())
     }
@@ -567,9 +600,9 @@ impl Vault {
             current,
             waiting
                 .into_iter()
-                .map(|(h, _)| HistoryEntry {
-                    value: if reveal { h.value } else { None },
-                    ..h
+                .map(|w| HistoryEntry {
+                    value: if reveal { w.entry.value } else { None },
+                    ..w.entry
                 })
                 .collect(),
         ))
@@ -579,7 +612,7 @@ impl Vault {
         &mut self,
         env: &EnvInfo,
         cur: &Decrypted,
-    ) -> Result<Vec<(HistoryEntry, Option<ItemFields>)>> {
+    ) -> Result<Vec<Waiting>> {
         let mut st = self.conn.prepare(
             "SELECT c.version, COALESCE(m.name, '?'), c.created_at, c.blob,
                     c.rotate_every_days, c.rotated_at, c.expires_at, c.exposed_at
@@ -612,8 +645,8 @@ impl Vault {
                     (past.iter().flatten().find_map(open), true)
                 }
             };
-            out.push((
-                HistoryEntry {
+            out.push(Waiting {
+                entry: HistoryEntry {
                     version,
                     author,
                     created_at,
@@ -624,7 +657,36 @@ impl Vault {
                     unreadable: fields.is_none(),
                 },
                 fields,
-            ));
+                twin: None,
+            });
+        }
+        // Twins (the same name created concurrently on two devices): each
+        // one's current value waits, by whoever created it.
+        for t in &cur.twins {
+            let author: String = self
+                .conn
+                .query_row(
+                    "SELECT COALESCE(m.name, '?') FROM item_versions v LEFT JOIN members m ON m.id = v.author_id
+                     WHERE v.item_id = ?1 AND v.version = ?2",
+                    rusqlite::params![&t.id.0[..], t.version as i64],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_else(|| "?".into());
+            out.push(Waiting {
+                entry: HistoryEntry {
+                    version: t.version,
+                    author,
+                    created_at: t.updated_at,
+                    rotated_at: t.meta.rotated_at,
+                    value: Some(t.fields.value.clone()),
+                    conflict: true,
+                    stale: false,
+                    unreadable: false,
+                },
+                fields: Some(t.fields.clone()),
+                twin: Some(t.id),
+            });
         }
         Ok(out)
     }
@@ -648,12 +710,22 @@ impl Vault {
                 "a conflict on {name} in {env_path}"
             )));
         }
-        let resolve = OpBody::ResolveConflict {
-            env_id: env.id,
-            item_id: cur.id,
-        };
+        // Versions waiting are dropped (one op), twins deleted (one each).
+        let mut settle = Vec::new();
+        if waiting.iter().any(|w| w.twin.is_none()) {
+            settle.push(OpBody::ResolveConflict {
+                env_id: env.id,
+                item_id: cur.id,
+            });
+        }
+        for t in waiting.iter().filter_map(|w| w.twin) {
+            settle.push(OpBody::DeleteItem {
+                item_id: t,
+                env_id: env.id,
+            });
+        }
         let Some(n) = keep else {
-            self.apply(resolve)?;
+            self.apply_batch(settle)?;
             return Ok(SetOutcome {
                 id: cur.id,
                 version: cur.version,
@@ -668,7 +740,9 @@ impl Vault {
                 waiting.len()
             )));
         }
-        let (h, fields) = waiting.swap_remove(n - 1);
+        let Waiting {
+            entry: h, fields, ..
+        } = waiting.swap_remove(n - 1);
         let Some(fields) = fields else {
             return Err(Error::PermissionDenied(format!(
                 "{}'s version of {name} was sealed under a key an offboarding replaced, which this identity never held: \
@@ -687,7 +761,8 @@ impl Vault {
             meta.exposed_at = meta.exposed_at.or(Some(now()));
         }
         let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
-        self.apply_batch(vec![set, resolve])?;
+        settle.insert(0, set);
+        self.apply_batch(settle)?;
         Ok(SetOutcome {
             id: cur.id,
             version: cur.version + 1,
@@ -811,7 +886,7 @@ impl Vault {
         let d = self.find_item(&env, name)?;
         self.log_read(ReadAction::Reveal, &env, vec![d.id])?;
         let mut s = d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS);
-        s.conflict = self.conflicted_items()?.contains(&d.id);
+        s.conflict = self.conflicted_items()?.contains(&d.id) || !d.twins.is_empty();
         Ok((s, d.fields.value.clone()))
     }
 
@@ -829,7 +904,7 @@ impl Vault {
         let env = self.env(env_path)?;
         let d = self.find_item(&env, name)?;
         let mut s = d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS);
-        s.conflict = self.conflicted_items()?.contains(&d.id);
+        s.conflict = self.conflicted_items()?.contains(&d.id) || !d.twins.is_empty();
         Ok(s)
     }
 
@@ -837,10 +912,16 @@ impl Vault {
     pub fn remove_item(&mut self, env_path: &str, name: &str) -> Result<()> {
         let env = self.env(env_path)?;
         let d = self.find_item(&env, name)?;
-        self.apply(OpBody::DeleteItem {
-            item_id: d.id,
-            env_id: env.id,
-        })
+        // Twins (the name created concurrently elsewhere) go with it, or
+        // one of them would take the name back.
+        let ops = std::iter::once(d.id)
+            .chain(d.twins.iter().map(|t| t.id))
+            .map(|item_id| OpBody::DeleteItem {
+                item_id,
+                env_id: env.id,
+            })
+            .collect();
+        self.apply_batch(ops)
     }
 
     /// Rotates a credential: a new value (must differ), marked rotated.
@@ -944,10 +1025,10 @@ impl Vault {
             });
         }
         drop(st);
-        for (h, _) in self.conflict_versions(&env, &cur)? {
+        for w in self.conflict_versions(&env, &cur)? {
             out.push(HistoryEntry {
-                value: if reveal { h.value } else { None },
-                ..h
+                value: if reveal { w.entry.value } else { None },
+                ..w.entry
             });
         }
         if reveal {

@@ -20,7 +20,7 @@ use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
 use rusqlite::{params, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::items::version_op;
+use crate::items::{version_op, Waiting};
 use crate::ops::OpBody;
 use crate::time::now;
 use crate::vault::{EnvInfo, Role, Vault};
@@ -138,8 +138,13 @@ impl Vault {
                 let Some(cur) = current.iter().find(|d| d.id == id) else {
                     continue;
                 };
-                let mut waiting = self.conflict_versions(&env, cur)?;
-                let [(h, Some(fields))] = waiting.as_mut_slice() else {
+                let waiting = self.conflict_versions(&env, cur)?;
+                let [Waiting {
+                    entry: h,
+                    fields: Some(fields),
+                    twin: None,
+                }] = waiting.as_slice()
+                else {
                     continue;
                 };
                 if !h.stale || h.version != cur.version + 1 {
