@@ -552,6 +552,40 @@ fn the_same_name_created_on_two_devices_is_one_credential_in_conflict() {
     assert_converged(&[&fx.path, &bob.replica]);
 }
 
+/// One sync reads at most its budget of new entries into memory (each
+/// feed an equal share, at least one entry); the rest waits for the next
+/// sync, said so in the report, and the replicas converge all the same.
+#[test]
+fn a_sync_reads_within_its_memory_budget_and_the_rest_next_time() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    {
+        let mut v = fx.open();
+        for i in 0..30 {
+            v.set_item(PROD, &format!("BUDGET_{i}"), value(&format!("value-{i}")))
+                .expect("set");
+        }
+        v.sync().expect("ada publishes");
+    }
+    let mut v = bob.open();
+    v.set_sync_read_budget(4096);
+    let r = v.sync().expect("first sync");
+    assert!(
+        r.held_back.iter().any(|h| h.contains("memory bound")),
+        "{r:?}"
+    );
+    assert!(r.applied > 0 && r.applied < 30, "{r:?}");
+    let mut rounds = 1;
+    while !v.sync().expect("sync").held_back.is_empty() {
+        rounds += 1;
+        assert!(rounds < 100, "the feeds never drained");
+    }
+    assert!(rounds > 1);
+    assert_value(&mut v, PROD, "BUDGET_29", "value-29");
+    drop(v);
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
 /// A COFFER_HOME restored on a second machine must not fork its feed
 /// silently: the copy refuses to publish and says how to go on.
 #[test]

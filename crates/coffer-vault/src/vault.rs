@@ -139,6 +139,9 @@ pub struct Vault {
     /// The seal of a private replica (`None` for a vault file not yet
     /// moved to sync: the legacy shared file).
     pub(crate) seal: Option<crate::replica::Seal>,
+    /// How many bytes of feed entries one sync holds in memory at most
+    /// ([`Vault::set_sync_read_budget`]).
+    pub(crate) read_budget: usize,
 }
 
 impl std::fmt::Debug for Vault {
@@ -232,6 +235,7 @@ impl Vault {
                 env_keys: HashMap::new(),
                 pinned: HashMap::new(),
                 seal: None,
+                read_budget: crate::sync::DEFAULT_READ_BUDGET,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -336,6 +340,7 @@ impl Vault {
             env_keys: HashMap::new(),
             pinned: HashMap::new(),
             seal: None,
+            read_budget: crate::sync::DEFAULT_READ_BUDGET,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.

@@ -159,7 +159,15 @@ struct Ctx<'a> {
     genesis: [u8; 32],
     me: &'a UnlockedIdentity,
     now: u64,
+    /// Bytes of new entries one sync reads at most (shared among feeds).
+    budget: usize,
 }
+
+/// How much of the feeds one sync reads into memory by default: entries
+/// beyond it wait for the next sync (a join of 100,000 entries is about
+/// 100 MB). Each feed gets an equal share, and at least one entry, so a
+/// huge or junk feed cannot starve the others.
+pub const DEFAULT_READ_BUDGET: usize = 256 << 20;
 
 fn feed_head(conn: &Connection, device: &Id) -> Result<Option<(u64, [u8; 32], u64)>> {
     let r: Option<(i64, Vec<u8>, i64)> = conn
@@ -285,8 +293,10 @@ fn read_feed(
     device: &Id,
     head: Option<(u64, [u8; 32], u64)>,
     seen_ops: &mut HashSet<[u8; 16]>,
+    share: usize,
 ) -> Result<FeedRead> {
     let mut out = FeedRead::default();
+    let mut read = 0usize;
     let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
     let mine = *device == ctx.me.device_id;
     if seq > 0 && !mine {
@@ -317,6 +327,13 @@ fn read_feed(
     let horizon = hlc_horizon(ctx.now);
     loop {
         let next = seq + 1;
+        if read >= share {
+            out.held = Some(format!(
+                "{} new entries read; the rest waits for the next sync (memory bound)",
+                out.new.len()
+            ));
+            break;
+        }
         let bytes = match folder.read(device, next) {
             Ok(Some(b)) => b,
             Ok(None) => break,
@@ -371,6 +388,7 @@ fn read_feed(
             break;
         }
         let hash = e.hash();
+        read = read.saturating_add(bytes.len());
         (seq, prev, last_hlc) = (next, hash, h.hlc);
         out.new.push(Incoming {
             entry: e,
@@ -493,6 +511,7 @@ fn import(
         crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
     let mut new: Vec<Incoming> = Vec::new();
     let mut seen_ops: HashSet<[u8; 16]> = HashSet::new();
+    let share = ctx.budget / devices.len().max(1);
     for device in &devices {
         report.warnings.extend(folder.stray_files(device)?);
         if let Some(reason) = problems.get(device) {
@@ -503,7 +522,7 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let mut read = read_feed(tx, ctx, folder, device, head, &mut seen_ops)?;
+        let mut read = read_feed(tx, ctx, folder, device, head, &mut seen_ops, share)?;
         if *device == ctx.me.device_id {
             // Entries of this device's own feed beyond what its replica
             // holds. Signed by this identity: taken in only when the device
@@ -937,6 +956,7 @@ impl Vault {
             genesis,
             me: &self.me,
             now: now_ms(),
+            budget: self.read_budget,
         };
         let report = import(&tx, &ctx, folder, replay, false)?;
         let seal = self
@@ -1032,6 +1052,7 @@ impl Vault {
                 genesis,
                 me: &self.me,
                 now: now_ms(),
+                budget: self.read_budget,
             };
             let mut rep = SyncReport::default();
             apply_entries(&tx, &ctx, all, false, &HashSet::new(), &mut rep)?;
@@ -1096,6 +1117,7 @@ impl Vault {
                 genesis: self.genesis_hash()?,
                 me: &self.me,
                 now: now_ms(),
+                budget: self.read_budget,
             };
             let (published, repaired) = publish_own(&self.conn, &ctx, &folder)?;
             report.published = published;
@@ -1124,6 +1146,13 @@ impl Vault {
         anchor.replica = Some(absolute(&self.path)?);
         save_anchor(&self.me.home, &self.vault_id, &anchor)?;
         Ok(report)
+    }
+
+    /// Sets how many bytes of new feed entries one sync reads into memory
+    /// at most (default [`DEFAULT_READ_BUDGET`]); the rest waits for the
+    /// next sync.
+    pub fn set_sync_read_budget(&mut self, bytes: usize) {
+        self.read_budget = bytes.max(1);
     }
 
     /// [`Vault::sync_with`] without a rebuild.
@@ -1362,6 +1391,7 @@ impl Vault {
                 genesis,
                 me: &v.me,
                 now: now_ms(),
+                budget: v.read_budget,
             };
             let report = import(&tx, &ctx, folder, true, true)?;
             let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
@@ -1467,6 +1497,7 @@ impl Vault {
             env_keys: HashMap::new(),
             pinned: HashMap::new(),
             seal: None,
+            read_budget: DEFAULT_READ_BUDGET,
         })
     }
 }
