@@ -67,6 +67,12 @@ fn print_report(r: &SyncReport, json: bool) -> Result<()> {
             d.kind, d.author, d.device, d.seq, d.reason
         );
     }
+    if r.resealed > 0 {
+        eprintln!(
+            "re-sealed {} credential value(s) a teammate wrote under a key an offboarding replaced; marked exposed: rotate them (`coffer rotation`)",
+            r.resealed
+        );
+    }
     eprintln!(
         "Synced: {} entr{} received ({} applied, {} denied), {} published{}.",
         r.received,

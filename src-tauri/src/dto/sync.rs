@@ -194,6 +194,13 @@ impl SyncOutcomeDto {
     /// The report of one sync and the state after it.
     pub fn new(r: SyncReport, state: SyncStateDto) -> Self {
         let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+        let mut warnings = r.warnings;
+        if r.resealed > 0 {
+            warnings.push(format!(
+                "re-sealed {} value(s) a teammate wrote under a key an offboarding replaced; they are marked exposed: rotate them",
+                r.resealed
+            ));
+        }
         Self {
             received: n(r.received),
             applied: n(r.applied),
@@ -201,7 +208,7 @@ impl SyncOutcomeDto {
             published: n(r.published),
             quarantined: r.quarantined,
             held_back: r.held_back,
-            warnings: r.warnings,
+            warnings,
             state,
         }
     }
