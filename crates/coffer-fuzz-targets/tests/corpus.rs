@@ -387,6 +387,8 @@ fn bless_vault_seeds() {
     v.unshare("web/prod", "SHARED", "Carol").expect("unshare");
     v.share("web/prod", "SHARED", "Carol").expect("share again");
     v.set_role("Bob", Role::Admin).expect("role");
+    v.set_role("Bob", Role::Member).expect("demotion (a cut)");
+    v.set_role("Bob", Role::Admin).expect("role again");
     v.rekey_env("web/dev").expect("rekey");
     v.offboard("Carol", &mut |_, _| {}).expect("offboard");
     drop(v);
@@ -432,11 +434,16 @@ fn bless_vault_seeds() {
         if !seen.insert(k) {
             continue;
         }
-        let name = kind::name(k).replace('.', "-");
+        // Two encodings share one name: the newer gets a suffix.
+        let name = match k {
+            kind::SET_ROLE_CUT => "member-role-cut".to_string(),
+            _ => kind::name(k).replace('.', "-"),
+        };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);
         bless_seed("feed_entry", &format!("{name}.bin"), &e.encode());
     }
-    // Kinds this vault does not write: a conflict resolution (needs
+    // Kinds this vault does not write: an `item.set` that names no keys
+    // (before kind 18), a conflict resolution (needs
     // concurrent edits through sync), a revocation with and without the
     // revoked member's feed cut (logs from before sync have none; both
     // share the name "member.revoke"). Made by hand, wrapped in
@@ -446,6 +453,18 @@ fn bless_vault_seeds() {
     )
     .ok();
     for (name, body) in [
+        (
+            "item-set-legacy",
+            OpBody::SetItem {
+                item_id: Id([0x17; 16]),
+                env_id: Id([0xe1; 16]),
+                version: 2,
+                ik_ct: None,
+                blob: vec![0x42; 64],
+                meta: Default::default(),
+                sealed_under: None,
+            },
+        ),
         (
             "item-resolve",
             OpBody::ResolveConflict {
