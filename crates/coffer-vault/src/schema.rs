@@ -190,8 +190,10 @@ CREATE TABLE exposed_values (
 /// wraps of its old epochs, each item's old sealed keys). A write sealed
 /// under them by someone who had not seen the re-key yet arrives later;
 /// an owner or admin who held them re-seals it under the current keys.
-/// And an index on the log's clock: every new entry takes the newest
-/// `hlc`, which was a scan of the whole log (its bodies too) per write.
+/// And two indexes on the log: its clock (every new entry takes the newest
+/// `hlc`, which was a scan of the whole log, bodies too, per write) and
+/// each feed's authors, outcomes and clock (`sync status`, after every
+/// change in the app, read every row of every feed).
 const V5: &str = r#"
 CREATE TABLE env_wraps_past (
     env_id BLOB NOT NULL REFERENCES environments(id),
@@ -210,6 +212,7 @@ CREATE TABLE item_keys_past (
     PRIMARY KEY (item_id, ik_ct)
 );
 CREATE INDEX ops_hlc ON ops(hlc);
+CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 "#;
 
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
