@@ -1210,3 +1210,626 @@ fn attack_a_file_naming_another_vault_rebuilds_that_vault_and_locks_out_its_repl
         opens.err().map(|e| e.to_string()).unwrap_or_default()
     );
 }
+
+// ----- attack3: versions sealed under a replaced key (4b7121e) ----------
+
+/// An item's keys and its current version as a member of `web/prod`
+/// (`who`, whose wrap Ada sent) reads them from Ada's replica now: what a
+/// writer's own client holds before a re-key replaces them.
+struct HeldKeys {
+    vault_id: Id,
+    env_id: Id,
+    item_id: Id,
+    epoch: u64,
+    ik: coffer_crypto::ItemKey,
+    ik_ct: Vec<u8>,
+    version: u64,
+    plaintext: Vec<u8>,
+    meta: coffer_vault::ops::RotationMeta,
+}
+
+impl HeldKeys {
+    fn of(fx: &Fx, who: &PrivateIdentity, name: &str) -> Self {
+        use coffer_crypto::{ItemContext, ItemKeyContext, WrapContext};
+        use coffer_vault::ops::RotationMeta;
+        let (vault_id, env_id, item_id) = {
+            let mut v = fx.open();
+            (
+                v.id(),
+                v.env(PROD).expect("env").id,
+                v.get_item(PROD, name).expect("get").0.id,
+            )
+        };
+        let ada_keys = fx.unlock().public().clone();
+        let c = Connection::open(&fx.path).expect("open");
+        let (epoch, epk, ct, sig): (i64, Vec<u8>, Vec<u8>, Vec<u8>) = c
+            .query_row(
+                "SELECT epoch, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+                [&env_id.0[..], &who.id().0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("the member's wrap");
+        let epoch = epoch as u64;
+        let ek: coffer_crypto::EnvKey = coffer_crypto::wrap::unwrap(
+            who,
+            &ada_keys,
+            &epk,
+            &ct,
+            &sig,
+            &WrapContext {
+                vault_id,
+                object_id: env_id,
+                epoch,
+                recipient_id: who.id(),
+                sender_id: ada_keys.id,
+            },
+        )
+        .expect("the member opens the environment key");
+        let (ik_ct, version): (Vec<u8>, i64) = c
+            .query_row(
+                "SELECT ik_ct, current_version FROM items WHERE id = ?1",
+                [&item_id.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("item");
+        let ik = ek
+            .open_item_key(
+                &ik_ct,
+                &ItemKeyContext {
+                    vault_id,
+                    env_id,
+                    item_id,
+                    epoch,
+                },
+            )
+            .expect("item key opens");
+        let (blob, meta): (Vec<u8>, RotationMeta) = c
+            .query_row(
+                "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions
+                 WHERE item_id = ?1 AND version = ?2",
+                rusqlite::params![&item_id.0[..], version],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        RotationMeta {
+                            rotate_every_days: r.get::<_, Option<i64>>(1)?.map(|d| d as u32),
+                            rotated_at: r.get(2)?,
+                            expires_at: r.get(3)?,
+                            exposed_at: r.get(4)?,
+                        },
+                    ))
+                },
+            )
+            .expect("current version");
+        let mc = meta.canonical();
+        let plaintext = ik
+            .open_item(
+                &blob,
+                &ItemContext {
+                    vault_id,
+                    env_id,
+                    item_id,
+                    row_version: version as u64,
+                    meta: &mc,
+                },
+            )
+            .expect("current version opens")
+            .expose_secret()
+            .to_vec();
+        HeldKeys {
+            vault_id,
+            env_id,
+            item_id,
+            epoch,
+            ik,
+            ik_ct,
+            version: version as u64,
+            plaintext,
+            meta,
+        }
+    }
+
+    /// The held plaintext sealed as `version` under the held item key.
+    fn seal(&self, version: u64) -> Vec<u8> {
+        let mc = self.meta.canonical();
+        self.ik
+            .seal_item(
+                &self.plaintext,
+                &coffer_crypto::ItemContext {
+                    vault_id: self.vault_id,
+                    env_id: self.env_id,
+                    item_id: self.item_id,
+                    row_version: version,
+                    meta: &mc,
+                },
+            )
+            .expect("seal")
+    }
+
+    /// `item.set` of `version` with `blob`, naming the held keys (kind 18)
+    /// or nothing (the legacy kind 3).
+    fn set(&self, version: u64, blob: Vec<u8>, name_keys: bool) -> OpBody {
+        OpBody::SetItem {
+            item_id: self.item_id,
+            env_id: self.env_id,
+            version,
+            ik_ct: None,
+            blob,
+            meta: self.meta,
+            sealed_under: name_keys.then(|| coffer_vault::ops::SealedUnder {
+                epoch: self.epoch,
+                item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&self.ik_ct).0,
+            }),
+        }
+    }
+
+    /// Whether `blob` (of `version`, with the held meta) opens under the
+    /// held item key.
+    fn opens(&self, version: u64, blob: &[u8], meta: &coffer_vault::ops::RotationMeta) -> bool {
+        let mc = meta.canonical();
+        self.ik
+            .open_item(
+                blob,
+                &coffer_crypto::ItemContext {
+                    vault_id: self.vault_id,
+                    env_id: self.env_id,
+                    item_id: self.item_id,
+                    row_version: version,
+                    meta: &mc,
+                },
+            )
+            .is_ok()
+    }
+}
+
+/// The current version of `item_id` in a replica: (version, blob, meta).
+fn current_version(
+    replica: &Path,
+    item_id: &Id,
+) -> (u64, Vec<u8>, coffer_vault::ops::RotationMeta) {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT v.version, v.blob, v.rotate_every_days, v.rotated_at, v.expires_at, v.exposed_at
+         FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+         WHERE i.id = ?1",
+        [&item_id.0[..]],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get(1)?,
+                coffer_vault::ops::RotationMeta {
+                    rotate_every_days: r.get::<_, Option<i64>>(2)?.map(|d| d as u32),
+                    rotated_at: r.get(3)?,
+                    expires_at: r.get(4)?,
+                    exposed_at: r.get(5)?,
+                },
+            ))
+        },
+    )
+    .expect("current version")
+}
+
+/// Ada's team plus Mallory, a member with write on web/prod who runs her
+/// own client (the test holds her key); everyone synced.
+fn team_with_mallory() -> (Fx, Remote, Device, Device, PrivateIdentity) {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    carol.sync();
+    (fx, remote, bob, carol, mallory)
+}
+
+/// ATTACK (a writer of web/prod who had not seen an offboarding, running a
+/// client that still writes the legacy `item.set`, kind 3; or a writer's
+/// own client on purpose): after Ada offboards Carol (a reader of
+/// web/prod: the environment is re-keyed), publish the next version of
+/// API_KEY sealed under the item key the re-key replaced, as kind 3, which
+/// names no keys. `mutate` recognises a version under a replaced key only
+/// when the op says which key it used (`sealed_under`); kind 3 is still
+/// accepted from any feed.
+/// SECURE: nothing current is sealed under a key the offboarded member
+/// holds, whatever kind the write is: the version waits (stale) or is
+/// denied, and the current value still opens for Ada.
+/// FOUND: the version becomes current on every device: Carol's old item
+/// key opens the current value, and Ada's `get` of API_KEY fails (the
+/// current version does not open under the current key).
+#[test]
+fn attack_a_legacy_item_set_under_the_replaced_key_becomes_current() {
+    let (fx, remote, _bob, _carol, mallory) = team_with_mallory();
+    let old = HeldKeys::of(&fx, &mallory, "API_KEY");
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes the offboarding");
+    std::thread::sleep(Duration::from_millis(5));
+    let next = old.version + 1;
+    forge(
+        &remote,
+        old.vault_id,
+        Id::make(),
+        &mallory,
+        &old.set(next, old.seal(next), false),
+        None,
+    );
+    let r = fx.open().sync();
+    let (version, blob, meta) = current_version(&fx.path, &old.item_id);
+    assert!(
+        !old.opens(version, &blob, &meta),
+        "the current version {version} of API_KEY opens under the item key Carol held (sync: {r:?})"
+    );
+    let got = fx.open().get_item(PROD, "API_KEY").map(|_| ());
+    assert!(got.is_ok(), "Ada's get of API_KEY: {got:?}");
+}
+
+/// ATTACK (a writer of web/prod, own client): publish two `item.set`s whose
+/// blobs open under nothing, both naming the current keys: the next
+/// version of API_KEY (it becomes current: `mutate` cannot check a blob)
+/// and a concurrent version of DB_PASS (it waits as a conflict). Every
+/// owner's or admin's sync now runs `reseal_stale` after taking entries
+/// in, which opens every item of an environment holding a waiting version
+/// (`load_items`, `?`) and aborts the whole sync on the first that does
+/// not open.
+/// SECURE: a teammate's bad blob makes that credential fail to open, never
+/// every sync of every owner and admin (their own changes, an offboarding
+/// of the attacker included, must still go out).
+/// FOUND: see the assertion.
+#[test]
+fn attack_a_writers_unopenable_version_stops_every_owner_sync() {
+    let (fx, remote, bob, _carol, mallory) = team_with_mallory();
+    let api = HeldKeys::of(&fx, &mallory, "API_KEY");
+    let db = HeldKeys::of(&fx, &mallory, "DB_PASS");
+    let device = Id::make();
+    forge(
+        &remote,
+        api.vault_id,
+        device,
+        &mallory,
+        &api.set(api.version + 1, vec![0x55; 80], true),
+        None,
+    );
+    forge(
+        &remote,
+        db.vault_id,
+        device,
+        &mallory,
+        &db.set(db.version, vec![0x66; 80], true),
+        None,
+    );
+    bob.sync();
+    // Ada acts against Mallory: the change must reach the folder.
+    fx.open()
+        .set_item(DEV, "OTHER", value("ada-rotates-dev"))
+        .expect("ada writes");
+    let r = fx.open().sync();
+    assert!(r.is_ok(), "Ada's sync fails: {r:?}");
+    let r2 = fx.open().sync();
+    assert!(r2.is_ok(), "Ada's second sync fails: {r2:?}");
+}
+
+/// ATTACK (a writer of web/prod who held the environment's key before an
+/// offboarding, own client, long after they saw it): Ada offboards Carol,
+/// then rotates API_KEY to a fresh value (a version under the new key).
+/// Mallory publishes "the next version" after that one, sealed under the
+/// item key the offboarding replaced, with the value Carol saw. No honest
+/// client can write it (a version after Ada's rotation was read under the
+/// new key). `reseal_stale` only checks that the stale version is the
+/// item's next one.
+/// SECURE: an owner's device does not sign, on its own, a value that
+/// replaces a rotation its writer never saw (it waits for a person);
+/// at the least, a writer cannot make an owner's device author it.
+/// FOUND: see the assertion.
+#[test]
+fn attack_a_stale_version_after_a_rotation_makes_the_owner_undo_it() {
+    let (fx, remote, _bob, _carol, mallory) = team_with_mallory();
+    let old = HeldKeys::of(&fx, &mallory, "API_KEY");
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open()
+        .set_item(PROD, "API_KEY", value("fresh-after-offboarding"))
+        .expect("ada rotates");
+    fx.open().sync().expect("ada publishes");
+    std::thread::sleep(Duration::from_millis(5));
+    let (cur, _, _) = current_version(&fx.path, &old.item_id);
+    assert_eq!(cur, old.version + 1);
+    let next = cur + 1;
+    forge(
+        &remote,
+        old.vault_id,
+        Id::make(),
+        &mallory,
+        &old.set(next, old.seal(next), true),
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    let (_, got) = fx.open().get_item(PROD, "API_KEY").expect("get");
+    assert_eq!(
+        got.expose_secret(),
+        "fresh-after-offboarding",
+        "Ada's device re-sealed Mallory's stale version over the rotation, signed by Ada (resealed {})",
+        r.resealed
+    );
+}
+
+/// ATTACK (a member granted web/prod after an offboarding): open a version
+/// Bob wrote under the key the offboarding replaced (he had not seen it),
+/// through the past keys the replica now keeps.
+/// SECURE: past keys open only for those who held them: Dave sees the
+/// stale version as unreadable. Regression test.
+#[test]
+fn attack_a_member_granted_later_reads_a_stale_version() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let dave = Device::new(&fx, "Dave");
+    bob.sync();
+    carol.sync();
+    {
+        let mut v = fx.open();
+        v.offboard("Carol", &mut |_, _| {}).expect("offboard Carol");
+        // Dave is an admin: his device tries the re-seal too, and must fail.
+        add_member(&mut v, &dave.who, Role::Admin, &[(PROD, Access::Read)]);
+        v.sync().expect("ada publishes");
+    }
+    dave.join(&remote).expect("Dave joins");
+    bob.open()
+        .set_item(PROD, "API_KEY", value("stale-write-dave-never-held"))
+        .expect("bob writes");
+    bob.sync();
+    let r = dave.sync();
+    assert_eq!(r.resealed, 0, "{r:?}");
+    let waiting = dave
+        .open()
+        .conflicts(PROD, "API_KEY", true)
+        .expect("conflicts");
+    assert!(
+        matches!(waiting.as_slice(), [h] if h.stale && h.unreadable && h.value.is_none()),
+        "{waiting:?}"
+    );
+    assert!(dave.open().verify().expect("verify").ok());
+}
+
+/// ATTACK (anyone who delays the folder): Bob writes under the replaced key;
+/// Ada (owner) and Dave (admin) both sync before either sees the other's
+/// re-seal, so both re-seal it and publish a version and a resolve.
+/// SECURE: every replica ends in the same state, no loop of re-seals, the
+/// stale write current and counted exposed; `audit verify` passes on
+/// replicas holding the past-key tables. Regression test.
+#[test]
+fn attack_two_admin_devices_reseal_the_same_stale_version() {
+    let (fx, remote, bob, carol) = team(folder_remote);
+    let dave = Device::new(&fx, "Dave");
+    bob.sync();
+    carol.sync();
+    add_member(
+        &mut fx.open(),
+        &dave.who,
+        Role::Admin,
+        &[(PROD, Access::Read)],
+    );
+    fx.open().sync().expect("ada syncs");
+    dave.join(&remote).expect("Dave joins");
+    bob.sync();
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes");
+    dave.sync();
+    std::thread::sleep(Duration::from_millis(5));
+    bob.open()
+        .set_item(PROD, "API_KEY", value("stale-write-twice"))
+        .expect("bob writes");
+    bob.sync();
+    // Both take in Bob's write before either's re-seal is in the folder.
+    let folder = root(&remote);
+    let snapshot = fx.dir.path().join("snapshot");
+    copy_dir(&folder, &snapshot);
+    let ra = fx.open().sync().expect("ada syncs");
+    let ada_feed = feed_dir(&remote, &device_of(&fx.open()));
+    let aside = fx.dir.path().join("ada-feed-aside");
+    copy_dir(&ada_feed, &aside);
+    std::fs::remove_dir_all(&folder).expect("rm");
+    copy_dir(&snapshot, &folder);
+    // Dave sees the folder without Ada's re-seal.
+    let rd = dave.sync();
+    assert_eq!((ra.resealed, rd.resealed), (1, 1), "{ra:?} {rd:?}");
+    // Ada's feed comes back (her entries are hers: put back in full).
+    copy_dir(&aside, &ada_feed);
+    for _ in 0..3 {
+        fx.open().sync().expect("ada syncs");
+        dave.sync();
+        bob.sync();
+    }
+    let again = fx.open().sync().expect("ada syncs");
+    assert_eq!(again.resealed, 0, "re-seals again: {again:?}");
+    assert_converged(&[&fx.path, &dave.replica, &bob.replica]);
+    for d in [&fx.path, &dave.replica, &bob.replica] {
+        let c = Connection::open(d).expect("open");
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM item_conflicts", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 0, "{} keeps a waiting version", d.display());
+    }
+    assert_value(&mut fx.open(), PROD, "API_KEY", "stale-write-twice");
+    assert_value(&mut dave.open(), PROD, "API_KEY", "stale-write-twice");
+    // `audit verify` replays the new tables (past wraps and keys) too.
+    for d in [&fx.path, &dave.replica, &bob.replica] {
+        let c = Connection::open(d).expect("open");
+        let past: i64 = c
+            .query_row("SELECT COUNT(*) FROM item_keys_past", [], |r| r.get(0))
+            .expect("count");
+        assert!(past > 0, "{} keeps the replaced item keys", d.display());
+    }
+    assert!(fx.open().verify().expect("verify").ok());
+    assert!(dave.open().verify().expect("verify").ok());
+    assert!(bob.open().verify().expect("verify").ok());
+}
+
+/// Turns a current replica into what an older build left: `sql` run on the
+/// closed file, then `PRAGMA user_version = version`.
+fn downgrade(replica: &Path, sql: &str, version: i64) {
+    let c = Connection::open(replica).expect("open");
+    c.execute_batch(sql).expect("downgrade");
+    c.pragma_update(None, "user_version", version)
+        .expect("user_version");
+}
+
+/// ATTACK (none: an upgrade): a sealed replica written by a build at schema
+/// 4 (before `env_wraps_past`, `item_keys_past` and the log's indexes) is
+/// opened by this build. The past-key tables enter the state digest only
+/// once they hold a row.
+/// SECURE: it migrates and opens, verifies, syncs; an offboarding then
+/// fills the new tables and the seal follows them. Regression test.
+#[test]
+fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    downgrade(
+        &bob.replica,
+        "DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;",
+        4,
+    );
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .expect("a schema 4 replica opens after the migration");
+    assert!(v.verify().expect("verify").ok());
+    drop(v);
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    let c = Connection::open(&bob.replica).expect("open");
+    let past: i64 = c
+        .query_row("SELECT COUNT(*) FROM env_wraps_past", [], |r| r.get(0))
+        .expect("count");
+    assert!(past > 0, "the offboarding keeps the replaced wraps");
+    drop(c);
+    let mut v = bob.open();
+    assert!(v.verify().expect("verify").ok());
+    assert_value(&mut v, PROD, "API_KEY", API_V2);
+}
+
+/// ATTACK (none: an upgrade): schema 5 was changed after it first landed
+/// (4b7121e made it the past-key tables; c30742f and f116f38 added the
+/// `ops_hlc` and `ops_feed` indexes to the same version instead of a
+/// version 6). A replica a build of 4b7121e..bb3b558 wrote says
+/// `user_version = 5` without the indexes, and the migrations never add
+/// them; `check_objects` wants exactly the objects the migrations make.
+/// SECURE: a replica any build wrote opens (a schema change is a new
+/// version).
+/// FOUND: see the assertion.
+#[test]
+fn attack_schema_5_replica_written_before_the_log_indexes_opens() {
+    let (_fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    downgrade(&bob.replica, "DROP INDEX ops_feed; DROP INDEX ops_hlc;", 5);
+    let r = bob.who.try_open(&bob.replica).map(|_| ());
+    assert!(
+        r.is_ok(),
+        "a replica written by the first build of schema 5: {r:?}"
+    );
+}
+
+/// ATTACK (someone who can write the device's files): as
+/// `attack_a_file_naming_another_vault…`, set the team replica's
+/// `vault.id` to Bob's own vault, but first move Bob's real replica of
+/// that vault away for the duration of the rebuild (or wait until it sits
+/// on a drive that is not mounted): `check_is_the_replica` only refuses
+/// when the recorded replica `is_file()`. Bob's own vault has nothing
+/// unpublished, so no entry is lost and `check_head` passes.
+/// SECURE: a file that is not a vault's recorded replica never becomes it;
+/// the real replica opens when it comes back.
+/// FOUND: see the assertion.
+#[test]
+fn attack_a_file_naming_another_vault_is_rebuilt_while_its_replica_is_away() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let own = fx.dir.path().join("bob-own.coffer");
+    let own_remote = Remote::Folder(fx.dir.path().join("bob-own-shared"));
+    let own_id = {
+        let mut v = Vault::create(&own, "Bob's own", bob.who.unlock()).expect("create");
+        v.add_env(PROD, None).expect("env");
+        v.sync_init(own_remote.clone()).expect("sync init");
+        v.set_item(PROD, "PUBLISHED", value("in-own-vault"))
+            .expect("change");
+        v.sync().expect("publish");
+        v.id()
+    };
+    {
+        let c = Connection::open(&bob.replica).expect("open");
+        c.execute("UPDATE vault SET id = ?1", [&own_id.0[..]])
+            .expect("rename the vault");
+    }
+    let away = fx.dir.path().join("unmounted-bob-own.coffer");
+    std::fs::rename(&own, &away).expect("move away");
+    let rebuilt =
+        Vault::rebuild(&bob.replica, bob.who.unlock()).map(|(v, _, r)| (v.id(), r.is_some()));
+    std::fs::rename(&away, &own).expect("move back");
+    let opens = bob.who.try_open(&own).map(|_| ());
+    assert!(
+        opens.is_ok(),
+        "rebuilding {} while Bob's replica of his own vault was away ({rebuilt:?}) locked that replica out: {opens:?}",
+        bob.replica.display()
+    );
+}
+
+/// Whether the exposure report on Carol counts `key` as rotated.
+fn rotated_for_carol(v: &mut Vault, key: &str) -> bool {
+    let r = v.exposure_report("Carol").expect("report");
+    r.items
+        .iter()
+        .find(|i| i.key == key)
+        .unwrap_or_else(|| panic!("{key} is not in the report on Carol"))
+        .rotated
+}
+
+/// ATTACK (a writer of web/prod, within their rights): Bob writes API_KEY
+/// under the key Carol's offboarding replaced (he had not seen it); Carol
+/// can read that value from Bob's feed. Ada's device re-seals it, marked
+/// exposed. Ada then sets another value, and Bob sets the stale value
+/// back. A value an offboarded member could read is to stay exposed
+/// whenever it comes back (`exposed_values` tags), but the re-seal marks
+/// only that version (`exposed_at`) and remembers no tag for the value.
+/// SECURE: the value Carol could read counts as exposed when it is set
+/// again, as any value she saw does.
+/// FOUND: see the assertion.
+#[test]
+fn attack_a_resealed_stale_value_set_again_is_no_longer_exposed() {
+    let (fx, _remote, bob, carol) = team(folder_remote);
+    bob.sync();
+    carol.sync();
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes the offboarding");
+    std::thread::sleep(Duration::from_millis(5));
+    bob.open()
+        .set_item(PROD, "API_KEY", value("carol-read-this"))
+        .expect("bob writes");
+    bob.sync();
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.resealed, 1, "{r:?}");
+    assert!(!rotated_for_carol(&mut fx.open(), "API_KEY"));
+    fx.open()
+        .set_item(PROD, "API_KEY", value("fresh-value"))
+        .expect("ada rotates");
+    fx.open().sync().expect("ada publishes");
+    assert!(rotated_for_carol(&mut fx.open(), "API_KEY"));
+    bob.sync();
+    bob.open()
+        .set_item(PROD, "API_KEY", value("carol-read-this"))
+        .expect("bob sets it back");
+    bob.sync();
+    fx.open().sync().expect("ada syncs");
+    assert!(
+        !rotated_for_carol(&mut fx.open(), "API_KEY"),
+        "a value Carol could read is current again and counts as rotated"
+    );
+}
