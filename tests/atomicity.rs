@@ -243,6 +243,14 @@ fn a_batch_failing_at_its_last_op_changes_nothing() {
     let env: Vec<u8> = env_id(&fx.db(), PROD);
     let env = Id::from_slice(&env).expect("env id");
     let before = fx.dump();
+    let epoch: i64 = fx
+        .db()
+        .query_row(
+            "SELECT epoch FROM environments WHERE id = ?1",
+            [&env.0[..]],
+            |r| r.get(0),
+        )
+        .expect("epoch");
     let fresh = OpBody::SetItem {
         item_id: Id::make(),
         env_id: env,
@@ -250,7 +258,10 @@ fn a_batch_failing_at_its_last_op_changes_nothing() {
         ik_ct: Some(vec![1; 72]),
         blob: vec![2; 80],
         meta: RotationMeta::default(),
-        sealed_under: None,
+        sealed_under: Some(coffer_vault::ops::SealedUnder {
+            epoch: epoch as u64,
+            item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&[1; 72]).0,
+        }),
     };
     let stale = OpBody::SetItem {
         item_id: it.api,

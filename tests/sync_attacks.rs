@@ -1717,27 +1717,6 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
     assert_value(&mut v, PROD, "API_KEY", API_V2);
 }
 
-/// ATTACK (none: an upgrade): schema 5 was changed after it first landed
-/// (4b7121e made it the past-key tables; c30742f and f116f38 added the
-/// `ops_hlc` and `ops_feed` indexes to the same version instead of a
-/// version 6). A replica a build of 4b7121e..bb3b558 wrote says
-/// `user_version = 5` without the indexes, and the migrations never add
-/// them; `check_objects` wants exactly the objects the migrations make.
-/// SECURE: a replica any build wrote opens (a schema change is a new
-/// version).
-/// FOUND: see the assertion.
-#[test]
-fn attack_schema_5_replica_written_before_the_log_indexes_opens() {
-    let (_fx, _remote, bob, _carol) = team(folder_remote);
-    bob.sync();
-    downgrade(&bob.replica, "DROP INDEX ops_feed; DROP INDEX ops_hlc;", 5);
-    let r = bob.who.try_open(&bob.replica).map(|_| ());
-    assert!(
-        r.is_ok(),
-        "a replica written by the first build of schema 5: {r:?}"
-    );
-}
-
 /// ATTACK (someone who can write the device's files): as
 /// `attack_a_file_naming_another_vault…`, set the team replica's
 /// `vault.id` to Bob's own vault, but first move Bob's real replica of

@@ -130,6 +130,50 @@ impl Vault {
         Ok(seen.iter().find(|(x, _)| *x == t).map(|(_, since)| *since))
     }
 
+    /// The `ExposedValues` op that keeps every value `env` remembers and
+    /// adds `value` of `item_id`, exposed since `since` (a value written
+    /// under a key whoever lost access holds). `None` without the
+    /// environment's key.
+    pub(crate) fn build_exposed_value(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+        value: &coffer_crypto::SecretString,
+        since: i64,
+    ) -> Result<Option<OpBody>> {
+        if !env.readable {
+            return Ok(None);
+        }
+        let mut values: Vec<ExposedValue> = Vec::new();
+        for (id, tags) in self.exposed_tags(env)? {
+            for (tag, since) in tags {
+                values.push(ExposedValue {
+                    item_id: id,
+                    tag: tag.to_bytes(),
+                    since,
+                });
+            }
+        }
+        let ctx = tag_ctx(self, env.id, env.epoch, item_id);
+        let tag = self
+            .env_key(env)?
+            .value_tag(&ctx, value.expose_secret().as_bytes())
+            .to_bytes();
+        if !values.iter().any(|v| v.item_id == item_id && v.tag == tag) {
+            values.push(ExposedValue {
+                item_id,
+                tag,
+                since,
+            });
+        }
+        values.sort_by_key(|v| (v.item_id.0, v.tag));
+        Ok(Some(OpBody::ExposedValues {
+            env_id: env.id,
+            epoch: env.epoch,
+            values,
+        }))
+    }
+
     /// The `ExposedValues` op that leaves `env` remembering, under the key
     /// of the epoch it will have after the batch (`next`: the new key and
     /// epoch of a re-key in the same batch; `None`: the current ones), the

@@ -217,6 +217,9 @@ pub(crate) struct Waiting {
     pub(crate) fields: Option<ItemFields>,
     /// The twin item it is the value of (`None`: a concurrent version).
     pub(crate) twin: Option<Id>,
+    /// For a stale version: the item's version when the key that opens it
+    /// was replaced (its honest writer had seen at most that one).
+    pub(crate) replaced_at: Option<u64>,
 }
 
 /// Folds items of the same name into the one that stands for it (created
@@ -630,19 +633,26 @@ impl Vault {
         })?;
         let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         drop(st);
-        let mut past: Option<Vec<ItemKey>> = None;
+        let mut past: Option<Vec<(ItemKey, u64)>> = None;
         let vault_id = self.vault_id;
         let mut out = Vec::new();
         for (version, author, created_at, blob, meta) in rows {
             let open =
                 |ik: &ItemKey| open_version(ik, vault_id, env, cur.id, version, &blob, &meta).ok();
-            let (fields, stale) = match open(&cur.ik) {
-                Some(f) => (Some(f), false),
+            let (fields, stale, replaced_at) = match open(&cur.ik) {
+                Some(f) => (Some(f), false, None),
                 None => {
                     if past.is_none() {
                         past = Some(self.past_item_keys(env, cur.id)?);
                     }
-                    (past.iter().flatten().find_map(open), true)
+                    match past
+                        .iter()
+                        .flatten()
+                        .find_map(|(k, at)| open(k).map(|f| (f, *at)))
+                    {
+                        Some((f, at)) => (Some(f), true, Some(at)),
+                        None => (None, true, None),
+                    }
                 }
             };
             out.push(Waiting {
@@ -658,6 +668,7 @@ impl Vault {
                 },
                 fields,
                 twin: None,
+                replaced_at,
             });
         }
         // Twins (the same name created concurrently on two devices): each
@@ -686,6 +697,7 @@ impl Vault {
                 },
                 fields: Some(t.fields.clone()),
                 twin: Some(t.id),
+                replaced_at: None,
             });
         }
         Ok(out)
@@ -762,6 +774,15 @@ impl Vault {
         }
         let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
         settle.insert(0, set);
+        if h.stale
+            && matches!(
+                self.member_status(&self.me.id())?,
+                Some((crate::vault::Role::Owner | crate::vault::Role::Admin, _))
+            )
+        {
+            // Remembered as exposed (owners and admins keep that list).
+            settle.extend(self.build_exposed_value(&env, cur.id, &fields.value, now())?);
+        }
         self.apply_batch(settle)?;
         Ok(SetOutcome {
             id: cur.id,

@@ -64,6 +64,11 @@ pub struct ExposedValue {
     pub since: i64,
 }
 
+/// Since when (Unix ms, 2026-12-05T00:00:00Z) every `item.set` must name the
+/// keys it is sealed under: a kind-3 `item.set` dated from then on is
+/// refused (see `SealedUnder`). Entries dated before stay valid.
+pub const SET_ITEM_NAMES_KEYS_SINCE_MS: u64 = 1_796_428_800_000;
+
 /// The keys an `item.set` was sealed under, as its writer saw them: a
 /// version sealed under keys a re-key (an offboarding) has since replaced
 /// is recognised as such on every device, whatever order the ops came in.

@@ -209,6 +209,7 @@ CREATE TABLE item_keys_past (
     item_id BLOB NOT NULL REFERENCES items(id),
     epoch INTEGER NOT NULL,
     ik_ct BLOB NOT NULL,
+    version INTEGER NOT NULL,
     PRIMARY KEY (item_id, ik_ct)
 );
 CREATE INDEX ops_hlc ON ops(hlc);

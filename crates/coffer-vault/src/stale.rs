@@ -20,25 +20,30 @@ use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
 use rusqlite::{params, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::items::{version_op, Waiting};
+use crate::items::{version_op, Decrypted, Waiting};
 use crate::ops::OpBody;
 use crate::time::now;
 use crate::vault::{EnvInfo, Role, Vault};
 
 impl Vault {
     /// The keys `item_id` had before re-keys that this identity can still
-    /// open (it held the environment's key of that epoch), newest first.
-    pub(crate) fn past_item_keys(&mut self, env: &EnvInfo, item_id: Id) -> Result<Vec<ItemKey>> {
-        let rows: Vec<(i64, Vec<u8>)> = {
+    /// open (it held the environment's key of that epoch), newest first,
+    /// each with the item's version when it was replaced.
+    pub(crate) fn past_item_keys(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+    ) -> Result<Vec<(ItemKey, u64)>> {
+        let rows: Vec<(i64, Vec<u8>, i64)> = {
             let mut st = self.conn.prepare_cached(
-                "SELECT epoch, ik_ct FROM item_keys_past WHERE item_id = ?1 ORDER BY epoch DESC",
+                "SELECT epoch, ik_ct, version FROM item_keys_past WHERE item_id = ?1 ORDER BY epoch DESC, version DESC",
             )?;
-            let rows = st.query_map([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = st.query_map([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         let mut eks: HashMap<u64, Option<EnvKey>> = HashMap::new();
         let mut out = Vec::new();
-        for (epoch, ik_ct) in rows {
+        for (epoch, ik_ct, version) in rows {
             let epoch = epoch as u64;
             let ctx = ItemKeyContext {
                 vault_id: self.vault_id,
@@ -60,7 +65,7 @@ impl Vault {
                 ek.as_ref()
                     .and_then(|ek| ek.open_item_key(&ik_ct, &ctx).ok())
             };
-            out.extend(opened);
+            out.extend(opened.map(|k| (k, version as u64)));
         }
         Ok(out)
     }
@@ -104,10 +109,24 @@ impl Vault {
 
     /// On an owner's or admin's device: re-seals every stale version that
     /// would have been its item's next version (the only one waiting) under
-    /// the item's current key, marked exposed, and resolves the flag. Any
-    /// other stale version stays for a person to resolve. Returns how many
-    /// were re-sealed.
-    pub(crate) fn reseal_stale(&mut self) -> Result<usize> {
+    /// the item's current key, marked exposed (and its value remembered as
+    /// exposed), and resolves the flag. "Next" twice over: the version after
+    /// the one the item had when the key was replaced (all its honest
+    /// writer could have seen), and after the current one (nothing was
+    /// written since). Any other stale version waits for a person. Never
+    /// fails a sync: an environment or item that does not open is skipped,
+    /// with a warning. Returns how many were re-sealed.
+    pub(crate) fn reseal_stale(&mut self) -> usize {
+        match self.reseal_stale_inner() {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "stale versions were not re-sealed");
+                0
+            }
+        }
+    }
+
+    fn reseal_stale_inner(&mut self) -> Result<usize> {
         if !matches!(self.member_status(&self.me.id())?, Some((Role::Owner | Role::Admin, s)) if s == "active")
         {
             return Ok(0);
@@ -127,45 +146,64 @@ impl Vault {
         }
         let mut done = 0;
         for (env_id, items) in by_env {
-            let env = self.env_by_id(
-                &Id::from_slice(&env_id).map_err(|_| Error::integrity("bad environment id"))?,
-            )?;
-            if !env.readable {
+            let Ok(env_id) = Id::from_slice(&env_id) else {
                 continue;
-            }
-            let current = self.load_items(&env)?;
+            };
+            let env = match self.env_by_id(&env_id) {
+                Ok(e) if e.readable => e,
+                _ => continue,
+            };
+            let current = match self.load_items(&env) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(env = %env.path(), error = %e, "stale versions not re-sealed here");
+                    continue;
+                }
+            };
             for id in items {
                 let Some(cur) = current.iter().find(|d| d.id == id) else {
                     continue;
                 };
-                let waiting = self.conflict_versions(&env, cur)?;
-                let [Waiting {
-                    entry: h,
-                    fields: Some(fields),
-                    twin: None,
-                }] = waiting.as_slice()
-                else {
-                    continue;
-                };
-                if !h.stale || h.version != cur.version + 1 {
-                    continue;
-                }
-                let mut meta = cur.meta;
-                if fields.value != cur.fields.value {
-                    meta.rotated_at = h.rotated_at.or(Some(now()));
-                }
-                meta.exposed_at = Some(now());
-                let set = version_op(self.vault_id, &env, cur, fields, meta)?;
-                let resolve = OpBody::ResolveConflict {
-                    env_id: env.id,
-                    item_id: id,
-                };
-                match self.apply_batch(vec![set, resolve]) {
-                    Ok(()) => done += 1,
+                match self.reseal_one(&env, cur) {
+                    Ok(true) => done += 1,
+                    Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "a stale version was not re-sealed"),
                 }
             }
         }
         Ok(done)
+    }
+
+    fn reseal_one(&mut self, env: &EnvInfo, cur: &Decrypted) -> Result<bool> {
+        let waiting = self.conflict_versions(env, cur)?;
+        let [Waiting {
+            entry: h,
+            fields: Some(fields),
+            twin: None,
+            replaced_at: Some(replaced_at),
+        }] = waiting.as_slice()
+        else {
+            return Ok(false);
+        };
+        if !h.stale || h.version != cur.version + 1 || h.version != replaced_at + 1 {
+            return Ok(false);
+        }
+        let now = now();
+        let mut meta = cur.meta;
+        if fields.value != cur.fields.value {
+            meta.rotated_at = h.rotated_at.or(Some(now));
+        }
+        meta.exposed_at = Some(now);
+        let mut ops = vec![
+            version_op(self.vault_id, env, cur, fields, meta)?,
+            OpBody::ResolveConflict {
+                env_id: env.id,
+                item_id: cur.id,
+            },
+        ];
+        // Remembered as exposed, so setting it back later is not a rotation.
+        ops.extend(self.build_exposed_value(env, cur.id, &fields.value, now)?);
+        self.apply_batch(ops)?;
+        Ok(true)
     }
 }

@@ -1320,6 +1320,17 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 )
                 .optional()?;
             let generation = |ct: &[u8]| coffer_crypto::ItemKeyGeneration::of_sealed(ct).0;
+            // An `item.set` that names no keys (kind 3) cannot be told apart
+            // from one sealed under a key a re-key replaced: since kind 18
+            // it is refused (entries dated before stay as they were, so old
+            // logs replay unchanged).
+            if sealed_under.is_none() && time_ms >= crate::ops::SET_ITEM_NAMES_KEYS_SINCE_MS {
+                return Err(Error::Refused(
+                    "an item.set that does not name the keys it is sealed under (written by a coffer older than 2026-12): \
+                     its writer must upgrade and set it again"
+                        .into(),
+                ));
+            }
             if let Some(g) = sealed_under {
                 if let Some(ct) = ik_ct {
                     if g.item_key != generation(ct) {
@@ -1448,8 +1459,8 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 [blob16(env_id)],
             )?;
             tx.execute(
-                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct)
-                 SELECT id, ?2, ik_ct FROM items WHERE env_id = ?1",
+                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct, version)
+                 SELECT id, ?2, ik_ct, current_version FROM items WHERE env_id = ?1",
                 params![blob16(env_id), *epoch as i64 - 1],
             )?;
             tx.execute("DELETE FROM env_wraps WHERE env_id = ?1", [blob16(env_id)])?;
@@ -1477,8 +1488,8 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
         } => {
             item_in_env(tx, &item.item_id, env_id)?;
             tx.execute(
-                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct)
-                 SELECT i.id, e.epoch, i.ik_ct FROM items i JOIN environments e ON e.id = i.env_id WHERE i.id = ?1",
+                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct, version)
+                 SELECT i.id, e.epoch, i.ik_ct, i.current_version FROM items i JOIN environments e ON e.id = i.env_id WHERE i.id = ?1",
                 [blob16(&item.item_id)],
             )?;
             for sh in shares {
@@ -1833,6 +1844,13 @@ fn rekey_item_rows(
             .execute(params![blob16(&it.item_id), newest as i64])?;
         tx.prepare_cached("UPDATE items SET current_version = ?2 WHERE id = ?1")?
             .execute(params![blob16(&it.item_id), newest as i64])?;
+        // The replaced key's writers had seen up to `newest` (the re-key's
+        // author did not see the rest): a set-aside version is the next
+        // one after it.
+        tx.prepare_cached(
+            "UPDATE item_keys_past SET version = ?2 WHERE item_id = ?1 AND version > ?2",
+        )?
+        .execute(params![blob16(&it.item_id), newest as i64])?;
     }
     let mut old_meta = tx.prepare_cached(
         "SELECT rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions

@@ -1122,7 +1122,7 @@ impl Vault {
             let mut report = self.import_sealed(&folder, rebuild)?;
             // Versions a teammate sealed under keys an offboarding replaced
             // go out re-sealed in this same sync.
-            report.resealed = self.reseal_stale()?;
+            report.resealed = self.reseal_stale();
             let ctx = Ctx {
                 vault_id: self.vault_id,
                 genesis: self.genesis_hash()?,

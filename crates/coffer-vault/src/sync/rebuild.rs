@@ -155,22 +155,23 @@ fn lost_own_entries() -> Error {
     )
 }
 
-/// Refuses to rebuild `path` when this device keeps the vault's replica in
-/// another file that still exists: the (untrusted) file only names the
-/// vault, and a file naming another vault's id must not rebuild that
-/// vault here, moving its head and seal and locking out its real replica.
+/// Refuses to rebuild `path` when this device records the vault's replica
+/// at another path, whether that file is there now or not (moved away, on
+/// a drive not mounted): the (untrusted) file only names the vault, and a
+/// file naming another vault's id must not rebuild that vault here,
+/// moving its head and seal and locking out its real replica.
 fn check_is_the_replica(path: &Path, recorded: &Option<PathBuf>, vault_id: &Id) -> Result<()> {
     let Some(replica) = recorded else {
         return Ok(());
     };
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    let same = match (std::path::absolute(path), std::path::absolute(replica)) {
+        (Ok(a), Ok(b)) if a == b => true,
+        _ => matches!((path.canonicalize(), replica.canonicalize()), (Ok(a), Ok(b)) if a == b),
     };
-    if replica.is_file() && !same(path, replica) {
+    if !same {
         return Err(Error::Refused(format!(
             "{} names vault {}, whose replica on this device is {}: it is not rebuilt from that vault's feeds. \
-             Rebuild that file instead, or move this one aside",
+             Rebuild that file instead (put it back there first if it was moved)",
             path.display(),
             vault_id.short(),
             replica.display()
