@@ -233,7 +233,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
         "PRAGMA trusted_schema = OFF;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32768;",
     )?;
     // WAL keeps readers and the one writer apart and makes a commit one
     // append; `synchronous = FULL` still fsyncs every commit, so a power
