@@ -223,6 +223,11 @@ pub enum Cmd {
     Inject(crate::workflow::InjectArgs),
     /// Compare an environment's keys with a .env.example (exit 12 if any is missing).
     Check(crate::workflow::CheckArgs),
+    /// Start your shell with an environment's variables, its prompt marked.
+    Shell(crate::workflow::ShellArgs),
+    /// Print shell integration code (`coffer hook direnv` for .envrc).
+    #[command(subcommand)]
+    Hook(crate::workflow::HookCmd),
     /// Import a .env file (all or nothing).
     Import {
         /// The .env file.

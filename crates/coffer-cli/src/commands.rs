@@ -480,6 +480,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Cmd::Run(args) => crate::workflow::run(&cli.vault, args),
         Cmd::Inject(args) => crate::workflow::inject(&cli.vault, args),
         Cmd::Check(args) => crate::workflow::check(&cli.vault, args),
+        Cmd::Shell(args) => crate::workflow::shell(&cli.vault, args),
+        Cmd::Hook(cmd) => crate::workflow::hook(cmd),
         Cmd::Import {
             file,
             env,

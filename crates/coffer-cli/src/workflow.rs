@@ -337,3 +337,94 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
         crate::secret_files::run_with_files(a.command, rv.vars, rv.files)
     }
 }
+
+/// `coffer shell`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Starts $SHELL (else /bin/sh) with every credential of PROJECT/ENV set, as
+`coffer run` does (the same refusal of variables that decide what code runs,
+logged as a run), and COFFER_SHELL=PROJECT/ENV. The prompt is marked
+\"(coffer PROJECT/ENV)\": through PS1 for sh-family shells, and for bash
+through PROMPT_COMMAND, since ~/.bashrc usually sets PS1. Leave with exit.
+
+Example: coffer shell payments/dev")]
+pub struct ShellArgs {
+    /// PROJECT/ENV.
+    env: String,
+    /// Inject this variable although it decides what code runs. Repeat for each.
+    #[arg(long = "allow-var", value_name = "NAME")]
+    allow_var: Vec<String>,
+}
+
+/// `coffer shell PROJECT/ENV`.
+pub fn shell(vault: &Option<PathBuf>, a: ShellArgs) -> Result<u8> {
+    let mut v = open(vault)?;
+    let mut vars = v.env_vars(
+        &a.env,
+        AllowVars {
+            names: &a.allow_var,
+            hint: ALLOW_VAR_HINT,
+        },
+    )?;
+    drop(v);
+    let shell = std::env::var_os("SHELL")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| OsString::from("/bin/sh"));
+    let mark = format!("(coffer {}) ", a.env);
+    let prompt = std::env::var("PS1").unwrap_or_else(|_| "$ ".into());
+    // Not secrets: the environment's name and the prompt.
+    let plain = |s: String| coffer_crypto::SecretString::new(s);
+    vars.push(("COFFER_SHELL".into(), plain(a.env.clone())));
+    vars.push(("PS1".into(), plain(format!("{mark}{prompt}"))));
+    if Path::new(&shell).file_name().is_some_and(|n| n == "bash") {
+        vars.push((
+            "PROMPT_COMMAND".into(),
+            plain(format!(
+                "case \"$PS1\" in \"{mark}\"*) ;; *) PS1=\"{mark}$PS1\";; esac"
+            )),
+        ));
+    }
+    exec(vec![shell, OsString::from("-i")], vars)
+}
+
+/// `coffer hook`.
+#[derive(clap::Subcommand, Debug)]
+pub enum HookCmd {
+    /// A `use_coffer` function for direnv: put `eval "$(coffer hook direnv)"`
+    /// in ~/.config/direnv/direnvrc, then `use coffer PROJECT/ENV` in .envrc.
+    #[command(after_help = "\
+In ~/.config/direnv/direnvrc (once):
+  eval \"$(coffer hook direnv)\"
+In a project's .envrc:
+  use coffer payments/dev
+The function runs `coffer export PROJECT/ENV --format shell` (logged as an
+export; variables that decide what code runs are refused unless you add
+--allow-var NAME after the environment) and evaluates it in direnv's shell;
+nothing is written to disk. With the keychain enabled there is no prompt.")]
+    Direnv,
+}
+
+/// The function `coffer hook direnv` prints.
+const DIRENV_HOOK: &str = r#"# coffer direnv integration: `use coffer PROJECT/ENV [--allow-var NAME]...`
+use_coffer() {
+  if [ "$#" -lt 1 ]; then
+    echo "use coffer: name PROJECT/ENV" >&2
+    return 1
+  fi
+  local __coffer_out
+  __coffer_out="$(command coffer export --format shell "$@")" || {
+    echo "use coffer: coffer export $1 failed" >&2
+    return 1
+  }
+  eval "$__coffer_out"
+  unset __coffer_out
+}
+"#;
+
+/// `coffer hook …`.
+pub fn hook(cmd: HookCmd) -> Result<u8> {
+    match cmd {
+        HookCmd::Direnv => write_stdout(DIRENV_HOOK)?,
+    }
+    Ok(0)
+}

@@ -644,3 +644,70 @@ fn run_file_is_removed_when_the_command_is_killed() {
     assert_eq!(exit_of(child), 137);
     assert!(!path.exists() && !path.parent().expect("dir").exists());
 }
+
+// ----- shell integration ----------------------------------------------------
+
+#[test]
+fn shell_starts_the_shell_with_the_environment_and_a_marked_prompt() {
+    let env = fixture();
+    let out = env
+        .coffer(["shell", "web/dev"])
+        .env("SHELL", "/bin/sh")
+        .stdin("printf '%s|%s|%s' \"$A\" \"$COFFER_SHELL\" \"$PS1\"; exit 3\n")
+        .run();
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(out.stdout, "dev-a|web/dev|(coffer web/dev) $ ");
+    // bash: ~/.bashrc usually sets PS1, so PROMPT_COMMAND marks it again.
+    let out = env
+        .coffer(["shell", "web/dev"])
+        .env("SHELL", "/bin/bash")
+        .stdin("PS1='x> '; eval \"$PROMPT_COMMAND\"; eval \"$PROMPT_COMMAND\"; printf %s \"$PS1|$B\"; exit\n")
+        .ok();
+    assert_eq!(out.stdout, "(coffer web/dev) x> |dev-b");
+    // The refusal of loader variables applies as in run.
+    env.set("web/dev", "LD_PRELOAD", "/tmp/x.so");
+    env.coffer(["shell", "web/dev"])
+        .env("SHELL", "/bin/sh")
+        .fails(CONFLICT);
+}
+
+#[test]
+fn hook_direnv_use_coffer_loads_the_environment_exactly() {
+    let env = fixture();
+    env.set("web/dev", "AWK", "it's \"q\" $x\nline2 \\ `id`");
+    let path = format!(
+        "{}:{}",
+        common::bin().parent().expect("dir").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let hook = env.coffer(["hook", "direnv"]).ok().stdout;
+    assert!(hook.contains("use_coffer()"), "{hook}");
+    let out = env
+        .program(
+            "bash",
+            [
+                "-c",
+                "eval \"$(coffer hook direnv)\"; use_coffer web/dev && printf '%s|%s' \"$A\" \"$AWK\"",
+            ],
+        )
+        .env("PATH", &path)
+        .ok();
+    assert_eq!(out.stdout, "dev-a|it's \"q\" $x\nline2 \\ `id`");
+    let out = env
+        .program(
+            "bash",
+            [
+                "-c",
+                "eval \"$(coffer hook direnv)\"; use_coffer web/nope; echo \"rc=$?\"",
+            ],
+        )
+        .env("PATH", &path)
+        .ok();
+    assert_eq!(out.stdout, "rc=1\n");
+    assert!(
+        out.stderr
+            .contains("coffer: environment web/nope not found"),
+        "{}",
+        out.stderr
+    );
+}
