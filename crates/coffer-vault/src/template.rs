@@ -89,7 +89,8 @@ impl<'t> Template<'t> {
             let start = from + off;
             let after = text[start + 2..].trim_start_matches([' ', '\t']);
             if !after.starts_with(SCHEME) {
-                from = start + 2;
+                // `{{{ coffer://… }}}`: the placeholder may start one brace later.
+                from = start + 1;
                 continue;
             }
             line += text.as_bytes()[counted..start]
@@ -281,6 +282,59 @@ mod tests {
         )
         .expect("render");
         assert_eq!(out, "a: v1\nb: \"x\\\"y\" {{ .Values.x }}\nc: 'it'\\''s'\n");
+    }
+
+    /// Property: parsing and rendering never panic, whatever the text.
+    #[test]
+    fn parse_and_render_never_panic() {
+        const PIECES: &[&str] = &[
+            "{{",
+            "}}",
+            "{",
+            "}",
+            " ",
+            "|",
+            "json",
+            "raw",
+            "yaml",
+            "coffer://p/e/K",
+            "coffer://",
+            "\n",
+            "\r",
+            "é",
+            "?field=url",
+            "%",
+            "x",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..50_000 {
+            let mut t = String::new();
+            for _ in 0..(next() % 16) {
+                t.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            if let Ok(tpl) = Template::parse(&t, "t") {
+                let values: Vec<SecretString> = tpl
+                    .references()
+                    .iter()
+                    .map(|_| SecretString::new("a\nb".into()))
+                    .collect();
+                let _ = tpl.render(&values);
+            }
+        }
+    }
+
+    #[test]
+    fn a_third_brace_stays_text() {
+        assert_eq!(
+            render("{{{ coffer://p/e/K }}}", &["v"]).expect("render"),
+            "{v}"
+        );
     }
 
     #[test]
