@@ -640,6 +640,17 @@ fn closes(s: &str, q: char) -> bool {
     false
 }
 
+/// A small deterministic generator for the property tests (xorshift64).
+#[cfg(test)]
+pub(crate) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -772,13 +783,7 @@ mod tests {
             "coffer:",
             "//",
         ];
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         const SEEDS: &[&str] = &[
             "coffer://pay/prod/KEY",
             "coffer://a.b/c-d/K_1?field=url",

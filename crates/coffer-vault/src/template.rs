@@ -306,13 +306,7 @@ mod tests {
             "%",
             "x",
         ];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::reference::xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..50_000 {
             let mut t = String::new();
             for _ in 0..(next() % 16) {
