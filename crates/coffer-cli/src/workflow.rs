@@ -395,7 +395,7 @@ pub enum HookCmd {
     #[command(after_help = "\
 In ~/.config/direnv/direnvrc (once):
   eval \"$(coffer hook direnv)\"
-In a project's .envrc:
+Example, in a project's .envrc:
   use coffer payments/dev
 The function runs `coffer export PROJECT/ENV --format shell` (logged as an
 export; variables that decide what code runs are refused unless you add

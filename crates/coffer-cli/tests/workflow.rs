@@ -711,3 +711,26 @@ fn hook_direnv_use_coffer_loads_the_environment_exactly() {
         out.stderr
     );
 }
+
+#[test]
+fn help_of_the_workflow_commands_has_examples() {
+    let env = Env::bare();
+    for c in [
+        &["run"][..],
+        &["inject"],
+        &["check"],
+        &["shell"],
+        &["hook"],
+        &["hook", "direnv"],
+    ] {
+        let out = env.coffer(c.iter().chain(&["--help"])).ok();
+        let usage = format!("Usage: coffer {}", c.join(" "));
+        assert!(out.stdout.contains(&usage), "{out}");
+        if c != ["hook"] {
+            assert!(out.stdout.contains("coffer "), "{out}");
+            assert!(out.stdout.contains("xample"), "no example\n{out}");
+        }
+    }
+    let top = env.coffer(["--help"]).ok().stdout;
+    assert!(top.contains("12 keys missing"), "{top}");
+}
