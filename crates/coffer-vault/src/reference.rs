@@ -548,11 +548,22 @@ impl Vault {
         Ok(RunVars { vars, files })
     }
 
+    /// Logs a batch's reads: one read event per environment, all in one
+    /// transaction (one fsync however many environments were read).
     fn log_reads(&mut self, action: ReadAction, reads: Reads) -> Result<()> {
-        for (env, ids) in reads {
-            self.log_read(action, &env, ids)?;
+        if reads.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.apply_batch(
+            reads
+                .into_iter()
+                .map(|(env, item_ids)| crate::ops::OpBody::Read {
+                    action,
+                    env_id: env.id,
+                    item_ids,
+                })
+                .collect(),
+        )
     }
 }
 
