@@ -32,9 +32,11 @@ pub fn run_with_files(
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     use std::os::unix::process::ExitStatusExt;
 
-    // Block the signals on this thread before any other thread exists, so
-    // every thread inherits the mask and only `sigwait` below sees them.
-    // The child starts with an empty mask: std resets it between fork and exec.
+    // Block the signals on this thread while it is the only one (the
+    // threads that open a large environment were joined; unlocking, from
+    // the keychain too, starts none), so every thread inherits the mask
+    // and only `sigwait` below sees them. The child starts with an empty
+    // mask: std resets it between fork and exec.
     let mut set = SigSet::empty();
     for s in [
         Signal::SIGINT,
@@ -45,7 +47,7 @@ pub fn run_with_files(
         set.add(s);
     }
     set.thread_block()
-        .map_err(|e| Error::InvalidInput(format!("cannot block signals: {e}")))?;
+        .map_err(|e| io_err("blocking signals".into(), e.into()))?;
 
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .map(std::path::PathBuf::from)
