@@ -71,6 +71,20 @@ fn inject_resolves_fields_versions_and_leaves_other_braces_alone() {
     );
     // One read event per environment, logged as an export.
     assert_eq!(reads(&env, "export"), before + 2);
+    // `-i -` reads the template from stdin; a template without
+    // placeholders is copied and logs nothing.
+    let out = env
+        .coffer(["inject", "-i", "-"])
+        .stdin("x={{ coffer://web/dev/B | shell }}\n")
+        .ok();
+    assert_eq!(out.stdout, "x='dev-b'\n");
+    let n = reads(&env, "export");
+    env.write("none.tpl", "nothing {{ here }}\n");
+    assert_eq!(
+        env.coffer(["inject", "-i", "none.tpl"]).ok().stdout,
+        "nothing {{ here }}\n"
+    );
+    assert_eq!(reads(&env, "export"), n);
 }
 
 #[test]
