@@ -84,4 +84,6 @@ file per environment 18 ms, gopass 0.83 s, dotenvx 1.36 s.
 (one SQLite transaction with fsync); that is included above.
 MD
 } > docs/benchmarks.md
+# The developer workflow (issue 11): env files with references, inject.
+bench/workflow.sh >> docs/benchmarks.md
 cat docs/benchmarks.md

@@ -333,6 +333,65 @@ fn no_secret_in_cli_output_or_trace_logs() {
     );
     assert_eq!(missing.code, Some(127), "{}", missing.stderr);
     check("run (missing command)", &missing, &[]);
+    // The developer workflow (issue 11): references, templates, env files,
+    // secrets as files, required keys.
+    let tpl = fx.dir.path().join("t.tpl");
+    std::fs::write(
+        &tpl,
+        format!(
+            "a={{{{ coffer://{env}/API_TOKEN | json }}}}\nmissing={{{{ coffer://{env}/NOPE }}}}\n"
+        ),
+    )
+    .expect("template");
+    let tpl = tpl.to_str().expect("utf-8");
+    let refused = run(&fx, p, &["inject", "-i", tpl], None, none);
+    assert_eq!(refused.code, Some(4), "{}", refused.stderr);
+    check("inject (unresolvable reference)", &refused, &[]);
+    std::fs::write(
+        tpl,
+        format!("a={{{{ coffer://{env}/API_TOKEN | json }}}}\n"),
+    )
+    .expect("template");
+    ok(
+        "inject",
+        run(&fx, p, &["inject", "-i", tpl], None, none),
+        &[VALUE2],
+    );
+    let refs = fx.dir.path().join("refs.env");
+    std::fs::write(&refs, format!("T=coffer://{env}/API_TOKEN\n")).expect("env file");
+    let refs = refs.to_str().expect("utf-8");
+    ok(
+        "run --env-file --file",
+        run(
+            &fx,
+            p,
+            &[
+                "run",
+                "--env-file",
+                refs,
+                "--file",
+                &format!("F=coffer://{env}/IMPORTED_A"),
+                "--",
+                "sh",
+                "-c",
+                "printf '%s ' \"$T\"; cat \"$F\"",
+            ],
+            None,
+            none,
+        ),
+        &[VALUE2, VALUE3],
+    );
+    let example = fx.dir.path().join(".env.example");
+    std::fs::write(&example, "API_TOKEN=\nNOT_THERE=\n").expect("example");
+    let gate = run(
+        &fx,
+        p,
+        &["check", env, "--example", example.to_str().expect("utf-8")],
+        None,
+        none,
+    );
+    assert_eq!(gate.code, Some(12), "{}", gate.stderr);
+    check("check", &gate, &[]);
     ok("audit", run(&fx, p, &["audit"], None, none), &[]);
     ok(
         "audit --json",

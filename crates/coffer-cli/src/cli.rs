@@ -18,16 +18,8 @@ Examples:
 Passphrase: read from COFFER_PASSPHRASE if set, else asked on the terminal.
 Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
 6 integrity failure, 7 invalid input, 8 conflict/refused, 9 vault busy,
-10 rotation gate (--fail-on matched), 11 keychain. `coffer run` returns the command's code.";
-
-const RUN_AFTER_HELP: &str = "\
-Variables that decide what code runs are refused unless allowed by name with
---allow-var (exit 8): LD_*, DYLD_*, PATH, BASH_ENV, ENV, PROMPT_COMMAND, IFS,
-NODE_OPTIONS, PYTHON*, PERL5*, RUBYOPT, JAVA_TOOL_OPTIONS, _JAVA_OPTIONS,
-GIT_*, SSH_*, PAGER, EDITOR. Anyone who can write to the environment could
-otherwise run code as you. The same rule applies to shell and dotenv exports.
-
-Example: coffer run web/dev --allow-var NODE_OPTIONS -- npm start";
+10 rotation gate (--fail-on matched), 11 keychain, 12 keys missing (check, run --require).
+`coffer run` returns the command's code.";
 
 /// Coffer: a credential vault for software teams.
 #[derive(Parser, Debug)]
@@ -224,19 +216,18 @@ pub enum Cmd {
         #[arg(long = "allow-var", value_name = "NAME")]
         allow_var: Vec<String>,
     },
-    /// Run a command with an environment's variables set; nothing is written to disk.
-    #[command(after_help = RUN_AFTER_HELP)]
-    Run {
-        /// PROJECT/ENV.
-        env: String,
-        /// Inject this variable although it decides what code runs (see
-        /// below). Repeat for each.
-        #[arg(long = "allow-var", value_name = "NAME")]
-        allow_var: Vec<String>,
-        /// The command and its arguments.
-        #[arg(last = true, required = true, value_name = "CMD")]
-        command: Vec<std::ffi::OsString>,
-    },
+    /// Run a command with an environment's variables set (and env files,
+    /// secrets as files); nothing is written to disk unless --file asks.
+    Run(crate::workflow::RunArgs),
+    /// Render a template: every {{ coffer://… }} placeholder replaced.
+    Inject(crate::workflow::InjectArgs),
+    /// Compare an environment's keys with a .env.example (exit 12 if any is missing).
+    Check(crate::workflow::CheckArgs),
+    /// Start your shell with an environment's variables, its prompt marked.
+    Shell(crate::workflow::ShellArgs),
+    /// Print shell integration code (`coffer hook direnv` for .envrc).
+    #[command(subcommand)]
+    Hook(crate::workflow::HookCmd),
     /// Import a .env file (all or nothing).
     Import {
         /// The .env file.

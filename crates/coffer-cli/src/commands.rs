@@ -35,7 +35,7 @@ fn unlock() -> Result<UnlockedIdentity> {
     store.unlock_with_password(&pw)
 }
 
-fn open(vault: &Option<PathBuf>) -> Result<Vault> {
+pub(crate) fn open(vault: &Option<PathBuf>) -> Result<Vault> {
     let path = vault.clone().unwrap_or_else(default_vault_path);
     if !path.exists() {
         return Err(Error::NoVault(path));
@@ -470,34 +470,18 @@ pub fn run(cli: Cli) -> Result<u8> {
             };
             v.export_env(&env, format, dialect, allow, |text| match &out {
                 Some(path) => coffer_vault::write_env_file(path, text, force),
-                None => {
-                    let mut o = std::io::stdout().lock();
-                    o.write_all(text.as_bytes())
-                        .and_then(|()| o.flush())
-                        .map_err(|e| Error::InvalidInput(format!("writing to stdout: {e}")))
-                }
+                None => write_stdout(text),
             })?;
             if let Some(path) = &out {
                 eprintln!("Wrote {} (mode 0600).", path.display());
             }
             Ok(0)
         }
-        Cmd::Run {
-            env,
-            allow_var,
-            command,
-        } => {
-            let mut v = open(&cli.vault)?;
-            let vars = v.env_vars(
-                &env,
-                AllowVars {
-                    names: &allow_var,
-                    hint: ALLOW_VAR_HINT,
-                },
-            )?;
-            drop(v);
-            exec(command, vars)
-        }
+        Cmd::Run(args) => crate::workflow::run(&cli.vault, args),
+        Cmd::Inject(args) => crate::workflow::inject(&cli.vault, args),
+        Cmd::Check(args) => crate::workflow::check(&cli.vault, args),
+        Cmd::Shell(args) => crate::workflow::shell(&cli.vault, args),
+        Cmd::Hook(cmd) => crate::workflow::hook(cmd),
         Cmd::Import {
             file,
             env,
@@ -685,7 +669,7 @@ fn identity_new(
 }
 
 /// How a CLI user lets a variable that decides what code runs through.
-const ALLOW_VAR_HINT: &str = "add --allow-var NAME for each";
+pub(crate) const ALLOW_VAR_HINT: &str = "add --allow-var NAME for each";
 
 /// Warns on stderr that `key` (just stored) decides what code runs, so
 /// `run` and the shell / dotenv exports refuse it by default.
@@ -698,48 +682,70 @@ fn warn_dangerous(key: &str) {
     }
 }
 
-#[cfg(unix)]
-fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> Result<u8> {
-    use std::os::unix::process::CommandExt;
+/// The command `run` starts: its arguments, the environment's variables,
+/// and none of coffer's passphrase variables (the child gets this
+/// environment's variables, not the key to every environment).
+pub(crate) fn child_command(
+    command: &[std::ffi::OsString],
+    vars: &[(String, SecretString)],
+) -> Result<std::process::Command> {
     let (prog, args) = command
         .split_first()
         .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(args);
-    // The child gets this environment's variables, not the key to every
-    // environment.
     cmd.env_remove("COFFER_PASSPHRASE")
         .env_remove("COFFER_NEW_PASSPHRASE");
-    for (k, v) in &vars {
+    for (k, v) in vars {
         // Injecting the value into the child's environment is the point of `run`.
         cmd.env(k, v.expose_secret());
     }
-    // exec replaces this process: the child's exit code is ours, and
-    // nothing is written to disk.
-    let err = cmd.exec();
-    let code = if err.kind() == std::io::ErrorKind::NotFound {
+    Ok(cmd)
+}
+
+/// The exit code when the command cannot be started (127: not found).
+pub(crate) fn cannot_run(command: &[std::ffi::OsString], err: &std::io::Error) -> u8 {
+    let prog = command
+        .first()
+        .map(|p| p.to_string_lossy())
+        .unwrap_or_default();
+    eprintln!("coffer: cannot run {prog}: {err}");
+    if err.kind() == std::io::ErrorKind::NotFound {
         127
     } else {
         126
-    };
-    eprintln!("coffer: cannot run {}: {err}", prog.to_string_lossy());
-    Ok(code)
+    }
+}
+
+/// Writes `text` to stdout (an export, a rendered template).
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())
+        .and_then(|()| o.flush())
+        .map_err(|e| Error::InvalidInput(format!("writing to stdout: {e}")))
+}
+
+#[cfg(unix)]
+pub(crate) fn exec(
+    command: Vec<std::ffi::OsString>,
+    vars: Vec<(String, SecretString)>,
+) -> Result<u8> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = child_command(&command, &vars)?;
+    // exec replaces this process: the child's exit code is ours, and
+    // nothing is written to disk.
+    let err = cmd.exec();
+    Ok(cannot_run(&command, &err))
 }
 
 #[cfg(not(unix))]
-fn exec(command: Vec<std::ffi::OsString>, vars: Vec<(String, SecretString)>) -> Result<u8> {
-    let (prog, args) = command
-        .split_first()
-        .ok_or_else(|| Error::InvalidInput("no command given after --".into()))?;
-    let mut cmd = std::process::Command::new(prog);
-    cmd.args(args);
-    cmd.env_remove("COFFER_PASSPHRASE")
-        .env_remove("COFFER_NEW_PASSPHRASE");
-    for (k, v) in &vars {
-        cmd.env(k, v.expose_secret());
+pub(crate) fn exec(
+    command: Vec<std::ffi::OsString>,
+    vars: Vec<(String, SecretString)>,
+) -> Result<u8> {
+    let mut cmd = child_command(&command, &vars)?;
+    match cmd.status() {
+        Ok(status) => Ok(status.code().unwrap_or(1).clamp(0, 255) as u8),
+        Err(err) => Ok(cannot_run(&command, &err)),
     }
-    let status = cmd
-        .status()
-        .map_err(|e| Error::InvalidInput(format!("cannot run {}: {e}", prog.to_string_lossy())))?;
-    Ok(status.code().unwrap_or(1).clamp(0, 255) as u8)
 }

@@ -23,8 +23,10 @@ mod commands;
 mod keychain;
 mod output;
 mod prompt;
+mod secret_files;
 mod sync;
 mod team;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -53,6 +55,8 @@ pub mod exit {
     pub const ROTATION_GATE: u8 = 10;
     /// Keychain failure.
     pub const KEYCHAIN: u8 = 11;
+    /// `check` / `run --require`: keys the example names are missing.
+    pub const MISSING_KEYS: u8 = 12;
 }
 
 fn code(kind: ErrorKind) -> u8 {

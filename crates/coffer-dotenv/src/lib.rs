@@ -56,7 +56,7 @@ use std::str::FromStr;
 
 pub use error::Error;
 pub use read::{parse, ParsedEntry};
-pub use write::{render, writable_dialects};
+pub use write::{json_string, render, shell_word, writable_dialects};
 
 /// Output format of [`render`] (`coffer export --format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -76,15 +76,9 @@ pub fn render(
             for e in entries {
                 out.push_str("export ");
                 out.push_str(e.key);
-                out.push_str("='");
-                for c in e.value.chars() {
-                    if c == '\'' {
-                        out.push_str("'\\''");
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out.push_str("'\n");
+                out.push('=');
+                shell_word(e.value, &mut out);
+                out.push('\n');
             }
         }
         Format::Json => {
@@ -417,8 +411,24 @@ fn suggestion(dialect: Dialect, key: &str, value: &str) -> String {
     }
 }
 
-/// Writes `s` as a JSON string literal (RFC 8259 §7).
-fn json_string(s: &str, out: &mut String) {
+/// Writes `s` as one POSIX shell word: `'…'`, each `'` written `'\''`
+/// (everything else is literal inside single quotes).
+pub fn shell_word(s: &str, out: &mut String) {
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+}
+
+/// Writes `s` as a JSON string literal, quotes included (RFC 8259 §7:
+/// `"` and `\` escaped, control characters as `\n \r \t` or `\u00XX`,
+/// everything else as is).
+pub fn json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -77,6 +77,10 @@ pub const TARGETS: &[Target] = &[
         name: "settings",
         run: settings,
     },
+    Target {
+        name: "template",
+        run: template,
+    },
 ];
 
 /// The `.env` reader behind `coffer import` (`coffer_dotenv::parse`), fed
@@ -362,6 +366,36 @@ pub fn settings(data: &[u8]) -> bool {
     assert_eq!(again, s, "settings changed in a round trip");
     assert!(w2.is_empty(), "saved settings read back with warnings");
     warnings.is_empty()
+}
+
+/// A template for `coffer inject` (`Template::parse`, then `render`), and
+/// through it every secret reference it holds (`Reference::parse`).
+///
+/// Properties: each reference found prints a canonical spelling that
+/// parses back to it; rendering with any values (here a multi-line one
+/// with quotes) either succeeds or refuses cleanly. Accepted: the template
+/// parses and holds at least one placeholder.
+pub fn template(data: &[u8]) -> bool {
+    use coffer_vault::reference::Reference;
+    use coffer_vault::template::Template;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let Ok(t) = Template::parse(text, "fuzz") else {
+        return false;
+    };
+    for l in t.references() {
+        let canon = l.reference.to_string();
+        let again = Reference::parse(&canon).expect("a canonical reference parses");
+        assert_eq!(again, l.reference, "a reference changed in a round trip");
+    }
+    let values: Vec<SecretString> = t
+        .references()
+        .iter()
+        .map(|_| SecretString::new("it's \"x\"\n$y".into()))
+        .collect();
+    let _ = t.render(&values);
+    !t.references().is_empty()
 }
 
 /// `N` bytes of `data` from `at`, if there are that many.

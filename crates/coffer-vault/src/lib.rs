@@ -35,6 +35,7 @@ mod items;
 mod keychain;
 pub mod ops;
 pub mod paths;
+pub mod reference;
 mod rekey;
 mod replica;
 mod report_csv;
@@ -44,6 +45,7 @@ pub mod settings;
 mod stale;
 pub mod sync;
 mod team;
+pub mod template;
 pub mod time;
 mod vault;
 

@@ -1,0 +1,1 @@
+x={{ coffer://p/e/K | base64 }}

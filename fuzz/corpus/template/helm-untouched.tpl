@@ -1,0 +1,2 @@
+name: {{ .Values.name }}
+key: {{{ coffer://p/e/K }}}

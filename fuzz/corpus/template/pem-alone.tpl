@@ -1,0 +1,2 @@
+tls.key: |
+{{ coffer://k8s/prod/TLS_KEY }}

@@ -1,0 +1,1 @@
+password: {{ coffer://payments/prod/DB_PASSWORD }}
