@@ -39,6 +39,7 @@ mod rekey;
 mod replica;
 mod report_csv;
 pub mod rotation;
+pub mod scan;
 mod schema;
 pub mod settings;
 mod stale;

@@ -155,6 +155,8 @@ pub enum ReadAction {
     Run = 4,
     /// `history --reveal`.
     History = 5,
+    /// `scan`: every version's value, to search files for them.
+    Scan = 6,
 }
 
 impl ReadAction {
@@ -165,6 +167,7 @@ impl ReadAction {
             3 => Self::Export,
             4 => Self::Run,
             5 => Self::History,
+            6 => Self::Scan,
             _ => return Err(Error::integrity("unknown read action in the op log")),
         })
     }
@@ -176,6 +179,7 @@ impl ReadAction {
             Self::Export => "export",
             Self::Run => "run",
             Self::History => "history",
+            Self::Scan => "scan",
         }
     }
 }
