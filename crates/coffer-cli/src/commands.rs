@@ -620,6 +620,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             eprintln!("Stopped sharing {key} of {env} with {with}; its key was replaced.");
             Ok(0)
         }
+        Cmd::Scan(a) => crate::scan::run(a, || open(&cli.vault)),
+        Cmd::Hook(h) => crate::scan::hook(h, cli.vault.as_deref()),
         Cmd::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut buf);

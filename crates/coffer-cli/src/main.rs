@@ -23,6 +23,7 @@ mod commands;
 mod keychain;
 mod output;
 mod prompt;
+mod scan;
 mod sync;
 mod team;
 
@@ -53,6 +54,8 @@ pub mod exit {
     pub const ROTATION_GATE: u8 = 10;
     /// Keychain failure.
     pub const KEYCHAIN: u8 = 11;
+    /// `scan` found a vault value.
+    pub const SCAN_FOUND: u8 = 12;
 }
 
 fn code(kind: ErrorKind) -> u8 {

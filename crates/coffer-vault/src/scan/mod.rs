@@ -77,8 +77,10 @@ pub const MIN_VALUE_BYTES: usize = 8;
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// How a value was written where it was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialised by [`Encoding::as_str`]. The order is the preference when
+/// two spellings are found at one place (padded base64 before unpadded,
+/// which is its prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Encoding {
     /// The bytes as stored.
     Raw,
@@ -114,6 +116,12 @@ impl Encoding {
             Encoding::Json => "json",
             Encoding::JsonAscii => "json_ascii",
         }
+    }
+}
+
+impl Serialize for Encoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
