@@ -115,13 +115,14 @@ struct Report<'a> {
 }
 
 fn findings_of(
+    s: &mut scan::Scanner<'_>,
     m: &Matcher,
     path: &str,
     blob: Option<&str>,
     r: &mut dyn std::io::Read,
     out: &mut Vec<Finding>,
 ) -> Result<u64> {
-    m.scan_reader(r, scan::CHUNK_BYTES, |h| {
+    s.scan(r, |h| {
         for &(t, encoding) in m.sources(h.pattern) {
             let Some(target) = m.target(t) else { continue };
             out.push(Finding {
@@ -213,10 +214,18 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
     let mut findings = Vec::new();
     let (mut n_files, mut bytes) = (0u64, 0u64);
     if !matcher.is_empty() {
+        let mut scanner = matcher.scanner(scan::CHUNK_BYTES);
         for f in &files {
             match std::fs::File::open(f) {
                 Ok(mut file) => {
-                    bytes += findings_of(&matcher, &show(f), None, &mut file, &mut findings)?;
+                    bytes += findings_of(
+                        &mut scanner,
+                        &matcher,
+                        &show(f),
+                        None,
+                        &mut file,
+                        &mut findings,
+                    )?;
                     n_files += 1;
                 }
                 Err(_) => unreadable.push(show(f)),
@@ -226,14 +235,14 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
             scan::read_blobs(&repo, &blobs, |i, r| {
                 let b: &Blob = &blobs[i];
                 let blob = a.history.then_some(b.oid.as_str());
-                bytes += findings_of(&matcher, &b.path, blob, r, &mut findings)?;
+                bytes += findings_of(&mut scanner, &matcher, &b.path, blob, r, &mut findings)?;
                 n_files += 1;
                 Ok(())
             })?;
         }
     }
-    // One finding per place and credential: unpadded base64 is a prefix of
-    // the padded form, so both match where one value was written.
+    // One finding per place and credential (two credentials with the same
+    // value are one pattern, found once for each).
     findings.sort_by(|a, b| {
         (&a.path, &a.blob, a.offset, a.target, a.encoding)
             .cmp(&(&b.path, &b.blob, b.offset, b.target, b.encoding))
@@ -256,15 +265,19 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
             }
         }
     }
-    let mut marked = 0;
-    if a.mark.is_some() && !findings.is_empty() {
+    let marking = if a.mark.is_some() && !findings.is_empty() {
         let items: Vec<(String, coffer_crypto::Id)> = findings
             .iter()
             .filter_map(|f| targets.get(f.target))
             .map(|t| (t.env.clone(), t.item_id))
             .collect();
-        marked = vault.mark_exposed(&items)?;
-    }
+        vault.mark_exposed(&items)
+    } else {
+        Ok(0)
+    };
+    // The findings are printed even when marking failed (a reader's
+    // scan, say): then the error, and its exit code.
+    let marked = *marking.as_ref().unwrap_or(&0);
     if a.json {
         output::json(&Report {
             findings: &findings,
@@ -286,6 +299,7 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
         &unreadable,
         &findings,
     );
+    marking?;
     if a.mark.is_some() {
         eprintln!("Marked {marked} credential(s) exposed (already exposed ones unchanged): see `coffer rotation --exposed`.");
     }

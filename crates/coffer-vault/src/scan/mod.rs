@@ -5,8 +5,12 @@
 //! decrypts every value the user can read ([`crate::Vault::scan_values`],
 //! logged as a `scan` read per environment), adds the common encodings of
 //! each ([`Encoding`]), and builds **one** multi-pattern automaton
-//! ([`Matcher`], the `aho-corasick` crate) that every byte of every file
-//! goes through once.
+//! ([`Matcher`], the `aho-corasick` crate) over all of them, searched once
+//! per file. Every pattern is at least 8 bytes, so a prefilter first tests
+//! each 8-byte window of the text against a bitmap of the patterns' first
+//! 8 bytes (one load, multiply and bit test per byte); the automaton runs,
+//! anchored, only where the bit is set (about 1% of positions), and reports
+//! the longest pattern starting there.
 //!
 //! Which values count: every version of every live credential the user can
 //! read, current or not. The vault records when a value was replaced in
@@ -53,7 +57,8 @@ mod sources;
 use std::collections::HashMap;
 use std::io::Read;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton as _;
+use aho_corasick::{Anchored, Input, MatchKind};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use coffer_crypto::{Id, SecretString};
 use serde::Serialize;
@@ -64,7 +69,7 @@ use crate::items::{all_versions, open_version};
 use crate::ops::ReadAction;
 use crate::vault::Vault;
 
-pub use sources::{
+pub use self::sources::{
     blob_commits, git_toplevel, history_blobs, read_blobs, staged_blobs, walk, Blob, WalkOptions,
     WalkOutcome,
 };
@@ -305,7 +310,10 @@ pub struct Hit {
 /// patterns it was built from in memory it does not wipe: drop it when the
 /// scan ends.
 pub struct Matcher {
-    ac: AhoCorasick,
+    ac: aho_corasick::nfa::contiguous::NFA,
+    /// Bits set at the hashes of the patterns' first 8 bytes (wiped on
+    /// drop: it says something about the values).
+    filter: Zeroizing<Vec<u64>>,
     targets: Vec<Target>,
     sources: Vec<Vec<(usize, Encoding)>>,
     max_len: usize,
@@ -338,23 +346,29 @@ impl Matcher {
         } = set;
         drop(index);
         let max_len = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
-        // Standard semantics: overlapping search reports every pattern
-        // ending at each position (a value inside another value is found
-        // too). A DFA is fastest to search but grows with the patterns; the
-        // contiguous NFA is chosen past a few thousand.
-        let kind = if patterns.iter().map(|p| p.len()).sum::<usize>() < 200_000 {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
+        // The automaton checks candidate positions (anchored there), with
+        // leftmost-longest semantics: where several patterns start at one
+        // place (unpadded base64 is a prefix of the padded form), the
+        // longest is reported. The contiguous NFA: a DFA over 10,000 values
+        // would take half a gigabyte.
+        let ac = aho_corasick::nfa::contiguous::NFA::builder()
+            .match_kind(MatchKind::LeftmostLongest)
             .build(patterns.iter().map(|p| &p[..]))
             .map_err(|e| Error::Database(format!("building the scan automaton: {e}")))?;
+        // The prefilter: one bit per hash of a pattern's first 8 bytes
+        // (every pattern has at least 8). Run over every position of the
+        // text, it leaves the automaton ~1% of positions to try.
+        let mut filter = Zeroizing::new(vec![0u64; FILTER_WORDS]);
+        for p in &patterns {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&p[..8]);
+            let h = filter_hash(u64::from_le_bytes(w));
+            filter[h >> 6] |= 1 << (h & 63);
+        }
         drop(patterns);
         Ok(Self {
             ac,
+            filter,
             targets,
             sources,
             max_len,
@@ -383,19 +397,47 @@ impl Matcher {
         self.sources.is_empty()
     }
 
-    /// Searches a stream in chunks of `chunk` bytes, keeping the last
-    /// (longest pattern − 1) bytes of each chunk before the next, so a value
-    /// across a chunk boundary is found; memory stays bounded by the chunk
-    /// size. The read buffer is wiped on drop (it may hold values).
-    pub fn scan_reader<R: Read>(
-        &self,
-        mut r: R,
-        chunk: usize,
-        mut on_hit: impl FnMut(Hit),
-    ) -> Result<u64> {
+    /// Searches one stream (see [`Scanner::scan`]); for many streams, one
+    /// [`Matcher::scanner`] reuses its buffer.
+    pub fn scan_reader<R: Read>(&self, r: R, chunk: usize, on_hit: impl FnMut(Hit)) -> Result<u64> {
+        self.scanner(chunk).scan(r, on_hit)
+    }
+
+    /// A scanner reading in chunks of `chunk` bytes, its buffer allocated
+    /// once for every stream it reads (and wiped when dropped).
+    pub fn scanner(&self, chunk: usize) -> Scanner<'_> {
         let keep_max = self.max_len.saturating_sub(1);
         let chunk = chunk.max(keep_max + 1).max(1);
-        let mut buf = Zeroizing::new(vec![0u8; keep_max + chunk]);
+        Scanner {
+            m: self,
+            buf: Zeroizing::new(vec![0u8; keep_max + chunk]),
+        }
+    }
+}
+
+/// Searches streams with one [`Matcher`] and one read buffer.
+pub struct Scanner<'m> {
+    m: &'m Matcher,
+    /// Wiped on drop: it held file contents, values included.
+    buf: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Scanner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("buf", &self.buf.len())
+            .finish()
+    }
+}
+
+impl Scanner<'_> {
+    /// Searches a stream chunk by chunk, keeping the last (longest
+    /// pattern − 1) bytes of each chunk before the next, so a value across
+    /// a chunk boundary is found (once); memory stays bounded by the
+    /// buffer. Returns the number of bytes read.
+    pub fn scan<R: Read>(&mut self, mut r: R, mut on_hit: impl FnMut(Hit)) -> Result<u64> {
+        let keep_max = self.m.max_len.saturating_sub(1);
+        let buf = &mut self.buf;
         // `keep`: bytes carried over from the previous chunk at buf[..keep];
         // `base`: stream offset of buf[0]; `lines`: newlines before buf[0].
         let (mut keep, mut base, mut lines, mut total) = (0usize, 0u64, 0u64, 0u64);
@@ -417,29 +459,33 @@ impl Matcher {
             let data = &buf[..filled];
             // Count newlines incrementally in match order.
             let (mut counted_to, mut line_at) = (0usize, lines);
-            for m in self.ac.find_overlapping_iter(data) {
+            let filter = &self.m.filter[..];
+            for (i, w) in data.windows(8).enumerate() {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                let h = filter_hash(u64::from_le_bytes(a));
+                if filter[h >> 6] & (1 << (h & 63)) == 0 {
+                    continue;
+                }
+                let input = Input::new(data).range(i..).anchored(Anchored::Yes);
+                let found = self
+                    .m
+                    .ac
+                    .try_find(&input)
+                    .map_err(|e| Error::Database(format!("scan automaton: {e}")))?;
+                let Some(m) = found else { continue };
                 // A match ending inside the carried bytes was reported with
                 // the previous chunk.
                 if m.end() <= keep {
                     continue;
                 }
-                if m.start() >= counted_to {
-                    line_at += newlines(&data[counted_to..m.start()]);
-                    counted_to = m.start();
-                    on_hit(Hit {
-                        pattern: m.pattern().as_usize(),
-                        offset: base + m.start() as u64,
-                        line: line_at + 1,
-                    });
-                } else {
-                    // Overlapping matches can start before the last one.
-                    let l = line_at - newlines(&data[m.start()..counted_to]);
-                    on_hit(Hit {
-                        pattern: m.pattern().as_usize(),
-                        offset: base + m.start() as u64,
-                        line: l + 1,
-                    });
-                }
+                line_at += newlines(&data[counted_to..m.start()]);
+                counted_to = m.start();
+                on_hit(Hit {
+                    pattern: m.pattern().as_usize(),
+                    offset: base + m.start() as u64,
+                    line: line_at + 1,
+                });
             }
             let next_keep = keep_max.min(filled);
             let dropped = filled - next_keep;
@@ -452,6 +498,16 @@ impl Matcher {
             }
         }
     }
+}
+
+/// Bits in the prefilter: 2^22 (512 KiB, which stays in a core's cache).
+const FILTER_BITS: u32 = 22;
+const FILTER_WORDS: usize = 1 << (FILTER_BITS - 6);
+
+/// Fibonacci hashing of an 8-byte window to a filter bit.
+#[inline(always)]
+fn filter_hash(w: u64) -> usize {
+    (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
 fn newlines(b: &[u8]) -> u64 {
