@@ -621,6 +621,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Scan(a) => crate::scan::run(a, || open(&cli.vault)),
+        Cmd::Lint(a) => crate::scan::lint(a, || open(&cli.vault)),
         Cmd::Hook(h) => crate::scan::hook(h, cli.vault.as_deref()),
         Cmd::Completions { shell } => {
             let mut buf = Vec::new();

@@ -56,6 +56,8 @@ pub mod exit {
     pub const KEYCHAIN: u8 = 11;
     /// `scan` found a vault value.
     pub const SCAN_FOUND: u8 = 12;
+    /// `lint --fail-on` matched.
+    pub const LINT_GATE: u8 = 13;
 }
 
 fn code(kind: ErrorKind) -> u8 {

@@ -494,3 +494,58 @@ pub fn hook(cmd: HookCmd, vault: Option<&Path>) -> Result<u8> {
     eprintln!("It runs `coffer scan --staged` without a prompt: enable the keychain (`coffer keychain enable`) or set COFFER_PASSPHRASE.");
     Ok(0)
 }
+
+/// `coffer lint`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Checks current values: the same value in two environments or projects \
+    (values under 8 bytes are not compared), and values that look like placeholders \
+    (changeme, TODO, your_…, <…>, xxxx, example…) outside dev, development, local, test \
+    and ci. Never prints a value.\n\nExample (CI gate): coffer lint --fail-on reused,placeholder  # exit 13 if any"
+)]
+pub struct LintArgs {
+    /// PROJECT or PROJECT/ENV (default: everything you can read).
+    pub scope: Option<String>,
+    /// Exit 13 if a finding of these kinds exists (reused, placeholder; comma-separated, or any).
+    #[arg(long, value_name = "KINDS")]
+    pub fail_on: Option<String>,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `coffer lint`.
+pub fn lint(a: LintArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
+    use coffer_vault::lint::LintKind;
+    let fail_on: Vec<LintKind> = match a.fail_on.as_deref() {
+        None => Vec::new(),
+        Some("any") => vec![LintKind::Reused, LintKind::Placeholder],
+        Some(list) => list
+            .split(',')
+            .map(|k| LintKind::parse(k.trim()))
+            .collect::<Result<_>>()?,
+    };
+    let findings = open()?.lint(a.scope.as_deref())?;
+    if a.json {
+        output::json(&findings)?;
+    } else if findings.is_empty() {
+        eprintln!("No findings.");
+    } else {
+        let rows: Vec<Vec<String>> = findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.kind.as_str().to_string(),
+                    f.credentials.join(", "),
+                    f.detail.clone(),
+                ]
+            })
+            .collect();
+        output::table(&["finding", "credentials", "detail"], &rows);
+    }
+    Ok(if findings.iter().any(|f| fail_on.contains(&f.kind)) {
+        exit::LINT_GATE
+    } else {
+        0
+    })
+}

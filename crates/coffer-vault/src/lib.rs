@@ -33,6 +33,7 @@ mod generate;
 mod identity;
 mod items;
 mod keychain;
+pub mod lint;
 pub mod ops;
 pub mod paths;
 mod rekey;

@@ -157,6 +157,8 @@ pub enum ReadAction {
     History = 5,
     /// `scan`: every version's value, to search files for them.
     Scan = 6,
+    /// `lint`: current values, compared with each other.
+    Lint = 7,
 }
 
 impl ReadAction {
@@ -168,6 +170,7 @@ impl ReadAction {
             4 => Self::Run,
             5 => Self::History,
             6 => Self::Scan,
+            7 => Self::Lint,
             _ => return Err(Error::integrity("unknown read action in the op log")),
         })
     }
@@ -180,6 +183,7 @@ impl ReadAction {
             Self::Run => "run",
             Self::History => "history",
             Self::Scan => "scan",
+            Self::Lint => "lint",
         }
     }
 }
