@@ -458,8 +458,7 @@ pub fn hook(cmd: HookCmd, vault: Option<&Path>) -> Result<u8> {
     let vault = vault.map(|v| std::path::absolute(v).unwrap_or_else(|_| v.to_path_buf()));
     let mut chained = false;
     if let Ok(existing) = std::fs::read(&hook) {
-        let ours = existing.split(|&b| b == b'\n').nth(1) == Some(HOOK_MARK.as_bytes())
-            || String::from_utf8_lossy(&existing).contains(HOOK_MARK);
+        let ours = String::from_utf8_lossy(&existing).contains(HOOK_MARK);
         if !ours {
             if local.exists() {
                 return Err(Error::Refused(format!(

@@ -175,6 +175,9 @@ fn scan_of_a_clean_tree_exits_0() {
     let out = env.coffer(["scan"]).ok();
     assert!(out.stdout.is_empty(), "{out}");
     assert!(out.stderr.contains("No vault values found"), "{out}");
+    // A path that does not exist: not found.
+    let msg = env.coffer(["scan", "missing-dir"]).fails(4);
+    assert!(msg.contains("missing-dir"), "{msg}");
 }
 
 #[test]

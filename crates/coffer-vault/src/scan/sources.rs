@@ -61,7 +61,13 @@ pub fn git_toplevel(dir: &Path) -> Option<PathBuf> {
 pub fn walk(paths: &[PathBuf], opts: WalkOptions) -> Result<WalkOutcome> {
     let mut out = WalkOutcome::default();
     for p in paths {
-        let md = std::fs::symlink_metadata(p).map_err(|e| Error::io(p.display().to_string(), e))?;
+        let md = std::fs::symlink_metadata(p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::NotFound(p.display().to_string())
+            } else {
+                Error::io(p.display().to_string(), e)
+            }
+        })?;
         if md.is_file() {
             out.files.push(p.clone());
             continue;
