@@ -18,8 +18,8 @@ Examples:
 Passphrase: read from COFFER_PASSPHRASE if set, else asked on the terminal.
 Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
 6 integrity failure, 7 invalid input, 8 conflict/refused, 9 vault busy,
-10 rotation gate (--fail-on matched), 11 keychain, 12 scan found a vault value,
-13 lint gate (--fail-on matched). `coffer run` returns the command's code.";
+10 rotation gate (--fail-on matched), 11 keychain, 13 scan found a vault value,
+14 lint gate (--fail-on matched). `coffer run` returns the command's code.";
 
 const RUN_AFTER_HELP: &str = "\
 Variables that decide what code runs are refused unless allowed by name with

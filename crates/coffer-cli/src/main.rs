@@ -55,9 +55,9 @@ pub mod exit {
     /// Keychain failure.
     pub const KEYCHAIN: u8 = 11;
     /// `scan` found a vault value.
-    pub const SCAN_FOUND: u8 = 12;
+    pub const SCAN_FOUND: u8 = 13;
     /// `lint --fail-on` matched.
-    pub const LINT_GATE: u8 = 13;
+    pub const LINT_GATE: u8 = 14;
 }
 
 fn code(kind: ErrorKind) -> u8 {

@@ -19,7 +19,7 @@ padding), percent- and JSON-escaped forms. Values shorter than 8 bytes are
 skipped and counted. Ignored files count too (.env files leak through
 backups and images); --respect-gitignore narrows to what git would see.
 Output names the place, PROJECT/ENV/KEY, the version and the encoding, never
-the value. Exit 0: nothing found; 12: something found.
+the value. Exit 0: nothing found; 13: something found.
 
 Examples:
   coffer scan                      # the current directory, ignored files too
@@ -410,7 +410,7 @@ COFFER_NO_PROMPT=1 "$coffer"{vault} scan --staged </dev/null
 rc=$?
 case $rc in
   0) exit 0 ;;
-  12) echo "coffer: commit blocked: the staged files listed above hold values from your vault. Take them out (git restore --staged FILE), and if they were ever pushed, rotate them (coffer scan --staged --mark exposed marks them exposed)." >&2 ;;
+  13) echo "coffer: commit blocked: the staged files listed above hold values from your vault. Take them out (git restore --staged FILE), and if they were ever pushed, rotate them (coffer scan --staged --mark exposed marks them exposed)." >&2 ;;
   3|11) echo "coffer: commit blocked: the vault could not be unlocked without a prompt. Run 'coffer keychain enable' once (the hook then unlocks from the OS keychain) or set COFFER_PASSPHRASE for this commit; 'git commit --no-verify' skips the check." >&2 ;;
   4) echo "coffer: commit blocked: no Coffer identity or vault found (COFFER_HOME, COFFER_VAULT); 'git commit --no-verify' skips the check." >&2 ;;
   9) echo "coffer: commit blocked: the vault is busy (another coffer is using it); try again." >&2 ;;
@@ -500,12 +500,12 @@ pub fn hook(cmd: HookCmd, vault: Option<&Path>) -> Result<u8> {
     after_help = "Checks current values: the same value in two environments or projects \
     (values under 8 bytes are not compared), and values that look like placeholders \
     (changeme, TODO, your_…, <…>, xxxx, example…) outside dev, development, local, test \
-    and ci. Never prints a value.\n\nExample (CI gate): coffer lint --fail-on reused,placeholder  # exit 13 if any"
+    and ci. Never prints a value.\n\nExample (CI gate): coffer lint --fail-on reused,placeholder  # exit 14 if any"
 )]
 pub struct LintArgs {
     /// PROJECT or PROJECT/ENV (default: everything you can read).
     pub scope: Option<String>,
-    /// Exit 13 if a finding of these kinds exists (reused, placeholder; comma-separated, or any).
+    /// Exit 14 if a finding of these kinds exists (reused, placeholder; comma-separated, or any).
     #[arg(long, value_name = "KINDS")]
     pub fail_on: Option<String>,
     /// JSON output.

@@ -6,7 +6,7 @@ mod common;
 
 use common::Env;
 
-const GATE: i32 = 13;
+const GATE: i32 = 14;
 const INVALID: i32 = 7;
 const SHARED: &str = "shared-canary-5b1f0e77";
 

@@ -10,7 +10,7 @@ mod common;
 use base64::Engine as _;
 use common::{have_git, Env, Out};
 
-const FOUND: i32 = 12;
+const FOUND: i32 = 13;
 const CONFLICT: i32 = 8;
 const INVALID: i32 = 7;
 
@@ -357,7 +357,11 @@ fn hook_blocks_a_commit_with_a_vault_value_and_chains_an_existing_hook() {
     assert_ne!(c.code, 0, "{c}");
     no_values(&c);
     assert!(c.all().contains("config.py:1"), "{c}");
-    assert!(c.stderr.contains("coffer: commit blocked"), "{c}");
+    assert!(
+        c.stderr
+            .contains("coffer: commit blocked: the staged files listed above hold values"),
+        "{c}"
+    );
     assert_eq!(git(&env, &["rev-list", "--count", "HEAD"]).stdout, "1\n");
 
     // Without any way to unlock (no keychain, no COFFER_PASSPHRASE) and no
