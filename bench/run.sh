@@ -82,6 +82,9 @@ file per environment 18 ms, gopass 0.83 s, dotenvx 1.36 s.
 
 \`run\`, \`get\` and \`export\` each append a signed read event to the op log
 (one SQLite transaction with fsync); that is included above.
+
+\`coffer scan\` (a 1 GB tree, \`--history\` of 10,000 commits):
+\`docs/benchmarks-scan.md\` (\`bench/scan.sh\`).
 MD
 } > docs/benchmarks.md
 # The developer workflow (issue 11): env files with references, inject.

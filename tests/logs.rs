@@ -403,6 +403,24 @@ fn no_secret_in_cli_output_or_trace_logs() {
         run(&fx, p, &["audit", "verify"], None, none),
         &[],
     );
+    // scan finds the values (exit 13) and names them, never prints them;
+    // lint compares them, never prints them.
+    let leak_dir = fx.dir.path().join("leak");
+    std::fs::create_dir_all(&leak_dir).expect("mkdir");
+    std::fs::write(leak_dir.join("conf"), format!("a={VALUE}\nb={VALUE2}\n")).expect("write");
+    let leak = leak_dir.to_str().expect("utf-8");
+    fails("scan", run(&fx, p, &["scan", leak], None, none), 13);
+    fails(
+        "scan --json",
+        run(&fx, p, &["scan", leak, "--json"], None, none),
+        13,
+    );
+    ok("lint", run(&fx, p, &["lint"], None, none), &[]);
+    ok(
+        "lint --json",
+        run(&fx, p, &["lint", "--json"], None, none),
+        &[],
+    );
     ok(
         "env rekey",
         run(&fx, p, &["env", "rekey", env], None, none),

@@ -18,8 +18,8 @@ Examples:
 Passphrase: read from COFFER_PASSPHRASE if set, else asked on the terminal.
 Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
 6 integrity failure, 7 invalid input, 8 conflict/refused, 9 vault busy,
-10 rotation gate (--fail-on matched), 11 keychain, 12 keys missing (check, run --require).
-`coffer run` returns the command's code.";
+10 rotation gate (--fail-on matched), 11 keychain, 12 keys missing (check, run --require),
+13 scan found a vault value, 14 lint gate (--fail-on matched). `coffer run` returns the command's code.";
 
 /// Coffer: a credential vault for software teams.
 #[derive(Parser, Debug)]
@@ -225,7 +225,7 @@ pub enum Cmd {
     Check(crate::workflow::CheckArgs),
     /// Start your shell with an environment's variables, its prompt marked.
     Shell(crate::workflow::ShellArgs),
-    /// Print shell integration code (`coffer hook direnv` for .envrc).
+    /// Shell and git integration: `hook direnv` (for .envrc), `hook install pre-commit`.
     #[command(subcommand)]
     Hook(crate::workflow::HookCmd),
     /// Import a .env file (all or nothing).
@@ -317,6 +317,10 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Search files, the git index or history for the vault's own values.
+    Scan(crate::scan::ScanArgs),
+    /// Credential hygiene: values reused across environments, placeholders outside dev.
+    Lint(crate::scan::LintArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

@@ -481,7 +481,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Cmd::Inject(args) => crate::workflow::inject(&cli.vault, args),
         Cmd::Check(args) => crate::workflow::check(&cli.vault, args),
         Cmd::Shell(args) => crate::workflow::shell(&cli.vault, args),
-        Cmd::Hook(cmd) => crate::workflow::hook(cmd),
+        Cmd::Hook(cmd) => crate::workflow::hook(cmd, cli.vault.as_deref()),
         Cmd::Import {
             file,
             env,
@@ -604,6 +604,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             eprintln!("Stopped sharing {key} of {env} with {with}; its key was replaced.");
             Ok(0)
         }
+        Cmd::Scan(a) => crate::scan::run(a, || open(&cli.vault)),
+        Cmd::Lint(a) => crate::scan::lint(a, || open(&cli.vault)),
         Cmd::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "coffer", &mut buf);

@@ -23,6 +23,7 @@ mod commands;
 mod keychain;
 mod output;
 mod prompt;
+mod scan;
 mod secret_files;
 mod sync;
 mod team;
@@ -57,6 +58,10 @@ pub mod exit {
     pub const KEYCHAIN: u8 = 11;
     /// `check` / `run --require`: keys the example names are missing.
     pub const MISSING_KEYS: u8 = 12;
+    /// `scan` found a vault value.
+    pub const SCAN_FOUND: u8 = 13;
+    /// `lint --fail-on` matched.
+    pub const LINT_GATE: u8 = 14;
 }
 
 fn code(kind: ErrorKind) -> u8 {

@@ -15,6 +15,10 @@ pub fn passphrase(prompt: &str) -> Result<SecretString> {
             .map(SecretString::new)
             .map_err(|_| Error::InvalidInput("COFFER_PASSPHRASE is not UTF-8".into()));
     }
+    // Unattended callers (the pre-commit hook) never prompt.
+    if std::env::var_os("COFFER_NO_PROMPT").is_some() {
+        return Err(Error::NoPassphrase);
+    }
     ask_hidden(prompt).ok_or(Error::NoPassphrase)
 }
 

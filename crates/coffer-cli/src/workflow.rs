@@ -402,6 +402,17 @@ export; variables that decide what code runs are refused unless you add
 --allow-var NAME after the environment) and evaluates it in direnv's shell;
 nothing is written to disk. With the keychain enabled there is no prompt.")]
     Direnv,
+    /// Install a git hook in the repository of the current directory
+    /// (where `core.hooksPath` says). An existing hook is kept: it moves
+    /// to `pre-commit.local` and runs first.
+    #[command(after_help = "Example: coffer hook install pre-commit")]
+    Install {
+        /// The hook.
+        hook: crate::scan::HookKind,
+        /// The repository (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        repo: Option<std::path::PathBuf>,
+    },
 }
 
 /// The function `coffer hook direnv` prints.
@@ -422,9 +433,10 @@ use_coffer() {
 "#;
 
 /// `coffer hook …`.
-pub fn hook(cmd: HookCmd) -> Result<u8> {
+pub fn hook(cmd: HookCmd, vault: Option<&std::path::Path>) -> Result<u8> {
     match cmd {
         HookCmd::Direnv => write_stdout(DIRENV_HOOK)?,
+        HookCmd::Install { hook, repo } => return crate::scan::hook(hook, repo, vault),
     }
     Ok(0)
 }

@@ -396,3 +396,43 @@ fn fail_no_secret_service_at_run_time() {
     assert_eq!(entries(&account), 1);
     delete_entry(&account);
 }
+
+/// The pre-commit hook unlocks from the keychain with no passphrase and no
+/// terminal (setsid): a staged vault value is blocked, a clean commit passes.
+#[test]
+fn pre_commit_hook_unlocks_from_the_keychain_without_a_prompt() {
+    if !common::have_git() {
+        return;
+    }
+    let d = Device::new();
+    d.enable();
+    let git = |args: &[&str]| {
+        let mut argv = vec![
+            "-w",
+            "git",
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.com",
+        ];
+        argv.extend_from_slice(args);
+        d.env
+            .program("setsid", argv)
+            .env("DBUS_SESSION_BUS_ADDRESS", &d.bus)
+            .env_remove("COFFER_PASSPHRASE")
+            .run()
+    };
+    assert_eq!(git(&["init", "-q", "."]).code, 0);
+    d.coffer(["hook", "install", "pre-commit"]).ok();
+    d.env.write("ok.txt", "fine\n");
+    git(&["add", "ok.txt"]);
+    let c = git(&["commit", "-q", "-m", "clean"]);
+    assert_eq!(c.code, 0, "{c}");
+    d.env.write("leak.txt", "token=s3cr3t-value\n");
+    git(&["add", "leak.txt"]);
+    let c = git(&["commit", "-q", "-m", "leak"]);
+    assert_ne!(c.code, 0, "{c}");
+    assert!(c.all().contains("leak.txt:1"), "{c}");
+    assert!(c.stderr.contains("listed above hold values"), "{c}");
+    assert!(!c.all().contains("s3cr3t-value"), "{c}");
+}

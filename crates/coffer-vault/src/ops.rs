@@ -160,6 +160,10 @@ pub enum ReadAction {
     Run = 4,
     /// `history --reveal`.
     History = 5,
+    /// `scan`: every version's value, to search files for them.
+    Scan = 6,
+    /// `lint`: current values, compared with each other.
+    Lint = 7,
 }
 
 impl ReadAction {
@@ -170,6 +174,8 @@ impl ReadAction {
             3 => Self::Export,
             4 => Self::Run,
             5 => Self::History,
+            6 => Self::Scan,
+            7 => Self::Lint,
             _ => return Err(Error::integrity("unknown read action in the op log")),
         })
     }
@@ -181,6 +187,8 @@ impl ReadAction {
             Self::Export => "export",
             Self::Run => "run",
             Self::History => "history",
+            Self::Scan => "scan",
+            Self::Lint => "lint",
         }
     }
 }
