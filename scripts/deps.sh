@@ -15,6 +15,8 @@ have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
 have python3 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+# PyYAML reads back what `coffer inject … | yaml` renders (workflow tests).
+python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
 # Ruby's dotenv is one of the third-party parsers the interop test reads our
 # exports back with (Debian package; rubygems is not reachable here).
 pkg_installed ruby-dotenv || need_apt+=(ruby-dotenv)
