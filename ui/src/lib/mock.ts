@@ -280,6 +280,14 @@ export class MockBackend implements Backend {
       b.lastSync = b.now() - 120;
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
     }
+    if (name === "synced-stale") {
+      // As "synced", but Bob's value was written under a key an offboarding
+      // had just replaced (the removed member could read it).
+      b.session = "vault";
+      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
+      b.lastSync = b.now() - 120;
+      b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob", true);
+    }
     if (name === "biglog") {
       // A long op log (reads by a CI job), unlocked.
       b.session = "vault";

@@ -58,6 +58,18 @@ describe("sync screens", () => {
         await expect.poll(() => page.locator(tid("sync-conflicts")).count()).toBe(0);
       });
     }
+    it(`a value written under a replaced key says so, ${scheme}`, async () => {
+      const { page } = await openPage("synced-stale", scheme);
+      await page.setViewportSize({ width: 760, height: 800 });
+      const chip = page.locator(`[data-item="payments/dev/SESSION_SECRET"] ${tid("conflict")}`);
+      await chip.click();
+      const dlg = page.locator(tid("conflict-dialog"));
+      await dlg.waitFor();
+      expect(await dlg.locator(tid("conflict-stale")).textContent()).toContain("that member could read it");
+      const d = await dlg.boundingBox();
+      expect(d && d.x >= 0 && d.x + d.width <= 760 && d.y + d.height <= 800).toBe(true);
+      await shot(page, `conflict-stale-760-${scheme}.png`);
+    });
     it(`the join flow, ${scheme}`, async () => {
       const { page } = await openPage("missing", scheme);
       await page.setViewportSize({ width: 760, height: 800 });
