@@ -1016,11 +1016,7 @@ fn fail_a_write_under_the_replaced_key_is_resealed_and_counted_exposed() {
     let (fx, remote, bob, carol) = team(folder_remote);
     bob.sync();
     carol.sync();
-    fx.open()
-        .offboard("Carol", &mut |_, _| {})
-        .expect("offboard Carol");
-    fx.open().sync().expect("ada publishes the offboarding");
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    offboard_and_publish(&fx, "Carol");
     // Bob has not synced: his replica still has the old keys.
     bob.open()
         .set_item(PROD, "API_KEY", value("stale-write"))

@@ -1185,21 +1185,8 @@ fn attack_an_endless_view_in_the_old_replica_hangs_the_rebuild() {
 #[test]
 fn attack_a_file_naming_another_vault_rebuilds_that_vault_and_locks_out_its_replica() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
-    let own = fx.dir.path().join("bob-own.coffer");
-    let own_remote = Remote::Folder(fx.dir.path().join("bob-own-shared"));
-    let own_id = {
-        let mut v = Vault::create(&own, "Bob's own", bob.who.unlock()).expect("create");
-        v.add_env(PROD, None).expect("env");
-        v.sync_init(own_remote.clone()).expect("sync init");
-        v.set_item(PROD, "UNPUBLISHED", value("offline-in-own-vault"))
-            .expect("offline change");
-        v.id()
-    };
-    {
-        let c = Connection::open(&bob.replica).expect("open");
-        c.execute("UPDATE vault SET id = ?1", [&own_id.0[..]])
-            .expect("rename the vault");
-    }
+    let (own, own_id) = bobs_own_vault(&fx, &bob, "UNPUBLISHED", "offline-in-own-vault", false);
+    rename_vault(&bob.replica, &own_id);
     let rebuilt = Vault::rebuild(&bob.replica, bob.who.unlock()).map(|(v, _, r)| (v.id(), r));
     let opens = bob.who.try_open(&own);
     assert!(
@@ -1445,11 +1432,7 @@ fn team_with_mallory() -> (Fx, Remote, Device, Device, PrivateIdentity) {
 fn attack_a_legacy_item_set_under_the_replaced_key_becomes_current() {
     let (fx, remote, _bob, _carol, mallory) = team_with_mallory();
     let old = HeldKeys::of(&fx, &mallory, "API_KEY");
-    fx.open()
-        .offboard("Carol", &mut |_, _| {})
-        .expect("offboard Carol");
-    fx.open().sync().expect("ada publishes the offboarding");
-    std::thread::sleep(Duration::from_millis(5));
+    offboard_and_publish(&fx, "Carol");
     let next = old.version + 1;
     forge(
         &remote,
@@ -1730,22 +1713,8 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
 #[test]
 fn attack_a_file_naming_another_vault_is_rebuilt_while_its_replica_is_away() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
-    let own = fx.dir.path().join("bob-own.coffer");
-    let own_remote = Remote::Folder(fx.dir.path().join("bob-own-shared"));
-    let own_id = {
-        let mut v = Vault::create(&own, "Bob's own", bob.who.unlock()).expect("create");
-        v.add_env(PROD, None).expect("env");
-        v.sync_init(own_remote.clone()).expect("sync init");
-        v.set_item(PROD, "PUBLISHED", value("in-own-vault"))
-            .expect("change");
-        v.sync().expect("publish");
-        v.id()
-    };
-    {
-        let c = Connection::open(&bob.replica).expect("open");
-        c.execute("UPDATE vault SET id = ?1", [&own_id.0[..]])
-            .expect("rename the vault");
-    }
+    let (own, own_id) = bobs_own_vault(&fx, &bob, "PUBLISHED", "in-own-vault", true);
+    rename_vault(&bob.replica, &own_id);
     let away = fx.dir.path().join("unmounted-bob-own.coffer");
     std::fs::rename(&own, &away).expect("move away");
     let rebuilt =
@@ -1784,11 +1753,7 @@ fn attack_a_resealed_stale_value_set_again_is_no_longer_exposed() {
     let (fx, _remote, bob, carol) = team(folder_remote);
     bob.sync();
     carol.sync();
-    fx.open()
-        .offboard("Carol", &mut |_, _| {})
-        .expect("offboard Carol");
-    fx.open().sync().expect("ada publishes the offboarding");
-    std::thread::sleep(Duration::from_millis(5));
+    offboard_and_publish(&fx, "Carol");
     bob.open()
         .set_item(PROD, "API_KEY", value("carol-read-this"))
         .expect("bob writes");

@@ -215,3 +215,43 @@ pub fn leak_chain(replica: &Path, remote: &Remote, vault_id: Id, device: &Id) {
         std::fs::write(&p, e.encode()).expect("write");
     }
 }
+
+/// Ada offboards `name` and publishes it; then a few milliseconds pass, so
+/// what a teammate writes next is later on every clock.
+pub fn offboard_and_publish(fx: &Fx, name: &str) {
+    fx.open()
+        .offboard(name, &mut |_, _| {})
+        .unwrap_or_else(|e| panic!("offboard {name}: {e}"));
+    fx.open().sync().expect("ada publishes the offboarding");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+}
+
+/// A second vault of Bob's own ("Bob's own", one prod environment, synced
+/// through its own folder) holding `key`; published when `publish`. Its
+/// replica's path and id.
+pub fn bobs_own_vault(
+    fx: &Fx,
+    bob: &Device,
+    key: &str,
+    value: &str,
+    publish: bool,
+) -> (PathBuf, Id) {
+    let own = fx.dir.path().join("bob-own.coffer");
+    let own_remote = Remote::Folder(fx.dir.path().join("bob-own-shared"));
+    let mut v = Vault::create(&own, "Bob's own", bob.who.unlock()).expect("create");
+    v.add_env(PROD, None).expect("env");
+    v.sync_init(own_remote).expect("sync init");
+    v.set_item(PROD, key, super::value(value)).expect("change");
+    if publish {
+        v.sync().expect("publish");
+    }
+    (own, v.id())
+}
+
+/// Sets the `vault.id` of the replica at `path` to `id`, as someone who
+/// can write the file does.
+pub fn rename_vault(path: &Path, id: &Id) {
+    let c = Connection::open(path).expect("open");
+    c.execute("UPDATE vault SET id = ?1", [&id.0[..]])
+        .expect("rename the vault");
+}

@@ -153,7 +153,10 @@ impl<'t> Template<'t> {
                 "a template needs one value per placeholder".into(),
             ));
         }
-        let extra: usize = values.iter().map(|v| v.len() * 2 + 8).sum();
+        // Room for the worst escaping (a control character becomes the six
+        // bytes of `\u00XX`), so the buffer never reallocates: a move
+        // would leave a copy of the values behind in freed memory.
+        let extra: usize = values.iter().map(|v| v.len() * 6 + 8).sum();
         let mut out = Zeroizing::new(String::with_capacity(self.text.len() + extra));
         let mut at = 0;
         for ((slot, value), loc) in self.slots.iter().zip(values).zip(&self.refs) {
@@ -197,6 +200,7 @@ pub fn apply(
                 coffer_dotenv::Format::Dotenv,
                 coffer_dotenv::Dialect::Portable,
             )
+            .map(Zeroizing::new)
             .map_err(|e| match e {
                 coffer_dotenv::Error::Unrepresentable { reason, .. } => format!(
                     "no portable .env spelling exists for the value ({reason}); use | json or | shell, or coffer run"
