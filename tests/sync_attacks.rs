@@ -1777,3 +1777,152 @@ fn attack_a_resealed_stale_value_set_again_is_no_longer_exposed() {
         "a value Carol could read is current again and counts as rotated"
     );
 }
+
+// ----- versions that open under nothing -------------------------------------
+
+/// Mallory's junk `item.set` of API_KEY (the next version, naming the
+/// current keys, a blob no key opens) and Ada has taken it in.
+fn junk_version_of_api_key() -> (Fx, Remote, Device, Device, PrivateIdentity) {
+    let (fx, remote, bob, carol, mallory) = team_with_mallory();
+    let api = HeldKeys::of(&fx, &mallory, "API_KEY");
+    forge(
+        &remote,
+        api.vault_id,
+        Id::make(),
+        &mallory,
+        &api.set(api.version + 1, vec![0x55; 80], true),
+        None,
+    );
+    fx.open().sync().expect("ada takes the junk in");
+    (fx, remote, bob, carol, mallory)
+}
+
+/// ATTACK (a writer of web/prod, own client, about to be offboarded):
+/// publish a next version of API_KEY that opens under nothing. An
+/// offboarding re-keys web/prod, which re-encrypts every version of every
+/// item and gave up on the first that did not open: the member being
+/// removed could stop their own offboarding.
+/// SECURE: the offboarding goes through (a version nobody can open is
+/// carried over as it is: it tells the removed member nothing); the
+/// report lists API_KEY; the rest of the environment stays readable.
+#[test]
+fn attack_a_writers_unopenable_version_blocks_their_own_offboarding() {
+    let (fx, _remote, bob, _carol, _mallory) = junk_version_of_api_key();
+    let report = fx
+        .open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboarding Mallory goes through");
+    assert!(
+        report.items.iter().any(|i| i.key.ends_with("API_KEY")),
+        "the report lists API_KEY: {:?}",
+        report.items.iter().map(|i| &i.key).collect::<Vec<_>>()
+    );
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "DB_PASS", DB_VALUE);
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (the same junk version): every reader of web/prod then failed to
+/// list, export or run the whole environment, and to read any of its
+/// credentials, for as long as the junk stayed current.
+/// SECURE: the one credential does not open and says who wrote it; every
+/// other credential lists and reads; an export (which must not silently
+/// leave a variable out) names the credential; a new value mends it.
+#[test]
+fn attack_a_writers_unopenable_version_blocks_the_whole_environment() {
+    let (fx, _remote, bob, _carol, _mallory) = junk_version_of_api_key();
+    let mut v = fx.open();
+    let names: Vec<String> = v
+        .list_items(Some(PROD), 30)
+        .expect("web/prod lists")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.iter().any(|n| n == "API_KEY"), "{names:?}");
+    assert_value(&mut v, PROD, "DB_PASS", DB_VALUE);
+    let e = v.get_item(PROD, "API_KEY").map(|_| ()).expect_err("junk");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("Mallory") && msg.contains("does not open"),
+        "the error says who wrote what: {msg}"
+    );
+    let e = v
+        .export_env(
+            PROD,
+            coffer_dotenv::Format::Dotenv,
+            coffer_dotenv::Dialect::Portable,
+            coffer_vault::dangerous::AllowVars::NONE,
+            |_| Ok(()),
+        )
+        .expect_err("an export never leaves API_KEY out silently");
+    assert!(e.to_string().contains("API_KEY"), "{e}");
+    v.set_item(PROD, "API_KEY", value("mended"))
+        .expect("a new value mends it");
+    assert_value(&mut v, PROD, "API_KEY", "mended");
+    let rep = v.verify().expect("verify");
+    assert!(rep.ok(), "{:?}", rep.problems);
+    assert!(
+        rep.unopened.iter().any(|u| u.contains("web/prod/API_KEY")),
+        "verify names the junk version: {:?}",
+        rep.unopened
+    );
+    let h = v.history(PROD, "API_KEY", false).expect("history lists");
+    assert!(
+        h.iter().any(|e| e.unreadable),
+        "the junk version shows as unreadable"
+    );
+    drop(v);
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "API_KEY", "mended");
+}
+
+/// ATTACK (a writer, own client): create a credential whose item key and
+/// value open under nothing. Nobody can ever learn its name.
+/// SECURE: it is not listed or exported (it never existed for anyone
+/// who reads the environment), the rest works, and offboarding goes
+/// through.
+#[test]
+fn attack_a_writers_unopenable_new_item_blocks_the_environment() {
+    let (fx, remote, _bob, _carol, mallory) = team_with_mallory();
+    let api = HeldKeys::of(&fx, &mallory, "API_KEY");
+    forge(
+        &remote,
+        api.vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::SetItem {
+            item_id: Id::make(),
+            env_id: api.env_id,
+            version: 1,
+            ik_ct: Some(vec![0x44; 72]),
+            blob: vec![0x55; 80],
+            meta: api.meta,
+            sealed_under: Some(coffer_vault::ops::SealedUnder {
+                epoch: api.epoch,
+                item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&[0x44; 72]).0,
+            }),
+        },
+        None,
+    );
+    fx.open().sync().expect("ada takes the junk in");
+    let mut v = fx.open();
+    let before = v.list_items(Some(PROD), 30).expect("web/prod lists").len();
+    assert_value(&mut v, PROD, "API_KEY", API_V2);
+    v.export_env(
+        PROD,
+        coffer_dotenv::Format::Dotenv,
+        coffer_dotenv::Dialect::Portable,
+        coffer_vault::dangerous::AllowVars::NONE,
+        |_| Ok(()),
+    )
+    .expect("the export goes through");
+    v.offboard("Mallory", &mut |_, _| {})
+        .expect("offboarding Mallory goes through");
+    assert_eq!(
+        v.list_items(Some(PROD), 30).expect("lists").len(),
+        before,
+        "nothing appeared or vanished"
+    );
+}

@@ -803,11 +803,23 @@ fn fail_a_change_after_current_version_rolled_back_is_an_integrity_error() {
     );
     drop(v);
     assert_eq!(fx.dump(), before, "a refused change wrote something");
-    let out = coffer(&fx, PASSPHRASE)
-        .args(["set", PROD, "API_KEY"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("coffer set");
+    let out = {
+        use std::io::Write as _;
+        let mut child = coffer(&fx, PASSPHRASE)
+            .args(["set", PROD, "API_KEY"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("coffer set");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"a-fifth-value")
+            .expect("stdin");
+        child.wait_with_output().expect("coffer set")
+    };
     assert_eq!(
         out.status.code(),
         Some(6),

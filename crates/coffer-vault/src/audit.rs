@@ -60,6 +60,10 @@ pub struct VerifyReport {
     pub items_opened: u64,
     /// Problems found; empty means everything verified.
     pub problems: Vec<String>,
+    /// Versions a teammate's client wrote that open under no key (in a
+    /// private replica, where every row comes from a verified op, this is
+    /// what a member signed, not tampering): named, not a failure.
+    pub unopened: Vec<String>,
     /// Each device's chain, in the order its first entry appears.
     pub chains: Vec<ChainReport>,
     /// Whether the state tables match a replay of the log; `None` when
@@ -77,9 +81,17 @@ impl VerifyReport {
     /// were found and the first of them.
     pub fn verdict(&self) -> String {
         match self.problems.as_slice() {
-            [] => format!(
+            [] if self.unopened.is_empty() => format!(
                 "Verified: {} entries in {} device chain(s), every signature valid, the state matches the log, {} credential(s) open.",
                 self.entries, self.devices, self.items_opened
+            ),
+            [] => format!(
+                "Verified: {} entries in {} device chain(s), every signature valid, the state matches the log, {} credential(s) open; {} version(s) written by teammates open under no key ({}).",
+                self.entries,
+                self.devices,
+                self.items_opened,
+                self.unopened.len(),
+                self.unopened[0]
             ),
             [one] => format!("Integrity check failed: {one}."),
             [first, rest @ ..] => format!(
@@ -843,8 +855,9 @@ impl Vault {
                     for d in &items {
                         rep.items_opened += 1;
                         // Old versions too.
-                        if let Err(e) = self.history_check(&env, d) {
-                            rep.problems.push(e.to_string());
+                        match self.history_check(&env, d) {
+                            Ok(unopened) => rep.unopened.extend(unopened),
+                            Err(e) => rep.problems.push(e.to_string()),
                         }
                     }
                 }
@@ -854,14 +867,27 @@ impl Vault {
         Ok(rep)
     }
 
+    /// Opens every version of `d`; in a private replica, the versions that
+    /// open under no key are named rather than failed
+    /// (`Decrypted::unopened`).
     fn history_check(
         &self,
         env: &crate::vault::EnvInfo,
         d: &crate::items::Decrypted,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
+        let mut unopened = Vec::new();
         for (version, blob, meta) in crate::items::all_versions(self, &d.id)? {
-            crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)?;
+            match crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)
+            {
+                Ok(_) => {}
+                Err(_) if self.is_private_replica() => unopened.push(format!(
+                    "version {version} of {}/{}",
+                    env.path(),
+                    d.fields.name
+                )),
+                Err(e) => return Err(e),
+            }
         }
-        Ok(())
+        Ok(unopened)
     }
 }

@@ -48,7 +48,7 @@ impl Vault {
         let items = self.read_env_unlogged(&env)?;
         check_exported_vars(&items, format, allow)?;
         let entries = export_entries(&items);
-        let text = coffer_dotenv::render(&entries, format, dialect)?;
+        let text = zeroize::Zeroizing::new(coffer_dotenv::render(&entries, format, dialect)?);
         deliver(&text)?;
         let ids = items.iter().map(|(s, _)| s.id).collect();
         self.log_read(ReadAction::Export, &env, ids)
@@ -79,7 +79,7 @@ impl Vault {
         check_exported_vars(&items, req.format, req.allow)?;
         let entries = export_entries(&items);
         let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
-            Ok(t) => t,
+            Ok(t) => zeroize::Zeroizing::new(t),
             Err(coffer_dotenv::Error::Unrepresentable {
                 key,
                 dialect,

@@ -208,6 +208,19 @@ pub(crate) struct Decrypted {
     /// id) stands for the name everywhere; these wait, as a conflict,
     /// until someone keeps one value (the others are deleted).
     pub(crate) twins: Vec<Decrypted>,
+    /// The current version does not open (a teammate's client wrote a
+    /// blob no key opens; in a private replica nothing else can). `fields`
+    /// are then the newest older version's, with an empty value: the
+    /// credential lists, and can be mended, deleted or looked back at, but
+    /// its value is never read, exported or run ([`Decrypted::readable`]).
+    pub(crate) unopened: Option<Unopened>,
+}
+
+/// A current version that does not open: which, and who wrote it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unopened {
+    pub(crate) version: u64,
+    pub(crate) author: Id,
 }
 
 /// A value waiting beside an item's current one (internal): a concurrent
@@ -289,8 +302,9 @@ pub struct HistoryEntry {
     /// credential exposed. An owner's or admin's device re-seals it under
     /// the current key when it syncs.
     pub stale: bool,
-    /// A stale version this identity cannot open (it never held the
-    /// replaced key): an owner or admin can.
+    /// A version this identity cannot open: a stale version under a key
+    /// it never held (an owner or admin can), or a version a teammate's
+    /// client wrote that no key opens.
     pub unreadable: bool,
 }
 
@@ -339,7 +353,7 @@ impl Vault {
             .1;
         let mut st = self.conn.prepare_cached(
             "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at, i.created_at
+                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
         )?;
@@ -351,28 +365,59 @@ impl Vault {
                 r.get::<_, Vec<u8>>(3)?,
                 meta_at(r, 4)?,
                 (r.get::<_, i64>(8)?, r.get::<_, i64>(9)?),
+                r.get::<_, Vec<u8>>(10)?,
             ))
         })?;
         let rows = rows.collect::<std::result::Result<Vec<_>, _>>()?;
-        type Row = (Vec<u8>, Vec<u8>, i64, Vec<u8>, RotationMeta, (i64, i64));
-        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at)): &Row| -> Result<Decrypted> {
+        drop(st);
+        // In a private replica every row was derived here from an op whose
+        // signature this device checked: what does not open was written so
+        // by a teammate's client, and costs that credential, not the whole
+        // environment (nor an offboarding). A shared file could have been
+        // altered by anyone: there it stays an integrity error.
+        let lenient = self.is_private_replica();
+        type Row = (
+            Vec<u8>,
+            Vec<u8>,
+            i64,
+            Vec<u8>,
+            RotationMeta,
+            (i64, i64),
+            Vec<u8>,
+        );
+        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at), author): &Row| -> Result<Option<Decrypted>> {
             let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
             let version = *version as u64;
-            let ik = ek
-                .open_item_key(
-                    ik_ct,
-                    &ItemKeyContext {
-                        vault_id,
-                        env_id: env.id,
-                        item_id: id,
-                        epoch: env.epoch,
-                    },
-                )
-                .map_err(|_| {
-                    Error::integrity(format!("an item key in {} does not open", env.path()))
-                })?;
-            let fields = open_version(&ik, vault_id, env, id, version, blob, meta)?;
-            Ok(Decrypted {
+            let ik = match ek.open_item_key(
+                ik_ct,
+                &ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id: id,
+                    epoch: env.epoch,
+                },
+            ) {
+                Ok(ik) => ik,
+                // No version can open: nobody ever learns its name.
+                Err(_) if lenient => return Ok(None),
+                Err(_) => {
+                    return Err(Error::integrity(format!(
+                        "an item key in {} does not open",
+                        env.path()
+                    )))
+                }
+            };
+            let (fields, unopened) = match open_version(&ik, vault_id, env, id, version, blob, meta) {
+                Ok(f) => (f, None),
+                Err(e) if !lenient => return Err(e),
+                Err(_) => {
+                    let author =
+                        Id::from_slice(author).map_err(|_| Error::integrity("bad author id"))?;
+                    // Named below, from an older version.
+                    (ItemFields::default(), Some(Unopened { version, author }))
+                }
+            };
+            Ok(Some(Decrypted {
                 id,
                 version,
                 fields,
@@ -382,13 +427,14 @@ impl Vault {
                 updated_at: *updated_at,
                 created_at: *created_at,
                 twins: Vec::new(),
-            })
+                unopened,
+            }))
         };
         // Opening is two AEADs per item and independent per item: a large
         // environment is opened on two threads (listing 10,000 credentials
         // is on the path from unlock to the app's list). The first error in
         // row order wins either way.
-        let mut out = if rows.len() >= PARALLEL_OPEN_FROM {
+        let out = if rows.len() >= PARALLEL_OPEN_FROM {
             let (a, b) = rows.split_at(rows.len() / 2);
             let (first, second) = std::thread::scope(|scope| {
                 let second = scope.spawn(|| b.iter().map(open).collect::<Result<Vec<_>>>());
@@ -402,7 +448,22 @@ impl Vault {
         } else {
             rows.iter().map(open).collect::<Result<Vec<_>>>()?
         };
-        drop(st);
+        let mut named = Vec::with_capacity(out.len());
+        for mut d in out.into_iter().flatten() {
+            if let Some(u) = d.unopened {
+                // The newest older version that opens names it; none: it
+                // never had a name anyone could read.
+                match self.newest_opening_version(env, &d.ik, d.id, u.version)? {
+                    Some(mut f) => {
+                        f.value = SecretString::new(String::new());
+                        d.fields = f;
+                    }
+                    None => continue,
+                }
+            }
+            named.push(d);
+        }
+        let mut out = named;
         self.derive_exposure(env, &mut out)?;
         Ok(fold_twins(out))
     }
@@ -495,9 +556,73 @@ impl Vault {
                 updated_at,
                 created_at,
                 twins: Vec::new(),
+                unopened: None,
             });
         }
         Ok(fold_twins(out))
+    }
+
+    /// `find_item`, for what reads or passes on the value: a credential
+    /// whose current version does not open is an error naming its writer.
+    pub(crate) fn find_readable(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
+        let d = self.find_item(env, name)?;
+        self.check_opens(env, &d)?;
+        Ok(d)
+    }
+
+    /// An error naming the writer when `d`'s current version does not open.
+    pub(crate) fn check_opens(&self, env: &EnvInfo, d: &Decrypted) -> Result<()> {
+        let Some(u) = d.unopened else {
+            return Ok(());
+        };
+        let author = self
+            .conn
+            .query_row(
+                "SELECT name FROM members WHERE id = ?1",
+                [&u.author.0[..]],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap_or_else(|_| format!("member {}", u.author.short()));
+        Err(Error::integrity(format!(
+            "version {} of {} in {}, written by {author}, does not open (their client wrote a value no key opens); set a new value, or restore an older version",
+            u.version,
+            d.fields.name,
+            env.path()
+        )))
+    }
+
+    /// The fields of the newest version of `item_id` before `before` that
+    /// opens under `ik`, if any.
+    fn newest_opening_version(
+        &self,
+        env: &EnvInfo,
+        ik: &ItemKey,
+        item_id: Id,
+        before: u64,
+    ) -> Result<Option<ItemFields>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+             FROM item_versions WHERE item_id = ?1 AND version < ?2 ORDER BY version DESC",
+        )?;
+        let rows = st
+            .query_map(rusqlite::params![&item_id.0[..], before as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, meta_at(r, 2)?))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for (version, blob, meta) in rows {
+            if let Ok(f) = open_version(
+                ik,
+                self.vault_id,
+                env,
+                item_id,
+                version as u64,
+                &blob,
+                &meta,
+            ) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
     }
 
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
@@ -559,7 +684,7 @@ impl Vault {
         reveal: bool,
     ) -> Result<Vec<HistoryEntry>> {
         let env = self.env(env_path)?;
-        let cur = self.find_item(&env, name)?;
+        let cur = self.find_readable(&env, name)?;
         let out = self.conflict_versions(&env, &cur)?;
         if reveal && !out.is_empty() {
             self.log_read(ReadAction::History, &env, vec![cur.id])?;
@@ -583,7 +708,7 @@ impl Vault {
         reveal: bool,
     ) -> Result<(HistoryEntry, Vec<HistoryEntry>)> {
         let env = self.env(env_path)?;
-        let cur = self.find_item(&env, name)?;
+        let cur = self.find_readable(&env, name)?;
         let waiting = self.conflict_versions(&env, &cur)?;
         if waiting.is_empty() {
             return Err(Error::NotFound(format!(
@@ -715,7 +840,7 @@ impl Vault {
         keep: Option<usize>,
     ) -> Result<SetOutcome> {
         let env = self.env(env_path)?;
-        let cur = self.find_item(&env, name)?;
+        let cur = self.find_readable(&env, name)?;
         let mut waiting = self.conflict_versions(&env, &cur)?;
         if waiting.is_empty() {
             return Err(Error::NotFound(format!(
@@ -858,6 +983,10 @@ impl Vault {
                 )
             }
             Some(cur) => {
+                if upd.value.is_none() {
+                    // Carrying the value over needs the value.
+                    self.check_opens(&env, &cur)?;
+                }
                 let mut fields = cur.fields.clone();
                 let mut meta = cur.meta;
                 let mut changed = false;
@@ -904,7 +1033,7 @@ impl Vault {
     /// Reads one credential with its value, and logs the reveal.
     pub fn get_item(&mut self, env_path: &str, name: &str) -> Result<(ItemSummary, SecretString)> {
         let env = self.env(env_path)?;
-        let d = self.find_item(&env, name)?;
+        let d = self.find_readable(&env, name)?;
         self.log_read(ReadAction::Reveal, &env, vec![d.id])?;
         let mut s = d.summary(&env, now(), rotation::DEFAULT_DUE_SOON_DAYS);
         s.conflict = self.conflicted_items()?.contains(&d.id) || !d.twins.is_empty();
@@ -915,7 +1044,7 @@ impl Vault {
     /// copy (the desktop app's copy; the value never reaches the web view).
     pub fn copy_item_value(&mut self, env_path: &str, name: &str) -> Result<SecretString> {
         let env = self.env(env_path)?;
-        let d = self.find_item(&env, name)?;
+        let d = self.find_readable(&env, name)?;
         self.log_read(ReadAction::Copy, &env, vec![d.id])?;
         Ok(d.fields.value.clone())
     }
@@ -953,7 +1082,7 @@ impl Vault {
         value: SecretString,
     ) -> Result<SetOutcome> {
         let env = self.env(env_path)?;
-        let cur = self.find_item(&env, name)?;
+        let cur = self.find_readable(&env, name)?;
         if cur.fields.value == value {
             return Err(Error::InvalidInput(format!(
                 "the new value of {name} is the same as the current one"
@@ -1004,6 +1133,7 @@ impl Vault {
         let env = self.env(env_path)?;
         let cur = self.find_item(&env, name)?;
         let vault_id = self.vault_id;
+        let lenient = self.is_private_replica();
         let mut st = self.conn.prepare(
             "SELECT v.version, COALESCE(m.name, '?'), v.created_at, v.rotated_at, v.blob,
                     v.rotate_every_days, v.expires_at, v.exposed_at
@@ -1033,16 +1163,22 @@ impl Vault {
                 expires_at: exp,
                 exposed_at: expo,
             };
-            let fields = open_version(&cur.ik, vault_id, &env, cur.id, version, &blob, &meta)?;
+            let (value, unreadable) =
+                match open_version(&cur.ik, vault_id, &env, cur.id, version, &blob, &meta) {
+                    Ok(fields) => (reveal.then(|| fields.value.clone()), false),
+                    // A teammate's client wrote it so (see `Decrypted::unopened`).
+                    Err(_) if lenient => (None, true),
+                    Err(e) => return Err(e),
+                };
             out.push(HistoryEntry {
                 version,
                 author,
                 created_at,
                 rotated_at,
-                value: reveal.then(|| fields.value.clone()),
+                value,
                 conflict: false,
                 stale: false,
-                unreadable: false,
+                unreadable,
             });
         }
         drop(st);
@@ -1085,8 +1221,11 @@ impl Vault {
             )));
         }
         let now = now();
-        Ok(self
-            .load_items(env)?
+        let items = self.load_items(env)?;
+        for d in &items {
+            self.check_opens(env, d)?;
+        }
+        Ok(items
             .into_iter()
             .map(|d| {
                 (

@@ -124,7 +124,8 @@ impl Vault {
                 continue;
             }
             let dev = DEV_ENVS.contains(&env.name.to_ascii_lowercase().as_str());
-            for d in &items {
+            // A value that does not open cannot be judged.
+            for d in items.iter().filter(|d| d.unopened.is_none()) {
                 let name = format!("{}/{}", env.path(), d.fields.name);
                 // The value is compared, never shown.
                 let v = d.fields.value.expose_secret();

@@ -440,6 +440,11 @@ impl Batch {
                 )?)
             }
         };
+        if fields.is_none() {
+            vault
+                .check_opens(&opened.env, d)
+                .map_err(|e| Error::integrity(ctx(e.to_string())))?;
+        }
         let f = fields.as_ref().unwrap_or(&d.fields);
         let value = match r.field {
             Field::Value => f.value.clone(),
@@ -528,6 +533,7 @@ impl Vault {
             items.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
             let mut read = Vec::with_capacity(items.len());
             for d in items {
+                self.check_opens(&opened.env, d)?;
                 read.push(d.id);
                 put(&mut vars, d.fields.name.clone(), d.fields.value.clone());
             }

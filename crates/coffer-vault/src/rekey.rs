@@ -103,21 +103,41 @@ pub(crate) fn share_wrap(
     })
 }
 
-/// Re-encrypts every version of one item under `new_ik`.
+/// Re-encrypts every version of one item under `new_ik`. In a private
+/// replica, a version that does not open under `old_ik` (or every version,
+/// when the old key itself did not open: `None`) was written so by a
+/// teammate's client: it moves over unchanged, still opening under nothing
+/// anyone holds, rather than stopping the re-key (an offboarding of that
+/// very teammate included).
 fn reencrypt(
     vault: &Vault,
     env: &EnvInfo,
     item_id: Id,
-    old_ik: &ItemKey,
+    old_ik: Option<&ItemKey>,
     new_ik: &ItemKey,
     plan: &Plan<'_>,
 ) -> Result<Vec<VersionRecord>> {
     let vault_id = vault.vault_id;
+    let lenient = vault.is_private_replica();
     let all = all_versions(vault, &item_id)?;
     let current = all.last().map(|(v, _, _)| *v);
     let mut versions = Vec::with_capacity(all.len());
     for (version, blob, mut meta) in all {
-        let fields = open_version(old_ik, vault_id, env, item_id, version, &blob, &meta)?;
+        let opened = old_ik
+            .ok_or_else(|| Error::integrity("no item key"))
+            .and_then(|ik| open_version(ik, vault_id, env, item_id, version, &blob, &meta));
+        let fields = match opened {
+            Ok(f) => f,
+            Err(_) if lenient => {
+                versions.push(VersionRecord {
+                    version,
+                    blob,
+                    meta,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if Some(version) == current && plan.expose.contains(&item_id) && meta.exposed_at.is_none() {
             meta.exposed_at = Some(plan.now);
         }
@@ -149,22 +169,30 @@ pub(crate) fn build_rekey(
     let mut items = Vec::new();
     let mut shares = Vec::new();
     for (item_id, ik_ct) in item_rows(vault, env)? {
-        let old_ik = vault
-            .env_key(env)?
-            .open_item_key(
-                &ik_ct,
-                &ItemKeyContext {
-                    vault_id,
-                    env_id: env.id,
-                    item_id,
-                    epoch: env.epoch,
-                },
-            )
-            .map_err(|_| {
-                Error::integrity(format!("an item key in {} does not open", env.path()))
-            })?;
+        let old_ik = vault.env_key(env)?.open_item_key(
+            &ik_ct,
+            &ItemKeyContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+                epoch: env.epoch,
+            },
+        );
+        let old_ik = match old_ik {
+            Ok(k) => Some(k),
+            // A teammate's client sealed a key nothing opens (a private
+            // replica derived it from a verified op): no version of the
+            // item can be read, so it moves over as it is.
+            Err(_) if vault.is_private_replica() => None,
+            Err(_) => {
+                return Err(Error::integrity(format!(
+                    "an item key in {} does not open",
+                    env.path()
+                )))
+            }
+        };
         let new_ik = ItemKey::make();
-        let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
+        let versions = reencrypt(vault, env, item_id, old_ik.as_ref(), &new_ik, plan)?;
         let ik_ct = new_ek
             .seal_item_key(
                 &new_ik,
@@ -233,7 +261,7 @@ pub(crate) fn build_rekey_item(
         .open_item_key(&ik_ct, &kctx)
         .map_err(|_| Error::integrity(format!("an item key in {} does not open", env.path())))?;
     let new_ik = ItemKey::make();
-    let versions = reencrypt(vault, env, item_id, &old_ik, &new_ik, plan)?;
+    let versions = reencrypt(vault, env, item_id, Some(&old_ik), &new_ik, plan)?;
     let ik_ct = vault
         .env_key(env)?
         .seal_item_key(&new_ik, &kctx)

@@ -185,7 +185,11 @@ impl Vault {
         else {
             return Ok(false);
         };
-        if !h.stale || h.version != cur.version + 1 || h.version != replaced_at + 1 {
+        if !h.stale
+            || h.version != cur.version + 1
+            || h.version != replaced_at + 1
+            || cur.unopened.is_some()
+        {
             return Ok(false);
         }
         let now = now();

@@ -622,7 +622,7 @@ impl Vault {
                 env.path()
             )));
         }
-        let d = self.find_item(&env, key)?;
+        let d = self.find_readable(&env, key)?;
         let ik_ct = rekey::sealed_item_key(self, &d.id)?;
         let w = rekey::share_wrap(self, &d.ik, &ik_ct, d.id, env.epoch, &m.id)?;
         self.apply(OpBody::ShareItem {

@@ -538,7 +538,9 @@ impl Vault {
                     item_id: d.id,
                     exposed,
                 });
-                set.add_value(cur, &d.fields.value);
+                if d.unopened.is_none() {
+                    set.add_value(cur, &d.fields.value);
+                }
                 if current_only {
                     continue;
                 }
@@ -596,6 +598,8 @@ impl Vault {
                 if !ids.contains(&d.id) || d.meta.exposed_at.is_some() {
                     continue;
                 }
+                // Marking re-seals the current value, which must open.
+                self.check_opens(&env, &d)?;
                 let mut meta = d.meta;
                 meta.exposed_at = Some(now);
                 ops.push(crate::items::version_op(
