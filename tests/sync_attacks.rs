@@ -1780,21 +1780,20 @@ fn attack_a_resealed_stale_value_set_again_is_no_longer_exposed() {
 
 // ----- versions that open under nothing -------------------------------------
 
-/// Mallory's junk `item.set` of API_KEY (the next version, naming the
-/// current keys, a blob no key opens) and Ada has taken it in.
-fn junk_version_of_api_key() -> (Fx, Remote, Device, Device, PrivateIdentity) {
-    let (fx, remote, bob, carol, mallory) = team_with_mallory();
+/// Mallory publishes what `op` makes from the keys she holds for API_KEY,
+/// and Ada takes it in.
+fn mallory_publishes(op: impl FnOnce(&HeldKeys) -> OpBody) -> (Fx, Device) {
+    let (fx, remote, bob, _carol, mallory) = team_with_mallory();
     let api = HeldKeys::of(&fx, &mallory, "API_KEY");
-    forge(
-        &remote,
-        api.vault_id,
-        Id::make(),
-        &mallory,
-        &api.set(api.version + 1, vec![0x55; 80], true),
-        None,
-    );
-    fx.open().sync().expect("ada takes the junk in");
-    (fx, remote, bob, carol, mallory)
+    forge(&remote, api.vault_id, Id::make(), &mallory, &op(&api), None);
+    fx.open().sync().expect("ada takes it in");
+    (fx, bob)
+}
+
+/// Mallory's junk `item.set` of API_KEY: the next version, naming the
+/// current keys, a blob no key opens.
+fn junk_version_of_api_key() -> (Fx, Device) {
+    mallory_publishes(|api| api.set(api.version + 1, vec![0x55; 80], true))
 }
 
 /// ATTACK (a writer of web/prod, own client, about to be offboarded):
@@ -1807,7 +1806,7 @@ fn junk_version_of_api_key() -> (Fx, Remote, Device, Device, PrivateIdentity) {
 /// report lists API_KEY; the rest of the environment stays readable.
 #[test]
 fn attack_a_writers_unopenable_version_blocks_their_own_offboarding() {
-    let (fx, _remote, bob, _carol, _mallory) = junk_version_of_api_key();
+    let (fx, bob) = junk_version_of_api_key();
     let report = fx
         .open()
         .offboard("Mallory", &mut |_, _| {})
@@ -1831,7 +1830,7 @@ fn attack_a_writers_unopenable_version_blocks_their_own_offboarding() {
 /// leave a variable out) names the credential; a new value mends it.
 #[test]
 fn attack_a_writers_unopenable_version_blocks_the_whole_environment() {
-    let (fx, _remote, bob, _carol, _mallory) = junk_version_of_api_key();
+    let (fx, bob) = junk_version_of_api_key();
     let mut v = fx.open();
     let names: Vec<String> = v
         .list_items(Some(PROD), 30)
@@ -1885,28 +1884,18 @@ fn attack_a_writers_unopenable_version_blocks_the_whole_environment() {
 /// through.
 #[test]
 fn attack_a_writers_unopenable_new_item_blocks_the_environment() {
-    let (fx, remote, _bob, _carol, mallory) = team_with_mallory();
-    let api = HeldKeys::of(&fx, &mallory, "API_KEY");
-    forge(
-        &remote,
-        api.vault_id,
-        Id::make(),
-        &mallory,
-        &OpBody::SetItem {
-            item_id: Id::make(),
-            env_id: api.env_id,
-            version: 1,
-            ik_ct: Some(vec![0x44; 72]),
-            blob: vec![0x55; 80],
-            meta: api.meta,
-            sealed_under: Some(coffer_vault::ops::SealedUnder {
-                epoch: api.epoch,
-                item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&[0x44; 72]).0,
-            }),
-        },
-        None,
-    );
-    fx.open().sync().expect("ada takes the junk in");
+    let (fx, _bob) = mallory_publishes(|api| OpBody::SetItem {
+        item_id: Id::make(),
+        env_id: api.env_id,
+        version: 1,
+        ik_ct: Some(vec![0x44; 72]),
+        blob: vec![0x55; 80],
+        meta: api.meta,
+        sealed_under: Some(coffer_vault::ops::SealedUnder {
+            epoch: api.epoch,
+            item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&[0x44; 72]).0,
+        }),
+    });
     let mut v = fx.open();
     let before = v.list_items(Some(PROD), 30).expect("web/prod lists").len();
     assert_value(&mut v, PROD, "API_KEY", API_V2);
