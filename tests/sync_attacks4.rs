@@ -13,7 +13,6 @@ use std::time::Duration;
 use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
 use coffer_vault::ops::{kind, MemberRecord, OpBody, OpHeader};
 use coffer_vault::sync::feed::Entry;
-use coffer_vault::sync::folder::Descriptor;
 use coffer_vault::sync::Remote;
 use coffer_vault::{Access, Role, Vault};
 use common::sync_fx::*;
@@ -126,16 +125,6 @@ fn hlc_of(replica: &Path, k: u8) -> u64 {
     .expect("hlc") as u64
 }
 
-/// Runs `f` on another thread; `None` if it did not finish in `secs`.
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs)).ok()
-}
-
-
 /// The members a replica holds as revoked.
 fn revoked(replica: &Path) -> Vec<Id> {
     let c = Connection::open(replica).expect("open");
@@ -247,7 +236,7 @@ fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
     let (epoch, wraps) = current_epoch_wraps(&fx.path, env_id);
     let ada = fx.unlock().public().clone();
     let dave_keys = dave.who.unlock().public().clone();
-    for w in wraps.iter().filter(|w| gone.contains(&w.member_id)) {
+    if let Some(w) = wraps.iter().find(|w| gone.contains(&w.member_id)) {
         let opens = w.member_id == erin.id()
             && [&ada, &dave_keys]
                 .iter()
@@ -623,7 +612,11 @@ fn attack_a_demotion_undoes_an_offboarding_its_author_had_not_seen() {
         bob.sync();
     }
     assert_converged(&[&fx.path, &dave.replica, &bob.replica]);
-    for (who, v) in [("Ada", fx.open()), ("Bob", bob.open()), ("Dave", dave.open())] {
+    for (who, v) in [
+        ("Ada", fx.open()),
+        ("Bob", bob.open()),
+        ("Dave", dave.open()),
+    ] {
         let carol = v.member("Carol").expect("Carol");
         assert!(
             carol.status != "active",
@@ -744,10 +737,7 @@ fn attack_a_writers_stale_value_is_resealed_in_the_owners_name() {
     let r = fx.open().sync().expect("ada syncs");
     assert_eq!(r.resealed, 1, "{r:?}");
     assert_value(&mut fx.open(), PROD, "API_KEY", "mallorys-choice");
-    let h = fx
-        .open()
-        .history(PROD, "API_KEY", false)
-        .expect("history");
+    let h = fx.open().history(PROD, "API_KEY", false).expect("history");
     let cur = h.iter().max_by_key(|e| e.version).expect("a version");
     assert_ne!(
         cur.author, "Ada",
@@ -891,4 +881,228 @@ impl StaleKeys {
             }),
         }
     }
+}
+
+// ----- resisted (these pass today) -----------------------------------------
+
+/// ATTACK (a reader, own client; outsider keys): in a batch large enough
+/// for `preverify` (64 entries or more), put a `member.add` of Eve with a
+/// key Mallory holds, dated just before Ada's genuine add of Eve (so it is
+/// "the first one" `preverify` takes a key from), then 70 entries authored
+/// by Eve's id signed with Mallory's key (a self-promotion each).
+/// DEFENDED: the forged add is denied (a reader adds no one); `take_in`
+/// trusts the pre-check only when it was Eve's pinned key, so every forged
+/// entry is checked again and its feed quarantined; Eve stays a reader.
+#[test]
+fn resisted_preverify_takes_no_key_from_a_forged_member_add() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Reader,
+        &[(PROD, Access::Read)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let eve = Device::new(&fx, "Eve");
+    add_member(&mut fx.open(), &eve.who, Role::Reader, &[]);
+    let added = hlc_of(&fx.path, kind::ADD_MEMBER);
+    fx.open().sync().expect("ada publishes Eve's add");
+    let k = PrivateIdentity::make();
+    let mdev = Id::make();
+    let mut fake = record(&k, "Eve", "admin");
+    fake.id = eve.who.id;
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &OpBody::AddMember {
+            member: fake,
+            grants: vec![],
+        },
+        Some(added - 1),
+    );
+    for _ in 0..70 {
+        let mut x = build_next(
+            &remote,
+            vault_id,
+            mdev,
+            &k,
+            &OpBody::SetRole {
+                member_id: eve.who.id,
+                role: "owner".into(),
+                rewraps: vec![],
+                reshares: vec![],
+                cut: None,
+            },
+            None,
+            None,
+        );
+        // Authored by Eve's id, signed with Mallory's key.
+        x.header.author_id = eve.who.id;
+        x.sig = k.sign(SignPurpose::Op, &x.header.signed_bytes(&x.body));
+        write_entry(&remote, &x);
+    }
+    let r = bob.sync();
+    assert!(
+        r.received >= 1 && !r.quarantined.is_empty(),
+        "the forged entries are refused: {r:?}"
+    );
+    let v = bob.open();
+    assert_eq!(v.member("Eve").expect("Eve").role, Role::Reader);
+    assert_eq!(v.member("Mallory").expect("Mallory").role, Role::Reader);
+    assert!(bob.open().verify().expect("verify").ok());
+}
+
+/// ATTACK (a writer of web/prod, own client): publish an `item.set` of
+/// API_KEY's next version naming an item key the item never had (kind 18,
+/// a random digest), hoping it waits as "stale" and an owner's device
+/// re-seals it; and an `item.exposed-values` emptying web/prod's
+/// remembered values (so a seen value set back counts as rotated).
+/// DEFENDED: the first is refused ("never had"), the second is for owners
+/// and admins only; API_KEY is unchanged, no conflict waits, nothing is
+/// re-sealed, the remembered values stay.
+#[test]
+fn resisted_a_writer_forges_a_stale_key_or_forgets_exposed_values() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    let held = stale_keys(&fx, &mallory);
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    std::thread::sleep(Duration::from_millis(5));
+    let (env_id, epoch) = {
+        let v = fx.open();
+        let c = Connection::open(&fx.path).expect("open");
+        (v.env(PROD).expect("env").id, epoch(&c, PROD) as u64)
+    };
+    let mdev = Id::make();
+    let mut forged = held.set(held.version + 1, held.seal(held.version + 1, b"never-had"));
+    if let OpBody::SetItem { sealed_under, .. } = &mut forged {
+        sealed_under.as_mut().expect("kind 18").item_key = [9; 32];
+    }
+    forge(&remote, vault_id, mdev, &mallory, &forged, None);
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &OpBody::ExposedValues {
+            env_id,
+            epoch,
+            values: vec![],
+        },
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.denied.len(), 2, "{r:?}");
+    assert_eq!(r.resealed, 0, "{r:?}");
+    assert_value(&mut fx.open(), PROD, "API_KEY", API_V2);
+    assert!(fx
+        .open()
+        .conflicts(PROD, "API_KEY", false)
+        .expect("conflicts")
+        .is_empty());
+    let c = Connection::open(&fx.path).expect("open");
+    let tags: i64 = c
+        .query_row("SELECT COUNT(*) FROM exposed_values", [], |r| r.get(0))
+        .expect("count");
+    assert!(tags > 0, "the values Carol saw are still remembered");
+    bob.sync();
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (a demoted admin, own client): after Ada demotes Mallory to
+/// member, Mallory signs a demotion of Ada (owner) with a cut naming
+/// nothing, dated after the demotion, to deny all of Ada's history.
+/// DEFENDED: a member changes no one's role; the op is denied and no cut
+/// is taken from it (only applied cuts count), so nothing of Ada's is
+/// denied and the replicas converge.
+#[test]
+fn resisted_a_demoted_admin_signs_a_cut_against_the_owner() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", Role::Admin, &[]);
+    fx.open().sync().expect("ada syncs");
+    fx.open()
+        .set_role("Mallory", Role::Member)
+        .expect("demote Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let ada = Person::owner(&fx).id;
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::SetRole {
+            member_id: ada,
+            role: "reader".into(),
+            rewraps: vec![],
+            reshares: vec![],
+            cut: Some(vec![]),
+        },
+        None,
+    );
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        assert_eq!(v.member("Ada").expect("Ada").role, Role::Owner, "{who}");
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+// ----- F10: the owner's own genuine entry, moved, stops her device ----------
+
+/// ATTACK (anyone who writes the folder, no key): copy Ada's own entry #1
+/// file over her entry #2. `publish_own` compares each entry of her chain
+/// with the folder's file; the file differs, decodes, and `signed_by_me`
+/// says it is signed by this identity *for this device*, without checking
+/// that it is the entry *of that position*, so it concludes that another
+/// machine writes as this device: every sync of Ada's device now fails
+/// with "restored from a backup or copied to another machine … continue as
+/// a new device" (create a new identity and be re-added), and nothing she
+/// does reaches anyone.
+/// SECURE: a genuine entry at another position is tampering like any
+/// other: Ada's device puts its own entry back and syncs.
+/// Suggested fix: in `publish_own` (and wherever `signed_by_me` decides
+/// "another machine"), require the folder's entry to claim the same
+/// `device_seq` and differ from this device's own entry at that position
+/// (an equivocation: same position, two different signed entries).
+/// FOUND: see the assertion.
+#[test]
+fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let adev = device_of(&fx.open());
+    assert!(last_seq(&remote, &adev) >= 2);
+    std::fs::copy(entry_file(&remote, &adev, 1), entry_file(&remote, &adev, 2)).expect("copy");
+    let r = fx.open().sync();
+    assert!(
+        r.is_ok(),
+        "Ada's device refuses to sync (and tells her to become a new device) after a file copy in the folder: {r:?}"
+    );
+    fx.open()
+        .set_item(PROD, "AFTER_COPY", value("after-copy"))
+        .expect("ada sets");
+    fx.open().sync().expect("ada syncs again");
+    bob.sync();
+    assert_value(&mut bob.open(), PROD, "AFTER_COPY", "after-copy");
 }
