@@ -4,6 +4,21 @@
 //! `attack_*` tests marked FOUND fail on the code they were written
 //! against; the `resisted_*` tests pass (attacks tried and defended).
 //! Helpers are copied from `tests/sync_attacks.rs`.
+//!
+//! Findings (each test fails on 328e832):
+//! - F1  two racing offboardings: the second member keeps the current key
+//! - F2  planted junk quarantines a feed for good (no key needed)
+//! - F3  an unsigned copy of an op id quarantines the genuine feed
+//! - F4  junk feeds are read past the sync budget (one entry each, any size)
+//! - F5  empty feed directories shrink every feed's share of the budget
+//! - F6  twins: a twin is reported unnamed; keeping a twin's value forgets
+//!   that the offboarded member read it
+//! - F7  a demotion's cut undoes an offboarding its author had not seen
+//! - F8  a removed member fills every replica with denied entries
+//! - F9  a writer's stale value is re-sealed in the owner's name
+//! - F10 a moved copy of a device's own entry makes it abandon its identity
+//! - F11 one item that does not open makes the exposure report trust a
+//!   writer's `exposed_at`
 
 mod common;
 
@@ -278,7 +293,9 @@ fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
 /// member changes stop reaching him. Done once per device, before each
 /// syncs, it cuts the owner off from the whole team.
 /// SECURE: a feed problem that only unsigned bytes show (malformed, bad
-/// signature, not chained, oversized, unreadable) is not permanent: the
+/// signature, not chained, oversized, unreadable; also an applied entry
+/// gone or replaced by bytes its author did not sign, which the feed's
+/// owner puts back) is not permanent: the
 /// feed is read again on the next sync and flows once its owner has put
 /// it right. Suggested fix: keep the permanent quarantine for proof that
 /// the *device* misbehaved (two entries for one position both validly
@@ -1105,4 +1122,93 @@ fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
     fx.open().sync().expect("ada syncs again");
     bob.sync();
     assert_value(&mut bob.open(), PROD, "AFTER_COPY", "after-copy");
+}
+
+// ----- F11: one item that does not open blanks the exposure report ----------
+
+/// ATTACK (a writer of web/prod, own client): after Carol's offboarding
+/// and Ada's rotation of API_KEY, set API_KEY back to the value Carol saw
+/// with `exposed_at` left empty (as a writer may sign), and create one
+/// more item in web/prod whose key does not open. `exposure_report` calls
+/// `load_items(&env).unwrap_or_default()`: the environment fails to open,
+/// so no item's exposure is derived from the remembered values, and
+/// `rotated` falls back to the *stored* `exposed_at` the writer chose.
+/// The value Carol saw is current again, and the report says rotated.
+/// SECURE: the report never counts a value Carol saw as rotated; when an
+/// environment cannot be read it says so (unknown), it does not fall
+/// back to what a writer wrote.
+/// Suggested fix: open items one by one in the report (skip, and flag,
+/// only the ones that fail), and treat "cannot tell" as not rotated.
+/// FOUND: see the assertion.
+#[test]
+fn attack_an_unopenable_item_makes_the_report_trust_a_writers_exposed_flag() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open()
+        .set_item(PROD, "API_KEY", value("fresh-after-offboarding"))
+        .expect("ada rotates");
+    fx.open().sync().expect("ada publishes");
+    let now = stale_keys(&fx, &mallory);
+    assert!(rotated_for_carol(&mut fx.open(), "API_KEY", now.item_id));
+    let next = now.version + 1;
+    let mdev = Id::make();
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &now.set(next, now.seal(next, API_V2.as_bytes())),
+        None,
+    );
+    let junk_ct = vec![0x5a; 72];
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &OpBody::SetItem {
+            item_id: Id::make(),
+            env_id: now.env_id,
+            version: 1,
+            ik_ct: Some(junk_ct.clone()),
+            blob: vec![0x5b; 80],
+            meta: coffer_vault::ops::RotationMeta::default(),
+            sealed_under: Some(coffer_vault::ops::SealedUnder {
+                epoch: now.epoch,
+                item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&junk_ct).0,
+            }),
+        },
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(r.denied.is_empty(), "{r:?}");
+    assert!(
+        !rotated_for_carol(&mut fx.open(), "API_KEY", now.item_id),
+        "API_KEY is back to the value Carol saw ({API_V2}), and the report on Carol says rotated"
+    );
+}
+
+/// Whether the exposure report on Carol counts `key` (item `id`) as
+/// rotated; the report names an item it cannot open `item <short id>`.
+fn rotated_for_carol(v: &mut Vault, key: &str, id: Id) -> bool {
+    let r = v.exposure_report("Carol").expect("report");
+    let unnamed = format!("item {}", id.short());
+    r.items
+        .iter()
+        .find(|i| i.key == key || i.key == unnamed)
+        .unwrap_or_else(|| panic!("{key} is not in the report on Carol: {:?}", r.items))
+        .rotated
 }
