@@ -609,7 +609,6 @@ fn attack_keeping_a_twins_value_forgets_that_carol_read_it() {
 /// the state before it (the member was an admin when they signed it).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F7 (attack4): fix pending"]
 fn attack_a_demotion_undoes_an_offboarding_its_author_had_not_seen() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let dave = Device::new(&fx, "Dave");

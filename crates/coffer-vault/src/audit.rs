@@ -213,12 +213,13 @@ fn cut_off(rows: &[Row]) -> std::collections::HashSet<Id> {
         r.outcome == "applied"
             && (r.header.kind == kind::REVOKE_CUT || r.header.kind == kind::SET_ROLE_CUT)
     }) {
+        let demotion = r.header.kind == kind::SET_ROLE_CUT;
         if let Some((member_id, cut)) = OpBody::decode(&r.body).ok().and_then(OpBody::into_cut) {
             for x in rows.iter().filter(|x| x.header.author_id == member_id) {
                 let seen = cut
                     .iter()
                     .any(|(d, s)| *d == x.header.device_id && x.header.device_seq <= *s);
-                if !seen {
+                if !seen && crate::ops::beyond_a_cut(demotion, &x.body) {
                     out.insert(x.header.op_id);
                 }
             }

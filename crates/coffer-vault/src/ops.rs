@@ -604,6 +604,15 @@ fn m(_: coffer_crypto::Error) -> Error {
     Error::integrity("an op-log entry is malformed")
 }
 
+/// Whether an entry (its body) of a member, beyond the feed cut of an
+/// applied revocation or demotion (`demotion`), is denied: after a
+/// revocation, everything (the key may be in someone else's hands); after
+/// a demotion, all but what only takes access away
+/// ([`OpBody::only_takes_away`]). A body that does not decode is denied.
+pub fn beyond_a_cut(demotion: bool, body: &[u8]) -> bool {
+    !demotion || !OpBody::decode(body).is_ok_and(|b| b.only_takes_away())
+}
+
 impl OpBody {
     /// The member and feed cut of a revocation or demotion that carries
     /// one.
@@ -621,6 +630,24 @@ impl OpBody {
             } => Some((member_id, cut)),
             _ => None,
         }
+    }
+
+    /// Whether the op only takes access away (or records that it was
+    /// taken): a revocation, an ungrant, an unshare, a re-key (which,
+    /// `check_wraps` makes sure, wraps only to those who already hold the
+    /// key) or a record of exposed values. A demotion's cut does not deny
+    /// these: the member was entitled to them when they signed, and
+    /// denying them would fail open (an offboarding undone).
+    pub fn only_takes_away(&self) -> bool {
+        matches!(
+            self,
+            OpBody::Revoke { .. }
+                | OpBody::Ungrant { .. }
+                | OpBody::UnshareItem { .. }
+                | OpBody::RekeyEnv { .. }
+                | OpBody::RekeyItem { .. }
+                | OpBody::ExposedValues { .. }
+        )
     }
 
     /// The kind code.

@@ -1114,6 +1114,32 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
             ))
         }
     };
+    let holds = |sql: &str, object: &Id, member: &Id, what: &str| -> Result<()> {
+        let n: i64 = tx.query_row(sql, [&object.0[..], &member.0[..]], |r| r.get(0))?;
+        if n == 0 {
+            return refuse(format!(
+                "a re-key wraps {what} to {}, who does not hold it",
+                member.short()
+            ));
+        }
+        Ok(())
+    };
+    let holds_env = |env: &Id, member: &Id| {
+        holds(
+            "SELECT COUNT(*) FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+            env,
+            member,
+            "an environment's key",
+        )
+    };
+    let holds_share = |item: &Id, member: &Id| {
+        holds(
+            "SELECT COUNT(*) FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
+            item,
+            member,
+            "a shared item's key",
+        )
+    };
     let check = |w: &WrapRecord, epoch: Option<u64>, newcomer: Option<&Id>| -> Result<()> {
         if w.sender_id != *author {
             return refuse("a key wrap signed by someone other than the op's author".into());
@@ -1141,16 +1167,23 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
             }
         }
         OpBody::RekeyEnv {
+            env_id,
             wraps,
             shares,
             epoch,
             ..
         } => {
+            // A re-key takes access away, never gives it: its wraps and
+            // shares go only to those who hold the key it replaces (so a
+            // demoted admin's re-key, which a demotion's cut lets stand,
+            // cannot smuggle a key to anyone).
             for w in wraps {
                 check(w, Some(*epoch), None)?;
+                holds_env(env_id, &w.member_id)?;
             }
             for s in shares {
                 check(&s.wrap, None, None)?;
+                holds_share(&s.item_id, &s.wrap.member_id)?;
             }
         }
         OpBody::AddMember { member, grants } => {
@@ -1184,6 +1217,7 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
         OpBody::RekeyItem { shares, .. } => {
             for s in shares {
                 check(&s.wrap, None, None)?;
+                holds_share(&s.item_id, &s.wrap.member_id)?;
             }
         }
         _ => {}

@@ -742,11 +742,17 @@ fn apply_entries(
     Ok(())
 }
 
-/// Entries of `member` applied so far that a revocation with `cut` should
-/// have denied.
-fn cut_violations(tx: &Connection, member: &Id, cut: &[(Id, u64)]) -> Result<Vec<[u8; 16]>> {
+/// Entries of `member` applied so far that a revocation or demotion with
+/// `cut` should have denied (`demotion`: only what gives access or power,
+/// [`crate::ops::beyond_a_cut`]).
+fn cut_violations(
+    tx: &Connection,
+    member: &Id,
+    cut: &[(Id, u64)],
+    demotion: bool,
+) -> Result<Vec<[u8; 16]>> {
     let mut st = tx.prepare_cached(
-        "SELECT op_id, device_id, device_seq FROM ops WHERE author_id = ?1 AND outcome = 'applied'",
+        "SELECT op_id, device_id, device_seq, body FROM ops WHERE author_id = ?1 AND outcome = 'applied'",
     )?;
     let mut rows = st.query([&member.0[..]])?;
     let mut out = Vec::new();
@@ -758,7 +764,7 @@ fn cut_violations(tx: &Connection, member: &Id, cut: &[(Id, u64)]) -> Result<Vec
             .iter()
             .find(|(d, _)| d.0[..] == dev[..])
             .is_some_and(|(_, s)| seq <= *s);
-        if !seen {
+        if !seen && crate::ops::beyond_a_cut(demotion, &r.get::<_, Vec<u8>>(3)?) {
             if let Ok(op) = <[u8; 16]>::try_from(op.as_slice()) {
                 out.push(op);
             }
@@ -798,7 +804,7 @@ fn run_entries(
                         .ok()
                         .and_then(OpBody::into_cut)
                     {
-                        let v = cut_violations(tx, &member_id, &cut)?;
+                        let v = cut_violations(tx, &member_id, &cut, h.kind == kind::SET_ROLE_CUT)?;
                         if !v.is_empty() {
                             return Ok(v);
                         }
