@@ -216,7 +216,6 @@ fn current_epoch_wraps(replica: &Path, env_id: Id) -> (u64, Vec<coffer_vault::op
 /// rather than replace the standing tags.
 /// FOUND: see the assertion (Erin unwraps the current key).
 #[test]
-#[ignore = "open finding F1 (attack4): fix pending"]
 fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let dave = Device::new(&fx, "Dave");

@@ -211,3 +211,106 @@ impl Vault {
         Ok(true)
     }
 }
+
+impl Vault {
+    /// How many members are revoked (to tell whether a sync took in a
+    /// revocation).
+    pub(crate) fn revoked_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM members WHERE status = 'revoked'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Re-keys every environment whose current epoch's key was wrapped, in
+    /// an applied op, to a member who is now revoked: two offboardings
+    /// racing (each admin's re-key wraps to the member the other removes;
+    /// only one re-key can win the epoch) leave exactly that. Run by an
+    /// owner's or admin's sync after it took in a revocation; the re-key
+    /// goes out in the same sync. Two devices doing it race like any
+    /// re-key: one wins, the other is denied and finds nothing left to do.
+    /// Never fails a sync (a warning instead). Returns how many
+    /// environments were re-keyed.
+    pub(crate) fn rekey_leaked_epochs(&mut self) -> usize {
+        match self.rekey_leaked_epochs_inner() {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "an environment whose key a revoked member holds was not re-keyed");
+                0
+            }
+        }
+    }
+
+    fn rekey_leaked_epochs_inner(&mut self) -> Result<usize> {
+        if !matches!(self.member_status(&self.me.id())?, Some((Role::Owner | Role::Admin, s)) if s == "active")
+        {
+            return Ok(0);
+        }
+        let revoked: std::collections::HashSet<Id> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM members WHERE status = 'revoked'")?;
+            let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+            rows.filter_map(|r| r.ok().and_then(|b| Id::from_slice(&b).ok()))
+                .collect()
+        };
+        if revoked.is_empty() {
+            return Ok(0);
+        }
+        // Every wrap of an environment key to a now revoked member, as
+        // (environment, epoch), from the applied ops (verified state).
+        let mut leaked: std::collections::HashSet<(Id, u64)> = std::collections::HashSet::new();
+        {
+            let mut st = self.conn.prepare(&format!(
+                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {})",
+                crate::ops::kind::ADD_ENV,
+                crate::ops::kind::REKEY_ENV,
+                crate::ops::kind::ADD_MEMBER,
+                crate::ops::kind::GRANT,
+                crate::ops::kind::SET_ROLE,
+                crate::ops::kind::SET_ROLE_CUT,
+            ))?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let Ok(body) = OpBody::decode(&r.get::<_, Vec<u8>>(0)?) else {
+                    continue;
+                };
+                let mut note = |env: &Id, w: &crate::ops::WrapRecord| {
+                    if revoked.contains(&w.member_id) {
+                        leaked.insert((*env, w.epoch));
+                    }
+                };
+                match &body {
+                    OpBody::AddEnv { env_id, wraps, .. }
+                    | OpBody::RekeyEnv { env_id, wraps, .. } => {
+                        wraps.iter().for_each(|w| note(env_id, w))
+                    }
+                    OpBody::AddMember { grants, .. } => {
+                        grants.iter().for_each(|g| note(&g.env_id, &g.wrap))
+                    }
+                    OpBody::Grant {
+                        env_id,
+                        wrap: Some(w),
+                        ..
+                    } => note(env_id, w),
+                    OpBody::SetRole { rewraps, .. } => {
+                        rewraps.iter().for_each(|(env, w)| note(env, w))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut done = 0;
+        for env in self.list_envs(None)? {
+            if !env.readable || !leaked.contains(&(env.id, env.epoch)) {
+                continue;
+            }
+            match self.rekey_env(&env.path()) {
+                Ok(_) => done += 1,
+                Err(e) => tracing::warn!(env = %env.path(), error = %e, "not re-keyed"),
+            }
+        }
+        Ok(done)
+    }
+}

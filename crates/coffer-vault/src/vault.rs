@@ -1693,10 +1693,12 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 }
                 Some(_) => {}
             }
-            tx.execute(
-                "DELETE FROM exposed_values WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
-                [blob16(env_id)],
-            )?;
+            // Added to what the epoch has, never replacing it: a re-key
+            // starts each epoch's set afresh, and within an epoch a value
+            // once exposed stays so. (Two offboardings racing each send a
+            // set; the one whose re-key lost is keyed by a key no one
+            // adopted: its tags never match, and it must not erase the
+            // winner's.)
             for v in values {
                 item_in_env(tx, &v.item_id, env_id)?;
                 tx.prepare_cached(

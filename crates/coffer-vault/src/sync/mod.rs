@@ -85,6 +85,9 @@ pub struct SyncReport {
     /// Versions a teammate sealed under keys an offboarding replaced,
     /// re-sealed by this (owner's or admin's) device, marked exposed.
     pub resealed: usize,
+    /// Environments re-keyed because their current key had been wrapped
+    /// to a member since revoked (two offboardings racing).
+    pub rekeyed: usize,
 }
 
 /// One feed as this device sees it.
@@ -1125,10 +1128,16 @@ impl Vault {
         let report = loop {
             attempts += 1;
             let folder = prepare(&self.me.home, &self.vault_id, &remote)?;
+            let revoked_before = self.revoked_count()?;
             let mut report = self.import_sealed(&folder, rebuild)?;
             // Versions a teammate sealed under keys an offboarding replaced
             // go out re-sealed in this same sync.
             report.resealed = self.reseal_stale();
+            // A revocation taken in whose own re-key lost the race to
+            // another: the key it meant to replace goes now.
+            if rebuild || self.revoked_count()? > revoked_before {
+                report.rekeyed = self.rekey_leaked_epochs();
+            }
             let ctx = Ctx {
                 vault_id: self.vault_id,
                 genesis: self.genesis_hash()?,
