@@ -117,18 +117,23 @@ impl Vault {
     /// fails a sync: an environment or item that does not open is skipped,
     /// with a warning. Returns how many were re-sealed.
     pub(crate) fn reseal_stale(&mut self) -> usize {
-        match self.reseal_stale_inner() {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "stale versions were not re-sealed");
-                0
-            }
-        }
+        best_effort(
+            "stale versions were not re-sealed",
+            self.reseal_stale_inner(),
+        )
+    }
+
+    /// Whether this identity is an active owner or admin (who re-seals and
+    /// re-keys on their own when a sync calls for it).
+    fn acts_for_the_team(&self) -> Result<bool> {
+        Ok(matches!(
+            self.member_status(&self.me.id())?,
+            Some((Role::Owner | Role::Admin, s)) if s == "active"
+        ))
     }
 
     fn reseal_stale_inner(&mut self) -> Result<usize> {
-        if !matches!(self.member_status(&self.me.id())?, Some((Role::Owner | Role::Admin, s)) if s == "active")
-        {
+        if !self.acts_for_the_team()? {
             return Ok(0);
         }
         let waiting: Vec<(Vec<u8>, Vec<u8>)> = {
@@ -233,18 +238,14 @@ impl Vault {
     /// Never fails a sync (a warning instead). Returns how many
     /// environments were re-keyed.
     pub(crate) fn rekey_leaked_epochs(&mut self) -> usize {
-        match self.rekey_leaked_epochs_inner() {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "an environment whose key a revoked member holds was not re-keyed");
-                0
-            }
-        }
+        best_effort(
+            "an environment whose key a revoked member holds was not re-keyed",
+            self.rekey_leaked_epochs_inner(),
+        )
     }
 
     fn rekey_leaked_epochs_inner(&mut self) -> Result<usize> {
-        if !matches!(self.member_status(&self.me.id())?, Some((Role::Owner | Role::Admin, s)) if s == "active")
-        {
+        if !self.acts_for_the_team()? {
             return Ok(0);
         }
         let revoked: std::collections::HashSet<Id> = {
@@ -313,4 +314,12 @@ impl Vault {
         }
         Ok(done)
     }
+}
+
+/// What a sync does on its own never fails the sync: a warning instead.
+fn best_effort(what: &str, r: Result<usize>) -> usize {
+    r.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "{what}");
+        0
+    })
 }
