@@ -235,6 +235,14 @@ pub(crate) struct Waiting {
     pub(crate) replaced_at: Option<u64>,
 }
 
+/// The item `id` among `items`, twins included.
+pub(crate) fn find_decrypted<'a>(items: &'a [Decrypted], id: &Id) -> Option<&'a Decrypted> {
+    items
+        .iter()
+        .flat_map(|d| std::iter::once(d).chain(d.twins.iter()))
+        .find(|d| d.id == *id)
+}
+
 /// Folds items of the same name into the one that stands for it (created
 /// first, then the lower id): the same choice on every device.
 fn fold_twins(mut items: Vec<Decrypted>) -> Vec<Decrypted> {
@@ -625,6 +633,16 @@ impl Vault {
         Ok(None)
     }
 
+    /// The fields of an item's current version, deleted or not (to name
+    /// it in a report).
+    pub(crate) fn last_fields(&mut self, item_id: &Id) -> Result<ItemFields> {
+        let (env, ik) = self.item_key_by_id(item_id)?;
+        let (version, blob, meta) = all_versions(self, item_id)?
+            .pop()
+            .ok_or_else(|| Error::NotFound("a version".into()))?;
+        open_version(&ik, self.vault_id, &env, *item_id, version, &blob, &meta)
+    }
+
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
         let readable = env.readable;
         self.load_items(env)?
@@ -878,7 +896,10 @@ impl Vault {
             )));
         }
         let Waiting {
-            entry: h, fields, ..
+            entry: h,
+            fields,
+            twin,
+            ..
         } = waiting.swap_remove(n - 1);
         let Some(fields) = fields else {
             return Err(Error::PermissionDenied(format!(
@@ -889,9 +910,21 @@ impl Vault {
         };
         let changed = fields.value != cur.fields.value;
         let mut meta = cur.meta;
+        // A twin's value seen by someone who lost access was remembered
+        // under the twin's id: it stays exposed on the item that keeps it.
+        let twin_exposed = match twin {
+            Some(t) => self.exposed_since(&env, t, &fields.value)?,
+            None => None,
+        };
         if changed {
             meta.rotated_at = h.rotated_at.or(Some(now()));
             meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
+        }
+        if let Some(since) = twin_exposed {
+            meta.exposed_at = meta.exposed_at.or(Some(since));
+            if self.acts_for_the_team()? {
+                settle.extend(self.build_exposed_value(&env, cur.id, &fields.value, since)?);
+            }
         }
         if h.stale {
             // Sealed under a key whoever lost access holds: exposed.

@@ -125,7 +125,7 @@ impl Vault {
 
     /// Whether this identity is an active owner or admin (who re-seals and
     /// re-keys on their own when a sync calls for it).
-    fn acts_for_the_team(&self) -> Result<bool> {
+    pub(crate) fn acts_for_the_team(&self) -> Result<bool> {
         Ok(matches!(
             self.member_status(&self.me.id())?,
             Some((Role::Owner | Role::Admin, s)) if s == "active"

@@ -801,7 +801,7 @@ impl Vault {
             }
             let key = readable
                 .get(&env.id)
-                .and_then(|v| v.iter().find(|d| d.id == *id))
+                .and_then(|v| crate::items::find_decrypted(v, id))
                 .map(|d| d.fields.name.clone())
                 .unwrap_or_else(|| format!("item {}", id.short()));
             exposed.push(format!("{}/{key}", env.path()));
@@ -1077,7 +1077,12 @@ impl Vault {
                     [&id.0[..]],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )?;
-                let d = readable.iter().find(|d| d.id == id);
+                let d = crate::items::find_decrypted(&readable, &id);
+                // A deleted credential is named from its last version.
+                let gone = match (d, row.2) {
+                    (None, Some(_)) => self.last_fields(&id).ok(),
+                    _ => None,
+                };
                 let mut others = holders.clone();
                 for s in self.shared_with(&id)? {
                     if !others.contains(&s) {
@@ -1088,6 +1093,7 @@ impl Vault {
                     env: env.path(),
                     key: d
                         .map(|d| d.fields.name.clone())
+                        .or_else(|| gone.as_ref().map(|f| format!("{} (deleted)", f.name)))
                         .unwrap_or_else(|| format!("item {}", id.short())),
                     url: d.and_then(|d| d.fields.url.clone()),
                     notes: d.and_then(|d| d.fields.notes.clone()),
