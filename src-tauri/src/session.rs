@@ -256,6 +256,13 @@ impl Session {
         drop(state);
         drop(was);
         lock_ignoring_poison(&self.clipboard).clear_if_unchanged(None);
+        // The app's lock also ends the CLI's session unlock (whatever the
+        // reason: idle, screen lock, the user): the terminal is locked too.
+        if let Ok(store) = coffer_vault::IdentityStore::load(&self.home) {
+            if let Err(e) = store.end_session() {
+                eprintln!("coffer-desktop: the CLI session was not ended: {e}");
+            }
+        }
         if had {
             log_lock(reason);
             if reason != LockReason::User {

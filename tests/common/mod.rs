@@ -261,6 +261,7 @@ pub fn coffer(fx: &Fx, passphrase: &str) -> Command {
         .env("COFFER_HOME", &fx.home)
         .env("COFFER_VAULT", &fx.path)
         .env("COFFER_PASSPHRASE", passphrase)
+        .env("COFFER_SESSION_MINUTES", "0")
         .env("RUST_BACKTRACE", "0");
     c
 }

@@ -43,6 +43,10 @@ pub enum Cmd {
     /// Unlock from the OS keychain instead of typing the passphrase.
     #[command(subcommand)]
     Keychain(KeychainCmd),
+    /// End the session unlock: the next command asks for the passphrase
+    /// (or the keychain) again. A session lasts COFFER_SESSION_MINUTES idle
+    /// minutes (default 10; 0 turns it off).
+    Lock,
     /// Create a vault; you become its owner.
     Init {
         /// Team name.

@@ -21,18 +21,26 @@ use crate::{exit, output, prompt};
 
 fn unlock() -> Result<UnlockedIdentity> {
     let store = IdentityStore::load(&coffer_home())?;
-    // The keychain slot first (it never touches the back-off); on any
-    // problem one warning line, then the passphrase.
-    if let Some(me) = crate::keychain::try_unlock(&store) {
+    // A live session first (microseconds; `coffer lock` ends it), then
+    // the keychain slot (it never touches the back-off; on any problem one
+    // warning line), then the passphrase. Either of those starts a session.
+    if let Some(me) = store.unlock_from_session() {
         return Ok(me);
     }
-    let name = store.info()?.name;
-    let wait = store.backoff_remaining();
-    if wait > 0 {
-        return Err(Error::LockedOut { wait_secs: wait });
-    }
-    let pw = prompt::passphrase(&format!("Passphrase for {name}: "))?;
-    store.unlock_with_password(&pw)
+    let me = match crate::keychain::try_unlock(&store) {
+        Some(me) => me,
+        None => {
+            let name = store.info()?.name;
+            let wait = store.backoff_remaining();
+            if wait > 0 {
+                return Err(Error::LockedOut { wait_secs: wait });
+            }
+            let pw = prompt::passphrase(&format!("Passphrase for {name}: "))?;
+            store.unlock_with_password(&pw)?
+        }
+    };
+    store.start_session(&me);
+    Ok(me)
 }
 
 pub(crate) fn open(vault: &Option<PathBuf>) -> Result<Vault> {
@@ -89,6 +97,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Keychain(sub) => crate::keychain::run(sub),
+        Cmd::Lock => {
+            let store = IdentityStore::load(&coffer_home())?;
+            if store.end_session()? {
+                eprintln!("Locked: the next command asks for the passphrase (or the keychain).");
+            } else {
+                eprintln!("No session was open.");
+            }
+            Ok(0)
+        }
         Cmd::Passwd => {
             let me = unlock()?;
             let store = IdentityStore::load(&coffer_home())?;

@@ -542,6 +542,7 @@ fn spawn_with_file(env: &Env, script: &str) -> std::process::Child {
         .env("HOME", env.root().join("home"))
         .env("COFFER_HOME", env.home())
         .env("COFFER_PASSPHRASE", common::PASSPHRASE)
+        .env("COFFER_SESSION_MINUTES", "0")
         .env("XDG_RUNTIME_DIR", &runtime)
         .current_dir(env.work())
         .args([

@@ -27,7 +27,7 @@ pub const FREE_ATTEMPTS: u32 = 3;
 /// The longest back-off, in seconds.
 pub const MAX_BACKOFF_SECS: u64 = 15 * 60;
 
-mod b64 {
+pub(crate) mod b64 {
     use super::*;
     pub fn ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&B64.encode(v))

@@ -43,6 +43,7 @@ mod report_csv;
 pub mod rotation;
 pub mod scan;
 mod schema;
+mod session;
 pub mod settings;
 mod stale;
 pub mod sync;
@@ -76,6 +77,7 @@ pub use keychain::{
 };
 pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
+pub use session::{session_minutes, DEFAULT_SESSION_MINUTES, MAX_SESSION_MINUTES, SESSION_FILE};
 pub use team::{
     inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,
     ItemSharing, MemberInfo, OffboardPreview, RekeyPreview,

@@ -130,6 +130,8 @@ impl Env {
             .env("XDG_DATA_HOME", self.root().join("xdg"))
             .env("COFFER_HOME", self.home())
             .env("COFFER_PASSPHRASE", PASSPHRASE)
+            // Each command unlocks on its own unless a test opts in.
+            .env("COFFER_SESSION_MINUTES", "0")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("LC_ALL", "C")
             .current_dir(self.work())
