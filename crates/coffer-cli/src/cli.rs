@@ -84,6 +84,10 @@ pub enum Cmd {
         /// Keep a trailing newline of piped input.
         #[arg(long)]
         keep_newline: bool,
+        /// Store an empty value (refused otherwise: an unset shell variable
+        /// piped in reads as empty).
+        #[arg(long, conflicts_with_all = ["generate", "no_value"])]
+        allow_empty: bool,
         /// Generate a random value instead of reading one.
         #[command(flatten)]
         gen: GenArgs,
@@ -193,6 +197,9 @@ pub enum Cmd {
         /// Keep a trailing newline of piped input.
         #[arg(long)]
         keep_newline: bool,
+        /// Accept an empty new value (refused otherwise).
+        #[arg(long, conflicts_with = "generate")]
+        allow_empty: bool,
     },
     /// Write an environment as dotenv, shell, JSON or .env.example.
     Export {
@@ -237,6 +244,10 @@ pub enum Cmd {
         /// Replace existing credentials.
         #[arg(long)]
         overwrite: bool,
+        /// Import `KEY=` lines as empty values (otherwise each is reported
+        /// as a bad line and nothing is imported).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// The audit log (op log), or `audit verify`.
     Audit {

@@ -12,8 +12,8 @@ use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
 use coffer_vault::{
-    generate, Charset, Dialect, Error, Format, IdentityStore, ItemUpdate, Result, UnlockedIdentity,
-    Vault,
+    generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions, ItemUpdate, Result,
+    UnlockedIdentity, Vault,
 };
 
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
@@ -49,6 +49,19 @@ fn days_opt(s: &Option<String>) -> Result<Option<u32>> {
 
 fn date(t: Option<i64>) -> String {
     t.map(format_date).unwrap_or_else(|| "-".into())
+}
+
+/// Refuses an empty value unless `--allow-empty` was given: an unset shell
+/// variable piped in (`printf %s "$KEY" | coffer set …`) reads as empty, and
+/// storing it silently hides the mistake until the value is used.
+fn refuse_empty(key: &str, value: &SecretString, allow_empty: bool) -> Result<()> {
+    if value.expose_secret().is_empty() && !allow_empty {
+        return Err(Error::InvalidInput(format!(
+            "the value of {key} is empty (an unset variable?); nothing was stored; \
+             pass --allow-empty to store an empty value"
+        )));
+    }
+    Ok(())
 }
 
 fn gen_value(g: &GenArgs) -> Result<SecretString> {
@@ -168,6 +181,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             rotate_every,
             expires,
             keep_newline,
+            allow_empty,
             gen,
             no_value,
         } => {
@@ -184,7 +198,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             } else if gen.generate {
                 Some(gen_value(&gen)?)
             } else {
-                Some(prompt::value(&key, stdin.is_some(), keep_newline)?)
+                let value = prompt::value(&key, stdin.is_some(), keep_newline)?;
+                refuse_empty(&key, &value, allow_empty)?;
+                Some(value)
             };
             let out = v.set_item(
                 &env,
@@ -442,12 +458,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             key,
             gen,
             keep_newline,
+            allow_empty,
         } => {
             let mut v = open(&cli.vault)?;
             let value = if gen.generate {
                 gen_value(&gen)?
             } else {
-                prompt::value(&key, false, keep_newline)?
+                let value = prompt::value(&key, false, keep_newline)?;
+                refuse_empty(&key, &value, allow_empty)?;
+                value
             };
             let out = v.rotate_item(&env, &key, value)?;
             eprintln!("Rotated {key} in {env} (version {}).", out.version);
@@ -486,9 +505,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             file,
             env,
             overwrite,
+            allow_empty,
         } => {
             let mut v = open(&cli.vault)?;
-            let done = v.import_env_file(&file, &env, overwrite)?;
+            let opts = ImportOptions {
+                overwrite,
+                allow_empty,
+            };
+            let done = match v.import_env_file(&file, &env, opts) {
+                Err(e @ Error::BadLines { empty_values, .. }) if empty_values > 0 => {
+                    return Err(Error::InvalidInput(format!(
+                        "{e}; pass --allow-empty to import empty values"
+                    )))
+                }
+                other => other?,
+            };
             eprintln!(
                 "Imported into {env}: {} created, {} updated.",
                 done.created, done.updated

@@ -57,7 +57,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
-    ImportOutcome,
+    ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
