@@ -9,7 +9,7 @@ coffer=$(realpath target/release/coffer)
 command -v hyperfine >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq hyperfine >/dev/null; } || {
   echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE=bench; unset COFFER_VAULT
+export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234"; unset COFFER_VAULT
 "$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>"$work/floor.txt"
 "$coffer" init --name Bench 2>/dev/null
 gen() { # N PREFIX -> a .env with N entries

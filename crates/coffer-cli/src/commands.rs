@@ -12,8 +12,8 @@ use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
 use coffer_vault::{
-    generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions, ItemUpdate, Result,
-    UnlockedIdentity, Vault,
+    check_new_passphrase, generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions,
+    ItemUpdate, Result, UnlockedIdentity, Vault,
 };
 
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
@@ -107,6 +107,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             let store = IdentityStore::load(&coffer_home())?;
             let info = store.info()?;
             let new = prompt::new_passphrase("COFFER_NEW_PASSPHRASE", "New passphrase")?;
+            let mut personal = vec![info.name.as_str()];
+            personal.extend(info.email.as_deref());
+            check_new_passphrase(&new, &personal)?;
             let params = KdfParams {
                 m_kib: info.kdf_m_kib,
                 t: info.kdf_t,
@@ -657,6 +660,11 @@ fn identity_new(
     if IdentityStore::exists(&home) {
         return Err(Error::IdentityExists(home));
     }
+    // The passphrase first: a refused one costs no calibration.
+    let pw = prompt::new_passphrase("COFFER_PASSPHRASE", "Passphrase")?;
+    let mut personal = vec![name.as_str()];
+    personal.extend(email.as_deref());
+    check_new_passphrase(&pw, &personal)?;
     let pinned = kdf_memory.is_some() || kdf_iterations.is_some();
     let params = if pinned {
         let p = KdfParams {
@@ -678,7 +686,6 @@ fn identity_new(
             .map_err(|e| Error::InvalidInput(e.to_string()))?
             .0
     };
-    let pw = prompt::new_passphrase("COFFER_PASSPHRASE", "Passphrase")?;
     let t0 = Instant::now();
     let me = IdentityStore::create(&home, &name, email.as_deref(), &pw, params, pinned)?;
     let took = t0.elapsed();

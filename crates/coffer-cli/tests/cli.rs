@@ -133,12 +133,54 @@ fn identity_new_rejects_an_empty_passphrase_and_a_bad_name() {
         .coffer(["identity", "new", "--name", "Ada"].iter().chain(&floor))
         .env("COFFER_PASSPHRASE", "")
         .fails(INVALID);
-    assert!(msg.contains("passphrase must not be empty"), "{msg}");
+    assert_eq!(
+        msg,
+        "the new passphrase must be at least 10 characters long"
+    );
     let msg = env
         .coffer(["identity", "new", "--name", ""].iter().chain(&floor))
         .fails(INVALID);
     assert!(msg.contains("name"), "{msg}");
     assert!(!env.home().join("identity.json").exists());
+}
+
+#[test]
+fn fail_identity_new_refuses_a_weak_passphrase() {
+    let env = Env::bare();
+    let floor = ["--kdf-memory", "19", "--kdf-iterations", "2"];
+    let new = |pw: &str| {
+        env.coffer(
+            ["identity", "new", "--name", "Ada Lovelace"]
+                .iter()
+                .chain(&floor),
+        )
+        .env("COFFER_PASSPHRASE", pw)
+    };
+    // The same messages as the app's (coffer_vault::passphrase).
+    assert_eq!(
+        new("short").fails(INVALID),
+        "the new passphrase must be at least 10 characters long"
+    );
+    let msg = new("correct horse battery staple").fails(INVALID);
+    assert_eq!(
+        msg,
+        "the new passphrase is too weak (weak): It contains a published example \
+         passphrase, which attackers try first. Choose your own unrelated words."
+    );
+    let msg = new("password123").fails(INVALID);
+    assert!(
+        msg.starts_with(
+            "the new passphrase is too weak (very weak): This is a very common password."
+        ),
+        "{msg}"
+    );
+    assert!(!msg.contains("password123"), "{msg}");
+    // The user's own name counts as known words.
+    new("Ada Lovelace!").fails(INVALID);
+    assert!(!env.home().join("identity.json").exists());
+    // A good one is accepted.
+    new("mauve turbine 41 anchor").ok();
+    assert!(env.home().join("identity.json").exists());
 }
 
 #[test]
@@ -225,7 +267,7 @@ fn passwd_changes_the_passphrase() {
     env.set("web/prod", "KEY", "v");
     let out = env
         .coffer(["passwd"])
-        .env("COFFER_NEW_PASSPHRASE", "new passphrase")
+        .env("COFFER_NEW_PASSPHRASE", "plum glacier otter tuba")
         .ok();
     assert_eq!(out.stdout, "");
     assert_eq!(out.stderr, "Passphrase changed.\n");
@@ -235,7 +277,7 @@ fn passwd_changes_the_passphrase() {
     // …the new one does, and the items are unchanged.
     let out = env
         .coffer(["get", "web/prod", "KEY"])
-        .env("COFFER_PASSPHRASE", "new passphrase")
+        .env("COFFER_PASSPHRASE", "plum glacier otter tuba")
         .ok();
     assert_eq!(out.stdout, "v\n");
 }
@@ -262,8 +304,33 @@ fn passwd_rejects_an_empty_new_passphrase() {
         .coffer(["passwd"])
         .env("COFFER_NEW_PASSPHRASE", "")
         .fails(INVALID);
-    assert!(msg.contains("must not be empty"), "{msg}");
+    assert!(msg.contains("at least 10 characters"), "{msg}");
     env.coffer(["ls"]).ok();
+}
+
+#[test]
+fn fail_passwd_refuses_a_weak_new_passphrase() {
+    let env = Env::with_vault();
+    for (pw, why) in [
+        (
+            "abc",
+            "the new passphrase must be at least 10 characters long",
+        ),
+        (
+            "correct horse battery staple",
+            "the new passphrase is too weak (weak): It contains a published example \
+             passphrase, which attackers try first. Choose your own unrelated words.",
+        ),
+    ] {
+        let msg = env
+            .coffer(["passwd"])
+            .env("COFFER_NEW_PASSPHRASE", pw)
+            .fails(INVALID);
+        assert_eq!(msg, why);
+        // The old passphrase still opens it; the weak one does not.
+        env.coffer(["ls"]).ok();
+        env.coffer(["ls"]).env("COFFER_PASSPHRASE", pw).fails(AUTH);
+    }
 }
 
 // -------------------------------------------------------------------- init

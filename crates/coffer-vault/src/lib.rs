@@ -35,6 +35,7 @@ mod items;
 mod keychain;
 pub mod lint;
 pub mod ops;
+pub mod passphrase;
 pub mod paths;
 pub mod reference;
 mod rekey;
@@ -61,10 +62,7 @@ pub use envfile::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
-pub use identity::{
-    backoff_secs, check_new_passphrase, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity,
-    MIN_PASSPHRASE_CHARS,
-};
+pub use identity::{backoff_secs, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity};
 #[doc(hidden)]
 pub use identity::{fuzz_identity_file, IdentityFileProbe};
 pub use items::{
@@ -74,6 +72,7 @@ pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
+pub use passphrase::{check_new_passphrase, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
 pub use team::{
