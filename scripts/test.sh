@@ -4,6 +4,9 @@
 # The keychain tests need a real Secret Service: everything runs under
 # scripts/with-keyring.sh (a private D-Bus session with gnome-keyring
 # unlocked, in a throw-away HOME). Tests set their own COFFER_HOME/HOME.
+# The daemons' own output (D-Bus activation, the desktop portal and its
+# backends, gnome-keyring) goes to .cache/with-keyring.*.log, kept and named
+# only when a step fails, so it never mixes with the test results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .cache
