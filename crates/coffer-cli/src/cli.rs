@@ -21,6 +21,13 @@ Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
 10 rotation gate (--fail-on matched), 11 keychain, 12 keys missing (check, run --require),
 13 scan found a vault value, 14 lint gate (--fail-on matched). `coffer run` returns the command's code.";
 
+/// The passphrase policy, for `identity new --help` and `passwd --help`.
+const PASSPHRASE_POLICY: &str = "\
+A new passphrase needs at least 10 characters and a strength rating of \"Strong\" or \
+better (zxcvbn: common passwords, words, names, your own name and email, keyboard \
+patterns and published example passphrases count as easy to guess); a weaker one is \
+refused (exit 7) with what to change. The desktop app applies the same rule.";
+
 /// Coffer: a credential vault for software teams.
 #[derive(Parser, Debug)]
 #[command(name = "coffer", version, about, after_help = AFTER_HELP)]
@@ -39,6 +46,7 @@ pub enum Cmd {
     #[command(subcommand)]
     Identity(IdentityCmd),
     /// Change the passphrase (re-wraps the account key; no item changes).
+    #[command(after_help = PASSPHRASE_POLICY)]
     Passwd,
     /// Unlock from the OS keychain instead of typing the passphrase.
     #[command(subcommand)]
@@ -355,6 +363,7 @@ pub struct GenArgs {
 #[derive(Subcommand, Debug)]
 pub enum IdentityCmd {
     /// Create this device's identity (asks for a passphrase).
+    #[command(after_help = PASSPHRASE_POLICY)]
     New {
         /// Your name.
         #[arg(long)]
