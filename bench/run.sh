@@ -10,7 +10,7 @@ command -v hyperfine >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -q
   echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Every row unlocks on its own (the session cache off) except the session rows.
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE=bench COFFER_SESSION_MINUTES=0; unset COFFER_VAULT
+export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=0; unset COFFER_VAULT
 "$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>"$work/floor.txt"
 "$coffer" init --name Bench 2>/dev/null
 gen() { # N PREFIX -> a .env with N entries

@@ -4,6 +4,9 @@
 # The keychain tests need a real Secret Service: everything runs under
 # scripts/with-keyring.sh (a private D-Bus session with gnome-keyring
 # unlocked, in a throw-away HOME). Tests set their own COFFER_HOME/HOME.
+# The daemons' own output (D-Bus activation, the desktop portal and its
+# backends, gnome-keyring) goes to .cache/with-keyring.*.log, kept and named
+# only when a step fails, so it never mixes with the test results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .cache
@@ -42,6 +45,10 @@ ui() { # NAME CMD…: runs one UI step, logs it, keeps going on failure
   local r=${PIPESTATUS[0]}
   [ "$r" = 0 ] || { echo "$name: FAILED (exit $r)" | tee -a .cache/test.log; rc=1; }
 }
+# The README's CLI tour, run as written with the debug CLI built above, in a
+# throw-away directory (about a minute: every command derives the real
+# 256 MiB Argon2id key, as a new user's would).
+ui "readme: tour" scripts/readme-tour.sh target/debug/coffer
 # Dependency hygiene (deny.toml; advisories and npm audit only when their
 # services answer: CI reaches package registries only).
 ui "deps: cargo deny + npm audit" scripts/deny.sh
@@ -65,5 +72,7 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
      # packaging/test-inspect.sh: "test-inspect: 30 passed, 0 failed"
      /^test-inspect: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+     # scripts/readme-tour.sh: "readme-tour: 1 passed, 0 failed"
+     /^readme-tour: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed\n", p, f }' .cache/test.log
 exit "$rc"

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use coffer_crypto::{Id, KdfParams};
 use coffer_vault::ops::{MemberRecord, OpBody, RotationMeta};
-use coffer_vault::{ErrorKind, IdentityStore, Vault, MAX_VALUE_BYTES};
+use coffer_vault::{ErrorKind, IdentityStore, ImportOptions, Vault, MAX_VALUE_BYTES};
 use common::*;
 use rusqlite::params;
 
@@ -132,25 +132,36 @@ fn import_of_a_file_with_a_bad_last_line_changes_nothing() {
             &before,
             &format!("import with last line {bad:?}"),
             ErrorKind::InvalidInput,
-            v.import_env_file(&file, PROD, false),
+            v.import_env_file(&file, PROD, ImportOptions::default()),
         );
         assert_fails_unchanged(
             &fx,
             &before,
             &format!("import --overwrite with last line {bad:?}"),
             ErrorKind::InvalidInput,
-            v.import_env_file(&file, PROD, true),
+            v.import_env_file(
+                &file,
+                PROD,
+                ImportOptions {
+                    overwrite: true,
+                    ..Default::default()
+                },
+            ),
         );
     }
     // And a NUL in the last value (parses, but is refused as a value).
     text.push_str("LAST=\"a\0b\"\n");
     let file = write_env_file(&fx, "nul.env", &text);
-    let r = v.import_env_file(&file, PROD, false);
+    let r = v.import_env_file(&file, PROD, ImportOptions::default());
     assert!(r.is_err(), "a NUL value was imported");
     assert!(before == fx.dump(), "a refused NUL value changed the vault");
     // Not a file at all.
     assert!(v
-        .import_env_file(&fx.dir.path().join("missing.env"), PROD, false)
+        .import_env_file(
+            &fx.dir.path().join("missing.env"),
+            PROD,
+            ImportOptions::default()
+        )
         .is_err());
     assert!(before == fx.dump());
     assert!(v.verify().expect("verify").ok());
@@ -170,7 +181,7 @@ fn import_with_an_existing_key_changes_nothing() {
         &before,
         "import over an existing key",
         ErrorKind::Conflict,
-        v.import_env_file(&file, PROD, false),
+        v.import_env_file(&file, PROD, ImportOptions::default()),
     );
     let (_, val) = v.get_item(PROD, "DB_PASS").expect("get");
     assert_eq!(val.expose_secret(), DB_VALUE);
@@ -181,7 +192,7 @@ fn import_with_an_existing_key_changes_nothing() {
         &before,
         "import into a missing environment",
         ErrorKind::NotFound,
-        v.import_env_file(&file, "web/nope", false),
+        v.import_env_file(&file, "web/nope", ImportOptions::default()),
     );
     assert!(v.verify().expect("verify").ok());
 }

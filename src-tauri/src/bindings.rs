@@ -44,6 +44,8 @@ pub fn render() -> String {
         KeychainStatusDto,
         KdfDto,
         ChangePasswordArgs,
+        RatePassphraseArgs,
+        PassphraseStrengthDto,
         CreateIdentityOutcome,
         EnvDto,
         RotationStatus,

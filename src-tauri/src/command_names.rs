@@ -38,6 +38,7 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "change_password",
+    "rate_passphrase",
     "keychain_enable",
     "keychain_disable",
     "keychain_status",

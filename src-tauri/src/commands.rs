@@ -119,10 +119,14 @@ fn new_identity_kdf() -> IpcResult<(KdfParams, bool)> {
     Ok((p, false))
 }
 
-/// Creates the device identity; it stays unlocked for `create_vault`.
+/// Creates the device identity; it stays unlocked for `create_vault`. The
+/// passphrase policy is checked first (before the KDF calibration).
 pub fn create_identity(s: &Session, a: CreateIdentityArgs) -> IpcResult<CreateIdentityOutcome> {
-    let (params, pinned) = new_identity_kdf()?;
     let email = a.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let mut personal = vec![a.name.as_str()];
+    personal.extend(email);
+    coffer_vault::check_new_passphrase(&a.password.0, &personal)?;
+    let (params, pinned) = new_identity_kdf()?;
     let me = IdentityStore::create(&s.home, &a.name, email, &a.password.0, params, pinned)?;
     let keychain_error = a
         .enable_keychain
@@ -231,6 +235,22 @@ pub fn change_password(s: &Session, a: ChangePasswordArgs) -> IpcResult<()> {
         return Err(IpcError::locked());
     }
     Ok(IdentityStore::load(&s.home)?.change_passphrase(&a.old_password.0, &a.new_password.0)?)
+}
+
+/// Rates a passphrase being typed with the passphrase policy (the meter on
+/// the first run and in Settings). The identity's name and email, when there
+/// is one, count as known words, as `change_password` counts them. Nothing
+/// is logged or stored.
+pub fn rate_passphrase(s: &Session, a: RatePassphraseArgs) -> IpcResult<PassphraseStrengthDto> {
+    let info = IdentityStore::load(&s.home).and_then(|st| st.info()).ok();
+    let mut personal: Vec<&str> = Vec::new();
+    personal.extend(a.name.as_deref());
+    personal.extend(a.email.as_deref());
+    if let Some(i) = &info {
+        personal.push(&i.name);
+        personal.extend(i.email.as_deref());
+    }
+    Ok(coffer_vault::passphrase::assess(&a.password.0, &personal).into())
 }
 
 fn keychain_error(e: coffer_vault::Error) -> IpcError {

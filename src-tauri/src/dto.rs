@@ -314,6 +314,51 @@ impl From<KdfReport> for KdfDto {
     }
 }
 
+/// `rate_passphrase`: a passphrase being typed, and the words that count as
+/// known for its owner (the name and email typed beside it, if any; the
+/// existing identity's are added by the command).
+#[derive(Debug, Deserialize, TS)]
+pub struct RatePassphraseArgs {
+    /// The passphrase (a zeroizing buffer from the deserialiser on).
+    #[ts(type = "string")]
+    pub password: IpcSecret,
+    /// The name typed on the first run, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email typed on the first run, if any.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// What the passphrase policy (`coffer_vault::passphrase`, the same as the
+/// CLI's) says about a passphrase. Holds no part of it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct PassphraseStrengthDto {
+    /// 0 (very weak) to 4 (very strong).
+    pub score: u8,
+    /// The score in words.
+    pub label: String,
+    /// What to change (empty when nothing).
+    pub feedback: String,
+    /// Whether creating an identity or changing the passphrase accepts it.
+    pub acceptable: bool,
+    /// The message the CLI and `create_identity` / `change_password` give
+    /// when they refuse it; `None` when acceptable.
+    pub refusal: Option<String>,
+}
+
+impl From<coffer_vault::PassphraseStrength> for PassphraseStrengthDto {
+    fn from(s: coffer_vault::PassphraseStrength) -> Self {
+        Self {
+            refusal: s.refusal(),
+            score: s.score,
+            label: s.label.to_owned(),
+            feedback: s.feedback,
+            acceptable: s.acceptable,
+        }
+    }
+}
+
 /// The result of creating an identity.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct CreateIdentityOutcome {
@@ -1031,6 +1076,43 @@ mod tests {
             assert_eq!(s.0.expose_secret(), want);
             assert!(!format!("{s:?}").contains("canary"));
         }
+    }
+
+    #[test]
+    fn rate_passphrase_uses_the_vault_policy_and_keeps_no_part_of_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = crate::Session::new(dir.path().to_path_buf(), dir.path().join("vault.coffer"));
+        let args: RatePassphraseArgs = serde_json::from_str(
+            r#"{"password": "correct horse battery staple", "name": "Ada Lovelace"}"#,
+        )
+        .expect("args");
+        assert!(!format!("{args:?}").contains("horse"));
+        let out = crate::commands::rate_passphrase(&s, args).expect("rated");
+        assert!(out.score <= 1 && !out.acceptable, "{out:?}");
+        let json = serde_json::to_value(&out).expect("json");
+        assert_eq!(json["label"], "Weak");
+        assert_eq!(
+            json["refusal"],
+            "the new passphrase is too weak (weak): It contains a published example \
+             passphrase, which attackers try first. Choose your own unrelated words."
+        );
+        assert!(!json.to_string().contains("horse"), "{json}");
+        // The name typed beside it counts as known words.
+        let args: RatePassphraseArgs =
+            serde_json::from_str(r#"{"password": "Ada Lovelace!", "name": "Ada Lovelace"}"#)
+                .expect("args");
+        assert!(
+            !crate::commands::rate_passphrase(&s, args)
+                .expect("rated")
+                .acceptable
+        );
+        let args: RatePassphraseArgs =
+            serde_json::from_str(r#"{"password": "velvet crane ambles under 9 moons"}"#)
+                .expect("args");
+        let out = crate::commands::rate_passphrase(&s, args).expect("rated");
+        assert!(out.acceptable && out.refusal.is_none(), "{out:?}");
+        assert_eq!(out.score, 4);
+        assert_eq!(out.label, "Very strong");
     }
 
     #[test]

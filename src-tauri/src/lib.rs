@@ -140,6 +140,7 @@ ipc_commands! {
     get_settings() -> SettingsDto;
     set_settings(SettingsDto) -> SettingsDto;
     change_password(ChangePasswordArgs) -> ();
+    rate_passphrase(RatePassphraseArgs) -> PassphraseStrengthDto;
     keychain_enable() -> KeychainStatusDto;
     keychain_disable() -> KeychainStatusDto;
     keychain_status() -> KeychainStatusDto;

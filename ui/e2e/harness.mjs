@@ -14,7 +14,8 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export const APP = process.env.COFFER_APP ?? join(ROOT, "target/debug/coffer-desktop");
 export const CLI = process.env.COFFER_CLI ?? join(ROOT, "target/debug/coffer");
 export const SHOTS = resolve(ROOT, process.env.COFFER_SCREENSHOTS ?? ".cache/e2e-screenshots");
-export const PASSPHRASE = "correct horse battery staple";
+// One the passphrase policy accepts (the first run refuses weak ones).
+export const PASSPHRASE = "velvet crane ambles under 9 moons";
 export const tid = (id) => `[data-testid="${id}"]`;
 export const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
 

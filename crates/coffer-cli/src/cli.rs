@@ -21,6 +21,13 @@ Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 not found, 5 permission denied,
 10 rotation gate (--fail-on matched), 11 keychain, 12 keys missing (check, run --require),
 13 scan found a vault value, 14 lint gate (--fail-on matched). `coffer run` returns the command's code.";
 
+/// The passphrase policy, for `identity new --help` and `passwd --help`.
+const PASSPHRASE_POLICY: &str = "\
+A new passphrase needs at least 10 characters and a strength rating of \"Strong\" or \
+better (zxcvbn: common passwords, words, names, your own name and email, keyboard \
+patterns and published example passphrases count as easy to guess); a weaker one is \
+refused (exit 7) with what to change. The desktop app applies the same rule.";
+
 /// Coffer: a credential vault for software teams.
 #[derive(Parser, Debug)]
 #[command(name = "coffer", version, about, after_help = AFTER_HELP)]
@@ -39,6 +46,7 @@ pub enum Cmd {
     #[command(subcommand)]
     Identity(IdentityCmd),
     /// Change the passphrase (re-wraps the account key; no item changes).
+    #[command(after_help = PASSPHRASE_POLICY)]
     Passwd,
     /// Unlock from the OS keychain instead of typing the passphrase.
     #[command(subcommand)]
@@ -88,6 +96,10 @@ pub enum Cmd {
         /// Keep a trailing newline of piped input.
         #[arg(long)]
         keep_newline: bool,
+        /// Store an empty value (refused otherwise: an unset shell variable
+        /// piped in reads as empty).
+        #[arg(long, conflicts_with_all = ["generate", "no_value"])]
+        allow_empty: bool,
         /// Generate a random value instead of reading one.
         #[command(flatten)]
         gen: GenArgs,
@@ -197,6 +209,9 @@ pub enum Cmd {
         /// Keep a trailing newline of piped input.
         #[arg(long)]
         keep_newline: bool,
+        /// Accept an empty new value (refused otherwise).
+        #[arg(long, conflicts_with = "generate")]
+        allow_empty: bool,
     },
     /// Write an environment as dotenv, shell, JSON or .env.example.
     Export {
@@ -241,6 +256,10 @@ pub enum Cmd {
         /// Replace existing credentials.
         #[arg(long)]
         overwrite: bool,
+        /// Import `KEY=` lines as empty values (otherwise each is reported
+        /// as a bad line and nothing is imported).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// The audit log (op log), or `audit verify`.
     Audit {
@@ -348,6 +367,7 @@ pub struct GenArgs {
 #[derive(Subcommand, Debug)]
 pub enum IdentityCmd {
     /// Create this device's identity (asks for a passphrase).
+    #[command(after_help = PASSPHRASE_POLICY)]
     New {
         /// Your name.
         #[arg(long)]

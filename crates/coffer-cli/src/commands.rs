@@ -12,8 +12,8 @@ use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
 use coffer_vault::{
-    generate, Charset, Dialect, Error, Format, IdentityStore, ItemUpdate, Result, UnlockedIdentity,
-    Vault,
+    check_new_passphrase, generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions,
+    ItemUpdate, Result, UnlockedIdentity, Vault,
 };
 
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
@@ -57,6 +57,19 @@ fn days_opt(s: &Option<String>) -> Result<Option<u32>> {
 
 fn date(t: Option<i64>) -> String {
     t.map(format_date).unwrap_or_else(|| "-".into())
+}
+
+/// Refuses an empty value unless `--allow-empty` was given: an unset shell
+/// variable piped in (`printf %s "$KEY" | coffer set …`) reads as empty, and
+/// storing it silently hides the mistake until the value is used.
+fn refuse_empty(key: &str, value: &SecretString, allow_empty: bool) -> Result<()> {
+    if value.expose_secret().is_empty() && !allow_empty {
+        return Err(Error::InvalidInput(format!(
+            "the value of {key} is empty (an unset variable?); nothing was stored; \
+             pass --allow-empty to store an empty value"
+        )));
+    }
+    Ok(())
 }
 
 fn gen_value(g: &GenArgs) -> Result<SecretString> {
@@ -111,6 +124,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             let store = IdentityStore::load(&coffer_home())?;
             let info = store.info()?;
             let new = prompt::new_passphrase("COFFER_NEW_PASSPHRASE", "New passphrase")?;
+            let mut personal = vec![info.name.as_str()];
+            personal.extend(info.email.as_deref());
+            check_new_passphrase(&new, &personal)?;
             let params = KdfParams {
                 m_kib: info.kdf_m_kib,
                 t: info.kdf_t,
@@ -185,6 +201,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             rotate_every,
             expires,
             keep_newline,
+            allow_empty,
             gen,
             no_value,
         } => {
@@ -201,7 +218,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             } else if gen.generate {
                 Some(gen_value(&gen)?)
             } else {
-                Some(prompt::value(&key, stdin.is_some(), keep_newline)?)
+                let value = prompt::value(&key, stdin.is_some(), keep_newline)?;
+                refuse_empty(&key, &value, allow_empty)?;
+                Some(value)
             };
             let out = v.set_item(
                 &env,
@@ -459,12 +478,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             key,
             gen,
             keep_newline,
+            allow_empty,
         } => {
             let mut v = open(&cli.vault)?;
             let value = if gen.generate {
                 gen_value(&gen)?
             } else {
-                prompt::value(&key, false, keep_newline)?
+                let value = prompt::value(&key, false, keep_newline)?;
+                refuse_empty(&key, &value, allow_empty)?;
+                value
             };
             let out = v.rotate_item(&env, &key, value)?;
             eprintln!("Rotated {key} in {env} (version {}).", out.version);
@@ -503,9 +525,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             file,
             env,
             overwrite,
+            allow_empty,
         } => {
             let mut v = open(&cli.vault)?;
-            let done = v.import_env_file(&file, &env, overwrite)?;
+            let opts = ImportOptions {
+                overwrite,
+                allow_empty,
+            };
+            let done = match v.import_env_file(&file, &env, opts) {
+                Err(e @ Error::BadLines { empty_values, .. }) if empty_values > 0 => {
+                    return Err(Error::InvalidInput(format!(
+                        "{e}; pass --allow-empty to import empty values"
+                    )))
+                }
+                other => other?,
+            };
             eprintln!(
                 "Imported into {env}: {} created, {} updated.",
                 done.created, done.updated
@@ -643,6 +677,11 @@ fn identity_new(
     if IdentityStore::exists(&home) {
         return Err(Error::IdentityExists(home));
     }
+    // The passphrase first: a refused one costs no calibration.
+    let pw = prompt::new_passphrase("COFFER_PASSPHRASE", "Passphrase")?;
+    let mut personal = vec![name.as_str()];
+    personal.extend(email.as_deref());
+    check_new_passphrase(&pw, &personal)?;
     let pinned = kdf_memory.is_some() || kdf_iterations.is_some();
     let params = if pinned {
         let p = KdfParams {
@@ -664,7 +703,6 @@ fn identity_new(
             .map_err(|e| Error::InvalidInput(e.to_string()))?
             .0
     };
-    let pw = prompt::new_passphrase("COFFER_PASSPHRASE", "Passphrase")?;
     let t0 = Instant::now();
     let me = IdentityStore::create(&home, &name, email.as_deref(), &pw, params, pinned)?;
     let took = t0.elapsed();

@@ -133,12 +133,54 @@ fn identity_new_rejects_an_empty_passphrase_and_a_bad_name() {
         .coffer(["identity", "new", "--name", "Ada"].iter().chain(&floor))
         .env("COFFER_PASSPHRASE", "")
         .fails(INVALID);
-    assert!(msg.contains("passphrase must not be empty"), "{msg}");
+    assert_eq!(
+        msg,
+        "the new passphrase must be at least 10 characters long"
+    );
     let msg = env
         .coffer(["identity", "new", "--name", ""].iter().chain(&floor))
         .fails(INVALID);
     assert!(msg.contains("name"), "{msg}");
     assert!(!env.home().join("identity.json").exists());
+}
+
+#[test]
+fn fail_identity_new_refuses_a_weak_passphrase() {
+    let env = Env::bare();
+    let floor = ["--kdf-memory", "19", "--kdf-iterations", "2"];
+    let new = |pw: &str| {
+        env.coffer(
+            ["identity", "new", "--name", "Ada Lovelace"]
+                .iter()
+                .chain(&floor),
+        )
+        .env("COFFER_PASSPHRASE", pw)
+    };
+    // The same messages as the app's (coffer_vault::passphrase).
+    assert_eq!(
+        new("short").fails(INVALID),
+        "the new passphrase must be at least 10 characters long"
+    );
+    let msg = new("correct horse battery staple").fails(INVALID);
+    assert_eq!(
+        msg,
+        "the new passphrase is too weak (weak): It contains a published example \
+         passphrase, which attackers try first. Choose your own unrelated words."
+    );
+    let msg = new("password123").fails(INVALID);
+    assert!(
+        msg.starts_with(
+            "the new passphrase is too weak (very weak): This is a very common password."
+        ),
+        "{msg}"
+    );
+    assert!(!msg.contains("password123"), "{msg}");
+    // The user's own name counts as known words.
+    new("Ada Lovelace!").fails(INVALID);
+    assert!(!env.home().join("identity.json").exists());
+    // A good one is accepted.
+    new("mauve turbine 41 anchor").ok();
+    assert!(env.home().join("identity.json").exists());
 }
 
 #[test]
@@ -225,7 +267,7 @@ fn passwd_changes_the_passphrase() {
     env.set("web/prod", "KEY", "v");
     let out = env
         .coffer(["passwd"])
-        .env("COFFER_NEW_PASSPHRASE", "new passphrase")
+        .env("COFFER_NEW_PASSPHRASE", "plum glacier otter tuba")
         .ok();
     assert_eq!(out.stdout, "");
     assert_eq!(out.stderr, "Passphrase changed.\n");
@@ -235,7 +277,7 @@ fn passwd_changes_the_passphrase() {
     // …the new one does, and the items are unchanged.
     let out = env
         .coffer(["get", "web/prod", "KEY"])
-        .env("COFFER_PASSPHRASE", "new passphrase")
+        .env("COFFER_PASSPHRASE", "plum glacier otter tuba")
         .ok();
     assert_eq!(out.stdout, "v\n");
 }
@@ -262,8 +304,33 @@ fn passwd_rejects_an_empty_new_passphrase() {
         .coffer(["passwd"])
         .env("COFFER_NEW_PASSPHRASE", "")
         .fails(INVALID);
-    assert!(msg.contains("must not be empty"), "{msg}");
+    assert!(msg.contains("at least 10 characters"), "{msg}");
     env.coffer(["ls"]).ok();
+}
+
+#[test]
+fn fail_passwd_refuses_a_weak_new_passphrase() {
+    let env = Env::with_vault();
+    for (pw, why) in [
+        (
+            "abc",
+            "the new passphrase must be at least 10 characters long",
+        ),
+        (
+            "correct horse battery staple",
+            "the new passphrase is too weak (weak): It contains a published example \
+             passphrase, which attackers try first. Choose your own unrelated words.",
+        ),
+    ] {
+        let msg = env
+            .coffer(["passwd"])
+            .env("COFFER_NEW_PASSPHRASE", pw)
+            .fails(INVALID);
+        assert_eq!(msg, why);
+        // The old passphrase still opens it; the weak one does not.
+        env.coffer(["ls"]).ok();
+        env.coffer(["ls"]).env("COFFER_PASSPHRASE", pw).fails(AUTH);
+    }
 }
 
 // -------------------------------------------------------------------- init
@@ -470,14 +537,60 @@ fn set_reads_stdin_and_strips_one_trailing_newline() {
     env.set("web/prod", "D", "crlf\r\n");
     assert_eq!(env.get("web/prod", "D"), "crlf");
 
-    // An empty value is a value.
-    env.set("web/prod", "E", "");
+    // An empty value is a value, when asked for.
+    env.coffer(["set", "web/prod", "E", "--allow-empty"])
+        .stdin("")
+        .ok();
     assert_eq!(env.get("web/prod", "E"), "");
 
     // Setting again updates, as a new version.
     let out = env.coffer(["set", "web/prod", "A"]).stdin("new").ok();
     assert_eq!(out.stderr, "Updated A in web/prod (version 2).\n");
     assert_eq!(env.get("web/prod", "A"), "new");
+}
+
+#[test]
+fn fail_set_an_empty_value_without_allow_empty() {
+    // The README's own first example with `$KEY` unset: refused, not stored.
+    let env = Env::with_vault();
+    let before = env.snapshot();
+    for input in ["", "\n", "\r\n"] {
+        let msg = env
+            .coffer(["set", "web/prod", "STRIPE_KEY"])
+            .stdin(input)
+            .fails(INVALID);
+        assert_eq!(
+            msg,
+            "the value of STRIPE_KEY is empty (an unset variable?); nothing was stored; \
+             pass --allow-empty to store an empty value",
+            "{input:?}"
+        );
+        assert_eq!(env.snapshot(), before, "{input:?}");
+    }
+    // `--keep-newline` keeps a lone newline: not empty.
+    env.coffer(["set", "web/prod", "NL", "--keep-newline"])
+        .stdin("\n")
+        .ok();
+    assert_eq!(env.get("web/prod", "NL"), "\n");
+
+    // `rotate` refuses an empty new value the same way; the old one stays.
+    env.set("web/prod", "TOKEN", "old");
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["rotate", "web/prod", "TOKEN"])
+        .stdin("")
+        .fails(INVALID);
+    assert!(msg.contains("--allow-empty"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(env.get("web/prod", "TOKEN"), "old");
+    env.coffer(["rotate", "web/prod", "TOKEN", "--allow-empty"])
+        .stdin("")
+        .ok();
+    assert_eq!(env.get("web/prod", "TOKEN"), "");
+
+    // A generated value is never empty: the flag makes no sense with it.
+    env.coffer(["set", "web/prod", "G", "--generate", "--allow-empty"])
+        .usage_error();
 }
 
 #[test]
@@ -1714,7 +1827,12 @@ fn import_a_good_file() {
          F=\n",
     );
     let out = env
-        .coffer(["import", file.to_str().expect("utf-8"), "web/prod"])
+        .coffer([
+            "import",
+            file.to_str().expect("utf-8"),
+            "web/prod",
+            "--allow-empty",
+        ])
         .ok();
     assert_eq!(out.stdout, "");
     assert_eq!(
@@ -1733,7 +1851,8 @@ fn import_a_good_file() {
     }
     // A relative path works too.
     env.coffer(["env", "add", "web/dev"]).ok();
-    env.coffer(["import", "in.env", "web/dev"]).ok();
+    env.coffer(["import", "in.env", "web/dev", "--allow-empty"])
+        .ok();
     assert_eq!(env.keys("web/dev").len(), 6);
 }
 
@@ -1784,7 +1903,10 @@ fn import_a_bad_line_imports_nothing() {
         let msg = env
             .coffer(["import", file.to_str().expect("utf-8"), "web/prod"])
             .fails(INVALID);
-        assert!(msg.starts_with(line), "{contents:?}: {msg}");
+        assert!(
+            msg.contains(&format!("bad.env: 1 bad line, nothing imported: {line}: ")),
+            "{contents:?}: {msg}"
+        );
         assert_eq!(env.snapshot(), before, "{contents:?}");
     }
     // A value over the limit: refused, not echoed, nothing imported.
@@ -1798,6 +1920,61 @@ fn import_a_bad_line_imports_nothing() {
     assert!(msg.contains("the value of BIG is too large"), "{msg}");
     assert!(!msg.contains("bigsecret"), "{msg}");
     assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn fail_import_reports_every_bad_line() {
+    let env = Env::with_vault();
+    env.set("web/prod", "KEEP", "k");
+    let before = env.snapshot();
+    env.write(
+        "bad.env",
+        "OK=1\nthis is bad\nB=$HOME-secret-text\nOK=2\nC=fine\n1D=x\n",
+    );
+    let msg = env.coffer(["import", "bad.env", "web/prod"]).fails(INVALID);
+    assert_eq!(
+        msg,
+        "bad.env: 4 bad lines, nothing imported: \
+         line 2: a key may contain only ASCII letters, digits and `_`, followed by `=`; \
+         line 3: `$` in an unquoted value: parsers disagree on variable expansion; use single quotes; \
+         line 4: key OK was already defined on line 1; \
+         line 6: a key must start with a letter or `_`"
+    );
+    assert!(!msg.contains("secret-text"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+
+    // Past 20, the rest are counted.
+    let many: String = (1..=45).map(|i| format!("bad line {i}\n")).collect();
+    env.write("many.env", &many);
+    let msg = env
+        .coffer(["import", "many.env", "web/prod"])
+        .fails(INVALID);
+    assert!(
+        msg.starts_with("many.env: 45 bad lines, nothing imported: line 1: "),
+        "{msg}"
+    );
+    assert!(msg.contains("; line 20: "), "{msg}");
+    assert!(!msg.contains("line 21: "), "{msg}");
+    assert!(msg.ends_with("; and 25 more"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn fail_import_an_empty_value_without_allow_empty() {
+    let env = Env::with_vault();
+    let before = env.snapshot();
+    env.write("in.env", "A=1\nEMPTY=\nALSO_EMPTY=''\nB=2\n");
+    let msg = env.coffer(["import", "in.env", "web/prod"]).fails(INVALID);
+    assert_eq!(
+        msg,
+        "in.env: 2 bad lines, nothing imported: line 2: the value of EMPTY is empty; \
+         line 3: the value of ALSO_EMPTY is empty; pass --allow-empty to import empty values"
+    );
+    assert_eq!(env.snapshot(), before);
+    env.coffer(["import", "in.env", "web/prod", "--allow-empty"])
+        .ok();
+    assert_eq!(env.get("web/prod", "EMPTY"), "");
+    assert_eq!(env.get("web/prod", "B"), "2");
 }
 
 #[test]

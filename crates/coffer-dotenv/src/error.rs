@@ -77,3 +77,14 @@ pub enum Error {
         name: String,
     },
 }
+
+impl Error {
+    /// The 1-based line a parse error is about ([`Error::Parse`],
+    /// [`Error::DuplicateKey`]); `None` for the other variants.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Parse { line, .. } | Error::DuplicateKey { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}

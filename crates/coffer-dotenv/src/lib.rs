@@ -55,7 +55,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use error::Error;
-pub use read::{parse, ParsedEntry};
+pub use read::{parse, parse_all, ParsedEntry};
 pub use write::{json_string, render, shell_word, writable_dialects};
 
 /// Output format of [`render`] (`coffer export --format`).

@@ -38,8 +38,22 @@ impl fmt::Debug for ParsedEntry {
 
 /// Parses a whole `.env` file. All or nothing: the first bad entry is
 /// reported as [`Error::Parse`] (or [`Error::DuplicateKey`]) with the line it
-/// starts on, and no entries are returned.
+/// starts on, and no entries are returned. [`parse_all`] reports every bad
+/// entry instead.
 pub fn parse(input: &str) -> Result<Vec<ParsedEntry>, Error> {
+    parse_all(input).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Parses a whole `.env` file and reports **every** bad entry, in line
+/// order (the list is never empty on `Err`); still all or nothing: no
+/// entries are returned if any is bad.
+///
+/// After a bad entry the reader resumes at the next line. A value whose
+/// opening quote is never closed runs to the end of the file, so nothing
+/// after it is reported; an error inside a quoted value that spans lines
+/// may make its later lines read as entries of their own (and be reported
+/// too): the first error of a run is the one to fix.
+pub fn parse_all(input: &str) -> Result<Vec<ParsedEntry>, Vec<Error>> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let mut r = Reader {
         s: input.as_bytes(),
@@ -47,6 +61,7 @@ pub fn parse(input: &str) -> Result<Vec<ParsedEntry>, Error> {
         line: 1,
     };
     let mut out: Vec<ParsedEntry> = Vec::new();
+    let mut errors: Vec<Error> = Vec::new();
     loop {
         r.skip_blanks();
         match r.peek() {
@@ -62,24 +77,38 @@ pub fn parse(input: &str) -> Result<Vec<ParsedEntry>, Error> {
             }
             Some(b'#') => {
                 let start = r.line;
-                r.skip_comment(start)?;
-                r.end_of_line(start)?;
+                if let Err(e) = r.skip_comment(start).and_then(|()| r.end_of_line(start)) {
+                    errors.push(e);
+                    r.skip_rest_of_line();
+                }
                 continue;
             }
             Some(_) => {}
         }
         let line = r.line;
-        let entry = r.entry(line)?;
+        let entry = match r.entry(line) {
+            Ok(entry) => entry,
+            Err(e) => {
+                errors.push(e);
+                r.skip_rest_of_line();
+                continue;
+            }
+        };
         if let Some(first) = out.iter().find(|e| e.key == entry.key) {
-            return Err(Error::DuplicateKey {
+            errors.push(Error::DuplicateKey {
                 key: entry.key,
                 first_line: first.line,
                 line,
             });
+            continue;
         }
         out.push(entry);
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 struct Reader<'a> {
@@ -107,6 +136,17 @@ impl Reader<'_> {
     fn newline(&mut self) {
         self.pos += 1;
         self.line += 1;
+    }
+
+    /// Skips to the start of the next line (after a bad entry).
+    fn skip_rest_of_line(&mut self) {
+        while let Some(b) = self.peek() {
+            if b == b'\n' {
+                self.newline();
+                return;
+            }
+            self.pos += 1;
+        }
     }
 
     fn skip_blanks(&mut self) {
@@ -454,6 +494,25 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn fail_every_bad_entry_is_reported() {
+        let input = "OK=1\nbad line\nB=$x\n# fine\nOK=2\nC='x' y\nD=fine\n1E=2\nF='open\nG=1\n";
+        let errors = parse_all(input).unwrap_err();
+        let lines: Vec<usize> = errors.iter().filter_map(Error::line).collect();
+        // The unterminated quote on line 9 swallows the rest of the file.
+        assert_eq!(lines, vec![2, 3, 5, 6, 8, 9]);
+        assert!(matches!(
+            errors[2],
+            Error::DuplicateKey { first_line: 1, .. }
+        ));
+        // `parse` reports the first of them.
+        assert_eq!(parse(input).unwrap_err(), errors[0]);
+        // A lone CR in the middle of a line: that line only.
+        let errors = parse_all("A=x\ry\nB=1\nC=\\\n").unwrap_err();
+        let lines: Vec<usize> = errors.iter().filter_map(Error::line).collect();
+        assert_eq!(lines, vec![1, 3]);
     }
 
     #[test]

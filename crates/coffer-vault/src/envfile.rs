@@ -144,12 +144,15 @@ impl Vault {
     }
 
     /// Parses a `.env` file and imports it; nothing is written unless the
-    /// whole file parses and every key is valid.
+    /// whole file parses, every key is valid and (unless
+    /// [`ImportOptions::allow_empty`]) no value is empty. A file with bad
+    /// lines fails with [`Error::BadLines`], which lists every one of them
+    /// (up to [`MAX_REPORTED_LINES`]) by number, never their text.
     pub fn import_env_file(
         &mut self,
         file: &Path,
         env_path: &str,
-        overwrite: bool,
+        opts: ImportOptions,
     ) -> Result<ImportOutcome> {
         let raw = std::fs::read(file).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
@@ -158,7 +161,41 @@ impl Vault {
         let raw = Zeroizing::new(raw);
         let text = std::str::from_utf8(&raw)
             .map_err(|_| Error::InvalidInput(format!("{} is not UTF-8 text", file.display())))?;
-        let parsed = coffer_dotenv::parse(text)?;
+        let (parsed, mut problems) = match coffer_dotenv::parse_all(text) {
+            Ok(parsed) => (parsed, Vec::new()),
+            Err(errors) => (
+                Vec::new(),
+                errors
+                    .into_iter()
+                    .map(|e| (e.line().unwrap_or(0), e.to_string()))
+                    .collect(),
+            ),
+        };
+        // A parse failure returns no entries, so empty values are reported
+        // only for a file that otherwise parses.
+        let parse_problems = problems.len();
+        if !opts.allow_empty {
+            problems.extend(parsed.iter().filter(|p| p.value.is_empty()).map(|p| {
+                (
+                    p.line,
+                    format!("line {}: the value of {} is empty", p.line, p.key),
+                )
+            }));
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|(line, _)| *line);
+            let total = problems.len();
+            return Err(Error::BadLines {
+                file: file.display().to_string(),
+                total,
+                lines: problems
+                    .into_iter()
+                    .take(MAX_REPORTED_LINES)
+                    .map(|(_, msg)| msg)
+                    .collect(),
+                empty_values: total - parse_problems,
+            });
+        }
         let entries: Vec<(String, SecretString)> = parsed
             .into_iter()
             .map(|p| (p.key.clone(), SecretString::new(p.value.to_string())))
@@ -169,13 +206,28 @@ impl Vault {
             .filter(|k| crate::dangerous::dangerous_var(k).is_some())
             .cloned()
             .collect();
-        let (created, updated) = self.import_items(env_path, entries, overwrite)?;
+        let (created, updated) = self.import_items(env_path, entries, opts.overwrite)?;
         Ok(ImportOutcome {
             created,
             updated,
             dangerous,
         })
     }
+}
+
+/// How many bad lines [`Error::BadLines`] lists; it counts the rest.
+pub const MAX_REPORTED_LINES: usize = 20;
+
+/// Options of [`Vault::import_env_file`]; the default replaces nothing and
+/// refuses empty values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Give existing credentials the file's value (otherwise an existing
+    /// key refuses the whole import).
+    pub overwrite: bool,
+    /// Import `KEY=` as an empty value. Off by default: an empty value in
+    /// a `.env` is more often a placeholder than a credential.
+    pub allow_empty: bool,
 }
 
 /// The dangerous-variable rule for an export: only formats loaded as an

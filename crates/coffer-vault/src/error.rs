@@ -81,6 +81,21 @@ pub enum Error {
     /// An env-file problem (bad key, unrepresentable value, bad line).
     #[error(transparent)]
     Dotenv(#[from] coffer_dotenv::Error),
+    /// A `.env` file given to import has bad lines; nothing was imported.
+    #[error("{file}: {total} bad line{}, nothing imported: {}{}", if *total == 1 { "" } else { "s" }, lines.join("; "), more_lines(*total, lines.len()))]
+    BadLines {
+        /// The file, as given.
+        file: String,
+        /// How many bad lines there are.
+        total: usize,
+        /// The first of them (at most [`crate::MAX_REPORTED_LINES`]),
+        /// each `line N: what is wrong`: line numbers, keys and fixed
+        /// reasons, never a line's text.
+        lines: Vec<String>,
+        /// How many of the bad lines are only an empty value (refused
+        /// unless [`crate::ImportOptions::allow_empty`]).
+        empty_values: usize,
+    },
     /// The database is locked by another process.
     #[error("the vault is busy (locked by another coffer process); try again")]
     Busy,
@@ -114,7 +129,9 @@ impl Error {
             }
             Error::PermissionDenied(_) => ErrorKind::Permission,
             Error::Integrity(_) => ErrorKind::Integrity,
-            Error::InvalidInput(_) | Error::Dotenv(_) => ErrorKind::InvalidInput,
+            Error::InvalidInput(_) | Error::Dotenv(_) | Error::BadLines { .. } => {
+                ErrorKind::InvalidInput
+            }
             Error::Busy => ErrorKind::Busy,
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::Io { .. } | Error::Database(_) => ErrorKind::Internal,
@@ -130,6 +147,15 @@ impl Error {
 
     pub(crate) fn integrity(what: impl Into<String>) -> Self {
         Error::Integrity(what.into())
+    }
+}
+
+/// The " (and N more)" of [`Error::BadLines`]'s message.
+fn more_lines(total: usize, shown: usize) -> String {
+    if total > shown {
+        format!("; and {} more", total - shown)
+    } else {
+        String::new()
     }
 }
 

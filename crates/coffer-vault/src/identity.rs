@@ -479,21 +479,6 @@ pub fn fuzz_identity_file(raw: &[u8]) -> Option<IdentityFileProbe> {
     })
 }
 
-/// The shortest passphrase a new identity or a passphrase change accepts,
-/// in characters (Unicode scalar values). The desktop app's first run asks
-/// for the same; the strength meter is guidance on top of it.
-pub const MIN_PASSPHRASE_CHARS: usize = 10;
-
-/// Checks a new passphrase against [`MIN_PASSPHRASE_CHARS`].
-pub fn check_new_passphrase(password: &SecretString) -> Result<()> {
-    if password.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(Error::InvalidInput(format!(
-            "the new passphrase must be at least {MIN_PASSPHRASE_CHARS} characters long"
-        )));
-    }
-    Ok(())
-}
-
 /// The Argon2id parameters of the password slot (no secret), against the
 /// current policy ([`KdfParams::USER_MINIMUM`]).
 #[derive(Clone, Debug, Serialize)]
@@ -529,7 +514,8 @@ impl IdentityStore {
         }
     }
 
-    /// Changes the passphrase: checks `new` against the length rule, checks
+    /// Changes the passphrase: checks `new` against the passphrase policy
+    /// ([`crate::passphrase`], the name and email counting as guessable), checks
     /// `old` exactly like an unlock (the back-off applies, and a wrong `old`
     /// counts as a failed attempt: [`Error::WrongCurrentPassphrase`] says
     /// so), then re-wraps the account key in a new password slot with the
@@ -537,7 +523,10 @@ impl IdentityStore {
     /// password slot changes: the keychain slot and every item stay as they
     /// are.
     pub fn change_passphrase(&self, old: &SecretString, new: &SecretString) -> Result<()> {
-        check_new_passphrase(new)?;
+        let info = self.info()?;
+        let mut personal = vec![info.name.as_str()];
+        personal.extend(info.email.as_deref());
+        crate::passphrase::check_new_passphrase(new, &personal)?;
         let me = match self.unlock_with_password(old) {
             Ok(me) => me,
             Err(Error::WrongPassphrase) => {

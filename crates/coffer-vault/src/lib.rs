@@ -35,6 +35,7 @@ mod items;
 mod keychain;
 pub mod lint;
 pub mod ops;
+pub mod passphrase;
 pub mod paths;
 pub mod reference;
 mod rekey;
@@ -58,14 +59,11 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
-    ImportOutcome,
+    ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
-pub use identity::{
-    backoff_secs, check_new_passphrase, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity,
-    MIN_PASSPHRASE_CHARS,
-};
+pub use identity::{backoff_secs, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity};
 #[doc(hidden)]
 pub use identity::{fuzz_identity_file, IdentityFileProbe};
 pub use items::{
@@ -75,6 +73,7 @@ pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
+pub use passphrase::{check_new_passphrase, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
 pub use session::{session_minutes, DEFAULT_SESSION_MINUTES, MAX_SESSION_MINUTES, SESSION_FILE};

@@ -219,6 +219,52 @@ old_password: string,
 new_password: string, };
 
 /**
+ * `rate_passphrase`: a passphrase being typed, and the words that count as
+ * known for its owner (the name and email typed beside it, if any; the
+ * existing identity's are added by the command).
+ */
+export type RatePassphraseArgs = { 
+/**
+ * The passphrase (a zeroizing buffer from the deserialiser on).
+ */
+password: string, 
+/**
+ * The name typed on the first run, if any.
+ */
+name: string | null, 
+/**
+ * The email typed on the first run, if any.
+ */
+email: string | null, };
+
+/**
+ * What the passphrase policy (`coffer_vault::passphrase`, the same as the
+ * CLI's) says about a passphrase. Holds no part of it.
+ */
+export type PassphraseStrengthDto = { 
+/**
+ * 0 (very weak) to 4 (very strong).
+ */
+score: number, 
+/**
+ * The score in words.
+ */
+label: string, 
+/**
+ * What to change (empty when nothing).
+ */
+feedback: string, 
+/**
+ * Whether creating an identity or changing the passphrase accepts it.
+ */
+acceptable: boolean, 
+/**
+ * The message the CLI and `create_identity` / `change_password` give
+ * when they refuse it; `None` when acceptable.
+ */
+refusal: string | null, };
+
+/**
  * The result of creating an identity.
  */
 export type CreateIdentityOutcome = { 
@@ -1623,6 +1669,7 @@ export type Commands = {
   get_settings: { args: null; result: SettingsDto };
   set_settings: { args: SettingsDto; result: SettingsDto };
   change_password: { args: ChangePasswordArgs; result: void };
+  rate_passphrase: { args: RatePassphraseArgs; result: PassphraseStrengthDto };
   keychain_enable: { args: null; result: KeychainStatusDto };
   keychain_disable: { args: null; result: KeychainStatusDto };
   keychain_status: { args: null; result: KeychainStatusDto };
@@ -1680,6 +1727,7 @@ export const COMMANDS = [
   "get_settings",
   "set_settings",
   "change_password",
+  "rate_passphrase",
   "keychain_enable",
   "keychain_disable",
   "keychain_status",

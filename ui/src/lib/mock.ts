@@ -17,6 +17,7 @@ import type {
   MemberDto,
   MemberRole,
   OffboardProgressDto,
+  PassphraseStrengthDto,
   KeychainStatusDto,
   LockReason,
   RotationStatus,
@@ -182,6 +183,49 @@ function generate(g: GenerateArgs): string {
 
 let nextId = 1;
 const newId = () => (nextId++).toString(16).padStart(32, "0");
+
+// A stand-in for Rust's passphrase policy (coffer_vault::passphrase, zxcvbn):
+// the same labels, messages and acceptance rule, a much cruder score.
+const STRENGTH_LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
+const PUBLISHED_PHRASES = ["correcthorsebatterystaple", "tr0ub4dor3"];
+const COMMON_PASSWORDS = ["password", "qwerty", "123456", "letmein", "iloveyou", "admin", "welcome", "changeme", "coffer"];
+const ADD_WORDS = "Add another word or two. Uncommon words are better.";
+
+export function mockRatePassphrase(password: string, personal: string[]): PassphraseStrengthDto {
+  const short = [...password].length < 10;
+  const folded = password.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  const known = personal.flatMap((p) => p.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => w.length >= 3);
+  let rest = folded;
+  for (const w of known) rest = rest.replaceAll(w, "");
+  let score: number;
+  let sentences: string[] = [];
+  if (PUBLISHED_PHRASES.some((p) => folded.includes(p))) {
+    score = 1;
+    sentences = ["It contains a published example passphrase, which attackers try first.", "Choose your own unrelated words."];
+  } else if (COMMON_PASSWORDS.some((c) => folded.startsWith(c)) && folded.length < 16) {
+    score = 0;
+    sentences = ["This is a very common password.", ADD_WORDS];
+  } else if (known.length && rest.length < 6) {
+    score = 1;
+    sentences = ["Names and surnames by themselves are easy to guess.", ADD_WORDS];
+  } else {
+    const words = password.split(/[^\p{L}\p{N}]+/u).filter(Boolean).length;
+    score = password.length >= 20 && words >= 3 ? 4 : password.length >= 14 ? 3 : password.length >= 10 ? 2 : 1;
+  }
+  if (short) sentences.unshift("Use at least 10 characters.");
+  else if (score < 3 && !sentences.length) sentences.push(ADD_WORDS);
+  const acceptable = !short && score >= 3;
+  const label = STRENGTH_LABELS[score];
+  const feedback = sentences.join(" ");
+  const refusal = acceptable
+    ? null
+    : short
+      ? "the new passphrase must be at least 10 characters long"
+      : feedback
+        ? `the new passphrase is too weak (${label.toLowerCase()}): ${feedback}`
+        : `the new passphrase is too weak (${label.toLowerCase()}); add another word or two`;
+  return { score, label, feedback, acceptable, refusal };
+}
 
 type Handlers = { [K in Command]: (args: Args<K>) => Result<K> | Promise<Result<K>> };
 
@@ -778,7 +822,8 @@ export class MockBackend implements Backend {
       if (this.identity) fail("conflict", "an identity already exists in /home/ada/.local/share/coffer");
       const name = a.name.trim();
       if (!name || name.length > 100) fail("invalid_input", "name must be 1-100 printable characters");
-      if (!a.password) fail("invalid_input", "the passphrase must not be empty");
+      const refused = mockRatePassphrase(a.password, [name, a.email ?? ""]).refusal;
+      if (refused) fail("invalid_input", refused);
       const keychainError = a.enable_keychain && !this.keychainSupported ? "keychain: no Secret Service reachable over D-Bus" : null;
       this.identity = { name, email: a.email?.trim() || null, password: a.password, keychain: a.enable_keychain && !keychainError };
       this.session = "identity";
@@ -856,7 +901,8 @@ export class MockBackend implements Backend {
     },
     change_password: (a) => {
       this.unlocked();
-      if ([...a.new_password].length < 10) fail("invalid_input", "the new passphrase must be at least 10 characters long");
+      const refused = mockRatePassphrase(a.new_password, [this.identity!.name, this.identity!.email ?? ""]).refusal;
+      if (refused) fail("invalid_input", refused);
       const wait = this.backoff();
       if (wait > 0) fail("auth", `too many failed unlock attempts; try again in ${wait} s`);
       if (a.old_password !== this.identity!.password) {
@@ -989,6 +1035,8 @@ export class MockBackend implements Backend {
         .reverse();
     },
     generate_value: (a) => ({ value: generate(a) }),
+    rate_passphrase: (a) =>
+      mockRatePassphrase(a.password, [a.name ?? "", a.email ?? "", this.identity?.name ?? "", this.identity?.email ?? ""]),
     rotation_list: (a) => {
       this.vault();
       const window = a.due_soon_days ?? this.settings.due_soon_days;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { screen, within } from "@testing-library/svelte";
+import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { renderApp } from "../test-utils";
 
@@ -101,10 +101,10 @@ describe("settings", () => {
     await user.type(dlg.getByLabelText(/^New passphrase/), "short");
     await user.type(dlg.getByLabelText("Confirm the new passphrase"), "short");
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
-    expect(dlg.getByTestId("pw-problem")).toHaveTextContent("The new passphrase needs at least 10 characters.");
+    expect(dlg.getByTestId("pw-problem")).toHaveTextContent("The new passphrase must be at least 10 characters long.");
     await user.clear(dlg.getByLabelText(/^New passphrase/));
     await user.type(dlg.getByLabelText(/^New passphrase/), "purple elephant marmalade 42");
-    expect(dlg.getByTestId("strength-meter").dataset.score).toBe("4");
+    await waitFor(() => expect(dlg.getByTestId("strength-meter").dataset.score).toBe("4"));
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
     expect(dlg.getByTestId("pw-problem")).toHaveTextContent("The two new passphrases differ.");
     await user.clear(dlg.getByLabelText("Confirm the new passphrase"));

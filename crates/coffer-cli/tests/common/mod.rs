@@ -16,12 +16,21 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-/// The passphrase of every test identity.
-pub const PASSPHRASE: &str = "correct horse battery staple";
+/// The passphrase of every test identity: one the passphrase policy
+/// accepts (`identity new` and `passwd` refuse weak ones).
+pub const PASSPHRASE: &str = "velvet crane ambles under 9 moons";
 
-/// The `coffer` binary under test.
+/// The `coffer` binary under test: the one cargo built, or
+/// `COFFER_TEST_BIN` when set (a copy taken right after the build, for a
+/// target directory that several work trees share, where another build may
+/// replace `target/debug/coffer` while the tests run).
 pub fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_coffer"))
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var_os("COFFER_TEST_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_coffer")))
+    })
 }
 
 /// One isolated device: its own home, data directory and working directory.
