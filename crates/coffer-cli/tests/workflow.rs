@@ -253,9 +253,16 @@ fn inject_the_awkward_corpus_reads_back_exactly_in_json_yaml_shell_and_dotenv() 
     let env = Env::with_vault();
     let cases = corpus::corpus();
     for (i, c) in cases.iter().enumerate() {
-        env.coffer(["set", "web/prod", &format!("V{i}"), "--keep-newline"])
-            .stdin(c.value.as_bytes())
-            .ok();
+        // The corpus holds an empty value on purpose.
+        env.coffer([
+            "set",
+            "web/prod",
+            &format!("V{i}"),
+            "--keep-newline",
+            "--allow-empty",
+        ])
+        .stdin(c.value.as_bytes())
+        .ok();
     }
     let reference = |i: usize| format!("coffer://web/prod/V{i}");
     let lines = |f: &dyn Fn(usize) -> String, only: &dyn Fn(usize) -> bool| -> Vec<String> {
