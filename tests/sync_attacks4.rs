@@ -357,7 +357,6 @@ fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
 /// signature does not verify.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F3 (attack4): fix pending"]
 fn attack_an_unsigned_copy_of_an_op_id_quarantines_the_genuine_feed() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();

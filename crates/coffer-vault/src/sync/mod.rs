@@ -287,12 +287,10 @@ struct FeedRead {
 /// chain as it goes. Nothing read is trusted beyond these checks: the
 /// signature and the author's right come at apply time.
 fn read_feed(
-    conn: &Connection,
     ctx: &Ctx<'_>,
     folder: &Folder,
     device: &Id,
     head: Option<(u64, [u8; 32], u64)>,
-    seen_ops: &mut HashSet<[u8; 16]>,
     share: usize,
 ) -> Result<FeedRead> {
     let mut out = FeedRead::default();
@@ -374,19 +372,9 @@ fn read_feed(
             ));
             break;
         }
-        let seen: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM ops WHERE op_id = ?1",
-                [&h.op_id.0[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if seen.is_some() || !seen_ops.insert(h.op_id.0) {
-            out.problem = Some(format!(
-                "entry #{next} repeats an op already seen (replayed)"
-            ));
-            break;
-        }
+        // Op ids are checked when the entry is applied, after its
+        // signature: an unsigned copy of an op id must not make the
+        // genuine entry a replay.
         let hash = e.hash();
         read = read.saturating_add(bytes.len());
         (seq, prev, last_hlc) = (next, hash, h.hlc);
@@ -450,6 +438,27 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
     {
         return Ok(Verdict::Invalid("its signature does not verify".into()));
     }
+    // An op id is one op: checked here, among entries whose signature
+    // verified, so an unsigned copy of it cannot make the genuine entry a
+    // replay. Its author signing a second entry with it is proof of a
+    // replay; another member's copy waits (the log can hold one of them).
+    let holder: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT author_id FROM ops WHERE op_id = ?1",
+            [&h.op_id.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(a) = holder {
+        return Ok(if a[..] == h.author_id.0[..] {
+            Verdict::Invalid("repeats an op already seen (replayed)".into())
+        } else {
+            Verdict::Wait(format!(
+                "it repeats the op id of an entry {} signed; it waits",
+                member_name(tx, &Id::from_slice(&a).unwrap_or(h.author_id))
+            ))
+        });
+    }
     if cut_off {
         return Ok(Verdict::Denied(
             "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)"
@@ -510,7 +519,6 @@ fn import(
     let recorded_own =
         crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
     let mut new: Vec<Incoming> = Vec::new();
-    let mut seen_ops: HashSet<[u8; 16]> = HashSet::new();
     let share = ctx.budget / devices.len().max(1);
     for device in &devices {
         report.warnings.extend(folder.stray_files(device)?);
@@ -522,7 +530,7 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let mut read = read_feed(tx, ctx, folder, device, head, &mut seen_ops, share)?;
+        let mut read = read_feed(ctx, folder, device, head, share)?;
         if *device == ctx.me.device_id {
             // Entries of this device's own feed beyond what its replica
             // holds. Signed by this identity: taken in only when the device
