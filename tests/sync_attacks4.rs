@@ -129,6 +129,18 @@ fn add_keyed(
     .unwrap_or_else(|e| panic!("adding {name}: {e}"));
 }
 
+/// The team, with Mallory (whose key the test holds) added by Ada as
+/// `role` with `access` to prod, and Bob's device synced.
+fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", role, &[(PROD, access)]);
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
 /// The clock of the newest op of `kind` in a replica's log.
 fn hlc_of(replica: &Path, k: u8) -> u64 {
     let c = Connection::open(replica).expect("open");
@@ -305,7 +317,6 @@ fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
 /// the applied head every sync.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F2 (attack4): fix pending"]
 fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -338,6 +349,37 @@ fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
         got.is_ok(),
         "Bob never gets Ada's entries again (her offboarding of Carol included) after one junk file: {got:?}; {r1:?} {r2:?}"
     );
+}
+
+/// What F2's fix keeps: a member's device that signs two different entries
+/// for one position (a fork: proof that its author signed both) is
+/// quarantined for good. Putting the first entry back does not lift it.
+#[test]
+fn resisted_a_signed_fork_stays_quarantined() {
+    let (_fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let mdev = Id::make();
+    let body = OpBody::SetRole {
+        member_id: mallory.id(),
+        role: "owner".into(),
+        rewraps: vec![],
+        reshares: vec![],
+        cut: None,
+    };
+    let first = forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    std::fs::remove_file(entry_file(&remote, &mdev, 1)).expect("rm");
+    forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert!(r.quarantined.iter().any(|q| q.contains("forked")), "{r:?}");
+    write_entry(&remote, &first);
+    forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert!(
+        r.warnings.iter().any(|w| w.contains("quarantined")),
+        "the fork stays on record: {r:?}"
+    );
+    assert_eq!(r.received, 0, "{r:?}");
 }
 
 // ----- F3: an unsigned copy of an op id quarantines the genuine feed --------
@@ -668,17 +710,7 @@ fn attack_a_demotion_undoes_an_offboarding_its_author_had_not_seen() {
 #[test]
 #[ignore = "open finding F8 (attack4): fix pending"]
 fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Reader,
-        &[(PROD, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
     fx.open()
         .offboard("Mallory", &mut |_, _| {})
         .expect("offboard Mallory");
@@ -921,18 +953,7 @@ impl StaleKeys {
 /// entry is checked again and its feed quarantined; Eve stays a reader.
 #[test]
 fn resisted_preverify_takes_no_key_from_a_forged_member_add() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Reader,
-        &[(PROD, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
     let eve = Device::new(&fx, "Eve");
     add_member(&mut fx.open(), &eve.who, Role::Reader, &[]);
     let added = hlc_of(&fx.path, kind::ADD_MEMBER);
@@ -1152,18 +1173,7 @@ fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
 /// FOUND: see the assertion.
 #[test]
 fn attack_an_unopenable_item_makes_the_report_trust_a_writers_exposed_flag() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Member,
-        &[(PROD, Access::Write)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, _bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     fx.open()
         .offboard("Carol", &mut |_, _| {})
         .expect("offboard Carol");

@@ -16,9 +16,14 @@
 //! before entries already applied makes the device replay the whole log
 //! (from its own, already verified, copy of it) in that order.
 //!
-//! A feed that is rewritten (an applied entry changed or gone, two entries
-//! for one sequence) or carries an entry that does not verify is
-//! quarantined: its later entries are not applied, the other feeds go on.
+//! A feed whose author signed two entries for one position (a fork), or an
+//! entry its author signed that can never apply (a malformed body, an op
+//! id used twice), is quarantined for good: its later entries are not
+//! applied, the other feeds go on. What anyone who writes the folder could
+//! have done (junk, an entry gone or replaced by one its author did not
+//! sign, a signature that does not verify) stops that feed for the sync
+//! only: it is read again at the next, and flows once its owner puts it
+//! right.
 
 pub mod feed;
 pub mod folder;
@@ -149,8 +154,14 @@ enum Verdict {
     Denied(String),
     /// Not now: the feed stops here until a later sync.
     Wait(String),
-    /// Never: the feed is quarantined from here.
+    /// Never: the feed is quarantined from here. Only for what its
+    /// author signed (a malformed body, an op id used twice).
     Invalid(String),
+    /// Not this entry, and the feed stops here for this sync: what any
+    /// writer of the folder could have put there (a signature that does
+    /// not verify, a genesis not pinned). The feed is read again at the
+    /// next sync, so the genuine entry flows once its owner puts it back.
+    Tampered(String),
 }
 
 /// The fixed facts an import checks entries against.
@@ -277,16 +288,66 @@ fn take_log(tx: &Connection, vault_id: Id, checked: bool) -> Result<Vec<Incoming
 #[derive(Default)]
 struct FeedRead {
     new: Vec<Incoming>,
-    /// Quarantine it, for this reason.
+    /// Quarantine it for good, for this reason: proof signed by the
+    /// feed's author that it forked (two entries for one position).
     problem: Option<String>,
+    /// The folder's copy is wrong in a way that unsigned bytes explain
+    /// (junk, a file gone or replaced, an entry that is not the next
+    /// one): the feed stops here for this sync and is read again at the
+    /// next, so it flows once its owner has put it right.
+    tampered: Option<String>,
     /// Stop here for now, for this reason.
     held: Option<String>,
+}
+
+/// Who signed entry `seq` of `device`'s feed in this replica's log.
+fn author_at(conn: &Connection, device: &Id, seq: u64) -> Result<Option<Id>> {
+    let a: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT author_id FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+            params![&device.0[..], seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(a.and_then(|a| Id::from_slice(&a).ok()))
+}
+
+/// Whether `e` claims position `seq` of `device`'s feed of this vault and
+/// is validly signed by `author` (who signed the entries this device
+/// applied from that feed). Beside another entry for that position, it is
+/// proof that the author forked the feed; anything less (junk, a copy
+/// from elsewhere, another signer) is something anyone who writes the
+/// folder can do.
+fn signed_by_feed_author(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    e: &Entry,
+    device: &Id,
+    seq: u64,
+    author: Option<Id>,
+) -> bool {
+    let h = &e.header;
+    let Some(author) = author else {
+        return false;
+    };
+    if h.vault_id != ctx.vault_id
+        || h.device_id != *device
+        || h.device_seq != seq
+        || h.author_id != author
+    {
+        return false;
+    }
+    Vault::member_keys_in(conn, &author).is_ok_and(|k| {
+        k.verify(SignPurpose::Op, &h.signed_bytes(&e.body), &e.sig)
+            .is_ok()
+    })
 }
 
 /// Reads `device`'s entries after the ones applied here, checking the
 /// chain as it goes. Nothing read is trusted beyond these checks: the
 /// signature and the author's right come at apply time.
 fn read_feed(
+    conn: &Connection,
     ctx: &Ctx<'_>,
     folder: &Folder,
     device: &Id,
@@ -297,29 +358,41 @@ fn read_feed(
     let mut read = 0usize;
     let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
     let mine = *device == ctx.me.device_id;
+    let author = if seq > 0 {
+        author_at(conn, device, seq)?
+    } else {
+        None
+    };
     if seq > 0 && !mine {
         let found = match folder.read(device, seq) {
             Ok(f) => f,
             Err(e) => {
-                out.problem = Some(format!("entry #{seq} cannot be read: {e}"));
+                out.tampered = Some(format!("entry #{seq} cannot be read: {e}"));
                 return Ok(out);
             }
         };
         match found {
             None => {
-                out.problem = Some(format!(
+                out.tampered = Some(format!(
                     "entry #{seq}, already applied here, is gone from the folder (the feed was truncated or rolled back)"
                 ));
                 return Ok(out);
             }
-            Some(b) => {
-                if Entry::decode(&b).map(|e| e.hash()).ok() != Some(prev) {
+            Some(b) => match Entry::decode(&b) {
+                Ok(e) if e.hash() == prev => {}
+                Ok(e) if signed_by_feed_author(conn, ctx, &e, device, seq, author) => {
                     out.problem = Some(format!(
+                        "entry #{seq} was replaced by another entry its author signed for that position (the feed was forked)"
+                    ));
+                    return Ok(out);
+                }
+                _ => {
+                    out.tampered = Some(format!(
                         "entry #{seq} differs from the one applied here (the feed was rewritten)"
                     ));
                     return Ok(out);
                 }
-            }
+            },
         }
     }
     let horizon = hlc_horizon(ctx.now);
@@ -336,14 +409,14 @@ fn read_feed(
             Ok(Some(b)) => b,
             Ok(None) => break,
             Err(e) => {
-                out.problem = Some(format!("entry #{next} cannot be read: {e}"));
+                out.tampered = Some(format!("entry #{next} cannot be read: {e}"));
                 break;
             }
         };
         let e = match Entry::decode(&bytes) {
             Ok(e) => e,
             Err(_) => {
-                out.problem = Some(format!("entry #{next} is malformed"));
+                out.tampered = Some(format!("entry #{next} is malformed"));
                 break;
             }
         };
@@ -362,7 +435,14 @@ fn read_feed(
             None
         };
         if let Some(p) = problem {
-            out.problem = Some(format!("entry #{next} {p}"));
+            // Signed by the feed's author for this very position, it is
+            // their fork: for good. Otherwise anyone could have put it
+            // there.
+            if signed_by_feed_author(conn, ctx, &e, device, next, author) {
+                out.problem = Some(format!("entry #{next} {p}"));
+            } else {
+                out.tampered = Some(format!("entry #{next} {p}"));
+            }
             break;
         }
         if h.hlc > horizon {
@@ -394,13 +474,29 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
     let h = &inc.entry.header;
     let body = match OpBody::decode(&inc.entry.body) {
         Ok(b) if b.kind() == h.kind => b,
-        _ => return Ok(Verdict::Invalid("its body is malformed".into())),
+        _ => {
+            // Signed by its author, the malformed body is theirs for good;
+            // otherwise anyone could have written it.
+            let signed = Vault::member_keys_in(tx, &h.author_id).is_ok_and(|k| {
+                k.verify(
+                    SignPurpose::Op,
+                    &h.signed_bytes(&inc.entry.body),
+                    &inc.entry.sig,
+                )
+                .is_ok()
+            });
+            return Ok(if signed {
+                Verdict::Invalid("its body is malformed".into())
+            } else {
+                Verdict::Tampered("is malformed".into())
+            });
+        }
     };
     let signer: PublicKeys = match &body {
         OpBody::Genesis { owner, .. } => {
             if inc.hash != ctx.genesis || owner.id != h.author_id {
-                return Ok(Verdict::Invalid(
-                    "a genesis other than the one this device pinned".into(),
+                return Ok(Verdict::Tampered(
+                    "is a genesis other than the one this device pinned".into(),
                 ));
             }
             PublicKeys {
@@ -436,7 +532,9 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
             )
             .is_err()
     {
-        return Ok(Verdict::Invalid("its signature does not verify".into()));
+        return Ok(Verdict::Tampered(
+            "is not signed by its author (its signature does not verify)".into(),
+        ));
     }
     // An op id is one op: checked here, among entries whose signature
     // verified, so an unsigned copy of it cannot make the genuine entry a
@@ -530,7 +628,7 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let mut read = read_feed(ctx, folder, device, head, share)?;
+        let mut read = read_feed(tx, ctx, folder, device, head, share)?;
         if *device == ctx.me.device_id {
             // Entries of this device's own feed beyond what its replica
             // holds. Signed by this identity: taken in only when the device
@@ -551,7 +649,8 @@ fn import(
                     return Err(restored_home());
                 }
                 read.problem = None;
-            } else if !read.new.is_empty() || read.problem.is_some() {
+                read.tampered = None;
+            } else if !read.new.is_empty() || read.problem.is_some() || read.tampered.is_some() {
                 let from = head.map(|h| h.0).unwrap_or(0) + 1;
                 let n = folder.remove_from(device, from)?;
                 report.warnings.push(format!(
@@ -574,6 +673,9 @@ fn import(
             report
                 .quarantined
                 .push(format!("device {}: {p}", device.short()));
+        }
+        if let Some(p) = read.tampered {
+            report.quarantined.push(held_for_now(device, &p));
         }
         if let Some(hb) = read.held {
             report
@@ -834,6 +936,13 @@ fn run_entries(
                     h.device_seq
                 ));
             }
+            Verdict::Tampered(reason) => {
+                stopped.insert(dev);
+                d.quarantined.push(held_for_now(
+                    &dev,
+                    &format!("entry #{} {reason}", h.device_seq),
+                ));
+            }
             Verdict::Invalid(reason) => {
                 stopped.insert(dev);
                 let at = now_ms() as i64 / 1000;
@@ -850,6 +959,15 @@ fn run_entries(
         }
     }
     Ok(Vec::new())
+}
+
+/// How a feed stopped for this sync by bytes anyone could have written
+/// is reported (with the quarantined feeds: someone tampered with it).
+fn held_for_now(device: &Id, problem: &str) -> String {
+    format!(
+        "device {}: {problem}; not signed by its author, so it stops the feed for this sync only (read again at the next, once its owner puts it right)",
+        device.short()
+    )
 }
 
 fn restored_home() -> Error {
