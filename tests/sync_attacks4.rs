@@ -1136,7 +1136,6 @@ fn resisted_a_demoted_admin_signs_a_cut_against_the_owner() {
 /// (an equivocation: same position, two different signed entries).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F10 (attack4): fix pending"]
 fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let adev = device_of(&fx.open());

@@ -638,7 +638,7 @@ fn import(
             let genuine = read
                 .new
                 .first()
-                .is_some_and(|i| signed_by_me(ctx, &i.entry));
+                .is_some_and(|i| signed_by(ctx.me, ctx.vault_id, &i.entry));
             if genuine {
                 let last = read.new.last().map(|i| (i.entry.header.device_seq, i.hash));
                 let remembered = matches!(
@@ -979,21 +979,32 @@ fn restored_home() -> Error {
     )
 }
 
-/// Whether `e` is signed by this identity, for this device.
-fn signed_by_me(ctx: &Ctx<'_>, e: &Entry) -> bool {
-    e.header.device_id == ctx.me.device_id
-        && e.header.author_id == ctx.me.id()
-        && ctx
-            .me
+/// Whether `e` is signed by this identity, for this device, in this vault.
+fn signed_by(me: &UnlockedIdentity, vault_id: Id, e: &Entry) -> bool {
+    e.header.device_id == me.device_id
+        && e.header.author_id == me.id()
+        && e.header.vault_id == vault_id
+        && me
             .public()
             .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
             .is_ok()
 }
 
+/// Whether `theirs`, found in the folder where this device's own entry
+/// `seq` belongs and different from it, shows that another machine writes
+/// as this device: signed by this identity, for this device, for this very
+/// position. A copy of one of its own entries moved there (it names
+/// another position) is tampering like any other: the genuine entry is
+/// put back.
+fn another_machine(me: &UnlockedIdentity, vault_id: Id, theirs: &Entry, seq: u64) -> bool {
+    theirs.header.device_seq == seq && signed_by(me, vault_id, theirs)
+}
+
 /// Publishes this device's whole feed: every entry of its log is compared
 /// with the folder's file. A missing one is written; one that differs and
-/// is not signed by this identity (tampering, a planted file) is put back;
-/// one that differs and is signed by this identity for this device means
+/// is not this device's entry for that position (tampering, a planted
+/// file, a copy of another of its entries) is put back; one that differs
+/// and is signed by this identity for this device and this position means
 /// another machine writes as this device: nothing is written. Returns
 /// (entries written, entries put back).
 fn publish_own(conn: &Connection, ctx: &Ctx<'_>, folder: &Folder) -> Result<(usize, usize)> {
@@ -1008,7 +1019,9 @@ fn publish_own(conn: &Connection, ctx: &Ctx<'_>, folder: &Folder) -> Result<(usi
             Ok(Some(b)) if b == mine => {}
             Ok(None) => missing.push((seq, mine)),
             Ok(Some(b)) => match Entry::decode(&b) {
-                Ok(theirs) if signed_by_me(ctx, &theirs) => return Err(restored_home()),
+                Ok(theirs) if another_machine(ctx.me, ctx.vault_id, &theirs, seq) => {
+                    return Err(restored_home())
+                }
                 _ => altered.push((seq, mine)),
             },
             Err(_) => altered.push((seq, mine)),
