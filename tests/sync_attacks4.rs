@@ -478,7 +478,6 @@ fn junk_feed(remote: &Remote, vault_id: Id, bytes: usize) {
 /// starts so every feed gets its turn).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F4 (attack4): fix pending"]
 fn attack_junk_feeds_read_past_the_sync_budget() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -502,6 +501,29 @@ fn attack_junk_feeds_read_past_the_sync_budget() {
     }
 }
 
+/// What F4's fix keeps: junk feeds whose entries are larger than a fair
+/// share of the budget go after the others, so an honest feed with
+/// ordinary entries still moves in every sync, whichever feed starts.
+#[test]
+fn resisted_junk_feeds_do_not_crowd_out_an_honest_feed() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let vault_id = fx.open().id();
+    for _ in 0..8 {
+        junk_feed(&remote, vault_id, 200 << 10);
+    }
+    for round in 0..3 {
+        fx.open()
+            .set_item(DEV, &format!("KEY_{round}"), value("v"))
+            .expect("ada sets");
+        fx.open().sync().expect("ada publishes");
+        let mut v = bob.open();
+        v.set_sync_read_budget(256 << 10);
+        let r = v.sync().expect("bob syncs");
+        assert_eq!(r.received, 1, "sync {round}: {r:?}");
+    }
+}
+
 // ----- F5: empty feed directories shrink every feed's share -----------------
 
 /// ATTACK (anyone who writes the folder, no key): create many empty
@@ -518,7 +540,6 @@ fn attack_junk_feeds_read_past_the_sync_budget() {
 /// file first) and hand the unused share of short feeds to the others.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F5 (attack4): fix pending"]
 fn attack_empty_feed_directories_starve_every_feed() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();

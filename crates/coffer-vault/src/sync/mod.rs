@@ -170,14 +170,17 @@ struct Ctx<'a> {
     genesis: [u8; 32],
     me: &'a UnlockedIdentity,
     now: u64,
-    /// Bytes of new entries one sync reads at most (shared among feeds).
+    /// Bytes of new entries one sync reads at most (one running total,
+    /// shared among the feeds that have new entries; the last entry read
+    /// may overshoot it).
     budget: usize,
 }
 
 /// How much of the feeds one sync reads into memory by default: entries
 /// beyond it wait for the next sync (a join of 100,000 entries is about
-/// 100 MB). Each feed gets an equal share, and at least one entry, so a
-/// huge or junk feed cannot starve the others.
+/// 100 MB). The feeds with new entries share it equally (one entry at
+/// least while any of it is left), those whose next entry fits a fair
+/// share first, so a huge or junk feed cannot starve the others.
 pub const DEFAULT_READ_BUDGET: usize = 256 << 20;
 
 fn feed_head(conn: &Connection, device: &Id) -> Result<Option<(u64, [u8; 32], u64)>> {
@@ -298,6 +301,8 @@ struct FeedRead {
     tampered: Option<String>,
     /// Stop here for now, for this reason.
     held: Option<String>,
+    /// Bytes of new entries read.
+    bytes: usize,
 }
 
 /// Who signed entry `seq` of `device`'s feed in this replica's log.
@@ -353,9 +358,9 @@ fn read_feed(
     device: &Id,
     head: Option<(u64, [u8; 32], u64)>,
     share: usize,
+    room: usize,
 ) -> Result<FeedRead> {
     let mut out = FeedRead::default();
-    let mut read = 0usize;
     let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
     let mine = *device == ctx.me.device_id;
     let author = if seq > 0 {
@@ -398,11 +403,20 @@ fn read_feed(
     let horizon = hlc_horizon(ctx.now);
     loop {
         let next = seq + 1;
-        if read >= share {
-            out.held = Some(format!(
-                "{} new entries read; the rest waits for the next sync (memory bound)",
-                out.new.len()
-            ));
+        // Up to its share; the first entry while the sync's budget has
+        // any room left (so that every feed can move).
+        let may = if out.bytes == 0 {
+            room > 0
+        } else {
+            out.bytes < share
+        };
+        if !may {
+            if folder.next_size(device, next).is_some() {
+                out.held = Some(format!(
+                    "{} new entries read; the rest waits for the next sync (memory bound)",
+                    out.new.len()
+                ));
+            }
             break;
         }
         let bytes = match folder.read(device, next) {
@@ -456,7 +470,7 @@ fn read_feed(
         // signature: an unsigned copy of an op id must not make the
         // genuine entry a replay.
         let hash = e.hash();
-        read = read.saturating_add(bytes.len());
+        out.bytes = out.bytes.saturating_add(bytes.len());
         (seq, prev, last_hlc) = (next, hash, h.hlc);
         out.new.push(Incoming {
             entry: e,
@@ -617,7 +631,7 @@ fn import(
     let recorded_own =
         crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
     let mut new: Vec<Incoming> = Vec::new();
-    let share = ctx.budget / devices.len().max(1);
+    let mut feeds = Vec::new();
     for device in &devices {
         report.warnings.extend(folder.stray_files(device)?);
         if let Some(reason) = problems.get(device) {
@@ -628,7 +642,38 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let mut read = read_feed(tx, ctx, folder, device, head, share)?;
+        let next = folder.next_size(device, head.map(|h| h.0).unwrap_or(0) + 1);
+        feeds.push((device, head, next));
+    }
+    // The budget is one running total, shared among the feeds that have a
+    // next entry: each gets an equal share of what is left, and at least
+    // one entry while anything is left. A feed whose next entry is larger
+    // than a fair share goes after the others, so huge or junk entries
+    // cannot crowd out ordinary ones; a random feed starts, so that every
+    // feed gets its turn across syncs.
+    let waiting: Vec<u64> = feeds.iter().filter_map(|f| f.2).collect();
+    let fair = ctx.budget as u64 / (waiting.len().max(1) as u64);
+    if !feeds.is_empty() {
+        let start = u64::from_le_bytes(Id::make().0[..8].try_into().unwrap_or([0; 8]));
+        let by = (start % feeds.len() as u64) as usize;
+        feeds.rotate_left(by);
+    }
+    feeds.sort_by_key(|f| match f.2 {
+        Some(size) if size <= fair => 0,
+        Some(_) => 1,
+        None => 2,
+    });
+    let mut used = 0usize;
+    let mut left = waiting.len();
+    for (device, head, next) in feeds {
+        let room = ctx.budget.saturating_sub(used);
+        let (share, room) = match next {
+            Some(_) => (room / left.max(1), room),
+            None => (0, 0),
+        };
+        left = left.saturating_sub(usize::from(next.is_some()));
+        let mut read = read_feed(tx, ctx, folder, device, head, share, room)?;
+        used = used.saturating_add(read.bytes);
         if *device == ctx.me.device_id {
             // Entries of this device's own feed beyond what its replica
             // holds. Signed by this identity: taken in only when the device
