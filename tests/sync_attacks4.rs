@@ -141,6 +141,18 @@ fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, Pri
     (fx, remote, bob, vault_id, mallory)
 }
 
+/// [`team_with_mallory`] as a reader of prod, then offboarded by Ada;
+/// Bob's device has seen it.
+fn team_with_removed_mallory() -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
 /// The clock of the newest op of `kind` in a replica's log.
 fn hlc_of(replica: &Path, k: u8) -> u64 {
     let c = Connection::open(replica).expect("open");
@@ -729,14 +741,8 @@ fn attack_a_demotion_undoes_an_offboarding_its_author_had_not_seen() {
 /// by what its kind can need (a `read` names items of its environment).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F8 (attack4): fix pending"]
 fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
-    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
-    fx.open()
-        .offboard("Mallory", &mut |_, _| {})
-        .expect("offboard Mallory");
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
     let env_id = fx.open().env(PROD).expect("env").id;
     let mdev = Id::make();
     for _ in 0..3 {
@@ -767,6 +773,98 @@ fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
         "Bob's replica keeps {kept} bytes of entries Mallory signed after her removal (denied: {})",
         r.denied.len()
     );
+}
+
+/// What F8's fix keeps: the entries a revoked member signs after their
+/// revocation are kept without their bodies in every replica, and such a
+/// replica still verifies, replays from scratch (`sync --rebuild`) to the
+/// same log and state, and agrees with the others.
+#[test]
+fn resisted_a_removed_members_bodiless_entries_verify_replay_and_converge() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
+    let mdev = Id::make();
+    let promote = || {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            &OpBody::SetRole {
+                member_id: mallory.id(),
+                role: "owner".into(),
+                rewraps: vec![],
+                reshares: vec![],
+                cut: None,
+            },
+            None,
+        )
+    };
+    for _ in 0..3 {
+        promote();
+    }
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 3, "{r:?}");
+    fx.open().sync().expect("ada syncs");
+    let kept = |p: &Path| -> (i64, i64) {
+        Connection::open(p)
+            .expect("open")
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM ops WHERE device_id = ?1",
+                [&mdev.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("count")
+    };
+    assert_eq!(kept(&bob.replica), (3, 0));
+    assert_eq!(kept(&fx.path), (3, 0));
+    let check = bob.open().verify().expect("verify");
+    assert!(check.ok(), "{}", check.verdict());
+    bob.open()
+        .sync_with(true)
+        .expect("bob replays from scratch");
+    assert_eq!(kept(&bob.replica), (3, 0));
+    assert_converged(&[&fx.path, &bob.replica]);
+    // Her feed goes on from the kept hashes.
+    promote();
+    let r = bob.sync();
+    assert_eq!((r.denied.len(), r.quarantined.len()), (1, 0), "{r:?}");
+    assert_eq!(kept(&bob.replica), (4, 0));
+}
+
+/// What F8's fix keeps: a `read` names items of its environment, each
+/// once, whoever signs it; an honest one is applied.
+#[test]
+fn resisted_a_read_names_items_of_its_environment_each_once() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let item = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let read = |item_ids: Vec<Id>| OpBody::Read {
+        action: coffer_vault::ops::ReadAction::Reveal,
+        env_id,
+        item_ids,
+    };
+    let mdev = Id::make();
+    forge(&remote, vault_id, mdev, &mallory, &read(vec![item]), None);
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &read(vec![item, item]),
+        None,
+    );
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &read(vec![Id::make()]),
+        None,
+    );
+    let r = bob.sync();
+    assert_eq!(r.received, 3, "{r:?}");
+    assert_eq!(r.applied, 1, "{r:?}");
+    assert!(r.denied.iter().any(|d| d.reason.contains("twice")), "{r:?}");
 }
 
 // ----- F9: a writer's value re-sealed in the owner's name --------------------

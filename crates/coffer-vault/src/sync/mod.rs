@@ -139,6 +139,11 @@ struct Incoming {
     /// ([`preverify`], on every core); `take_in` relies on it only when
     /// that is its author's key when it is applied.
     verified_with: Option<[u8; 32]>,
+    /// Its body was not kept (an entry of a revoked member, denied): it
+    /// comes from this replica's log with its stored hash, and is denied
+    /// again without its body while its author is still revoked at its
+    /// place in the order; otherwise it is read again from the folder.
+    pruned: bool,
 }
 
 impl Incoming {
@@ -154,6 +159,11 @@ enum Verdict {
     Denied(String),
     /// Not now: the feed stops here until a later sync.
     Wait(String),
+    /// Not now: an entry whose body this replica did not keep, no longer
+    /// denied for its author's revocation in a new order. The feed stops
+    /// here, and its entries from here on are read again from the folder
+    /// at the next sync.
+    Refetch(String),
     /// Never: the feed is quarantined from here. Only for what its
     /// author signed (a malformed body, an op id used twice).
     Invalid(String),
@@ -267,16 +277,28 @@ fn chain_from(conn: &Connection, vault_id: Id, device: &Id, from_seq: u64) -> Re
 fn take_log(tx: &Connection, vault_id: Id, checked: bool) -> Result<Vec<Incoming>> {
     let mut out = Vec::new();
     {
-        let mut st = tx.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM ops ORDER BY seq"))?;
+        let mut st = tx.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS}, hash FROM ops ORDER BY seq"
+        ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let entry = row_entry(r, vault_id)?;
-            let hash = entry.hash();
+            // An entry whose body was not kept keeps its stored hash.
+            let pruned = entry.body.is_empty();
+            let hash = if pruned {
+                r.get::<_, Vec<u8>>(9)?
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::integrity("malformed op hash"))?
+            } else {
+                entry.hash()
+            };
             out.push(Incoming {
                 entry,
                 hash,
                 checked,
                 verified_with: None,
+                pruned,
             });
         }
     }
@@ -477,6 +499,7 @@ fn read_feed(
             hash,
             checked: false,
             verified_with: None,
+            pruned: false,
         });
     }
     Ok(out)
@@ -486,6 +509,9 @@ fn read_feed(
 /// the import's transaction; a denied entry leaves the state unchanged.
 fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
     let h = &inc.entry.header;
+    if inc.pruned {
+        return pruned_verdict(tx, inc, cut_off);
+    }
     let body = match OpBody::decode(&inc.entry.body) {
         Ok(b) if b.kind() == h.kind => b,
         _ => {
@@ -572,15 +598,77 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
         });
     }
     if cut_off {
-        return Ok(Verdict::Denied(
-            "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)"
-                .into(),
-        ));
+        return Ok(Verdict::Denied(CUT_REASON.into()));
     }
     Ok(match decide(tx, &h.author_id, &body, h.time_ms())? {
         Ok(()) => Verdict::Applied,
         Err(e) => Verdict::Denied(e.to_string()),
     })
+}
+
+/// Why an entry signed after its author's revocation or demotion, dated
+/// before it, is denied.
+const CUT_REASON: &str = "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)";
+
+/// The verdict on an entry whose body this replica did not keep, as
+/// `take_in` gives it to the full entry: denied the same way while its
+/// author is revoked at its place in the order (the checks before the
+/// body is needed); otherwise its body is needed again.
+fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
+    if !inc.checked {
+        return Ok(Verdict::Tampered("has no body".into()));
+    }
+    if cut_off {
+        return Ok(Verdict::Denied(CUT_REASON.into()));
+    }
+    if author_revoked(tx, &inc.entry.header.author_id)? {
+        return Ok(Verdict::Denied(revoked_reason()));
+    }
+    Ok(Verdict::Refetch(
+        "its body was not kept here (its author was revoked before it in the order this device had); it is read again from the folder"
+            .into(),
+    ))
+}
+
+/// What `authorize` says of anything a revoked member signs.
+fn revoked_reason() -> String {
+    Error::PermissionDenied("the author's membership was revoked".into()).to_string()
+}
+
+/// Whether `author` is a member whose membership was revoked, in the state
+/// derived so far.
+pub(crate) fn author_revoked(tx: &Connection, author: &Id) -> Result<bool> {
+    let status: Option<String> = tx
+        .prepare_cached("SELECT status FROM members WHERE id = ?1")?
+        .query_row([&author.0[..]], |r| r.get(0))
+        .optional()?;
+    Ok(status.is_some_and(|s| s != "active"))
+}
+
+/// Records a denied entry. Another device's entry whose author is revoked
+/// at this point of the order loses its body: denied whatever it says, it
+/// costs every replica only its header, hash and signature (what the
+/// chain needs), however large the author made it.
+fn insert_denied(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, reason: &str) -> Result<()> {
+    let h = &inc.entry.header;
+    let prune = h.device_id != ctx.me.device_id
+        && h.kind != kind::GENESIS
+        && author_revoked(tx, &h.author_id)?;
+    if !prune || inc.pruned {
+        return insert_row(tx, inc, "denied", Some(reason));
+    }
+    let kept = Incoming {
+        entry: Entry {
+            header: h.clone(),
+            body: Vec::new(),
+            sig: inc.entry.sig,
+        },
+        hash: inc.hash,
+        checked: true,
+        verified_with: None,
+        pruned: true,
+    };
+    insert_row(tx, &kept, "denied", Some(reason))
 }
 
 fn insert_row(tx: &Connection, inc: &Incoming, outcome: &str, reason: Option<&str>) -> Result<()> {
@@ -961,7 +1049,7 @@ fn run_entries(
                 }
             }
             Verdict::Denied(reason) => {
-                insert_row(tx, inc, "denied", Some(&reason))?;
+                insert_denied(tx, ctx, inc, &reason)?;
                 if fresh {
                     d.received += 1;
                     d.denied.push(Rejected {
@@ -973,7 +1061,7 @@ fn run_entries(
                     });
                 }
             }
-            Verdict::Wait(reason) => {
+            Verdict::Wait(reason) | Verdict::Refetch(reason) => {
                 stopped.insert(dev);
                 d.held_back.push(format!(
                     "device {} from entry #{}: {reason}",
