@@ -153,6 +153,17 @@ fn team_with_removed_mallory() -> (Fx, Remote, Device, Id, PrivateIdentity) {
     (fx, remote, bob, vault_id, mallory)
 }
 
+/// `who` signing their own role change to `role`.
+fn promotion(who: &PrivateIdentity, role: &str) -> OpBody {
+    OpBody::SetRole {
+        member_id: who.id(),
+        role: role.into(),
+        rewraps: vec![],
+        reshares: vec![],
+        cut: None,
+    }
+}
+
 /// The clock of the newest op of `kind` in a replica's log.
 fn hlc_of(replica: &Path, k: u8) -> u64 {
     let c = Connection::open(replica).expect("open");
@@ -370,13 +381,7 @@ fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
 fn resisted_a_signed_fork_stays_quarantined() {
     let (_fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
     let mdev = Id::make();
-    let body = OpBody::SetRole {
-        member_id: mallory.id(),
-        role: "owner".into(),
-        rewraps: vec![],
-        reshares: vec![],
-        cut: None,
-    };
+    let body = promotion(&mallory, "owner");
     let first = forge(&remote, vault_id, mdev, &mallory, &body, None);
     let r = bob.sync();
     assert_eq!(r.denied.len(), 1, "{r:?}");
@@ -789,13 +794,7 @@ fn resisted_a_removed_members_bodiless_entries_verify_replay_and_converge() {
             vault_id,
             mdev,
             &mallory,
-            &OpBody::SetRole {
-                member_id: mallory.id(),
-                role: "owner".into(),
-                rewraps: vec![],
-                reshares: vec![],
-                cut: None,
-            },
+            &promotion(&mallory, "owner"),
             None,
         )
     };
@@ -829,6 +828,69 @@ fn resisted_a_removed_members_bodiless_entries_verify_replay_and_converge() {
     let r = bob.sync();
     assert_eq!((r.denied.len(), r.quarantined.len()), (1, 0), "{r:?}");
     assert_eq!(kept(&bob.replica), (4, 0));
+}
+
+/// What F8's fix keeps when the order changes: Bob's device dropped the
+/// bodies of what Mallory signed after Ada removed her; then Dave's
+/// demotion of Ada arrives, dated before the removal, which Dave had not
+/// seen, so the removal is denied in the new order and Mallory was never
+/// removed. The entries without bodies are not judged blind: Bob's device
+/// reads them again from the folder and ends where Dave's device is.
+#[test]
+fn resisted_bodiless_entries_are_read_again_when_the_removal_falls() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let dave = Device::new(&fx, "Dave");
+    add_member(&mut fx.open(), &dave.who, Role::Owner, &[]);
+    fx.open().sync().expect("ada syncs");
+    dave.join(&remote).expect("Dave joins");
+    bob.sync();
+    dave.open()
+        .set_role("Ada", Role::Member)
+        .expect("Dave demotes Ada, offline");
+    std::thread::sleep(Duration::from_millis(5));
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open().sync().expect("ada syncs");
+    let mdev = Id::make();
+    for _ in 0..2 {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            &promotion(&mallory, "admin"),
+            None,
+        );
+    }
+    bob.sync();
+    let bodies = |p: &Path| -> Vec<i64> {
+        Connection::open(p)
+            .expect("open")
+            .prepare("SELECT LENGTH(body) FROM ops WHERE device_id = ?1 ORDER BY device_seq")
+            .expect("prepare")
+            .query_map([&mdev.0[..]], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    assert_eq!(bodies(&bob.replica), vec![0, 0], "dropped while removed");
+    dave.sync();
+    let r = bob.sync();
+    assert!(r.replayed, "{r:?}");
+    let r = bob.sync();
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    dave.sync();
+    let kept = bodies(&bob.replica);
+    assert!(
+        kept.len() == 2 && kept.iter().all(|n| *n > 0),
+        "read again with their bodies: {kept:?}"
+    );
+    assert_eq!(
+        bob.open().member("Mallory").expect("Mallory").status,
+        "active"
+    );
+    assert_converged(&[&bob.replica, &dave.replica]);
 }
 
 /// What F8's fix keeps: a `read` names items of its environment, each
