@@ -780,6 +780,33 @@ fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
     );
 }
 
+/// (entries, bytes of body) of `device`'s feed in a replica's log.
+fn kept(replica: &Path, device: Id) -> (i64, i64) {
+    Connection::open(replica)
+        .expect("open")
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM ops WHERE device_id = ?1",
+            [&device.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count")
+}
+
+/// Ada's and Bob's replicas hold `n` entries of `device`'s feed without
+/// their bodies; Bob's verifies, replays from scratch to the same, and
+/// agrees with Ada's.
+fn assert_kept_without_bodies(fx: &Fx, bob: &Device, device: Id, n: i64) {
+    assert_eq!(kept(&bob.replica, device), (n, 0));
+    assert_eq!(kept(&fx.path, device), (n, 0));
+    let check = bob.open().verify().expect("verify");
+    assert!(check.ok(), "{}", check.verdict());
+    bob.open()
+        .sync_with(true)
+        .expect("bob replays from scratch");
+    assert_eq!(kept(&bob.replica, device), (n, 0));
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
 /// What F8's fix keeps: the entries a revoked member signs after their
 /// revocation are kept without their bodies in every replica, and such a
 /// replica still verifies, replays from scratch (`sync --rebuild`) to the
@@ -804,30 +831,56 @@ fn resisted_a_removed_members_bodiless_entries_verify_replay_and_converge() {
     let r = bob.sync();
     assert_eq!(r.denied.len(), 3, "{r:?}");
     fx.open().sync().expect("ada syncs");
-    let kept = |p: &Path| -> (i64, i64) {
-        Connection::open(p)
-            .expect("open")
-            .query_row(
-                "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM ops WHERE device_id = ?1",
-                [&mdev.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("count")
-    };
-    assert_eq!(kept(&bob.replica), (3, 0));
-    assert_eq!(kept(&fx.path), (3, 0));
-    let check = bob.open().verify().expect("verify");
-    assert!(check.ok(), "{}", check.verdict());
-    bob.open()
-        .sync_with(true)
-        .expect("bob replays from scratch");
-    assert_eq!(kept(&bob.replica), (3, 0));
-    assert_converged(&[&fx.path, &bob.replica]);
+    assert_kept_without_bodies(&fx, &bob, mdev, 3);
     // Her feed goes on from the kept hashes.
     promote();
     let r = bob.sync();
     assert_eq!((r.denied.len(), r.quarantined.len()), (1, 0), "{r:?}");
-    assert_eq!(kept(&bob.replica), (4, 0));
+    assert_eq!(kept(&bob.replica, mdev), (4, 0));
+}
+
+/// What F8's fix keeps when the removed member back-dates: entries dated
+/// before the removal (beyond its cut), whether they would apply (a
+/// `read`) or be denied anyway (a self-promotion), are denied by the cut
+/// on every device, with the cut's reason, and kept without their
+/// bodies; the replica verifies, replays to the same log and agrees with
+/// the owner's.
+#[test]
+fn resisted_a_removed_members_back_dated_entries_are_kept_without_bodies() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let item = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    // After she was added, before she was removed.
+    let before = hlc_of(&fx.path, kind::ADD_MEMBER) + 1;
+    assert!(before + 3 < hlc_of(&fx.path, kind::REVOKE_CUT));
+    let mdev = Id::make();
+    let bodies = [
+        OpBody::Read {
+            action: coffer_vault::ops::ReadAction::Reveal,
+            env_id,
+            item_ids: vec![item],
+        },
+        promotion(&mallory, "owner"),
+        promotion(&mallory, "admin"),
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            body,
+            Some(before + i as u64),
+        );
+    }
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 3, "{r:?}");
+    assert!(
+        r.denied.iter().all(|d| d.reason.contains("revocation")),
+        "{r:?}"
+    );
+    fx.open().sync().expect("ada syncs");
+    assert_kept_without_bodies(&fx, &bob, mdev, 3);
 }
 
 /// What F8's fix keeps when the order changes: Bob's device dropped the
@@ -852,15 +905,17 @@ fn resisted_bodiless_entries_are_read_again_when_the_removal_falls() {
         .offboard("Mallory", &mut |_, _| {})
         .expect("offboard Mallory");
     fx.open().sync().expect("ada syncs");
+    // One dated before the removal (beyond its cut), one after it.
     let mdev = Id::make();
-    for _ in 0..2 {
+    let added = hlc_of(&fx.path, kind::ADD_MEMBER) + 1;
+    for hlc in [Some(added), None] {
         forge(
             &remote,
             vault_id,
             mdev,
             &mallory,
             &promotion(&mallory, "admin"),
-            None,
+            hlc,
         );
     }
     bob.sync();

@@ -612,17 +612,20 @@ const CUT_REASON: &str = "signed after its author's revocation or demotion (whoe
 
 /// The verdict on an entry whose body this replica did not keep, as
 /// `take_in` gives it to the full entry: denied the same way while its
-/// author is revoked at its place in the order (the checks before the
-/// body is needed); otherwise its body is needed again.
+/// author is revoked at its place in the order, or a cut denies it (the
+/// checks before the body is needed); otherwise its body is needed again.
 fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
     if !inc.checked {
         return Ok(Verdict::Tampered("has no body".into()));
     }
-    if cut_off {
-        return Ok(Verdict::Denied(CUT_REASON.into()));
-    }
+    // Revoked at this place: what `authorize` says. Otherwise a cut that
+    // still covers it denies it (every entry without its body is put
+    // in `cut_off` provisionally; `uncovered` checks that a cut does).
     if author_revoked(tx, &inc.entry.header.author_id)? {
         return Ok(Verdict::Denied(revoked_reason()));
+    }
+    if cut_off {
+        return Ok(Verdict::Denied(CUT_REASON.into()));
     }
     Ok(Verdict::Refetch(
         "its body was not kept here (its author was revoked before it in the order this device had); it is read again from the folder"
@@ -646,14 +649,15 @@ pub(crate) fn author_revoked(tx: &Connection, author: &Id) -> Result<bool> {
 }
 
 /// Records a denied entry. Another device's entry whose author is revoked
-/// at this point of the order loses its body: denied whatever it says, it
-/// costs every replica only its header, hash and signature (what the
-/// chain needs), however large the author made it.
+/// at this point of the order, or that a revocation's or demotion's cut
+/// denies, loses its body: denied whatever it says, it costs every
+/// replica only its header, hash and signature (what the chain needs),
+/// however large the author made it.
 fn insert_denied(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, reason: &str) -> Result<()> {
     let h = &inc.entry.header;
     let prune = h.device_id != ctx.me.device_id
         && h.kind != kind::GENESIS
-        && author_revoked(tx, &h.author_id)?;
+        && (reason == CUT_REASON || author_revoked(tx, &h.author_id)?);
     if !prune || inc.pruned {
         return insert_row(tx, inc, "denied", Some(reason));
     }
@@ -946,7 +950,15 @@ fn apply_entries(
     } else {
         new
     };
-    let mut deny: HashSet<[u8; 16]> = HashSet::new();
+    // Entries kept without their body were denied as their author's
+    // revocation or a cut had it: the cut denies them again, as long as
+    // one still covers them once the pass is done (checked below).
+    let seeded: HashSet<[u8; 16]> = all
+        .iter()
+        .filter(|i| i.pruned)
+        .map(|i| i.entry.header.op_id.0)
+        .collect();
+    let mut deny = seeded.clone();
     // A pass that a cut finds wrong is undone by hand, not by an outer
     // savepoint: with one open across the whole pass, SQLite's in-memory
     // sub-journal grows with every page the pass touches, and releasing
@@ -959,7 +971,19 @@ fn apply_entries(
         let mut d = Decided::default();
         let violations = run_entries(tx, ctx, &all, &deny, received, &mut d)?;
         if violations.is_empty() {
-            break d;
+            // An entry without its body that no cut covers any more (the
+            // cut was denied in this order) is dropped with the rest of
+            // its feed, which is read again from the folder next sync.
+            let lost = uncovered(tx, &seeded)?;
+            if lost.is_empty() {
+                break d;
+            }
+            all.retain(|i| {
+                let h = &i.entry.header;
+                !lost
+                    .iter()
+                    .any(|(dev, seq)| *dev == h.device_id && h.device_seq >= *seq)
+            });
         }
         if replay {
             // The pass started from an empty state: empty it again.
@@ -985,13 +1009,67 @@ fn apply_entries(
     Ok(())
 }
 
-/// Entries of `member` applied so far that a revocation with `cut` should
-/// have denied.
+/// An applied cut: its place in the log, the member, their feeds as cut.
+type AppliedCut = (i64, Id, Vec<(Id, u64)>);
+
+/// Of `seeded` (entries kept without their body), those the pass denied
+/// by a cut that no applied cut ordered after them covers: the first of
+/// each feed, as (device, position).
+fn uncovered(tx: &Connection, seeded: &HashSet<[u8; 16]>) -> Result<Vec<(Id, u64)>> {
+    if seeded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cuts: Vec<AppliedCut> = Vec::new();
+    {
+        let mut st =
+            tx.prepare("SELECT seq, body FROM ops WHERE outcome = 'applied' AND kind IN (?1, ?2)")?;
+        let mut rows = st.query(params![kind::REVOKE_CUT, kind::SET_ROLE_CUT])?;
+        while let Some(r) = rows.next()? {
+            let body: Vec<u8> = r.get(1)?;
+            if let Some((member, cut)) = OpBody::decode(&body).ok().and_then(OpBody::into_cut) {
+                cuts.push((r.get(0)?, member, cut));
+            }
+        }
+    }
+    let mut out: Vec<(Id, u64)> = Vec::new();
+    let mut st = tx.prepare(
+        "SELECT seq, op_id, author_id, device_id, device_seq FROM ops WHERE reason = ?1 ORDER BY seq",
+    )?;
+    let mut rows = st.query([CUT_REASON])?;
+    while let Some(r) = rows.next()? {
+        let op: Vec<u8> = r.get(1)?;
+        if !seeded.contains(op.as_slice()) {
+            continue;
+        }
+        let seq: i64 = r.get(0)?;
+        let (Ok(author), Ok(dev)) = (
+            Id::from_slice(&r.get::<_, Vec<u8>>(2)?),
+            Id::from_slice(&r.get::<_, Vec<u8>>(3)?),
+        ) else {
+            continue;
+        };
+        let dseq = r.get::<_, i64>(4)? as u64;
+        let covered = cuts.iter().any(|(at, member, cut)| {
+            *at > seq && *member == author && !cut.iter().any(|(d, s)| *d == dev && dseq <= *s)
+        });
+        if !covered && !out.iter().any(|(d, s)| *d == dev && *s <= dseq) {
+            out.retain(|(d, _)| *d != dev);
+            out.push((dev, dseq));
+        }
+    }
+    Ok(out)
+}
+
+/// Entries of `member` in the log so far that a revocation or demotion
+/// with `cut` denies: applied, or denied for another reason (so that
+/// every replica gives them the cut's reason, whatever order it saw
+/// them in).
 fn cut_violations(tx: &Connection, member: &Id, cut: &[(Id, u64)]) -> Result<Vec<[u8; 16]>> {
     let mut st = tx.prepare_cached(
-        "SELECT op_id, device_id, device_seq FROM ops WHERE author_id = ?1 AND outcome = 'applied'",
+        "SELECT op_id, device_id, device_seq FROM ops WHERE author_id = ?1
+           AND (outcome = 'applied' OR reason IS NOT ?2)",
     )?;
-    let mut rows = st.query([&member.0[..]])?;
+    let mut rows = st.query(params![&member.0[..], CUT_REASON])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let op: Vec<u8> = r.get(0)?;
