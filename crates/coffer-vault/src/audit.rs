@@ -326,9 +326,14 @@ impl Namer {
             device: device.short(),
             device_seq,
             kind: kind::name(kind_code).to_string(),
-            summary: OpBody::decode(body)
-                .map(|b| self.summary(b))
-                .unwrap_or_else(|_| "(malformed body)".to_string()),
+            summary: if body.is_empty() {
+                // Denied for its author's removal or demotion: not kept.
+                "(body not kept: denied, its author was removed or demoted before it)".to_string()
+            } else {
+                OpBody::decode(body)
+                    .map(|b| self.summary(b))
+                    .unwrap_or_else(|_| "(malformed body)".to_string())
+            },
             outcome,
         }
     }
