@@ -129,6 +129,41 @@ fn add_keyed(
     .unwrap_or_else(|e| panic!("adding {name}: {e}"));
 }
 
+/// The team, with Mallory (whose key the test holds) added by Ada as
+/// `role` with `access` to prod, and Bob's device synced.
+fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", role, &[(PROD, access)]);
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
+/// [`team_with_mallory`] as a reader of prod, then offboarded by Ada;
+/// Bob's device has seen it.
+fn team_with_removed_mallory() -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
+/// `who` signing their own role change to `role`.
+fn promotion(who: &PrivateIdentity, role: &str) -> OpBody {
+    OpBody::SetRole {
+        member_id: who.id(),
+        role: role.into(),
+        rewraps: vec![],
+        reshares: vec![],
+        cut: None,
+    }
+}
+
 /// The clock of the newest op of `kind` in a replica's log.
 fn hlc_of(replica: &Path, k: u8) -> u64 {
     let c = Connection::open(replica).expect("open");
@@ -304,7 +339,6 @@ fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
 /// the applied head every sync.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F2 (attack4): fix pending"]
 fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -339,6 +373,31 @@ fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
     );
 }
 
+/// What F2's fix keeps: a member's device that signs two different entries
+/// for one position (a fork: proof that its author signed both) is
+/// quarantined for good. Putting the first entry back does not lift it.
+#[test]
+fn resisted_a_signed_fork_stays_quarantined() {
+    let (_fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let mdev = Id::make();
+    let body = promotion(&mallory, "owner");
+    let first = forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    std::fs::remove_file(entry_file(&remote, &mdev, 1)).expect("rm");
+    forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert!(r.quarantined.iter().any(|q| q.contains("forked")), "{r:?}");
+    write_entry(&remote, &first);
+    forge(&remote, vault_id, mdev, &mallory, &body, None);
+    let r = bob.sync();
+    assert!(
+        r.warnings.iter().any(|w| w.contains("quarantined")),
+        "the fork stays on record: {r:?}"
+    );
+    assert_eq!(r.received, 0, "{r:?}");
+}
+
 // ----- F3: an unsigned copy of an op id quarantines the genuine feed --------
 
 /// ATTACK (anyone who writes the folder, no key): as soon as Ada publishes
@@ -356,7 +415,6 @@ fn attack_planted_junk_quarantines_the_owners_feed_for_good() {
 /// signature does not verify.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F3 (attack4): fix pending"]
 fn attack_an_unsigned_copy_of_an_op_id_quarantines_the_genuine_feed() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -436,7 +494,6 @@ fn junk_feed(remote: &Remote, vault_id: Id, bytes: usize) {
 /// starts so every feed gets its turn).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F4 (attack4): fix pending"]
 fn attack_junk_feeds_read_past_the_sync_budget() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -460,6 +517,29 @@ fn attack_junk_feeds_read_past_the_sync_budget() {
     }
 }
 
+/// What F4's fix keeps: junk feeds whose entries are larger than a fair
+/// share of the budget go after the others, so an honest feed with
+/// ordinary entries still moves in every sync, whichever feed starts.
+#[test]
+fn resisted_junk_feeds_do_not_crowd_out_an_honest_feed() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let vault_id = fx.open().id();
+    for _ in 0..8 {
+        junk_feed(&remote, vault_id, 200 << 10);
+    }
+    for round in 0..3 {
+        fx.open()
+            .set_item(DEV, &format!("KEY_{round}"), value("v"))
+            .expect("ada sets");
+        fx.open().sync().expect("ada publishes");
+        let mut v = bob.open();
+        v.set_sync_read_budget(256 << 10);
+        let r = v.sync().expect("bob syncs");
+        assert_eq!(r.received, 1, "sync {round}: {r:?}");
+    }
+}
+
 // ----- F5: empty feed directories shrink every feed's share -----------------
 
 /// ATTACK (anyone who writes the folder, no key): create many empty
@@ -476,7 +556,6 @@ fn attack_junk_feeds_read_past_the_sync_budget() {
 /// file first) and hand the unused share of short feeds to the others.
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F5 (attack4): fix pending"]
 fn attack_empty_feed_directories_starve_every_feed() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     bob.sync();
@@ -669,24 +748,8 @@ fn attack_a_demotion_undoes_an_offboarding_its_author_had_not_seen() {
 /// by what its kind can need (a `read` names items of its environment).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F8 (attack4): fix pending"]
 fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Reader,
-        &[(PROD, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
-    fx.open()
-        .offboard("Mallory", &mut |_, _| {})
-        .expect("offboard Mallory");
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
     let env_id = fx.open().env(PROD).expect("env").id;
     let mdev = Id::make();
     for _ in 0..3 {
@@ -717,6 +780,210 @@ fn attack_a_removed_member_fills_every_replica_with_denied_entries() {
         "Bob's replica keeps {kept} bytes of entries Mallory signed after her removal (denied: {})",
         r.denied.len()
     );
+}
+
+/// (entries, bytes of body) of `device`'s feed in a replica's log.
+fn kept(replica: &Path, device: Id) -> (i64, i64) {
+    Connection::open(replica)
+        .expect("open")
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM ops WHERE device_id = ?1",
+            [&device.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count")
+}
+
+/// Ada's and Bob's replicas hold `n` entries of `device`'s feed without
+/// their bodies; Bob's verifies, replays from scratch to the same, and
+/// agrees with Ada's.
+fn assert_kept_without_bodies(fx: &Fx, bob: &Device, device: Id, n: i64) {
+    assert_eq!(kept(&bob.replica, device), (n, 0));
+    assert_eq!(kept(&fx.path, device), (n, 0));
+    let check = bob.open().verify().expect("verify");
+    assert!(check.ok(), "{}", check.verdict());
+    bob.open()
+        .sync_with(true)
+        .expect("bob replays from scratch");
+    assert_eq!(kept(&bob.replica, device), (n, 0));
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// What F8's fix keeps: the entries a revoked member signs after their
+/// revocation are kept without their bodies in every replica, and such a
+/// replica still verifies, replays from scratch (`sync --rebuild`) to the
+/// same log and state, and agrees with the others.
+#[test]
+fn resisted_a_removed_members_bodiless_entries_verify_replay_and_converge() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
+    let mdev = Id::make();
+    let promote = || {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            &promotion(&mallory, "owner"),
+            None,
+        )
+    };
+    for _ in 0..3 {
+        promote();
+    }
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 3, "{r:?}");
+    fx.open().sync().expect("ada syncs");
+    assert_kept_without_bodies(&fx, &bob, mdev, 3);
+    // Her feed goes on from the kept hashes.
+    promote();
+    let r = bob.sync();
+    assert_eq!((r.denied.len(), r.quarantined.len()), (1, 0), "{r:?}");
+    assert_eq!(kept(&bob.replica, mdev), (4, 0));
+}
+
+/// What F8's fix keeps when the removed member back-dates: entries dated
+/// before the removal (beyond its cut), whether they would apply (a
+/// `read`) or be denied anyway (a self-promotion), are denied by the cut
+/// on every device, with the cut's reason, and kept without their
+/// bodies; the replica verifies, replays to the same log and agrees with
+/// the owner's.
+#[test]
+fn resisted_a_removed_members_back_dated_entries_are_kept_without_bodies() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_removed_mallory();
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let item = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    // After she was added, before she was removed.
+    let before = hlc_of(&fx.path, kind::ADD_MEMBER) + 1;
+    assert!(before + 3 < hlc_of(&fx.path, kind::REVOKE_CUT));
+    let mdev = Id::make();
+    let bodies = [
+        OpBody::Read {
+            action: coffer_vault::ops::ReadAction::Reveal,
+            env_id,
+            item_ids: vec![item],
+        },
+        promotion(&mallory, "owner"),
+        promotion(&mallory, "admin"),
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            body,
+            Some(before + i as u64),
+        );
+    }
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 3, "{r:?}");
+    assert!(
+        r.denied.iter().all(|d| d.reason.contains("revocation")),
+        "{r:?}"
+    );
+    fx.open().sync().expect("ada syncs");
+    assert_kept_without_bodies(&fx, &bob, mdev, 3);
+}
+
+/// What F8's fix keeps when the order changes: Bob's device dropped the
+/// bodies of what Mallory signed after Ada removed her; then Dave's
+/// demotion of Ada arrives, dated before the removal, which Dave had not
+/// seen, so the removal is denied in the new order and Mallory was never
+/// removed. The entries without bodies are not judged blind: Bob's device
+/// reads them again from the folder and ends where Dave's device is.
+#[test]
+fn resisted_bodiless_entries_are_read_again_when_the_removal_falls() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let dave = Device::new(&fx, "Dave");
+    add_member(&mut fx.open(), &dave.who, Role::Owner, &[]);
+    fx.open().sync().expect("ada syncs");
+    dave.join(&remote).expect("Dave joins");
+    bob.sync();
+    dave.open()
+        .set_role("Ada", Role::Member)
+        .expect("Dave demotes Ada, offline");
+    std::thread::sleep(Duration::from_millis(5));
+    fx.open()
+        .offboard("Mallory", &mut |_, _| {})
+        .expect("offboard Mallory");
+    fx.open().sync().expect("ada syncs");
+    // One dated before the removal (beyond its cut), one after it.
+    let mdev = Id::make();
+    let added = hlc_of(&fx.path, kind::ADD_MEMBER) + 1;
+    for hlc in [Some(added), None] {
+        forge(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            &promotion(&mallory, "admin"),
+            hlc,
+        );
+    }
+    bob.sync();
+    let bodies = |p: &Path| -> Vec<i64> {
+        Connection::open(p)
+            .expect("open")
+            .prepare("SELECT LENGTH(body) FROM ops WHERE device_id = ?1 ORDER BY device_seq")
+            .expect("prepare")
+            .query_map([&mdev.0[..]], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    assert_eq!(bodies(&bob.replica), vec![0, 0], "dropped while removed");
+    dave.sync();
+    let r = bob.sync();
+    assert!(r.replayed, "{r:?}");
+    let r = bob.sync();
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    dave.sync();
+    let kept = bodies(&bob.replica);
+    assert!(
+        kept.len() == 2 && kept.iter().all(|n| *n > 0),
+        "read again with their bodies: {kept:?}"
+    );
+    assert_eq!(
+        bob.open().member("Mallory").expect("Mallory").status,
+        "active"
+    );
+    assert_converged(&[&bob.replica, &dave.replica]);
+}
+
+/// What F8's fix keeps: a `read` names items of its environment, each
+/// once, whoever signs it; an honest one is applied.
+#[test]
+fn resisted_a_read_names_items_of_its_environment_each_once() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let item = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let read = |item_ids: Vec<Id>| OpBody::Read {
+        action: coffer_vault::ops::ReadAction::Reveal,
+        env_id,
+        item_ids,
+    };
+    let mdev = Id::make();
+    forge(&remote, vault_id, mdev, &mallory, &read(vec![item]), None);
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &read(vec![item, item]),
+        None,
+    );
+    forge(
+        &remote,
+        vault_id,
+        mdev,
+        &mallory,
+        &read(vec![Id::make()]),
+        None,
+    );
+    let r = bob.sync();
+    assert_eq!(r.received, 3, "{r:?}");
+    assert_eq!(r.applied, 1, "{r:?}");
+    assert!(r.denied.iter().any(|d| d.reason.contains("twice")), "{r:?}");
 }
 
 // ----- F9: a writer's value re-sealed in the owner's name --------------------
@@ -924,18 +1191,7 @@ impl StaleKeys {
 /// entry is checked again and its feed quarantined; Eve stays a reader.
 #[test]
 fn resisted_preverify_takes_no_key_from_a_forged_member_add() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Reader,
-        &[(PROD, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
     let eve = Device::new(&fx, "Eve");
     add_member(&mut fx.open(), &eve.who, Role::Reader, &[]);
     let added = hlc_of(&fx.path, kind::ADD_MEMBER);
@@ -1118,7 +1374,6 @@ fn resisted_a_demoted_admin_signs_a_cut_against_the_owner() {
 /// (an equivocation: same position, two different signed entries).
 /// FOUND: see the assertion.
 #[test]
-#[ignore = "open finding F10 (attack4): fix pending"]
 fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let adev = device_of(&fx.open());
@@ -1155,18 +1410,7 @@ fn attack_a_moved_copy_of_my_own_entry_makes_my_device_abandon_its_identity() {
 /// FOUND: see the assertion.
 #[test]
 fn attack_an_unopenable_item_makes_the_report_trust_a_writers_exposed_flag() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Member,
-        &[(PROD, Access::Write)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, _bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     fx.open()
         .offboard("Carol", &mut |_, _| {})
         .expect("offboard Carol");

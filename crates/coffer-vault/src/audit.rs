@@ -327,9 +327,14 @@ impl Namer {
             device: device.short(),
             device_seq,
             kind: kind::name(kind_code).to_string(),
-            summary: OpBody::decode(body)
-                .map(|b| self.summary(b))
-                .unwrap_or_else(|_| "(malformed body)".to_string()),
+            summary: if body.is_empty() {
+                // Denied for its author's removal or demotion: not kept.
+                "(body not kept: denied, its author was removed or demoted before it)".to_string()
+            } else {
+                OpBody::decode(body)
+                    .map(|b| self.summary(b))
+                    .unwrap_or_else(|_| "(malformed body)".to_string())
+            },
             outcome,
         }
     }
@@ -685,6 +690,7 @@ impl Vault {
         let mut rep = VerifyReport::default();
         let rows = read_rows(&self.conn, self.vault_id)?;
         let cut_off = cut_off(&rows);
+        let private = self.is_private_replica();
         let replay = schema::scratch()?;
         let mut last: HashMap<Id, (u64, [u8; 32])> = HashMap::new();
         let mut stored_last: HashMap<Id, (u64, Vec<u8>)> = HashMap::new();
@@ -731,7 +737,15 @@ impl Vault {
                 rep.problems
                     .push(format!("{where_}: does not chain to the previous entry"));
             }
-            let hash = h.hash(&r.body);
+            // A private replica keeps no body of another device's entry
+            // denied for its author's revocation: its stored hash stands
+            // for it (the entry was verified when it came in; the seal
+            // covers the row).
+            let pruned = r.body.is_empty() && private;
+            let hash = match <[u8; 32]>::try_from(r.hash.as_slice()) {
+                Ok(stored) if pruned => stored,
+                _ => h.hash(&r.body),
+            };
             if hash[..] != r.hash[..] {
                 chain.linked = false;
                 rep.problems.push(format!(
@@ -740,6 +754,19 @@ impl Vault {
             }
             last.insert(h.device_id, (h.device_seq, hash));
             stored_last.insert(h.device_id, (h.device_seq, r.hash.clone()));
+            if pruned {
+                let denied_as_revoked = r.outcome == "denied"
+                    && h.device_id != self.me.device_id
+                    && (cut_off.contains(&h.op_id)
+                        || crate::sync::author_revoked(&replay, &h.author_id)?);
+                if !denied_as_revoked {
+                    chain.replay_ok = false;
+                    rep.problems.push(format!(
+                        "{where_}: its body is missing, and it was not denied for its author's revocation"
+                    ));
+                }
+                continue;
+            }
             let body = match OpBody::decode(&r.body) {
                 Ok(b) => b,
                 Err(_) => {

@@ -1707,7 +1707,19 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 .execute(params![blob16(&v.item_id), &v.tag[..], v.since])?;
             }
         }
-        OpBody::Read { .. } => {}
+        OpBody::Read {
+            env_id, item_ids, ..
+        } => {
+            // A read names items of its environment, each once: what it
+            // costs every replica is bounded by the environment.
+            let mut named = std::collections::HashSet::new();
+            for id in item_ids {
+                if !named.insert(id.0) {
+                    return Err(Error::Refused("the read names an item twice".into()));
+                }
+                item_in_env(tx, id, env_id)?;
+            }
+        }
     }
     Ok(())
 }

@@ -220,6 +220,18 @@ impl Folder {
         Ok(Some(buf))
     }
 
+    /// Whether entry `seq` of `device`'s feed is there, and its size (0
+    /// for what is not a regular file, or cannot be looked at: reading it
+    /// reports why). Nothing is opened.
+    pub fn next_size(&self, device: &Id, seq: u64) -> Option<u64> {
+        let p = self.feed_dir(device).join(seq_name(seq));
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_file() => Some(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => Some(0),
+        }
+    }
+
     /// Removes every file of this device's own feed from `seq` on (files
     /// planted after its head). Returns how many.
     pub(crate) fn remove_from(&self, device: &Id, seq: u64) -> Result<usize> {

@@ -16,9 +16,14 @@
 //! before entries already applied makes the device replay the whole log
 //! (from its own, already verified, copy of it) in that order.
 //!
-//! A feed that is rewritten (an applied entry changed or gone, two entries
-//! for one sequence) or carries an entry that does not verify is
-//! quarantined: its later entries are not applied, the other feeds go on.
+//! A feed whose author signed two entries for one position (a fork), or an
+//! entry its author signed that can never apply (a malformed body, an op
+//! id used twice), is quarantined for good: its later entries are not
+//! applied, the other feeds go on. What anyone who writes the folder could
+//! have done (junk, an entry gone or replaced by one its author did not
+//! sign, a signature that does not verify) stops that feed for the sync
+//! only: it is read again at the next, and flows once its owner puts it
+//! right.
 
 pub mod feed;
 pub mod folder;
@@ -137,6 +142,11 @@ struct Incoming {
     /// ([`preverify`], on every core); `take_in` relies on it only when
     /// that is its author's key when it is applied.
     verified_with: Option<[u8; 32]>,
+    /// Its body was not kept (an entry of a revoked member, denied): it
+    /// comes from this replica's log with its stored hash, and is denied
+    /// again without its body while its author is still revoked at its
+    /// place in the order; otherwise it is read again from the folder.
+    pruned: bool,
 }
 
 impl Incoming {
@@ -152,8 +162,19 @@ enum Verdict {
     Denied(String),
     /// Not now: the feed stops here until a later sync.
     Wait(String),
-    /// Never: the feed is quarantined from here.
+    /// Not now: an entry whose body this replica did not keep, no longer
+    /// denied for its author's revocation in a new order. The feed stops
+    /// here, and its entries from here on are read again from the folder
+    /// at the next sync.
+    Refetch(String),
+    /// Never: the feed is quarantined from here. Only for what its
+    /// author signed (a malformed body, an op id used twice).
     Invalid(String),
+    /// Not this entry, and the feed stops here for this sync: what any
+    /// writer of the folder could have put there (a signature that does
+    /// not verify, a genesis not pinned). The feed is read again at the
+    /// next sync, so the genuine entry flows once its owner puts it back.
+    Tampered(String),
 }
 
 /// The fixed facts an import checks entries against.
@@ -162,14 +183,17 @@ struct Ctx<'a> {
     genesis: [u8; 32],
     me: &'a UnlockedIdentity,
     now: u64,
-    /// Bytes of new entries one sync reads at most (shared among feeds).
+    /// Bytes of new entries one sync reads at most (one running total,
+    /// shared among the feeds that have new entries; the last entry read
+    /// may overshoot it).
     budget: usize,
 }
 
 /// How much of the feeds one sync reads into memory by default: entries
 /// beyond it wait for the next sync (a join of 100,000 entries is about
-/// 100 MB). Each feed gets an equal share, and at least one entry, so a
-/// huge or junk feed cannot starve the others.
+/// 100 MB). The feeds with new entries share it equally (one entry at
+/// least while any of it is left), those whose next entry fits a fair
+/// share first, so a huge or junk feed cannot starve the others.
 pub const DEFAULT_READ_BUDGET: usize = 256 << 20;
 
 fn feed_head(conn: &Connection, device: &Id) -> Result<Option<(u64, [u8; 32], u64)>> {
@@ -256,16 +280,28 @@ fn chain_from(conn: &Connection, vault_id: Id, device: &Id, from_seq: u64) -> Re
 fn take_log(tx: &Connection, vault_id: Id, checked: bool) -> Result<Vec<Incoming>> {
     let mut out = Vec::new();
     {
-        let mut st = tx.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM ops ORDER BY seq"))?;
+        let mut st = tx.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS}, hash FROM ops ORDER BY seq"
+        ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let entry = row_entry(r, vault_id)?;
-            let hash = entry.hash();
+            // An entry whose body was not kept keeps its stored hash.
+            let pruned = entry.body.is_empty();
+            let hash = if pruned {
+                r.get::<_, Vec<u8>>(9)?
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::integrity("malformed op hash"))?
+            } else {
+                entry.hash()
+            };
             out.push(Incoming {
                 entry,
                 hash,
                 checked,
                 verified_with: None,
+                pruned,
             });
         }
     }
@@ -280,10 +316,61 @@ fn take_log(tx: &Connection, vault_id: Id, checked: bool) -> Result<Vec<Incoming
 #[derive(Default)]
 struct FeedRead {
     new: Vec<Incoming>,
-    /// Quarantine it, for this reason.
+    /// Quarantine it for good, for this reason: proof signed by the
+    /// feed's author that it forked (two entries for one position).
     problem: Option<String>,
+    /// The folder's copy is wrong in a way that unsigned bytes explain
+    /// (junk, a file gone or replaced, an entry that is not the next
+    /// one): the feed stops here for this sync and is read again at the
+    /// next, so it flows once its owner has put it right.
+    tampered: Option<String>,
     /// Stop here for now, for this reason.
     held: Option<String>,
+    /// Bytes of new entries read.
+    bytes: usize,
+}
+
+/// Who signed entry `seq` of `device`'s feed in this replica's log.
+fn author_at(conn: &Connection, device: &Id, seq: u64) -> Result<Option<Id>> {
+    let a: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT author_id FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+            params![&device.0[..], seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(a.and_then(|a| Id::from_slice(&a).ok()))
+}
+
+/// Whether `e` claims position `seq` of `device`'s feed of this vault and
+/// is validly signed by `author` (who signed the entries this device
+/// applied from that feed). Beside another entry for that position, it is
+/// proof that the author forked the feed; anything less (junk, a copy
+/// from elsewhere, another signer) is something anyone who writes the
+/// folder can do.
+fn signed_by_feed_author(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    e: &Entry,
+    device: &Id,
+    seq: u64,
+    author: Option<Id>,
+) -> bool {
+    let h = &e.header;
+    let Some(author) = author else {
+        return false;
+    };
+    if h.vault_id != ctx.vault_id
+        || h.device_id != *device
+        || h.device_seq != seq
+        || h.author_id != author
+    {
+        return false;
+    }
+    Vault::member_keys_in(conn, &author).is_ok_and(|k| {
+        k.verify(SignPurpose::Op, &h.signed_bytes(&e.body), &e.sig)
+            .is_ok()
+    })
 }
 
 /// Reads `device`'s entries after the ones applied here, checking the
@@ -295,60 +382,80 @@ fn read_feed(
     folder: &Folder,
     device: &Id,
     head: Option<(u64, [u8; 32], u64)>,
-    seen_ops: &mut HashSet<[u8; 16]>,
     share: usize,
+    room: usize,
 ) -> Result<FeedRead> {
     let mut out = FeedRead::default();
-    let mut read = 0usize;
     let (mut seq, mut prev, mut last_hlc) = head.unwrap_or((0, [0; 32], 0));
     let mine = *device == ctx.me.device_id;
+    let author = if seq > 0 {
+        author_at(conn, device, seq)?
+    } else {
+        None
+    };
     if seq > 0 && !mine {
         let found = match folder.read(device, seq) {
             Ok(f) => f,
             Err(e) => {
-                out.problem = Some(format!("entry #{seq} cannot be read: {e}"));
+                out.tampered = Some(format!("entry #{seq} cannot be read: {e}"));
                 return Ok(out);
             }
         };
         match found {
             None => {
-                out.problem = Some(format!(
+                out.tampered = Some(format!(
                     "entry #{seq}, already applied here, is gone from the folder (the feed was truncated or rolled back)"
                 ));
                 return Ok(out);
             }
-            Some(b) => {
-                if Entry::decode(&b).map(|e| e.hash()).ok() != Some(prev) {
+            Some(b) => match Entry::decode(&b) {
+                Ok(e) if e.hash() == prev => {}
+                Ok(e) if signed_by_feed_author(conn, ctx, &e, device, seq, author) => {
                     out.problem = Some(format!(
+                        "entry #{seq} was replaced by another entry its author signed for that position (the feed was forked)"
+                    ));
+                    return Ok(out);
+                }
+                _ => {
+                    out.tampered = Some(format!(
                         "entry #{seq} differs from the one applied here (the feed was rewritten)"
                     ));
                     return Ok(out);
                 }
-            }
+            },
         }
     }
     let horizon = hlc_horizon(ctx.now);
     loop {
         let next = seq + 1;
-        if read >= share {
-            out.held = Some(format!(
-                "{} new entries read; the rest waits for the next sync (memory bound)",
-                out.new.len()
-            ));
+        // Up to its share; the first entry while the sync's budget has
+        // any room left (so that every feed can move).
+        let may = if out.bytes == 0 {
+            room > 0
+        } else {
+            out.bytes < share
+        };
+        if !may {
+            if folder.next_size(device, next).is_some() {
+                out.held = Some(format!(
+                    "{} new entries read; the rest waits for the next sync (memory bound)",
+                    out.new.len()
+                ));
+            }
             break;
         }
         let bytes = match folder.read(device, next) {
             Ok(Some(b)) => b,
             Ok(None) => break,
             Err(e) => {
-                out.problem = Some(format!("entry #{next} cannot be read: {e}"));
+                out.tampered = Some(format!("entry #{next} cannot be read: {e}"));
                 break;
             }
         };
         let e = match Entry::decode(&bytes) {
             Ok(e) => e,
             Err(_) => {
-                out.problem = Some(format!("entry #{next} is malformed"));
+                out.tampered = Some(format!("entry #{next} is malformed"));
                 break;
             }
         };
@@ -367,7 +474,14 @@ fn read_feed(
             None
         };
         if let Some(p) = problem {
-            out.problem = Some(format!("entry #{next} {p}"));
+            // Signed by the feed's author for this very position, it is
+            // their fork: for good. Otherwise anyone could have put it
+            // there.
+            if signed_by_feed_author(conn, ctx, &e, device, next, author) {
+                out.problem = Some(format!("entry #{next} {p}"));
+            } else {
+                out.tampered = Some(format!("entry #{next} {p}"));
+            }
             break;
         }
         if h.hlc > horizon {
@@ -377,27 +491,18 @@ fn read_feed(
             ));
             break;
         }
-        let seen: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM ops WHERE op_id = ?1",
-                [&h.op_id.0[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if seen.is_some() || !seen_ops.insert(h.op_id.0) {
-            out.problem = Some(format!(
-                "entry #{next} repeats an op already seen (replayed)"
-            ));
-            break;
-        }
+        // Op ids are checked when the entry is applied, after its
+        // signature: an unsigned copy of an op id must not make the
+        // genuine entry a replay.
         let hash = e.hash();
-        read = read.saturating_add(bytes.len());
+        out.bytes = out.bytes.saturating_add(bytes.len());
         (seq, prev, last_hlc) = (next, hash, h.hlc);
         out.new.push(Incoming {
             entry: e,
             hash,
             checked: false,
             verified_with: None,
+            pruned: false,
         });
     }
     Ok(out)
@@ -407,15 +512,34 @@ fn read_feed(
 /// the import's transaction; a denied entry leaves the state unchanged.
 fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
     let h = &inc.entry.header;
+    if inc.pruned {
+        return pruned_verdict(tx, inc, cut_off);
+    }
     let body = match OpBody::decode(&inc.entry.body) {
         Ok(b) if b.kind() == h.kind => b,
-        _ => return Ok(Verdict::Invalid("its body is malformed".into())),
+        _ => {
+            // Signed by its author, the malformed body is theirs for good;
+            // otherwise anyone could have written it.
+            let signed = Vault::member_keys_in(tx, &h.author_id).is_ok_and(|k| {
+                k.verify(
+                    SignPurpose::Op,
+                    &h.signed_bytes(&inc.entry.body),
+                    &inc.entry.sig,
+                )
+                .is_ok()
+            });
+            return Ok(if signed {
+                Verdict::Invalid("its body is malformed".into())
+            } else {
+                Verdict::Tampered("is malformed".into())
+            });
+        }
     };
     let signer: PublicKeys = match &body {
         OpBody::Genesis { owner, .. } => {
             if inc.hash != ctx.genesis || owner.id != h.author_id {
-                return Ok(Verdict::Invalid(
-                    "a genesis other than the one this device pinned".into(),
+                return Ok(Verdict::Tampered(
+                    "is a genesis other than the one this device pinned".into(),
                 ));
             }
             PublicKeys {
@@ -451,18 +575,107 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
             )
             .is_err()
     {
-        return Ok(Verdict::Invalid("its signature does not verify".into()));
+        return Ok(Verdict::Tampered(
+            "is not signed by its author (its signature does not verify)".into(),
+        ));
+    }
+    // An op id is one op: checked here, among entries whose signature
+    // verified, so an unsigned copy of it cannot make the genuine entry a
+    // replay. Its author signing a second entry with it is proof of a
+    // replay; another member's copy waits (the log can hold one of them).
+    let holder: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT author_id FROM ops WHERE op_id = ?1",
+            [&h.op_id.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(a) = holder {
+        return Ok(if a[..] == h.author_id.0[..] {
+            Verdict::Invalid("repeats an op already seen (replayed)".into())
+        } else {
+            Verdict::Wait(format!(
+                "it repeats the op id of an entry {} signed; it waits",
+                member_name(tx, &Id::from_slice(&a).unwrap_or(h.author_id))
+            ))
+        });
     }
     if cut_off {
-        return Ok(Verdict::Denied(
-            "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)"
-                .into(),
-        ));
+        return Ok(Verdict::Denied(CUT_REASON.into()));
     }
     Ok(match decide(tx, &h.author_id, &body, h.time_ms())? {
         Ok(()) => Verdict::Applied,
         Err(e) => Verdict::Denied(e.to_string()),
     })
+}
+
+/// Why an entry signed after its author's revocation or demotion, dated
+/// before it, is denied.
+const CUT_REASON: &str = "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)";
+
+/// The verdict on an entry whose body this replica did not keep, as
+/// `take_in` gives it to the full entry: denied the same way while its
+/// author is revoked at its place in the order, or a cut denies it (the
+/// checks before the body is needed); otherwise its body is needed again.
+fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
+    if !inc.checked {
+        return Ok(Verdict::Tampered("has no body".into()));
+    }
+    // Revoked at this place: what `authorize` says. Otherwise a cut that
+    // still covers it denies it (every entry without its body is put
+    // in `cut_off` provisionally; `uncovered` checks that a cut does).
+    if author_revoked(tx, &inc.entry.header.author_id)? {
+        return Ok(Verdict::Denied(revoked_reason()));
+    }
+    if cut_off {
+        return Ok(Verdict::Denied(CUT_REASON.into()));
+    }
+    Ok(Verdict::Refetch(
+        "its body was not kept here (its author was revoked before it in the order this device had); it is read again from the folder"
+            .into(),
+    ))
+}
+
+/// What `authorize` says of anything a revoked member signs.
+fn revoked_reason() -> String {
+    Error::PermissionDenied("the author's membership was revoked".into()).to_string()
+}
+
+/// Whether `author` is a member whose membership was revoked, in the state
+/// derived so far.
+pub(crate) fn author_revoked(tx: &Connection, author: &Id) -> Result<bool> {
+    let status: Option<String> = tx
+        .prepare_cached("SELECT status FROM members WHERE id = ?1")?
+        .query_row([&author.0[..]], |r| r.get(0))
+        .optional()?;
+    Ok(status.is_some_and(|s| s != "active"))
+}
+
+/// Records a denied entry. Another device's entry whose author is revoked
+/// at this point of the order, or that a revocation's or demotion's cut
+/// denies, loses its body: denied whatever it says, it costs every
+/// replica only its header, hash and signature (what the chain needs),
+/// however large the author made it.
+fn insert_denied(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, reason: &str) -> Result<()> {
+    let h = &inc.entry.header;
+    let prune = h.device_id != ctx.me.device_id
+        && h.kind != kind::GENESIS
+        && (reason == CUT_REASON || author_revoked(tx, &h.author_id)?);
+    if !prune || inc.pruned {
+        return insert_row(tx, inc, "denied", Some(reason));
+    }
+    let kept = Incoming {
+        entry: Entry {
+            header: h.clone(),
+            body: Vec::new(),
+            sig: inc.entry.sig,
+        },
+        hash: inc.hash,
+        checked: true,
+        verified_with: None,
+        pruned: true,
+    };
+    insert_row(tx, &kept, "denied", Some(reason))
 }
 
 fn insert_row(tx: &Connection, inc: &Incoming, outcome: &str, reason: Option<&str>) -> Result<()> {
@@ -513,8 +726,7 @@ fn import(
     let recorded_own =
         crate::anchor::recorded_head(&ctx.me.home, &ctx.vault_id, &ctx.me.device_id)?;
     let mut new: Vec<Incoming> = Vec::new();
-    let mut seen_ops: HashSet<[u8; 16]> = HashSet::new();
-    let share = ctx.budget / devices.len().max(1);
+    let mut feeds = Vec::new();
     for device in &devices {
         report.warnings.extend(folder.stray_files(device)?);
         if let Some(reason) = problems.get(device) {
@@ -525,7 +737,38 @@ fn import(
             continue;
         }
         let head = feed_head(tx, device)?;
-        let mut read = read_feed(tx, ctx, folder, device, head, &mut seen_ops, share)?;
+        let next = folder.next_size(device, head.map(|h| h.0).unwrap_or(0) + 1);
+        feeds.push((device, head, next));
+    }
+    // The budget is one running total, shared among the feeds that have a
+    // next entry: each gets an equal share of what is left, and at least
+    // one entry while anything is left. A feed whose next entry is larger
+    // than a fair share goes after the others, so huge or junk entries
+    // cannot crowd out ordinary ones; a random feed starts, so that every
+    // feed gets its turn across syncs.
+    let waiting: Vec<u64> = feeds.iter().filter_map(|f| f.2).collect();
+    let fair = ctx.budget as u64 / (waiting.len().max(1) as u64);
+    if !feeds.is_empty() {
+        let start = u64::from_le_bytes(Id::make().0[..8].try_into().unwrap_or([0; 8]));
+        let by = (start % feeds.len() as u64) as usize;
+        feeds.rotate_left(by);
+    }
+    feeds.sort_by_key(|f| match f.2 {
+        Some(size) if size <= fair => 0,
+        Some(_) => 1,
+        None => 2,
+    });
+    let mut used = 0usize;
+    let mut left = waiting.len();
+    for (device, head, next) in feeds {
+        let room = ctx.budget.saturating_sub(used);
+        let (share, room) = match next {
+            Some(_) => (room / left.max(1), room),
+            None => (0, 0),
+        };
+        left = left.saturating_sub(usize::from(next.is_some()));
+        let mut read = read_feed(tx, ctx, folder, device, head, share, room)?;
+        used = used.saturating_add(read.bytes);
         if *device == ctx.me.device_id {
             // Entries of this device's own feed beyond what its replica
             // holds. Signed by this identity: taken in only when the device
@@ -535,7 +778,7 @@ fn import(
             let genuine = read
                 .new
                 .first()
-                .is_some_and(|i| signed_by_me(ctx, &i.entry));
+                .is_some_and(|i| signed_by(ctx.me, ctx.vault_id, &i.entry));
             if genuine {
                 let last = read.new.last().map(|i| (i.entry.header.device_seq, i.hash));
                 let remembered = matches!(
@@ -546,7 +789,8 @@ fn import(
                     return Err(restored_home());
                 }
                 read.problem = None;
-            } else if !read.new.is_empty() || read.problem.is_some() {
+                read.tampered = None;
+            } else if !read.new.is_empty() || read.problem.is_some() || read.tampered.is_some() {
                 let from = head.map(|h| h.0).unwrap_or(0) + 1;
                 let n = folder.remove_from(device, from)?;
                 report.warnings.push(format!(
@@ -569,6 +813,9 @@ fn import(
             report
                 .quarantined
                 .push(format!("device {}: {p}", device.short()));
+        }
+        if let Some(p) = read.tampered {
+            report.quarantined.push(held_for_now(device, &p));
         }
         if let Some(hb) = read.held {
             report
@@ -706,7 +953,15 @@ fn apply_entries(
     } else {
         new
     };
-    let mut deny: HashSet<[u8; 16]> = HashSet::new();
+    // Entries kept without their body were denied as their author's
+    // revocation or a cut had it: the cut denies them again, as long as
+    // one still covers them once the pass is done (checked below).
+    let seeded: HashSet<[u8; 16]> = all
+        .iter()
+        .filter(|i| i.pruned)
+        .map(|i| i.entry.header.op_id.0)
+        .collect();
+    let mut deny = seeded.clone();
     // A pass that a cut finds wrong is undone by hand, not by an outer
     // savepoint: with one open across the whole pass, SQLite's in-memory
     // sub-journal grows with every page the pass touches, and releasing
@@ -719,7 +974,19 @@ fn apply_entries(
         let mut d = Decided::default();
         let violations = run_entries(tx, ctx, &all, &deny, received, &mut d)?;
         if violations.is_empty() {
-            break d;
+            // An entry without its body that no cut covers any more (the
+            // cut was denied in this order) is dropped with the rest of
+            // its feed, which is read again from the folder next sync.
+            let lost = uncovered(tx, &seeded)?;
+            if lost.is_empty() {
+                break d;
+            }
+            all.retain(|i| {
+                let h = &i.entry.header;
+                !lost
+                    .iter()
+                    .any(|(dev, seq)| *dev == h.device_id && h.device_seq >= *seq)
+            });
         }
         if replay {
             // The pass started from an empty state: empty it again.
@@ -745,9 +1012,62 @@ fn apply_entries(
     Ok(())
 }
 
-/// Entries of `member` applied so far that a revocation or demotion with
-/// `cut` should have denied (`demotion`: only what gives access or power,
-/// [`crate::ops::beyond_a_cut`]).
+/// An applied cut: its place in the log, the member, their feeds as cut.
+type AppliedCut = (i64, Id, Vec<(Id, u64)>);
+
+/// Of `seeded` (entries kept without their body), those the pass denied
+/// by a cut that no applied cut ordered after them covers: the first of
+/// each feed, as (device, position).
+fn uncovered(tx: &Connection, seeded: &HashSet<[u8; 16]>) -> Result<Vec<(Id, u64)>> {
+    if seeded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cuts: Vec<AppliedCut> = Vec::new();
+    {
+        let mut st =
+            tx.prepare("SELECT seq, body FROM ops WHERE outcome = 'applied' AND kind IN (?1, ?2)")?;
+        let mut rows = st.query(params![kind::REVOKE_CUT, kind::SET_ROLE_CUT])?;
+        while let Some(r) = rows.next()? {
+            let body: Vec<u8> = r.get(1)?;
+            if let Some((member, cut)) = OpBody::decode(&body).ok().and_then(OpBody::into_cut) {
+                cuts.push((r.get(0)?, member, cut));
+            }
+        }
+    }
+    let mut out: Vec<(Id, u64)> = Vec::new();
+    let mut st = tx.prepare(
+        "SELECT seq, op_id, author_id, device_id, device_seq FROM ops WHERE reason = ?1 ORDER BY seq",
+    )?;
+    let mut rows = st.query([CUT_REASON])?;
+    while let Some(r) = rows.next()? {
+        let op: Vec<u8> = r.get(1)?;
+        if !seeded.contains(op.as_slice()) {
+            continue;
+        }
+        let seq: i64 = r.get(0)?;
+        let (Ok(author), Ok(dev)) = (
+            Id::from_slice(&r.get::<_, Vec<u8>>(2)?),
+            Id::from_slice(&r.get::<_, Vec<u8>>(3)?),
+        ) else {
+            continue;
+        };
+        let dseq = r.get::<_, i64>(4)? as u64;
+        let covered = cuts.iter().any(|(at, member, cut)| {
+            *at > seq && *member == author && !cut.iter().any(|(d, s)| *d == dev && dseq <= *s)
+        });
+        if !covered && !out.iter().any(|(d, s)| *d == dev && *s <= dseq) {
+            out.retain(|(d, _)| *d != dev);
+            out.push((dev, dseq));
+        }
+    }
+    Ok(out)
+}
+
+/// Entries of `member` in the log so far that a revocation or demotion
+/// with `cut` denies: applied, or denied for another reason (so that
+/// every replica gives them the cut's reason, whatever order it saw
+/// them in). After a demotion (`demotion`), only what gives access or
+/// power ([`crate::ops::beyond_a_cut`]).
 fn cut_violations(
     tx: &Connection,
     member: &Id,
@@ -755,9 +1075,10 @@ fn cut_violations(
     demotion: bool,
 ) -> Result<Vec<[u8; 16]>> {
     let mut st = tx.prepare_cached(
-        "SELECT op_id, device_id, device_seq, body FROM ops WHERE author_id = ?1 AND outcome = 'applied'",
+        "SELECT op_id, device_id, device_seq, body FROM ops WHERE author_id = ?1
+           AND (outcome = 'applied' OR reason IS NOT ?2)",
     )?;
-    let mut rows = st.query([&member.0[..]])?;
+    let mut rows = st.query(params![&member.0[..], CUT_REASON])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let op: Vec<u8> = r.get(0)?;
@@ -815,7 +1136,7 @@ fn run_entries(
                 }
             }
             Verdict::Denied(reason) => {
-                insert_row(tx, inc, "denied", Some(&reason))?;
+                insert_denied(tx, ctx, inc, &reason)?;
                 if fresh {
                     d.received += 1;
                     d.denied.push(Rejected {
@@ -827,12 +1148,19 @@ fn run_entries(
                     });
                 }
             }
-            Verdict::Wait(reason) => {
+            Verdict::Wait(reason) | Verdict::Refetch(reason) => {
                 stopped.insert(dev);
                 d.held_back.push(format!(
                     "device {} from entry #{}: {reason}",
                     dev.short(),
                     h.device_seq
+                ));
+            }
+            Verdict::Tampered(reason) => {
+                stopped.insert(dev);
+                d.quarantined.push(held_for_now(
+                    &dev,
+                    &format!("entry #{} {reason}", h.device_seq),
                 ));
             }
             Verdict::Invalid(reason) => {
@@ -853,6 +1181,15 @@ fn run_entries(
     Ok(Vec::new())
 }
 
+/// How a feed stopped for this sync by bytes anyone could have written
+/// is reported (with the quarantined feeds: someone tampered with it).
+fn held_for_now(device: &Id, problem: &str) -> String {
+    format!(
+        "device {}: {problem}; not signed by its author, so it stops the feed for this sync only (read again at the next, once its owner puts it right)",
+        device.short()
+    )
+}
+
 fn restored_home() -> Error {
     Error::integrity(
         "the sync folder holds entries of this device's feed that this device does not remember writing: \
@@ -862,21 +1199,32 @@ fn restored_home() -> Error {
     )
 }
 
-/// Whether `e` is signed by this identity, for this device.
-fn signed_by_me(ctx: &Ctx<'_>, e: &Entry) -> bool {
-    e.header.device_id == ctx.me.device_id
-        && e.header.author_id == ctx.me.id()
-        && ctx
-            .me
+/// Whether `e` is signed by this identity, for this device, in this vault.
+fn signed_by(me: &UnlockedIdentity, vault_id: Id, e: &Entry) -> bool {
+    e.header.device_id == me.device_id
+        && e.header.author_id == me.id()
+        && e.header.vault_id == vault_id
+        && me
             .public()
             .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
             .is_ok()
 }
 
+/// Whether `theirs`, found in the folder where this device's own entry
+/// `seq` belongs and different from it, shows that another machine writes
+/// as this device: signed by this identity, for this device, for this very
+/// position. A copy of one of its own entries moved there (it names
+/// another position) is tampering like any other: the genuine entry is
+/// put back.
+fn another_machine(me: &UnlockedIdentity, vault_id: Id, theirs: &Entry, seq: u64) -> bool {
+    theirs.header.device_seq == seq && signed_by(me, vault_id, theirs)
+}
+
 /// Publishes this device's whole feed: every entry of its log is compared
 /// with the folder's file. A missing one is written; one that differs and
-/// is not signed by this identity (tampering, a planted file) is put back;
-/// one that differs and is signed by this identity for this device means
+/// is not this device's entry for that position (tampering, a planted
+/// file, a copy of another of its entries) is put back; one that differs
+/// and is signed by this identity for this device and this position means
 /// another machine writes as this device: nothing is written. Returns
 /// (entries written, entries put back).
 fn publish_own(conn: &Connection, ctx: &Ctx<'_>, folder: &Folder) -> Result<(usize, usize)> {
@@ -891,7 +1239,9 @@ fn publish_own(conn: &Connection, ctx: &Ctx<'_>, folder: &Folder) -> Result<(usi
             Ok(Some(b)) if b == mine => {}
             Ok(None) => missing.push((seq, mine)),
             Ok(Some(b)) => match Entry::decode(&b) {
-                Ok(theirs) if signed_by_me(ctx, &theirs) => return Err(restored_home()),
+                Ok(theirs) if another_machine(ctx.me, ctx.vault_id, &theirs, seq) => {
+                    return Err(restored_home())
+                }
                 _ => altered.push((seq, mine)),
             },
             Err(_) => altered.push((seq, mine)),

@@ -21,12 +21,14 @@
 
 use std::path::{Path, PathBuf};
 
-use coffer_crypto::{Id, SignPurpose};
+use coffer_crypto::Id;
 use rusqlite::{Connection, OpenFlags};
 
 use super::feed::Entry;
 use super::folder::Folder;
-use super::{prepare, restored_home, row_entry, SyncReport, ENTRY_COLUMNS};
+use super::{
+    another_machine, prepare, restored_home, row_entry, signed_by, SyncReport, ENTRY_COLUMNS,
+};
 use crate::anchor::load_anchor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::UnlockedIdentity;
@@ -210,15 +212,7 @@ fn salvage(
     folder: &Folder,
 ) -> Result<(Vec<Salvaged>, usize)> {
     let (chain, total) = own_rows(path, vault_id, &me.device_id);
-    let mine = |e: &Entry| {
-        e.header.device_id == me.device_id
-            && e.header.author_id == me.id()
-            && e.header.vault_id == vault_id
-            && me
-                .public()
-                .verify(SignPurpose::Op, &e.header.signed_bytes(&e.body), &e.sig)
-                .is_ok()
-    };
+    let mine = |e: &Entry| signed_by(me, vault_id, e);
     let mut out = Vec::new();
     let mut prev: Option<(u64, [u8; 32])> = None;
     let mut taken = 0;
@@ -236,9 +230,11 @@ fn salvage(
             Ok(Some(b)) if b == bytes => {}
             Ok(None) => out.push((seq, bytes, false)),
             Ok(Some(b)) => match Entry::decode(&b) {
-                // Another entry at this position signed by this device:
+                // Another entry for this position signed by this device:
                 // another machine writes as this device.
-                Ok(theirs) if mine(&theirs) => return Err(restored_home()),
+                Ok(theirs) if another_machine(me, vault_id, &theirs, seq) => {
+                    return Err(restored_home())
+                }
                 _ => out.push((seq, bytes, true)),
             },
             Err(_) => out.push((seq, bytes, true)),
