@@ -73,6 +73,12 @@ fn print_report(r: &SyncReport, json: bool) -> Result<()> {
             r.resealed
         );
     }
+    if r.rekeyed > 0 {
+        eprintln!(
+            "re-keyed {} environment(s) whose key had gone to a member since removed (two offboardings crossed)",
+            r.rekeyed
+        );
+    }
     eprintln!(
         "Synced: {} entr{} received ({} applied, {} denied), {} published{}.",
         r.received,
