@@ -212,6 +212,13 @@ pub enum Cmd {
         /// Accept an empty new value (refused otherwise).
         #[arg(long, conflicts_with = "generate")]
         allow_empty: bool,
+        /// The new value's provider expiry (YYYY-MM-DD). Required when the
+        /// credential has an expiry: the old one belongs to the old value.
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// The new value does not expire.
+        #[arg(long, conflicts_with = "expires")]
+        no_expiry: bool,
     },
     /// Write an environment as dotenv, shell, JSON or .env.example.
     Export {

@@ -13,7 +13,7 @@ use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
 use coffer_vault::{
     check_new_passphrase, generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions,
-    ItemUpdate, Result, UnlockedIdentity, Vault,
+    ItemUpdate, NewExpiry, Result, UnlockedIdentity, Vault,
 };
 
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
@@ -479,8 +479,24 @@ pub fn run(cli: Cli) -> Result<u8> {
             gen,
             keep_newline,
             allow_empty,
+            expires,
+            no_expiry,
         } => {
             let mut v = open(&cli.vault)?;
+            let expiry = match (expires.as_deref().map(parse_date).transpose()?, no_expiry) {
+                (Some(at), _) => NewExpiry::Set(at),
+                (None, true) => NewExpiry::Clear,
+                (None, false) => {
+                    // The old expiry belongs to the old value: say what
+                    // the new one's is, before anything is asked or typed.
+                    if v.item_info(&env, &key)?.expires_at.is_some() {
+                        return Err(Error::InvalidInput(format!(
+                            "{key} has a provider expiry, which belongs to the old value: give the new value's (--expires DATE, or --no-expiry)"
+                        )));
+                    }
+                    NewExpiry::Keep
+                }
+            };
             let value = if gen.generate {
                 gen_value(&gen)?
             } else {
@@ -488,7 +504,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 refuse_empty(&key, &value, allow_empty)?;
                 value
             };
-            let out = v.rotate_item(&env, &key, value)?;
+            let out = v.rotate_item_expiring(&env, &key, value, expiry)?;
             eprintln!("Rotated {key} in {env} (version {}).", out.version);
             Ok(0)
         }

@@ -1337,6 +1337,43 @@ fn rotate_generate() {
 }
 
 #[test]
+fn rotate_an_expiring_credential_asks_for_the_new_expiry() {
+    let env = Env::with_vault();
+    env.coffer(["set", "web/prod", "K", "--expires", "2020-01-01"])
+        .stdin("old")
+        .ok();
+    let status = |env: &Env| {
+        let j = env.coffer(["ls", "web/prod", "--json"]).ok().json();
+        (
+            j[0]["status"].as_str().expect("status").to_string(),
+            j[0]["expires_at"].as_i64(),
+        )
+    };
+    assert_eq!(status(&env).0, "expired");
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["rotate", "web/prod", "K"])
+        .stdin("new-1")
+        .fails(INVALID);
+    assert!(
+        msg.contains("--expires DATE") && msg.contains("--no-expiry"),
+        "{msg}"
+    );
+    assert_eq!(env.snapshot(), before, "nothing was written");
+    env.coffer(["rotate", "web/prod", "K", "--expires", "2099-01-01"])
+        .stdin("new-1")
+        .ok();
+    let (st, at) = status(&env);
+    assert_eq!(st, "ok", "the rotated credential is no longer expired");
+    assert!(at.is_some_and(|t| t > 4_000_000_000));
+    env.coffer(["rotate", "web/prod", "K", "--no-expiry"])
+        .stdin("new-2")
+        .ok();
+    assert_eq!(status(&env), ("ok".to_string(), None));
+    assert_eq!(env.get("web/prod", "K"), "new-2");
+}
+
+#[test]
 fn rotate_to_the_same_value_is_refused() {
     let env = Env::with_vault();
     env.set("web/prod", "K", "same");

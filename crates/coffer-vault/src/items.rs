@@ -316,6 +316,17 @@ pub struct HistoryEntry {
     pub unreadable: bool,
 }
 
+/// A rotated value's provider expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewExpiry {
+    /// The credential's expiry stays (refused once it has passed).
+    Keep,
+    /// The new value expires then (unix seconds).
+    Set(i64),
+    /// The new value does not expire.
+    Clear,
+}
+
 /// The result of a `set`.
 #[derive(Debug, Serialize)]
 pub struct SetOutcome {
@@ -963,6 +974,18 @@ impl Vault {
     /// `rotated_at` and clears `exposed_at`, unless the new value is one an
     /// offboarded member saw (then it stays exposed); other fields carry over.
     pub fn set_item(&mut self, env_path: &str, name: &str, upd: ItemUpdate) -> Result<SetOutcome> {
+        self.set_item_with(env_path, name, upd, false)
+    }
+
+    /// [`Vault::set_item`], also removing the provider expiry when
+    /// `clear_expiry` (an update's `None` keeps it).
+    fn set_item_with(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        upd: ItemUpdate,
+        clear_expiry: bool,
+    ) -> Result<SetOutcome> {
         coffer_dotenv::validate_key(name)?;
         if let Some(v) = &upd.value {
             check_value(name, v)?;
@@ -1047,6 +1070,9 @@ impl Vault {
                 if upd.expires_at.is_some() {
                     meta.expires_at = upd.expires_at;
                 }
+                if clear_expiry {
+                    meta.expires_at = None;
+                }
                 let version = cur.version + 1;
                 (
                     version_op(vault_id, &env, &cur, &fields, meta)?,
@@ -1114,6 +1140,19 @@ impl Vault {
         name: &str,
         value: SecretString,
     ) -> Result<SetOutcome> {
+        self.rotate_item_expiring(env_path, name, value, NewExpiry::Keep)
+    }
+
+    /// [`Vault::rotate_item`] with the new value's provider expiry. A
+    /// credential whose expiry has passed is not rotated with
+    /// [`NewExpiry::Keep`]: the new value would show as expired at once.
+    pub fn rotate_item_expiring(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        value: SecretString,
+        expiry: NewExpiry,
+    ) -> Result<SetOutcome> {
         let env = self.env(env_path)?;
         let cur = self.find_readable(&env, name)?;
         if cur.fields.value == value {
@@ -1121,13 +1160,27 @@ impl Vault {
                 "the new value of {name} is the same as the current one"
             )));
         }
-        self.set_item(
+        if let (NewExpiry::Keep, Some(at)) = (expiry, cur.meta.expires_at) {
+            if at <= now() {
+                return Err(Error::InvalidInput(format!(
+                    "{name} expired on {}: give the new value's expiry (--expires DATE, or --no-expiry)",
+                    crate::time::format_date(at)
+                )));
+            }
+        }
+        let expires_at = match expiry {
+            NewExpiry::Set(at) => Some(at),
+            _ => None,
+        };
+        self.set_item_with(
             env_path,
             name,
             ItemUpdate {
                 value: Some(value),
+                expires_at,
                 ..Default::default()
             },
+            expiry == NewExpiry::Clear,
         )
     }
 

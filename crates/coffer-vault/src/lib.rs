@@ -67,7 +67,8 @@ pub use identity::{backoff_secs, IdentityInfo, IdentityStore, KdfReport, Unlocke
 #[doc(hidden)]
 pub use identity::{fuzz_identity_file, IdentityFileProbe};
 pub use items::{
-    check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, SetOutcome, MAX_VALUE_BYTES,
+    check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, NewExpiry, SetOutcome,
+    MAX_VALUE_BYTES,
 };
 pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
