@@ -21,10 +21,14 @@ macro_rules! out {
 mod cli;
 mod commands;
 mod keychain;
+mod masking;
 mod output;
 mod prompt;
+#[cfg(unix)]
+mod pty;
 mod scan;
 mod secret_files;
+mod supervise;
 mod sync;
 mod team;
 mod workflow;
@@ -79,6 +83,11 @@ fn code(kind: ErrorKind) -> u8 {
 }
 
 fn main() -> ExitCode {
+    // `coffer run` starting its command (see `supervise`).
+    #[cfg(unix)]
+    if let Some(code) = supervise::trampoline() {
+        return ExitCode::from(code);
+    }
     // Logs go to stderr, off unless RUST_LOG asks; they carry ids, never values.
     tracing_subscriber::fmt()
         .with_env_filter(
