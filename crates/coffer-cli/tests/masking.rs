@@ -260,7 +260,7 @@ fn on_a_terminal_signals_and_ctrl_c_reach_the_command_and_exit_codes_pass() {
     pty.signal(Signal::SIGTERM);
     assert_eq!(pty.finish().0, 143);
     // A command that kills itself.
-    let pty = OnPty::start(&env, &run_sh("kill -TERM $$; sleep 5"), 24, 80);
+    let pty = OnPty::start(&env, &run_sh("kill -TERM $$; exit 0"), 24, 80);
     assert_eq!(pty.finish().0, 143);
 }
 
@@ -364,7 +364,7 @@ fn to_pipes_output_streams_before_the_command_exits() {
 fn to_pipes_exit_codes_and_signals_pass() {
     let env = fixture();
     let out = env
-        .coffer(run_sh("echo \"$TOKEN\"; kill -TERM $$; sleep 5"))
+        .coffer(run_sh("echo \"$TOKEN\"; kill -TERM $$; exit 0"))
         .run();
     assert_eq!(out.code, 143, "{out}");
     let out = env.coffer(run_sh("echo \"$TOKEN\"; exit 9")).run();
