@@ -211,6 +211,7 @@ pub fn run(
         }
         if let Some(o) = child.stdout.take() {
             let src = std::fs::File::from(std::os::fd::OwnedFd::from(o));
+            widen_pipe(&src);
             pumps.push(spawn_pump(
                 src,
                 dup_stream(1)?,
@@ -220,6 +221,7 @@ pub fn run(
         }
         if let Some(e) = child.stderr.take() {
             let src = std::fs::File::from(std::os::fd::OwnedFd::from(e));
+            widen_pipe(&src);
             pumps.push(spawn_pump(
                 src,
                 dup_stream(2)?,
@@ -349,6 +351,18 @@ fn dup_stream(fd: i32) -> Result<std::fs::File> {
 #[cfg(unix)]
 fn dup_fd(fd: &std::os::fd::OwnedFd) -> Result<std::os::fd::OwnedFd> {
     fd.try_clone().map_err(|e| io_err("duplicating a pipe", e))
+}
+
+/// Gives a pipe from the command a 1 MiB buffer (Linux; 64 KiB by
+/// default): a command writing fast waits less on coffer, and coffer reads
+/// larger pieces. A failure (a system without it, a per-user limit) keeps
+/// the default.
+#[cfg(unix)]
+fn widen_pipe(f: &std::fs::File) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::pipe::fcntl_setpipe_size(f, crate::masking::CHUNK);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = f;
 }
 
 /// How long the pumps wait for more output once the command has exited.
