@@ -179,6 +179,9 @@ pub fn run(
         }
     };
     let pid = Pid::from_raw(child.id() as i32);
+    // The command holds the variables now; its builder's copies (not
+    // zeroized by std) go at once.
+    drop(cmd);
 
     // The pumps, and the raw mode of the real terminal while they run.
     let (wake_rx, wake_tx) = nix::unistd::pipe().map_err(|e| io_err("creating a pipe", e))?;

@@ -382,6 +382,18 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
             Output::Direct => Vec::new(),
             Output::Masked => secret.into_iter().cloned().collect(),
         };
+        // On Linux, a clean process (no passphrase, nothing else the
+        // unlock left) supervises the command: see `handover`.
+        #[cfg(target_os = "linux")]
+        return crate::handover::exec_supervisor(
+            &a.command,
+            crate::handover::Material {
+                vars: rv.vars,
+                files: rv.files,
+                mask,
+            },
+        );
+        #[cfg(not(target_os = "linux"))]
         crate::supervise::run(a.command, rv.vars, rv.files, &mask)
     }
 }

@@ -405,3 +405,90 @@ fn no_masking_shows_the_values_and_plain_env_file_values_are_never_masked() {
         .ok();
     assert_eq!(out.stdout, format!("production {MASK}\n"));
 }
+
+// ----- the supervisor's memory ------------------------------------------------
+
+/// Whether any readable mapping of process `pid` contains `needle`
+/// (through `/proc/PID/mem`; mappings that cannot be read are skipped).
+#[cfg(target_os = "linux")]
+fn memory_holds(pid: u32, needle: &[u8]) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("maps");
+    let mut mem = File::open(format!("/proc/{pid}/mem")).expect("mem");
+    maps.lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.starts_with('r'))
+                && !l.ends_with("[vvar]")
+                && !l.ends_with("[vsyscall]")
+        })
+        .filter_map(|l| {
+            let (a, b) = l.split_whitespace().next()?.split_once('-')?;
+            Some((
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+            ))
+        })
+        .any(|(a, b)| {
+            let mut region = vec![0u8; (b - a) as usize];
+            mem.seek(SeekFrom::Start(a)).is_ok()
+                && mem.read_exact(&mut region).is_ok()
+                && region.windows(needle.len()).any(|w| w == needle)
+        })
+}
+
+/// A masked run is supervised by a process that never held the passphrase:
+/// coffer hands over to a fresh `exec` of itself, whose environment has no
+/// `COFFER_PASSPHRASE` and whose memory holds neither the passphrase nor
+/// another environment's values (it holds the values it masks: the
+/// positive control).
+#[test]
+#[cfg(target_os = "linux")]
+fn the_supervisor_of_a_masked_run_never_held_the_passphrase() {
+    const OTHER: &str = "other-env-canary-7d3e1f9a2b";
+    let env = fixture();
+    env.coffer(["env", "add", "web/other"]).ok();
+    env.set("web/other", "OTHER", OTHER);
+    let mut child = env
+        .spawnable(run_sh("echo \"$TOKEN\"; exec sleep 30"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut line = [0u8; MASK.len() + 1];
+    stdout.read_exact(&mut line).expect("the masked line");
+    assert_eq!(line, format!("{MASK}\n").as_bytes());
+    // The command runs (the mask came through the supervisor).
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
+    assert!(
+        cmdline.windows(18).any(|w| w == b"__coffer-supervise"),
+        "{}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+    let holds_token = memory_holds(pid, TOKEN.as_bytes());
+    let holds_passphrase = memory_holds(pid, common::PASSPHRASE.as_bytes());
+    let holds_other = memory_holds(pid, OTHER.as_bytes());
+    kill(Pid::from_raw(pid as i32), Signal::SIGTERM).expect("kill");
+    assert_eq!(exit_of(&mut child), 143);
+    assert!(
+        holds_token,
+        "the scan did not find the masked value: it proves nothing"
+    );
+    assert!(
+        !environ.windows(17).any(|w| w == b"COFFER_PASSPHRASE"),
+        "the supervisor's environment has COFFER_PASSPHRASE"
+    );
+    assert!(
+        !holds_passphrase,
+        "the passphrase is in the supervisor's memory"
+    );
+    assert!(
+        !holds_other,
+        "another environment's value is in the supervisor's memory"
+    );
+}
