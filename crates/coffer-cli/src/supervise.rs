@@ -171,9 +171,38 @@ pub fn run(
         }
     }
 
+    // Everything that can fail is ready before the command starts, so a
+    // failure never leaves it running unread. (Raw mode too: the
+    // pseudo-terminal already has the terminal's own settings.)
+    let (wake_rx, wake_tx) = nix::unistd::pipe().map_err(|e| io_err("creating a pipe", e))?;
+    let mut master_for_size = None;
+    let mut pty_pump = None;
+    let mut keyboard = None;
+    let mut raw = None;
+    if let Some(crate::pty::Pty { master, slave }) = pty {
+        let master = std::fs::File::from(master);
+        master_for_size = Some(dup_file(&master)?);
+        if tty_in {
+            keyboard = Some((dup_file(&master)?, dup_fd(&wake_rx)?));
+            raw = Some(crate::pty::RawMode::enter(std::io::stdin().as_fd())?);
+        }
+        let out = dup_stream(if tty_out { 1 } else { 2 })?;
+        pty_pump = Some((master, out, dup_fd(&wake_rx)?, slave));
+    }
+    let mut pipe_outs = if masker.is_some() {
+        vec![
+            (dup_stream(1)?, dup_fd(&wake_rx)?),
+            (dup_stream(2)?, dup_fd(&wake_rx)?),
+        ]
+    } else {
+        Vec::new()
+    };
+    drop(wake_rx);
+
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => {
+            drop(raw);
             drop(secret_files);
             return Ok(crate::commands::cannot_run(&command, &err));
         }
@@ -183,57 +212,31 @@ pub fn run(
     // zeroized by std) go at once.
     drop(cmd);
 
-    // The pumps, and the raw mode of the real terminal while they run.
-    let (wake_rx, wake_tx) = nix::unistd::pipe().map_err(|e| io_err("creating a pipe", e))?;
     let mut pumps = Vec::new();
-    let mut raw = None;
-    let mut master_for_size = None;
     if let Some(m) = &masker {
-        if let Some(p) = pty {
-            let crate::pty::Pty { master, slave } = p;
+        if let Some((master, out, wake, slave)) = pty_pump {
             // Our copy of the slave would keep the master from seeing the
             // end of the command's output.
             drop(slave);
-            let master = std::fs::File::from(master);
-            let out = dup_stream(if tty_out { 1 } else { 2 })?;
-            master_for_size = Some(
-                master
-                    .try_clone()
-                    .map_err(|e| io_err("duplicating the pseudo-terminal", e))?,
-            );
-            if tty_in {
-                raw = Some(crate::pty::RawMode::enter(std::io::stdin().as_fd())?);
-                let to_master = master
-                    .try_clone()
-                    .map_err(|e| io_err("duplicating the pseudo-terminal", e))?;
-                let wake = dup_fd(&wake_rx)?;
+            if let Some((to_master, wake)) = keyboard {
                 // Not joined: it may sit in a read of the keyboard.
                 std::thread::spawn(move || copy_stdin(to_master, wake));
             }
-            pumps.push(spawn_pump(master, out, m.clone(), dup_fd(&wake_rx)?));
+            pumps.push(spawn_pump(master, out, m.clone(), wake));
         }
-        if let Some(o) = child.stdout.take() {
-            let src = std::fs::File::from(std::os::fd::OwnedFd::from(o));
-            widen_pipe(&src);
-            pumps.push(spawn_pump(
-                src,
-                dup_stream(1)?,
-                m.clone(),
-                dup_fd(&wake_rx)?,
-            ));
-        }
-        if let Some(e) = child.stderr.take() {
-            let src = std::fs::File::from(std::os::fd::OwnedFd::from(e));
-            widen_pipe(&src);
-            pumps.push(spawn_pump(
-                src,
-                dup_stream(2)?,
-                m.clone(),
-                dup_fd(&wake_rx)?,
-            ));
+        let err_out = pipe_outs.pop();
+        let std_out = pipe_outs.pop();
+        for (stream, dst) in [
+            (child.stdout.take().map(std::os::fd::OwnedFd::from), std_out),
+            (child.stderr.take().map(std::os::fd::OwnedFd::from), err_out),
+        ] {
+            if let (Some(src), Some((dst, wake))) = (stream, dst) {
+                let src = std::fs::File::from(src);
+                widen_pipe(&src);
+                pumps.push(spawn_pump(src, dst, m.clone(), wake));
+            }
         }
     }
-    drop(wake_rx);
 
     // A Ctrl-C (or Ctrl-\) typed on the terminal already reached the
     // command when it shares our foreground process group: passing it on
@@ -349,6 +352,12 @@ fn dup_stream(fd: i32) -> Result<std::fs::File> {
     owned
         .map(std::fs::File::from)
         .map_err(|e| io_err("duplicating an output stream", e))
+}
+
+#[cfg(unix)]
+fn dup_file(f: &std::fs::File) -> Result<std::fs::File> {
+    f.try_clone()
+        .map_err(|e| io_err("duplicating the pseudo-terminal", e))
 }
 
 #[cfg(unix)]
