@@ -20,7 +20,7 @@
 //! coffer started), takes the pseudo-terminal when told to
 //! ([`crate::pty::take_terminal`]) and `exec`s the command, keeping its
 //! process id, so signals sent to it reach the command. Cost: one more
-//! `exec` of coffer, about a millisecond.
+//! `exec` of coffer (`docs/benchmarks.md`, "Masked output").
 //!
 //! Output, when masking ([`crate::masking`]):
 //! - a standard stream of coffer's that is a terminal becomes the
