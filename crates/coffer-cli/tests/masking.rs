@@ -47,6 +47,17 @@ struct OnPty {
 
 impl OnPty {
     fn start(env: &Env, args: &[&str], rows: u16, cols: u16) -> Self {
+        Self::start_redirected(env, args, rows, cols, None)
+    }
+
+    /// As `start`, with one of stdout (1) or stderr (2) to a file.
+    fn start_redirected(
+        env: &Env,
+        args: &[&str],
+        rows: u16,
+        cols: u16,
+        to_file: Option<(i32, &std::path::Path)>,
+    ) -> Self {
         let ws = nix::pty::Winsize {
             ws_row: rows,
             ws_col: cols,
@@ -56,13 +67,16 @@ impl OnPty {
         let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
         let slave = pty.slave;
         let initial = termios::tcgetattr(slave.as_fd()).expect("tcgetattr");
-        let stdio = || Stdio::from(slave.try_clone().expect("dup"));
+        let stdio = |n: i32| match to_file {
+            Some((m, path)) if m == n => Stdio::from(File::create(path).expect("create")),
+            _ => Stdio::from(slave.try_clone().expect("dup")),
+        };
         let child = env
             .spawnable(args)
             .env("TERM", "xterm-256color")
-            .stdin(stdio())
-            .stdout(stdio())
-            .stderr(stdio())
+            .stdin(stdio(0))
+            .stdout(stdio(1))
+            .stderr(stdio(2))
             .spawn()
             .expect("spawn coffer");
         let master = File::from(pty.master);
@@ -285,6 +299,28 @@ fn on_a_terminal_a_window_change_reaches_the_command() {
     let (code, out, _) = pty.finish();
     assert_eq!(code, 0, "{out:?}");
     assert!(out.contains("50 132"), "{out:?}");
+}
+
+/// Only stdout a terminal (stderr to a file), then only stderr: the
+/// terminal side is the command's terminal, the other a masked pipe.
+#[test]
+fn with_one_stream_redirected_the_other_stays_a_terminal_and_both_are_masked() {
+    let env = fixture();
+    let script = "[ -t 1 ] && echo out-tty; [ -t 1 ] || echo out-not-tty; \
+                  [ -t 2 ] && echo err-tty >&2; [ -t 2 ] || echo err-not-tty >&2; \
+                  echo \"o=$TOKEN\"; echo \"e=$TOKEN\" >&2";
+    for (fd, on_tty, in_file) in [(2, "out-tty", "err-not-tty"), (1, "err-tty", "out-not-tty")] {
+        let file = env.root().join(format!("fd{fd}.txt"));
+        let pty = OnPty::start_redirected(&env, &run_sh(script), 24, 80, Some((fd, &file)));
+        let (code, out, _) = pty.finish();
+        assert_eq!(code, 0, "{out:?}");
+        let written = std::fs::read_to_string(&file).expect("read");
+        let (tty_line, file_line) = if fd == 2 { ("o", "e") } else { ("e", "o") };
+        assert!(out.contains(on_tty), "{out:?}");
+        assert!(out.contains(&format!("{tty_line}={MASK}\r\n")), "{out:?}");
+        assert_eq!(written, format!("{in_file}\n{file_line}={MASK}\n"));
+        assert!(!out.contains("tok_") && !written.contains("tok_"));
+    }
 }
 
 #[test]
