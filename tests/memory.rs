@@ -1,9 +1,9 @@
 //! No secret left in memory by `coffer run` once the command has started
 //! (issue 10, the `coffer run` half of the memory test).
 //!
-//! With `--no-masking` (and no `--file`) `coffer run` does not keep a parent
-//! process: it `exec`s the command, so the process that decrypted the vault *becomes* the command
-//! and its whole address space is replaced. This test holds it to that: the
+//! With `--no-masking` (and no `--file`) `coffer run` does not keep a
+//! parent process: it `exec`s the command, so the process that decrypted
+//! the vault *becomes* the command and its whole address space is replaced. This test holds it to that: the
 //! command runs under coffer's own pid, and a dump of that process's memory
 //! (every readable mapping, through `/proc/PID/mem`) holds the value it was
 //! given — the point of `run`, and the proof that the scan works — but not
