@@ -68,14 +68,21 @@ pub struct RawMode {
 impl RawMode {
     /// Puts the terminal `fd` in raw mode: no echo, no line editing, no
     /// signals from keys (Ctrl-C goes to the command's terminal as a byte),
-    /// no output processing (the pseudo-terminal already did it).
-    pub fn enter(fd: BorrowedFd<'_>) -> Result<Self> {
+    /// and, unless `keep_output` (the pseudo-terminal carries only stderr:
+    /// stdout goes through a pipe, maybe to `tee` writing on this
+    /// terminal, which needs its line ends translated), no output
+    /// processing: the pseudo-terminal already did it, and a full-screen
+    /// program's bare line feeds must stay bare.
+    pub fn enter(fd: BorrowedFd<'_>, keep_output: bool) -> Result<Self> {
         let fd = fd
             .try_clone_to_owned()
             .map_err(|e| io_err("duplicating the terminal", e))?;
         let saved = termios::tcgetattr(&fd).map_err(|e| io_err("reading the terminal", e))?;
         let mut raw = saved.clone();
         termios::cfmakeraw(&mut raw);
+        if keep_output {
+            raw.output_flags = saved.output_flags;
+        }
         termios::tcsetattr(&fd, SetArg::TCSANOW, &raw)
             .map_err(|e| io_err("setting the terminal to raw mode", e))?;
         Ok(Self { fd, saved })

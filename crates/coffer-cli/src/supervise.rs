@@ -184,7 +184,10 @@ pub fn run(
         master_for_size = Some(dup_file(&master)?);
         if tty_in {
             keyboard = Some((dup_file(&master)?, dup_fd(&wake_rx)?));
-            raw = Some(crate::pty::RawMode::enter(std::io::stdin().as_fd())?);
+            raw = Some(crate::pty::RawMode::enter(
+                std::io::stdin().as_fd(),
+                !tty_out,
+            )?);
         }
         let out = dup_stream(if tty_out { 1 } else { 2 })?;
         pty_pump = Some((master, out, dup_fd(&wake_rx)?, slave));
