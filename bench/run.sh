@@ -97,4 +97,6 @@ MD
 } > docs/benchmarks.md
 # The developer workflow (issue 11): env files with references, inject.
 bench/workflow.sh >> docs/benchmarks.md
+# Masked output of run (issue 11): 100 MB through masking with 100 values.
+bench/masking.sh >> docs/benchmarks.md
 cat docs/benchmarks.md

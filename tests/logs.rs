@@ -306,24 +306,23 @@ fn no_secret_in_cli_output_or_trace_logs() {
     assert!(std::fs::read_to_string(&exported)
         .expect("exported")
         .contains(VALUE2));
-    ok(
-        "run",
-        run(
-            &fx,
-            p,
-            &[
-                "run",
-                env,
-                "--",
-                "sh",
-                "-c",
-                "printf '%s %s' \"$API_TOKEN\" \"$IMPORTED_A\"",
-            ],
-            None,
-            none,
-        ),
-        &[VALUE2, VALUE3],
-    );
+    // Unmasked, the values reach stdout as intended; masked (the
+    // default), no value is on stdout either.
+    for (what, flag, intended) in [
+        ("run", Some("--no-masking"), &[VALUE2, VALUE3][..]),
+        ("run (masked)", None, &[][..]),
+    ] {
+        let mut args = vec!["run"];
+        args.extend(flag);
+        args.extend([
+            env,
+            "--",
+            "sh",
+            "-c",
+            "printf '%s %s' \"$API_TOKEN\" \"$IMPORTED_A\"",
+        ]);
+        ok(what, run(&fx, p, &args, None, none), intended);
+    }
     let missing = run(
         &fx,
         p,
@@ -367,6 +366,7 @@ fn no_secret_in_cli_output_or_trace_logs() {
             p,
             &[
                 "run",
+                "--no-masking",
                 "--env-file",
                 refs,
                 "--file",

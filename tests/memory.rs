@@ -1,9 +1,9 @@
 //! No secret left in memory by `coffer run` once the command has started
 //! (issue 10, the `coffer run` half of the memory test).
 //!
-//! On Unix `coffer run` does not keep a parent process: it `exec`s the
-//! command, so the process that decrypted the vault *becomes* the command
-//! and its whole address space is replaced. This test holds it to that: the
+//! With `--no-masking` (and no `--file`) `coffer run` does not keep a
+//! parent process: it `exec`s the command, so the process that decrypted
+//! the vault *becomes* the command and its whole address space is replaced. This test holds it to that: the
 //! command runs under coffer's own pid, and a dump of that process's memory
 //! (every readable mapping, through `/proc/PID/mem`) holds the value it was
 //! given — the point of `run`, and the proof that the scan works — but not
@@ -12,7 +12,10 @@
 //! environment.
 //!
 //! Linux only (`/proc`). Needs to read a child's memory: as its parent
-//! (ptrace scope 1) or as root.
+//! (ptrace scope 1) or as root. A masked run (the default) keeps a
+//! supervisor instead, a fresh `exec` of coffer without the passphrase:
+//! `crates/coffer-cli/tests/masking.rs`,
+//! `the_supervisor_of_a_masked_run_never_held_the_passphrase`.
 
 mod common;
 
@@ -64,7 +67,7 @@ fn coffer_run_leaves_no_parent_and_no_other_secret_in_memory() {
     drop(v);
     // `run` injects a whole environment; a second one is not asked for.
     let mut child = coffer(&fx, PASSPHRASE)
-        .args(["run", PROD, "--", "sleep", "30"])
+        .args(["run", "--no-masking", PROD, "--", "sleep", "30"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

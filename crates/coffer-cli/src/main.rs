@@ -20,11 +20,17 @@ macro_rules! out {
 
 mod cli;
 mod commands;
+#[cfg(target_os = "linux")]
+mod handover;
 mod keychain;
+mod masking;
 mod output;
 mod prompt;
+#[cfg(unix)]
+mod pty;
 mod scan;
 mod secret_files;
+mod supervise;
 mod sync;
 mod team;
 mod workflow;
@@ -79,6 +85,11 @@ fn code(kind: ErrorKind) -> u8 {
 }
 
 fn main() -> ExitCode {
+    // `coffer run` starting its command (see `supervise`).
+    #[cfg(unix)]
+    if let Some(code) = supervise::trampoline() {
+        return ExitCode::from(code);
+    }
     // Logs go to stderr, off unless RUST_LOG asks; they carry ids, never values.
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -88,8 +99,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
+    // A supervised `coffer run` after its hand-over (see `handover`).
+    #[cfg(target_os = "linux")]
+    if let Some(outcome) = handover::supervisor() {
+        return finish(outcome);
+    }
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    finish(commands::run(cli))
+}
+
+/// Coffer's exit code, the error reported on one line.
+fn finish(outcome: coffer_vault::Result<u8>) -> ExitCode {
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // One line, no backtrace. Messages never carry a secret.

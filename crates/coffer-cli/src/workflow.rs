@@ -17,7 +17,9 @@ use coffer_vault::{Error, Result, Vault};
 use zeroize::Zeroizing;
 
 use crate::commands::{exec, open, write_stdout, ALLOW_VAR_HINT};
+use crate::supervise::Output;
 use crate::{exit, output};
+use coffer_crypto::SecretString;
 
 const RUN_AFTER_HELP: &str = "\
 Sources, in order of precedence (a later one wins for the same name):
@@ -33,6 +35,16 @@ Sources, in order of precedence (a later one wins for the same name):
 --require EXAMPLE fails (exit 12) before starting the command when a key the
 example file names is provided by none of them.
 
+Masked output (on unless --no-masking): every injected value of 6 bytes or
+more (--file values too) is replaced by <concealed by coffer> in what the
+command writes to stdout and stderr, also when it arrives in pieces. Shorter
+values are left alone: they occur by chance in ordinary output, and masking
+them would say what they are. When stdout or stderr is a terminal the command
+runs on a pseudo-terminal (colours, isatty, window size, Ctrl-C and stdin
+work as usual); to a pipe or file, output streams through as it comes. The
+exit code is the command's (128+N if killed by signal N). With nothing to
+mask and no --file, coffer execs the command.
+
 Variables that decide what code runs are refused unless allowed by name with
 --allow-var (exit 8): LD_*, DYLD_*, PATH, BASH_ENV, ENV, PROMPT_COMMAND, IFS,
 NODE_OPTIONS, PYTHON*, PERL5*, RUBYOPT, JAVA_TOOL_OPTIONS, _JAVA_OPTIONS,
@@ -44,7 +56,8 @@ Examples:
   coffer run web/dev --allow-var NODE_OPTIONS -- npm start
   coffer run payments/dev --env-file .env.coffer --env-file .env.local -- ./server
   coffer run --require .env.example payments/dev -- ./server
-  coffer run k8s/prod --file KUBECONFIG=KUBECONFIG_YAML -- kubectl get pods";
+  coffer run k8s/prod --file KUBECONFIG=KUBECONFIG_YAML -- kubectl get pods
+  coffer run --no-masking payments/dev -- ./print-config";
 
 /// `coffer run`.
 #[derive(Args, Debug)]
@@ -68,6 +81,10 @@ pub struct RunArgs {
     /// below). Repeat for each.
     #[arg(long = "allow-var", value_name = "NAME")]
     allow_var: Vec<String>,
+    /// Do not mask the injected values in the command's output (it then
+    /// writes to coffer's streams directly).
+    #[arg(long = "no-masking")]
+    no_masking: bool,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -321,6 +338,15 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
             return Ok(exit::MISSING_KEYS);
         }
     }
+    // Plain values of env files are not masked: they sit in a file, often
+    // committed, and masking `production` would garble the output.
+    let mut plain = HashSet::new();
+    for (k, src) in &layers {
+        match src {
+            VarSource::Plain(_) => plain.insert(k.clone()),
+            VarSource::Reference(_) => plain.remove(k),
+        };
+    }
     let rv = v.run_vars(RunRequest {
         env: a.env.as_deref(),
         layers,
@@ -331,10 +357,44 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
         },
     })?;
     drop(v);
-    if rv.files.is_empty() {
+    // Folders of earlier runs whose coffer was killed with SIGKILL.
+    crate::secret_files::sweep(&crate::secret_files::base_dir());
+    let output = if a.no_masking {
+        Output::Direct
+    } else {
+        Output::Masked
+    };
+    let secret: Vec<&SecretString> = rv
+        .vars
+        .iter()
+        .filter(|(k, _)| !plain.contains(k))
+        .chain(rv.files.iter())
+        .map(|(_, v)| v)
+        .collect();
+    let nothing_to_mask = output == Output::Direct
+        || !secret
+            .iter()
+            .any(|v| v.len() >= crate::masking::MIN_MASKED_BYTES);
+    if rv.files.is_empty() && nothing_to_mask {
         exec(a.command, rv.vars)
     } else {
-        crate::secret_files::run_with_files(a.command, rv.vars, rv.files)
+        let mask: Vec<SecretString> = match output {
+            Output::Direct => Vec::new(),
+            Output::Masked => secret.into_iter().cloned().collect(),
+        };
+        // On Linux, a clean process (no passphrase, nothing else the
+        // unlock left) supervises the command: see `handover`.
+        #[cfg(target_os = "linux")]
+        return crate::handover::exec_supervisor(
+            &a.command,
+            crate::handover::Material {
+                vars: rv.vars,
+                files: rv.files,
+                mask,
+            },
+        );
+        #[cfg(not(target_os = "linux"))]
+        crate::supervise::run(a.command, rv.vars, rv.files, &mask)
     }
 }
 

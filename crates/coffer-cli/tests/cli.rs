@@ -615,16 +615,7 @@ fn a_multi_line_pem_round_trips_byte_exact() {
     let out = env.coffer(["get", "-n", "web/prod", "TLS_KEY2"]).ok();
     assert_eq!(out.stdout_bytes, PEM.trim_end_matches('\n').as_bytes());
     // And `run` passes it through unchanged.
-    let out = env
-        .coffer([
-            "run",
-            "web/prod",
-            "--",
-            "sh",
-            "-c",
-            "printf %s \"$TLS_KEY\"",
-        ])
-        .ok();
+    let out = unmasked_sh(&env, "printf %s \"$TLS_KEY\"");
     assert_eq!(out.stdout_bytes, PEM.as_bytes());
 }
 
@@ -1629,19 +1620,22 @@ fn an_export_refused_by_git_leaves_the_audit_log_unchanged() {
 
 // --------------------------------------------------------------------- run
 
+/// `coffer run --no-masking web/prod -- sh -c SCRIPT`, which must succeed:
+/// the values as injected, to compare (masking: tests/masking.rs).
+fn unmasked_sh(env: &Env, script: &str) -> common::Out {
+    env.coffer(["run", "--no-masking", "web/prod", "--", "sh", "-c", script])
+        .ok()
+}
+
 #[test]
 fn run_injects_the_variables() {
     let env = Env::with_vault();
     env.set("web/prod", "KEY", "the value");
     env.set("web/prod", "OTHER", "o'ther \"$x\"");
-    let out = env
-        .coffer(["run", "web/prod", "--", "sh", "-c", "printf %s \"$KEY\""])
-        .ok();
+    let out = unmasked_sh(&env, "printf %s \"$KEY\"");
     assert_eq!(out.stdout, "the value");
     assert_eq!(out.stderr, "");
-    let out = env
-        .coffer(["run", "web/prod", "--", "sh", "-c", "printf %s \"$OTHER\""])
-        .ok();
+    let out = unmasked_sh(&env, "printf %s \"$OTHER\"");
     assert_eq!(out.stdout, "o'ther \"$x\"");
     // Arguments after -- are the child's, flags included.
     let out = env

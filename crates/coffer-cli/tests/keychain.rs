@@ -188,6 +188,7 @@ fn keychain_unlocks_without_passphrase_until_disabled() {
     let out = d
         .coffer_no_pw([
             "run",
+            "--no-masking",
             "web/prod",
             "--",
             "sh",

@@ -541,23 +541,12 @@ fn fail_run_require_names_the_missing_keys_before_starting() {
 /// `coffer run … --file CRED=A -- sh -c SCRIPT` started directly (so the
 /// test can signal it), with XDG_RUNTIME_DIR in the test's root.
 fn spawn_with_file(env: &Env, script: &str) -> std::process::Child {
-    let runtime = env.root().join("runtime");
-    std::fs::create_dir_all(&runtime).expect("mkdir");
-    Command::new(common::bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.root().join("home"))
-        .env("COFFER_HOME", env.home())
-        .env("COFFER_PASSPHRASE", common::PASSPHRASE)
-        .env("COFFER_SESSION_MINUTES", "0")
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .current_dir(env.work())
-        .args([
-            "run", "web/dev", "--file", "CRED=A", "--", "sh", "-c", script,
-        ])
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("spawn")
+    env.spawnable([
+        "run", "web/dev", "--file", "CRED=A", "--", "sh", "-c", script,
+    ])
+    .stdin(Stdio::null())
+    .spawn()
+    .expect("spawn")
 }
 
 /// Waits for the child to report "PID PATH" in `report`.
@@ -591,20 +580,6 @@ fn check_file(env: &Env, path: &Path) {
     assert_eq!(std::fs::read_to_string(path).expect("read"), "dev-a");
 }
 
-fn exit_of(mut child: std::process::Child) -> i32 {
-    let t0 = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            return s.code().expect("coffer exits, not killed");
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "coffer did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn run_file_is_private_and_removed_after_the_command_exits() {
     let env = fixture();
@@ -625,7 +600,9 @@ fn run_file_is_private_and_removed_after_the_command_exits() {
         .run();
     assert_eq!(out.code, 3, "{out}");
     let (values, path) = out.stdout.rsplit_once(' ').expect("path");
-    assert_eq!(values, "dev-a https://db.example.com");
+    // The file's value is masked when the command prints it (dev-a is too
+    // short to be).
+    assert_eq!(values, "dev-a <concealed by coffer>");
     let path = PathBuf::from(path);
     assert!(path.starts_with(env.root().join("home")));
     assert!(!path.exists() && !path.parent().expect("dir").exists());
@@ -642,11 +619,11 @@ fn run_file_is_removed_when_coffer_gets_sigterm_or_sigint() {
     use nix::unistd::Pid;
     for (sig, code) in [(Signal::SIGTERM, 143), (Signal::SIGINT, 130)] {
         let env = fixture();
-        let child = spawn_with_file(&env, WAIT_SCRIPT);
+        let mut child = spawn_with_file(&env, WAIT_SCRIPT);
         let (_, path) = wait_report(&env);
         check_file(&env, &path);
         kill(Pid::from_raw(child.id() as i32), sig).expect("kill");
-        assert_eq!(exit_of(child), code, "{sig}");
+        assert_eq!(common::exit_of(&mut child), code, "{sig}");
         assert!(
             !path.exists() && !path.parent().expect("dir").exists(),
             "{sig}"
@@ -659,12 +636,68 @@ fn run_file_is_removed_when_the_command_is_killed() {
     use nix::sys::signal::{kill, Signal};
     use nix::unistd::Pid;
     let env = fixture();
-    let child = spawn_with_file(&env, WAIT_SCRIPT);
+    let mut child = spawn_with_file(&env, WAIT_SCRIPT);
     let (pid, path) = wait_report(&env);
     check_file(&env, &path);
     kill(Pid::from_raw(pid), Signal::SIGKILL).expect("kill");
-    assert_eq!(exit_of(child), 137);
+    assert_eq!(common::exit_of(&mut child), 137);
     assert!(!path.exists() && !path.parent().expect("dir").exists());
+}
+
+#[test]
+fn run_sweeps_the_folder_a_sigkilled_coffer_left_behind() {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    use std::os::unix::fs::PermissionsExt;
+    let env = fixture();
+    let mut child = spawn_with_file(&env, WAIT_SCRIPT);
+    let (pid, path) = wait_report(&env);
+    let left = path.parent().expect("dir").to_path_buf();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).expect("kill coffer");
+    // Reaped, so its process id no longer exists; then the command too.
+    child.wait().expect("wait");
+    kill(Pid::from_raw(pid), Signal::SIGKILL).expect("kill the command");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        left.is_dir(),
+        "SIGKILL leaves the folder: {}",
+        left.display()
+    );
+    // Folders the sweep must leave: a live owner (this test), the wrong
+    // mode, a name coffer does not give, a symbolic link.
+    let runtime = env.root().join("runtime");
+    let dead = left
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('-').nth(2))
+        .expect("pid in the name")
+        .to_string();
+    assert_eq!(dead, child.id().to_string(), "the folder names its coffer");
+    let keep = [
+        format!("coffer-run-{}-aaaaaa", std::process::id()),
+        format!("coffer-run-{dead}-bbbbbb"),
+        format!("coffer-run-x{dead}-cccccc"),
+    ];
+    for (i, k) in keep.iter().enumerate() {
+        let d = runtime.join(k);
+        std::fs::create_dir(&d).expect("mkdir");
+        let mode = if i == 1 { 0o755 } else { 0o700 };
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    let target = env.root().join("elsewhere");
+    std::fs::create_dir(&target).expect("mkdir");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let link = runtime.join(format!("coffer-run-{dead}-dddddd"));
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+
+    env.coffer(["run", "web/dev", "--", "true"])
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .ok();
+    assert!(!left.exists(), "swept: {}", left.display());
+    for k in &keep {
+        assert!(runtime.join(k).is_dir(), "kept {k}");
+    }
+    assert!(link.is_symlink() && target.is_dir());
 }
 
 // ----- shell integration ----------------------------------------------------

@@ -132,6 +132,30 @@ impl Env {
         .describe()
     }
 
+    /// `coffer ARGS` as a plain `std::process::Command` with the isolated
+    /// environment, for tests that spawn it themselves (to signal it, or
+    /// to give it a terminal); `XDG_RUNTIME_DIR` is `ROOT/runtime`.
+    pub fn spawnable<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let runtime = self.root().join("runtime");
+        std::fs::create_dir_all(&runtime).expect("mkdir");
+        let mut cmd = std::process::Command::new(bin());
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root().join("home"))
+            .env("COFFER_HOME", self.home())
+            .env("COFFER_PASSPHRASE", PASSPHRASE)
+            .env("COFFER_SESSION_MINUTES", "0")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("LC_ALL", "C")
+            .current_dir(self.work())
+            .args(args);
+        cmd
+    }
+
     fn isolate(&self, cmd: &mut assert_cmd::Command) {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -361,6 +385,23 @@ impl Out {
     /// stdout and stderr together (for "never contains" checks).
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Waits (up to 30 s) for a spawned coffer's exit code; it must exit, not
+/// be killed.
+#[track_caller]
+pub fn exit_of(child: &mut std::process::Child) -> i32 {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s.code().expect("coffer exits, not killed");
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(30),
+            "coffer did not exit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

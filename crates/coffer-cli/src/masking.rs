@@ -1,0 +1,536 @@
+//! Masking injected values in a command's output (`coffer run`, issue 11).
+//!
+//! [`Masker`] is one multi-pattern automaton (the `aho-corasick` crate)
+//! over every value `run` injects; [`MaskStream`] runs it over one output
+//! stream as it arrives and replaces each value with [`MASK`].
+//!
+//! Streaming: a value may arrive split across two reads (a program that
+//! writes it in two `write` calls, a pipe that returns short reads). The
+//! stream keeps back only the bytes that may still become a value: the
+//! longest tail of what it has read that is a *proper prefix* of a value
+//! (at most longest value − 1 bytes). Everything before it is written at
+//! once, so output is not delayed: a line that holds no value, or ends in a
+//! byte no value starts with, goes out in the read that brought it. When
+//! several values could match at one place, the longest wins (leftmost
+//! longest, as a search of the whole stream at once would decide); a
+//! complete value that a longer one starts with is kept back until the next
+//! bytes say which it is (or the stream ends).
+//!
+//! Values shorter than [`MIN_MASKED_BYTES`] are not masked: a short value
+//! (`5432`, `true`, `admin`, `dev`) occurs by chance in ordinary output,
+//! so masking it would garble that output, and every mask would tell the
+//! reader the value it hides (seeing each `true` replaced says the value is
+//! `true`).
+//!
+//! Memory: the values are read from the caller's zeroizing types and the
+//! automaton is built from them; the stream's buffer (which holds the
+//! command's output, values included, and the carry) is a
+//! [`Zeroizing`] buffer, wiped when dropped and when the stream ends. The
+//! automaton keeps its own copy of every value, encoded into transition
+//! tables that `aho-corasick` does not wipe when dropped (as the leak scan
+//! notes, `coffer_vault::scan`), and so does the SIMD searcher used for up
+//! to 127 values: both live as long as the command runs.
+//! Nothing here logs a value.
+//!
+//! ```ignore
+//! let m = Arc::new(Masker::new([b"sk_live_123".as_slice()], false)?.expect("a value"));
+//! let mut s = MaskStream::new(m);
+//! let mut out = Vec::new();
+//! s.push(b"key=sk_li", &mut out)?;
+//! s.push(b"ve_123\n", &mut out)?;
+//! assert_eq!(out, b"key=<concealed by coffer>\n");
+//! ```
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, Input, MatchKind, StartKind};
+use coffer_vault::{Error, Result};
+use zeroize::{Zeroize, Zeroizing};
+
+/// What a masked value is replaced with.
+pub const MASK: &[u8] = b"<concealed by coffer>";
+
+/// Values shorter than this many bytes are not masked (see the module
+/// documentation).
+pub const MIN_MASKED_BYTES: usize = 6;
+
+/// How much a stream reads at once (and the size coffer asks for the
+/// pipes it reads).
+pub const CHUNK: usize = 1024 * 1024;
+
+/// Patterns up to this many bytes in all get a DFA (fast, a few hundred
+/// bytes of tables per pattern byte at worst); beyond it the contiguous NFA,
+/// whose size stays proportional to the patterns (many long values such as
+/// PEM keys would make a DFA of hundreds of megabytes).
+const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
+
+/// The automaton over every value to mask. Shared by the streams of one
+/// run.
+pub struct Masker {
+    ac: Box<dyn Automaton + Send + Sync>,
+    /// The SIMD searcher (Teddy) for up to 127 values: several times faster
+    /// than walking the automaton on every byte (which stays for the
+    /// anchored walks, and the searches beyond 127 values).
+    packed: Option<aho_corasick::packed::Searcher>,
+    max_len: usize,
+}
+
+impl std::fmt::Debug for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Masker")
+            .field("patterns", &self.ac.patterns_len())
+            .finish()
+    }
+}
+
+impl Masker {
+    /// The automaton over `values` (each at least [`MIN_MASKED_BYTES`]
+    /// long; shorter ones are skipped, duplicates merged). With `crlf`, a
+    /// value holding a line feed is also matched with each `\n` written
+    /// `\r\n`, as a terminal's line discipline (`ONLCR`) outputs it. `None`
+    /// when there is nothing to mask.
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a [u8]>, crlf: bool) -> Result<Option<Self>> {
+        let mut patterns: Vec<Zeroizing<Vec<u8>>> = Vec::new();
+        let mut add = |p: Zeroizing<Vec<u8>>| {
+            if !patterns.iter().any(|q| q[..] == p[..]) {
+                patterns.push(p);
+            }
+        };
+        for v in values {
+            if v.len() < MIN_MASKED_BYTES {
+                continue;
+            }
+            add(Zeroizing::new(v.to_vec()));
+            if crlf && v.contains(&b'\n') {
+                let mut p = Zeroizing::new(Vec::with_capacity(v.len() * 2));
+                for &b in v {
+                    if b == b'\n' {
+                        p.push(b'\r');
+                    }
+                    p.push(b);
+                }
+                add(p);
+            }
+        }
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let max_len = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
+        let total: usize = patterns.iter().map(|p| p.len()).sum();
+        let err = |e: aho_corasick::BuildError| {
+            Error::InvalidInput(format!("cannot build the output mask: {e}"))
+        };
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            // Its default refuses more than 64 values, for fear of many
+            // false candidates; measured on log output with 100 values it
+            // is still several times faster than the automaton
+            // (docs/benchmarks.md, "Masked output").
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(patterns.iter().map(|p| &p[..]))
+            .build();
+        let pats = patterns.iter().map(|p| &p[..]);
+        // Anchored walks tell whether a tail of the output may still become
+        // a value; where there is no SIMD searcher the automaton searches
+        // too, and then a DFA is worth its build time when it stays small.
+        let ac: Box<dyn Automaton + Send + Sync> =
+            if packed.is_none() && total <= DFA_MAX_PATTERN_BYTES {
+                Box::new(
+                    aho_corasick::dfa::DFA::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .start_kind(StartKind::Both)
+                        .build(pats)
+                        .map_err(err)?,
+                )
+            } else {
+                Box::new(
+                    aho_corasick::nfa::contiguous::NFA::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(pats)
+                        .map_err(err)?,
+                )
+            };
+        Ok(Some(Self {
+            ac,
+            packed,
+            max_len,
+        }))
+    }
+
+    /// The length of the longest value (the carry stays below it).
+    #[cfg(test)]
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// The leftmost-longest value in `data[from..]`.
+    fn find(&self, data: &[u8], from: usize) -> Option<aho_corasick::Match> {
+        match &self.packed {
+            Some(p) => p.find_in(data, aho_corasick::Span::from(from..data.len())),
+            // Failing is impossible for an unanchored leftmost search on an
+            // automaton built for it; treat it as no match rather than panic.
+            None => self
+                .ac
+                .try_find(&Input::new(data).range(from..))
+                .ok()
+                .flatten(),
+        }
+    }
+
+    /// Whether `tail` is a proper prefix of some value: a value may start
+    /// there and end in bytes not read yet.
+    fn is_proper_prefix(&self, tail: &[u8]) -> bool {
+        let Ok(mut sid) = self.ac.start_state(Anchored::Yes) else {
+            return false;
+        };
+        for &b in tail {
+            sid = self.ac.next_state(Anchored::Yes, sid, b);
+            if self.ac.is_dead(sid) {
+                return false;
+            }
+        }
+        // Some value goes on from here.
+        (0..=255u8).any(|b| !self.ac.is_dead(self.ac.next_state(Anchored::Yes, sid, b)))
+    }
+
+    /// Where the kept-back tail of `data` starts: the first position at or
+    /// after `from` whose rest is a proper prefix of a value, or
+    /// `data.len()`.
+    fn hold_point(&self, data: &[u8], from: usize) -> usize {
+        let start = from.max(data.len().saturating_sub(self.max_len.saturating_sub(1)));
+        (start..data.len())
+            .find(|&p| self.is_proper_prefix(&data[p..]))
+            .unwrap_or(data.len())
+    }
+}
+
+/// Masks one output stream. Its buffer holds the carry (kept-back bytes
+/// that may be the start of a value) followed by the latest read.
+pub struct MaskStream {
+    m: Arc<Masker>,
+    /// Wiped on drop: the command's output, values included.
+    buf: Zeroizing<Vec<u8>>,
+    /// Bytes of `buf` carried over from the previous read.
+    carry: usize,
+    /// Output being assembled when a read held values (wiped on drop).
+    out: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for MaskStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MaskStream")
+            .field("carry", &self.carry)
+            .finish()
+    }
+}
+
+impl MaskStream {
+    /// A stream with an empty carry.
+    pub fn new(m: Arc<Masker>) -> Self {
+        let keep = m.max_len.saturating_sub(1);
+        Self {
+            m,
+            buf: Zeroizing::new(vec![0u8; keep + CHUNK]),
+            carry: 0,
+            out: Zeroizing::new(Vec::with_capacity(CHUNK + MASK.len())),
+        }
+    }
+
+    /// Reads once from `r` (after the carry) and writes what can be written
+    /// to `w`. Returns the number of bytes read (0 at end of input; the
+    /// caller then calls [`MaskStream::finish`]).
+    pub fn read_from(&mut self, r: &mut impl Read, w: &mut impl Write) -> io::Result<usize> {
+        let n = loop {
+            match r.read(&mut self.buf[self.carry..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => break res?,
+            }
+        };
+        if n > 0 {
+            self.process(self.carry + n, w)?;
+        }
+        Ok(n)
+    }
+
+    /// Masks `input` as if it had been read, writing to `w`.
+    #[cfg(test)]
+    pub fn push(&mut self, mut input: &[u8], w: &mut impl Write) -> io::Result<()> {
+        while !input.is_empty() {
+            let room = self.buf.len() - self.carry;
+            let take = room.min(input.len());
+            self.buf[self.carry..self.carry + take].copy_from_slice(&input[..take]);
+            input = &input[take..];
+            self.process(self.carry + take, w)?;
+        }
+        Ok(())
+    }
+
+    /// The input ended: the carry is no value (else it would have been
+    /// masked) and is written as it is; the buffer is wiped.
+    pub fn finish(&mut self, w: &mut impl Write) -> io::Result<()> {
+        let res = if self.carry > 0 {
+            w.write_all(&self.buf[..self.carry])
+                .and_then(|()| w.flush())
+        } else {
+            Ok(())
+        };
+        self.wipe();
+        res
+    }
+
+    /// Wipes the buffers (the carry included); the stream stays usable.
+    pub fn wipe(&mut self) {
+        self.buf[..].zeroize();
+        self.out.zeroize();
+        self.carry = 0;
+    }
+
+    /// Masks `buf[..len]`, writes all but the new carry, and moves the
+    /// carry to the front.
+    fn process(&mut self, len: usize, w: &mut impl Write) -> io::Result<()> {
+        let data = &self.buf[..len];
+        let m = &*self.m;
+        let mut hold = m.hold_point(data, 0);
+        let mut pos = 0;
+        let mut masked = false;
+        self.out.clear();
+        while pos < hold {
+            let Some(found) = m.find(data, pos) else {
+                break;
+            };
+            if found.start() >= hold {
+                break;
+            }
+            masked = true;
+            self.out.extend_from_slice(&data[pos..found.start()]);
+            self.out.extend_from_slice(MASK);
+            pos = found.end();
+            if pos > hold {
+                hold = m.hold_point(data, pos);
+            }
+        }
+        if masked {
+            self.out.extend_from_slice(&data[pos..hold]);
+            w.write_all(&self.out)?;
+            self.out.zeroize();
+        } else if hold > 0 {
+            w.write_all(&data[..hold])?;
+        }
+        w.flush()?;
+        self.buf.copy_within(hold..len, 0);
+        self.carry = len - hold;
+        // The bytes after the carry are stale output; the next read
+        // overwrites them and the drop wipes them.
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masker(values: &[&str]) -> Arc<Masker> {
+        Arc::new(
+            Masker::new(values.iter().map(|v| v.as_bytes()), false)
+                .expect("build")
+                .expect("values"),
+        )
+    }
+
+    fn mask_whole(m: &Arc<Masker>, input: &[u8]) -> Vec<u8> {
+        let mut s = MaskStream::new(m.clone());
+        let mut out = Vec::new();
+        s.push(input, &mut out).expect("push");
+        s.finish(&mut out).expect("finish");
+        out
+    }
+
+    /// Output after each push, so a test can see what was held back.
+    fn mask_pieces(m: &Arc<Masker>, pieces: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let mut s = MaskStream::new(m.clone());
+        let mut all = Vec::new();
+        let mut each = Vec::new();
+        for p in pieces {
+            let mut out = Vec::new();
+            s.push(p, &mut out).expect("push");
+            all.extend_from_slice(&out);
+            each.push(out);
+        }
+        s.finish(&mut all).expect("finish");
+        (each, all)
+    }
+
+    #[test]
+    fn masks_every_value_and_leaves_the_rest() {
+        let m = masker(&["sk_live_0123", "hunter2hunter2"]);
+        assert_eq!(
+            mask_whole(&m, b"a sk_live_0123 b hunter2hunter2\nsk_live_0123"),
+            b"a <concealed by coffer> b <concealed by coffer>\n<concealed by coffer>"
+        );
+        assert_eq!(mask_whole(&m, b"nothing here"), b"nothing here");
+    }
+
+    #[test]
+    fn short_values_are_not_masked() {
+        assert!(Masker::new([b"12345".as_slice()], false)
+            .expect("build")
+            .is_none());
+        let m = masker(&["abcde", "abcdef"]);
+        assert_eq!(
+            mask_whole(&m, b"abcde abcdef"),
+            b"abcde <concealed by coffer>"
+        );
+    }
+
+    #[test]
+    fn a_value_split_across_reads_is_masked_and_nothing_else_waits() {
+        let m = masker(&["secret-value-1"]);
+        let (each, all) = mask_pieces(&m, &[b"line one\nkey=secret-", b"value-1 done\n"]);
+        assert_eq!(all, b"line one\nkey=<concealed by coffer> done\n");
+        // Only the part that may start the value was held back.
+        assert_eq!(each[0], b"line one\nkey=");
+        // A read ending in a byte no value starts with is written at once.
+        let (each, _) = mask_pieces(&m, &[b"plain line\n"]);
+        assert_eq!(each[0], b"plain line\n");
+    }
+
+    #[test]
+    fn fail_a_prefix_that_does_not_become_a_value_is_written_unchanged() {
+        let m = masker(&["secret-value-1"]);
+        let (each, all) = mask_pieces(&m, &[b"x secret-val", b"ley\n"]);
+        assert_eq!(each[0], b"x ");
+        assert_eq!(all, b"x secret-valley\n");
+        // At the end of the stream the carry is written as it is.
+        let (_, all) = mask_pieces(&m, &[b"x secret-val"]);
+        assert_eq!(all, b"x secret-val");
+    }
+
+    #[test]
+    fn a_value_another_starts_with_waits_for_the_next_bytes() {
+        let m = masker(&["abcdefgh", "abcdefghijkl"]);
+        let (each, all) = mask_pieces(&m, &[b"<abcdefgh", b"ijkl>"]);
+        assert_eq!(each[0], b"<");
+        assert_eq!(all, b"<<concealed by coffer>>");
+        let (_, all) = mask_pieces(&m, &[b"<abcdefgh", b"ij>"]);
+        assert_eq!(all, b"<<concealed by coffer>ij>");
+        // A value complete at the end of a read that no longer value starts
+        // with is written at once.
+        let m = masker(&["abcdefgh"]);
+        let (each, _) = mask_pieces(&m, &[b"<abcdefgh"]);
+        assert_eq!(each[0], b"<<concealed by coffer>");
+    }
+
+    #[test]
+    fn crlf_variant_masks_a_multi_line_value_as_a_terminal_writes_it() {
+        let v = b"-----BEGIN KEY-----\nAAAA\n-----END KEY-----".as_slice();
+        let m = Arc::new(Masker::new([v], true).expect("b").expect("v"));
+        assert_eq!(
+            mask_whole(
+                &m,
+                b"x\r\n-----BEGIN KEY-----\r\nAAAA\r\n-----END KEY-----\r\n"
+            ),
+            b"x\r\n<concealed by coffer>\r\n"
+        );
+        assert_eq!(
+            mask_whole(&m, b"-----BEGIN KEY-----\nAAAA\n-----END KEY-----"),
+            MASK
+        );
+    }
+
+    /// Every way of cutting the input gives the output of masking it whole,
+    /// and the carry never exceeds the longest value − 1.
+    #[test]
+    fn any_split_gives_the_same_output_as_the_whole_stream() {
+        let values = [
+            "abcabcab",
+            "bcabcabx",
+            "cabxcabx",
+            "xxxxxxxx",
+            "abcabcabcabc",
+        ];
+        let m = masker(&values);
+        // Deterministic pseudo-random inputs over a small alphabet, dense in
+        // partial matches.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let len = (next() % 80) as usize;
+            let input: Vec<u8> = (0..len).map(|_| b"abcx"[(next() % 4) as usize]).collect();
+            let whole = mask_whole(&m, &input);
+            // The whole-stream answer, by the crate's own iterator.
+            let ac = aho_corasick::AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(values)
+                .expect("ac");
+            let expect = ac.replace_all_bytes(&input, &[MASK; 5]);
+            assert_eq!(whole, expect, "{:?}", String::from_utf8_lossy(&input));
+            let cuts: Vec<usize> = {
+                let mut c: Vec<usize> = (0..4).map(|_| (next() as usize) % (len + 1)).collect();
+                c.sort_unstable();
+                c
+            };
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for c in cuts {
+                pieces.push(&input[at..c]);
+                at = c;
+            }
+            pieces.push(&input[at..]);
+            let mut s = MaskStream::new(m.clone());
+            let mut out = Vec::new();
+            for p in &pieces {
+                s.push(p, &mut out).expect("push");
+                assert!(s.carry < m.max_len(), "carry {}", s.carry);
+            }
+            s.finish(&mut out).expect("finish");
+            assert_eq!(out, expect, "{:?}", String::from_utf8_lossy(&input));
+        }
+    }
+
+    /// Beyond 127 values the automaton searches (no SIMD searcher): same
+    /// answers, whatever the split.
+    #[test]
+    fn many_values_search_with_the_automaton_and_give_the_same_answers() {
+        let values: Vec<String> = (0..200).map(|i| format!("value-{i:04}-x")).collect();
+        let m = masker(&values.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(m.packed.is_none());
+        let input = b"a value-0007-x b value-0199-xvalue-0100-";
+        let want = b"a <concealed by coffer> b <concealed by coffer>value-0100-";
+        assert_eq!(mask_whole(&m, input), want);
+        for cut in 0..input.len() {
+            let (_, all) = mask_pieces(&m, &[&input[..cut], &input[cut..]]);
+            assert_eq!(all, want, "cut at {cut}");
+        }
+        // Long values too (the contiguous NFA rather than a DFA).
+        let long: Vec<String> = values.iter().map(|v| v.repeat(30)).collect();
+        let m = masker(&long.iter().map(String::as_str).collect::<Vec<_>>());
+        let input = format!("<{}>{}", long[3], &long[4][..300]);
+        let want = format!("<{MASK_STR}>{}", &long[4][..300]);
+        for cut in [0, 1, 100, 301, 400, input.len()] {
+            let (_, all) = mask_pieces(&m, &[&input.as_bytes()[..cut], &input.as_bytes()[cut..]]);
+            assert_eq!(String::from_utf8_lossy(&all), want, "cut at {cut}");
+        }
+    }
+
+    const MASK_STR: &str = "<concealed by coffer>";
+
+    #[test]
+    fn finish_wipes_the_carry() {
+        let m = masker(&["secret-value-1"]);
+        let mut s = MaskStream::new(m);
+        let mut out = Vec::new();
+        s.push(b"secret-val", &mut out).expect("push");
+        assert_eq!(s.carry, 10);
+        s.finish(&mut out).expect("finish");
+        assert_eq!(s.carry, 0);
+        assert!(s.buf.iter().all(|&b| b == 0));
+    }
+}
