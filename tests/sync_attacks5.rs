@@ -1,0 +1,1042 @@
+//! Attack review 5 (today's changes, 328e832..5897eaa: unopenable values
+//! in a private replica, the demotion cut's "only takes away" whitelist and
+//! `check_wraps`, re-keys of leaked epochs and additive exposed-value
+//! records, the session unlock cache, the feed fixes). Each test names the
+//! attack and asserts the secure behaviour: the `attack_*` tests marked
+//! FOUND fail on the code they were written against; the `resisted_*`
+//! tests pass (attacks tried and defended). Helpers are copied from
+//! `tests/sync_attacks4.rs`.
+//!
+//! Findings (each test fails on 5897eaa):
+//! - G1 a writer's item re-key with an item key no key opens makes the
+//!   credential vanish: lists, exports and runs leave it out silently
+//! - G2 a demoted admin's back-dated `env.rekey` (whitelisted past the
+//!   demotion's cut) rewrites an environment's values and key; the new
+//!   key's wraps, signed by a non-admin, open for no one
+//! - G2b the same with an `item.rekey`: a silent rollback of a value
+//! - G2c the same with `exposed.values`: a value no one saw shows exposed
+//! - G3 a member's copy of another member's op id, dated before it, knocks
+//!   the genuine entry (an offboarding) out of every replica that replays,
+//!   and leaves the owner's own device unable to open its replica
+//!   (G3b: a removed member can do it as well)
+//! - G4 a writer's `item.rekey` rewrites the value of a version another
+//!   member wrote (no new version, the history still names its writer;
+//!   older than today's changes)
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use coffer_crypto::{
+    EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, PrivateIdentity, PublicKeys, SignPurpose,
+    WrapContext,
+};
+use coffer_vault::ops::{
+    kind, OpBody, OpHeader, RekeyedItem, RotationMeta, VersionRecord, WrapRecord,
+};
+use coffer_vault::sync::feed::Entry;
+use coffer_vault::sync::Remote;
+use coffer_vault::{Access, Role, Vault};
+use common::sync_fx::*;
+use common::*;
+use rusqlite::Connection;
+
+fn now_hlc() -> u64 {
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as u64)
+        << 16
+}
+
+/// Builds the entry that would come next in `device`'s feed (as the folder
+/// holds it), signed by `signer`, dated `hlc` (default: now).
+fn build_next(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    signer: &PrivateIdentity,
+    body: &OpBody,
+    hlc: Option<u64>,
+    op_id: Option<Id>,
+) -> Entry {
+    let seq = last_seq(remote, &device);
+    let (prev, min_hlc) = if seq == 0 {
+        ([0u8; 32], 1u64 << 16)
+    } else {
+        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
+            .expect("decode");
+        (e.hash(), e.header.hlc + 1)
+    };
+    let body = body.encode();
+    let header = OpHeader {
+        op_id: op_id.unwrap_or_else(Id::make),
+        vault_id,
+        device_id: device,
+        device_seq: seq + 1,
+        author_id: signer.id(),
+        hlc: hlc.unwrap_or_else(|| min_hlc.max(now_hlc())),
+        kind: OpBody::decode(&body).expect("body").kind(),
+        prev_hash: prev,
+    };
+    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
+    Entry { header, body, sig }
+}
+
+fn write_entry(remote: &Remote, e: &Entry) -> PathBuf {
+    let p = entry_file(remote, &e.header.device_id, e.header.device_seq);
+    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&p, e.encode()).expect("write");
+    p
+}
+
+fn forge(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    signer: &PrivateIdentity,
+    body: &OpBody,
+    hlc: Option<u64>,
+) -> Entry {
+    let e = build_next(remote, vault_id, device, signer, body, hlc, None);
+    write_entry(remote, &e);
+    e
+}
+
+/// Adds a member whose private key the test holds (a member who runs a
+/// modified client and signs whatever they like).
+fn add_keyed(
+    v: &mut Vault,
+    who: &PrivateIdentity,
+    name: &str,
+    role: Role,
+    grants: &[(&str, Access)],
+) {
+    let grants: Vec<(String, Access)> = grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
+    v.add_member(
+        &who.public_identity_string(name, None),
+        name,
+        role,
+        &grants,
+        &who.public().fingerprint(),
+    )
+    .unwrap_or_else(|e| panic!("adding {name}: {e}"));
+}
+
+/// The clock of the newest op of `kind` in a replica's log.
+fn hlc_of(replica: &Path, k: u8) -> u64 {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+        [k],
+        |r| r.get::<_, i64>(0),
+    )
+    .expect("hlc") as u64
+}
+
+fn id_col(v: &rusqlite::types::Value) -> Id {
+    match v {
+        rusqlite::types::Value::Blob(b) => Id::from_slice(b).expect("id"),
+        v => panic!("id {v:?}"),
+    }
+}
+
+fn member_keys(c: &Connection, id: &Id) -> PublicKeys {
+    c.query_row(
+        "SELECT x25519, ed25519 FROM members WHERE id = ?1",
+        [&id.0[..]],
+        |r| {
+            Ok(PublicKeys {
+                id: *id,
+                x25519: r.get::<_, Vec<u8>>(0)?.try_into().expect("32"),
+                ed25519: r.get::<_, Vec<u8>>(1)?.try_into().expect("32"),
+            })
+        },
+    )
+    .expect("member keys")
+}
+
+fn meta_row(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<RotationMeta> {
+    Ok(RotationMeta {
+        rotate_every_days: r.get::<_, Option<i64>>(i)?.map(|d| d as u32),
+        rotated_at: r.get(i + 1)?,
+        expires_at: r.get(i + 2)?,
+        exposed_at: r.get(i + 3)?,
+    })
+}
+
+/// One version of an item as a replica stores it.
+struct Version {
+    version: u64,
+    blob: Vec<u8>,
+    meta: RotationMeta,
+}
+
+/// An item of an environment as a replica stores it.
+struct StoredItem {
+    id: Id,
+    ik_ct: Vec<u8>,
+    versions: Vec<Version>,
+}
+
+fn stored_items(replica: &Path, env_id: &Id) -> Vec<StoredItem> {
+    let c = Connection::open(replica).expect("open");
+    let ids: Vec<(Id, Vec<u8>)> = {
+        let mut st = c
+            .prepare("SELECT id, ik_ct FROM items WHERE env_id = ?1 ORDER BY id")
+            .expect("prepare");
+        let rows = st
+            .query_map([&env_id.0[..]], |r| {
+                Ok((
+                    Id::from_slice(&r.get::<_, Vec<u8>>(0)?).expect("id"),
+                    r.get(1)?,
+                ))
+            })
+            .expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    };
+    ids.into_iter()
+        .map(|(id, ik_ct)| {
+            let mut st = c
+                .prepare(
+                    "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+                     FROM item_versions WHERE item_id = ?1 ORDER BY version",
+                )
+                .expect("prepare");
+            let versions = st
+                .query_map([&id.0[..]], |r| {
+                    Ok(Version {
+                        version: r.get::<_, i64>(0)? as u64,
+                        blob: r.get(1)?,
+                        meta: meta_row(r, 2)?,
+                    })
+                })
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            StoredItem {
+                id,
+                ik_ct,
+                versions,
+            }
+        })
+        .collect()
+}
+
+/// The environment key `who` holds for `env_path` now, read from the
+/// replica at `replica`: (vault id, environment id, epoch, key).
+fn held_env_key(replica: &Path, who: &PrivateIdentity, env_path: &str) -> (Id, Id, u64, EnvKey) {
+    let c = Connection::open(replica).expect("open");
+    let vault_id = c
+        .query_row("SELECT id FROM vault", [], |r| r.get::<_, Vec<u8>>(0))
+        .map(|b| Id::from_slice(&b).expect("id"))
+        .expect("vault id");
+    let env_id = Id::from_slice(&env_id(&c, env_path)).expect("env id");
+    let (epoch, sender, epk, ct, sig): (i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) = c
+        .query_row(
+            "SELECT epoch, sender_id, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
+            [&env_id.0[..], &who.id().0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("the member's wrap");
+    let sender = Id::from_slice(&sender).expect("sender");
+    let epoch = epoch as u64;
+    let ek: EnvKey = coffer_crypto::wrap::unwrap(
+        who,
+        &member_keys(&c, &sender),
+        &epk,
+        &ct,
+        &sig,
+        &WrapContext {
+            vault_id,
+            object_id: env_id,
+            epoch,
+            recipient_id: who.id(),
+            sender_id: sender,
+        },
+    )
+    .expect("the member opens the environment key");
+    (vault_id, env_id, epoch, ek)
+}
+
+fn item_ctx(vault_id: Id, env_id: Id, item_id: Id, epoch: u64) -> ItemKeyContext {
+    ItemKeyContext {
+        vault_id,
+        env_id,
+        item_id,
+        epoch,
+    }
+}
+
+fn open_blob(ik: &ItemKey, vault_id: Id, env_id: Id, item_id: Id, v: &Version) -> Vec<u8> {
+    let mc = v.meta.canonical();
+    ik.open_item(
+        &v.blob,
+        &ItemContext {
+            vault_id,
+            env_id,
+            item_id,
+            row_version: v.version,
+            meta: &mc,
+        },
+    )
+    .expect("version opens")
+    .expose_secret()
+    .to_vec()
+}
+
+fn seal_blob(
+    ik: &ItemKey,
+    vault_id: Id,
+    env_id: Id,
+    item_id: Id,
+    version: u64,
+    meta: &RotationMeta,
+    pt: &[u8],
+) -> Vec<u8> {
+    let mc = meta.canonical();
+    ik.seal_item(
+        pt,
+        &ItemContext {
+            vault_id,
+            env_id,
+            item_id,
+            row_version: version,
+            meta: &mc,
+        },
+    )
+    .expect("seal")
+}
+
+/// `it` re-keyed: a new item key sealed under `new` (the environment key
+/// and its epoch), every version re-sealed under it as it opens under
+/// `old`; with `rollback`, the newest version carries the first one's
+/// value.
+fn rekey_one(
+    (vault_id, env_id): (Id, Id),
+    (old_ek, epoch): (&EnvKey, u64),
+    (new_ek, next): (&EnvKey, u64),
+    it: &StoredItem,
+    rollback: bool,
+) -> RekeyedItem {
+    let old_ik = old_ek
+        .open_item_key(&it.ik_ct, &item_ctx(vault_id, env_id, it.id, epoch))
+        .expect("item key opens");
+    let new_ik = ItemKey::make();
+    let first = open_blob(&old_ik, vault_id, env_id, it.id, &it.versions[0]);
+    let newest = it.versions.last().map(|v| v.version);
+    let versions = it
+        .versions
+        .iter()
+        .map(|v| {
+            let pt = if rollback && Some(v.version) == newest {
+                first.clone()
+            } else {
+                open_blob(&old_ik, vault_id, env_id, it.id, v)
+            };
+            VersionRecord {
+                version: v.version,
+                blob: seal_blob(&new_ik, vault_id, env_id, it.id, v.version, &v.meta, &pt),
+                meta: v.meta,
+            }
+        })
+        .collect();
+    RekeyedItem {
+        item_id: it.id,
+        ik_ct: new_ek
+            .seal_item_key(&new_ik, &item_ctx(vault_id, env_id, it.id, next))
+            .expect("seal item key"),
+        versions,
+    }
+}
+
+/// The `item.rekey` of `item` a member holding `env_path`'s key can build
+/// from the replica at `replica`: a new item key, its newest version
+/// carrying its first version's value.
+fn crafted_item_rollback(
+    replica: &Path,
+    who: &PrivateIdentity,
+    env_path: &str,
+    item: Id,
+) -> OpBody {
+    let (vault_id, env_id, epoch, ek) = held_env_key(replica, who, env_path);
+    let it = stored_items(replica, &env_id)
+        .into_iter()
+        .find(|i| i.id == item)
+        .expect("item");
+    OpBody::RekeyItem {
+        env_id,
+        item: rekey_one((vault_id, env_id), (&ek, epoch), (&ek, epoch), &it, true),
+        shares: vec![],
+    }
+}
+
+/// The `env.rekey` a member holding `env_path`'s key can build from the
+/// replica at `replica`: a new key of their own, wrapped (signed by them)
+/// to every member who holds the current one, every item re-keyed; the
+/// current version of `rollback` (if any) carries its first version's
+/// value instead of its own. Also returns the new key.
+fn crafted_rekey(
+    replica: &Path,
+    who: &PrivateIdentity,
+    env_path: &str,
+    rollback: Option<Id>,
+    extra: Option<Id>,
+) -> (OpBody, EnvKey) {
+    let (vault_id, env_id, epoch, old_ek) = held_env_key(replica, who, env_path);
+    let new_ek = EnvKey::make();
+    let next = epoch + 1;
+    let items = stored_items(replica, &env_id)
+        .iter()
+        .map(|it| {
+            rekey_one(
+                (vault_id, env_id),
+                (&old_ek, epoch),
+                (&new_ek, next),
+                it,
+                Some(it.id) == rollback,
+            )
+        })
+        .collect();
+    let c = Connection::open(replica).expect("open");
+    let holders: Vec<Id> = rows(
+        &c,
+        &format!(
+            "SELECT member_id FROM env_wraps WHERE env_id = X'{}' ORDER BY member_id",
+            env_id.to_hex()
+        ),
+    )
+    .iter()
+    .map(|r| id_col(&r[0]))
+    .chain(extra)
+    .collect();
+    let wraps = holders
+        .iter()
+        .map(|m| {
+            let w = coffer_crypto::wrap::wrap(
+                who,
+                &member_keys(&c, m),
+                &new_ek,
+                &WrapContext {
+                    vault_id,
+                    object_id: env_id,
+                    epoch: next,
+                    recipient_id: *m,
+                    sender_id: who.id(),
+                },
+            )
+            .expect("wrap");
+            WrapRecord {
+                member_id: *m,
+                sender_id: who.id(),
+                epoch: next,
+                epk: w.epk,
+                ct: w.ct,
+                sig: w.sig,
+            }
+        })
+        .collect();
+    (
+        OpBody::RekeyEnv {
+            env_id,
+            epoch: next,
+            wraps,
+            items,
+            shares: vec![],
+        },
+        new_ek,
+    )
+}
+
+fn names(v: &mut Vault, env: &str) -> Vec<String> {
+    v.list_items(Some(env), 30)
+        .map(|l| l.into_iter().map(|s| s.name).collect())
+        .unwrap_or_else(|e| vec![format!("<error: {e}>")])
+}
+
+fn export(v: &mut Vault, env: &str) -> coffer_vault::Result<()> {
+    v.export_env(
+        env,
+        coffer_dotenv::Format::Dotenv,
+        coffer_dotenv::Dialect::Portable,
+        coffer_vault::dangerous::AllowVars::NONE,
+        |_| Ok(()),
+    )
+    .map(|_| ())
+}
+
+// ----- G1: a writer's item re-key makes a credential vanish ------------------
+
+/// ATTACK (a writer of web/prod, own client; no admin power): publish an
+/// `item.rekey` of API_KEY that names every version (the blobs as they
+/// are) but carries an item key (`ik_ct`) no key opens. `mutate` cannot
+/// check a sealed key, and since 2d0a0f5 `load_items` in a private replica
+/// drops an item whose key does not open (`Err(_) if lenient => return
+/// Ok(None)`: "nobody ever learns its name"). But this credential had a
+/// name everyone knew: it now vanishes from every replica, silently. `list`
+/// no longer shows it, `export` and `run` go through without it (the very
+/// thing 2d0a0f5 promises never happens: "an export never leaves it out
+/// silently"), `get`/`rotate` find no such credential; by reading the code,
+/// an offboarding report names it only as "item <id>", its exposure tags
+/// are skipped, and the offboarding's re-key carries its versions over
+/// unopenable under the new item key (hidden for good).
+/// SECURE: an item whose key stops opening after it was readable is
+/// treated like an unopened version: it lists (named from what this
+/// replica last read, or as unreadable), reads and exports of it fail
+/// naming the writer of the key, and it can be mended or deleted.
+/// Suggested fix: `load_items`' lenient `Ok(None)` only for an item whose
+/// key never opened (created so); an item whose key was replaced by an
+/// `item.rekey`/`env.rekey` that does not open should surface as
+/// `unopened` (named from the newest version readable under a past key,
+/// `item_keys_past`), or, better, a writer's `item.rekey` should be the
+/// unshare it is for: only its author's shares change and its `ik_ct` is
+/// checked by every holder who can open it (deny an op whose key does not
+/// open for the deciding replica when it holds the environment key).
+/// FOUND: see the assertions.
+#[test]
+fn attack_a_writers_item_rekey_with_a_junk_key_makes_a_credential_vanish() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let (vault_id, env_id, _, _) = held_env_key(&fx.path, &mallory, PROD);
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let it = stored_items(&fx.path, &env_id)
+        .into_iter()
+        .find(|i| i.id == api)
+        .expect("API_KEY");
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::RekeyItem {
+            env_id,
+            item: RekeyedItem {
+                item_id: api,
+                ik_ct: vec![0x44; it.ik_ct.len()],
+                versions: it
+                    .versions
+                    .iter()
+                    .map(|v| VersionRecord {
+                        version: v.version,
+                        blob: v.blob.clone(),
+                        meta: v.meta,
+                    })
+                    .collect(),
+            },
+            shares: vec![],
+        },
+        None,
+    );
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    let mut v = fx.open();
+    let listed = names(&mut v, PROD);
+    let exported = export(&mut v, PROD);
+    let mut b = bob.open();
+    let bob_listed = names(&mut b, PROD);
+    assert!(
+        listed.iter().any(|n| n == "API_KEY") && bob_listed.iter().any(|n| n == "API_KEY"),
+        "API_KEY still lists after Mallory's item re-key (Ada: {listed:?}, Bob: {bob_listed:?}; Bob's sync: {r:?})"
+    );
+    assert!(
+        exported.is_err(),
+        "an export of web/prod never leaves API_KEY out silently"
+    );
+}
+
+// ----- G2: a demoted admin's back-dated re-key ------------------------------
+
+/// Mallory (whose key the test holds), an admin with write on web/prod,
+/// demoted to reader by Ada; every device has seen the demotion.
+fn team_with_demoted_mallory() -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Admin,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    fx.open()
+        .set_role("Mallory", Role::Reader)
+        .expect("Ada demotes Mallory");
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
+/// ATTACK (a demoted admin, own key, model d): after Ada demotes her to
+/// reader (she keeps her wrap of web/prod, as a reader does), Mallory
+/// signs an `env.rekey` of web/prod dated just before the demotion, on a
+/// new device of hers. It is beyond the demotion's cut, but since 9dd8487
+/// a cut does not deny what "only takes away", and a re-key is on that
+/// list; `authorize` judges it where its date puts it, when she was an
+/// admin; `check_wraps` only checks that the new key is wrapped to those
+/// who held the old one (she is one of them, and made the key anyway).
+/// Nothing checks what the re-key carries: every value of the environment
+/// is whatever she sealed. Here the current version of API_KEY carries its
+/// first, replaced value (a rotated credential rolled back). On top, the
+/// new epoch's wraps are signed by a member who is now a reader:
+/// `check_sender` refuses them, so nobody can open web/prod any more.
+/// SECURE: what a demoted admin signs beyond the cut changes no value and
+/// no key: Ada and Bob still read API_KEY's current value, and the current
+/// epoch's key is not one Mallory made.
+/// Suggested fix: take `RekeyEnv` and `RekeyItem` off
+/// `OpBody::only_takes_away` (and `ExposedValues`, which is keyed by the
+/// epoch's key): a `Revoke` beyond a demotion's cut still stands (F7), and
+/// the re-key it lost is made again by `rekey_leaked_epochs` on an owner's
+/// or admin's next sync (the revoked member's wrap is in the current
+/// epoch). If a re-key must stand, it must be checkable: deny it unless
+/// every version it carries opens, for a replica that holds the old key,
+/// to the same plaintext as before.
+/// FOUND: Ada and Bob can no longer open web/prod at all ("a key was
+/// wrapped by <Mallory>, who may not grant it"): the environment is lost
+/// to everyone (no owner can re-key what they cannot open), its values
+/// rolled back underneath.
+/// FOUND: see the assertions.
+#[test]
+fn attack_a_demoted_admins_backdated_rekey_rewrites_the_environment() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let (body, _her_key) = crafted_rekey(&fx.path, &mallory, PROD, Some(api), None);
+    let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &body,
+        Some(demoted_at - 1),
+    );
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let got = v
+            .get_item(PROD, "API_KEY")
+            .map(|(_, s)| s.expose_secret().to_string());
+        assert_eq!(
+            got.as_deref().map_err(|e| e.to_string()),
+            Ok(API_V2),
+            "{who} reads API_KEY after demoted Mallory's back-dated re-key (Bob's sync: {r:?})"
+        );
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+// ----- G3: a copied op id knocks an applied entry out ------------------------
+
+/// The op id and clock of the newest op of `kind` in a replica's log.
+fn op_of(replica: &Path, k: u8) -> (Id, u64) {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT op_id, hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+        [k],
+        |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
+    )
+    .map(|(id, hlc)| (Id::from_slice(&id).expect("id"), hlc as u64))
+    .expect("op")
+}
+
+/// ATTACK (any member, even a reader, own key; or anyone a member's key
+/// signs for): Ada offboards Carol; Bob's device applies it. Mallory then
+/// signs, on a new device, an entry of her own (a `read`, anything) that
+/// reuses the op id of Ada's `member.revoke` (op ids are in the folder for
+/// all to read), dated just before it. Since c7c3082 op ids are checked
+/// after the signature, against the log: the copy sorts first, so it is
+/// taken in first (its signature is Mallory's, and good) and holds the op
+/// id; the genuine revocation, reached next, "repeats the op id of an
+/// entry Mallory signed": `Verdict::Wait`, and Ada's feed stops there.
+/// Bob's device replays its log (an entry dated before applied ones), so
+/// the revocation and everything Ada wrote after it leave his replica; at
+/// every later sync the same happens again. Any member can take any op of
+/// anyone out of every replica that has not yet seen it or that replays
+/// (a join always does): here an offboarding is undone on Bob's device,
+/// and his replica no longer agrees with Ada's.
+/// SECURE: a copy of an op id cannot displace the entry that first had
+/// it: the revocation stays applied everywhere, Carol stays revoked, the
+/// replicas converge, and only Mallory's copy is held or denied.
+/// Suggested fix: an op id must not be a claim another author can
+/// make: derive it from what the entry's author signs (e.g. the op id is
+/// the hash of (author, device, seq, body) or the check is keyed by
+/// (author id, op id), so two authors' equal ids never meet), and never
+/// let a later-read entry stop a feed whose entry is already applied (or
+/// is this device's own): the copy is the one denied.
+/// FOUND: Ada's own device drops her revocation in the replay and then
+/// refuses to open its replica ("this device wrote entry #N, which is
+/// missing: the vault file was rolled back"); Bob's device loses the
+/// revocation (Carol active again).
+/// FOUND: see the assertions.
+#[test]
+fn attack_a_copied_op_id_knocks_an_offboarding_out_of_a_replica() {
+    copied_op_id_attack(false);
+}
+
+/// ATTACK: the same by a member already offboarded (her key is pinned in
+/// every replica, and `take_in` checks op ids before the revocation's
+/// cut: her denied copy, kept without its body, still holds the op id).
+/// SECURE: as above; what a removed member signs holds nothing.
+/// FOUND: as above.
+#[test]
+fn attack_a_removed_members_copied_op_id_knocks_an_offboarding_out() {
+    copied_op_id_attack(true);
+}
+
+fn copied_op_id_attack(removed: bool) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Reader,
+        &[(PROD, Access::Read)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    if removed {
+        offboard_and_publish(&fx, "Mallory");
+        bob.sync();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    offboard_and_publish(&fx, "Carol");
+    bob.sync();
+    assert!(
+        bob.open().member("Carol").expect("Carol").status != "active",
+        "Bob's device applied the offboarding"
+    );
+    let (revoke_id, revoke_hlc) = op_of(&fx.path, kind::REVOKE_CUT);
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let e = build_next(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::Read {
+            action: coffer_vault::ops::ReadAction::Reveal,
+            env_id,
+            item_ids: vec![],
+        },
+        Some(revoke_hlc - 1),
+        Some(revoke_id),
+    );
+    write_entry(&remote, &e);
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    let r2 = bob.sync();
+    let mut problems = Vec::new();
+    let bob_carol = bob.open().member("Carol").expect("Carol").status;
+    if bob_carol == "active" {
+        problems.push(format!(
+            "Bob: Carol is active again (Bob's syncs: {r:?} / {r2:?})"
+        ));
+    }
+    match Person::owner(&fx).try_open(&fx.path) {
+        Err(e) => problems.push(format!("Ada's device no longer opens its replica: {e}")),
+        Ok(v) => {
+            if v.member("Carol").expect("Carol").status == "active" {
+                problems.push("Ada: Carol is active again".into());
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "after Mallory copied the revocation's op id: {problems:#?}"
+    );
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (a demoted admin, own key): as above, with an `item.rekey` of
+/// API_KEY (no environment wraps, so no `check_sender` to trip): a new
+/// item key sealed under the current environment key (which a reader
+/// holds), every version re-sealed, the current one carrying API_KEY's
+/// first, replaced value. `rekey_item_rows` checks only that every
+/// version is named with its rotation fields unchanged; `authorize` sees
+/// an admin at the date she chose; the cut lets a re-key stand.
+/// SECURE: a reader's (or a demoted admin's beyond the cut) re-key changes
+/// no value: API_KEY still reads its current value everywhere.
+/// Suggested fix: as above (`RekeyItem` off `only_takes_away`); and a
+/// re-key that changes a value is a write whatever its kind: an owner's or
+/// admin's device that can open both can deny it (a plaintext that
+/// differs), but replicas that cannot must not take it on trust.
+/// FOUND: every replica's API_KEY reads the rolled-back value.
+#[test]
+fn attack_a_demoted_admins_backdated_item_rekey_rolls_back_a_value() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let body = crafted_item_rollback(&fx.path, &mallory, PROD, api);
+    let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &body,
+        Some(demoted_at - 1),
+    );
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let got = v
+            .get_item(PROD, "API_KEY")
+            .map(|(_, s)| s.expose_secret().to_string());
+        assert_eq!(
+            got.as_deref().map_err(|e| e.to_string()),
+            Ok(API_V2),
+            "{who} reads API_KEY after demoted Mallory's back-dated item re-key (Bob's sync: {r:?})"
+        );
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (a demoted admin, own key): a back-dated `exposed.values` for
+/// web/prod's current epoch (she holds its key as a reader) tagging
+/// API_KEY's current value, which no offboarded member ever read. The cut
+/// lets it stand (it "only records"), `authorize` sees an admin, and since
+/// f3c2682 the tags add to the epoch's set: API_KEY's current value now
+/// shows as exposed on every replica, and it stays so for the epoch.
+/// SECURE: beyond a demotion's cut, a demoted admin records no exposure:
+/// API_KEY's current value is not exposed.
+/// Suggested fix: `ExposedValues` off `only_takes_away` (an offboarding's
+/// own batch, beyond the cut, loses its tags, but its `Revoke` stands and
+/// the owner's device re-keys and re-tags through `rekey_leaked_epochs`
+/// and the exposure report, which derives what was readable from the log).
+/// FOUND: API_KEY shows as exposed on every replica.
+#[test]
+fn attack_a_demoted_admins_backdated_exposure_record_marks_a_value_exposed() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
+    let (_, env_id, epoch, ek) = held_env_key(&fx.path, &mallory, PROD);
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let tag = ek.value_tag(
+        &coffer_crypto::ValueTagContext {
+            vault_id,
+            env_id,
+            epoch,
+            item_id: api,
+        },
+        API_V2.as_bytes(),
+    );
+    let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::ExposedValues {
+            env_id,
+            epoch,
+            values: vec![coffer_vault::ops::ExposedValue {
+                item_id: api,
+                tag: tag.to_bytes(),
+                since: ((demoted_at >> 16) / 1000) as i64 - 1,
+            }],
+        },
+        Some(demoted_at - 1),
+    );
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let s = v
+            .list_items(Some(PROD), 30)
+            .expect("lists")
+            .into_iter()
+            .find(|s| s.name == "API_KEY")
+            .expect("API_KEY");
+        assert_eq!(
+            s.exposed_at, None,
+            "{who}: API_KEY's current value shows as exposed (Bob's sync: {r:?})"
+        );
+    }
+}
+
+// ----- G4: a writer's re-key rewrites another member's version ---------------
+
+/// ATTACK (a writer of web/prod, own client; no admin power, never
+/// demoted): publish an `item.rekey` of API_KEY (what an unshare sends)
+/// that re-seals every version under a new item key, the current one
+/// (version 2, written and rotated by Ada) carrying version 1's value, the
+/// one Ada rotated away from. `rekey_item_rows` checks that every version
+/// is named and its rotation fields unchanged, never what it says: no new
+/// version appears, the history still says Ada wrote version 2 (and when
+/// she rotated it), and every replica now hands out the old value. A
+/// writer may set a value, but as a new version signed by them; here she
+/// rewrites a teammate's version, so that a rotated credential silently
+/// reverts to the value that was exposed, "rotated" all the same.
+/// SECURE: a re-key never changes what a version says: API_KEY still
+/// reads Ada's version 2 value (or the re-key is denied).
+/// Suggested fix: a replica that holds the environment key checks an
+/// `item.rekey`'s versions against the ones they replace (each opens to
+/// the same plaintext) and denies it otherwise; to keep replicas that do
+/// not hold the key in agreement, the op can carry, per version, a
+/// commitment that every holder can check and that `mutate` compares
+/// with the one stored when the version was written (e.g. a keyed hash
+/// of the plaintext under the item key, kept in `item_versions`), or an
+/// `item.rekey` may only be written by the owner/admin side (an unshare
+/// by a writer could instead ask for one).
+/// FOUND: every replica reads version 1's value as API_KEY's current one.
+#[test]
+fn attack_a_writers_item_rekey_rewrites_a_teammates_version() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(
+        &mut fx.open(),
+        &mallory,
+        "Mallory",
+        Role::Member,
+        &[(PROD, Access::Write)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let body = crafted_item_rollback(&fx.path, &mallory, PROD, api);
+    forge(&remote, vault_id, Id::make(), &mallory, &body, None);
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let got = v
+            .get_item(PROD, "API_KEY")
+            .map(|(_, s)| s.expose_secret().to_string());
+        assert_eq!(
+            got.as_deref().map_err(|e| e.to_string()),
+            Ok(API_V2),
+            "{who} reads API_KEY after Mallory's item re-key (Bob's sync: {r:?})"
+        );
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+// ----- resisted ---------------------------------------------------------------
+
+/// ATTACK (a demoted admin, own key): a `member.revoke` of the owner,
+/// dated before the demotion (a revocation is on the cut's "only takes
+/// away" list, so the cut lets it through to `authorize`).
+/// SECURE (holds): `authorize` refuses an admin's revocation of an owner
+/// (and of the last owner): Ada stays the owner everywhere.
+#[test]
+fn resisted_a_demoted_admins_backdated_revocation_of_the_owner() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
+    let ada = Person::owner(&fx).id;
+    let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &OpBody::Revoke {
+            member_id: ada,
+            exposed: vec![],
+            cut: Some(vec![]),
+        },
+        Some(demoted_at - 1),
+    );
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let m = v.member("Ada").expect("Ada");
+        assert_eq!(
+            (m.role, m.status.as_str()),
+            (Role::Owner, "active"),
+            "{who}"
+        );
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (a demoted admin, own key): a back-dated `env.rekey` of
+/// web/prod that also wraps the new key to Dave, a member who never held
+/// web/prod (a re-key passing the cut to give access).
+/// SECURE (holds): `check_wraps` refuses a re-key wrapping to anyone who
+/// does not hold the key it replaces: denied everywhere, Dave gets no key,
+/// web/prod still reads.
+#[test]
+fn resisted_a_demoted_admins_backdated_rekey_cannot_hand_out_a_key() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
+    let dave = Device::new(&fx, "Dave");
+    add_member(
+        &mut fx.open(),
+        &dave.who,
+        Role::Member,
+        &[(DEV, Access::Read)],
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    let dave_id = fx.open().member("Dave").expect("Dave").id;
+    let (body, _) = crafted_rekey(&fx.path, &mallory, PROD, None, Some(dave_id));
+    let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &body,
+        Some(demoted_at - 1),
+    );
+    let r = bob.sync();
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+        let c = Connection::open(if who == "Ada" { &fx.path } else { &bob.replica }).expect("open");
+        assert_eq!(
+            member_rows(&c, "env_wraps", &dave_id),
+            1,
+            "{who}: Dave holds only web/dev's key"
+        );
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (someone who can write another identity's `COFFER_HOME`, the
+/// same user in the same login session): plant Bob's `session.slot` in
+/// Ada's home while both have a live session, so that Ada's commands open
+/// Bob's identity (or the reverse).
+/// SECURE (holds): a session slot is sealed under its own identity's
+/// kernel key and bound to that identity's id: Ada's store opens Ada or
+/// nothing, never Bob. Skipped where there is no kernel session keyring.
+#[test]
+fn resisted_a_planted_session_slot_opens_no_other_identity() {
+    let fx = Fx::new();
+    let ada = Person::create(&fx.dir.path().join("s-ada"), "Ada");
+    let bob = Person::create(&fx.dir.path().join("s-bob"), "Bob");
+    let stores = [
+        coffer_vault::IdentityStore::load(&ada.home).expect("ada"),
+        coffer_vault::IdentityStore::load(&bob.home).expect("bob"),
+    ];
+    let live = stores[0].start_session(&ada.unlock()) && stores[1].start_session(&bob.unlock());
+    if live {
+        let slot = coffer_vault::SESSION_FILE;
+        std::fs::copy(bob.home.join(slot), ada.home.join(slot)).expect("plant");
+        let got = stores[0].unlock_from_session().map(|u| u.id());
+        assert!(
+            got.is_none_or(|id| id == ada.id),
+            "Ada's store opened {got:?} (Bob is {})",
+            bob.id
+        );
+        let got = stores[1].unlock_from_session().map(|u| u.id());
+        assert_eq!(got, Some(bob.id), "Bob's own session still opens Bob");
+    } else {
+        eprintln!("no kernel session keyring here: nothing to plant");
+    }
+    for s in &stores {
+        s.end_session().expect("end session");
+    }
+}
