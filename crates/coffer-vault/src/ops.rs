@@ -632,21 +632,19 @@ impl OpBody {
         }
     }
 
-    /// Whether the op only takes access away (or records that it was
-    /// taken): a revocation, an ungrant, an unshare, a re-key (which,
-    /// `check_wraps` makes sure, wraps only to those who already hold the
-    /// key) or a record of exposed values. A demotion's cut does not deny
-    /// these: the member was entitled to them when they signed, and
-    /// denying them would fail open (an offboarding undone).
+    /// Whether the op only takes access away: a revocation, an ungrant or
+    /// an unshare. A demotion's cut does not deny these: the member was
+    /// entitled to them when they signed, and denying them would fail
+    /// open (an offboarding undone). Re-keys and exposed-value records are
+    /// not among them, although an offboarding carries them: they carry
+    /// content (every value re-sealed, tags) that a demoted admin could
+    /// write as they like (attack review 5, G2); an environment a
+    /// revocation left under a key the removed member holds is re-keyed by
+    /// the next owner's or admin's sync (`Vault::rekey_leaked_epochs`).
     pub fn only_takes_away(&self) -> bool {
         matches!(
             self,
-            OpBody::Revoke { .. }
-                | OpBody::Ungrant { .. }
-                | OpBody::UnshareItem { .. }
-                | OpBody::RekeyEnv { .. }
-                | OpBody::RekeyItem { .. }
-                | OpBody::ExposedValues { .. }
+            OpBody::Revoke { .. } | OpBody::Ungrant { .. } | OpBody::UnshareItem { .. }
         )
     }
 
