@@ -1879,9 +1879,9 @@ fn attack_a_writers_unopenable_version_blocks_the_whole_environment() {
 
 /// ATTACK (a writer, own client): create a credential whose item key and
 /// value open under nothing. Nobody can ever learn its name.
-/// SECURE: it is not listed or exported (it never existed for anyone
-/// who reads the environment), the rest works, and offboarding goes
-/// through.
+/// SECURE: it is not listed (no name can be read), the rest lists and
+/// reads, an export names it (and where to see who wrote it) rather than go through
+/// without it, and offboarding goes through.
 #[test]
 fn attack_a_writers_unopenable_new_item_blocks_the_environment() {
     let (fx, _bob) = mallory_publishes(|api| OpBody::SetItem {
@@ -1899,14 +1899,18 @@ fn attack_a_writers_unopenable_new_item_blocks_the_environment() {
     let mut v = fx.open();
     let before = v.list_items(Some(PROD), 30).expect("web/prod lists").len();
     assert_value(&mut v, PROD, "API_KEY", API_V2);
-    v.export_env(
-        PROD,
-        coffer_dotenv::Format::Dotenv,
-        coffer_dotenv::Dialect::Portable,
-        coffer_vault::dangerous::AllowVars::NONE,
-        |_| Ok(()),
-    )
-    .expect("the export goes through");
+    // The export refuses, naming the writer, rather than leave out a
+    // credential it cannot name (attack review 5, G1).
+    let e = v
+        .export_env(
+            PROD,
+            coffer_dotenv::Format::Dotenv,
+            coffer_dotenv::Dialect::Portable,
+            coffer_vault::dangerous::AllowVars::NONE,
+            |_| Ok(()),
+        )
+        .expect_err("the export names what it cannot read");
+    assert!(e.to_string().contains("open under no key"), "{e}");
     v.offboard("Mallory", &mut |_, _| {})
         .expect("offboarding Mallory goes through");
     assert_eq!(

@@ -404,7 +404,7 @@ impl Vault {
             (i64, i64),
             Vec<u8>,
         );
-        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at), author): &Row| -> Result<Option<Decrypted>> {
+        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at), author): &Row| -> Result<std::result::Result<Decrypted, (Id, Id)>> {
             let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
             let version = *version as u64;
             let ik = match ek.open_item_key(
@@ -417,8 +417,13 @@ impl Vault {
                 },
             ) {
                 Ok(ik) => ik,
-                // No version can open: nobody ever learns its name.
-                Err(_) if lenient => return Ok(None),
+                // No version can open: its name cannot be read. Kept
+                // aside (`Vault::keyless`) so that an export names it.
+                Err(_) if lenient => {
+                    let author =
+                        Id::from_slice(author).map_err(|_| Error::integrity("bad author id"))?;
+                    return Ok(Err((id, author)));
+                }
                 Err(_) => {
                     return Err(Error::integrity(format!(
                         "an item key in {} does not open",
@@ -436,7 +441,7 @@ impl Vault {
                     (ItemFields::default(), Some(Unopened { version, author }))
                 }
             };
-            Ok(Some(Decrypted {
+            Ok(Ok(Decrypted {
                 id,
                 version,
                 fields,
@@ -468,20 +473,32 @@ impl Vault {
             rows.iter().map(open).collect::<Result<Vec<_>>>()?
         };
         let mut named = Vec::with_capacity(out.len());
-        for mut d in out.into_iter().flatten() {
+        let mut keyless = Vec::new();
+        for d in out {
+            let mut d = match d {
+                Ok(d) => d,
+                Err(k) => {
+                    keyless.push(k);
+                    continue;
+                }
+            };
             if let Some(u) = d.unopened {
-                // The newest older version that opens names it; none: it
-                // never had a name anyone could read.
+                // The newest older version that opens names it; none: its
+                // name cannot be read either.
                 match self.newest_opening_version(env, &d.ik, d.id, u.version)? {
                     Some(mut f) => {
                         f.value = SecretString::new(String::new());
                         d.fields = f;
                     }
-                    None => continue,
+                    None => {
+                        keyless.push((d.id, u.author));
+                        continue;
+                    }
                 }
             }
             named.push(d);
         }
+        self.keyless.insert(env.id, keyless);
         let mut out = named;
         self.derive_exposure(env, &mut out)?;
         Ok(fold_twins(out))
@@ -587,6 +604,23 @@ impl Vault {
         let d = self.find_item(env, name)?;
         self.check_opens(env, &d)?;
         Ok(d)
+    }
+
+    /// For what reads a whole environment (export, run): an error naming
+    /// the writers when the last `load_items` of `env` found credentials
+    /// whose key opens under nothing (their names cannot be read, so they
+    /// would be left out without a word).
+    pub(crate) fn check_env_opens(&self, env: &EnvInfo) -> Result<()> {
+        let Some(k) = self.keyless.get(&env.id).filter(|k| !k.is_empty()) else {
+            return Ok(());
+        };
+        Err(Error::integrity(format!(
+            "{} credential(s) in {} (item {}) open under no key: a teammate's client sealed their key so \
+             (`coffer audit` shows who); their names cannot be read, and nothing is exported or run without them",
+            k.len(),
+            env.path(),
+            k.iter().map(|(id, _)| id.short()).collect::<Vec<_>>().join(", "),
+        )))
     }
 
     /// An error naming the writer when `d`'s current version does not open.
@@ -1308,6 +1342,7 @@ impl Vault {
         }
         let now = now();
         let items = self.load_items(env)?;
+        self.check_env_opens(env)?;
         for d in &items {
             self.check_opens(env, d)?;
         }

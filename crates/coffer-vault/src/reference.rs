@@ -527,6 +527,7 @@ impl Vault {
                     opened.env.path()
                 )));
             }
+            self.check_env_opens(&opened.env)?;
             req.allow
                 .check(opened.items.iter().map(|d| d.fields.name.as_str()), doing)?;
             let mut items: Vec<&Decrypted> = opened.items.iter().collect();

@@ -134,6 +134,12 @@ pub struct Vault {
     pub(crate) name: String,
     pub(crate) me: UnlockedIdentity,
     pub(crate) env_keys: HashMap<Id, (u64, EnvKey)>,
+    /// Per environment, as the last `load_items` found them: items whose
+    /// key opens under nothing (a teammate's client sealed it so), with
+    /// the author of their current version. Never listed by name (none
+    /// can be read); an export or run of the environment refuses while
+    /// there are any, so nothing is left out silently.
+    pub(crate) keyless: HashMap<Id, Vec<(Id, Id)>>,
     /// Member keys pinned by the signed membership ops.
     pub(crate) pinned: HashMap<Id, PublicKeys>,
     /// The seal of a private replica (`None` for a vault file not yet
@@ -233,6 +239,7 @@ impl Vault {
                 name: team_name.to_string(),
                 me,
                 env_keys: HashMap::new(),
+                keyless: HashMap::new(),
                 pinned: HashMap::new(),
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
@@ -338,6 +345,7 @@ impl Vault {
             name,
             me,
             env_keys: HashMap::new(),
+            keyless: HashMap::new(),
             pinned: HashMap::new(),
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,

@@ -1871,6 +1871,7 @@ impl Vault {
             name: name.to_string(),
             me,
             env_keys: HashMap::new(),
+            keyless: HashMap::new(),
             pinned: HashMap::new(),
             seal: None,
             read_budget: DEFAULT_READ_BUDGET,
