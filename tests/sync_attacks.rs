@@ -1780,6 +1780,17 @@ fn attack_a_resealed_stale_value_set_again_is_no_longer_exposed() {
 
 // ----- versions that open under nothing -------------------------------------
 
+/// A dotenv export of web/prod, delivered nowhere.
+fn export_prod(v: &mut Vault) -> coffer_vault::Result<()> {
+    v.export_env(
+        PROD,
+        coffer_dotenv::Format::Dotenv,
+        coffer_dotenv::Dialect::Portable,
+        coffer_vault::dangerous::AllowVars::NONE,
+        |_| Ok(()),
+    )
+}
+
 /// Mallory publishes what `op` makes from the keys she holds for API_KEY,
 /// and Ada takes it in.
 fn mallory_publishes(op: impl FnOnce(&HeldKeys) -> OpBody) -> (Fx, Device) {
@@ -1846,15 +1857,7 @@ fn attack_a_writers_unopenable_version_blocks_the_whole_environment() {
         msg.contains("Mallory") && msg.contains("does not open"),
         "the error says who wrote what: {msg}"
     );
-    let e = v
-        .export_env(
-            PROD,
-            coffer_dotenv::Format::Dotenv,
-            coffer_dotenv::Dialect::Portable,
-            coffer_vault::dangerous::AllowVars::NONE,
-            |_| Ok(()),
-        )
-        .expect_err("an export never leaves API_KEY out silently");
+    let e = export_prod(&mut v).expect_err("an export never leaves API_KEY out silently");
     assert!(e.to_string().contains("API_KEY"), "{e}");
     v.set_item(PROD, "API_KEY", value("mended"))
         .expect("a new value mends it");
@@ -1901,15 +1904,7 @@ fn attack_a_writers_unopenable_new_item_blocks_the_environment() {
     assert_value(&mut v, PROD, "API_KEY", API_V2);
     // The export refuses, naming the writer, rather than leave out a
     // credential it cannot name (attack review 5, G1).
-    let e = v
-        .export_env(
-            PROD,
-            coffer_dotenv::Format::Dotenv,
-            coffer_dotenv::Dialect::Portable,
-            coffer_vault::dangerous::AllowVars::NONE,
-            |_| Ok(()),
-        )
-        .expect_err("the export names what it cannot read");
+    let e = export_prod(&mut v).expect_err("the export names what it cannot read");
     assert!(e.to_string().contains("open under no key"), "{e}");
     v.offboard("Mallory", &mut |_, _| {})
         .expect("offboarding Mallory goes through");
