@@ -15,7 +15,7 @@ values=${VALUES:-100}
 mb=${MB:-100}
 runs=${RUNS:-10}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE=bench; unset COFFER_VAULT
+export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=0; unset COFFER_VAULT
 "$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>&1
 "$coffer" init --name Bench 2>/dev/null
 "$coffer" env add app/e 2>/dev/null

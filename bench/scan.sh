@@ -11,7 +11,7 @@ BIN=${COFFER_BIN:-target/release/coffer}
 [ -x "$BIN" ] || { echo "bench-scan: build first: cargo build --release -p coffer-cli" >&2; exit 1; }
 BIN=$(realpath "$BIN")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234"
+export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=0
 PIN=""; command -v taskset >/dev/null && PIN="taskset -c 0"
 
 "$BIN" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>&1

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 coffer=$(realpath target/release/coffer)
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234"; unset COFFER_VAULT
+export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=0; unset COFFER_VAULT
 "$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>"$work/floor.txt"
 "$coffer" init --name Bench 2>/dev/null
 # 3 environments of 40 items; the env file names 34 + 33 + 33 of them.
