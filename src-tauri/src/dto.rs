@@ -1039,6 +1039,7 @@ mod tests {
             updated_at: 0,
             shared_with: Vec::new(),
             conflict: false,
+            unreadable: false,
         }
     }
 

@@ -187,6 +187,11 @@ pub struct ItemSummary {
     /// Versions written concurrently with the current one wait beside it
     /// until someone resolves the conflict (`resolve_conflict`).
     pub conflict: bool,
+    /// The current version does not open (a teammate's client wrote a
+    /// value no key opens): the fields shown are the newest older
+    /// version's; reading, exporting or running it fails, naming the
+    /// writer, until someone sets a new value.
+    pub unreadable: bool,
 }
 
 /// One decrypted item (internal).
@@ -283,6 +288,7 @@ impl Decrypted {
             updated_at: self.updated_at,
             shared_with: Vec::new(),
             conflict: false,
+            unreadable: self.unopened.is_some(),
         }
     }
 }
