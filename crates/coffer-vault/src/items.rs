@@ -616,17 +616,68 @@ impl Vault {
     /// the writers when the last `load_items` of `env` found credentials
     /// whose key opens under nothing (their names cannot be read, so they
     /// would be left out without a word).
-    pub(crate) fn check_env_opens(&self, env: &EnvInfo) -> Result<()> {
-        let Some(k) = self.keyless.get(&env.id).filter(|k| !k.is_empty()) else {
+    pub(crate) fn check_env_opens(&mut self, env: &EnvInfo) -> Result<()> {
+        let Some(k) = self.keyless.get(&env.id).filter(|k| !k.is_empty()).cloned() else {
             return Ok(());
         };
+        let named: Vec<String> = k
+            .iter()
+            .map(|(id, _)| match self.keyless_name(env, *id) {
+                Some(name) => format!("{name} (item {})", id.short()),
+                None => format!("item {}", id.short()),
+            })
+            .collect();
         Err(Error::integrity(format!(
-            "{} credential(s) in {} (item {}) open under no key: a teammate's client sealed their key so \
-             (`coffer audit` shows who); their names cannot be read, and nothing is exported or run without them",
+            "{} credential(s) in {} open under no key: {}; a teammate's client sealed their key so \
+             (`coffer audit` shows who), and nothing is exported or run without them",
             k.len(),
             env.path(),
-            k.iter().map(|(id, _)| id.short()).collect::<Vec<_>>().join(", "),
+            named.join(", ")
         )))
+    }
+
+    /// The name of an item whose key opens under nothing, from its first
+    /// version as the log holds it, opened with a key the item had before
+    /// (`item_keys_past`): what it was called before its key was replaced.
+    fn keyless_name(&mut self, env: &EnvInfo, item_id: Id) -> Option<String> {
+        let keys = self.past_item_keys(env, item_id).ok()?;
+        if keys.is_empty() {
+            return None;
+        }
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {})",
+                crate::ops::kind::SET_ITEM,
+                crate::ops::kind::SET_ITEM_SEALED
+            ))
+            .ok()?;
+        let mut rows = st.query([]).ok()?;
+        while let Ok(Some(r)) = rows.next() {
+            let Ok(body) = r.get::<_, Vec<u8>>(0) else {
+                continue;
+            };
+            let Ok(OpBody::SetItem {
+                item_id: id,
+                version,
+                blob,
+                meta,
+                ..
+            }) = OpBody::decode(&body)
+            else {
+                continue;
+            };
+            if id != item_id {
+                continue;
+            }
+            for (ik, _) in &keys {
+                if let Ok(f) = open_version(ik, self.vault_id, env, item_id, version, &blob, &meta)
+                {
+                    return Some(f.name);
+                }
+            }
+        }
+        None
     }
 
     /// An error naming the writer when `d`'s current version does not open.
