@@ -1654,6 +1654,35 @@ fn attack_two_admin_devices_reseal_the_same_stale_version() {
     assert!(bob.open().verify().expect("verify").ok());
 }
 
+/// The log table as schema 1 to 5 made it (`op_id UNIQUE` across the log;
+/// `reason` added by schema 2), for [`downgrade`] below schema 6: the text
+/// must be exactly schema 1's, or the file is refused as changed outside
+/// coffer. Rows (and their `seq`) are kept.
+const OPS_BEFORE_V6: &str = r#"
+CREATE TABLE ops_v6_rows AS SELECT * FROM ops;
+DROP TABLE ops;
+CREATE TABLE ops (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id BLOB NOT NULL UNIQUE,
+    device_id BLOB NOT NULL,
+    device_seq INTEGER NOT NULL,
+    author_id BLOB NOT NULL,
+    hlc INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    sig BLOB NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('applied','denied')),
+    UNIQUE (device_id, device_seq)
+);
+ALTER TABLE ops ADD COLUMN reason TEXT;
+INSERT INTO ops SELECT * FROM ops_v6_rows ORDER BY seq;
+DROP TABLE ops_v6_rows;
+CREATE INDEX ops_hlc ON ops(hlc);
+CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
+"#;
+
 /// Turns a current replica into what an older build left: `sql` run on the
 /// closed file, then `PRAGMA user_version = version`.
 fn downgrade(replica: &Path, sql: &str, version: i64) {
@@ -1675,7 +1704,7 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
     bob.sync();
     downgrade(
         &bob.replica,
-        "DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;",
+        &format!("{OPS_BEFORE_V6} DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;"),
         4,
     );
     let mut v = bob
@@ -1698,6 +1727,45 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
     let mut v = bob.open();
     assert!(v.verify().expect("verify").ok());
     assert_value(&mut v, PROD, "API_KEY", API_V2);
+}
+
+/// ATTACK (none: an upgrade): a sealed replica written by a build at schema
+/// 5 (the log's `op_id` unique across authors, before G3 of attack review
+/// 5) is opened by this build: the log is rebuilt with op ids unique per
+/// author, its rows and their order kept, so the seal still vouches for it.
+/// SECURE: it migrates and opens, verifies, syncs; an offboarding then
+/// flows and a new entry takes the next place in the log. Regression test.
+#[test]
+fn attack_schema_5_sealed_replica_opens_after_the_v6_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    bob.sync();
+    let count = |p: &Path| -> (i64, i64) {
+        let c = Connection::open(p).expect("open");
+        c.query_row("SELECT COUNT(*), MAX(seq) FROM ops", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("count")
+    };
+    let before = count(&bob.replica);
+    downgrade(&bob.replica, OPS_BEFORE_V6, 5);
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .expect("a schema 5 replica opens after the migration");
+    assert!(v.verify().expect("verify").ok());
+    drop(v);
+    assert_eq!(count(&bob.replica), before, "the log's rows are kept");
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("offboard Carol");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    let mut v = bob.open();
+    assert!(v.member("Carol").expect("Carol").status != "active");
+    assert!(v.verify().expect("verify").ok());
+    assert_value(&mut v, PROD, "API_KEY", API_V2);
+    drop(v);
+    assert_converged(&[&fx.path, &bob.replica]);
 }
 
 /// ATTACK (someone who can write the device's files): as

@@ -123,6 +123,27 @@ fn add_keyed(
     .unwrap_or_else(|e| panic!("adding {name}: {e}"));
 }
 
+/// The team, with Mallory added as `role` with `access` to web/prod (her
+/// private key held by the test), every device synced.
+fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, PrivateIdentity) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let vault_id = fx.open().id();
+    let mallory = PrivateIdentity::make();
+    add_keyed(&mut fx.open(), &mallory, "Mallory", role, &[(PROD, access)]);
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
+    (fx, remote, bob, vault_id, mallory)
+}
+
+/// A `read` (reveal) of nothing in `env_id`: a body any reader may sign.
+fn reveal(env_id: Id) -> OpBody {
+    OpBody::Read {
+        action: coffer_vault::ops::ReadAction::Reveal,
+        env_id,
+        item_ids: vec![],
+    }
+}
+
 /// The clock of the newest op of `kind` in a replica's log.
 fn hlc_of(replica: &Path, k: u8) -> u64 {
     let c = Connection::open(replica).expect("open");
@@ -686,7 +707,6 @@ fn op_of(replica: &Path, k: u8) -> (Id, u64) {
 /// revocation (Carol active again).
 /// FOUND: see the assertions.
 #[test]
-#[ignore = "open finding G3 (attack5): fix pending"]
 fn attack_a_copied_op_id_knocks_an_offboarding_out_of_a_replica() {
     copied_op_id_attack(false);
 }
@@ -697,24 +717,12 @@ fn attack_a_copied_op_id_knocks_an_offboarding_out_of_a_replica() {
 /// SECURE: as above; what a removed member signs holds nothing.
 /// FOUND: as above.
 #[test]
-#[ignore = "open finding G3b (attack5): fix pending"]
 fn attack_a_removed_members_copied_op_id_knocks_an_offboarding_out() {
     copied_op_id_attack(true);
 }
 
 fn copied_op_id_attack(removed: bool) {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Reader,
-        &[(PROD, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
     if removed {
         offboard_and_publish(&fx, "Mallory");
         bob.sync();
@@ -733,11 +741,7 @@ fn copied_op_id_attack(removed: bool) {
         vault_id,
         Id::make(),
         &mallory,
-        &OpBody::Read {
-            action: coffer_vault::ops::ReadAction::Reveal,
-            env_id,
-            item_ids: vec![],
-        },
+        &reveal(env_id),
         Some(revoke_hlc - 1),
         Some(revoke_id),
     );
@@ -764,6 +768,55 @@ fn copied_op_id_attack(removed: bool) {
         problems.is_empty(),
         "after Mallory copied the revocation's op id: {problems:#?}"
     );
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (any member, own key): the same author signs two entries with
+/// one op id, in two syncs and on two devices of her own (a replay of her
+/// own op, which F3 of attack review 1 caught within one batch). Since G3
+/// op ids are unique per author, not across the log: the check must still
+/// catch a second use by the same author, against the log.
+/// SECURE: the second entry's feed is quarantined as a replay, nothing of
+/// it is applied, the replicas converge.
+#[test]
+fn resisted_an_authors_second_use_of_her_op_id_is_a_replay() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Reader, Access::Read);
+    let env_id = fx.open().env(PROD).expect("env").id;
+    let read = reveal(env_id);
+    let op = Id::make();
+    let first = build_next(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &read,
+        None,
+        Some(op),
+    );
+    write_entry(&remote, &first);
+    let r = bob.sync();
+    assert_eq!(r.applied, 1, "Mallory's first entry applies: {r:?}");
+    let second_dev = Id::make();
+    let second = build_next(
+        &remote,
+        vault_id,
+        second_dev,
+        &mallory,
+        &read,
+        None,
+        Some(op),
+    );
+    write_entry(&remote, &second);
+    let r = bob.sync();
+    assert_eq!(r.received, 0, "{r:?}");
+    assert!(
+        r.quarantined
+            .iter()
+            .any(|q| q.contains(&second_dev.short()) && q.contains("replayed")),
+        "the second use of Mallory's op id quarantines its feed: {r:?}"
+    );
+    fx.open().sync().expect("ada syncs");
+    bob.sync();
     assert_converged(&[&fx.path, &bob.replica]);
 }
 
@@ -899,18 +952,7 @@ fn attack_a_demoted_admins_backdated_exposure_record_marks_a_value_exposed() {
 #[test]
 #[ignore = "open finding G4 (attack5): fix pending"]
 fn attack_a_writers_item_rekey_rewrites_a_teammates_version() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(
-        &mut fx.open(),
-        &mallory,
-        "Mallory",
-        Role::Member,
-        &[(PROD, Access::Write)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
     let body = crafted_item_rollback(&fx.path, &mallory, PROD, api);
     forge(&remote, vault_id, Id::make(), &mallory, &body, None);

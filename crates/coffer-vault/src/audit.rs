@@ -206,8 +206,9 @@ struct Row {
 }
 
 /// The entries that applied revocations and demotions with a cut deny:
-/// every entry of the member beyond the cut (sync, DESIGN §8).
-fn cut_off(rows: &[Row]) -> std::collections::HashSet<Id> {
+/// every entry of the member beyond the cut (sync, DESIGN §8), as (author,
+/// op id): an op id is its author's own.
+fn cut_off(rows: &[Row]) -> std::collections::HashSet<(Id, Id)> {
     let mut out = std::collections::HashSet::new();
     for r in rows.iter().filter(|r| {
         r.outcome == "applied"
@@ -220,7 +221,7 @@ fn cut_off(rows: &[Row]) -> std::collections::HashSet<Id> {
                     .iter()
                     .any(|(d, s)| *d == x.header.device_id && x.header.device_seq <= *s);
                 if !seen && crate::ops::beyond_a_cut(demotion, &x.body) {
-                    out.insert(x.header.op_id);
+                    out.insert((x.header.author_id, x.header.op_id));
                 }
             }
         }
@@ -757,7 +758,7 @@ impl Vault {
             if pruned {
                 let denied_as_revoked = r.outcome == "denied"
                     && h.device_id != self.me.device_id
-                    && (cut_off.contains(&h.op_id)
+                    && (cut_off.contains(&(h.author_id, h.op_id))
                         || crate::sync::author_revoked(&replay, &h.author_id)?);
                 if !denied_as_revoked {
                     chain.replay_ok = false;
@@ -813,7 +814,7 @@ impl Vault {
             // `authorize` at exactly that point of the log.
             // An entry beyond the cut of its author's revocation is denied
             // whatever it would do.
-            let verdict = if cut_off.contains(&h.op_id) {
+            let verdict = if cut_off.contains(&(h.author_id, h.op_id)) {
                 Err(Error::PermissionDenied(
                     "beyond its author's revocation".into(),
                 ))

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -216,8 +216,43 @@ CREATE INDEX ops_hlc ON ops(hlc);
 CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 "#;
 
+/// Version 6 (attack review 5, G3): an op id is unique per author, not
+/// across the log. An op id is a random value its author chooses and signs;
+/// another member can sign an entry of her own with a copy of it, and with
+/// `op_id UNIQUE` the log could hold only one of the two, so the copy,
+/// dated first, took the genuine entry's place. The log is rebuilt with
+/// `UNIQUE (author_id, op_id)` (SQLite cannot drop a constraint in place);
+/// rows, their `seq` and the autoincrement counter are kept as they were.
+const V6: &str = r#"
+CREATE TABLE ops_v6 (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id BLOB NOT NULL,
+    device_id BLOB NOT NULL,
+    device_seq INTEGER NOT NULL,
+    author_id BLOB NOT NULL,
+    hlc INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    sig BLOB NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('applied','denied')),
+    reason TEXT,
+    UNIQUE (device_id, device_seq),
+    UNIQUE (author_id, op_id)
+);
+INSERT INTO ops_v6 (seq, op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig, outcome, reason)
+    SELECT seq, op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig, outcome, reason FROM ops ORDER BY seq;
+DELETE FROM sqlite_sequence WHERE name = 'ops_v6';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'ops_v6', seq FROM sqlite_sequence WHERE name = 'ops';
+DROP TABLE ops;
+ALTER TABLE ops_v6 RENAME TO ops;
+CREATE INDEX ops_hlc ON ops(hlc);
+CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Sets the connection's pragmas (every open).
 ///

@@ -579,26 +579,14 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
             "is not signed by its author (its signature does not verify)".into(),
         ));
     }
-    // An op id is one op: checked here, among entries whose signature
-    // verified, so an unsigned copy of it cannot make the genuine entry a
-    // replay. Its author signing a second entry with it is proof of a
-    // replay; another member's copy waits (the log can hold one of them).
-    let holder: Option<Vec<u8>> = tx
-        .query_row(
-            "SELECT author_id FROM ops WHERE op_id = ?1",
-            [&h.op_id.0[..]],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(a) = holder {
-        return Ok(if a[..] == h.author_id.0[..] {
-            Verdict::Invalid("repeats an op already seen (replayed)".into())
-        } else {
-            Verdict::Wait(format!(
-                "it repeats the op id of an entry {} signed; it waits",
-                member_name(tx, &Id::from_slice(&a).unwrap_or(h.author_id))
-            ))
-        });
+    // An op id is one op of its author: checked here, among entries whose
+    // signature verified, so an unsigned copy of it cannot make the genuine
+    // entry a replay, and per author, so that another member's entry
+    // carrying a copy of it is simply another op (it cannot take the id
+    // away from its author, whatever its date). Its author signing a
+    // second entry with it is proof of a replay.
+    if let Some(verdict) = repeated_op_id(tx, ctx, h)? {
+        return Ok(verdict);
     }
     if cut_off {
         return Ok(Verdict::Denied(CUT_REASON.into()));
@@ -607,6 +595,47 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
         Ok(()) => Verdict::Applied,
         Err(e) => Verdict::Denied(e.to_string()),
     })
+}
+
+/// Whether the log already holds an entry of `h`'s author with `h`'s op id:
+/// a replay, proven by the author's own signature, which quarantines the
+/// feed. Never for this device's own entry: its own feed must not stop
+/// (its replica would no longer hold an entry it wrote), and an entry of
+/// another device signed with this identity's key that took the op id
+/// first means another machine signs as this identity: the sync fails and
+/// nothing is written.
+fn repeated_op_id(tx: &Connection, ctx: &Ctx<'_>, h: &OpHeader) -> Result<Option<Verdict>> {
+    let holder: Option<(Vec<u8>, i64)> = tx
+        .prepare_cached(
+            "SELECT device_id, device_seq FROM ops WHERE author_id = ?1 AND op_id = ?2",
+        )?
+        .query_row(params![&h.author_id.0[..], &h.op_id.0[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((dev, seq)) = holder else {
+        return Ok(None);
+    };
+    if h.device_id == ctx.me.device_id {
+        return Err(Error::integrity(format!(
+            "entry #{seq} of device {}, signed with this identity's key, repeats the op id of this device's entry #{}: \
+             another machine signs as you. Nothing was written",
+            Id::from_slice(&dev).map(|d| d.short()).unwrap_or_default(),
+            h.device_seq
+        )));
+    }
+    Ok(Some(Verdict::Invalid(
+        "repeats an op already seen (replayed)".into(),
+    )))
+}
+
+/// An op as the log knows it: (author id, op id). An op id is its author's
+/// own (a random value they sign): two authors' equal op ids are two ops,
+/// so everything that names an op (the cuts' deny sets) names its author.
+type OpKey = ([u8; 16], [u8; 16]);
+
+fn op_key(h: &OpHeader) -> OpKey {
+    (h.author_id.0, h.op_id.0)
 }
 
 /// Why an entry signed after its author's revocation or demotion, dated
@@ -956,10 +985,10 @@ fn apply_entries(
     // Entries kept without their body were denied as their author's
     // revocation or a cut had it: the cut denies them again, as long as
     // one still covers them once the pass is done (checked below).
-    let seeded: HashSet<[u8; 16]> = all
+    let seeded: HashSet<OpKey> = all
         .iter()
         .filter(|i| i.pruned)
-        .map(|i| i.entry.header.op_id.0)
+        .map(|i| op_key(&i.entry.header))
         .collect();
     let mut deny = seeded.clone();
     // A pass that a cut finds wrong is undone by hand, not by an outer
@@ -1018,7 +1047,7 @@ type AppliedCut = (i64, Id, Vec<(Id, u64)>);
 /// Of `seeded` (entries kept without their body), those the pass denied
 /// by a cut that no applied cut ordered after them covers: the first of
 /// each feed, as (device, position).
-fn uncovered(tx: &Connection, seeded: &HashSet<[u8; 16]>) -> Result<Vec<(Id, u64)>> {
+fn uncovered(tx: &Connection, seeded: &HashSet<OpKey>) -> Result<Vec<(Id, u64)>> {
     if seeded.is_empty() {
         return Ok(Vec::new());
     }
@@ -1040,17 +1069,17 @@ fn uncovered(tx: &Connection, seeded: &HashSet<[u8; 16]>) -> Result<Vec<(Id, u64
     )?;
     let mut rows = st.query([CUT_REASON])?;
     while let Some(r) = rows.next()? {
-        let op: Vec<u8> = r.get(1)?;
-        if !seeded.contains(op.as_slice()) {
-            continue;
-        }
         let seq: i64 = r.get(0)?;
-        let (Ok(author), Ok(dev)) = (
+        let (Ok(op), Ok(author), Ok(dev)) = (
+            Id::from_slice(&r.get::<_, Vec<u8>>(1)?),
             Id::from_slice(&r.get::<_, Vec<u8>>(2)?),
             Id::from_slice(&r.get::<_, Vec<u8>>(3)?),
         ) else {
             continue;
         };
+        if !seeded.contains(&(author.0, op.0)) {
+            continue;
+        }
         let dseq = r.get::<_, i64>(4)? as u64;
         let covered = cuts.iter().any(|(at, member, cut)| {
             *at > seq && *member == author && !cut.iter().any(|(d, s)| *d == dev && dseq <= *s)
@@ -1073,7 +1102,7 @@ fn cut_violations(
     member: &Id,
     cut: &[(Id, u64)],
     demotion: bool,
-) -> Result<Vec<[u8; 16]>> {
+) -> Result<Vec<OpKey>> {
     let mut st = tx.prepare_cached(
         "SELECT op_id, device_id, device_seq, body FROM ops WHERE author_id = ?1
            AND (outcome = 'applied' OR reason IS NOT ?2)",
@@ -1090,7 +1119,7 @@ fn cut_violations(
             .is_some_and(|(_, s)| seq <= *s);
         if !seen && crate::ops::beyond_a_cut(demotion, &r.get::<_, Vec<u8>>(3)?) {
             if let Ok(op) = <[u8; 16]>::try_from(op.as_slice()) {
-                out.push(op);
+                out.push((member.0, op));
             }
         }
     }
@@ -1103,10 +1132,10 @@ fn run_entries(
     tx: &Connection,
     ctx: &Ctx<'_>,
     entries: &[Incoming],
-    deny: &HashSet<[u8; 16]>,
+    deny: &HashSet<OpKey>,
     received: &HashSet<[u8; 32]>,
     d: &mut Decided,
-) -> Result<Vec<[u8; 16]>> {
+) -> Result<Vec<OpKey>> {
     let mut stopped: HashSet<Id> = HashSet::new();
     for inc in entries {
         let h = &inc.entry.header;
@@ -1115,7 +1144,7 @@ fn run_entries(
             continue;
         }
         let fresh = received.contains(&inc.hash) && dev != ctx.me.device_id;
-        let verdict = take_in(tx, ctx, inc, deny.contains(&h.op_id.0))?;
+        let verdict = take_in(tx, ctx, inc, deny.contains(&op_key(h)))?;
         match verdict {
             Verdict::Applied => {
                 insert_row(tx, inc, "applied", None)?;
