@@ -321,29 +321,26 @@ export class MockBackend implements Backend {
       // /home/ada/team/acme.coffer now.
       b.vaultName = null;
     }
-    if (name === "synced") {
-      // Unlocked, syncing through a folder; Bob changed the dev session
-      // secret at the same time as this device (a conflict to resolve).
+    if (name.startsWith("synced")) {
+      // Unlocked, syncing through a folder, last synced two minutes ago.
       b.session = "vault";
       b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
       b.lastSync = b.now() - 120;
+    }
+    if (name === "synced") {
+      // Bob changed the dev session secret at the same time as this
+      // device (a conflict to resolve).
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
     }
     if (name === "synced-stale") {
       // As "synced", but Bob's value was written under a key an offboarding
       // had just replaced (the removed member could read it).
-      b.session = "vault";
-      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
-      b.lastSync = b.now() - 120;
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob", true);
     }
     if (name === "synced-unreadable") {
       // As "synced", and Grace's client wrote a value of the dev API key
       // that no key opens; an owner's sync also re-keyed an environment
       // that two crossed offboardings had left open to a removed member.
-      b.session = "vault";
-      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
-      b.lastSync = b.now() - 120;
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
       b.seedItem("payments/dev", "API_KEY", "dev-api-key-3f9a", 60, { notes: "Partner API, sandbox account" });
       b.teammateWritesUnopenable("payments/dev", "API_KEY", "grace");
