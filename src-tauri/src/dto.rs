@@ -491,6 +491,11 @@ pub struct ItemDto {
     /// Versions written concurrently with the current one wait to be
     /// resolved (sync).
     pub conflict: bool,
+    /// The current version does not open (a teammate's client wrote a
+    /// value no key opens): the fields are the newest older version's, and
+    /// reveal, copy and export fail with an error naming the writer until
+    /// someone sets a new value or restores an older version.
+    pub unreadable: bool,
 }
 
 impl From<ItemSummary> for ItemDto {
@@ -514,6 +519,7 @@ impl From<ItemSummary> for ItemDto {
             updated_at: i.updated_at,
             dangerous,
             conflict: i.conflict,
+            unreadable: i.unreadable,
         }
     }
 }
@@ -1058,6 +1064,18 @@ mod tests {
         // An ordinary name: no field at all (listings leave absent ones out).
         let json = serde_json::to_value(ItemDto::from(summary("DATABASE_URL"))).expect("json");
         assert!(json.get("dangerous").is_none(), "{json}");
+    }
+
+    #[test]
+    fn a_row_says_when_its_current_version_does_not_open() {
+        let json = serde_json::to_value(ItemDto::from(summary("API_KEY"))).expect("json");
+        assert_eq!(json["unreadable"], false, "{json}");
+        let json = serde_json::to_value(ItemDto::from(ItemSummary {
+            unreadable: true,
+            ..summary("API_KEY")
+        }))
+        .expect("json");
+        assert_eq!(json["unreadable"], true, "{json}");
     }
 
     #[test]

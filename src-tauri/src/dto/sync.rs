@@ -201,6 +201,16 @@ impl SyncOutcomeDto {
                 r.resealed
             ));
         }
+        if r.rekeyed > 0 {
+            warnings.push(format!(
+                "re-keyed {} a removed member could still open (two offboardings crossed)",
+                if r.rekeyed == 1 {
+                    "1 environment".to_string()
+                } else {
+                    format!("{} environments", r.rekeyed)
+                }
+            ));
+        }
         Self {
             received: n(r.received),
             applied: n(r.applied),
@@ -281,4 +291,46 @@ pub struct RebuildOutcomeDto {
     pub salvaged: u64,
     /// Its entries that did not verify and were dropped (never published).
     pub dropped: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unsynced() -> SyncStateDto {
+        SyncStateDto {
+            configured: false,
+            kind: None,
+            remote: None,
+            folder: None,
+            last_sync: None,
+            pending: 0,
+            rejected: 0,
+            quarantined: 0,
+            feeds: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sync_that_re_keyed_environments_says_so_in_plain_words() {
+        let quiet = SyncOutcomeDto::new(SyncReport::default(), unsynced());
+        assert!(quiet.warnings.is_empty(), "{:?}", quiet.warnings);
+        for (n, want) in [
+            (1, "re-keyed 1 environment a"),
+            (3, "re-keyed 3 environments a"),
+        ] {
+            let r = SyncReport {
+                rekeyed: n,
+                ..SyncReport::default()
+            };
+            let out = SyncOutcomeDto::new(r, unsynced());
+            assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+            assert!(out.warnings[0].starts_with(want), "{:?}", out.warnings);
+            assert!(
+                out.warnings[0].contains("removed member"),
+                "{:?}",
+                out.warnings
+            );
+        }
+    }
 }

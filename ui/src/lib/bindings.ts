@@ -391,7 +391,14 @@ dangerous?: string | null,
  * Versions written concurrently with the current one wait to be
  * resolved (sync).
  */
-conflict: boolean, };
+conflict: boolean, 
+/**
+ * The current version does not open (a teammate's client wrote a
+ * value no key opens): the fields are the newest older version's, and
+ * reveal, copy and export fail with an error naming the writer until
+ * someone sets a new value or restores an older version.
+ */
+unreadable: boolean, };
 
 /**
  * One version of a credential (never its value).

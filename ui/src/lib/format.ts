@@ -44,3 +44,6 @@ export function ago(t: number | null | undefined, now = Date.now() / 1000): stri
 export function when(t: number): string {
   return new Date(t * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
+
+/** Why a credential's row says "Doesn't open" (`ItemDto.unreadable`). */
+export const UNREADABLE_WHY = "A teammate's app saved a value that no key opens. Set a new value or restore an older version.";

@@ -50,6 +50,9 @@ type Version = {
   rotate_every_days: number | null;
   expires_at: number | null;
   exposed_at: number | null;
+  /** Written by this member's client under no key that opens (sync): its
+   * value cannot be read; the other fields are the version before's. */
+  unopened_by?: string;
 };
 /** A version written concurrently with the current one (sync). */
 type Waiting = { value: string; author: string; created_at: number; stale?: boolean };
@@ -288,6 +291,8 @@ export class MockBackend implements Backend {
   incoming: ((m: MockBackend) => void)[] = [];
   /** Set by tests: the replica was edited outside Coffer (it does not open). */
   replicaBroken = false;
+  /** What the next sync reports besides its counts (re-keys, re-seals). */
+  syncWarnings: string[] = [];
   /** Set by tests: the next syncs fail with this message (folder offline). */
   syncFailure: string | null = null;
   /** Sync folders and git remotes a join can reach. */
@@ -316,21 +321,30 @@ export class MockBackend implements Backend {
       // /home/ada/team/acme.coffer now.
       b.vaultName = null;
     }
-    if (name === "synced") {
-      // Unlocked, syncing through a folder; Bob changed the dev session
-      // secret at the same time as this device (a conflict to resolve).
+    if (name.startsWith("synced")) {
+      // Unlocked, syncing through a folder, last synced two minutes ago.
       b.session = "vault";
       b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
       b.lastSync = b.now() - 120;
+    }
+    if (name === "synced") {
+      // Bob changed the dev session secret at the same time as this
+      // device (a conflict to resolve).
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
     }
     if (name === "synced-stale") {
       // As "synced", but Bob's value was written under a key an offboarding
       // had just replaced (the removed member could read it).
-      b.session = "vault";
-      b.syncRemote = { kind: "folder", location: "/mnt/team/acme-sync" };
-      b.lastSync = b.now() - 120;
       b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob", true);
+    }
+    if (name === "synced-unreadable") {
+      // As "synced", and Grace's client wrote a value of the dev API key
+      // that no key opens; an owner's sync also re-keyed an environment
+      // that two crossed offboardings had left open to a removed member.
+      b.teammateConflicts("payments/dev", "SESSION_SECRET", "bobs-session-secret-2026", "Bob");
+      b.seedItem("payments/dev", "API_KEY", "dev-api-key-3f9a", 60, { notes: "Partner API, sandbox account" });
+      b.teammateWritesUnopenable("payments/dev", "API_KEY", "grace");
+      b.syncWarnings.push("re-keyed 1 environment a removed member could still open (two offboardings crossed)");
     }
     if (name === "biglog") {
       // A long op log (reads by a CI job), unlocked.
@@ -390,6 +404,32 @@ export class MockBackend implements Backend {
     }
   }
 
+  /** A credential set `ageDays` ago by this identity (version 1). */
+  seedItem(env: string, name: string, value: string, ageDays: number, extra: Partial<Version> = {}) {
+    const now = this.now();
+    this.record(`set ${name} in ${env} (version 1)`, "item.set", { at: now - ageDays * DAY });
+    this.items.push({
+      id: newId(),
+      env,
+      name,
+      deleted: false,
+      versions: [
+        {
+          value,
+          notes: null,
+          url: null,
+          username: null,
+          created_at: now - ageDays * DAY,
+          rotated_at: now - ageDays * DAY,
+          rotate_every_days: null,
+          expires_at: null,
+          exposed_at: null,
+          ...extra,
+        },
+      ],
+    });
+  }
+
   seed() {
     const now = this.now();
     this.identity = { name: "Ada Lovelace", email: "ada@example.com", password: "correct horse battery staple", keychain: false };
@@ -407,29 +447,7 @@ export class MockBackend implements Backend {
       this.record(`added environment ${p}`, "env.add", { at: now - 500 * DAY });
     }
     this.record("added Bob Builder as member (4f2a-91c3-0b7e-d5a8) with 1 grant(s)", "member.add", { at: now - 450 * DAY });
-    const add = (env: string, name: string, value: string, ageDays: number, extra: Partial<Version> = {}) => {
-      this.record(`set ${name} in ${env} (version 1)`, "item.set", { at: now - ageDays * DAY });
-      this.items.push({
-        id: newId(),
-        env,
-        name,
-        deleted: false,
-        versions: [
-          {
-            value,
-            notes: null,
-            url: null,
-            username: null,
-            created_at: now - ageDays * DAY,
-            rotated_at: now - ageDays * DAY,
-            rotate_every_days: null,
-            expires_at: null,
-            exposed_at: null,
-            ...extra,
-          },
-        ],
-      });
-    };
+    const add = this.seedItem.bind(this);
     add("payments/prod", "STRIPE_KEY", "sk_live_51H8xQ2eZvKYlo2C", 120, {
       notes: "Stripe live secret key; rotate in the dashboard\nOwner: payments team",
       url: "https://dashboard.stripe.com/apikeys",
@@ -641,6 +659,32 @@ export class MockBackend implements Backend {
     });
   }
 
+  /** A teammate's client writes a value of a credential that no key opens
+   * (a buggy or hostile client); this device sees it at its next sync. */
+  teammateWritesUnopenable(env: string, name: string, author = "grace") {
+    this.incoming.push((m) => m.unopenable(env, name, author));
+  }
+
+  /** A credential's new current version does not open here (as if synced
+   * from `author`'s client). */
+  unopenable(env: string, name: string, author = "grace") {
+    const it = this.find(env, name);
+    const cur = it.versions[it.versions.length - 1];
+    it.versions.push({ ...cur, value: "", created_at: this.now(), unopened_by: author });
+  }
+
+  /** Like `Vault::check_opens`: reading or passing on the value of a
+   * credential whose current version does not open names its writer. */
+  private checkOpens(it: Item) {
+    const by = it.versions[it.versions.length - 1].unopened_by;
+    if (by !== undefined) {
+      fail(
+        "integrity",
+        `version ${it.versions.length} of ${it.name} in ${it.env}, written by ${by}, does not open (their client wrote a value no key opens); set a new value, or restore an older version`,
+      );
+    }
+  }
+
   private summary(it: Item, dueSoon = 14): ItemDto {
     const env = this.envs.get(it.env)!;
     const v = it.versions[it.versions.length - 1];
@@ -669,6 +713,7 @@ export class MockBackend implements Backend {
       due_at: due,
       updated_at: v.created_at,
       conflict: (it.waiting?.length ?? 0) > 0,
+      unreadable: v.unopened_by !== undefined,
     };
     const danger = dangerousVar(it.name);
     if (danger) dto.dangerous = danger.reason;
@@ -702,6 +747,7 @@ export class MockBackend implements Backend {
     const changed = value !== null && value !== cur.value;
     const now = this.now();
     const v: Version = { ...cur, ...fields, value: value ?? cur.value, created_at: now };
+    delete v.unopened_by;
     if (changed) {
       v.rotated_at = now;
       v.exposed_at = null;
@@ -961,6 +1007,7 @@ export class MockBackend implements Backend {
       this.vault();
       checkKey(a.name);
       const it = this.find(a.env, a.name);
+      this.checkOpens(it);
       this.record(`revealed ${a.name} of ${a.env}`, "read");
       return { value: it.versions[it.versions.length - 1].value };
     },
@@ -970,6 +1017,7 @@ export class MockBackend implements Backend {
       const secs = a.clear_after_secs ?? this.settings.clipboard_clear_secs;
       if (secs < 5 || secs > 600) fail("invalid_input", "the clipboard timeout must be 5 to 600 seconds");
       const it = this.find(a.env, a.name);
+      this.checkOpens(it);
       this.clipboard = it.versions[it.versions.length - 1].value;
       this.record(`copied ${a.name} of ${a.env}`, "read");
       return { clear_after_secs: secs };
@@ -990,6 +1038,8 @@ export class MockBackend implements Backend {
       if (exp !== null) fields.expires_at = exp;
       const it = this.items.find((i) => i.env === a.env && i.name === name && !i.deleted);
       if (it) {
+        // Carrying the value over needs the value.
+        if (a.value === null) this.checkOpens(it);
         const out = this.newVersion(it, a.value, fields);
         this.record(`set ${name} in ${a.env} (version ${out.version})`, "item.set");
         return out;
@@ -1031,7 +1081,7 @@ export class MockBackend implements Backend {
       checkKey(a.name);
       const it = this.find(a.env, a.name);
       return it.versions
-        .map((v, i): HistoryDto => ({ version: i + 1, author: this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at, conflict: false, stale: false, unreadable: false }))
+        .map((v, i): HistoryDto => ({ version: i + 1, author: v.unopened_by ?? this.identity!.name, created_at: v.created_at, rotated_at: v.rotated_at, conflict: false, stale: false, unreadable: v.unopened_by !== undefined }))
         .reverse();
     },
     generate_value: (a) => ({ value: generate(a) }),
@@ -1059,6 +1109,7 @@ export class MockBackend implements Backend {
       if ((a.value === null) === (a.generate === null)) fail("invalid_input", "give exactly one of: a new value, or a generator");
       const value = a.value ?? generate(a.generate!);
       const it = this.find(a.env, a.name);
+      this.checkOpens(it);
       if (it.versions[it.versions.length - 1].value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
       const out = this.newVersion(it, value, {});
       this.record(`set ${a.name} in ${a.env} (version ${out.version})`, "item.set");
@@ -1281,6 +1332,7 @@ export class MockBackend implements Backend {
       if (this.files.has(path) && !a.overwrite) fail("conflict", `${path} already exists: choose another file, or allow replacing it`);
       this.env(a.env);
       const items = this.live().filter((i) => i.env === a.env);
+      items.forEach((it) => this.checkOpens(it));
       for (const it of items) {
         const working = this.unrepresentable(it.versions[it.versions.length - 1].value, a.format, a.dialect);
         if (working) {
@@ -1307,11 +1359,13 @@ export class MockBackend implements Backend {
       if (a.version < 1) fail("invalid_input", "versions start at 1");
       const it = this.find(a.env, a.name);
       const old = it.versions[a.version - 1];
-      if (!old) fail("not_found", `version ${a.version} of ${a.name} in ${a.env} not found`);
+      if (!old || old.unopened_by !== undefined) fail("not_found", `version ${a.version} of ${a.name} in ${a.env} not found`);
       const cur = it.versions[it.versions.length - 1];
       const now = this.now();
       const changed = old.value !== cur.value;
-      it.versions.push({ ...cur, value: old.value, created_at: now, rotated_at: changed ? now : cur.rotated_at, exposed_at: changed ? null : cur.exposed_at });
+      const restored: Version = { ...cur, value: old.value, created_at: now, rotated_at: changed ? now : cur.rotated_at, exposed_at: changed ? null : cur.exposed_at };
+      delete restored.unopened_by;
+      it.versions.push(restored);
       this.record(`set ${a.name} in ${a.env} (version ${it.versions.length})`, "item.set");
       return { version: it.versions.length, created: false, value_changed: changed };
     },
@@ -1328,7 +1382,8 @@ export class MockBackend implements Backend {
       const published = this.pending;
       this.pending = 0;
       this.lastSync = this.now();
-      return { received: got.length, applied: got.length, denied: [], published, quarantined: [], held_back: [], warnings: [], state: this.syncState() };
+      const warnings = this.syncWarnings.splice(0);
+      return { received: got.length, applied: got.length, denied: [], published, quarantined: [], held_back: [], warnings, state: this.syncState() };
     },
     sync_setup: (a) => {
       this.vault();

@@ -70,6 +70,43 @@ describe("sync screens", () => {
       expect(d && d.x >= 0 && d.x + d.width <= 760 && d.y + d.height <= 800).toBe(true);
       await shot(page, `conflict-stale-760-${scheme}.png`);
     });
+    it(`a credential whose value does not open says so beside the other chips, ${scheme}`, async () => {
+      const { page } = await openPage("synced-unreadable", scheme);
+      await page.setViewportSize({ width: 760, height: 800 });
+      const r = page.locator('[data-item="payments/dev/API_KEY"]');
+      const chip = r.locator(tid("unreadable"));
+      await chip.waitFor();
+      expect(await chip.innerText()).toContain("Doesn't open");
+      expect(await chip.getAttribute("title")).toBe(
+        "A teammate's app saved a value that no key opens. Set a new value or restore an older version.",
+      );
+      // Beside the conflict chip of the row above, on one line with the name.
+      const conflict = page.locator(`[data-item="payments/dev/SESSION_SECRET"] ${tid("conflict")}`);
+      await conflict.waitFor();
+      const [a, c] = await Promise.all([chip.boundingBox(), conflict.boundingBox()]);
+      expect(a && c).toBeTruthy();
+      expect(Math.abs(a!.height - c!.height), "the two chips are one height").toBeLessThanOrEqual(1);
+      expect(a!.x + a!.width).toBeLessThanOrEqual(760);
+      await shot(page, `unreadable-760-${scheme}.png`);
+
+      // Reveal fails with the vault's sentence, shown like every error.
+      await r.locator(tid("reveal")).click();
+      const err = page.locator(tid("error"));
+      await err.waitFor();
+      expect(await err.textContent()).toContain("Version 2 of API_KEY in payments/dev, written by grace, does not open");
+      expect(await r.locator(tid("revealed-value")).count()).toBe(0);
+      await shot(page, `unreadable-reveal-760-${scheme}.png`);
+
+      // The sync that brought it also re-keyed an environment: said in words.
+      await page.locator(tid("nav-sync")).click();
+      const w = page.locator(tid("sync-warning"));
+      await w.first().waitFor();
+      expect(await w.allTextContents()).toContain(
+        "Re-keyed 1 environment a removed member could still open (two offboardings crossed)",
+      );
+      await noSidewaysScroll(page, "sync screen");
+      await shot(page, `sync-rekeyed-760-${scheme}.png`);
+    });
     it(`the join flow, ${scheme}`, async () => {
       const { page } = await openPage("missing", scheme);
       await page.setViewportSize({ width: 760, height: 800 });
