@@ -99,4 +99,6 @@ MD
 bench/workflow.sh >> docs/benchmarks.md
 # Masked output of run (issue 11): 100 MB through masking with 100 values.
 bench/masking.sh >> docs/benchmarks.md
+# Side by side with raw age in the same run (issue 14).
+bench/age.sh >> docs/benchmarks.md
 cat docs/benchmarks.md
