@@ -51,6 +51,15 @@ fn unlock(home: &Path) -> UnlockedIdentity {
         .expect("unlock")
 }
 
+/// Copies the fixture's vault to `dst` for the owner at `home` to open: the
+/// owner's recorded op-log heads are dropped too, since each copy starts
+/// from the fixture's log again (the open would otherwise refuse it as a
+/// rollback, which is what the heads are for).
+fn fresh_copy(src: &Path, dst: &Path, home: &Path) {
+    copy_vault(src, dst);
+    let _ = std::fs::remove_dir_all(home.join("heads"));
+}
+
 fn copy_vault(src: &Path, dst: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut s = src.as_os_str().to_owned();
@@ -180,7 +189,7 @@ fn timed<T>(
     let run = dir.join("run.coffer");
     let mut times = Vec::new();
     for _ in 0..runs {
-        copy_vault(&fx.vault, &run);
+        fresh_copy(&fx.vault, &run, &fx.owner);
         let mut v = Vault::open(&run, unlock(&fx.owner)).expect("open");
         let t = Instant::now();
         let out = f(&mut v);
@@ -195,7 +204,7 @@ fn offboard_rows(name: &str, fx: &Fixture, dir: &Path, runs: usize, goal: f64) -
     // Once, checked: everything the leaver could read is in the report.
     {
         let run = dir.join("check.coffer");
-        copy_vault(&fx.vault, &run);
+        fresh_copy(&fx.vault, &run, &fx.owner);
         let mut v = Vault::open(&run, unlock(&fx.owner)).expect("open");
         let r = v.offboard("Leaver", &mut |_, _| {}).expect("offboard");
         assert_eq!(r.items.len(), fx.items, "report");
@@ -236,7 +245,7 @@ fn offboard_rows(name: &str, fx: &Fixture, dir: &Path, runs: usize, goal: f64) -
         ms(med)
     ));
     let report_src = dir.join("reported.coffer");
-    copy_vault(&fx.vault, &report_src);
+    fresh_copy(&fx.vault, &report_src, &fx.owner);
     {
         let mut v = Vault::open(&report_src, unlock(&fx.owner)).expect("open");
         v.offboard("Leaver", &mut |_, _| {}).expect("offboard");
@@ -294,7 +303,7 @@ fn main() {
         .map(|i| person(&da, &format!("new{i}")))
         .collect();
     let run = da.join("add.coffer");
-    copy_vault(&fa.vault, &run);
+    fresh_copy(&fa.vault, &run, &fa.owner);
     let all: Vec<(String, Access)> = fa.envs.iter().map(|e| (e.clone(), Access::Read)).collect();
     let mut times = Vec::new();
     for (i, p) in newcomers.iter().enumerate() {
