@@ -222,10 +222,32 @@ impl Vault {
         // verified op can have, in a private replica) has no value to tag.
         let lenient = self.is_private_replica();
         for item_id in ids {
-            let ik = match self.item_key_by_id(&item_id) {
-                Ok((_, ik)) => ik,
+            // The item is in `env` (checked above): its key opens under the
+            // environment's key, cached, rather than looking the
+            // environment up again for each item (`item_key_by_id`), which
+            // made an offboarding of 10,000 items four times slower.
+            let ik_ct: Vec<u8> = self
+                .conn
+                .prepare_cached("SELECT ik_ct FROM items WHERE id = ?1")?
+                .query_row([&item_id.0[..]], |r| r.get(0))?;
+            let opened = self.env_key(env)?.open_item_key(
+                &ik_ct,
+                &coffer_crypto::ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id,
+                    epoch: env.epoch,
+                },
+            );
+            let ik = match opened {
+                Ok(ik) => ik,
                 Err(_) if lenient => continue,
-                Err(e) => return Err(e),
+                Err(_) => {
+                    return Err(Error::integrity(format!(
+                        "an item key in {} does not open",
+                        env.path()
+                    )))
+                }
             };
             let made: HashMap<u64, i64> = {
                 let mut st = self.conn.prepare_cached(
