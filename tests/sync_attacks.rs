@@ -1704,7 +1704,7 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
     bob.sync();
     downgrade(
         &bob.replica,
-        &format!("{OPS_BEFORE_V6} DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;"),
+        &format!("DROP TABLE item_keys_earlier; {OPS_BEFORE_V6} DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;"),
         4,
     );
     let mut v = bob
@@ -1747,7 +1747,11 @@ fn attack_schema_5_sealed_replica_opens_after_the_v6_migration() {
         .expect("count")
     };
     let before = count(&bob.replica);
-    downgrade(&bob.replica, OPS_BEFORE_V6, 5);
+    downgrade(
+        &bob.replica,
+        &format!("DROP TABLE item_keys_earlier; {OPS_BEFORE_V6}"),
+        5,
+    );
     let mut v = bob
         .who
         .try_open(&bob.replica)
@@ -1765,6 +1769,42 @@ fn attack_schema_5_sealed_replica_opens_after_the_v6_migration() {
     assert!(v.verify().expect("verify").ok());
     assert_value(&mut v, PROD, "API_KEY", API_V2);
     drop(v);
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (none: an upgrade): a sealed replica written at schema 6 (before
+/// `item_keys_earlier`) is opened by this build; the new table enters the
+/// state digest only once it holds a row.
+/// SECURE: it migrates, opens, verifies; an unshare then fills the table on
+/// every replica, the seal follows it, and every version still reads.
+#[test]
+fn attack_schema_6_sealed_replica_opens_after_the_v7_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let _dave = add_dev_reader(&fx, &bob);
+    downgrade(&bob.replica, "DROP TABLE item_keys_earlier;", 6);
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .expect("a schema 6 replica opens after the migration");
+    assert!(v.verify().expect("verify").ok());
+    v.share(PROD, "API_KEY", "Dave").expect("Bob shares");
+    v.unshare(PROD, "API_KEY", "Dave").expect("Bob unshares");
+    v.sync().expect("bob publishes");
+    drop(v);
+    fx.open().sync().expect("ada syncs");
+    for p in [&fx.path, &bob.replica] {
+        let n: i64 = Connection::open(p)
+            .expect("open")
+            .query_row("SELECT COUNT(*) FROM item_keys_earlier", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 1, "{p:?}");
+    }
+    for mut v in [fx.open(), bob.open()] {
+        assert!(v.verify().expect("verify").ok());
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+        let h = v.history(PROD, "API_KEY", true).expect("history");
+        assert!(h.iter().all(|e| e.value.is_some()), "every version opens");
+    }
     assert_converged(&[&fx.path, &bob.replica]);
 }
 

@@ -533,30 +533,10 @@ fn attack_a_writers_item_rekey_with_a_junk_key_makes_a_credential_vanish() {
         .into_iter()
         .find(|i| i.id == api)
         .expect("API_KEY");
-    forge(
-        &remote,
-        vault_id,
-        Id::make(),
-        &mallory,
-        &OpBody::RekeyItem {
-            env_id,
-            item: RekeyedItem {
-                item_id: api,
-                ik_ct: vec![0x44; it.ik_ct.len()],
-                versions: it
-                    .versions
-                    .iter()
-                    .map(|v| VersionRecord {
-                        version: v.version,
-                        blob: v.blob.clone(),
-                        meta: v.meta,
-                    })
-                    .collect(),
-            },
-            shares: vec![],
-        },
-        None,
-    );
+    // A writer's re-key keeps every version as sealed (a re-sealing one
+    // is an owner's or admin's, G4): the junk goes in its key.
+    let junk = vec![0x44; it.ik_ct.len()];
+    forge_rekey_keeping(&remote, vault_id, &mallory, env_id, api, junk);
     let r = bob.sync();
     fx.open().sync().expect("ada syncs");
     let mut v = fx.open();
@@ -564,8 +544,8 @@ fn attack_a_writers_item_rekey_with_a_junk_key_makes_a_credential_vanish() {
     let exported = export(&mut v, PROD);
     let mut b = bob.open();
     let bob_listed = names(&mut b, PROD);
-    // Its name cannot be read any more (every version was re-sealed under
-    // the junk key): it no longer lists by name, on any device alike. What
+    // Its name cannot be read any more (its key is junk, and with it the
+    // earlier keys sealed under it): it no longer lists by name, on any device alike. What
     // must not happen is that it vanishes without a word: an export (and a
     // run) of the environment refuses, naming who wrote it.
     assert_eq!(listed, bob_listed, "Ada and Bob agree (Bob's sync: {r:?})");
@@ -950,7 +930,6 @@ fn attack_a_demoted_admins_backdated_exposure_record_marks_a_value_exposed() {
 /// by a writer could instead ask for one).
 /// FOUND: every replica reads version 1's value as API_KEY's current one.
 #[test]
-#[ignore = "open finding G4 (attack5): fix pending"]
 fn attack_a_writers_item_rekey_rewrites_a_teammates_version() {
     let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
@@ -969,6 +948,91 @@ fn attack_a_writers_item_rekey_rewrites_a_teammates_version() {
         );
     }
     assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (a writer of web/prod, own client): the re-key a writer may
+/// send keeps every version as sealed (the fix for G4), so try the one
+/// thing it carries besides a key: publish an `item.rekey` of API_KEY
+/// with a genuine new item key and junk where the earlier keys go, so
+/// that the current version (Ada's, sealed under the replaced key) opens
+/// under nothing anyone is given.
+/// SECURE: every holder of web/prod still reads Ada's value (the replaced
+/// key is remembered as the re-key is applied, and any key that opens a
+/// version gives what its writer sealed); a share's recipient, who holds
+/// no such key, gets a refusal naming Mallory's re-key, never a value of
+/// Mallory's choosing; the next unshare carries the recovered keys on.
+#[test]
+fn resisted_a_writers_rekey_with_junk_earlier_keys_forges_nothing() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    let dave = add_dev_reader(&fx, &bob);
+    fx.open()
+        .share(PROD, "API_KEY", "Dave")
+        .expect("share to Dave");
+    fx.open().sync().expect("ada publishes");
+    dave.join(&remote).expect("Dave joins");
+    let (_, env_id, epoch, ek) = held_env_key(&fx.path, &mallory, PROD);
+    let api = fx.open().get_item(PROD, "API_KEY").expect("get").0.id;
+    let ik_ct = ek
+        .seal_item_key(
+            &coffer_crypto::ItemKey::make(),
+            &item_ctx(vault_id, env_id, api, epoch),
+        )
+        .expect("seal");
+    forge_rekey_keeping(&remote, vault_id, &mallory, env_id, api, ik_ct);
+    let r = bob.sync();
+    fx.open().sync().expect("ada syncs");
+    dave.sync();
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let got = v
+            .get_item(PROD, "API_KEY")
+            .map(|(_, s)| s.expose_secret().to_string())
+            .map_err(|e| e.to_string());
+        assert_eq!(got.as_deref(), Ok(API_V2), "{who} (Bob's sync: {r:?})");
+        assert!(export(&mut v, PROD).is_ok(), "{who}: web/prod exports");
+    }
+    // Mallory's re-key dropped Dave's share (a writer may unshare): he
+    // reads nothing of API_KEY, and nothing of Mallory's making.
+    assert!(dave.open().get_item(PROD, "API_KEY").is_err());
+    assert_converged(&[&fx.path, &bob.replica]);
+    // Bob, a writer, shares API_KEY with Dave again and unshares it: the
+    // re-key his device makes carries the recovered keys on, so the junk
+    // is gone from every replica.
+    {
+        let mut b = bob.open();
+        b.share(PROD, "API_KEY", "Dave").expect("Bob shares");
+        b.unshare(PROD, "API_KEY", "Dave").expect("Bob unshares");
+        b.sync().expect("bob publishes");
+    }
+    fx.open().sync().expect("ada syncs");
+    for (who, mut v) in [("Ada", fx.open()), ("Bob", bob.open())] {
+        let h = v.history(PROD, "API_KEY", true).expect("history");
+        assert!(
+            h.iter().all(|e| e.value.is_some()),
+            "{who}: every version opens again"
+        );
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// Publishes, as `who`, a writer's re-key of `item` (shares dropped) with
+/// `ik_ct` for its key and junk where its earlier keys go.
+fn forge_rekey_keeping(
+    remote: &Remote,
+    vault_id: Id,
+    who: &PrivateIdentity,
+    env_id: Id,
+    item: Id,
+    ik_ct: Vec<u8>,
+) {
+    let body = OpBody::RekeyItemKeeping {
+        env_id,
+        item_id: item,
+        ik_ct,
+        earlier: vec![0x55; 80],
+        shares: vec![],
+    };
+    forge(remote, vault_id, Id::make(), who, &body, None);
 }
 
 // ----- resisted ---------------------------------------------------------------
@@ -1019,15 +1083,7 @@ fn resisted_a_demoted_admins_backdated_revocation_of_the_owner() {
 #[test]
 fn resisted_a_demoted_admins_backdated_rekey_cannot_hand_out_a_key() {
     let (fx, remote, bob, vault_id, mallory) = team_with_demoted_mallory();
-    let dave = Device::new(&fx, "Dave");
-    add_member(
-        &mut fx.open(),
-        &dave.who,
-        Role::Member,
-        &[(DEV, Access::Read)],
-    );
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
+    let _dave = add_dev_reader(&fx, &bob);
     let dave_id = fx.open().member("Dave").expect("Dave").id;
     let (body, _) = crafted_rekey(&fx.path, &mallory, PROD, None, Some(dave_id));
     let demoted_at = hlc_of(&fx.path, kind::SET_ROLE_CUT);

@@ -255,3 +255,18 @@ pub fn rename_vault(path: &Path, id: &Id) {
     c.execute("UPDATE vault SET id = ?1", [&id.0[..]])
         .expect("rename the vault");
 }
+
+/// Dave, a member who reads only web/dev (not joined): someone an item of
+/// web/prod can be shared with. Ada publishes; Bob syncs.
+pub fn add_dev_reader(fx: &Fx, bob: &Device) -> Device {
+    let dave = Device::new(fx, "Dave");
+    add_member(
+        &mut fx.open(),
+        &dave.who,
+        Role::Member,
+        &[(DEV, Access::Read)],
+    );
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    dave
+}

@@ -6,6 +6,11 @@
 //!   fields. One blob per item, never one per field, so fields cannot be swapped.
 //! - Item key under the environment key:
 //!   `X(EK, IK, aad = "coffer/v1/ik" ‖ vault_id ‖ env_id ‖ item_id ‖ epoch)`.
+//! - An item's earlier keys under its current one, after an item re-key that
+//!   keeps every version as it was sealed (an unshare):
+//!   `X(IK, IK_1 ‖ … ‖ IK_n, aad = "coffer/v1/ik-earlier" ‖ vault_id ‖ env_id ‖ item_id)`.
+//!   Whoever holds the current key opens every version; nobody who re-keys
+//!   an item can change what one of its versions says.
 
 use crate::hazmat::{xopen, xseal};
 use crate::id::Id;
@@ -67,7 +72,62 @@ impl ItemKeyContext {
     }
 }
 
+/// The context an item's earlier keys are bound to.
+#[derive(Clone, Copy, Debug)]
+pub struct EarlierKeysContext {
+    /// The vault.
+    pub vault_id: Id,
+    /// The environment.
+    pub env_id: Id,
+    /// The item.
+    pub item_id: Id,
+}
+
+impl EarlierKeysContext {
+    fn aad(&self) -> [u8; 20 + 48] {
+        let mut a = [0u8; 68];
+        a[..20].copy_from_slice(b"coffer/v1/ik-earlier");
+        a[20..36].copy_from_slice(&self.vault_id.0);
+        a[36..52].copy_from_slice(&self.env_id.0);
+        a[52..68].copy_from_slice(&self.item_id.0);
+        a
+    }
+}
+
+/// The most earlier keys one item keeps (each unshare adds one until the
+/// next environment re-key re-seals every version under one key).
+pub const MAX_EARLIER_KEYS: usize = 4096;
+
 impl ItemKey {
+    /// Seals `earlier` (newest first) under this key.
+    pub fn seal_earlier_keys(
+        &self,
+        earlier: &[ItemKey],
+        ctx: &EarlierKeysContext,
+    ) -> Result<Vec<u8>, Error> {
+        if earlier.len() > MAX_EARLIER_KEYS {
+            return Err(Error::Encrypt);
+        }
+        let mut pt = zeroize::Zeroizing::new(Vec::with_capacity(32 * earlier.len()));
+        for k in earlier {
+            pt.extend_from_slice(k.bytes());
+        }
+        xseal(self.bytes(), &pt, &ctx.aad())
+    }
+
+    /// Opens the earlier keys sealed under this key, newest first.
+    pub fn open_earlier_keys(
+        &self,
+        ct: &[u8],
+        ctx: &EarlierKeysContext,
+    ) -> Result<Vec<ItemKey>, Error> {
+        let pt = xopen(self.bytes(), ct, &ctx.aad())?;
+        if pt.len() % 32 != 0 || pt.len() / 32 > MAX_EARLIER_KEYS {
+            return Err(Error::Malformed("earlier item keys"));
+        }
+        pt.chunks_exact(32).map(ItemKey::from_slice).collect()
+    }
+
     /// Seals an item's canonical plaintext.
     pub fn seal_item(&self, plaintext: &[u8], ctx: &ItemContext<'_>) -> Result<Vec<u8>, Error> {
         xseal(self.bytes(), plaintext, &ctx.aad())
@@ -211,5 +271,45 @@ mod tests {
         assert!(ek
             .open_item_key(&w, &ItemKeyContext { epoch: 0, ..kc })
             .is_err());
+    }
+
+    #[test]
+    fn earlier_keys_round_trip_and_bind_their_item() {
+        let ctx = EarlierKeysContext {
+            vault_id: Id::make(),
+            env_id: Id::make(),
+            item_id: Id::make(),
+        };
+        let (cur, a, b) = (ItemKey::make(), ItemKey::make(), ItemKey::make());
+        let dup = |k: &ItemKey| ItemKey::from_slice(k.bytes()).expect("32 bytes");
+        let ct = cur
+            .seal_earlier_keys(&[dup(&a), dup(&b)], &ctx)
+            .expect("seal");
+        assert_eq!(
+            cur.open_earlier_keys(&ct, &ctx).expect("open"),
+            vec![dup(&a), b]
+        );
+        assert!(a.open_earlier_keys(&ct, &ctx).is_err(), "another key");
+        for other in [
+            EarlierKeysContext {
+                item_id: Id::make(),
+                ..ctx
+            },
+            EarlierKeysContext {
+                env_id: Id::make(),
+                ..ctx
+            },
+            EarlierKeysContext {
+                vault_id: Id::make(),
+                ..ctx
+            },
+        ] {
+            assert!(cur.open_earlier_keys(&ct, &other).is_err());
+        }
+        let mut flipped = ct.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert!(cur.open_earlier_keys(&flipped, &ctx).is_err());
+        assert!(cur.open_earlier_keys(&ct[..ct.len() - 1], &ctx).is_err());
     }
 }

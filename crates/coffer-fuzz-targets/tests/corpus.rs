@@ -437,6 +437,7 @@ fn bless_vault_seeds() {
         // Two encodings share one name: the newer gets a suffix.
         let name = match k {
             kind::SET_ROLE_CUT => "member-role-cut".to_string(),
+            kind::REKEY_ITEM_KEEPING => "item-rekey-keeping".to_string(),
             _ => kind::name(k).replace('.', "-"),
         };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);

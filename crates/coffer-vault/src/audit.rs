@@ -447,6 +447,11 @@ impl Namer {
             } => {
                 format!("re-keyed {} of {}", item(&it.item_id), env(&env_id))
             }
+            OpBody::RekeyItemKeeping {
+                env_id, item_id, ..
+            } => {
+                format!("re-keyed {} of {}", item(&item_id), env(&env_id))
+            }
             OpBody::Read {
                 action,
                 env_id,

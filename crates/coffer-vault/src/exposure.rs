@@ -240,7 +240,10 @@ impl Vault {
                 },
             );
             let ik = match opened {
-                Ok(ik) => ik,
+                Ok(ik) => {
+                    let earlier = crate::items::earlier_keys_ct(&self.conn, &item_id)?;
+                    crate::items::ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, item_id)
+                }
                 Err(_) if lenient => continue,
                 Err(_) => {
                     return Err(Error::integrity(format!(

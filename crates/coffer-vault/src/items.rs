@@ -200,8 +200,9 @@ pub(crate) struct Decrypted {
     pub(crate) version: u64,
     pub(crate) fields: ItemFields,
     pub(crate) meta: RotationMeta,
-    pub(crate) ik: ItemKey,
-    /// Which item key `ik` is (a digest of its sealed form): a new
+    /// The item's key (and earlier ones its versions may be sealed under).
+    pub(crate) ik: ItemKeys,
+    /// Which item key `ik.current` is (a digest of its sealed form): a new
     /// version names it, so a write sealed under a key an offboarding has
     /// since replaced is recognised as such on every device.
     pub(crate) ik_gen: [u8; 32],
@@ -225,7 +226,10 @@ pub(crate) struct Decrypted {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Unopened {
     pub(crate) version: u64,
+    /// Who made it unreadable: its writer, or whoever re-keyed the item
+    /// leaving earlier keys that do not open (`by_rekey`).
     pub(crate) author: Id,
+    pub(crate) by_rekey: bool,
 }
 
 /// A value waiting beside an item's current one (internal): a concurrent
@@ -378,14 +382,24 @@ impl Vault {
             .1;
         let mut st = self.conn.prepare_cached(
             "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id
+                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id, k.ct, k.author_id
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+             LEFT JOIN item_keys_earlier k ON k.item_id = i.id
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
         )?;
         let rows = st.query_map([&env.id.0[..]], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
+                (
+                    r.get::<_, Vec<u8>>(1)?,
+                    match (
+                        r.get::<_, Option<Vec<u8>>>(11)?,
+                        r.get::<_, Option<Vec<u8>>>(12)?,
+                    ) {
+                        (Some(ct), Some(by)) => Some((ct, by)),
+                        _ => None,
+                    },
+                ),
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
                 meta_at(r, 4)?,
@@ -403,14 +417,23 @@ impl Vault {
         let lenient = self.is_private_replica();
         type Row = (
             Vec<u8>,
-            Vec<u8>,
+            (Vec<u8>, Option<Earlier>),
             i64,
             Vec<u8>,
             RotationMeta,
             (i64, i64),
             Vec<u8>,
         );
-        let open = |(id, ik_ct, version, blob, meta, (updated_at, created_at), author): &Row| -> Result<std::result::Result<Decrypted, (Id, Id)>> {
+        let open = |(
+            id,
+            (ik_ct, earlier),
+            version,
+            blob,
+            meta,
+            (updated_at, created_at),
+            author,
+        ): &Row|
+         -> Result<std::result::Result<Decrypted, (Id, Id)>> {
             let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
             let version = *version as u64;
             let ik = match ek.open_item_key(
@@ -422,7 +445,7 @@ impl Vault {
                     epoch: env.epoch,
                 },
             ) {
-                Ok(ik) => ik,
+                Ok(ik) => ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, id),
                 // No version can open: its name cannot be read. Kept
                 // aside (`Vault::keyless`) so that an export names it.
                 Err(_) if lenient => {
@@ -437,14 +460,26 @@ impl Vault {
                     )))
                 }
             };
-            let (fields, unopened) = match open_version(&ik, vault_id, env, id, version, blob, meta) {
+            let (fields, unopened) = match open_version(&ik, vault_id, env, id, version, blob, meta)
+            {
                 Ok(f) => (f, None),
                 Err(e) if !lenient => return Err(e),
                 Err(_) => {
-                    let author =
+                    let writer =
                         Id::from_slice(author).map_err(|_| Error::integrity("bad author id"))?;
+                    let (author, by_rekey) = match ik.broken_by {
+                        Some(by) => (by, true),
+                        None => (writer, false),
+                    };
                     // Named below, from an older version.
-                    (ItemFields::default(), Some(Unopened { version, author }))
+                    (
+                        ItemFields::default(),
+                        Some(Unopened {
+                            version,
+                            author,
+                            by_rekey,
+                        }),
+                    )
                 }
             };
             Ok(Ok(Decrypted {
@@ -483,11 +518,29 @@ impl Vault {
         for d in out {
             let mut d = match d {
                 Ok(d) => d,
-                Err(k) => {
-                    keyless.push(k);
+                Err((id, _)) => {
+                    keyless.push((id, None));
                     continue;
                 }
             };
+            if d.unopened.is_some_and(|u| u.by_rekey) {
+                self.recover_earlier(env, d.id, &mut d.ik)?;
+                let (blob, meta): (Vec<u8>, RotationMeta) = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at
+                         FROM item_versions WHERE item_id = ?1 AND version = ?2",
+                    )?
+                    .query_row(rusqlite::params![&d.id.0[..], d.version as i64], |r| {
+                        Ok((r.get(0)?, meta_at(r, 1)?))
+                    })?;
+                if let Ok(f) =
+                    open_version(&d.ik, self.vault_id, env, d.id, d.version, &blob, &meta)
+                {
+                    d.fields = f;
+                    d.unopened = None;
+                }
+            }
             if let Some(u) = d.unopened {
                 // The newest older version that opens names it; none: its
                 // name cannot be read either.
@@ -497,7 +550,7 @@ impl Vault {
                         d.fields = f;
                     }
                     None => {
-                        keyless.push((d.id, u.author));
+                        keyless.push((d.id, u.by_rekey.then_some(u.author)));
                         continue;
                     }
                 }
@@ -587,6 +640,8 @@ impl Vault {
                 ))
             })?;
             let version = version as u64;
+            let earlier = earlier_keys_ct(&self.conn, &id)?;
+            let ik = ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, id);
             let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
             out.push(Decrypted {
                 id,
@@ -622,9 +677,15 @@ impl Vault {
         };
         let named: Vec<String> = k
             .iter()
-            .map(|(id, _)| match self.keyless_name(env, *id) {
-                Some(name) => format!("{name} (item {})", id.short()),
-                None => format!("item {}", id.short()),
+            .map(|(id, by)| {
+                let what = match self.keyless_name(env, *id) {
+                    Some(name) => format!("{name} (item {})", id.short()),
+                    None => format!("item {}", id.short()),
+                };
+                match by {
+                    Some(by) => format!("{what}, left so by {}'s re-key", self.member_name(by)),
+                    None => what,
+                }
             })
             .collect();
         Err(Error::integrity(format!(
@@ -671,7 +732,8 @@ impl Vault {
                 continue;
             }
             for (ik, _) in &keys {
-                if let Ok(f) = open_version(ik, self.vault_id, env, item_id, version, &blob, &meta)
+                if let Ok(f) =
+                    open_version_under([ik], self.vault_id, env, item_id, version, &blob, &meta)
                 {
                     return Some(f.name);
                 }
@@ -680,19 +742,48 @@ impl Vault {
         None
     }
 
+    /// When the earlier keys an item re-key left do not open (the re-key's
+    /// author sealed junk), the keys this device remembers the item having
+    /// (`item_keys_past`, recorded as each re-key was applied) stand in for
+    /// them: any key that opens a version gives what its writer sealed and
+    /// signed, so nothing a re-key says can change a value, and junk only
+    /// costs those who hold no such key (a share's recipient).
+    pub(crate) fn recover_earlier(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+        keys: &mut ItemKeys,
+    ) -> Result<()> {
+        if keys.broken_by.is_some() && env.readable {
+            let past = self.past_item_keys(env, item_id)?;
+            keys.earlier.extend(past.into_iter().map(|(k, _)| k));
+        }
+        Ok(())
+    }
+
+    /// A member's name for a message (their short id if unknown).
+    fn member_name(&self, id: &Id) -> String {
+        self.conn
+            .query_row("SELECT name FROM members WHERE id = ?1", [&id.0[..]], |r| {
+                r.get::<_, String>(0)
+            })
+            .unwrap_or_else(|_| format!("member {}", id.short()))
+    }
+
     /// An error naming the writer when `d`'s current version does not open.
     pub(crate) fn check_opens(&self, env: &EnvInfo, d: &Decrypted) -> Result<()> {
         let Some(u) = d.unopened else {
             return Ok(());
         };
-        let author = self
-            .conn
-            .query_row(
-                "SELECT name FROM members WHERE id = ?1",
-                [&u.author.0[..]],
-                |r| r.get::<_, String>(0),
-            )
-            .unwrap_or_else(|_| format!("member {}", u.author.short()));
+        let author = self.member_name(&u.author);
+        if u.by_rekey {
+            return Err(Error::integrity(format!(
+                "version {} of {} in {} does not open: {author}'s re-key of it (an unshare) left its earlier keys sealed so that they do not open; set a new value",
+                u.version,
+                d.fields.name,
+                env.path()
+            )));
+        }
         Err(Error::integrity(format!(
             "version {} of {} in {}, written by {author}, does not open (their client wrote a value no key opens); set a new value, or restore an older version",
             u.version,
@@ -706,7 +797,7 @@ impl Vault {
     fn newest_opening_version(
         &self,
         env: &EnvInfo,
-        ik: &ItemKey,
+        ik: &ItemKeys,
         item_id: Id,
         before: u64,
     ) -> Result<Option<ItemFields>> {
@@ -882,9 +973,12 @@ impl Vault {
         let vault_id = self.vault_id;
         let mut out = Vec::new();
         for (version, author, created_at, blob, meta) in rows {
-            let open =
-                |ik: &ItemKey| open_version(ik, vault_id, env, cur.id, version, &blob, &meta).ok();
-            let (fields, stale, replaced_at) = match open(&cur.ik) {
+            let open = |ik: &ItemKey| {
+                open_version_under([ik], vault_id, env, cur.id, version, &blob, &meta).ok()
+            };
+            // The current key alone: a version sealed under a key the item
+            // had before (even one it keeps, after an unshare) is stale.
+            let (fields, stale, replaced_at) = match open(&cur.ik.current) {
                 Some(f) => (Some(f), false, None),
                 None => {
                     if past.is_none() {
@@ -1571,7 +1665,15 @@ pub(crate) fn version_op(
         env_id: env.id,
         version,
         ik_ct: None,
-        blob: seal(&cur.ik, vault_id, env, cur.id, version, fields, &meta)?,
+        blob: seal(
+            &cur.ik.current,
+            vault_id,
+            env,
+            cur.id,
+            version,
+            fields,
+            &meta,
+        )?,
         meta,
         sealed_under: Some(SealedUnder {
             epoch: env.epoch,
@@ -1603,11 +1705,92 @@ pub(crate) fn seal(
     .map_err(|_| Error::InvalidInput("item too large".into()))
 }
 
+/// An item's key and, after item re-keys that kept its versions as they
+/// were sealed (an unshare, `OpBody::RekeyItemKeeping`), its earlier keys,
+/// newest first: every version opens under one of them.
+pub(crate) struct ItemKeys {
+    /// The key new versions are sealed under.
+    pub(crate) current: ItemKey,
+    /// The keys it replaced, newest first (empty once an environment
+    /// re-key has re-sealed every version under one key).
+    pub(crate) earlier: Vec<ItemKey>,
+    /// Who re-keyed the item, when the earlier keys they left do not open
+    /// (their client sealed them so): a version that then does not open
+    /// is their doing, not its writer's.
+    pub(crate) broken_by: Option<Id>,
+}
+
+impl ItemKeys {
+    /// `current` with the earlier keys sealed under it (`earlier_ct`, the
+    /// item's `item_keys_earlier` row). Earlier keys that do not open
+    /// (a teammate's client sealed them so) are left out: the versions
+    /// under them do not open, and the item's other versions still do.
+    pub(crate) fn open(
+        current: ItemKey,
+        earlier: Option<&Earlier>,
+        vault_id: Id,
+        env_id: Id,
+        item_id: Id,
+    ) -> Self {
+        let ctx = coffer_crypto::EarlierKeysContext {
+            vault_id,
+            env_id,
+            item_id,
+        };
+        let (earlier, broken_by) = match earlier {
+            None => (Vec::new(), None),
+            Some((ct, author)) => match current.open_earlier_keys(ct, &ctx) {
+                Ok(keys) => (keys, None),
+                Err(_) => (Vec::new(), Id::from_slice(author).ok()),
+            },
+        };
+        Self {
+            current,
+            earlier,
+            broken_by,
+        }
+    }
+
+    /// Every key, the current one first.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &ItemKey> {
+        std::iter::once(&self.current).chain(&self.earlier)
+    }
+}
+
+/// An item's sealed earlier keys and who re-keyed it (`item_keys_earlier`).
+pub(crate) type Earlier = (Vec<u8>, Vec<u8>);
+
+/// The sealed earlier keys of `item_id`, if an item re-key left some.
+pub(crate) fn earlier_keys_ct(
+    conn: &rusqlite::Connection,
+    item_id: &Id,
+) -> Result<Option<Earlier>> {
+    Ok(conn
+        .prepare_cached("SELECT ct, author_id FROM item_keys_earlier WHERE item_id = ?1")?
+        .query_row([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 /// Opens one version's blob under its full context (vault, environment,
-/// item, version, rotation fields) and decodes what the user typed. Any
-/// mismatch is an integrity error naming the version and environment.
+/// item, version, rotation fields) and decodes what the user typed, trying
+/// the item's current key, then its earlier ones. Any mismatch is an
+/// integrity error naming the version and environment.
 pub(crate) fn open_version(
-    ik: &ItemKey,
+    keys: &ItemKeys,
+    vault_id: Id,
+    env: &EnvInfo,
+    item_id: Id,
+    version: u64,
+    blob: &[u8],
+    meta: &RotationMeta,
+) -> Result<ItemFields> {
+    open_version_under(keys.all(), vault_id, env, item_id, version, blob, meta)
+}
+
+/// [`open_version`] under exactly the keys given (the current key alone
+/// tells a version sealed under a replaced key, a stale one, apart).
+pub(crate) fn open_version_under<'k>(
+    keys: impl IntoIterator<Item = &'k ItemKey>,
     vault_id: Id,
     env: &EnvInfo,
     item_id: Id,
@@ -1616,18 +1799,17 @@ pub(crate) fn open_version(
     meta: &RotationMeta,
 ) -> Result<ItemFields> {
     let m = meta.canonical();
-    let pt = ik
-        .open_item(
-            blob,
-            &ItemContext {
-                vault_id,
-                env_id: env.id,
-                item_id,
-                row_version: version,
-                meta: &m,
-            },
-        )
-        .map_err(|_| {
+    let ctx = ItemContext {
+        vault_id,
+        env_id: env.id,
+        item_id,
+        row_version: version,
+        meta: &m,
+    };
+    let pt = keys
+        .into_iter()
+        .find_map(|ik| ik.open_item(blob, &ctx).ok())
+        .ok_or_else(|| {
             Error::integrity(format!(
                 "version {version} of an item in {} does not decrypt",
                 env.path()

@@ -342,6 +342,25 @@ pub enum OpBody {
         /// Its shares.
         shares: Vec<ShareRecord>,
     },
+    /// Re-keys one item and keeps every version as it was sealed (an
+    /// unshare): the item's earlier keys travel sealed under the new one,
+    /// so a re-key cannot change what any version says (attack review 5,
+    /// G4). A writer may send only this kind; [`OpBody::RekeyItem`], which
+    /// re-seals every version, is the owner's and admins' (an offboarding
+    /// marks versions exposed, which their blobs are bound to).
+    RekeyItemKeeping {
+        /// Environment.
+        env_id: Id,
+        /// The item.
+        item_id: Id,
+        /// The new item key sealed under the environment's current key.
+        ik_ct: Vec<u8>,
+        /// Every earlier key of the item, newest first, sealed under the
+        /// new key (`coffer_crypto::EarlierKeysContext`).
+        earlier: Vec<u8>,
+        /// Its shares, re-wrapped.
+        shares: Vec<ShareRecord>,
+    },
     /// A local read event (reveal, copy, export, run): no state change.
     Read {
         /// What.
@@ -413,6 +432,8 @@ pub mod kind {
     pub const SET_ITEM_SEALED: u8 = 18;
     /// SetRole demoting a member, with their feed cut.
     pub const SET_ROLE_CUT: u8 = 19;
+    /// RekeyItemKeeping.
+    pub const REKEY_ITEM_KEEPING: u8 = 20;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -435,6 +456,7 @@ pub mod kind {
             REVOKE_CUT => "member.revoke",
             EXPOSED_VALUES => "item.exposed-values",
             SET_ITEM_SEALED => "item.set",
+            REKEY_ITEM_KEEPING => "item.rekey",
             _ => "unknown",
         }
     }
@@ -673,6 +695,7 @@ impl OpBody {
             OpBody::Revoke { cut: None, .. } => kind::REVOKE,
             OpBody::Revoke { cut: Some(_), .. } => kind::REVOKE_CUT,
             OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
+            OpBody::RekeyItemKeeping { .. } => kind::REKEY_ITEM_KEEPING,
             OpBody::ResolveConflict { .. } => kind::RESOLVE,
             OpBody::ExposedValues { .. } => kind::EXPOSED_VALUES,
         }
@@ -822,6 +845,19 @@ impl OpBody {
             } => {
                 e.fixed(&env_id.0);
                 enc_rekeyed(&mut e, item);
+                enc_shares(&mut e, shares);
+            }
+            OpBody::RekeyItemKeeping {
+                env_id,
+                item_id,
+                ik_ct,
+                earlier,
+                shares,
+            } => {
+                e.fixed(&env_id.0)
+                    .fixed(&item_id.0)
+                    .bytes(ik_ct)
+                    .bytes(earlier);
                 enc_shares(&mut e, shares);
             }
             OpBody::ExposedValues {
@@ -998,6 +1034,13 @@ impl OpBody {
             kind::REKEY_ITEM => OpBody::RekeyItem {
                 env_id: Id(d.fixed().map_err(m)?),
                 item: dec_rekeyed(&mut d)?,
+                shares: dec_shares(&mut d)?,
+            },
+            kind::REKEY_ITEM_KEEPING => OpBody::RekeyItemKeeping {
+                env_id: Id(d.fixed().map_err(m)?),
+                item_id: Id(d.fixed().map_err(m)?),
+                ik_ct: d.bytes().map_err(m)?.to_vec(),
+                earlier: d.bytes().map_err(m)?.to_vec(),
                 shares: dec_shares(&mut d)?,
             },
             kind::EXPOSED_VALUES => {
@@ -1264,6 +1307,16 @@ mod tests {
                 rewraps: vec![],
                 reshares: vec![],
                 cut: Some(vec![(id(3), 9)]),
+            },
+            OpBody::RekeyItemKeeping {
+                env_id: id(4),
+                item_id: id(5),
+                ik_ct: vec![1, 2],
+                earlier: vec![3],
+                shares: vec![ShareRecord {
+                    item_id: id(5),
+                    wrap: w.clone(),
+                }],
             },
         ]
     }

@@ -11,7 +11,7 @@ use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, ItemKeyGeneration
 use rusqlite::params;
 
 use crate::error::{Error, Result};
-use crate::items::{all_versions, open_version, seal};
+use crate::items::{all_versions, earlier_keys_ct, open_version, seal, ItemKeys};
 use crate::ops::{OpBody, RekeyedItem, ShareRecord, VersionRecord, WrapRecord};
 use crate::vault::{EnvInfo, Vault};
 
@@ -113,7 +113,7 @@ fn reencrypt(
     vault: &Vault,
     env: &EnvInfo,
     item_id: Id,
-    old_ik: Option<&ItemKey>,
+    old_ik: Option<&ItemKeys>,
     new_ik: &ItemKey,
     plan: &Plan<'_>,
 ) -> Result<Vec<VersionRecord>> {
@@ -179,7 +179,12 @@ pub(crate) fn build_rekey(
             },
         );
         let old_ik = match old_ik {
-            Ok(k) => Some(k),
+            Ok(k) => {
+                let earlier = earlier_keys_ct(&vault.conn, &item_id)?;
+                let mut keys = ItemKeys::open(k, earlier.as_ref(), vault_id, env.id, item_id);
+                vault.recover_earlier(env, item_id, &mut keys)?;
+                Some(keys)
+            }
             // A teammate's client sealed a key nothing opens (a private
             // replica derived it from a verified op): no version of the
             // item can be read, so it moves over as it is.
@@ -237,42 +242,77 @@ pub(crate) fn build_rekey(
     ))
 }
 
-/// A new item key for one item (same epoch), shares re-wrapped.
-pub(crate) fn build_rekey_item(
-    vault: &mut Vault,
-    env: &EnvInfo,
-    item_id: Id,
-    plan: &Plan<'_>,
-) -> Result<OpBody> {
+/// The item's current key and earlier ones, as this device opens them.
+fn current_item_keys(vault: &mut Vault, env: &EnvInfo, item_id: Id) -> Result<ItemKeys> {
     let vault_id = vault.vault_id;
-    let ik_ct: Vec<u8> = vault.conn.query_row(
-        "SELECT ik_ct FROM items WHERE id = ?1",
-        [&item_id.0[..]],
-        |r| r.get(0),
-    )?;
+    let ik_ct = sealed_item_key(vault, &item_id)?;
     let kctx = ItemKeyContext {
         vault_id,
         env_id: env.id,
         item_id,
         epoch: env.epoch,
     };
-    let old_ik = vault
+    let ik = vault
         .env_key(env)?
         .open_item_key(&ik_ct, &kctx)
         .map_err(|_| Error::integrity(format!("an item key in {} does not open", env.path())))?;
-    let new_ik = ItemKey::make();
-    let versions = reencrypt(vault, env, item_id, Some(&old_ik), &new_ik, plan)?;
-    let ik_ct = vault
+    let earlier = earlier_keys_ct(&vault.conn, &item_id)?;
+    let mut keys = ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, item_id);
+    vault.recover_earlier(env, item_id, &mut keys)?;
+    Ok(keys)
+}
+
+/// `ik` sealed under `env`'s current key, as `item_id`'s key.
+fn seal_under_env(vault: &mut Vault, env: &EnvInfo, item_id: Id, ik: &ItemKey) -> Result<Vec<u8>> {
+    let vault_id = vault.vault_id;
+    vault
         .env_key(env)?
-        .seal_item_key(&new_ik, &kctx)
-        .map_err(|_| Error::InvalidInput("item too large".into()))?;
+        .seal_item_key(
+            ik,
+            &ItemKeyContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+                epoch: env.epoch,
+            },
+        )
+        .map_err(|_| Error::InvalidInput("item too large".into()))
+}
+
+/// The item's shares, except `plan.drop`'s, wrapped for the new key.
+fn rewrap_shares(
+    vault: &Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    new_ik: &ItemKey,
+    ik_ct: &[u8],
+    plan: &Plan<'_>,
+) -> Result<Vec<ShareRecord>> {
     let mut shares = Vec::new();
     for m in share_holders(vault, &item_id, plan.drop)? {
         shares.push(ShareRecord {
             item_id,
-            wrap: share_wrap(vault, &new_ik, &ik_ct, item_id, env.epoch, &m)?,
+            wrap: share_wrap(vault, new_ik, ik_ct, item_id, env.epoch, &m)?,
         });
     }
+    Ok(shares)
+}
+
+/// A new item key for one item (same epoch), every version re-sealed
+/// under it, shares re-wrapped: an offboarding's (an owner's or admin's
+/// op), which marks the current version exposed, and a blob is bound to
+/// that mark.
+pub(crate) fn build_rekey_item(
+    vault: &mut Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    plan: &Plan<'_>,
+) -> Result<OpBody> {
+    let old = current_item_keys(vault, env, item_id)?;
+    let new_ik = ItemKey::make();
+    let versions = reencrypt(vault, env, item_id, Some(&old), &new_ik, plan)?;
+    let ik_ct = seal_under_env(vault, env, item_id, &new_ik)?;
+    let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, plan)?;
     Ok(OpBody::RekeyItem {
         env_id: env.id,
         item: RekeyedItem {
@@ -280,6 +320,51 @@ pub(crate) fn build_rekey_item(
             ik_ct,
             versions,
         },
+        shares,
+    })
+}
+
+/// A new item key for one item (same epoch) that keeps every version as
+/// its writer sealed it: the keys they are sealed under travel sealed
+/// under the new key (an unshare, which any writer may do). Nothing about
+/// a version can change, so nothing needs checking that only a holder of
+/// the key could check (attack review 5, G4).
+pub(crate) fn build_rekey_item_keeping(
+    vault: &mut Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    plan: &Plan<'_>,
+) -> Result<OpBody> {
+    let vault_id = vault.vault_id;
+    let old = current_item_keys(vault, env, item_id)?;
+    let new_ik = ItemKey::make();
+    let ItemKeys {
+        current, earlier, ..
+    } = old;
+    let mut keep = Vec::with_capacity(earlier.len() + 1);
+    keep.push(current);
+    keep.extend(earlier);
+    let earlier = new_ik
+        .seal_earlier_keys(
+            &keep,
+            &coffer_crypto::EarlierKeysContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+            },
+        )
+        .map_err(|_| {
+            Error::Refused(
+                "this credential was unshared too many times since its environment was last re-keyed: re-key the environment first (`coffer env rekey`)".into(),
+            )
+        })?;
+    let ik_ct = seal_under_env(vault, env, item_id, &new_ik)?;
+    let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, plan)?;
+    Ok(OpBody::RekeyItemKeeping {
+        env_id: env.id,
+        item_id,
+        ik_ct,
+        earlier,
         shares,
     })
 }

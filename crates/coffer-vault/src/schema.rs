@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -30,13 +30,18 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("exposed_values", "item_id, tag"),
     ("env_wraps_past", "env_id, member_id, epoch"),
     ("item_keys_past", "item_id, ik_ct"),
+    ("item_keys_earlier", "item_id"),
 ];
 
 /// State tables added after replicas were first sealed: they enter the
 /// replica's state digest only once they hold a row, so a replica sealed
 /// before they existed still opens after the migration.
-pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] =
-    &["exposed_values", "env_wraps_past", "item_keys_past"];
+pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &[
+    "exposed_values",
+    "env_wraps_past",
+    "item_keys_past",
+    "item_keys_earlier",
+];
 
 const V1: &str = r#"
 CREATE TABLE vault (
@@ -251,8 +256,24 @@ CREATE INDEX ops_hlc ON ops(hlc);
 CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 "#;
 
+/// Version 7 (attack review 5, G4): an item re-key that keeps every
+/// version as it was sealed (`item.rekey.keep`, an unshare) leaves the
+/// item's earlier keys sealed under its new one, so that whoever holds the
+/// new key still opens every version, and nobody who re-keys an item can
+/// change what a version says. An environment re-key re-seals every
+/// version under one key again and clears the row. `author_id` is who
+/// re-keyed: if the earlier keys do not open, the versions under them are
+/// reported as that member's doing, not their writers'.
+const V7: &str = r#"
+CREATE TABLE item_keys_earlier (
+    item_id BLOB PRIMARY KEY REFERENCES items(id),
+    ct BLOB NOT NULL,
+    author_id BLOB NOT NULL
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// Sets the connection's pragmas (every open).
 ///

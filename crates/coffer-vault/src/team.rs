@@ -480,7 +480,14 @@ impl Vault {
             let ik_ct = rekey::sealed_item_key(self, &item_id)?;
             out.push(ShareRecord {
                 item_id,
-                wrap: rekey::share_wrap(self, &ik, &ik_ct, item_id, env.epoch, &id_of(to)?)?,
+                wrap: rekey::share_wrap(
+                    self,
+                    &ik.current,
+                    &ik_ct,
+                    item_id,
+                    env.epoch,
+                    &id_of(to)?,
+                )?,
             });
         }
         Ok(out)
@@ -624,7 +631,7 @@ impl Vault {
         }
         let d = self.find_readable(&env, key)?;
         let ik_ct = rekey::sealed_item_key(self, &d.id)?;
-        let w = rekey::share_wrap(self, &d.ik, &ik_ct, d.id, env.epoch, &m.id)?;
+        let w = rekey::share_wrap(self, &d.ik.current, &ik_ct, d.id, env.epoch, &m.id)?;
         self.apply(OpBody::ShareItem {
             env_id: env.id,
             share: ShareRecord {
@@ -646,7 +653,7 @@ impl Vault {
             expose: &none,
             now: now(),
         };
-        let rk = rekey::build_rekey_item(self, &env, d.id, &plan)?;
+        let rk = rekey::build_rekey_item_keeping(self, &env, d.id, &plan)?;
         self.apply_batch(vec![
             OpBody::UnshareItem {
                 env_id: env.id,

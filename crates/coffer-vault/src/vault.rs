@@ -139,7 +139,7 @@ pub struct Vault {
     /// the author of their current version. Never listed by name (none
     /// can be read); an export or run of the environment refuses while
     /// there are any, so nothing is left out silently.
-    pub(crate) keyless: HashMap<Id, Vec<(Id, Id)>>,
+    pub(crate) keyless: HashMap<Id, Vec<(Id, Option<Id>)>>,
     /// Member keys pinned by the signed membership ops.
     pub(crate) pinned: HashMap<Id, PublicKeys>,
     /// The seal of a private replica (`None` for a vault file not yet
@@ -734,7 +734,7 @@ impl Vault {
     pub(crate) fn item_key_by_id(
         &mut self,
         item_id: &Id,
-    ) -> Result<(EnvInfo, coffer_crypto::ItemKey)> {
+    ) -> Result<(EnvInfo, crate::items::ItemKeys)> {
         let (env_id, ik_ct): (Vec<u8>, Vec<u8>) = self.conn.query_row(
             "SELECT env_id, ik_ct FROM items WHERE id = ?1",
             [&item_id.0[..]],
@@ -757,6 +757,9 @@ impl Vault {
             .map_err(|_| {
                 Error::integrity(format!("an item key in {} does not open", env.path()))
             })?;
+        let earlier = crate::items::earlier_keys_ct(&self.conn, item_id)?;
+        let mut ik = crate::items::ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, *item_id);
+        self.recover_earlier(&env, *item_id, &mut ik)?;
         Ok((env, ik))
     }
 
@@ -1032,11 +1035,16 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         // Like marking a version exposed: owners and admins only, or a
         // writer could forget what an offboarded member saw.
         OpBody::ExposedValues { .. } => role <= Role::Admin,
+        // A re-key that re-seals every version could say anything in any
+        // of them, a teammate's included (attack review 5, G4): only an
+        // owner or admin sends one (an offboarding, which marks versions
+        // exposed). A writer re-keys an item keeping its versions as sealed.
+        OpBody::RekeyItem { .. } => role <= Role::Admin,
         OpBody::SetItem { env_id, .. }
         | OpBody::DeleteItem { env_id, .. }
         | OpBody::ShareItem { env_id, .. }
         | OpBody::UnshareItem { env_id, .. }
-        | OpBody::RekeyItem { env_id, .. }
+        | OpBody::RekeyItemKeeping { env_id, .. }
         | OpBody::ResolveConflict { env_id, .. } => can_write_env(env_id)?,
         OpBody::Read { .. } => true,
         // Owners do everything; admins manage members below owner.
@@ -1222,7 +1230,7 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
             check(w, env_epoch(env_id)?, None)?
         }
         OpBody::ShareItem { share, .. } => check(&share.wrap, None, None)?,
-        OpBody::RekeyItem { shares, .. } => {
+        OpBody::RekeyItem { shares, .. } | OpBody::RekeyItemKeeping { shares, .. } => {
             for s in shares {
                 check(&s.wrap, None, None)?;
                 holds_share(&s.item_id, &s.wrap.member_id)?;
@@ -1548,6 +1556,44 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             insert_shares(tx, shares)?;
             rekey_item_rows(tx, env_id, item, author)?;
         }
+        OpBody::RekeyItemKeeping {
+            env_id,
+            item_id,
+            ik_ct,
+            earlier,
+            shares,
+        } => {
+            item_in_env(tx, item_id, env_id)?;
+            // The key being replaced is remembered as a re-key's are: a
+            // version a writer seals under it without having seen this op
+            // waits as a stale one (it could be read by whoever lost the
+            // share) until an owner or admin re-seals it.
+            tx.execute(
+                "INSERT OR IGNORE INTO item_keys_past (item_id, epoch, ik_ct, version)
+                 SELECT i.id, e.epoch, i.ik_ct, i.current_version FROM items i JOIN environments e ON e.id = i.env_id WHERE i.id = ?1",
+                [blob16(item_id)],
+            )?;
+            if shares.iter().any(|sh| sh.item_id != *item_id) {
+                return Err(Error::PermissionDenied(
+                    "an item re-key shares another item".into(),
+                ));
+            }
+            tx.execute(
+                "DELETE FROM item_shares WHERE item_id = ?1",
+                [blob16(item_id)],
+            )?;
+            insert_shares(tx, shares)?;
+            // Only the key changes: every version, current or waiting,
+            // stays exactly as its writer sealed and signed it.
+            tx.execute(
+                "UPDATE items SET ik_ct = ?2 WHERE id = ?1",
+                params![blob16(item_id), ik_ct],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id) VALUES (?1, ?2, ?3)",
+                params![blob16(item_id), earlier, blob16(author)],
+            )?;
+        }
         OpBody::AddMember { member, grants } => {
             tx.execute(
                 "INSERT INTO members (id, name, email, x25519, ed25519, fingerprint, role, status, added_by, added_at)
@@ -1830,6 +1876,10 @@ fn rekey_item_rows(
     if n != 1 {
         return Err(Error::NotFound("item".into()));
     }
+    // Every version is re-sealed under the one new key: no earlier key is
+    // needed to open any of them.
+    tx.prepare_cached("DELETE FROM item_keys_earlier WHERE item_id = ?1")?
+        .execute([blob16(&it.item_id)])?;
     // A re-key re-seals every version as it is: the same versions, the same
     // rotation fields. Only an owner or admin (offboarding) may mark them
     // exposed. Otherwise whoever re-keys could rewrite others' versions or
