@@ -21,7 +21,7 @@
 //! and the value it decrypted: a writer who sets a seen value and marks it
 //! not exposed does not make it so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use coffer_crypto::{EnvKey, Id, ValueTag, ValueTagContext};
 use rusqlite::params;
@@ -199,16 +199,18 @@ impl Vault {
         let vault_id = self.vault_id;
         let current = self.exposed_tags(env)?;
         let mut ids: Vec<Id> = current.keys().copied().collect();
-        for id in seen.keys() {
-            let in_env: bool = self
+        // The environment's live items in one query: asking per seen item
+        // (every item of every environment, once per environment) was
+        // quadratic, and 60 % of a 10,000-item offboarding.
+        let live: HashSet<Vec<u8>> = {
+            let mut st = self
                 .conn
-                .query_row(
-                    "SELECT COUNT(*) FROM items WHERE id = ?1 AND env_id = ?2 AND deleted_at IS NULL",
-                    params![&id.0[..], &env.id.0[..]],
-                    |r| r.get::<_, i64>(0),
-                )
-                .map(|n| n == 1)?;
-            if in_env && !current.contains_key(id) {
+                .prepare_cached("SELECT id FROM items WHERE env_id = ?1 AND deleted_at IS NULL")?;
+            let rows = st.query_map([&env.id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        for id in seen.keys() {
+            if live.contains(&id.0[..]) && !current.contains_key(id) {
                 ids.push(*id);
             }
         }

@@ -27,11 +27,10 @@ pub(crate) struct Plan<'a> {
 
 /// The item key of `item_id` as sealed now (its generation).
 pub(crate) fn sealed_item_key(vault: &Vault, item_id: &Id) -> Result<Vec<u8>> {
-    Ok(vault.conn.query_row(
-        "SELECT ik_ct FROM items WHERE id = ?1",
-        [&item_id.0[..]],
-        |r| r.get(0),
-    )?)
+    Ok(vault
+        .conn
+        .prepare_cached("SELECT ik_ct FROM items WHERE id = ?1")?
+        .query_row([&item_id.0[..]], |r| r.get(0))?)
 }
 
 /// Reports progress: (items done, items in total).

@@ -873,16 +873,24 @@ impl Vault {
         }
         // Items outside the re-keyed environments: shared to them, or in
         // environments they lost earlier but whose values did not change.
+        // (Each item's environment is looked up once per environment, not
+        // per item: `env_by_id` counts the environment's items, and 10,000
+        // lookups were a tenth of a 10,000-item offboarding.)
+        let mut envs: HashMap<Id, EnvInfo> = HashMap::new();
         for item_id in &exposed_sorted {
-            let env_id: Vec<u8> = self.conn.query_row(
-                "SELECT env_id FROM items WHERE id = ?1",
-                [&item_id.0[..]],
-                |r| r.get(0),
-            )?;
-            let env = self.env_by_id(&id_of(env_id)?)?;
-            if !rekeyed.contains(&env.id) {
-                ops.push(rekey::build_rekey_item(self, &env, *item_id, &plan)?);
+            let env_id = self.item_env_id(item_id)?;
+            if rekeyed.contains(&env_id) {
+                continue;
             }
+            let env = match envs.get(&env_id) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = self.env_by_id(&env_id)?;
+                    envs.insert(env_id, e.clone());
+                    e
+                }
+            };
+            ops.push(rekey::build_rekey_item(self, &env, *item_id, &plan)?);
         }
         // Every value they could read, remembered as a keyed hash under
         // each environment's key after this batch: the item stays exposed
@@ -890,12 +898,7 @@ impl Vault {
         let seen = self.seen_items(&m.id)?;
         let mut tag_envs: Vec<Id> = rekey_envs.iter().map(|e| e.id).collect();
         for item_id in seen.keys() {
-            let env_id: Vec<u8> = self.conn.query_row(
-                "SELECT env_id FROM items WHERE id = ?1",
-                [&item_id.0[..]],
-                |r| r.get(0),
-            )?;
-            let env_id = id_of(env_id)?;
+            let env_id = self.item_env_id(item_id)?;
             if !tag_envs.contains(&env_id) {
                 tag_envs.push(env_id);
             }
@@ -910,6 +913,16 @@ impl Vault {
         self.apply_batch(ops)?;
         self.env_keys.clear();
         self.exposure_report(name)
+    }
+
+    /// The environment an item is in (one cached statement: offboarding
+    /// asks once per item).
+    fn item_env_id(&self, item_id: &Id) -> Result<Id> {
+        let env_id: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT env_id FROM items WHERE id = ?1")?
+            .query_row([&item_id.0[..]], |r| r.get(0))?;
+        id_of(env_id)
     }
 
     /// Every live item the member could ever read, with when that access
@@ -1058,14 +1071,8 @@ impl Vault {
             .ok_or_else(|| Error::NotFound(format!("an offboarding of {name} (no report)")))?;
         let mut by_env: HashMap<Id, Vec<Id>> = HashMap::new();
         for id in exposed {
-            let env_id: Option<Vec<u8>> = self
-                .conn
-                .query_row("SELECT env_id FROM items WHERE id = ?1", [&id.0[..]], |r| {
-                    r.get(0)
-                })
-                .ok();
-            if let Some(e) = env_id {
-                by_env.entry(id_of(e)?).or_default().push(id);
+            if let Ok(e) = self.item_env_id(&id) {
+                by_env.entry(e).or_default().push(id);
             }
         }
         let names = self.member_names_by_id()?;
@@ -1078,12 +1085,14 @@ impl Vault {
                 .collect();
             let readable = self.load_items(&env).unwrap_or_default();
             for id in ids {
-                let row: (Option<i64>, Option<i64>, Option<i64>) = self.conn.query_row(
-                    "SELECT v.rotated_at, v.exposed_at, i.deleted_at FROM items i JOIN item_versions v
-                     ON v.item_id = i.id AND v.version = i.current_version WHERE i.id = ?1",
-                    [&id.0[..]],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )?;
+                // Cached: the report asks once per exposed item.
+                let row: (Option<i64>, Option<i64>, Option<i64>) = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT v.rotated_at, v.exposed_at, i.deleted_at FROM items i JOIN item_versions v
+                         ON v.item_id = i.id AND v.version = i.current_version WHERE i.id = ?1",
+                    )?
+                    .query_row([&id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 let d = crate::items::find_decrypted(&readable, &id);
                 // A deleted credential is named from its last version.
                 let gone = match (d, row.2) {
