@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
@@ -14,72 +14,10 @@ use coffer_vault::sync::feed::Entry;
 use coffer_vault::sync::folder::Descriptor;
 use coffer_vault::sync::Remote;
 use coffer_vault::{Access, Role, Vault};
+use common::attack_fx::*;
 use common::sync_fx::*;
 use common::*;
 use rusqlite::Connection;
-
-fn now_hlc() -> u64 {
-    (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_millis() as u64)
-        << 16
-}
-
-/// Builds the entry that would come next in `device`'s feed (as the folder
-/// holds it), signed by `signer`, dated `hlc` (default: now), with `op_id`
-/// (default: fresh).
-fn build_next(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-    op_id: Option<Id>,
-) -> Entry {
-    let seq = last_seq(remote, &device);
-    let (prev, min_hlc) = if seq == 0 {
-        ([0u8; 32], 1u64 << 16)
-    } else {
-        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
-            .expect("decode");
-        (e.hash(), e.header.hlc + 1)
-    };
-    let body = body.encode();
-    let header = OpHeader {
-        op_id: op_id.unwrap_or_else(Id::make),
-        vault_id,
-        device_id: device,
-        device_seq: seq + 1,
-        author_id: signer.id(),
-        hlc: hlc.unwrap_or_else(|| min_hlc.max(now_hlc())),
-        kind: OpBody::decode(&body).expect("body").kind(),
-        prev_hash: prev,
-    };
-    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
-    Entry { header, body, sig }
-}
-
-fn write_entry(remote: &Remote, e: &Entry) -> PathBuf {
-    let p = entry_file(remote, &e.header.device_id, e.header.device_seq);
-    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
-    std::fs::write(&p, e.encode()).expect("write");
-    p
-}
-
-fn forge(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-) -> Entry {
-    let e = build_next(remote, vault_id, device, signer, body, hlc, None);
-    write_entry(remote, &e);
-    e
-}
 
 fn record(who: &PrivateIdentity, name: &str, role: &str) -> MemberRecord {
     MemberRecord {
@@ -91,37 +29,6 @@ fn record(who: &PrivateIdentity, name: &str, role: &str) -> MemberRecord {
         fingerprint: who.public().fingerprint(),
         role: role.into(),
     }
-}
-
-/// Adds a member whose private key the test holds (a member who runs a
-/// modified client and signs whatever they like).
-fn add_keyed(
-    v: &mut Vault,
-    who: &PrivateIdentity,
-    name: &str,
-    role: Role,
-    grants: &[(&str, Access)],
-) {
-    let grants: Vec<(String, Access)> = grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
-    v.add_member(
-        &who.public_identity_string(name, None),
-        name,
-        role,
-        &grants,
-        &who.public().fingerprint(),
-    )
-    .unwrap_or_else(|e| panic!("adding {name}: {e}"));
-}
-
-/// The clock of the newest op of `kind` in a replica's log.
-fn hlc_of(replica: &Path, k: u8) -> u64 {
-    let c = Connection::open(replica).expect("open");
-    c.query_row(
-        "SELECT hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
-        [k],
-        |r| r.get::<_, i64>(0),
-    )
-    .expect("hlc") as u64
 }
 
 /// Runs `f` on another thread; `None` if it did not finish in `secs`.

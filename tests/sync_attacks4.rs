@@ -22,80 +22,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use coffer_crypto::{Id, PrivateIdentity, SignPurpose};
-use coffer_vault::ops::{kind, MemberRecord, OpBody, OpHeader};
+use coffer_vault::ops::{kind, MemberRecord, OpBody};
 use coffer_vault::sync::feed::Entry;
 use coffer_vault::sync::Remote;
 use coffer_vault::{Access, Role, Vault};
+use common::attack_fx::*;
 use common::sync_fx::*;
 use common::*;
 use rusqlite::Connection;
-
-fn now_hlc() -> u64 {
-    (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_millis() as u64)
-        << 16
-}
-
-/// Builds the entry that would come next in `device`'s feed (as the folder
-/// holds it), signed by `signer`, dated `hlc` (default: now), with `op_id`
-/// (default: fresh).
-fn build_next(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-    op_id: Option<Id>,
-) -> Entry {
-    let seq = last_seq(remote, &device);
-    let (prev, min_hlc) = if seq == 0 {
-        ([0u8; 32], 1u64 << 16)
-    } else {
-        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
-            .expect("decode");
-        (e.hash(), e.header.hlc + 1)
-    };
-    let body = body.encode();
-    let header = OpHeader {
-        op_id: op_id.unwrap_or_else(Id::make),
-        vault_id,
-        device_id: device,
-        device_seq: seq + 1,
-        author_id: signer.id(),
-        hlc: hlc.unwrap_or_else(|| min_hlc.max(now_hlc())),
-        kind: OpBody::decode(&body).expect("body").kind(),
-        prev_hash: prev,
-    };
-    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
-    Entry { header, body, sig }
-}
-
-fn write_entry(remote: &Remote, e: &Entry) -> PathBuf {
-    let p = entry_file(remote, &e.header.device_id, e.header.device_seq);
-    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
-    std::fs::write(&p, e.encode()).expect("write");
-    p
-}
-
-fn forge(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-) -> Entry {
-    let e = build_next(remote, vault_id, device, signer, body, hlc, None);
-    write_entry(remote, &e);
-    e
-}
 
 fn record(who: &PrivateIdentity, name: &str, role: &str) -> MemberRecord {
     MemberRecord {
@@ -107,38 +45,6 @@ fn record(who: &PrivateIdentity, name: &str, role: &str) -> MemberRecord {
         fingerprint: who.public().fingerprint(),
         role: role.into(),
     }
-}
-
-/// Adds a member whose private key the test holds (a member who runs a
-/// modified client and signs whatever they like).
-fn add_keyed(
-    v: &mut Vault,
-    who: &PrivateIdentity,
-    name: &str,
-    role: Role,
-    grants: &[(&str, Access)],
-) {
-    let grants: Vec<(String, Access)> = grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
-    v.add_member(
-        &who.public_identity_string(name, None),
-        name,
-        role,
-        &grants,
-        &who.public().fingerprint(),
-    )
-    .unwrap_or_else(|e| panic!("adding {name}: {e}"));
-}
-
-/// The team, with Mallory (whose key the test holds) added by Ada as
-/// `role` with `access` to prod, and Bob's device synced.
-fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, PrivateIdentity) {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(&mut fx.open(), &mallory, "Mallory", role, &[(PROD, access)]);
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
-    (fx, remote, bob, vault_id, mallory)
 }
 
 /// [`team_with_mallory`] as a reader of prod, then offboarded by Ada;
@@ -162,17 +68,6 @@ fn promotion(who: &PrivateIdentity, role: &str) -> OpBody {
         reshares: vec![],
         cut: None,
     }
-}
-
-/// The clock of the newest op of `kind` in a replica's log.
-fn hlc_of(replica: &Path, k: u8) -> u64 {
-    let c = Connection::open(replica).expect("open");
-    c.query_row(
-        "SELECT hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
-        [k],
-        |r| r.get::<_, i64>(0),
-    )
-    .expect("hlc") as u64
 }
 
 /// The members a replica holds as revoked.
@@ -999,11 +894,10 @@ fn resisted_a_read_names_items_of_its_environment_each_once() {
 /// owner's name.)
 /// SECURE: the version a re-seal makes is credited to the writer of the
 /// value (or at least not to the device that re-sealed it).
-/// Suggested fix: the re-seal's `item.set` names the op it re-seals (its
-/// op id / author), and history shows that author for the version.
-/// FOUND (low): see the assertion.
+/// FIXED: Ada's device no longer re-seals it; `item.adopt` (kind 21) makes
+/// Mallory's signed version current as she sealed it, its key joining the
+/// item's earlier keys, and remembers the value as exposed.
 #[test]
-#[ignore = "open finding F9 (attack4): fix pending"]
 fn attack_a_writers_stale_value_is_resealed_in_the_owners_name() {
     let (fx, remote, _bob, _carol) = team(folder_remote);
     let mallory = PrivateIdentity::make();
@@ -1035,11 +929,20 @@ fn attack_a_writers_stale_value_is_resealed_in_the_owners_name() {
     assert_value(&mut fx.open(), PROD, "API_KEY", "mallorys-choice");
     let h = fx.open().history(PROD, "API_KEY", false).expect("history");
     let cur = h.iter().max_by_key(|e| e.version).expect("a version");
-    assert_ne!(
-        cur.author, "Ada",
-        "API_KEY v{} holds Mallory's value, signed and credited as Ada's",
+    assert_eq!(
+        cur.author, "Mallory",
+        "API_KEY v{} holds Mallory's value: credited to her, not signed as Ada's",
         cur.version
     );
+    // Written under a key Carol holds: remembered as exposed all the same.
+    let s = fx
+        .open()
+        .list_items(Some(PROD), 30)
+        .expect("lists")
+        .into_iter()
+        .find(|s| s.name == "API_KEY")
+        .expect("API_KEY");
+    assert!(s.exposed_at.is_some(), "the adopted value shows as exposed");
 }
 
 /// API_KEY's keys and current version as a writer of web/prod (`who`)

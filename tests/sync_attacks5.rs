@@ -25,309 +25,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use coffer_crypto::{
-    EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, PrivateIdentity, PublicKeys, SignPurpose,
-    WrapContext,
-};
-use coffer_vault::ops::{
-    kind, OpBody, OpHeader, RekeyedItem, RotationMeta, VersionRecord, WrapRecord,
-};
-use coffer_vault::sync::feed::Entry;
+use coffer_crypto::{EnvKey, Id, ItemKey, PrivateIdentity, WrapContext};
+use coffer_vault::ops::{kind, OpBody, RekeyedItem, VersionRecord, WrapRecord};
 use coffer_vault::sync::Remote;
-use coffer_vault::{Access, Role, Vault};
+use coffer_vault::{Access, Role};
+use common::attack_fx::*;
 use common::sync_fx::*;
 use common::*;
 use rusqlite::Connection;
-
-fn now_hlc() -> u64 {
-    (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_millis() as u64)
-        << 16
-}
-
-/// Builds the entry that would come next in `device`'s feed (as the folder
-/// holds it), signed by `signer`, dated `hlc` (default: now).
-fn build_next(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-    op_id: Option<Id>,
-) -> Entry {
-    let seq = last_seq(remote, &device);
-    let (prev, min_hlc) = if seq == 0 {
-        ([0u8; 32], 1u64 << 16)
-    } else {
-        let e = Entry::decode(&std::fs::read(entry_file(remote, &device, seq)).expect("read"))
-            .expect("decode");
-        (e.hash(), e.header.hlc + 1)
-    };
-    let body = body.encode();
-    let header = OpHeader {
-        op_id: op_id.unwrap_or_else(Id::make),
-        vault_id,
-        device_id: device,
-        device_seq: seq + 1,
-        author_id: signer.id(),
-        hlc: hlc.unwrap_or_else(|| min_hlc.max(now_hlc())),
-        kind: OpBody::decode(&body).expect("body").kind(),
-        prev_hash: prev,
-    };
-    let sig = signer.sign(SignPurpose::Op, &header.signed_bytes(&body));
-    Entry { header, body, sig }
-}
-
-fn write_entry(remote: &Remote, e: &Entry) -> PathBuf {
-    let p = entry_file(remote, &e.header.device_id, e.header.device_seq);
-    std::fs::create_dir_all(p.parent().expect("dir")).expect("mkdir");
-    std::fs::write(&p, e.encode()).expect("write");
-    p
-}
-
-fn forge(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    signer: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-) -> Entry {
-    let e = build_next(remote, vault_id, device, signer, body, hlc, None);
-    write_entry(remote, &e);
-    e
-}
-
-/// Adds a member whose private key the test holds (a member who runs a
-/// modified client and signs whatever they like).
-fn add_keyed(
-    v: &mut Vault,
-    who: &PrivateIdentity,
-    name: &str,
-    role: Role,
-    grants: &[(&str, Access)],
-) {
-    let grants: Vec<(String, Access)> = grants.iter().map(|(e, a)| (e.to_string(), *a)).collect();
-    v.add_member(
-        &who.public_identity_string(name, None),
-        name,
-        role,
-        &grants,
-        &who.public().fingerprint(),
-    )
-    .unwrap_or_else(|e| panic!("adding {name}: {e}"));
-}
-
-/// The team, with Mallory added as `role` with `access` to web/prod (her
-/// private key held by the test), every device synced.
-fn team_with_mallory(role: Role, access: Access) -> (Fx, Remote, Device, Id, PrivateIdentity) {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let vault_id = fx.open().id();
-    let mallory = PrivateIdentity::make();
-    add_keyed(&mut fx.open(), &mallory, "Mallory", role, &[(PROD, access)]);
-    fx.open().sync().expect("ada syncs");
-    bob.sync();
-    (fx, remote, bob, vault_id, mallory)
-}
-
-/// A `read` (reveal) of nothing in `env_id`: a body any reader may sign.
-fn reveal(env_id: Id) -> OpBody {
-    OpBody::Read {
-        action: coffer_vault::ops::ReadAction::Reveal,
-        env_id,
-        item_ids: vec![],
-    }
-}
-
-/// The clock of the newest op of `kind` in a replica's log.
-fn hlc_of(replica: &Path, k: u8) -> u64 {
-    let c = Connection::open(replica).expect("open");
-    c.query_row(
-        "SELECT hlc FROM ops WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
-        [k],
-        |r| r.get::<_, i64>(0),
-    )
-    .expect("hlc") as u64
-}
-
-fn id_col(v: &rusqlite::types::Value) -> Id {
-    match v {
-        rusqlite::types::Value::Blob(b) => Id::from_slice(b).expect("id"),
-        v => panic!("id {v:?}"),
-    }
-}
-
-fn member_keys(c: &Connection, id: &Id) -> PublicKeys {
-    c.query_row(
-        "SELECT x25519, ed25519 FROM members WHERE id = ?1",
-        [&id.0[..]],
-        |r| {
-            Ok(PublicKeys {
-                id: *id,
-                x25519: r.get::<_, Vec<u8>>(0)?.try_into().expect("32"),
-                ed25519: r.get::<_, Vec<u8>>(1)?.try_into().expect("32"),
-            })
-        },
-    )
-    .expect("member keys")
-}
-
-fn meta_row(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<RotationMeta> {
-    Ok(RotationMeta {
-        rotate_every_days: r.get::<_, Option<i64>>(i)?.map(|d| d as u32),
-        rotated_at: r.get(i + 1)?,
-        expires_at: r.get(i + 2)?,
-        exposed_at: r.get(i + 3)?,
-    })
-}
-
-/// One version of an item as a replica stores it.
-struct Version {
-    version: u64,
-    blob: Vec<u8>,
-    meta: RotationMeta,
-}
-
-/// An item of an environment as a replica stores it.
-struct StoredItem {
-    id: Id,
-    ik_ct: Vec<u8>,
-    versions: Vec<Version>,
-}
-
-fn stored_items(replica: &Path, env_id: &Id) -> Vec<StoredItem> {
-    let c = Connection::open(replica).expect("open");
-    let ids: Vec<(Id, Vec<u8>)> = {
-        let mut st = c
-            .prepare("SELECT id, ik_ct FROM items WHERE env_id = ?1 ORDER BY id")
-            .expect("prepare");
-        let rows = st
-            .query_map([&env_id.0[..]], |r| {
-                Ok((
-                    Id::from_slice(&r.get::<_, Vec<u8>>(0)?).expect("id"),
-                    r.get(1)?,
-                ))
-            })
-            .expect("query");
-        rows.collect::<Result<_, _>>().expect("rows")
-    };
-    ids.into_iter()
-        .map(|(id, ik_ct)| {
-            let mut st = c
-                .prepare(
-                    "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
-                     FROM item_versions WHERE item_id = ?1 ORDER BY version",
-                )
-                .expect("prepare");
-            let versions = st
-                .query_map([&id.0[..]], |r| {
-                    Ok(Version {
-                        version: r.get::<_, i64>(0)? as u64,
-                        blob: r.get(1)?,
-                        meta: meta_row(r, 2)?,
-                    })
-                })
-                .expect("query")
-                .collect::<Result<_, _>>()
-                .expect("rows");
-            StoredItem {
-                id,
-                ik_ct,
-                versions,
-            }
-        })
-        .collect()
-}
-
-/// The environment key `who` holds for `env_path` now, read from the
-/// replica at `replica`: (vault id, environment id, epoch, key).
-fn held_env_key(replica: &Path, who: &PrivateIdentity, env_path: &str) -> (Id, Id, u64, EnvKey) {
-    let c = Connection::open(replica).expect("open");
-    let vault_id = c
-        .query_row("SELECT id FROM vault", [], |r| r.get::<_, Vec<u8>>(0))
-        .map(|b| Id::from_slice(&b).expect("id"))
-        .expect("vault id");
-    let env_id = Id::from_slice(&env_id(&c, env_path)).expect("env id");
-    let (epoch, sender, epk, ct, sig): (i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) = c
-        .query_row(
-            "SELECT epoch, sender_id, epk, ct, sig FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
-            [&env_id.0[..], &who.id().0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .expect("the member's wrap");
-    let sender = Id::from_slice(&sender).expect("sender");
-    let epoch = epoch as u64;
-    let ek: EnvKey = coffer_crypto::wrap::unwrap(
-        who,
-        &member_keys(&c, &sender),
-        &epk,
-        &ct,
-        &sig,
-        &WrapContext {
-            vault_id,
-            object_id: env_id,
-            epoch,
-            recipient_id: who.id(),
-            sender_id: sender,
-        },
-    )
-    .expect("the member opens the environment key");
-    (vault_id, env_id, epoch, ek)
-}
-
-fn item_ctx(vault_id: Id, env_id: Id, item_id: Id, epoch: u64) -> ItemKeyContext {
-    ItemKeyContext {
-        vault_id,
-        env_id,
-        item_id,
-        epoch,
-    }
-}
-
-fn open_blob(ik: &ItemKey, vault_id: Id, env_id: Id, item_id: Id, v: &Version) -> Vec<u8> {
-    let mc = v.meta.canonical();
-    ik.open_item(
-        &v.blob,
-        &ItemContext {
-            vault_id,
-            env_id,
-            item_id,
-            row_version: v.version,
-            meta: &mc,
-        },
-    )
-    .expect("version opens")
-    .expose_secret()
-    .to_vec()
-}
-
-fn seal_blob(
-    ik: &ItemKey,
-    vault_id: Id,
-    env_id: Id,
-    item_id: Id,
-    version: u64,
-    meta: &RotationMeta,
-    pt: &[u8],
-) -> Vec<u8> {
-    let mc = meta.canonical();
-    ik.seal_item(
-        pt,
-        &ItemContext {
-            vault_id,
-            env_id,
-            item_id,
-            row_version: version,
-            meta: &mc,
-        },
-    )
-    .expect("seal")
-}
 
 /// `it` re-keyed: a new item key sealed under `new` (the environment key
 /// and its epoch), every version re-sealed under it as it opens under
@@ -469,23 +176,6 @@ fn crafted_rekey(
     )
 }
 
-fn names(v: &mut Vault, env: &str) -> Vec<String> {
-    v.list_items(Some(env), 30)
-        .map(|l| l.into_iter().map(|s| s.name).collect())
-        .unwrap_or_else(|e| vec![format!("<error: {e}>")])
-}
-
-fn export(v: &mut Vault, env: &str) -> coffer_vault::Result<()> {
-    v.export_env(
-        env,
-        coffer_dotenv::Format::Dotenv,
-        coffer_dotenv::Dialect::Portable,
-        coffer_vault::dangerous::AllowVars::NONE,
-        |_| Ok(()),
-    )
-    .map(|_| ())
-}
-
 // ----- G1: a writer's item re-key makes a credential vanish ------------------
 
 /// ATTACK (a writer of web/prod, own client; no admin power): publish an
@@ -536,7 +226,8 @@ fn attack_a_writers_item_rekey_with_a_junk_key_makes_a_credential_vanish() {
     // A writer's re-key keeps every version as sealed (a re-sealing one
     // is an owner's or admin's, G4): the junk goes in its key.
     let junk = vec![0x44; it.ik_ct.len()];
-    forge_rekey_keeping(&remote, vault_id, &mallory, env_id, api, junk);
+    let target = keeping_target(&fx, &bob, &api);
+    forge_rekey_keeping(&remote, vault_id, &mallory, (env_id, api), junk, target);
     let r = bob.sync();
     fx.open().sync().expect("ada syncs");
     let mut v = fx.open();
@@ -978,7 +669,8 @@ fn resisted_a_writers_rekey_with_junk_earlier_keys_forges_nothing() {
             &item_ctx(vault_id, env_id, api, epoch),
         )
         .expect("seal");
-    forge_rekey_keeping(&remote, vault_id, &mallory, env_id, api, ik_ct);
+    let target = keeping_target(&fx, &bob, &api);
+    forge_rekey_keeping(&remote, vault_id, &mallory, (env_id, api), ik_ct, target);
     let r = bob.sync();
     fx.open().sync().expect("ada syncs");
     dave.sync();
@@ -1015,19 +707,22 @@ fn resisted_a_writers_rekey_with_junk_earlier_keys_forges_nothing() {
     assert_converged(&[&fx.path, &bob.replica]);
 }
 
-/// Publishes, as `who`, a writer's re-key of `item` (shares dropped) with
-/// `ik_ct` for its key and junk where its earlier keys go.
+/// Publishes, as `who`, a writer's unshare of `item` from `member_id`
+/// (naming the key it `replaces`; other shares dropped) with `ik_ct` for
+/// its key and junk where its earlier keys go.
 fn forge_rekey_keeping(
     remote: &Remote,
     vault_id: Id,
     who: &PrivateIdentity,
-    env_id: Id,
-    item: Id,
+    (env_id, item): (Id, Id),
     ik_ct: Vec<u8>,
+    (member_id, replaces): (Id, [u8; 32]),
 ) {
     let body = OpBody::RekeyItemKeeping {
         env_id,
         item_id: item,
+        member_id,
+        replaces,
         ik_ct,
         earlier: vec![0x55; 80],
         shares: vec![],

@@ -11,6 +11,7 @@ use coffer_crypto::{Id, KdfParams, SecretString};
 use coffer_vault::{ErrorKind, IdentityStore, ItemUpdate, UnlockedIdentity, Vault};
 use rusqlite::types::Value;
 
+pub mod attack_fx;
 pub mod sync_fx;
 use rusqlite::Connection;
 use tempfile::TempDir;

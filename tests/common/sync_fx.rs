@@ -270,3 +270,49 @@ pub fn add_dev_reader(fx: &Fx, bob: &Device) -> Device {
     bob.sync();
     dave
 }
+
+/// What an unshare of `item` (API_KEY) names: a member it is shared with
+/// (Ada shares it with Zed, a dev reader, if nobody has a share) and the
+/// generation of the item's key now (an unshare is one op with its
+/// re-key, and names the key it replaces).
+pub fn keeping_target(fx: &Fx, bob: &Device, item: &Id) -> (Id, [u8; 32]) {
+    let shared = |p: &Path| -> Option<Id> {
+        Connection::open(p)
+            .expect("open")
+            .query_row(
+                "SELECT member_id FROM item_shares WHERE item_id = ?1 LIMIT 1",
+                [&item.0[..]],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .ok()
+            .map(|b| Id::from_slice(&b).expect("id"))
+    };
+    let member = match shared(&fx.path) {
+        Some(m) => m,
+        None => {
+            let zed = Device::new(fx, "Zed");
+            add_member(
+                &mut fx.open(),
+                &zed.who,
+                Role::Member,
+                &[(DEV, Access::Read)],
+            );
+            fx.open()
+                .share(PROD, "API_KEY", "Zed")
+                .expect("share to Zed");
+            fx.open().sync().expect("ada publishes");
+            bob.sync();
+            shared(&fx.path).expect("Zed's share")
+        }
+    };
+    let ik_ct: Vec<u8> = Connection::open(&fx.path)
+        .expect("open")
+        .query_row(
+            "SELECT ik_ct FROM items WHERE id = ?1",
+            [&item.0[..]],
+            |r| r.get(0),
+        )
+        .expect("item");
+    let generation = coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0;
+    (member, generation)
+}

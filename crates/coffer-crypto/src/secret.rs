@@ -53,6 +53,13 @@ macro_rules! key_type {
             pub(crate) fn bytes(&self) -> &[u8; 32] {
                 &self.0
             }
+
+            /// A second copy of the key in its own zeroizing allocation
+            /// (explicit: the type is not `Clone`, so no copy is made by
+            /// accident).
+            pub fn duplicate(&self) -> Self {
+                Self::from_32(&self.0[..])
+            }
         }
 
         impl fmt::Debug for $name {

@@ -437,14 +437,15 @@ fn bless_vault_seeds() {
         // Two encodings share one name: the newer gets a suffix.
         let name = match k {
             kind::SET_ROLE_CUT => "member-role-cut".to_string(),
-            kind::REKEY_ITEM_KEEPING => "item-rekey-keeping".to_string(),
+            kind::REKEY_ITEM_KEEPING => "unshare-keeping".to_string(),
             _ => kind::name(k).replace('.', "-"),
         };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);
         bless_seed("feed_entry", &format!("{name}.bin"), &e.encode());
     }
     // Kinds this vault does not write: an `item.set` that names no keys
-    // (before kind 18), a conflict resolution (needs
+    // (before kind 18), a stale write adopted (needs an offboarding raced
+    // through sync), a conflict resolution (needs
     // concurrent edits through sync), a revocation with and without the
     // revoked member's feed cut (logs from before sync have none; both
     // share the name "member.revoke"). Made by hand, wrapped in
@@ -487,6 +488,16 @@ fn bless_vault_seeds() {
                 member_id: Id([0xb0; 16]),
                 exposed: vec![Id([0x17; 16]), Id([0x18; 16])],
                 cut: Some(vec![(Id([0xd1; 16]), 7), (Id([0xd2; 16]), 0)]),
+            },
+        ),
+        (
+            "item-adopt",
+            OpBody::AdoptStale {
+                env_id: Id([0xe1; 16]),
+                item_id: Id([0x17; 16]),
+                version: 3,
+                digest: [0x5a; 32],
+                earlier: vec![0x42; 88],
             },
         ),
     ] {

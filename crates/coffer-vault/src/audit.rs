@@ -448,10 +448,26 @@ impl Namer {
                 format!("re-keyed {} of {}", item(&it.item_id), env(&env_id))
             }
             OpBody::RekeyItemKeeping {
-                env_id, item_id, ..
-            } => {
-                format!("re-keyed {} of {}", item(&item_id), env(&env_id))
-            }
+                env_id,
+                item_id,
+                member_id,
+                ..
+            } => format!(
+                "stopped sharing {} of {} with {} (new item key)",
+                item(&item_id),
+                env(&env_id),
+                who(&member_id)
+            ),
+            OpBody::AdoptStale {
+                env_id,
+                item_id,
+                version,
+                ..
+            } => format!(
+                "made version {version} of {} of {} current, as its writer sealed it (written under a replaced key; remembered as exposed)",
+                item(&item_id),
+                env(&env_id)
+            ),
             OpBody::Read {
                 action,
                 env_id,

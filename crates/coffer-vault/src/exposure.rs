@@ -244,7 +244,17 @@ impl Vault {
             let ik = match opened {
                 Ok(ik) => {
                     let earlier = crate::items::earlier_keys_ct(&self.conn, &item_id)?;
-                    crate::items::ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, item_id)
+                    let mut keys = crate::items::ItemKeys::open(
+                        ik,
+                        earlier.as_ref(),
+                        vault_id,
+                        env.id,
+                        item_id,
+                    );
+                    // What the offboarded member saw is tagged whatever an
+                    // unshare left as earlier keys (attack review 6, H2).
+                    self.recover_earlier(env, item_id, &mut keys)?;
+                    keys
                 }
                 Err(_) if lenient => continue,
                 Err(_) => {

@@ -382,7 +382,7 @@ impl Vault {
             .1;
         let mut st = self.conn.prepare_cached(
             "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id, k.ct, k.author_id
+                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id, k.ct, k.author_id, k.upto
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
              LEFT JOIN item_keys_earlier k ON k.item_id = i.id
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
@@ -395,8 +395,9 @@ impl Vault {
                     match (
                         r.get::<_, Option<Vec<u8>>>(11)?,
                         r.get::<_, Option<Vec<u8>>>(12)?,
+                        r.get::<_, Option<i64>>(13)?,
                     ) {
-                        (Some(ct), Some(by)) => Some((ct, by)),
+                        (Some(ct), Some(by), Some(upto)) => Some((ct, by, upto)),
                         _ => None,
                     },
                 ),
@@ -523,7 +524,11 @@ impl Vault {
                     continue;
                 }
             };
-            if d.unopened.is_some_and(|u| u.by_rekey) {
+            // A current version that does not open, on an item re-keyed by
+            // an unshare: the keys remembered from re-keys stand in for
+            // earlier keys that do not open, or open but are not the
+            // item's (attack review 6, H1).
+            if d.unopened.is_some() && d.ik.upto.is_some() {
                 self.recover_earlier(env, d.id, &mut d.ik)?;
                 let (blob, meta): (Vec<u8>, RotationMeta) = self
                     .conn
@@ -754,9 +759,10 @@ impl Vault {
         item_id: Id,
         keys: &mut ItemKeys,
     ) -> Result<()> {
-        if keys.broken_by.is_some() && env.readable {
+        if keys.upto.is_some() && !keys.recovered && env.readable {
             let past = self.past_item_keys(env, item_id)?;
             keys.earlier.extend(past.into_iter().map(|(k, _)| k));
+            keys.recovered = true;
         }
         Ok(())
     }
@@ -1718,6 +1724,14 @@ pub(crate) struct ItemKeys {
     /// (their client sealed them so): a version that then does not open
     /// is their doing, not its writer's.
     pub(crate) broken_by: Option<Id>,
+    /// The newest version the earlier keys may open (`None`: the item
+    /// has none). A version written after the re-key opens under the
+    /// current key only, or a writer could seal a new value under the key
+    /// the unshared member kept (attack review 6, H5).
+    pub(crate) upto: Option<u64>,
+    /// Whether the keys remembered from re-keys (`item_keys_past`) were
+    /// added ([`Vault::recover_earlier`]).
+    pub(crate) recovered: bool,
 }
 
 impl ItemKeys {
@@ -1737,9 +1751,10 @@ impl ItemKeys {
             env_id,
             item_id,
         };
+        let upto = earlier.map(|(_, _, upto)| (*upto).max(0) as u64);
         let (earlier, broken_by) = match earlier {
             None => (Vec::new(), None),
-            Some((ct, author)) => match current.open_earlier_keys(ct, &ctx) {
+            Some((ct, author, _)) => match current.open_earlier_keys(ct, &ctx) {
                 Ok(keys) => (keys, None),
                 Err(_) => (Vec::new(), Id::from_slice(author).ok()),
             },
@@ -1748,17 +1763,25 @@ impl ItemKeys {
             current,
             earlier,
             broken_by,
+            upto,
+            recovered: false,
         }
     }
 
-    /// Every key, the current one first.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &ItemKey> {
-        std::iter::once(&self.current).chain(&self.earlier)
+    /// The keys that may open `version`, the current one first.
+    pub(crate) fn for_version(&self, version: u64) -> impl Iterator<Item = &ItemKey> {
+        let earlier: &[ItemKey] = if self.upto.is_some_and(|u| version <= u) {
+            &self.earlier
+        } else {
+            &[]
+        };
+        std::iter::once(&self.current).chain(earlier)
     }
 }
 
-/// An item's sealed earlier keys and who re-keyed it (`item_keys_earlier`).
-pub(crate) type Earlier = (Vec<u8>, Vec<u8>);
+/// An item's sealed earlier keys, who re-keyed it, and the newest version
+/// they may open (`item_keys_earlier`).
+pub(crate) type Earlier = (Vec<u8>, Vec<u8>, i64);
 
 /// The sealed earlier keys of `item_id`, if an item re-key left some.
 pub(crate) fn earlier_keys_ct(
@@ -1766,8 +1789,8 @@ pub(crate) fn earlier_keys_ct(
     item_id: &Id,
 ) -> Result<Option<Earlier>> {
     Ok(conn
-        .prepare_cached("SELECT ct, author_id FROM item_keys_earlier WHERE item_id = ?1")?
-        .query_row([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT ct, author_id, upto FROM item_keys_earlier WHERE item_id = ?1")?
+        .query_row([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }
 
@@ -1784,7 +1807,15 @@ pub(crate) fn open_version(
     blob: &[u8],
     meta: &RotationMeta,
 ) -> Result<ItemFields> {
-    open_version_under(keys.all(), vault_id, env, item_id, version, blob, meta)
+    open_version_under(
+        keys.for_version(version),
+        vault_id,
+        env,
+        item_id,
+        version,
+        blob,
+        meta,
+    )
 }
 
 /// [`open_version`] under exactly the keys given (the current key alone

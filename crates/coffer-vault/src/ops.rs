@@ -342,17 +342,26 @@ pub enum OpBody {
         /// Its shares.
         shares: Vec<ShareRecord>,
     },
-    /// Re-keys one item and keeps every version as it was sealed (an
-    /// unshare): the item's earlier keys travel sealed under the new one,
-    /// so a re-key cannot change what any version says (attack review 5,
-    /// G4). A writer may send only this kind; [`OpBody::RekeyItem`], which
-    /// re-seals every version, is the owner's and admins' (an offboarding
-    /// marks versions exposed, which their blobs are bound to).
+    /// Stops sharing an item with a member and re-keys the item, in one op
+    /// (they stand or fall together: attack review 6), keeping every
+    /// version as it was sealed: the item's earlier keys travel sealed
+    /// under the new one, so a re-key cannot change what any version says
+    /// (attack review 5, G4). A writer may send only this kind of re-key;
+    /// [`OpBody::RekeyItem`], which re-seals every version, is the owner's
+    /// and admins' (an offboarding marks versions exposed, which their
+    /// blobs are bound to).
     RekeyItemKeeping {
         /// Environment.
         env_id: Id,
         /// The item.
         item_id: Id,
+        /// The member whose share ends.
+        member_id: Id,
+        /// The generation of the item key this replaces
+        /// (`ItemKeyGeneration::of_sealed` of the item's `ik_ct`): denied
+        /// when the item's key changed meanwhile (a concurrent re-key or
+        /// offboarding its author had not seen).
+        replaces: [u8; 32],
         /// The new item key sealed under the environment's current key.
         ik_ct: Vec<u8>,
         /// Every earlier key of the item, newest first, sealed under the
@@ -360,6 +369,26 @@ pub enum OpBody {
         earlier: Vec<u8>,
         /// Its shares, re-wrapped.
         shares: Vec<ShareRecord>,
+    },
+    /// Makes a version waiting beside the current one, sealed under a key
+    /// a re-key replaced (a stale write), the current version as its
+    /// writer sealed and signed it: the key it is sealed under joins the
+    /// item's earlier keys (sealed under its current key). An owner's or
+    /// admin's device sends it instead of re-sealing the value in its own
+    /// name (attack review 4, F9); the same batch remembers the value as
+    /// exposed (`ExposedValues`).
+    AdoptStale {
+        /// Environment.
+        env_id: Id,
+        /// The item.
+        item_id: Id,
+        /// The waiting version (the one after the current one).
+        version: u64,
+        /// Which waiting version: the digest `item_conflicts` keys it by.
+        digest: [u8; 32],
+        /// Every earlier key of the item, the one the version is sealed
+        /// under included, sealed under the item's current key.
+        earlier: Vec<u8>,
     },
     /// A local read event (reveal, copy, export, run): no state change.
     Read {
@@ -432,8 +461,10 @@ pub mod kind {
     pub const SET_ITEM_SEALED: u8 = 18;
     /// SetRole demoting a member, with their feed cut.
     pub const SET_ROLE_CUT: u8 = 19;
-    /// RekeyItemKeeping.
+    /// RekeyItemKeeping (an unshare and its re-key in one op).
     pub const REKEY_ITEM_KEEPING: u8 = 20;
+    /// AdoptStale.
+    pub const ADOPT_STALE: u8 = 21;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -456,7 +487,8 @@ pub mod kind {
             REVOKE_CUT => "member.revoke",
             EXPOSED_VALUES => "item.exposed-values",
             SET_ITEM_SEALED => "item.set",
-            REKEY_ITEM_KEEPING => "item.rekey",
+            REKEY_ITEM_KEEPING => "unshare",
+            ADOPT_STALE => "item.adopt",
             _ => "unknown",
         }
     }
@@ -664,9 +696,17 @@ impl OpBody {
     /// revocation left under a key the removed member holds is re-keyed by
     /// the next owner's or admin's sync (`Vault::rekey_leaked_epochs`).
     pub fn only_takes_away(&self) -> bool {
+        // An unshare is one op with its re-key (kind 20): it must stand
+        // beyond a demotion's cut like the legacy unshare, or the unshared
+        // member keeps the item's key (attack review 6, H6). What it
+        // carries besides is a key the author could always have sealed
+        // badly, and earlier keys the remembered ones stand in for.
         matches!(
             self,
-            OpBody::Revoke { .. } | OpBody::Ungrant { .. } | OpBody::UnshareItem { .. }
+            OpBody::Revoke { .. }
+                | OpBody::Ungrant { .. }
+                | OpBody::UnshareItem { .. }
+                | OpBody::RekeyItemKeeping { .. }
         )
     }
 
@@ -696,6 +736,7 @@ impl OpBody {
             OpBody::Revoke { cut: Some(_), .. } => kind::REVOKE_CUT,
             OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
             OpBody::RekeyItemKeeping { .. } => kind::REKEY_ITEM_KEEPING,
+            OpBody::AdoptStale { .. } => kind::ADOPT_STALE,
             OpBody::ResolveConflict { .. } => kind::RESOLVE,
             OpBody::ExposedValues { .. } => kind::EXPOSED_VALUES,
         }
@@ -850,15 +891,32 @@ impl OpBody {
             OpBody::RekeyItemKeeping {
                 env_id,
                 item_id,
+                member_id,
+                replaces,
                 ik_ct,
                 earlier,
                 shares,
             } => {
                 e.fixed(&env_id.0)
                     .fixed(&item_id.0)
+                    .fixed(&member_id.0)
+                    .fixed(replaces)
                     .bytes(ik_ct)
                     .bytes(earlier);
                 enc_shares(&mut e, shares);
+            }
+            OpBody::AdoptStale {
+                env_id,
+                item_id,
+                version,
+                digest,
+                earlier,
+            } => {
+                e.fixed(&env_id.0)
+                    .fixed(&item_id.0)
+                    .u64(*version)
+                    .fixed(digest)
+                    .bytes(earlier);
             }
             OpBody::ExposedValues {
                 env_id,
@@ -1039,9 +1097,18 @@ impl OpBody {
             kind::REKEY_ITEM_KEEPING => OpBody::RekeyItemKeeping {
                 env_id: Id(d.fixed().map_err(m)?),
                 item_id: Id(d.fixed().map_err(m)?),
+                member_id: Id(d.fixed().map_err(m)?),
+                replaces: d.fixed().map_err(m)?,
                 ik_ct: d.bytes().map_err(m)?.to_vec(),
                 earlier: d.bytes().map_err(m)?.to_vec(),
                 shares: dec_shares(&mut d)?,
+            },
+            kind::ADOPT_STALE => OpBody::AdoptStale {
+                env_id: Id(d.fixed().map_err(m)?),
+                item_id: Id(d.fixed().map_err(m)?),
+                version: d.u64().map_err(m)?,
+                digest: d.fixed().map_err(m)?,
+                earlier: d.bytes().map_err(m)?.to_vec(),
             },
             kind::EXPOSED_VALUES => {
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -1311,12 +1378,21 @@ mod tests {
             OpBody::RekeyItemKeeping {
                 env_id: id(4),
                 item_id: id(5),
+                member_id: id(7),
+                replaces: [9; 32],
                 ik_ct: vec![1, 2],
                 earlier: vec![3],
                 shares: vec![ShareRecord {
                     item_id: id(5),
                     wrap: w.clone(),
                 }],
+            },
+            OpBody::AdoptStale {
+                env_id: id(4),
+                item_id: id(5),
+                version: 3,
+                digest: [6; 32],
+                earlier: vec![7, 8],
             },
         ]
     }

@@ -323,18 +323,25 @@ pub(crate) fn build_rekey_item(
     })
 }
 
-/// A new item key for one item (same epoch) that keeps every version as
-/// its writer sealed it: the keys they are sealed under travel sealed
-/// under the new key (an unshare, which any writer may do). Nothing about
-/// a version can change, so nothing needs checking that only a holder of
-/// the key could check (attack review 5, G4).
-pub(crate) fn build_rekey_item_keeping(
+/// An unshare: the member's share ends and the item gets a new key (same
+/// epoch), in one op, keeping every version as its writer sealed it: the
+/// keys they are sealed under travel sealed under the new key. Nothing
+/// about a version can change, so nothing needs checking that only a
+/// holder of the key could check (attack review 5, G4).
+pub(crate) fn build_unshare(
     vault: &mut Vault,
     env: &EnvInfo,
     item_id: Id,
-    plan: &Plan<'_>,
+    member_id: Id,
 ) -> Result<OpBody> {
     let vault_id = vault.vault_id;
+    let none = HashSet::new();
+    let plan = Plan {
+        drop: Some(member_id),
+        expose: &none,
+        now: 0,
+    };
+    let replaces = ItemKeyGeneration::of_sealed(&sealed_item_key(vault, &item_id)?).0;
     let old = current_item_keys(vault, env, item_id)?;
     let new_ik = ItemKey::make();
     let ItemKeys {
@@ -358,10 +365,12 @@ pub(crate) fn build_rekey_item_keeping(
             )
         })?;
     let ik_ct = seal_under_env(vault, env, item_id, &new_ik)?;
-    let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, plan)?;
+    let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, &plan)?;
     Ok(OpBody::RekeyItemKeeping {
         env_id: env.id,
         item_id,
+        member_id,
+        replaces,
         ik_ct,
         earlier,
         shares,

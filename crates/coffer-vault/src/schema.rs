@@ -263,12 +263,17 @@ CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 /// change what a version says. An environment re-key re-seals every
 /// version under one key again and clears the row. `author_id` is who
 /// re-keyed: if the earlier keys do not open, the versions under them are
-/// reported as that member's doing, not their writers'.
+/// reported as that member's doing, not their writers'. `upto` is the
+/// newest version the earlier keys may open (the item's version when it
+/// was re-keyed): a version written after must open under the current key,
+/// or a writer could seal a new value under the key the unshared member
+/// kept (attack review 6, H5).
 const V7: &str = r#"
 CREATE TABLE item_keys_earlier (
     item_id BLOB PRIMARY KEY REFERENCES items(id),
     ct BLOB NOT NULL,
-    author_id BLOB NOT NULL
+    author_id BLOB NOT NULL,
+    upto INTEGER NOT NULL
 );
 "#;
 

@@ -7,11 +7,15 @@
 //!
 //! A re-key keeps the keys it replaced as they were wrapped
 //! (`env_wraps_past`, `item_keys_past`), so whoever held them can still open
-//! such a version. When an owner's or admin's device syncs, it re-seals each
-//! stale version that would have been the next one under the current key,
-//! marked exposed (the rotation dashboard and the offboarding's exposure
-//! report count it), and resolves the flag: the revoked member cannot read
-//! the re-sealed version, nor anything written after it.
+//! such a version. When an owner's or admin's device syncs, it makes each
+//! stale version that would have been the next one current *as its writer
+//! sealed and signed it* (`item.adopt`): the replaced key it is sealed
+//! under joins the item's earlier keys, sealed under the current key, so
+//! every current holder reads it, credited to its writer (re-sealing it
+//! under the current key signed it in the adopting owner's name: attack
+//! review 4, F9). The value is remembered as exposed (the rotation
+//! dashboard and the offboarding's exposure report count it): the revoked
+//! member could read it, and nothing written after it.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +24,7 @@ use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, WrapContext};
 use rusqlite::{params, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::items::{version_op, Decrypted, Waiting};
+use crate::items::{open_version_under, Decrypted, Waiting};
 use crate::ops::OpBody;
 use crate::time::now;
 use crate::vault::{EnvInfo, Role, Vault};
@@ -198,18 +202,52 @@ impl Vault {
             return Ok(false);
         }
         let now = now();
-        let mut meta = cur.meta;
-        if fields.value != cur.fields.value {
-            meta.rotated_at = h.rotated_at.or(Some(now));
+        // The waiting row, and the replaced key it opens under.
+        let (digest, blob, meta): (Vec<u8>, Vec<u8>, crate::ops::RotationMeta) =
+            self.conn.query_row(
+                "SELECT digest, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+                 FROM item_conflicts WHERE item_id = ?1 AND version = ?2",
+                params![&cur.id.0[..], h.version as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, crate::items::meta_at(r, 2)?)),
+            )?;
+        let digest: [u8; 32] = digest
+            .try_into()
+            .map_err(|_| Error::integrity("bad conflict digest"))?;
+        let vault_id = self.vault_id;
+        let Some(key) = self
+            .past_item_keys(env, cur.id)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .find(|k| {
+                open_version_under([k], vault_id, env, cur.id, h.version, &blob, &meta).is_ok()
+            })
+        else {
+            return Ok(false);
+        };
+        let mut keys: Vec<ItemKey> = Vec::with_capacity(cur.ik.earlier.len() + 1);
+        keys.push(key);
+        for k in &cur.ik.earlier {
+            keys.push(k.duplicate());
         }
-        meta.exposed_at = Some(now);
-        let mut ops = vec![
-            version_op(self.vault_id, env, cur, fields, meta)?,
-            OpBody::ResolveConflict {
-                env_id: env.id,
-                item_id: cur.id,
-            },
-        ];
+        let earlier = cur
+            .ik
+            .current
+            .seal_earlier_keys(
+                &keys,
+                &coffer_crypto::EarlierKeysContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id: cur.id,
+                },
+            )
+            .map_err(|_| Error::Refused("too many earlier keys".into()))?;
+        let mut ops = vec![OpBody::AdoptStale {
+            env_id: env.id,
+            item_id: cur.id,
+            version: h.version,
+            digest,
+            earlier,
+        }];
         // Remembered as exposed, so setting it back later is not a rotation.
         ops.extend(self.build_exposed_value(env, cur.id, &fields.value, now)?);
         self.apply_batch(ops)?;

@@ -647,21 +647,8 @@ impl Vault {
         let m = self.member(member)?;
         let env = self.env(env_path)?;
         let d = self.find_item(&env, key)?;
-        let none = HashSet::new();
-        let plan = Plan {
-            drop: Some(m.id),
-            expose: &none,
-            now: now(),
-        };
-        let rk = rekey::build_rekey_item_keeping(self, &env, d.id, &plan)?;
-        self.apply_batch(vec![
-            OpBody::UnshareItem {
-                env_id: env.id,
-                item_id: d.id,
-                member_id: m.id,
-            },
-            rk,
-        ])
+        let op = rekey::build_unshare(self, &env, d.id, m.id)?;
+        self.apply_batch(vec![op])
     }
 
     /// Names of members an item is shared with.

@@ -2,7 +2,7 @@
 //! goes through [`Vault::apply`] (authorize → mutate → append to the op log)
 //! in one transaction; a failure changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
@@ -1040,6 +1040,8 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         // owner or admin sends one (an offboarding, which marks versions
         // exposed). A writer re-keys an item keeping its versions as sealed.
         OpBody::RekeyItem { .. } => role <= Role::Admin,
+        // Settles a stale write for the team, as re-sealing it did.
+        OpBody::AdoptStale { .. } => role <= Role::Admin,
         OpBody::SetItem { env_id, .. }
         | OpBody::DeleteItem { env_id, .. }
         | OpBody::ShareItem { env_id, .. }
@@ -1197,9 +1199,10 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
                 check(w, Some(*epoch), None)?;
                 holds_env(env_id, &w.member_id)?;
             }
+            // A share no longer held is left out when applied
+            // (`insert_held_shares`), never given.
             for s in shares {
                 check(&s.wrap, None, None)?;
-                holds_share(&s.item_id, &s.wrap.member_id)?;
             }
         }
         OpBody::AddMember { member, grants } => {
@@ -1230,10 +1233,20 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
             check(w, env_epoch(env_id)?, None)?
         }
         OpBody::ShareItem { share, .. } => check(&share.wrap, None, None)?,
-        OpBody::RekeyItem { shares, .. } | OpBody::RekeyItemKeeping { shares, .. } => {
+        OpBody::RekeyItem { shares, .. } => {
+            for s in shares {
+                check(&s.wrap, None, None)?;
+            }
+        }
+        OpBody::RekeyItemKeeping {
+            shares, member_id, ..
+        } => {
             for s in shares {
                 check(&s.wrap, None, None)?;
                 holds_share(&s.item_id, &s.wrap.member_id)?;
+                if s.wrap.member_id == *member_id {
+                    return refuse("an unshare re-wraps the key to the member it unshares".into());
+                }
             }
         }
         _ => {}
@@ -1522,11 +1535,16 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "DELETE FROM exposed_values WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
                 [blob16(env_id)],
             )?;
+            let held = held_shares(
+                tx,
+                "SELECT item_id, member_id FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
+                env_id,
+            )?;
             tx.execute(
                 "DELETE FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
                 [blob16(env_id)],
             )?;
-            insert_shares(tx, shares)?;
+            insert_held_shares(tx, shares, &held)?;
             for it in items {
                 rekey_item_rows(tx, env_id, it, author)?;
             }
@@ -1549,21 +1567,51 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                     ));
                 }
             }
+            let held = held_shares(
+                tx,
+                "SELECT item_id, member_id FROM item_shares WHERE item_id = ?1",
+                &item.item_id,
+            )?;
             tx.execute(
                 "DELETE FROM item_shares WHERE item_id = ?1",
                 [blob16(&item.item_id)],
             )?;
-            insert_shares(tx, shares)?;
+            insert_held_shares(tx, shares, &held)?;
             rekey_item_rows(tx, env_id, item, author)?;
         }
         OpBody::RekeyItemKeeping {
             env_id,
             item_id,
+            member_id,
+            replaces,
             ik_ct,
             earlier,
             shares,
         } => {
             item_in_env(tx, item_id, env_id)?;
+            // The key it replaces must be the item's key now: a re-key (an
+            // offboarding, another unshare) its author had not seen came
+            // first, and applying this one would put back a key the
+            // offboarded member holds, or lose one (attack review 6, H4, H8).
+            let (cur_ct, version): (Vec<u8>, i64) = tx.query_row(
+                "SELECT ik_ct, current_version FROM items WHERE id = ?1",
+                [blob16(item_id)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if coffer_crypto::ItemKeyGeneration::of_sealed(&cur_ct).0 != *replaces {
+                return Err(Error::Refused(
+                    "the item's key changed meanwhile (a re-key its author had not seen); unshare again".into(),
+                ));
+            }
+            // The unshare and its re-key are one op: neither can stand
+            // without the other (attack review 6, H6, H7).
+            let n = tx.execute(
+                "DELETE FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
+                params![blob16(item_id), blob16(member_id)],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("share".into()));
+            }
             // The key being replaced is remembered as a re-key's are: a
             // version a writer seals under it without having seen this op
             // waits as a stale one (it could be read by whoever lost the
@@ -1590,8 +1638,8 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 params![blob16(item_id), ik_ct],
             )?;
             tx.execute(
-                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id) VALUES (?1, ?2, ?3)",
-                params![blob16(item_id), earlier, blob16(author)],
+                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
+                params![blob16(item_id), earlier, blob16(author), version],
             )?;
         }
         OpBody::AddMember { member, grants } => {
@@ -1714,6 +1762,53 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 )?;
             }
         }
+        OpBody::AdoptStale {
+            env_id,
+            item_id,
+            version,
+            digest,
+            earlier,
+        } => {
+            item_in_env(tx, item_id, env_id)?;
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT current_version FROM items WHERE id = ?1 AND deleted_at IS NULL",
+                    [blob16(item_id)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let current = current.ok_or_else(|| Error::NotFound("item".into()))?;
+            if *version != current as u64 + 1 {
+                return Err(Error::Refused(
+                    "only the version right after the current one can be made current".into(),
+                ));
+            }
+            // The waiting version moves as it is: its blob, rotation
+            // fields, author and time, all from its writer's signed op.
+            let n = tx.execute(
+                "INSERT INTO item_versions (item_id, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at)
+                 SELECT item_id, version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id, created_at
+                 FROM item_conflicts WHERE item_id = ?1 AND digest = ?2 AND version = ?3",
+                params![blob16(item_id), &digest[..], *version as i64],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound(format!(
+                    "a waiting version {version} of this item"
+                )));
+            }
+            tx.execute(
+                "UPDATE items SET current_version = ?2 WHERE id = ?1",
+                params![blob16(item_id), *version as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM item_conflicts WHERE item_id = ?1",
+                [blob16(item_id)],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
+                params![blob16(item_id), earlier, blob16(author), *version as i64],
+            )?;
+        }
         OpBody::ResolveConflict { item_id, env_id } => {
             let n = tx.execute(
                 "DELETE FROM item_conflicts WHERE item_id = ?1
@@ -1834,6 +1929,31 @@ fn insert_conflict(
         ],
     )?;
     Ok(())
+}
+
+/// The (item, member) pairs `sql` (one id parameter) selects from
+/// `item_shares`.
+fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, Vec<u8>)>> {
+    let mut st = tx.prepare_cached(sql)?;
+    let rows = st.query_map([blob16(id)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An owner's or admin's re-key re-wraps the shares it saw; one that ended
+/// since (an unshare its author had not seen, ordered first) is left out
+/// rather than denying the re-key: denying it would undo an offboarding on
+/// every device (attack review 6, H3). A re-key never gives a share.
+fn insert_held_shares(
+    tx: &Connection,
+    shares: &[crate::ops::ShareRecord],
+    held: &HashSet<(Vec<u8>, Vec<u8>)>,
+) -> Result<()> {
+    let kept: Vec<crate::ops::ShareRecord> = shares
+        .iter()
+        .filter(|s| held.contains(&(s.item_id.0.to_vec(), s.wrap.member_id.0.to_vec())))
+        .cloned()
+        .collect();
+    insert_shares(tx, &kept)
 }
 
 fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<()> {
