@@ -1007,10 +1007,15 @@ fn assert_exposed_to_carol(v: &mut Vault, key: &str) {
 /// The other order of the race: the offboarding comes first (in every
 /// device's order), then a write by a teammate who had not seen it,
 /// sealed under the item key the offboarding replaced, which the revoked
-/// member holds. It is never made current as it is (no current key opens
-/// it): it waits, flagged stale, until an owner's device re-seals it under
-/// the new key, marked exposed. The revoked member, still syncing, reads
-/// nothing written after the revocation; every device converges.
+/// member holds. It is not made current on its own (no current key opens
+/// it): it waits, flagged stale, until an owner's device adopts it
+/// (`item.adopt`: current as its writer sealed and signed it, its key
+/// joining the item's earlier keys under the current one), remembered as
+/// exposed. The revoked member could read that value from the log in any
+/// case (it was published under her key), which is why it counts as
+/// exposed; she reads nothing written after it (every later version is
+/// sealed under the current key, of an epoch she holds no key of); every
+/// device converges.
 #[test]
 fn fail_a_write_under_the_replaced_key_is_resealed_and_counted_exposed() {
     let (fx, remote, bob, carol) = team(folder_remote);
@@ -1059,8 +1064,8 @@ fn fail_a_write_under_the_replaced_key_is_resealed_and_counted_exposed() {
         ErrorKind::NotFound,
         fx.open().get_item(PROD, "NEW_UNDER_OLD_KEY"),
     );
-    // Carol keeps syncing: her replica holds no key of the new epoch, and
-    // the re-sealed version does not open under anything she has.
+    // Carol keeps syncing: her replica holds no key of the new epoch, so
+    // nothing sealed under the item's current key opens for her.
     let _ = carol
         .who
         .try_open(&carol.replica)

@@ -712,6 +712,12 @@ fn attack_two_racing_unshares_leave_the_unshared_holding_the_current_key() {
             reason.contains("changed meanwhile") || reason.contains("does not hold"),
             "Ada's unshare of Erin was denied, and the log says why: {reason} (Bob's sync {rb:?}; Ada's {ra:?})"
         );
+        assert!(
+            ra.denied
+                .iter()
+                .any(|d| d.author == "Ada" && d.reason.contains("your own change")),
+            "Ada's sync tells her that her unshare was undone: {ra:?}"
+        );
         return;
     }
     fx.open()

@@ -974,6 +974,26 @@ fn apply_entries(
     received: &HashSet<[u8; 32]>,
     report: &mut SyncReport,
 ) -> Result<()> {
+    // This device's own entries applied so far: one a replay now denies
+    // (a teammate's op ordered before it changed what it acted on, e.g.
+    // two racing unshares) is reported like a received one, or its author
+    // would believe it stood.
+    let mine_applied: HashSet<OpKey> = {
+        let mut st = tx.prepare(
+            "SELECT author_id, op_id FROM ops WHERE device_id = ?1 AND outcome = 'applied'",
+        )?;
+        let rows = st.query_map([&ctx.me.device_id.0[..]], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = HashSet::new();
+        for r in rows {
+            let (a, o) = r?;
+            if let (Ok(a), Ok(o)) = (<[u8; 16]>::try_from(a), <[u8; 16]>::try_from(o)) {
+                out.insert((a, o));
+            }
+        }
+        out
+    };
     let mut all = if replay {
         let mut old = take_log(tx, ctx.vault_id, true)?;
         old.extend(new);
@@ -1001,7 +1021,7 @@ fn apply_entries(
         let before: i64 =
             tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM ops", [], |r| r.get(0))?;
         let mut d = Decided::default();
-        let violations = run_entries(tx, ctx, &all, &deny, received, &mut d)?;
+        let violations = run_entries(tx, ctx, &all, &deny, received, &mine_applied, &mut d)?;
         if violations.is_empty() {
             // An entry without its body that no cut covers any more (the
             // cut was denied in this order) is dropped with the rest of
@@ -1134,6 +1154,7 @@ fn run_entries(
     entries: &[Incoming],
     deny: &HashSet<OpKey>,
     received: &HashSet<[u8; 32]>,
+    mine_applied: &HashSet<OpKey>,
     d: &mut Decided,
 ) -> Result<Vec<OpKey>> {
     let mut stopped: HashSet<Id> = HashSet::new();
@@ -1166,8 +1187,16 @@ fn run_entries(
             }
             Verdict::Denied(reason) => {
                 insert_denied(tx, ctx, inc, &reason)?;
-                if fresh {
-                    d.received += 1;
+                let undone = dev == ctx.me.device_id && mine_applied.contains(&op_key(h));
+                if fresh || undone {
+                    if fresh {
+                        d.received += 1;
+                    }
+                    let reason = if undone {
+                        format!("your own change, applied here before, is now denied (a teammate's change ordered before it): {reason}")
+                    } else {
+                        reason
+                    };
                     d.denied.push(Rejected {
                         device: dev.short(),
                         seq: h.device_seq,
