@@ -244,7 +244,10 @@ fn attack_a_writers_item_rekey_with_a_junk_key_makes_a_credential_vanish() {
         .expect_err("an export of web/prod never leaves API_KEY out silently")
         .to_string();
     assert!(
-        e.contains("open under no key") && e.contains("API_KEY") && e.contains("coffer audit"),
+        e.contains("open under no key")
+            && e.contains("API_KEY")
+            && e.contains("coffer audit")
+            && e.contains("Mallory's re-key"),
         "the refusal names the credential and where to look: {e}"
     );
 }

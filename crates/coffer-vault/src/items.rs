@@ -434,7 +434,7 @@ impl Vault {
             (updated_at, created_at),
             author,
         ): &Row|
-         -> Result<std::result::Result<Decrypted, (Id, Id)>> {
+         -> Result<std::result::Result<Decrypted, (Id, Option<Id>)>> {
             let id = Id::from_slice(id).map_err(|_| Error::integrity("bad item id"))?;
             let version = *version as u64;
             let ik = match ek.open_item_key(
@@ -449,10 +449,14 @@ impl Vault {
                 Ok(ik) => ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, id),
                 // No version can open: its name cannot be read. Kept
                 // aside (`Vault::keyless`) so that an export names it.
+                // Blamed on whoever last gave it a key by an unshare (the
+                // same op wrote the earlier-keys row; an environment
+                // re-key deletes it), when that is known.
                 Err(_) if lenient => {
-                    let author =
-                        Id::from_slice(author).map_err(|_| Error::integrity("bad author id"))?;
-                    return Ok(Err((id, author)));
+                    let by = earlier
+                        .as_ref()
+                        .and_then(|(_, by, _)| Id::from_slice(by).ok());
+                    return Ok(Err((id, by)));
                 }
                 Err(_) => {
                     return Err(Error::integrity(format!(
@@ -519,8 +523,8 @@ impl Vault {
         for d in out {
             let mut d = match d {
                 Ok(d) => d,
-                Err((id, _)) => {
-                    keyless.push((id, None));
+                Err(k) => {
+                    keyless.push(k);
                     continue;
                 }
             };
