@@ -497,6 +497,7 @@ fn bless_vault_seeds() {
                 item_id: Id([0x17; 16]),
                 version: 3,
                 digest: [0x5a; 32],
+                under: [0x3c; 32],
                 earlier: vec![0x42; 88],
             },
         ),

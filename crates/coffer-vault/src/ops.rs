@@ -386,6 +386,11 @@ pub enum OpBody {
         version: u64,
         /// Which waiting version: the digest `item_conflicts` keys it by.
         digest: [u8; 32],
+        /// The generation of the item key `earlier` is sealed under (the
+        /// item's key when the adoption was made): denied when the item's
+        /// key changed meanwhile (a re-key or unshare racing it; attack
+        /// review 7, F1, F3).
+        under: [u8; 32],
         /// Every earlier key of the item, the one the version is sealed
         /// under included, sealed under the item's current key.
         earlier: Vec<u8>,
@@ -910,12 +915,14 @@ impl OpBody {
                 item_id,
                 version,
                 digest,
+                under,
                 earlier,
             } => {
                 e.fixed(&env_id.0)
                     .fixed(&item_id.0)
                     .u64(*version)
                     .fixed(digest)
+                    .fixed(under)
                     .bytes(earlier);
             }
             OpBody::ExposedValues {
@@ -1108,6 +1115,7 @@ impl OpBody {
                 item_id: Id(d.fixed().map_err(m)?),
                 version: d.u64().map_err(m)?,
                 digest: d.fixed().map_err(m)?,
+                under: d.fixed().map_err(m)?,
                 earlier: d.bytes().map_err(m)?.to_vec(),
             },
             kind::EXPOSED_VALUES => {
@@ -1392,6 +1400,7 @@ mod tests {
                 item_id: id(5),
                 version: 3,
                 digest: [6; 32],
+                under: [5; 32],
                 earlier: vec![7, 8],
             },
         ]

@@ -246,6 +246,7 @@ impl Vault {
             item_id: cur.id,
             version: h.version,
             digest,
+            under: cur.ik_gen,
             earlier,
         }];
         // Remembered as exposed, so setting it back later is not a rotation.

@@ -1767,17 +1767,26 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             item_id,
             version,
             digest,
+            under,
             earlier,
         } => {
             item_in_env(tx, item_id, env_id)?;
-            let current: Option<i64> = tx
+            let row: Option<(i64, Vec<u8>)> = tx
                 .query_row(
-                    "SELECT current_version FROM items WHERE id = ?1 AND deleted_at IS NULL",
+                    "SELECT current_version, ik_ct FROM items WHERE id = ?1 AND deleted_at IS NULL",
                     [blob16(item_id)],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let current = current.ok_or_else(|| Error::NotFound("item".into()))?;
+            let (current, ik_ct) = row.ok_or_else(|| Error::NotFound("item".into()))?;
+            // The earlier keys are sealed under the key the item had when
+            // the adoption was made: a re-key or unshare ordered first
+            // would leave them opening for nobody (attack review 7, F1, F3).
+            if coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0 != *under {
+                return Err(Error::Refused(
+                    "the item's key changed meanwhile (a re-key its author had not seen)".into(),
+                ));
+            }
             if *version != current as u64 + 1 {
                 return Err(Error::Refused(
                     "only the version right after the current one can be made current".into(),
@@ -1800,9 +1809,12 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "UPDATE items SET current_version = ?2 WHERE id = ?1",
                 params![blob16(item_id), *version as i64],
             )?;
+            // Only the adopted row: another waiting version (a second
+            // stale write, arrived later) stays for a person to settle
+            // (attack review 7, F2).
             tx.execute(
-                "DELETE FROM item_conflicts WHERE item_id = ?1",
-                [blob16(item_id)],
+                "DELETE FROM item_conflicts WHERE item_id = ?1 AND digest = ?2",
+                params![blob16(item_id), &digest[..]],
             )?;
             tx.execute(
                 "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
