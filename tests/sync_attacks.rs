@@ -1611,7 +1611,7 @@ fn attack_schema_4_sealed_replica_opens_after_the_v5_migration() {
     bob.sync();
     downgrade(
         &bob.replica,
-        &format!("DROP TABLE item_keys_earlier; {OPS_BEFORE_V6} DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;"),
+        &format!("DROP TABLE item_keys_adopted; DROP TABLE item_keys_earlier; {OPS_BEFORE_V6} DROP INDEX ops_feed; DROP INDEX ops_hlc; DROP TABLE item_keys_past; DROP TABLE env_wraps_past;"),
         4,
     );
     let mut v = bob
@@ -1656,7 +1656,7 @@ fn attack_schema_5_sealed_replica_opens_after_the_v6_migration() {
     let before = count(&bob.replica);
     downgrade(
         &bob.replica,
-        &format!("DROP TABLE item_keys_earlier; {OPS_BEFORE_V6}"),
+        &format!("DROP TABLE item_keys_adopted; DROP TABLE item_keys_earlier; {OPS_BEFORE_V6}"),
         5,
     );
     let mut v = bob
@@ -1688,7 +1688,11 @@ fn attack_schema_5_sealed_replica_opens_after_the_v6_migration() {
 fn attack_schema_6_sealed_replica_opens_after_the_v7_migration() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
     let _dave = add_dev_reader(&fx, &bob);
-    downgrade(&bob.replica, "DROP TABLE item_keys_earlier;", 6);
+    downgrade(
+        &bob.replica,
+        "DROP TABLE item_keys_adopted; DROP TABLE item_keys_earlier;",
+        6,
+    );
     let mut v = bob
         .who
         .try_open(&bob.replica)
@@ -1705,6 +1709,69 @@ fn attack_schema_6_sealed_replica_opens_after_the_v7_migration() {
             .query_row("SELECT COUNT(*) FROM item_keys_earlier", [], |r| r.get(0))
             .expect("count");
         assert_eq!(n, 1, "{p:?}");
+    }
+    for mut v in [fx.open(), bob.open()] {
+        assert!(v.verify().expect("verify").ok());
+        assert_value(&mut v, PROD, "API_KEY", API_V2);
+        let h = v.history(PROD, "API_KEY", true).expect("history");
+        assert!(h.iter().all(|e| e.value.is_some()), "every version opens");
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
+}
+
+/// ATTACK (none: an upgrade): a sealed replica written at schema 7 (one
+/// `item_keys_earlier` row per item, no `item_keys_adopted`) holding an
+/// unshare's row is opened by this build: the table is rebuilt with the
+/// same rows and columns, so the seal still vouches for it.
+/// SECURE: it migrates, opens, verifies; every version still reads; a
+/// second unshare adds a row beside the first on every replica.
+#[test]
+fn attack_schema_7_sealed_replica_opens_after_the_v8_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    let _dave = add_dev_reader(&fx, &bob);
+    {
+        let mut v = bob.open();
+        v.share(PROD, "API_KEY", "Dave").expect("Bob shares");
+        v.unshare(PROD, "API_KEY", "Dave").expect("Bob unshares");
+        v.sync().expect("bob publishes");
+    }
+    fx.open().sync().expect("ada syncs");
+    downgrade(
+        &bob.replica,
+        "DROP TABLE item_keys_adopted;
+         CREATE TABLE k7 AS SELECT * FROM item_keys_earlier;
+         DROP TABLE item_keys_earlier;
+         CREATE TABLE item_keys_earlier (
+    item_id BLOB PRIMARY KEY REFERENCES items(id),
+    ct BLOB NOT NULL,
+    author_id BLOB NOT NULL,
+    upto INTEGER NOT NULL
+);
+         INSERT INTO item_keys_earlier SELECT * FROM k7;
+         DROP TABLE k7;",
+        7,
+    );
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .expect("a schema 7 replica opens after the migration");
+    assert!(v.verify().expect("verify").ok());
+    assert_value(&mut v, PROD, "API_KEY", API_V2);
+    v.share(PROD, "API_KEY", "Dave").expect("Bob shares again");
+    v.unshare(PROD, "API_KEY", "Dave")
+        .expect("Bob unshares again");
+    v.sync().expect("bob publishes");
+    drop(v);
+    fx.open().sync().expect("ada syncs");
+    for p in [&fx.path, &bob.replica] {
+        let n: i64 = Connection::open(p)
+            .expect("open")
+            .query_row("SELECT COUNT(*) FROM item_keys_earlier", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(
+            n, 2,
+            "{p:?}: the second unshare's row is kept beside the first"
+        );
     }
     for mut v in [fx.open(), bob.open()] {
         assert!(v.verify().expect("verify").ok());

@@ -445,7 +445,8 @@ fn bless_vault_seeds() {
     }
     // Kinds this vault does not write: an `item.set` that names no keys
     // (before kind 18), a stale write adopted (needs an offboarding raced
-    // through sync), a conflict resolution (needs
+    // through sync), shares re-signed (a grant lowered to read over shares
+    // the member made), a conflict resolution (needs
     // concurrent edits through sync), a revocation with and without the
     // revoked member's feed cut (logs from before sync have none; both
     // share the name "member.revoke"). Made by hand, wrapped in
@@ -499,6 +500,23 @@ fn bless_vault_seeds() {
                 digest: [0x5a; 32],
                 under: [0x3c; 32],
                 earlier: vec![0x42; 88],
+            },
+        ),
+        (
+            "share-resign",
+            OpBody::ResignShares {
+                env_id: Id([0xe1; 16]),
+                shares: vec![coffer_vault::ops::ShareRecord {
+                    item_id: Id([0x17; 16]),
+                    wrap: coffer_vault::ops::WrapRecord {
+                        member_id: Id([0xb0; 16]),
+                        sender_id: Id([0xa0; 16]),
+                        epoch: 2,
+                        epk: [0x33; 32],
+                        ct: vec![0x44; 72],
+                        sig: [0x55; 64],
+                    },
+                }],
             },
         ),
     ] {

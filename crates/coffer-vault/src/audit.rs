@@ -425,6 +425,11 @@ impl Namer {
                 env(&env_id),
                 who(&share.wrap.member_id)
             ),
+            OpBody::ResignShares { env_id, shares } => format!(
+                "signed again {} share(s) of {} that a member can no longer vouch for",
+                shares.len(),
+                env(&env_id)
+            ),
             OpBody::UnshareItem {
                 env_id,
                 item_id,

@@ -1,6 +1,8 @@
 //! Items (credentials): one encrypted blob per version holding everything a
 //! user typed (name, value, notes, url, username, tags).
 
+use std::collections::HashMap;
+
 use coffer_crypto::encoding::{Decoder, Encoder};
 use coffer_crypto::{Id, ItemContext, ItemKey, ItemKeyContext, SecretString};
 use rusqlite::{params, OptionalExtension};
@@ -382,25 +384,17 @@ impl Vault {
             .1;
         let mut st = self.conn.prepare_cached(
             "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id, k.ct, k.author_id, k.upto
+                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
-             LEFT JOIN item_keys_earlier k ON k.item_id = i.id
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
         )?;
+        let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
         let rows = st.query_map([&env.id.0[..]], |r| {
+            let id = r.get::<_, Vec<u8>>(0)?;
+            let earlier = earlier_of.remove(&id);
             Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                (
-                    r.get::<_, Vec<u8>>(1)?,
-                    match (
-                        r.get::<_, Option<Vec<u8>>>(11)?,
-                        r.get::<_, Option<Vec<u8>>>(12)?,
-                        r.get::<_, Option<i64>>(13)?,
-                    ) {
-                        (Some(ct), Some(by), Some(upto)) => Some((ct, by, upto)),
-                        _ => None,
-                    },
-                ),
+                id,
+                (r.get::<_, Vec<u8>>(1)?, earlier),
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
                 meta_at(r, 4)?,
@@ -453,9 +447,7 @@ impl Vault {
                 // same op wrote the earlier-keys row; an environment
                 // re-key deletes it), when that is known.
                 Err(_) if lenient => {
-                    let by = earlier
-                        .as_ref()
-                        .and_then(|(_, by, _)| Id::from_slice(by).ok());
+                    let by = earlier.as_ref().and_then(Earlier::newest_author);
                     return Ok(Err((id, by)));
                 }
                 Err(_) => {
@@ -764,8 +756,10 @@ impl Vault {
         keys: &mut ItemKeys,
     ) -> Result<()> {
         if keys.upto.is_some() && !keys.recovered && env.readable {
+            // Each opens versions up to the one the item had when the key
+            // was replaced, no further.
             let past = self.past_item_keys(env, item_id)?;
-            keys.earlier.extend(past.into_iter().map(|(k, _)| k));
+            keys.add_earlier(past);
             keys.recovered = true;
         }
         Ok(())
@@ -1716,22 +1710,27 @@ pub(crate) fn seal(
 }
 
 /// An item's key and, after item re-keys that kept its versions as they
-/// were sealed (an unshare, `OpBody::RekeyItemKeeping`), its earlier keys,
-/// newest first: every version opens under one of them.
+/// were sealed (an unshare, `OpBody::RekeyItemKeeping`) or adoptions of
+/// stale writes (`OpBody::AdoptStale`), its earlier keys: every version
+/// opens under one of them, each within its bound.
 pub(crate) struct ItemKeys {
     /// The key new versions are sealed under.
     pub(crate) current: ItemKey,
-    /// The keys it replaced, newest first (empty once an environment
-    /// re-key has re-sealed every version under one key).
+    /// The keys it replaced (empty once an environment re-key has
+    /// re-sealed every version under one key).
     pub(crate) earlier: Vec<ItemKey>,
-    /// Who re-keyed the item, when the earlier keys they left do not open
+    /// The newest version each of `earlier` may open, in the same order.
+    /// A version written after the re-key that replaced a key opens under
+    /// the current key only, or a writer could seal a new value under the
+    /// key the unshared member kept (attack review 6, H5; attack review 7,
+    /// F4: a later re-key cannot raise the bound).
+    pub(crate) bounds: Vec<u64>,
+    /// Who re-keyed the item, when earlier keys they left do not open
     /// (their client sealed them so): a version that then does not open
     /// is their doing, not its writer's.
     pub(crate) broken_by: Option<Id>,
-    /// The newest version the earlier keys may open (`None`: the item
-    /// has none). A version written after the re-key opens under the
-    /// current key only, or a writer could seal a new value under the key
-    /// the unshared member kept (attack review 6, H5).
+    /// The newest version any earlier key may open (`None`: the item has
+    /// no earlier-keys row).
     pub(crate) upto: Option<u64>,
     /// Whether the keys remembered from re-keys (`item_keys_past`) were
     /// added ([`Vault::recover_earlier`]).
@@ -1739,10 +1738,11 @@ pub(crate) struct ItemKeys {
 }
 
 impl ItemKeys {
-    /// `current` with the earlier keys sealed under it (`earlier_ct`, the
-    /// item's `item_keys_earlier` row). Earlier keys that do not open
-    /// (a teammate's client sealed them so) are left out: the versions
-    /// under them do not open, and the item's other versions still do.
+    /// `current` with the earlier keys its rows hold, opened in a chain:
+    /// each row is sealed under the current key or under a key another
+    /// row gives. Rows that open under none (a teammate's client sealed
+    /// them so) are left out: the versions under their keys do not open,
+    /// and the item's other versions still do.
     pub(crate) fn open(
         current: ItemKey,
         earlier: Option<&Earlier>,
@@ -1750,52 +1750,205 @@ impl ItemKeys {
         env_id: Id,
         item_id: Id,
     ) -> Self {
+        let mut keys = Self {
+            current,
+            earlier: Vec::new(),
+            bounds: Vec::new(),
+            broken_by: None,
+            upto: None,
+            recovered: false,
+        };
+        let Some(earlier) = earlier else {
+            return keys;
+        };
         let ctx = coffer_crypto::EarlierKeysContext {
             vault_id,
             env_id,
             item_id,
         };
-        let upto = earlier.map(|(_, _, upto)| (*upto).max(0) as u64);
-        let (earlier, broken_by) = match earlier {
-            None => (Vec::new(), None),
-            Some((ct, author, _)) => match current.open_earlier_keys(ct, &ctx) {
-                Ok(keys) => (keys, None),
-                Err(_) => (Vec::new(), Id::from_slice(author).ok()),
-            },
-        };
-        Self {
-            current,
-            earlier,
-            broken_by,
-            upto,
-            recovered: false,
+        let rows: Vec<(&EarlierRow, bool)> = earlier
+            .rekeys
+            .iter()
+            .map(|r| (r, false))
+            .chain(earlier.adoptions.iter().map(|r| (r, true)))
+            .collect();
+        keys.upto = rows.iter().map(|(r, _)| r.upto.max(0) as u64).max();
+        let mut opened = vec![false; rows.len()];
+        // Raised bounds, applied once every row is in: an adoption vouches
+        // that its first key opens the version it adopted.
+        let mut raised: Vec<(ItemKey, u64)> = Vec::new();
+        loop {
+            let mut progress = false;
+            for (i, (row, adoption)) in rows.iter().enumerate() {
+                if opened[i] {
+                    continue;
+                }
+                let list = std::iter::once(&keys.current)
+                    .chain(keys.earlier.iter())
+                    .find_map(|k| k.open_earlier_keys(&row.ct, &ctx).ok());
+                let Some(list) = list else {
+                    continue;
+                };
+                opened[i] = true;
+                progress = true;
+                let bound = row.upto.max(0) as u64;
+                for (n, k) in list.into_iter().enumerate() {
+                    if *adoption {
+                        if n == 0 {
+                            raised.push((k.duplicate(), bound));
+                        }
+                        // An adoption's other keys are the ones its author
+                        // read from the rows above: they keep their bounds.
+                        if keys.earlier.contains(&k) || k == keys.current {
+                            continue;
+                        }
+                    }
+                    if k == keys.current {
+                        continue;
+                    }
+                    match keys.earlier.iter().position(|e| *e == k) {
+                        // The lowest bound: the re-key that first replaced
+                        // the key says how far it opens.
+                        Some(p) => keys.bounds[p] = keys.bounds[p].min(bound),
+                        None => {
+                            keys.earlier.push(k);
+                            keys.bounds.push(bound);
+                        }
+                    }
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        for (k, bound) in raised {
+            if let Some(p) = keys.earlier.iter().position(|e| *e == k) {
+                keys.bounds[p] = keys.bounds[p].max(bound);
+            }
+        }
+        keys.broken_by = rows
+            .iter()
+            .zip(&opened)
+            .filter(|(_, o)| !**o)
+            .max_by_key(|((r, _), _)| r.upto)
+            .and_then(|((r, _), _)| Id::from_slice(&r.author).ok());
+        keys
+    }
+
+    /// Adds keys that open versions up to `bound` (each), after the others.
+    pub(crate) fn add_earlier(&mut self, more: Vec<(ItemKey, u64)>) {
+        for (k, bound) in more {
+            if k == self.current || self.earlier.contains(&k) {
+                continue;
+            }
+            self.earlier.push(k);
+            self.bounds.push(bound);
         }
     }
 
     /// The keys that may open `version`, the current one first.
     pub(crate) fn for_version(&self, version: u64) -> impl Iterator<Item = &ItemKey> {
-        let earlier: &[ItemKey] = if self.upto.is_some_and(|u| version <= u) {
-            &self.earlier
-        } else {
-            &[]
-        };
-        std::iter::once(&self.current).chain(earlier)
+        std::iter::once(&self.current).chain(
+            self.earlier
+                .iter()
+                .zip(&self.bounds)
+                .filter(move |(_, b)| version <= **b)
+                .map(|(k, _)| k),
+        )
     }
 }
 
-/// An item's sealed earlier keys, who re-keyed it, and the newest version
-/// they may open (`item_keys_earlier`).
-pub(crate) type Earlier = (Vec<u8>, Vec<u8>, i64);
+/// One row of `item_keys_earlier` or `item_keys_adopted`: keys sealed under
+/// a key of the item, who wrote them, and the newest version they open.
+pub(crate) struct EarlierRow {
+    /// The sealed keys.
+    pub(crate) ct: Vec<u8>,
+    /// Who re-keyed (or adopted).
+    pub(crate) author: Vec<u8>,
+    /// The item's version when the row was written.
+    pub(crate) upto: i64,
+}
 
-/// The sealed earlier keys of `item_id`, if an item re-key left some.
+/// An item's earlier-keys rows: those its re-keys left, and its adoptions'.
+#[derive(Default)]
+pub(crate) struct Earlier {
+    /// `item_keys_earlier`.
+    pub(crate) rekeys: Vec<EarlierRow>,
+    /// `item_keys_adopted`.
+    pub(crate) adoptions: Vec<EarlierRow>,
+}
+
+impl Earlier {
+    /// Who wrote the newest row (an item whose key opens under nothing
+    /// names them).
+    pub(crate) fn newest_author(&self) -> Option<Id> {
+        self.rekeys
+            .iter()
+            .chain(&self.adoptions)
+            .max_by_key(|r| r.upto)
+            .and_then(|r| Id::from_slice(&r.author).ok())
+    }
+}
+
+/// The earlier-keys rows of `item_id`, if it has any.
 pub(crate) fn earlier_keys_ct(
     conn: &rusqlite::Connection,
     item_id: &Id,
 ) -> Result<Option<Earlier>> {
-    Ok(conn
-        .prepare_cached("SELECT ct, author_id, upto FROM item_keys_earlier WHERE item_id = ?1")?
-        .query_row([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?)
+    let mut e = Earlier::default();
+    for (table, into) in [
+        ("item_keys_earlier", &mut e.rekeys),
+        ("item_keys_adopted", &mut e.adoptions),
+    ] {
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT ct, author_id, upto FROM {table} WHERE item_id = ?1 ORDER BY upto, ct"
+        ))?;
+        let rows = st.query_map([&item_id.0[..]], |r| {
+            Ok(EarlierRow {
+                ct: r.get(0)?,
+                author: r.get(1)?,
+                upto: r.get(2)?,
+            })
+        })?;
+        for r in rows {
+            into.push(r?);
+        }
+    }
+    Ok((!e.rekeys.is_empty() || !e.adoptions.is_empty()).then_some(e))
+}
+
+/// The earlier-keys rows of every item of an environment that has any.
+pub(crate) fn earlier_keys_of_env(
+    conn: &rusqlite::Connection,
+    env_id: &Id,
+) -> Result<HashMap<Vec<u8>, Earlier>> {
+    let mut out: HashMap<Vec<u8>, Earlier> = HashMap::new();
+    for (table, adoption) in [("item_keys_earlier", false), ("item_keys_adopted", true)] {
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT k.item_id, k.ct, k.author_id, k.upto FROM {table} k JOIN items i ON i.id = k.item_id
+             WHERE i.env_id = ?1 ORDER BY k.item_id, k.upto, k.ct"
+        ))?;
+        let rows = st.query_map([&env_id.0[..]], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                EarlierRow {
+                    ct: r.get(1)?,
+                    author: r.get(2)?,
+                    upto: r.get(3)?,
+                },
+            ))
+        })?;
+        for r in rows {
+            let (id, row) = r?;
+            let e = out.entry(id).or_default();
+            if adoption {
+                e.adoptions.push(row);
+            } else {
+                e.rekeys.push(row);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Opens one version's blob under its full context (vault, environment,

@@ -395,6 +395,18 @@ pub enum OpBody {
         /// under included, sealed under the item's current key.
         earlier: Vec<u8>,
     },
+    /// Re-signs, as the author, shares of one environment's items that a
+    /// member made and may no longer vouch for (their write access there
+    /// was lowered to read). Unlike [`OpBody::ShareItem`] it never gives a
+    /// share: one that ended meanwhile (an unshare its author had not seen,
+    /// ordered first) is left out, or the re-sign would put it back
+    /// (attack review 7, F5).
+    ResignShares {
+        /// Environment.
+        env_id: Id,
+        /// The shares, re-wrapped and signed by the author.
+        shares: Vec<ShareRecord>,
+    },
     /// A local read event (reveal, copy, export, run): no state change.
     Read {
         /// What.
@@ -470,6 +482,8 @@ pub mod kind {
     pub const REKEY_ITEM_KEEPING: u8 = 20;
     /// AdoptStale.
     pub const ADOPT_STALE: u8 = 21;
+    /// ResignShares.
+    pub const RESIGN_SHARES: u8 = 22;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -494,6 +508,7 @@ pub mod kind {
             SET_ITEM_SEALED => "item.set",
             REKEY_ITEM_KEEPING => "unshare",
             ADOPT_STALE => "item.adopt",
+            RESIGN_SHARES => "share.resign",
             _ => "unknown",
         }
     }
@@ -742,6 +757,7 @@ impl OpBody {
             OpBody::RekeyItem { .. } => kind::REKEY_ITEM,
             OpBody::RekeyItemKeeping { .. } => kind::REKEY_ITEM_KEEPING,
             OpBody::AdoptStale { .. } => kind::ADOPT_STALE,
+            OpBody::ResignShares { .. } => kind::RESIGN_SHARES,
             OpBody::ResolveConflict { .. } => kind::RESOLVE,
             OpBody::ExposedValues { .. } => kind::EXPOSED_VALUES,
         }
@@ -924,6 +940,10 @@ impl OpBody {
                     .fixed(digest)
                     .fixed(under)
                     .bytes(earlier);
+            }
+            OpBody::ResignShares { env_id, shares } => {
+                e.fixed(&env_id.0);
+                enc_shares(&mut e, shares);
             }
             OpBody::ExposedValues {
                 env_id,
@@ -1117,6 +1137,10 @@ impl OpBody {
                 digest: d.fixed().map_err(m)?,
                 under: d.fixed().map_err(m)?,
                 earlier: d.bytes().map_err(m)?.to_vec(),
+            },
+            kind::RESIGN_SHARES => OpBody::ResignShares {
+                env_id: Id(d.fixed().map_err(m)?),
+                shares: dec_shares(&mut d)?,
             },
             kind::EXPOSED_VALUES => {
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -1402,6 +1426,13 @@ mod tests {
                 digest: [6; 32],
                 under: [5; 32],
                 earlier: vec![7, 8],
+            },
+            OpBody::ResignShares {
+                env_id: id(4),
+                shares: vec![ShareRecord {
+                    item_id: id(5),
+                    wrap: w.clone(),
+                }],
             },
         ]
     }

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -30,7 +30,8 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("exposed_values", "item_id, tag"),
     ("env_wraps_past", "env_id, member_id, epoch"),
     ("item_keys_past", "item_id, ik_ct"),
-    ("item_keys_earlier", "item_id"),
+    ("item_keys_earlier", "item_id, ct"),
+    ("item_keys_adopted", "item_id, ct"),
 ];
 
 /// State tables added after replicas were first sealed: they enter the
@@ -41,6 +42,7 @@ pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &[
     "env_wraps_past",
     "item_keys_past",
     "item_keys_earlier",
+    "item_keys_adopted",
 ];
 
 const V1: &str = r#"
@@ -277,8 +279,40 @@ CREATE TABLE item_keys_earlier (
 );
 "#;
 
+/// Schema 8: an item keeps every `item_keys_earlier` row its re-keys
+/// left, not only the last one, and adoptions keep theirs apart, in
+/// `item_keys_adopted` (attack review 7, F3, F4). Each row is sealed under
+/// a key of the item; a reader opens them in a chain from the current key,
+/// so an unshare made without having seen an adoption (its list lacks the
+/// adopted version's key) no longer cuts the adopted value off. A key's
+/// bound is the lowest `upto` of the `item_keys_earlier` rows that carry it
+/// (the re-key that first replaced it), so a later re-key by a writer
+/// cannot raise the bound of a key an unshare replaced; only an adoption
+/// (owners and admins) raises its first key's bound, to the version it
+/// adopts. The rows' columns are unchanged, so a sealed replica's digest
+/// is too.
+const V8: &str = r#"
+CREATE TABLE item_keys_earlier_v8 (
+    item_id BLOB NOT NULL REFERENCES items(id),
+    ct BLOB NOT NULL,
+    author_id BLOB NOT NULL,
+    upto INTEGER NOT NULL,
+    PRIMARY KEY (item_id, ct)
+);
+INSERT INTO item_keys_earlier_v8 SELECT item_id, ct, author_id, upto FROM item_keys_earlier;
+DROP TABLE item_keys_earlier;
+ALTER TABLE item_keys_earlier_v8 RENAME TO item_keys_earlier;
+CREATE TABLE item_keys_adopted (
+    item_id BLOB NOT NULL REFERENCES items(id),
+    ct BLOB NOT NULL,
+    author_id BLOB NOT NULL,
+    upto INTEGER NOT NULL,
+    PRIMARY KEY (item_id, ct)
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// Sets the connection's pragmas (every open).
 ///

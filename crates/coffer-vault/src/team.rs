@@ -385,12 +385,15 @@ impl Vault {
             access: access.as_str().into(),
             wrap,
         }];
-        // Losing write access: the shares they made there are re-signed.
+        // Losing write access: the shares they made there are re-signed,
+        // as a re-sign that gives no share (a `share.item` would put back
+        // one a racing unshare ended: attack review 7, F5).
         if access == Access::Read && m.role > Role::Admin {
-            for share in self.reshares(&m.id, Some(env.id), false)? {
-                ops.push(OpBody::ShareItem {
+            let shares = self.reshares(&m.id, Some(env.id), false)?;
+            if !shares.is_empty() {
+                ops.push(OpBody::ResignShares {
                     env_id: env.id,
-                    share,
+                    shares,
                 });
             }
         }
@@ -996,6 +999,9 @@ impl Vault {
                     items.insert(share.item_id, None);
                 }
                 OpBody::UnshareItem {
+                    item_id, member_id, ..
+                }
+                | OpBody::RekeyItemKeeping {
                     item_id, member_id, ..
                 } if member_id == *member => {
                     items.insert(item_id, Some(at));

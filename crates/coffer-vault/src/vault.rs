@@ -1047,6 +1047,7 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         | OpBody::ShareItem { env_id, .. }
         | OpBody::UnshareItem { env_id, .. }
         | OpBody::RekeyItemKeeping { env_id, .. }
+        | OpBody::ResignShares { env_id, .. }
         | OpBody::ResolveConflict { env_id, .. } => can_write_env(env_id)?,
         OpBody::Read { .. } => true,
         // Owners do everything; admins manage members below owner.
@@ -1233,6 +1234,13 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
             check(w, env_epoch(env_id)?, None)?
         }
         OpBody::ShareItem { share, .. } => check(&share.wrap, None, None)?,
+        // A re-sign never gives a share: one no longer held is left out
+        // when applied.
+        OpBody::ResignShares { shares, .. } => {
+            for s in shares {
+                check(&s.wrap, None, None)?;
+            }
+        }
         OpBody::RekeyItem { shares, .. } => {
             for s in shares {
                 check(&s.wrap, None, None)?;
@@ -1637,8 +1645,11 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "UPDATE items SET ik_ct = ?2 WHERE id = ?1",
                 params![blob16(item_id), ik_ct],
             )?;
+            // Beside the rows earlier re-keys and adoptions left, never in
+            // their place: an adoption its author had not seen keeps the
+            // adopted version's key (attack review 7, F3).
             tx.execute(
-                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
                 params![blob16(item_id), earlier, blob16(author), version],
             )?;
         }
@@ -1700,7 +1711,11 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             for (env, w) in rewraps {
                 insert_wraps(env, std::slice::from_ref(w), None)?;
             }
-            insert_shares(tx, reshares)?;
+            // Re-signing vouches again for shares that stand; one a racing
+            // unshare ended is left out, never put back (attack review 7,
+            // F5).
+            let held = held_share_pairs(tx, reshares)?;
+            insert_held_shares(tx, reshares, &held)?;
         }
         OpBody::Grant {
             member_id,
@@ -1732,6 +1747,13 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
         OpBody::ShareItem { share, env_id } => {
             item_in_env(tx, &share.item_id, env_id)?;
             insert_shares(tx, std::slice::from_ref(share))?;
+        }
+        OpBody::ResignShares { env_id, shares } => {
+            for sh in shares {
+                item_in_env(tx, &sh.item_id, env_id)?;
+            }
+            let held = held_share_pairs(tx, shares)?;
+            insert_held_shares(tx, shares, &held)?;
         }
         OpBody::UnshareItem {
             item_id,
@@ -1817,7 +1839,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 params![blob16(item_id), &digest[..]],
             )?;
             tx.execute(
-                "INSERT OR REPLACE INTO item_keys_earlier (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO item_keys_adopted (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
                 params![blob16(item_id), earlier, blob16(author), *version as i64],
             )?;
         }
@@ -1951,6 +1973,26 @@ fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Which of `shares`' (item, member) pairs `item_shares` holds now.
+fn held_share_pairs(
+    tx: &Connection,
+    shares: &[crate::ops::ShareRecord],
+) -> Result<HashSet<(Vec<u8>, Vec<u8>)>> {
+    let mut st = tx
+        .prepare_cached("SELECT COUNT(*) FROM item_shares WHERE item_id = ?1 AND member_id = ?2")?;
+    let mut held = HashSet::new();
+    for sh in shares {
+        let n: i64 = st.query_row(
+            params![blob16(&sh.item_id), blob16(&sh.wrap.member_id)],
+            |r| r.get(0),
+        )?;
+        if n > 0 {
+            held.insert((sh.item_id.0.to_vec(), sh.wrap.member_id.0.to_vec()));
+        }
+    }
+    Ok(held)
+}
+
 /// An owner's or admin's re-key re-wraps the shares it saw; one that ended
 /// since (an unshare its author had not seen, ordered first) is left out
 /// rather than denying the re-key: denying it would undo an offboarding on
@@ -2011,6 +2053,8 @@ fn rekey_item_rows(
     // Every version is re-sealed under the one new key: no earlier key is
     // needed to open any of them.
     tx.prepare_cached("DELETE FROM item_keys_earlier WHERE item_id = ?1")?
+        .execute([blob16(&it.item_id)])?;
+    tx.prepare_cached("DELETE FROM item_keys_adopted WHERE item_id = ?1")?
         .execute([blob16(&it.item_id)])?;
     // A re-key re-seals every version as it is: the same versions, the same
     // rotation fields. Only an owner or admin (offboarding) may mark them
