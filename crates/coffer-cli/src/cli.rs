@@ -267,6 +267,12 @@ pub enum Cmd {
         /// as a bad line and nothing is imported).
         #[arg(long)]
         allow_empty: bool,
+        /// Read the file exactly as this parser does (node: npm dotenv;
+        /// python: python-dotenv; ruby: Ruby dotenv; docker: docker run
+        /// --env-file) instead of refusing what the parsers disagree on.
+        /// A value that would come from the environment or a command is refused.
+        #[arg(long, value_name = "PARSER")]
+        dialect: Option<coffer_vault::ImportDialect>,
     },
     /// The audit log (op log), or `audit verify`.
     Audit {

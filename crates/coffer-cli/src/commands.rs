@@ -542,11 +542,13 @@ pub fn run(cli: Cli) -> Result<u8> {
             env,
             overwrite,
             allow_empty,
+            dialect,
         } => {
             let mut v = open(&cli.vault)?;
             let opts = ImportOptions {
                 overwrite,
                 allow_empty,
+                dialect,
             };
             let done = match v.import_env_file(&file, &env, opts) {
                 Err(e @ Error::BadLines { empty_values, .. }) if empty_values > 0 => {
@@ -562,6 +564,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             );
             for key in &done.dangerous {
                 warn_dangerous(key);
+            }
+            if let (Some(d), false) = (dialect, done.ignored_lines.is_empty()) {
+                let lines: Vec<String> = done.ignored_lines.iter().map(usize::to_string).collect();
+                eprintln!(
+                    "warning: the {d} parser skips line{} {} (not KEY=value); nothing imported from {}",
+                    if lines.len() == 1 { "" } else { "s" },
+                    lines.join(", "),
+                    if lines.len() == 1 { "it" } else { "them" }
+                );
+            }
+            if !done.redefined.is_empty() {
+                eprintln!(
+                    "warning: defined more than once, the last value imported (as the parser reads it): {}",
+                    done.redefined.join(", ")
+                );
             }
             Ok(0)
         }

@@ -59,7 +59,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
-    ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
+    ImportDialect, ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
