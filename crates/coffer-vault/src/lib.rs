@@ -31,6 +31,7 @@ mod error;
 mod exposure;
 mod generate;
 mod identity;
+pub mod import;
 mod items;
 mod keychain;
 pub mod lint;
