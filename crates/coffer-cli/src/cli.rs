@@ -254,20 +254,8 @@ pub enum Cmd {
     /// Shell and git integration: `hook direnv` (for .envrc), `hook install pre-commit`.
     #[command(subcommand)]
     Hook(crate::workflow::HookCmd),
-    /// Import a .env file (all or nothing).
-    Import {
-        /// The .env file.
-        file: PathBuf,
-        /// PROJECT/ENV.
-        env: String,
-        /// Replace existing credentials.
-        #[arg(long)]
-        overwrite: bool,
-        /// Import `KEY=` lines as empty values (otherwise each is reported
-        /// as a bad line and nothing is imported).
-        #[arg(long)]
-        allow_empty: bool,
-    },
+    /// Import a .env file, or another manager's export (all or nothing).
+    Import(crate::import::ImportArgs),
     /// The audit log (op log), or `audit verify`.
     Audit {
         /// `verify` checks every chain, signature and the state.

@@ -12,8 +12,8 @@ use coffer_vault::paths::{coffer_home, default_vault_path};
 use coffer_vault::rotation::Status;
 use coffer_vault::time::{format_date, parse_date, parse_days};
 use coffer_vault::{
-    check_new_passphrase, generate, Charset, Dialect, Error, Format, IdentityStore, ImportOptions,
-    ItemUpdate, NewExpiry, Result, UnlockedIdentity, Vault,
+    check_new_passphrase, generate, Charset, Dialect, Error, Format, IdentityStore, ItemUpdate,
+    NewExpiry, Result, UnlockedIdentity, Vault,
 };
 
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
@@ -537,34 +537,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Cmd::Check(args) => crate::workflow::check(&cli.vault, args),
         Cmd::Shell(args) => crate::workflow::shell(&cli.vault, args),
         Cmd::Hook(cmd) => crate::workflow::hook(cmd, cli.vault.as_deref()),
-        Cmd::Import {
-            file,
-            env,
-            overwrite,
-            allow_empty,
-        } => {
-            let mut v = open(&cli.vault)?;
-            let opts = ImportOptions {
-                overwrite,
-                allow_empty,
-            };
-            let done = match v.import_env_file(&file, &env, opts) {
-                Err(e @ Error::BadLines { empty_values, .. }) if empty_values > 0 => {
-                    return Err(Error::InvalidInput(format!(
-                        "{e}; pass --allow-empty to import empty values"
-                    )))
-                }
-                other => other?,
-            };
-            eprintln!(
-                "Imported into {env}: {} created, {} updated.",
-                done.created, done.updated
-            );
-            for key in &done.dangerous {
-                warn_dangerous(key);
-            }
-            Ok(0)
-        }
+        Cmd::Import(args) => crate::import::run(&cli.vault, args),
         Cmd::Audit { sub, json } => {
             let mut v = open(&cli.vault)?;
             match sub {
@@ -746,7 +719,7 @@ pub(crate) const ALLOW_VAR_HINT: &str = "add --allow-var NAME for each";
 
 /// Warns on stderr that `key` (just stored) decides what code runs, so
 /// `run` and the shell / dotenv exports refuse it by default.
-fn warn_dangerous(key: &str) {
+pub(crate) fn warn_dangerous(key: &str) {
     if let Some(d) = coffer_vault::dangerous::dangerous_var(key) {
         eprintln!(
             "coffer: warning: {key} changes what code runs ({}); coffer run and shell/dotenv exports refuse it unless given --allow-var {key}",

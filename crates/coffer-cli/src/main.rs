@@ -22,6 +22,7 @@ mod cli;
 mod commands;
 #[cfg(target_os = "linux")]
 mod handover;
+mod import;
 mod keychain;
 mod masking;
 mod output;

@@ -1969,7 +1969,9 @@ fn fail_import_reports_every_bad_line() {
          line 2: a key may contain only ASCII letters, digits and `_`, followed by `=`; \
          line 3: `$` in an unquoted value: parsers disagree on variable expansion; use single quotes; \
          line 4: key OK was already defined on line 1; \
-         line 6: a key must start with a letter or `_`"
+         line 6: a key must start with a letter or `_`; \
+         if one program reads this file, pass --dialect with its parser to read it \
+         exactly as that parser does (the file reads without error as: --dialect node, --dialect python)"
     );
     assert!(!msg.contains("secret-text"), "{msg}");
     assert_eq!(env.snapshot(), before);
@@ -1986,7 +1988,7 @@ fn fail_import_reports_every_bad_line() {
     );
     assert!(msg.contains("; line 20: "), "{msg}");
     assert!(!msg.contains("line 21: "), "{msg}");
-    assert!(msg.ends_with("; and 25 more"), "{msg}");
+    assert!(msg.contains("; and 25 more; "), "{msg}");
     assert_eq!(env.snapshot(), before);
 }
 

@@ -68,6 +68,27 @@ pub enum Error {
         name: String,
     },
 
+    /// An entry whose value, read as the chosen parser reads it, would
+    /// depend on something outside the file (a variable the file does not
+    /// define, a shell command). [`parse_dialect`](crate::parse_dialect)
+    /// refuses it rather than store what the importing machine had.
+    #[error("line {line}: the value of {key} {reason}")]
+    Unresolvable {
+        /// 1-based line of the entry.
+        line: usize,
+        /// Its key.
+        key: String,
+        /// What it refers to (a fixed description; never the value).
+        reason: &'static str,
+    },
+
+    /// A `coffer import --dialect` name that is not one of the import dialects.
+    #[error("unknown import dialect {name:?} (expected one of: node, python, ruby, docker)")]
+    UnknownImportDialect {
+        /// The name that was given.
+        name: String,
+    },
+
     /// A `--dialect` name that is not one of the known dialects.
     #[error(
         "unknown dialect {name:?} (expected one of: portable, node, python, rust, compose, docker)"
@@ -83,7 +104,9 @@ impl Error {
     /// [`Error::DuplicateKey`]); `None` for the other variants.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Error::Parse { line, .. } | Error::DuplicateKey { line, .. } => Some(*line),
+            Error::Parse { line, .. }
+            | Error::DuplicateKey { line, .. }
+            | Error::Unresolvable { line, .. } => Some(*line),
             _ => None,
         }
     }

@@ -7,6 +7,8 @@
 //!   writing something that silently reads back different.
 //! * [`parse`] reads a `.env` file for `coffer import`: all-or-nothing, with the
 //!   line number of the first bad entry.
+//! * [`parse_dialect`] reads a `.env` file exactly as one third-party parser
+//!   does (`coffer import --dialect node|python|ruby|docker`).
 //!
 //! The [`Dialect::Portable`] spelling is checked by `tests/interop.rs` against
 //! the real parsers (npm `dotenv`, `python-dotenv`, Rust `dotenvy`, Ruby
@@ -47,6 +49,7 @@
 
 #![forbid(unsafe_code)]
 
+mod dialect_read;
 mod error;
 mod read;
 mod write;
@@ -54,6 +57,7 @@ mod write;
 use std::fmt;
 use std::str::FromStr;
 
+pub use dialect_read::{parse_dialect, DialectParse, ImportDialect};
 pub use error::Error;
 pub use read::{parse, parse_all, ParsedEntry};
 pub use write::{json_string, render, shell_word, writable_dialects};

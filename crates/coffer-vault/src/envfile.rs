@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use coffer_crypto::SecretString;
-pub use coffer_dotenv::{Dialect, Format};
+pub use coffer_dotenv::{Dialect, Format, ImportDialect};
 use zeroize::Zeroizing;
 
 use crate::dangerous::{loads_as_environment, AllowVars};
@@ -161,15 +161,31 @@ impl Vault {
         let raw = Zeroizing::new(raw);
         let text = std::str::from_utf8(&raw)
             .map_err(|_| Error::InvalidInput(format!("{} is not UTF-8 text", file.display())))?;
-        let (parsed, mut problems) = match coffer_dotenv::parse_all(text) {
-            Ok(parsed) => (parsed, Vec::new()),
-            Err(errors) => (
-                Vec::new(),
-                errors
-                    .into_iter()
-                    .map(|e| (e.line().unwrap_or(0), e.to_string()))
-                    .collect(),
-            ),
+        let to_problems = |errors: Vec<coffer_dotenv::Error>| -> Vec<(usize, String)> {
+            errors
+                .into_iter()
+                .map(|e| (e.line().unwrap_or(0), e.to_string()))
+                .collect()
+        };
+        let mut ignored_lines = Vec::new();
+        let mut redefined = Vec::new();
+        let mut hint = None;
+        let (parsed, mut problems) = match opts.dialect {
+            None => match coffer_dotenv::parse_all(text) {
+                Ok(parsed) => (parsed, Vec::new()),
+                Err(errors) => {
+                    hint = Some(dialect_hint(text));
+                    (Vec::new(), to_problems(errors))
+                }
+            },
+            Some(d) => match coffer_dotenv::parse_dialect(text, d) {
+                Ok(read) => {
+                    ignored_lines = read.ignored_lines;
+                    redefined = read.redefined;
+                    (read.entries, Vec::new())
+                }
+                Err(errors) => (Vec::new(), to_problems(errors)),
+            },
         };
         // A parse failure returns no entries, so empty values are reported
         // only for a file that otherwise parses.
@@ -194,6 +210,7 @@ impl Vault {
                     .map(|(_, msg)| msg)
                     .collect(),
                 empty_values: total - parse_problems,
+                hint,
             });
         }
         let entries: Vec<(String, SecretString)> = parsed
@@ -211,6 +228,8 @@ impl Vault {
             created,
             updated,
             dangerous,
+            ignored_lines,
+            redefined,
         })
     }
 }
@@ -228,6 +247,29 @@ pub struct ImportOptions {
     /// Import `KEY=` as an empty value. Off by default: an empty value in
     /// a `.env` is more often a placeholder than a credential.
     pub allow_empty: bool,
+    /// Read the file exactly as this parser does (`--dialect`) instead of
+    /// the portable reader, which refuses whatever the parsers disagree on.
+    pub dialect: Option<coffer_dotenv::ImportDialect>,
+}
+
+/// The way forward named when the portable reader refuses a file: the
+/// dialects that read it, or all of them. Only dialect names leave here.
+fn dialect_hint(text: &str) -> String {
+    let reading: Vec<&str> = coffer_dotenv::ImportDialect::ALL
+        .into_iter()
+        .filter(|d| coffer_dotenv::parse_dialect(text, *d).is_ok())
+        .map(coffer_dotenv::ImportDialect::as_str)
+        .collect();
+    match reading.as_slice() {
+        [] => "the parsers disagree on these lines; fix them, or pass --dialect \
+               node|python|ruby|docker to read the file as that parser does"
+            .to_string(),
+        some => format!(
+            "if one program reads this file, pass --dialect with its parser to read it \
+             exactly as that parser does (the file reads without error as: --dialect {})",
+            some.join(", --dialect ")
+        ),
+    }
 }
 
 /// The dangerous-variable rule for an export: only formats loaded as an
@@ -257,6 +299,12 @@ pub struct ImportOutcome {
     /// ([`crate::dangerous::dangerous_var`]), for a warning: stored, but
     /// `coffer run` and the shell / dotenv exports refuse them by default.
     pub dangerous: Vec<String>,
+    /// With a dialect: lines the parser skips silently (not blank, not a
+    /// comment), for a warning.
+    pub ignored_lines: Vec<usize>,
+    /// With a dialect: keys defined more than once (the last one was
+    /// imported, as the parser reads it), for a warning.
+    pub redefined: Vec<String>,
 }
 
 /// Whether git ignores `path`.

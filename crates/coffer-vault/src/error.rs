@@ -82,7 +82,7 @@ pub enum Error {
     #[error(transparent)]
     Dotenv(#[from] coffer_dotenv::Error),
     /// A `.env` file given to import has bad lines; nothing was imported.
-    #[error("{file}: {total} bad line{}, nothing imported: {}{}", if *total == 1 { "" } else { "s" }, lines.join("; "), more_lines(*total, lines.len()))]
+    #[error("{file}: {total} bad line{}, nothing imported: {}{}{}", if *total == 1 { "" } else { "s" }, lines.join("; "), more_lines(*total, lines.len()), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
     BadLines {
         /// The file, as given.
         file: String,
@@ -95,6 +95,9 @@ pub enum Error {
         /// How many of the bad lines are only an empty value (refused
         /// unless [`crate::ImportOptions::allow_empty`]).
         empty_values: usize,
+        /// The way forward when the portable reader refused the file
+        /// (which `--dialect` reads it); dialect names only.
+        hint: Option<String>,
     },
     /// The database is locked by another process.
     #[error("the vault is busy (locked by another coffer process); try again")]

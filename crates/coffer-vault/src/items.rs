@@ -1573,7 +1573,7 @@ impl Vault {
 
     /// The op creating an item: a fresh item key sealed under the
     /// environment's current key, and version 1 sealed under it.
-    fn new_item_op(
+    pub(crate) fn new_item_op(
         &mut self,
         env: &EnvInfo,
         fields: &ItemFields,

@@ -31,6 +31,7 @@ mod error;
 mod exposure;
 mod generate;
 mod identity;
+pub mod import;
 mod items;
 mod keychain;
 pub mod lint;
@@ -59,7 +60,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
-    ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
+    ImportDialect, ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};

@@ -1,6 +1,8 @@
 //! The shared corpus of awkward values and a fixed-seed generator.
 #![allow(dead_code, missing_docs)]
 
+pub mod parsers;
+
 /// One test value with a readable name (the name is printed, the value never).
 #[derive(Clone)]
 pub struct Case {

@@ -1,0 +1,467 @@
+//! `coffer import` from other tools, through the built binary: `.env`
+//! files read as one parser reads them (`--dialect`), and no value in any
+//! output.
+
+mod common;
+
+use common::Env;
+
+const INVALID: i32 = 7;
+
+/// A file a node app reads fine, with what the portable reader refuses: a
+/// `$` and both quotes.
+const NODE_FILE: &str = "DB=\"postgres://app:pa$$word-c4n4ry@db/app\"\n\
+                         GREETING='say \"hi\" c4n4ry'\n\
+                         not a line\n\
+                         DUP=1\nDUP=2\n";
+
+#[test]
+fn portable_refusal_names_dialect() {
+    let env = Env::with_vault();
+    env.write("app.env", NODE_FILE);
+    let before = env.snapshot();
+    let msg = env.coffer(["import", "app.env", "web/prod"]).fails(INVALID);
+    assert!(msg.contains("nothing imported"), "{msg}");
+    assert!(msg.contains("pass --dialect"), "{msg}");
+    assert!(msg.contains("--dialect node"), "{msg}");
+    assert!(!msg.to_lowercase().contains("c4n4ry"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn dialect_node_reads_as_npm_dotenv() {
+    let env = Env::with_vault();
+    env.write("app.env", NODE_FILE);
+    let out = env
+        .coffer(["import", "app.env", "web/prod", "--dialect", "node"])
+        .ok();
+    assert!(
+        out.stderr
+            .starts_with("Imported into web/prod: 3 created, 0 updated.\n"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("skips line 3"), "{out}");
+    assert!(
+        out.stderr.contains("more than once") && out.stderr.contains("DUP"),
+        "{out}"
+    );
+    assert!(!out.all().to_lowercase().contains("c4n4ry"), "{out}");
+    assert_eq!(
+        env.get("web/prod", "DB"),
+        "postgres://app:pa$$word-c4n4ry@db/app"
+    );
+    assert_eq!(env.get("web/prod", "GREETING"), "say \"hi\" c4n4ry");
+    assert_eq!(env.get("web/prod", "DUP"), "2");
+}
+
+#[test]
+fn dialect_python_and_ruby_expand_from_the_file_only() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "web/dev"]).ok();
+    env.write("py.env", "HOST=db\nURL=\"pg://${HOST}/x\"\nLIT='it\\'s'\n");
+    env.coffer(["import", "py.env", "web/prod", "--dialect", "python"])
+        .ok();
+    assert_eq!(env.get("web/prod", "URL"), "pg://db/x");
+    assert_eq!(env.get("web/prod", "LIT"), "it's");
+    env.write("rb.env", "HOST=db\nURL=\"pg://$HOST/x\"\nCMD=\\$(kept)\n");
+    env.coffer(["import", "rb.env", "web/dev", "--dialect", "ruby"])
+        .ok();
+    assert_eq!(env.get("web/dev", "URL"), "pg://db/x");
+    assert_eq!(env.get("web/dev", "CMD"), "$(kept)");
+
+    // From the environment, or from a command: refused, nothing imported.
+    let before = env.snapshot();
+    for (file, dialect, why) in [
+        (
+            "A=1\nB=${HOME}c4n4ry\n",
+            "python",
+            "python-dotenv would take it from the environment",
+        ),
+        (
+            "A=1\nB=$HOME\n",
+            "ruby",
+            "Ruby's dotenv would take it from the environment",
+        ),
+        ("A=1\nB=\"$(id)c4n4ry\"\n", "ruby", "shell command"),
+        (
+            "A=1\nB\n",
+            "docker",
+            "docker takes such a variable from the environment",
+        ),
+    ] {
+        env.write("bad.env", file);
+        let msg = env
+            .coffer([
+                "import",
+                "bad.env",
+                "web/prod",
+                "--overwrite",
+                "--dialect",
+                dialect,
+            ])
+            .fails(INVALID);
+        assert!(msg.contains("line 2: the value of B"), "{dialect}: {msg}");
+        assert!(msg.contains(why), "{dialect}: {msg}");
+        assert!(!msg.to_lowercase().contains("c4n4ry"), "{msg}");
+        assert_eq!(env.snapshot(), before, "{dialect}");
+    }
+}
+
+#[test]
+fn dialect_docker_keeps_quotes() {
+    let env = Env::with_vault();
+    env.write("d.env", "TOKEN=\"quoted\" # kept\n");
+    env.coffer(["import", "d.env", "web/prod", "--dialect", "docker"])
+        .ok();
+    assert_eq!(env.get("web/prod", "TOKEN"), "\"quoted\" # kept");
+}
+
+#[test]
+fn fail_unknown_dialect() {
+    let env = Env::with_vault();
+    env.write("d.env", "A=1\n");
+    let out = env
+        .coffer(["import", "d.env", "web/prod", "--dialect", "perl"])
+        .usage_error();
+    assert!(out.stderr.contains("unknown import dialect"), "{out}");
+}
+
+// ------------------------------------------------ other managers' exports
+
+fn fixture(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coffer-vault/tests/import")
+        .join(name);
+    p.to_str().expect("utf-8 path").to_owned()
+}
+
+/// `coffer ls --json`, one credential.
+fn item(env: &Env, scope: &str, name: &str) -> serde_json::Value {
+    let v = env.coffer(["ls", scope, "--json"]).ok().json();
+    v.as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {scope}: {v}"))
+        .clone()
+}
+
+#[test]
+fn bitwarden_by_folder_with_a_map_file() {
+    let env = Env::with_vault();
+    let file = fixture("bitwarden-export.written-from-docs.json");
+    // An entry in no folder, no target, no rule: refused, nothing written.
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", &file])
+        .fails(INVALID);
+    assert!(msg.contains("1 entry is in no folder"), "{msg}");
+    assert!(msg.contains("(none) = PROJECT/ENV"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+
+    env.write(
+        "map.txt",
+        "# where things go\n(none) = misc/unfiled\nPersonal/** = skip\n",
+    );
+    // Dry run: the table, names only; nothing written.
+    let out = env
+        .coffer([
+            "import",
+            "--from",
+            "bitwarden",
+            &file,
+            "--map",
+            "map.txt",
+            "--dry-run",
+        ])
+        .ok();
+    assert!(
+        !out.all().contains("fixture"),
+        "a value in the preview: {out}"
+    );
+    assert!(!out.all().contains("JBSWY3DPEHPK3PXP"), "{out}");
+    for want in [
+        "payments/production  STRIPE_LIVE_KEY       user,url,notes  new (environment created)  Payments/Production/Stripe live key",
+        "payments/production  STRIPE_LIVE_KEY_TOTP  notes,totp",
+        "payments/staging     SIGNING_KEY_PEM",
+        "payments/staging     DEPLOY_SSH_KEY        notes",
+        "misc/unfiled         UNFILED_TOKEN",
+        "skipped: Personal/Company card (a card (not a credential))",
+        "skipped: Personal/Forum login (a login without a password)",
+    ] {
+        assert!(out.stdout.contains(want), "missing {want:?} in\n{out}");
+    }
+    assert!(
+        out.stderr.contains("Dry run: 6 credentials from")
+            && out
+                .stderr
+                .contains("3 skipped (2 custom fields not imported); nothing written."),
+        "{out}"
+    );
+    assert_eq!(env.snapshot(), before);
+
+    let out = env
+        .coffer(["import", "--from", "bitwarden", &file, "--map", "map.txt"])
+        .ok();
+    assert!(!out.all().contains("fixture"), "{out}");
+    assert!(
+        out.stderr
+            .contains("Created environment payments/production."),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains(": 6 created, 0 updated, 3 skipped"),
+        "{out}"
+    );
+    assert_eq!(
+        env.get("payments/production", "STRIPE_LIVE_KEY"),
+        "sk_live_bw_fixture,\"quoted\" \\ value"
+    );
+    assert_eq!(
+        env.get("payments/production", "DATABASE_PASSWORD"),
+        "pg-bw-fixture-päss"
+    );
+    assert_eq!(
+        env.get("payments/production", "STRIPE_LIVE_KEY_TOTP"),
+        "otpauth://totp/Stripe:ops@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Stripe"
+    );
+    assert!(env
+        .get("payments/staging", "SIGNING_KEY_PEM")
+        .ends_with("-----END PRIVATE KEY-----\n"));
+    assert_eq!(
+        env.get("misc/unfiled", "UNFILED_TOKEN"),
+        "unfiled-bw-fixture"
+    );
+    let stripe = item(&env, "payments/production", "STRIPE_LIVE_KEY");
+    assert_eq!(stripe["username"], "ops@example.com");
+    assert_eq!(stripe["url"], "https://dashboard.stripe.com");
+    assert_eq!(
+        stripe["notes"],
+        "Rotate in the dashboard.\nOwner: payments team."
+    );
+    env.coffer(["ls", "personal"]).fails(4);
+
+    // Again: every name exists, refused as a whole; --overwrite replaces.
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", &file, "--map", "map.txt"])
+        .fails(8);
+    assert!(
+        msg.contains("6 credentials the import would replace"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("--overwrite") && msg.contains("nothing imported"),
+        "{msg}"
+    );
+    assert_eq!(env.snapshot(), before);
+    let out = env
+        .coffer([
+            "import",
+            "--from",
+            "bitwarden",
+            &file,
+            "--map",
+            "map.txt",
+            "--overwrite",
+        ])
+        .ok();
+    assert!(out.stderr.contains(": 0 created, 6 updated"), "{out}");
+}
+
+#[test]
+fn bitwarden_organization_collections() {
+    let env = Env::with_vault();
+    let file = fixture("bitwarden-org-export.written-from-docs.json");
+    env.coffer(["import", "--from", "bitwarden", &file]).ok();
+    assert_eq!(env.get("web/prod", "SESSION_SECRET"), "org-prod-fixture");
+    assert_eq!(env.get("web/dev", "SESSION_SECRET"), "org-dev-fixture");
+    assert_eq!(
+        env.get("web/dev", "SESSION_SECRET_TOTP"),
+        "JBSWY3DPEHPK3PXP"
+    );
+}
+
+#[test]
+fn keepassxc_export_made_by_keepassxc() {
+    let env = Env::with_vault();
+    let file = fixture("keepassxc-2.7.4-export.csv");
+    // Everything into one environment.
+    let out = env
+        .coffer(["import", "--from", "keepassxc", &file, "ops/all"])
+        .ok();
+    assert!(
+        out.stderr.contains(": 6 created, 0 updated, 1 skipped"),
+        "{out}"
+    );
+    assert_eq!(
+        env.keys("ops/all"),
+        vec![
+            "BANK",
+            "DATABASE_PASSWORD",
+            "STRIPE_LIVE_KEY",
+            "STRIPE_LIVE_KEY_TOTP",
+            "STRIPE_TEST_KEY",
+            "UNFILED_TOKEN"
+        ]
+    );
+    assert_eq!(
+        env.get("ops/all", "STRIPE_LIVE_KEY"),
+        "sk_live_fixture,\"quoted\" value"
+    );
+    assert_eq!(
+        env.get("ops/all", "DATABASE_PASSWORD"),
+        "pg-fixture-päss word"
+    );
+    assert!(env
+        .get("ops/all", "STRIPE_LIVE_KEY_TOTP")
+        .starts_with("otpauth://totp/"));
+    let stripe = item(&env, "ops/all", "STRIPE_LIVE_KEY");
+    assert_eq!(stripe["notes"], "Rotate in the dashboard.\nSecond line.");
+    assert_eq!(stripe["username"], "ops@example.com");
+
+    // By group: Root/Payments/Production -> payments/production.
+    env.write("map.txt", "(none) = ops/unfiled\nPersonal = skip\n");
+    env.coffer(["import", "--from", "keepassxc", &file, "--map", "map.txt"])
+        .ok();
+    assert_eq!(
+        env.keys("payments/production"),
+        vec![
+            "DATABASE_PASSWORD",
+            "STRIPE_LIVE_KEY",
+            "STRIPE_LIVE_KEY_TOTP"
+        ]
+    );
+    assert_eq!(env.keys("payments/staging"), vec!["STRIPE_TEST_KEY"]);
+    assert_eq!(env.keys("ops/unfiled"), vec!["UNFILED_TOKEN"]);
+}
+
+#[test]
+fn onepassword_csv_by_tag() {
+    let env = Env::with_vault();
+    let file = fixture("1password-8-export.written-from-docs.csv");
+    env.write("map.txt", "(none) = misc/unfiled\n");
+    let out = env
+        .coffer(["import", "--from", "1password", &file, "--map", "map.txt"])
+        .ok();
+    assert!(
+        out.stderr.contains(": 5 created, 0 updated, 2 skipped"),
+        "{out}"
+    );
+    assert_eq!(
+        env.keys("payments/production"),
+        vec![
+            "DATABASE_PASSWORD",
+            "STRIPE_LIVE_KEY",
+            "STRIPE_LIVE_KEY_TOTP"
+        ]
+    );
+    assert_eq!(
+        env.get("payments/production", "STRIPE_LIVE_KEY"),
+        "sk_live_1p_fixture,\"quoted\""
+    );
+    assert_eq!(env.keys("payments/staging"), vec!["STRIPE_TEST_KEY"]);
+    assert_eq!(env.keys("misc/unfiled"), vec!["UNFILED_TOKEN"]);
+    let stripe = item(&env, "payments/production", "STRIPE_LIVE_KEY");
+    assert_eq!(stripe["notes"], "Rotate in the dashboard.\nSecond line.");
+}
+
+#[test]
+fn fail_bad_sources_name_no_value() {
+    let env = Env::with_vault();
+    let before = env.snapshot();
+    for (name, text, from, want) in [
+        (
+            "a.json",
+            "{\"items\": [{\"type\": \"secret-c4n4ry\"}]}",
+            "bitwarden",
+            "line 1, column",
+        ),
+        (
+            "b.json",
+            "{\"encrypted\": true, \"data\": \"2.c4n4ry\"}",
+            "bitwarden",
+            "this Bitwarden export is encrypted",
+        ),
+        (
+            "c.csv",
+            "Title,Password\nx,\"c4n4ry\n",
+            "1password",
+            "line 2: a quoted cell is never closed",
+        ),
+        (
+            "d.csv",
+            "name,secret\nx,c4n4ry\n",
+            "keepassxc",
+            "not a KeePassXC CSV export",
+        ),
+    ] {
+        env.write(name, text);
+        let msg = env
+            .coffer(["import", "--from", from, name, "web/prod"])
+            .fails(INVALID);
+        assert!(msg.contains(want), "{name}: {msg}");
+        assert!(!msg.contains("c4n4ry"), "{name}: {msg}");
+    }
+    // One value over the limit: the whole import refused, no environment made.
+    let big = "c4n4ry".repeat(12_000);
+    env.write(
+        "big.json",
+        &format!(
+            "{{\"folders\":[{{\"id\":\"f\",\"name\":\"New/Env\"}}],\"items\":[\
+             {{\"type\":1,\"name\":\"ok\",\"folderId\":\"f\",\"login\":{{\"password\":\"fine\"}}}},\
+             {{\"type\":1,\"name\":\"huge\",\"folderId\":\"f\",\"login\":{{\"password\":\"{big}\"}}}}]}}"
+        ),
+    );
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", "big.json"])
+        .fails(INVALID);
+    assert!(msg.contains("the value of HUGE is too large"), "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    env.coffer(["ls", "new"]).fails(4);
+    let msg = env
+        .coffer(["import", "--from", "lastpass", "a.json", "web/prod"])
+        .fails(INVALID);
+    assert!(msg.contains("unknown source"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+/// 5,000 entries (the goal of the issue) in one import: every credential
+/// and environment there, nothing else in the log.
+#[test]
+fn five_thousand_entries_in_one_batch() {
+    let env = Env::with_vault();
+    let mut items = Vec::new();
+    for i in 0..5000 {
+        items.push(format!(
+            "{{\"type\":1,\"name\":\"key {i}\",\"folderId\":\"f{}\",\"login\":{{\"username\":\"u{i}\",\"password\":\"bulk-fixture-{i}\"}}}}",
+            i % 5
+        ));
+    }
+    let folders: Vec<String> = (0..5)
+        .map(|f| format!("{{\"id\":\"f{f}\",\"name\":\"Bulk/env{f}\"}}"))
+        .collect();
+    env.write(
+        "big.json",
+        &format!(
+            "{{\"folders\":[{}],\"items\":[{}]}}",
+            folders.join(","),
+            items.join(",")
+        ),
+    );
+    let audit_before = env.audit().len();
+    let t = std::time::Instant::now();
+    let out = env
+        .coffer(["import", "--from", "bitwarden", "big.json"])
+        .ok();
+    eprintln!(
+        "5,000 entries imported in {:.1} s (debug build)",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(out.stderr.contains(": 5000 created, 0 updated"), "{out}");
+    // 5 environments and 5,000 credentials: 5,005 ops (applied by one
+    // `apply_batch`, one transaction).
+    assert_eq!(env.audit().len() - audit_before, 5005);
+    assert_eq!(env.keys("bulk/env3").len(), 1000);
+    assert_eq!(env.get("bulk/env4", "KEY_4999"), "bulk-fixture-4999");
+}

@@ -1,0 +1,520 @@
+//! Importing from other password managers (`coffer import --from …`).
+//!
+//! Three steps, each its own module:
+//!
+//! 1. **Read** a source file into [`ForeignEntry`]s: [`bitwarden`] (the
+//!    unencrypted JSON export), [`keepassxc`] (the CSV export), [`onepassword`]
+//!    (the CSV export). Readers know nothing about the vault.
+//! 2. **Map** each entry to `PROJECT/ENV` and a variable name
+//!    ([`mapping`]): an explicit map file first, then the target given on the
+//!    command line, then the source's own structure (folder, collection,
+//!    group, tag). The result is an [`ImportPlan`], which a dry run shows as
+//!    a table of names.
+//! 3. **Apply** the plan ([`Vault::apply_import`]): every environment it
+//!    creates and every credential in one signed batch, one transaction.
+//!
+//! Field mapping: the password (or a secure note's text) is the value;
+//! username, URL and notes go to the item's fields. A TOTP seed becomes a
+//! credential of its own, `NAME_TOTP`, tagged `totp` (see `docs/import.md`
+//! for why not the notes). Custom fields, attachments, cards and
+//! identities are not imported; the plan counts them.
+//!
+//! Nothing here puts a value in an error, a log line or a `Debug` output:
+//! errors name entries by their position and title.
+
+pub mod bitwarden;
+mod csv;
+pub mod keepassxc;
+pub mod mapping;
+pub mod onepassword;
+
+use std::fmt;
+use std::str::FromStr;
+
+use coffer_crypto::SecretString;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::items::{check_value, ItemFields};
+use crate::ops::RotationMeta;
+use crate::time::now;
+use crate::vault::{parse_env_path, EnvInfo, Vault};
+
+pub use mapping::{ImportPlan, MapFile, PlannedItem};
+
+/// The formats `coffer import --from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceFormat {
+    /// Bitwarden's JSON export, unencrypted (personal or organization).
+    Bitwarden,
+    /// KeePassXC's CSV export (`keepassxc-cli export --format csv`).
+    KeepassxcCsv,
+    /// 1Password's CSV export (1Password 8).
+    OnePasswordCsv,
+}
+
+impl SourceFormat {
+    /// All formats, in documentation order.
+    pub const ALL: [SourceFormat; 3] = [
+        SourceFormat::Bitwarden,
+        SourceFormat::KeepassxcCsv,
+        SourceFormat::OnePasswordCsv,
+    ];
+
+    /// The CLI name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Bitwarden => "bitwarden",
+            SourceFormat::KeepassxcCsv => "keepassxc",
+            SourceFormat::OnePasswordCsv => "1password",
+        }
+    }
+}
+
+impl FromStr for SourceFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        SourceFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "unknown source {s:?} (expected one of: dotenv, bitwarden, keepassxc, 1password)"
+                ))
+            })
+    }
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One credential as another manager exported it. `Debug` shows which
+/// fields are set, never what they hold.
+#[derive(Default)]
+pub struct ForeignEntry {
+    /// Where it was in the source's structure: folder, collection, group
+    /// or tag, split on `/` (empty: at the top).
+    pub path: Vec<String>,
+    /// Its title in the source.
+    pub title: String,
+    /// The secret: a login's password, or a secure note's text.
+    pub value: SecretString,
+    /// The login's username.
+    pub username: Option<String>,
+    /// The first URL.
+    pub url: Option<String>,
+    /// Notes (a login's notes; none for a secure note, whose text is the value).
+    pub notes: Option<String>,
+    /// A TOTP seed or `otpauth://` URI.
+    pub totp: Option<SecretString>,
+    /// Custom fields, attachments and similar the import leaves out (counted).
+    pub left_out: usize,
+}
+
+impl fmt::Debug for ForeignEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignEntry")
+            .field("path", &self.path.len())
+            .field("value", &"<redacted>")
+            .field("username", &self.username.is_some())
+            .field("url", &self.url.is_some())
+            .field("notes", &self.notes.is_some())
+            .field("totp", &self.totp.is_some())
+            .field("left_out", &self.left_out)
+            .finish()
+    }
+}
+
+/// An entry of the source that is not imported, and why (for the preview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// Where it is: source path and title.
+    pub from: String,
+    /// Why it is left out (a fixed description).
+    pub reason: &'static str,
+}
+
+/// What a reader found.
+#[derive(Debug, Default)]
+pub struct ForeignRead {
+    /// The entries to import.
+    pub entries: Vec<ForeignEntry>,
+    /// The ones that are not (cards, identities, items without a secret…).
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// Most entries a source may hold (a cap on what an untrusted file can
+/// make us build; 20× the 5,000-entry goal).
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// Largest source file read (a cap before anything is parsed: 5,000
+/// entries of a real export are a few MiB).
+pub const MAX_SOURCE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a source file from disk (held zeroizing) and parses it.
+pub fn read_source_file(format: SourceFormat, file: &std::path::Path) -> Result<ForeignRead> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
+        _ => Error::io(format!("reading {}", file.display()), e),
+    })?;
+    let len = f
+        .metadata()
+        .map_err(|e| Error::io(format!("reading {}", file.display()), e))?
+        .len();
+    if len > MAX_SOURCE_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{} is {len} bytes; an export of at most {MAX_SOURCE_BYTES} bytes is read",
+            file.display()
+        )));
+    }
+    let mut raw = Zeroizing::new(Vec::with_capacity(len as usize));
+    f.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    read_source(format, &raw)
+}
+
+/// Parses a source file's bytes. `raw` is the file's bytes (the caller keeps them
+/// in a zeroizing buffer).
+pub fn read_source(format: SourceFormat, raw: &[u8]) -> Result<ForeignRead> {
+    let text = std::str::from_utf8(raw)
+        .map_err(|_| Error::InvalidInput(format!("the {format} export is not UTF-8 text")))?;
+    let read = match format {
+        SourceFormat::Bitwarden => bitwarden::read(text)?,
+        SourceFormat::KeepassxcCsv => keepassxc::read(text)?,
+        SourceFormat::OnePasswordCsv => onepassword::read_csv(text)?,
+    };
+    if read.entries.len() > MAX_ENTRIES {
+        return Err(Error::InvalidInput(format!(
+            "the {format} export holds {} entries; at most {MAX_ENTRIES} are imported at once",
+            read.entries.len()
+        )));
+    }
+    Ok(read)
+}
+
+/// `path/title`, as the preview and errors name an entry.
+pub(crate) fn describe(path: &[String], title: &str) -> String {
+    if path.is_empty() {
+        title.to_string()
+    } else {
+        format!("{}/{title}", path.join("/"))
+    }
+}
+
+/// A `/`-separated folder, collection, group or tag name as path
+/// components (blank ones dropped).
+pub(crate) fn split_path(name: &str) -> Vec<String> {
+    name.split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A cell or JSON string that is empty or blank counts as absent.
+pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A secret read from JSON, moved into a [`SecretString`] without a copy
+/// (serde_json's own scratch buffer for escaped strings is not zeroized;
+/// the file itself is held zeroizing by the caller).
+pub(crate) struct JsonSecret(pub(crate) SecretString);
+
+impl<'de> serde::Deserialize<'de> for JsonSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s: String = serde::Deserialize::deserialize(d)?;
+        Ok(JsonSecret(SecretString::from(Zeroizing::new(s))))
+    }
+}
+
+/// What [`Vault::preview_import`] says a planned credential will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowStatus {
+    /// A new credential in an environment that exists.
+    New,
+    /// A new credential in an environment the import creates.
+    NewEnv,
+    /// A credential of that name exists: replaced with `--overwrite`,
+    /// otherwise the import is refused.
+    Exists,
+}
+
+/// What [`Vault::apply_import`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignOutcome {
+    /// Environments created.
+    pub envs_created: Vec<String>,
+    /// Credentials created.
+    pub created: usize,
+    /// Credentials given a new version.
+    pub updated: usize,
+}
+
+impl Vault {
+    /// What applying `plan` would do, row by row, without writing: which
+    /// environments are new and which names exist already. Opens the
+    /// target environments (names are inside the sealed items).
+    pub fn preview_import(&mut self, plan: &ImportPlan) -> Result<Vec<RowStatus>> {
+        let mut existing: std::collections::HashMap<String, Option<Vec<String>>> =
+            std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(plan.items.len());
+        for item in &plan.items {
+            if !existing.contains_key(&item.target) {
+                let names = match self.env(&item.target) {
+                    Ok(env) => Some(
+                        self.load_items(&env)?
+                            .into_iter()
+                            .map(|d| d.fields.name.clone())
+                            .collect(),
+                    ),
+                    Err(Error::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                existing.insert(item.target.clone(), names);
+            }
+            out.push(match existing.get(&item.target) {
+                Some(Some(names)) if names.contains(&item.name) => RowStatus::Exists,
+                Some(Some(_)) => RowStatus::New,
+                _ => RowStatus::NewEnv,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Imports a plan: all or nothing. Every value and name is checked first
+    /// (an existing name refuses the import unless `overwrite`); then the
+    /// environments the plan needs that do not exist are created and every
+    /// credential is written, in one signed batch (one transaction).
+    /// `progress(done, total)` is called while the credentials are sealed.
+    pub fn apply_import(
+        &mut self,
+        plan: ImportPlan,
+        overwrite: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ForeignOutcome> {
+        // 1. Check everything before building anything.
+        let mut targets: Vec<String> = Vec::new();
+        for item in &plan.items {
+            coffer_dotenv::validate_key(&item.name)?;
+            check_value(&item.name, &item.value)?;
+            parse_env_path(&item.target)?;
+            if !targets.contains(&item.target) {
+                targets.push(item.target.clone());
+            }
+        }
+        let mut envs: Vec<(EnvInfo, Vec<crate::items::Decrypted>)> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for t in &targets {
+            match self.env(t) {
+                Ok(env) => {
+                    let items = self.load_items(&env)?;
+                    self.check_env_opens(&env)?;
+                    envs.push((env, items));
+                }
+                Err(Error::NotFound(_)) => missing.push(t.clone()),
+                Err(e) => return Err(e),
+            }
+        }
+        if !overwrite {
+            let clashes: Vec<String> = plan
+                .items
+                .iter()
+                .filter(|i| {
+                    envs.iter().any(|(e, items)| {
+                        e.path() == i.target && items.iter().any(|d| d.fields.name == i.name)
+                    })
+                })
+                .map(|i| format!("{}/{}", i.target, i.name))
+                .collect();
+            if !clashes.is_empty() {
+                let shown: Vec<&str> = clashes.iter().take(20).map(String::as_str).collect();
+                return Err(Error::AlreadyExists(format!(
+                    "{} credential{} the import would replace: {}{} (use --overwrite to replace them; nothing imported)",
+                    clashes.len(),
+                    if clashes.len() == 1 { "" } else { "s" },
+                    shown.join(", "),
+                    if clashes.len() > shown.len() {
+                        format!(", and {} more", clashes.len() - shown.len())
+                    } else {
+                        String::new()
+                    }
+                )));
+            }
+        }
+        // 2. Build: new environments first, then every credential.
+        let mut bodies = Vec::with_capacity(plan.items.len() + missing.len());
+        let mut fresh_ids = Vec::new();
+        let mut new_projects = Vec::new();
+        for t in &missing {
+            let (body, env) = self.new_env_op(t, &mut new_projects)?;
+            fresh_ids.push(env.id);
+            bodies.push(body);
+            envs.push((env, Vec::new()));
+        }
+        let built = self.build_item_ops(&plan, &envs, progress, &mut bodies);
+        let applied = built
+            .and_then(|(created, updated)| self.apply_batch(bodies).map(|()| (created, updated)));
+        match applied {
+            Ok((created, updated)) => Ok(ForeignOutcome {
+                envs_created: missing,
+                created,
+                updated,
+            }),
+            Err(e) => {
+                // The keys of environments that were never created.
+                for id in fresh_ids {
+                    self.env_keys.remove(&id);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn build_item_ops(
+        &mut self,
+        plan: &ImportPlan,
+        envs: &[(EnvInfo, Vec<crate::items::Decrypted>)],
+        progress: &mut dyn FnMut(usize, usize),
+        bodies: &mut Vec<crate::ops::OpBody>,
+    ) -> Result<(usize, usize)> {
+        let total = plan.items.len();
+        let (mut created, mut updated) = (0, 0);
+        let now = now();
+        for (i, item) in plan.items.iter().enumerate() {
+            let (env, existing) = envs
+                .iter()
+                .find(|(e, _)| e.path() == item.target)
+                .ok_or_else(|| Error::Database("import target environment".into()))?;
+            let fields = ItemFields {
+                name: item.name.clone(),
+                value: item.value.clone(),
+                notes: item.notes.clone(),
+                url: item.url.clone(),
+                username: item.username.clone(),
+                tags: item.tags.clone(),
+            };
+            match existing.iter().find(|d| d.fields.name == item.name) {
+                Some(cur) => {
+                    let mut meta = cur.meta;
+                    meta.rotated_at = Some(now);
+                    meta.exposed_at = self.exposed_since(env, cur.id, &fields.value)?;
+                    bodies.push(crate::items::version_op(
+                        self.vault_id,
+                        env,
+                        cur,
+                        &fields,
+                        meta,
+                    )?);
+                    updated += 1;
+                }
+                None => {
+                    let meta = RotationMeta {
+                        rotated_at: Some(now),
+                        ..Default::default()
+                    };
+                    bodies.push(self.new_item_op(env, &fields, meta)?.1);
+                    created += 1;
+                }
+            }
+            if (i + 1) % 64 == 0 || i + 1 == total {
+                progress(i + 1, total);
+            }
+        }
+        Ok((created, updated))
+    }
+
+    /// The op adding `PROJECT/ENV` (and its project if new), with a fresh
+    /// key at epoch 1 wrapped to this identity and every active owner, as
+    /// [`Vault::add_env`] builds it; the key is cached so that the import's
+    /// credentials can be sealed under it before the batch is applied.
+    ///
+    /// Mirrors `add_env` (which applies its op at once) so that an import
+    /// creates its environments in the same transaction as its
+    /// credentials; to be folded into one function once `vault.rs`, being
+    /// changed concurrently, settles.
+    ///
+    /// `new_projects` holds the projects created earlier in the same batch
+    /// (name and id): a second environment of one of them adds to it.
+    fn new_env_op(
+        &mut self,
+        path: &str,
+        new_projects: &mut Vec<(String, coffer_crypto::Id)>,
+    ) -> Result<(crate::ops::OpBody, EnvInfo)> {
+        use coffer_crypto::{EnvKey, Id};
+        use rusqlite::OptionalExtension;
+        let (p, e) = parse_env_path(path)?;
+        let existing: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT id FROM projects WHERE name = ?1", [&p], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let (project_id, new_project) = match existing {
+            Some(b) => (
+                Id::from_slice(&b).map_err(|_| Error::integrity("bad id"))?,
+                false,
+            ),
+            None => match new_projects.iter().find(|(n, _)| *n == p) {
+                Some((_, id)) => (*id, false),
+                None => {
+                    let id = Id::make();
+                    new_projects.push((p.clone(), id));
+                    (id, true)
+                }
+            },
+        };
+        let env_id = Id::make();
+        let ek = EnvKey::make();
+        let me = self.me.public().clone();
+        let mut wraps = vec![self.wrap_env_key(&ek, &env_id, 1, &me)?];
+        let owners: Vec<Vec<u8>> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM members WHERE role = 'owner' AND status = 'active'")?;
+            let r = st
+                .query_map([], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            r
+        };
+        for o in owners {
+            let o = Id::from_slice(&o).map_err(|_| Error::integrity("bad member id"))?;
+            if o != self.me.id() {
+                let keys = self.member_keys(&o)?;
+                wraps.push(self.wrap_env_key(&ek, &env_id, 1, &keys)?);
+            }
+        }
+        self.env_keys.insert(env_id, (1, ek));
+        let info = EnvInfo {
+            id: env_id,
+            project: p.clone(),
+            name: e.clone(),
+            epoch: 1,
+            rotate_every_days: None,
+            readable: true,
+            access: Some("write".into()),
+            items: 0,
+        };
+        Ok((
+            crate::ops::OpBody::AddEnv {
+                project_id,
+                project_name: p,
+                new_project,
+                env_id,
+                env_name: e,
+                rotate_every_days: None,
+                wraps,
+            },
+            info,
+        ))
+    }
+}
