@@ -60,7 +60,7 @@ demo: build
 # Re-runs the end-to-end test and keeps its screenshots in docs/screenshots/.
 screenshots: app
 	$(CARGO) build -p coffer-cli
-	COFFER_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
+	COFFER_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1600x900x24" npm --prefix ui run --silent test:e2e
 
 lint: deps
 	$(CARGO) fmt --all --check
@@ -93,7 +93,7 @@ bench: build
 	@# After cargo bench, which rebuilds target/release/coffer-desktop without
 	@# the bundled UI (a plain cargo build loads the dev server's URL).
 	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
-	scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" node bench/app.mjs
+	scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1600x900x24" node bench/app.mjs
 
 clean:
 	$(CARGO) clean

@@ -60,7 +60,7 @@ ui "ui: playwright" npm --prefix ui run --silent test:browser
 ui "app: build" sh -c 'cd src-tauri && ../ui/node_modules/.bin/tauri build --debug --no-bundle --ci'
 # Under a private session bus too: ui/e2e/session.test.mjs sends a
 # screen-lock signal with dbus-send and the app must hear it.
-ui "app: e2e" scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run --silent test:e2e
+ui "app: e2e" scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1600x900x24" npm --prefix ui run --silent test:e2e
 # The .deb inspector, against packages it builds itself (good and broken ones).
 ui "packaging: inspect-deb" packaging/test-inspect.sh
 

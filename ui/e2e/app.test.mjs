@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
+import { CLI, PASSPHRASE, appSuite, reveal, row, tid } from "./harness.mjs";
 
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
 
@@ -90,16 +90,12 @@ describe("the real app", () => {
   });
 
   test("reveal, re-mask and copy (in Rust, concealed)", async () => {
-    const r = await wd.$(row("payments/prod/STRIPE_KEY"));
-    await (await r.$(tid("reveal"))).click();
-    const shown = `${row("payments/prod/STRIPE_KEY")} ${tid("revealed-value")}`;
-    await wd.$(shown, { visible: false });
-    // textContent: WebKitWebDriver's rendered-text check misjudges the
-    // ellipsised <code> as hidden.
+    const shown = await reveal(wd, "payments/prod/STRIPE_KEY");
     assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), STRIPE);
-    await (await r.$(tid("reveal"))).click();
-    await wd.$(`${row("payments/prod/STRIPE_KEY")} ${tid("masked-value")}`, { visible: false });
-    await (await r.$(tid("copy"))).click();
+    const pane = `${tid("detail-pane")}[data-item="payments/prod/STRIPE_KEY"]`;
+    await click(`${pane} ${tid("reveal")}`);
+    await wd.$(`${pane} ${tid("masked-value")}`, { visible: false });
+    await click(`${row("payments/prod/STRIPE_KEY")} ${tid("copy")}`);
     // The previous step's toast may still be up: wait for this one.
     await wd.until("the copy toast", async () =>
       /Copied STRIPE_KEY\. The clipboard is cleared in 30 s\./.test(await (await wd.$(tid("toast"))).text()),
@@ -226,6 +222,57 @@ describe("the real app", () => {
     await wd.$(row("payments/prod/LEGACY_TOKEN"));
     const rows = await wd.$$(tid("item-row"));
     assert.equal(rows.length, 3);
+    // Unlocking landed where we were: payments/prod is still the tab.
     await shot("main.png");
+  });
+
+  test("at 760, 1120 and 1440 px a revealed value never makes anything scroll sideways", async () => {
+    // A value with nowhere to break, revealed in the detail pane.
+    const LONG = "tok_" + "Zx9Qw3Er5Ty7Ui1Op0As2Df4Gh6Jk8Lz".repeat(12);
+    execFileSync(CLI, ["set", "payments/prod", "PARTNER_TOKEN", "--notes", "Partner API token; rotate in their console"], {
+      env: { ...env, COFFER_PASSPHRASE: PASSPHRASE },
+      input: LONG,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    // Shown after a lock and unlock (the app does not watch the file yet).
+    await click(tid("lock"));
+    await fill("unlock-password", PASSPHRASE);
+    await click(tid("unlock-submit"));
+    await wd.$(row("payments/prod/PARTNER_TOKEN"));
+    const overflow = () =>
+      wd.exec(`
+        const bad = [];
+        const de = document.documentElement;
+        if (de.scrollWidth > de.clientWidth) bad.push("page " + de.scrollWidth + " > " + de.clientWidth);
+        for (const el of document.querySelectorAll("main, main *")) {
+          const s = getComputedStyle(el);
+          if ((s.overflowX === "auto" || s.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1)
+            bad.push(el.tagName + "." + el.className + " " + el.scrollWidth + " > " + el.clientWidth);
+        }
+        return bad;`);
+    for (const width of [760, 1120, 1440]) {
+      await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
+      await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+      // A resized window may lose and regain focus, which masks a value
+      // (by design): let that settle before revealing.
+      await new Promise((r) => setTimeout(r, 800));
+      const narrow = width < 1000;
+      if (narrow && (await wd.exec("return !!document.querySelector('[data-testid=detail-back]')"))) await click(tid("detail-back"));
+      const shown = await reveal(wd, "payments/prod/PARTNER_TOKEN");
+      assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), LONG, "the whole value");
+      assert.deepEqual(await overflow(), [], `nothing scrolls sideways at ${width} px`);
+      await shot(`main-${width}.png`);
+      // Every row action is a keyboard stop: Tab from the name reaches Copy and ⋯.
+      if (narrow) await click(tid("detail-back"));
+      const open = `${row("payments/prod/STRIPE_KEY")} ${tid("open")}`;
+      await wd.exec("document.querySelector(arguments[0]).focus()", open);
+      const stops = [];
+      for (let i = 0; i < 2; i++) {
+        await wd.req("POST", wd.s("/actions"), { actions: [{ type: "key", id: "kb", actions: [{ type: "keyDown", value: "\uE004" }, { type: "keyUp", value: "\uE004" }] }] });
+        stops.push(await wd.exec("return document.activeElement.getAttribute('data-testid')"));
+      }
+      assert.deepEqual(stops, ["copy", "more"]);
+    }
+    await wd.req("POST", wd.s("/window/rect"), { width: 1120, height: 740 });
   });
 });

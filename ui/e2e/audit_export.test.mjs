@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
+import { appSuite, PASSPHRASE, reveal, row, rowAction, tid } from "./harness.mjs";
 
 const API_V1 = "api_key_version_one_0001";
 const API_V2 = "api_key_version_two_0002";
@@ -56,7 +56,7 @@ describe("audit, export and restore in the real app", () => {
       await click(tid("item-save"));
       await wd.$(row(`web/dev/${name}`));
     }
-    await click(`${row("web/dev/API_KEY")} ${tid("edit")}`);
+    await rowAction(wd, "web/dev/API_KEY", "edit");
     await fill("item-value", API_V2);
     await click(tid("item-save"));
     await wd.gone(tid("item-dialog"));
@@ -102,7 +102,7 @@ describe("audit, export and restore in the real app", () => {
 
   test("history: restore version 1 as a new version", async () => {
     await click(tid("project-web"));
-    await click(`${row("web/dev/API_KEY")} ${tid("history")}`);
+    await rowAction(wd, "web/dev/API_KEY", "history");
     await wd.until("two versions", async () => (await wd.$$(tid("history-entry"))).length === 2);
     await shot("history.png");
     await click(tid("history-restore"));
@@ -113,10 +113,7 @@ describe("audit, export and restore in the real app", () => {
     assert.ok(!(await (await wd.$(tid("history-dialog"))).text()).includes(API_V1), "no value in the history");
     await click(tid("history-close"));
     await wd.gone(tid("history-dialog"));
-    const r = await wd.$(row("web/dev/API_KEY"));
-    await (await r.$(tid("reveal"))).click();
-    const shown = `${row("web/dev/API_KEY")} ${tid("revealed-value")}`;
-    await wd.$(shown, { visible: false });
+    const shown = await reveal(wd, "web/dev/API_KEY");
     assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), API_V1);
   });
 });

@@ -85,3 +85,35 @@ export function appSuite({ prefix, portBase, needsBus = false }) {
   });
   return app;
 }
+
+/** Opens `key` (`PROJECT/ENV/NAME`) in the detail pane from its row;
+ * resolves to the pane's selector. */
+export async function openItem(wd, key) {
+  // visible: false: WebKitWebDriver's displayedness atom judges the name's
+  // button (a shrinkable flex item in a fixed-layout cell) hidden, though
+  // it is on screen and its click lands (the screenshots show it).
+  await (await wd.$(`${row(key)} ${tid("open")}`, { visible: false })).click();
+  const pane = `${tid("detail-pane")}[data-item="${key}"]`;
+  await wd.$(pane);
+  return pane;
+}
+
+/** Picks the entry `testid` (edit, history, share, delete) of the "⋯" menu
+ * of `key`'s row. */
+export async function rowAction(wd, key, testid) {
+  await (await wd.$(`${row(key)} ${tid("more")}`)).click();
+  await (await wd.$(`${tid("row-menu")} ${tid(testid)}`)).click();
+}
+
+/** Reveals `key` in the detail pane; resolves to the revealed value's
+ * selector (read it with textContent: WebKitWebDriver's rendered-text
+ * check misjudges wrapped <code>). */
+export async function reveal(wd, key) {
+  const pane = await openItem(wd, key);
+  const shown = `${pane} ${tid("revealed-value")}`;
+  // Already shown (Reveal would hide it again).
+  if ((await wd.$$(shown)).length) return shown;
+  await (await wd.$(`${pane} ${tid("reveal")}`)).click();
+  await wd.$(shown, { visible: false });
+  return shown;
+}

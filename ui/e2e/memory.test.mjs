@@ -22,7 +22,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
-import { APP, CLI, PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
+import { APP, appSuite, CLI, PASSPHRASE, reveal, row, tid } from "./harness.mjs";
 
 const REVEALED = "memcanary-revealed-7c1e4b2d9f";
 const LISTED = "memcanary-listed-3a8f6e0c51";
@@ -170,10 +170,7 @@ describe("no secret in memory after lock", { skip: !readable && "needs root or p
     await wd.$(row("mem/other/OTHER_KEY"));
     await click(tid("env-tab-mem/prod"));
     await wd.$(row("mem/prod/LISTED_KEY"));
-    const r = await wd.$(row("mem/prod/REVEALED_KEY"));
-    await (await r.$(tid("reveal"))).click();
-    const shown = `${row("mem/prod/REVEALED_KEY")} ${tid("revealed-value")}`;
-    await wd.$(shown, { visible: false });
+    const shown = await reveal(wd, "mem/prod/REVEALED_KEY");
     // Compared by a digest computed in the page: neither the value nor the
     // expected value may travel through WebDriver, whose automation session
     // lives in the app process (it would plant the canary there itself).

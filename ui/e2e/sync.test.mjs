@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, row, tid } from "./harness.mjs";
+import { appSuite, CLI, PASSPHRASE, reveal, row, rowAction, tid } from "./harness.mjs";
 
 const app = appSuite({ prefix: "coffer-e2e-sync-", portBase: 5900 });
 const { home, env, wd, shot, fill, click } = app;
@@ -31,10 +31,7 @@ function ada(args, input) {
 const value = (sel) => wd.exec("return document.querySelector(arguments[0]).value", sel);
 
 async function revealed(key) {
-  const r = await wd.$(row(key));
-  await (await r.$(tid("reveal"))).click();
-  const shown = `${row(key)} ${tid("revealed-value")}`;
-  await wd.$(shown, { visible: false });
+  const shown = await reveal(wd, key);
   return wd.exec("return document.querySelector(arguments[0]).textContent", shown);
 }
 
@@ -90,7 +87,7 @@ describe("sync in the real app", () => {
 
   test("a concurrent change is flagged and resolved in the app; the owner's device agrees", async () => {
     ada(["set", "web/prod", "API_KEY"], "ada-value-3");
-    await click(`${row("web/prod/API_KEY")} ${tid("edit")}`);
+    await rowAction(wd, "web/prod/API_KEY", "edit");
     await fill("item-value", "bob-value-3");
     await click(tid("item-save"));
     await wd.gone(tid("item-dialog"));

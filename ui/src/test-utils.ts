@@ -1,4 +1,5 @@
-import { render } from "@testing-library/svelte";
+import { render, screen, within } from "@testing-library/svelte";
+import type { UserEvent } from "@testing-library/user-event";
 import App from "./App.svelte";
 import { MockBackend } from "./lib/mock";
 import { AppState } from "./lib/state.svelte";
@@ -10,4 +11,28 @@ export function renderApp(preset: "empty" | "locked" | "unlocked" | "missing" | 
   const app = new AppState(backend);
   const r = render(App, { props: { app } });
   return { ...r, backend, app };
+}
+
+/** The list's row of `key` (`PROJECT/ENV/NAME`), once shown. */
+export async function findRow(key: string): Promise<HTMLElement> {
+  const rows = await screen.findAllByTestId("item-row");
+  const r = rows.find((x) => x.dataset.item === key);
+  if (!r) throw new Error(`no row ${key}`);
+  return r;
+}
+
+/** Opens `key` in the detail pane from its row; returns the pane. */
+export async function openItem(user: UserEvent, key: string): Promise<HTMLElement> {
+  const name = key.split("/").pop()!;
+  await user.click(within(await findRow(key)).getByRole("button", { name: `Show ${name}` }));
+  const pane = await screen.findByTestId("detail-pane");
+  if (pane.dataset.item !== key) throw new Error(`the pane shows ${pane.dataset.item}, not ${key}`);
+  return pane;
+}
+
+/** Picks `action` ("Edit", "History of", "Share", "Delete") in the "⋯" menu of `key`'s row. */
+export async function rowAction(user: UserEvent, key: string, action: string): Promise<void> {
+  const name = key.split("/").pop()!;
+  await user.click(within(await findRow(key)).getByRole("button", { name: `More actions for ${name}` }));
+  await user.click(within(await screen.findByRole("menu")).getByRole("menuitem", { name: `${action} ${name}` }));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { renderApp, rowAction } from "../test-utils";
 
 describe("history with restore", () => {
   it("restores an old version as a new one after confirming; no values in the list", async () => {
@@ -10,9 +10,7 @@ describe("history with restore", () => {
       const it = b.items.find((i) => i.env === "payments/dev" && i.name === "SESSION_SECRET")!;
       it.versions.push({ ...it.versions[0], value: "second-value", created_at: it.versions[0].created_at + 10 });
     });
-    const rows = await screen.findAllByTestId("item-row");
-    const row = rows.find((r) => r.dataset.item === "payments/dev/SESSION_SECRET")!;
-    await user.click(within(row).getByRole("button", { name: /History/ }));
+    await rowAction(user, "payments/dev/SESSION_SECRET", "History of");
     const dialog = await screen.findByTestId("history-dialog");
     await within(dialog).findAllByTestId("history-entry");
     // Only old versions can be restored.

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { openItem, renderApp, rowAction } from "../test-utils";
 import { UNREADABLE_WHY } from "../lib/format";
 
 const row = async (key: string) => {
@@ -21,12 +21,15 @@ const withUnopenable = () =>
 
 describe("a credential whose current version does not open", () => {
   it("says so on its row, and its value is not shown as hidden dots", async () => {
+    const user = userEvent.setup();
     withUnopenable();
-    const r = await row("payments/dev/API_KEY");
-    const chip = within(r).getByTestId("unreadable");
+    const row0 = await row("payments/dev/API_KEY");
+    const chip = within(row0).getByTestId("unreadable");
     expect(chip).toHaveTextContent("Doesn't open");
     expect(chip).toHaveAttribute("title", UNREADABLE_WHY);
-    expect(within(r).getByRole("rowheader")).toHaveTextContent("API_KEY, Doesn't open");
+    expect(within(row0).getByRole("rowheader")).toHaveTextContent("API_KEY, Doesn't open");
+    const r = await openItem(user, "payments/dev/API_KEY");
+    expect(within(r).getByTestId("detail-unreadable")).toHaveTextContent(UNREADABLE_WHY);
     expect(within(r).queryByTestId("masked-value")).toBeNull();
     expect(within(r).getByTestId("unopened-value")).toHaveTextContent(UNREADABLE_WHY);
     // Reveal and Copy stay, and say why they will fail.
@@ -34,8 +37,8 @@ describe("a credential whose current version does not open", () => {
     expect(within(r).getByRole("button", { name: "Copy API_KEY" })).toHaveAccessibleDescription(UNREADABLE_WHY);
     // The older version's notes still show; other rows have no chip.
     expect(r).toHaveTextContent("Partner API");
-    const other = await row("payments/dev/SESSION_SECRET");
-    expect(within(other).queryByTestId("unreadable")).toBeNull();
+    expect(within(await row("payments/dev/SESSION_SECRET")).queryByTestId("unreadable")).toBeNull();
+    const other = await openItem(user, "payments/dev/SESSION_SECRET");
     expect(within(other).getByTestId("masked-value")).toBeInTheDocument();
     expect(within(other).getByRole("button", { name: "Reveal SESSION_SECRET" })).not.toHaveAccessibleDescription();
   });
@@ -43,7 +46,7 @@ describe("a credential whose current version does not open", () => {
   it("fail: Reveal and Copy show the error naming the writer, as the app shows errors", async () => {
     const user = userEvent.setup();
     const { backend } = withUnopenable();
-    const r = await row("payments/dev/API_KEY");
+    const r = await openItem(user, "payments/dev/API_KEY");
     await user.click(within(r).getByRole("button", { name: "Reveal API_KEY" }));
     const err = await screen.findByRole("alert");
     expect(err).toHaveTextContent(
@@ -61,7 +64,7 @@ describe("a credential whose current version does not open", () => {
   it("a new value makes it readable again; keeping the current one is refused", async () => {
     const user = userEvent.setup();
     withUnopenable();
-    await user.click(within(await row("payments/dev/API_KEY")).getByRole("button", { name: "Edit API_KEY" }));
+    await rowAction(user, "payments/dev/API_KEY", "Edit");
     const dlg = screen.getByTestId("item-dialog");
     expect(within(dlg).getByText("(required: the current value doesn't open)")).toBeInTheDocument();
     await user.click(within(dlg).getByRole("button", { name: "Save" }));
@@ -69,8 +72,8 @@ describe("a credential whose current version does not open", () => {
     await user.type(within(dlg).getByTestId("item-value"), "dev-api-key-new");
     await user.click(within(dlg).getByRole("button", { name: "Save" }));
     expect(await screen.findByTestId("toast")).toHaveTextContent("Saved API_KEY (version 3).");
-    const r = await row("payments/dev/API_KEY");
-    await vi.waitFor(() => expect(within(r).queryByTestId("unreadable")).toBeNull());
+    await vi.waitFor(async () => expect(within(await row("payments/dev/API_KEY")).queryByTestId("unreadable")).toBeNull());
+    const r = await openItem(user, "payments/dev/API_KEY");
     await user.click(within(r).getByRole("button", { name: "Reveal API_KEY" }));
     expect(await within(r).findByTestId("revealed-value")).toHaveTextContent("dev-api-key-new");
   });

@@ -11,3 +11,12 @@ export function errorMessage(e: unknown): string {
   msg = msg.charAt(0).toUpperCase() + msg.slice(1);
   return /[.!?]$/.test(msg) ? msg : msg + ".";
 }
+
+/** Which of a form's fields a failure is about, from its sentence (the
+ * IPC error has a code, not a field), or null: the form then shows it by
+ * its buttons. The first rule that matches wins. */
+export function errorField<F extends string>(message: string | null, rules: readonly (readonly [F, RegExp])[]): F | null {
+  if (!message) return null;
+  for (const [field, re] of rules) if (re.test(message)) return field;
+  return null;
+}

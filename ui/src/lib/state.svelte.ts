@@ -23,6 +23,9 @@ export class AppState {
   /** The last failure, as a sentence. */
   error = $state<string | null>(null);
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where the user was in the vault (project and environment), kept in
+   * memory across a lock so that unlocking lands there again. */
+  place: { project: string | null; env: string | null } = { project: null, env: null };
   /** The backend; a successful change also schedules a sync. */
   readonly backend: Backend;
 

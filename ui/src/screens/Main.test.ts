@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { openItem, renderApp, rowAction } from "../test-utils";
 
 const row = async (key: string) => {
   const rows = await screen.findAllByTestId("item-row");
@@ -11,12 +11,62 @@ const row = async (key: string) => {
 };
 
 describe("main", () => {
-  it("lists a project's environments as tabs, values masked", async () => {
+  it("lists a project's environments as tabs; a row opens in the detail pane, value masked", async () => {
+    const user = userEvent.setup();
     renderApp("unlocked");
     const tabs = await screen.findAllByRole("tab");
     expect(tabs.map((t) => t.textContent?.trim().split(" ")[0])).toEqual(["dev", "staging", "prod"]);
-    expect(within(await row("payments/dev/SESSION_SECRET")).getByTestId("masked-value")).toBeInTheDocument();
+    // The list never holds a value, masked or not.
+    expect(within(await row("payments/dev/SESSION_SECRET")).queryByTestId("masked-value")).toBeNull();
+    expect(screen.getByTestId("detail-empty")).toBeInTheDocument();
+    const pane = await openItem(user, "payments/dev/SESSION_SECRET");
+    expect(within(pane).getByTestId("masked-value")).toBeInTheDocument();
+    expect(await row("payments/dev/SESSION_SECRET")).toHaveAttribute("aria-selected", "true");
     expect(screen.getByTestId("rotation-badge")).toHaveTextContent("5");
+  });
+
+  it("shows a credential in full: username, URL, notes, rotation, history, who can read it", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    await user.click(await screen.findByRole("tab", { name: /prod/ }));
+    const pane = await openItem(user, "payments/prod/STRIPE_KEY");
+    expect(within(pane).getByRole("heading", { name: "STRIPE_KEY" })).toBeInTheDocument();
+    expect(within(pane).getByTestId("detail-url")).toHaveTextContent("https://dashboard.stripe.com/apikeys");
+    expect(within(pane).getByTestId("detail-notes")).toHaveTextContent("Stripe live secret key; rotate in the dashboard Owner: payments team");
+    expect(within(pane).getByTestId("detail-rotation")).toHaveTextContent("Rotate every 90 days");
+    expect(within(pane).getByTestId("detail-due")).toHaveTextContent(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await within(pane).findByTestId("detail-history-list")).toHaveTextContent("Version 1");
+    const readers = await within(pane).findByTestId("detail-readers");
+    expect(readers).toHaveTextContent("Ada Lovelace");
+    expect(readers).toHaveTextContent("through payments/prod");
+    // Revealed, the value is there whole.
+    await user.click(within(pane).getByRole("button", { name: "Reveal STRIPE_KEY" }));
+    expect(await within(pane).findByTestId("revealed-value")).toHaveTextContent("sk_live_51H8xQ2eZvKYlo2C");
+    // Another row: the pane follows, the value is masked again.
+    const other = await openItem(user, "payments/prod/WEBHOOK_SECRET");
+    expect(within(other).queryByTestId("revealed-value")).toBeNull();
+    expect(document.body.textContent).not.toContain("sk_live_51H8xQ2eZvKYlo2C");
+  });
+
+  it("the row's ⋯ menu works from the keyboard and gives focus back", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    const more = within(await row("payments/dev/SESSION_SECRET")).getByRole("button", { name: "More actions for SESSION_SECRET" });
+    more.focus();
+    await user.keyboard("{ArrowDown}");
+    const menu = await screen.findByRole("menu");
+    expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Show details" }));
+    await user.keyboard("{ArrowDown}");
+    expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Edit SESSION_SECRET" }));
+    await user.keyboard("{End}");
+    expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Delete SESSION_SECRET" }));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(more);
+    await user.keyboard("{Enter}");
+    await screen.findByRole("menu");
+    await user.keyboard("{ArrowDown}{Enter}");
+    expect(await screen.findByTestId("item-dialog")).toBeInTheDocument();
   });
 
   it("moves between tabs with the arrow keys", async () => {
@@ -33,7 +83,7 @@ describe("main", () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     const { backend } = renderApp("unlocked");
-    const r = await row("payments/dev/SESSION_SECRET");
+    const r = await openItem(user, "payments/dev/SESSION_SECRET");
     await user.click(within(r).getByRole("button", { name: "Reveal SESSION_SECRET" }));
     expect(await within(r).findByTestId("revealed-value")).toHaveTextContent("dev-session-secret-0123456789");
     await vi.advanceTimersByTimeAsync(21_000);
@@ -48,10 +98,10 @@ describe("main", () => {
     vi.useRealTimers();
   });
 
-  it("never shows a revealed value on a row reused for another credential", async () => {
+  it("never shows a revealed value once the list shows something else", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");
-    const r = await row("payments/dev/SESSION_SECRET");
+    const r = await openItem(user, "payments/dev/SESSION_SECRET");
     await user.click(within(r).getByRole("button", { name: "Reveal SESSION_SECRET" }));
     expect(await within(r).findByTestId("revealed-value")).toBeInTheDocument();
     // The search results reuse the table's rows (ItemTable): the value
@@ -61,7 +111,7 @@ describe("main", () => {
     expect(screen.queryByTestId("revealed-value")).toBeNull();
     expect(document.body.textContent).not.toContain("dev-session-secret");
     await user.clear(screen.getByRole("searchbox", { name: "Search all environments" }));
-    expect(within(await row("payments/dev/SESSION_SECRET")).getByTestId("masked-value")).toBeInTheDocument();
+    expect(within(await openItem(user, "payments/dev/SESSION_SECRET")).getByTestId("masked-value")).toBeInTheDocument();
   });
 
   it("searches across every environment as you type", async () => {
@@ -86,21 +136,20 @@ describe("main", () => {
     await user.type(within(dlg).getByLabelText("Notes"), "for the CI");
     await user.click(within(dlg).getByRole("button", { name: "Add" }));
     expect(await screen.findByTestId("toast")).toHaveTextContent("Added API_TOKEN to payments/dev.");
-    const r = await row("payments/dev/API_TOKEN");
-    expect(r).toHaveTextContent("for the CI");
+    expect(await openItem(user, "payments/dev/API_TOKEN")).toHaveTextContent("for the CI");
 
-    await user.click(within(r).getByRole("button", { name: "Edit API_TOKEN" }));
+    await rowAction(user, "payments/dev/API_TOKEN", "Edit");
     const edit = screen.getByTestId("item-dialog");
     await user.clear(within(edit).getByLabelText("Notes"));
     await user.type(within(edit).getByLabelText("Notes"), "rotate monthly");
     await user.click(within(edit).getByRole("button", { name: "Save" }));
     expect(await screen.findByTestId("toast")).toHaveTextContent("Saved API_TOKEN (version 2).");
 
-    await user.click(within(await row("payments/dev/API_TOKEN")).getByRole("button", { name: "History of API_TOKEN" }));
+    await rowAction(user, "payments/dev/API_TOKEN", "History of");
     expect(await screen.findAllByTestId("history-entry")).toHaveLength(2);
     await user.click(screen.getByRole("button", { name: "Close" }));
 
-    await user.click(within(await row("payments/dev/API_TOKEN")).getByRole("button", { name: "Delete API_TOKEN" }));
+    await rowAction(user, "payments/dev/API_TOKEN", "Delete");
     await user.click(screen.getByRole("button", { name: "Delete" }));
     expect(await screen.findByTestId("toast")).toHaveTextContent("Deleted API_TOKEN from payments/dev.");
     expect(backend.items.find((i) => i.name === "API_TOKEN")?.deleted).toBe(true);

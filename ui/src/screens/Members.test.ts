@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { renderApp, rowAction } from "../test-utils";
 import { mockFingerprint, mockPublicIdentity } from "../lib/mock";
 import { IpcFailure } from "../lib/ipc";
 
@@ -117,8 +117,7 @@ describe("members", () => {
     const user = userEvent.setup();
     const { backend } = renderApp("unlocked");
     await user.click(await screen.findByRole("button", { name: "web" }));
-    const row = (await screen.findAllByTestId("item-row")).find((r) => r.dataset.item === "web/prod/SENTRY_DSN")!;
-    await user.click(within(row).getByRole("button", { name: "Share SENTRY_DSN" }));
+    await rowAction(user, "web/prod/SENTRY_DSN", "Share");
     const dlg = screen.getByTestId("share-dialog");
     expect(await within(dlg).findByText("Nobody yet.")).toBeInTheDocument();
     expect(within(dlg).getByText(/Through web\/prod: Ada Lovelace, alan/)).toBeInTheDocument();

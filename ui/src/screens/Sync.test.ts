@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { renderApp, openItem } from "../test-utils";
 import { SYNC_AFTER_CHANGE_MS } from "../lib/state.svelte";
 
 const row = async (key: string) => {
@@ -41,18 +41,18 @@ describe("sync", () => {
     await vi.waitFor(() => expect(syncs()).toBe(1));
     // A teammate's edit shows at the next sync, where the user is; a value
     // revealed before it is masked (it is no longer the current one).
-    let r = await row("payments/dev/SESSION_SECRET");
+    let r = await openItem(user, "payments/dev/SESSION_SECRET");
     await user.click(within(r).getByRole("button", { name: "Reveal SESSION_SECRET" }));
     expect(await within(r).findByTestId("revealed-value")).toHaveTextContent("dev-session-secret-0123456789");
     backend.teammateSets("payments/dev", "SESSION_SECRET", "set-by-a-teammate");
     await user.click(screen.getByTestId("sync-now"));
     await vi.waitFor(() => expect(syncs()).toBe(2));
-    r = await row("payments/dev/SESSION_SECRET");
+    r = screen.getByTestId("detail-pane");
     await vi.waitFor(() => expect(within(r).queryByTestId("revealed-value")).toBeNull());
     await user.click(within(r).getByRole("button", { name: "Reveal SESSION_SECRET" }));
     expect(await within(r).findByTestId("revealed-value")).toHaveTextContent("set-by-a-teammate");
     // A change of ours goes out shortly after it is made.
-    await user.click(within(r).getByRole("button", { name: "Delete SESSION_SECRET" }));
+    await user.click(within(r).getByRole("button", { name: "Delete…" }));
     await user.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Delete" }));
     expect(await screen.findByTestId("sync-pending")).toHaveTextContent(/change(s)? to send/);
     await vi.advanceTimersByTimeAsync(SYNC_AFTER_CHANGE_MS + 100);

@@ -3,7 +3,7 @@
 // error or CSP violation fails the test).
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { browserSuite, type Preset } from "./harness";
+import { browserSuite, type Preset, openItem, rowAction } from "./harness";
 
 const openPage = browserSuite();
 let page: Page;
@@ -65,12 +65,14 @@ describe("export", () => {
 describe("history", () => {
   it("restores an old version after confirming", async () => {
     await start("unlocked");
-    const r = page.locator(row("payments/dev/SESSION_SECRET"));
-    await r.locator(tid("edit")).click();
+    await rowAction(page, "payments/dev/SESSION_SECRET", "edit");
     await page.locator(tid("item-value")).fill("a-newer-session-secret");
     await page.locator(tid("item-save")).click();
     await page.locator(tid("item-dialog")).waitFor({ state: "detached" });
-    await r.locator(tid("history")).click();
+    // The detail pane's latest versions, then every version from there.
+    const pane = await openItem(page, "payments/dev/SESSION_SECRET");
+    await expect.poll(() => pane.locator(`${tid("detail-history-list")} li`).count()).toBe(2);
+    await pane.locator(tid("detail-history")).click();
     await expect.poll(() => page.locator(tid("history-entry")).count()).toBe(2);
     await page.getByRole("button", { name: "Restore version 1 of SESSION_SECRET" }).click();
     await page.locator(tid("confirm-ok")).click();

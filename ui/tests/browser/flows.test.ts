@@ -3,7 +3,7 @@
 // error fails the test.
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { browserSuite, type Preset } from "./harness";
+import { browserSuite, openItem, rowAction, type Preset } from "./harness";
 
 const openPage = browserSuite();
 let page: Page;
@@ -82,13 +82,14 @@ describe("main", () => {
     const r = page.locator(row("billing/prod/INVOICE_API_KEY"));
     await r.waitFor();
     expect(await r.locator(tid("status-badge")).textContent()).toContain("OK");
-    expect(await r.textContent()).toContain("Invoice provider");
+    const pane = await openItem(page, "billing/prod/INVOICE_API_KEY");
+    expect(await pane.textContent()).toContain("Invoice provider");
 
     // Reveal, then the window loses focus: masked again.
-    await r.locator(tid("reveal")).click();
-    await expect.poll(async () => (await r.locator(tid("revealed-value")).textContent())?.length).toBe(40);
+    await pane.locator(tid("reveal")).click();
+    await expect.poll(async () => (await pane.locator(tid("revealed-value")).textContent())?.length).toBe(40);
     await page.evaluate(() => window.dispatchEvent(new Event("blur")));
-    await r.locator(tid("masked-value")).waitFor();
+    await pane.locator(tid("masked-value")).waitFor();
     await r.locator(tid("copy")).click();
     expect(await page.locator(tid("toast")).textContent()).toContain("Copied INVOICE_API_KEY");
 
@@ -99,15 +100,15 @@ describe("main", () => {
     await page.locator(tid("search")).fill("");
 
     // Edit, history, delete.
-    await r.locator(tid("edit")).click();
+    await rowAction(page, "billing/prod/INVOICE_API_KEY", "edit");
     await page.locator(tid("item-notes")).fill("Rotated monthly");
     await page.locator(tid("item-save")).click();
-    await expect.poll(() => r.textContent()).toContain("Rotated monthly");
-    await r.locator(tid("history")).click();
+    await expect.poll(() => page.locator(tid("detail-notes")).textContent()).toContain("Rotated monthly");
+    await rowAction(page, "billing/prod/INVOICE_API_KEY", "history");
     await expect.poll(() => page.locator(tid("history-entry")).count()).toBe(2);
     await page.keyboard.press("Escape");
     await page.locator(tid("history-dialog")).waitFor({ state: "detached" });
-    await r.locator(tid("delete")).click();
+    await rowAction(page, "billing/prod/INVOICE_API_KEY", "delete");
     await page.locator(tid("confirm-ok")).click();
     await r.waitFor({ state: "detached" });
   });

@@ -99,3 +99,22 @@ export function browserSuite(): (preset: Preset, scheme?: "light" | "dark") => P
   });
   return async (preset, scheme = "light") => (current = await open(browser, base, preset, scheme));
 }
+
+const tidSel = (id: string) => `[data-testid="${id}"]`;
+const rowSel = (key: string) => `[data-testid="item-row"][data-item="${key}"]`;
+
+/** Opens `key` (`PROJECT/ENV/NAME`) in the detail pane from its row, and
+ * returns the pane. */
+export async function openItem(page: Page, key: string) {
+  await page.locator(`${rowSel(key)} ${tidSel("open")}`).click();
+  const pane = page.locator(`${tidSel("detail-pane")}[data-item="${key}"]`);
+  await pane.waitFor();
+  return pane;
+}
+
+/** Picks the entry `testid` (edit, history, share, delete) of the "⋯" menu
+ * of `key`'s row. */
+export async function rowAction(page: Page, key: string, testid: "edit" | "history" | "share" | "delete") {
+  await page.locator(`${rowSel(key)} ${tidSel("more")}`).click();
+  await page.locator(`${tidSel("row-menu")} ${tidSel(testid)}`).click();
+}

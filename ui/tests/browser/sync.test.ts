@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite } from "./harness";
+import { browserSuite, openItem } from "./harness";
 
 const openPage = browserSuite();
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -35,8 +35,6 @@ describe("sync screens", () => {
         await chip.waitFor();
         const box = await chip.boundingBox();
         expect(box && box.x + box.width).toBeLessThanOrEqual(width);
-        // (The credentials table itself still scrolls sideways at 760 px:
-        // issue 13's detail pane is the fix for that.)
         await shot(page, `sync-sidebar-${width}-${scheme}.png`);
 
         await page.locator(tid("nav-sync")).click();
@@ -73,7 +71,7 @@ describe("sync screens", () => {
     it(`a credential whose value does not open says so beside the other chips, ${scheme}`, async () => {
       const { page } = await openPage("synced-unreadable", scheme);
       await page.setViewportSize({ width: 760, height: 800 });
-      const r = page.locator('[data-item="payments/dev/API_KEY"]');
+      const r = page.locator('[data-testid="item-row"][data-item="payments/dev/API_KEY"]');
       const chip = r.locator(tid("unreadable"));
       await chip.waitFor();
       expect(await chip.innerText()).toContain("Doesn't open");
@@ -90,11 +88,13 @@ describe("sync screens", () => {
       await shot(page, `unreadable-760-${scheme}.png`);
 
       // Reveal fails with the vault's sentence, shown like every error.
-      await r.locator(tid("reveal")).click();
+      const pane = await openItem(page, "payments/dev/API_KEY");
+      await pane.locator(tid("reveal")).click();
       const err = page.locator(tid("error"));
       await err.waitFor();
       expect(await err.textContent()).toContain("Version 2 of API_KEY in payments/dev, written by grace, does not open");
-      expect(await r.locator(tid("revealed-value")).count()).toBe(0);
+      expect(await pane.locator(tid("revealed-value")).count()).toBe(0);
+      await noSidewaysScroll(page, "unreadable credential's pane");
       await shot(page, `unreadable-reveal-760-${scheme}.png`);
 
       // The sync that brought it also re-keyed an environment: said in words.

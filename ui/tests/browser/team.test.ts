@@ -5,7 +5,7 @@
 // error fails the test (see harness.ts).
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { browserSuite } from "./harness";
+import { browserSuite, rowAction } from "./harness";
 
 const openPage = browserSuite();
 let page: Page;
@@ -51,8 +51,7 @@ describe("members and offboarding", () => {
     // Share one dev credential with dana from its row; then the sharing list.
     await page.locator(tid("project-payments")).click();
     await page.locator(tid("env-tab-payments/dev")).click();
-    const row = page.locator('[data-testid="item-row"][data-item="payments/dev/SESSION_SECRET"]');
-    await row.locator(tid("share")).click();
+    await rowAction(page, "payments/dev/SESSION_SECRET", "share");
     await page.locator(tid("share-member")).selectOption("dana");
     await page.locator(tid("share-submit")).click();
     await page.locator(`${tid("share-entry")}[data-member="dana"]`).waitFor();
