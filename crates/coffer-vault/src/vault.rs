@@ -665,8 +665,24 @@ impl Vault {
         }
         let env_id = Id::make();
         let ek = EnvKey::make();
-        // The creator and every owner hold the key (owners can do everything).
-        let mut wraps = vec![self.wrap_env_key(&ek, &env_id, 1, &self.me.public().clone())?];
+        let wraps = self.new_env_wraps(&ek, &env_id)?;
+        self.apply(OpBody::AddEnv {
+            project_id,
+            project_name: p,
+            new_project,
+            env_id,
+            env_name: e,
+            rotate_every_days,
+            wraps,
+        })?;
+        self.env_keys.insert(env_id, (1, ek));
+        self.env_by_id(&env_id)
+    }
+
+    /// A new environment's first wraps: the creator and every owner hold
+    /// its key (owners can do everything).
+    pub(crate) fn new_env_wraps(&self, ek: &EnvKey, env_id: &Id) -> Result<Vec<WrapRecord>> {
+        let mut wraps = vec![self.wrap_env_key(ek, env_id, 1, &self.me.public().clone())?];
         let owners: Vec<Vec<u8>> = {
             let mut st = self
                 .conn
@@ -680,20 +696,10 @@ impl Vault {
             let o = Id::from_slice(&o).map_err(|_| Error::integrity("bad member id"))?;
             if o != self.me.id() {
                 let keys = self.member_keys(&o)?;
-                wraps.push(self.wrap_env_key(&ek, &env_id, 1, &keys)?);
+                wraps.push(self.wrap_env_key(ek, env_id, 1, &keys)?);
             }
         }
-        self.apply(OpBody::AddEnv {
-            project_id,
-            project_name: p,
-            new_project,
-            env_id,
-            env_name: e,
-            rotate_every_days,
-            wraps,
-        })?;
-        self.env_keys.insert(env_id, (1, ek));
-        self.env_by_id(&env_id)
+        Ok(wraps)
     }
 
     pub(crate) fn wrap_env_key(

@@ -438,10 +438,10 @@ impl Vault {
     /// [`Vault::add_env`] builds it; the key is cached so that the import's
     /// credentials can be sealed under it before the batch is applied.
     ///
-    /// Mirrors `add_env` (which applies its op at once) so that an import
+    /// Like `add_env` (which applies its op at once, with the same wraps:
+    /// `Vault::new_env_wraps`), but the op is returned so that an import
     /// creates its environments in the same transaction as its
-    /// credentials; to be folded into one function once `vault.rs`, being
-    /// changed concurrently, settles.
+    /// credentials.
     ///
     /// `new_projects` holds the projects created earlier in the same batch
     /// (name and id): a second environment of one of them adds to it.
@@ -475,24 +475,7 @@ impl Vault {
         };
         let env_id = Id::make();
         let ek = EnvKey::make();
-        let me = self.me.public().clone();
-        let mut wraps = vec![self.wrap_env_key(&ek, &env_id, 1, &me)?];
-        let owners: Vec<Vec<u8>> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT id FROM members WHERE role = 'owner' AND status = 'active'")?;
-            let r = st
-                .query_map([], |r| r.get(0))?
-                .collect::<std::result::Result<_, _>>()?;
-            r
-        };
-        for o in owners {
-            let o = Id::from_slice(&o).map_err(|_| Error::integrity("bad member id"))?;
-            if o != self.me.id() {
-                let keys = self.member_keys(&o)?;
-                wraps.push(self.wrap_env_key(&ek, &env_id, 1, &keys)?);
-            }
-        }
+        let wraps = self.new_env_wraps(&ek, &env_id)?;
         self.env_keys.insert(env_id, (1, ek));
         let info = EnvInfo {
             id: env_id,
