@@ -355,6 +355,55 @@ fn failed_reads_log_nothing() {
     );
 }
 
+/// A provider expiry belongs to the value it came with: rotating without
+/// saying the new value's (or that it has none) is refused in the library,
+/// for every front end, and changes nothing; saying it stores it.
+#[test]
+fn rotating_a_credential_with_an_expiry_asks_for_the_new_ones() {
+    let (fx, _) = standard();
+    let mut v = fx.open();
+    let in_a_month = coffer_vault::time::now() + 30 * 86_400;
+    v.set_item(
+        PROD,
+        "DB_PASS",
+        coffer_vault::ItemUpdate {
+            expires_at: Some(in_a_month),
+            ..Default::default()
+        },
+    )
+    .expect("expiry");
+    drop(v);
+    let before = fx.dump();
+    let mut v = fx.open();
+    assert_fails_unchanged(
+        &fx,
+        &before,
+        "rotate keeping the old value's expiry",
+        ErrorKind::InvalidInput,
+        v.rotate_item(PROD, "DB_PASS", secret("a-fresh-value-0001")),
+    );
+    let next_year = in_a_month + 365 * 86_400;
+    v.rotate_item_expiring(
+        PROD,
+        "DB_PASS",
+        secret("a-fresh-value-0002"),
+        coffer_vault::NewExpiry::Set(next_year),
+    )
+    .expect("rotate with the new expiry");
+    assert_eq!(
+        v.item_info(PROD, "DB_PASS").expect("info").expires_at,
+        Some(next_year)
+    );
+    v.rotate_item_expiring(
+        PROD,
+        "DB_PASS",
+        secret("a-fresh-value-0003"),
+        coffer_vault::NewExpiry::Clear,
+    )
+    .expect("rotate to no expiry");
+    assert_eq!(v.item_info(PROD, "DB_PASS").expect("info").expires_at, None);
+}
+
 /// Adds a second identity, Bob, as a `reader` directly in the members
 /// table (there is no member-management op yet), with his real keys.
 fn add_reader(fx: &Fx) -> coffer_vault::UnlockedIdentity {

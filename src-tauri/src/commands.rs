@@ -10,7 +10,8 @@ use coffer_vault::rotation::{sort_by_urgency, Status};
 use coffer_vault::settings::{self, Settings};
 use coffer_vault::time::{parse_date, parse_days};
 use coffer_vault::{
-    Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, UnlockedIdentity, Vault,
+    Charset, IdentityStore, ItemSummary, ItemUpdate, KeychainUnlock, NewExpiry, UnlockedIdentity,
+    Vault,
 };
 
 use crate::dto::*;
@@ -474,6 +475,20 @@ pub fn rotate_item(s: &Session, a: RotateItemArgs) -> IpcResult<SetOutcomeDto> {
             ))
         }
     };
-    Ok(s.with_vault(|v| v.rotate_item(&a.env, &a.name, value))?
-        .into())
+    let expiry = match (
+        a.expires
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(parse_date)
+            .transpose()?,
+        a.no_expiry,
+    ) {
+        (Some(at), _) => NewExpiry::Set(at),
+        (None, true) => NewExpiry::Clear,
+        (None, false) => NewExpiry::Keep,
+    };
+    Ok(
+        s.with_vault(|v| v.rotate_item_expiring(&a.env, &a.name, value, expiry))?
+            .into(),
+    )
 }

@@ -776,6 +776,15 @@ pub struct RotateItemArgs {
     pub value: Option<IpcSecret>,
     /// Or: generate it.
     pub generate: Option<GenerateArgs>,
+    /// The new value's provider expiry (`YYYY-MM-DD`). Required (or
+    /// `no_expiry`) when the credential has one: it belonged to the old
+    /// value.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub expires: Option<String>,
+    /// The new value has no provider expiry.
+    #[serde(default)]
+    pub no_expiry: bool,
 }
 
 // ----- audit log, verify, export, restore, open an existing vault -------

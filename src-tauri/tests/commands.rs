@@ -137,6 +137,8 @@ fn first_run_edit_rotate_lock_unlock() {
                 length: 32,
                 charset: "alnum".into(),
             }),
+            expires: None,
+            no_expiry: false,
         },
     )
     .expect("rotate");
@@ -153,9 +155,56 @@ fn first_run_edit_rotate_lock_unlock() {
                 length: 32,
                 charset: "alnum".into(),
             }),
+            expires: None,
+            no_expiry: false,
         },
     );
     assert_eq!(both.expect_err("both").code, IpcErrorCode::InvalidInput);
+
+    // A provider expiry belongs to the old value: rotating must say the
+    // new value's (or that it has none); the old one is never carried over.
+    c::set_item(
+        &s,
+        SetItemArgs {
+            value: None,
+            expires: Some("2030-06-30".into()),
+            ..set("payments/prod", "STRIPE_KEY", "")
+        },
+    )
+    .expect("expiry");
+    let rotate = |expires: Option<&str>, no_expiry: bool| {
+        c::rotate_item(
+            &s,
+            RotateItemArgs {
+                env: "payments/prod".into(),
+                name: "STRIPE_KEY".into(),
+                value: None,
+                generate: Some(GenerateArgs {
+                    length: 32,
+                    charset: "alnum".into(),
+                }),
+                expires: expires.map(Into::into),
+                no_expiry,
+            },
+        )
+    };
+    let kept = rotate(None, false).expect_err("the old expiry kept");
+    assert_eq!(kept.code, IpcErrorCode::InvalidInput);
+    assert!(
+        kept.message.contains("new value's expiry"),
+        "{}",
+        kept.message
+    );
+    assert_eq!(
+        rotate(Some("31/01/2031"), false)
+            .expect_err("bad date")
+            .code,
+        IpcErrorCode::InvalidInput
+    );
+    let r = rotate(Some("2031-01-31"), false).expect("rotate with the new expiry");
+    assert!(r.value_changed);
+    rotate(None, true).expect("rotate to no expiry");
+    rotate(None, false).expect("nothing to carry over now");
 
     let report = c::rotation_list(
         &s,

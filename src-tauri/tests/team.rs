@@ -487,6 +487,8 @@ fn offboarding_through_the_commands_leaves_the_ex_member_nothing() {
             name: "STRIPE_KEY".into(),
             value: Some(secret("sk_live_2")),
             generate: None,
+            expires: None,
+            no_expiry: false,
         },
     )
     .expect("rotate");

@@ -1333,8 +1333,10 @@ impl Vault {
     }
 
     /// [`Vault::rotate_item`] with the new value's provider expiry. A
-    /// credential whose expiry has passed is not rotated with
-    /// [`NewExpiry::Keep`]: the new value would show as expired at once.
+    /// credential with a provider expiry is not rotated with
+    /// [`NewExpiry::Keep`]: that expiry belongs to the old value (kept, a
+    /// passed one would show the new value as expired at once); the caller
+    /// asks for the new value's, or for none.
     pub fn rotate_item_expiring(
         &mut self,
         env_path: &str,
@@ -1350,12 +1352,11 @@ impl Vault {
             )));
         }
         if let (NewExpiry::Keep, Some(at)) = (expiry, cur.meta.expires_at) {
-            if at <= now() {
-                return Err(Error::InvalidInput(format!(
-                    "{name} expired on {}: give the new value's expiry (--expires DATE, or --no-expiry)",
-                    crate::time::format_date(at)
-                )));
-            }
+            let when = if at <= now() { "expired" } else { "expires" };
+            return Err(Error::InvalidInput(format!(
+                "{name} {when} on {}, an expiry that belongs to the old value: give the new value's expiry, or say it has none",
+                crate::time::format_date(at)
+            )));
         }
         let expires_at = match expiry {
             NewExpiry::Set(at) => Some(at),

@@ -707,7 +707,17 @@ value: string | null,
 /**
  * Or: generate it.
  */
-generate: GenerateArgs | null, };
+generate: GenerateArgs | null, 
+/**
+ * The new value's provider expiry (`YYYY-MM-DD`). Required (or
+ * `no_expiry`) when the credential has one: it belonged to the old
+ * value.
+ */
+expires: string | null, 
+/**
+ * The new value has no provider expiry.
+ */
+no_expiry: boolean, };
 
 /**
  * A member's role.

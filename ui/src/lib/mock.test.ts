@@ -33,7 +33,7 @@ describe("MockBackend mirrors the shell's rules", () => {
     const b = MockBackend.preset("unlocked");
     const r = await b.call("rotation_list", { due_soon_days: null });
     expect(r.items.map((i) => i.status)).toEqual(["exposed", "expired", "overdue", "due_soon", "due_soon"]);
-    await b.call("rotate_item", { env: "web/prod", name: "SENTRY_DSN", value: null, generate: { length: 20, charset: "hex" } });
+    await b.call("rotate_item", { env: "web/prod", name: "SENTRY_DSN", value: null, generate: { length: 20, charset: "hex" }, expires: null, no_expiry: false });
     const after = await b.call("rotation_list", { due_soon_days: null });
     expect(after.counts.exposed).toBe(0);
   });

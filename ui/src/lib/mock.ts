@@ -1110,8 +1110,15 @@ export class MockBackend implements Backend {
       const value = a.value ?? generate(a.generate!);
       const it = this.find(a.env, a.name);
       this.checkOpens(it);
-      if (it.versions[it.versions.length - 1].value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
-      const out = this.newVersion(it, value, {});
+      const cur = it.versions[it.versions.length - 1];
+      if (cur.value === value) fail("invalid_input", `the new value of ${a.name} is the same as the current one`);
+      const exp = parseDate(a.expires ?? null);
+      if (exp === null && !a.no_expiry && cur.expires_at !== null) {
+        const when = cur.expires_at <= this.now() ? "expired" : "expires";
+        const day = new Date(cur.expires_at * 1000).toISOString().slice(0, 10);
+        fail("invalid_input", `${a.name} ${when} on ${day}, an expiry that belongs to the old value: give the new value's expiry, or say it has none`);
+      }
+      const out = this.newVersion(it, value, { expires_at: exp ?? (a.no_expiry ? null : cur.expires_at) });
       this.record(`set ${a.name} in ${a.env} (version ${out.version})`, "item.set");
       return out;
     },
