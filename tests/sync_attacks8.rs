@@ -28,6 +28,14 @@
 //!   re-wrapped share would fail too: `check_sender` judges the sender's
 //!   access at read time.)
 //!
+//! Status: G3's second case (a re-sign of an older epoch than the
+//! environment's, after an offboarding it had not seen) fixed: a re-sign
+//! applies only where the share stands and its wrap is of the current
+//! epoch. Open, their tests ignored: G1, G2, and G3's first case (a
+//! re-sign of the key an unseen unshare replaced: a wrap names no
+//! item-key generation the applying device can check; left as Bob's, the
+//! share would fail `check_sender` all the same).
+//!
 //! Resisted: a writer's or reader's kind 22 gives no share (not held, or
 //! denied); a kind 22 dated before or after an unshare does not bring the
 //! share back; review 7's F4 with every key listed.
@@ -512,7 +520,6 @@ fn attack_a_lowered_grant_racing_its_writers_unshare_cuts_off_the_other_share() 
 /// FOUND: Dave's read fails ("a shared item's key … does not open") until
 /// the next re-key of web/prod re-wraps the share.
 #[test]
-#[ignore = "open finding G3 (attack8, medium): a share.resign ordered after an offboarding it had not seen re-wraps standing shares for the old epoch"]
 fn attack_a_lowered_grant_racing_an_offboarding_cuts_off_a_share() {
     let got = offboarding_racing_a_lowered_grant(true);
     assert_eq!(

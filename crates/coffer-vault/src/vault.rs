@@ -1979,17 +1979,28 @@ fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Which of `shares`' (item, member) pairs `item_shares` holds now.
+/// Which of `shares`' (item, member) pairs `item_shares` holds now, for
+/// re-signs: a re-signed wrap of an older epoch than its environment's (an
+/// offboarding its author had not seen re-keyed it meanwhile) is left out
+/// too, or it would replace the standing share with a key the item no
+/// longer has (attack review 8, G3).
 fn held_share_pairs(
     tx: &Connection,
     shares: &[crate::ops::ShareRecord],
 ) -> Result<HashSet<(Vec<u8>, Vec<u8>)>> {
-    let mut st = tx
-        .prepare_cached("SELECT COUNT(*) FROM item_shares WHERE item_id = ?1 AND member_id = ?2")?;
+    let mut st = tx.prepare_cached(
+        "SELECT COUNT(*) FROM item_shares s JOIN items i ON i.id = s.item_id
+         JOIN environments e ON e.id = i.env_id
+         WHERE s.item_id = ?1 AND s.member_id = ?2 AND e.epoch = ?3",
+    )?;
     let mut held = HashSet::new();
     for sh in shares {
         let n: i64 = st.query_row(
-            params![blob16(&sh.item_id), blob16(&sh.wrap.member_id)],
+            params![
+                blob16(&sh.item_id),
+                blob16(&sh.wrap.member_id),
+                sh.wrap.epoch as i64
+            ],
             |r| r.get(0),
         )?;
         if n > 0 {
