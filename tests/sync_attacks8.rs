@@ -28,10 +28,13 @@
 //!   re-wrapped share would fail too: `check_sender` judges the sender's
 //!   access at read time.)
 //!
-//! Status: G3's second case (a re-sign of an older epoch than the
-//! environment's, after an offboarding it had not seen) fixed: a re-sign
-//! applies only where the share stands and its wrap is of the current
-//! epoch. Open, their tests ignored: G1, G2, and G3's first case (a
+//! Status: G1 fixed (a device holding the environment key takes every
+//! earlier key's bound from `item_keys_past`, derived from the re-keys it
+//! applied; a share's recipient caps bounds at the lowest `upto` of any
+//! row that did not open). G3's second case (a re-sign of an older epoch
+//! than the environment's, after an offboarding it had not seen) fixed: a
+//! re-sign applies only where the share stands and its wrap is of the
+//! current epoch. Open, their tests ignored: G2, and G3's first case (a
 //! re-sign of the key an unseen unshare replaced: a wrap names no
 //! item-key generation the applying device can check; left as Bob's, the
 //! share would fail `check_sender` all the same).
@@ -216,7 +219,6 @@ const COVERT: &str = "covert-to-dave-3333";
 /// SECURE: a current version sealed under the key Dave kept is not served.
 /// FOUND: every replica serves version 3 (Dave reads it from the feed).
 #[test]
-#[ignore = "open finding G1 (attack8, high): a kind 20 that leaves out the key an earlier row is sealed under strands that row, and its bound with it"]
 fn attack_a_writers_unshare_leaving_a_key_out_strands_the_lower_bound() {
     let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     let dave = add_dev_reader(&fx, &bob);

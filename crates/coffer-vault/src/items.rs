@@ -377,6 +377,16 @@ impl Vault {
         }
         let vault_id = self.vault_id;
         self.ensure_env_key(env)?;
+        let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
+        // The bounds this device recorded for the keys of items re-keyed
+        // keeping their versions (attack review 8, G1).
+        let mut past_of: HashMap<Vec<u8>, Vec<(ItemKey, u64)>> = HashMap::new();
+        let with_rows: Vec<Vec<u8>> = earlier_of.keys().cloned().collect();
+        for id in with_rows {
+            let item_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+            let past = self.past_item_keys(env, item_id)?;
+            past_of.insert(id, past);
+        }
         let ek = &self
             .env_keys
             .get(&env.id)
@@ -388,10 +398,9 @@ impl Vault {
              FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
              WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
         )?;
-        let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
         let rows = st.query_map([&env.id.0[..]], |r| {
             let id = r.get::<_, Vec<u8>>(0)?;
-            let earlier = earlier_of.remove(&id);
+            let earlier = earlier_of.remove(&id).map(|e| (e, past_of.remove(&id)));
             Ok((
                 id,
                 (r.get::<_, Vec<u8>>(1)?, earlier),
@@ -412,7 +421,7 @@ impl Vault {
         let lenient = self.is_private_replica();
         type Row = (
             Vec<u8>,
-            (Vec<u8>, Option<Earlier>),
+            (Vec<u8>, Option<(Earlier, Option<Vec<(ItemKey, u64)>>)>),
             i64,
             Vec<u8>,
             RotationMeta,
@@ -440,14 +449,21 @@ impl Vault {
                     epoch: env.epoch,
                 },
             ) {
-                Ok(ik) => ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, id),
+                Ok(ik) => {
+                    let mut keys =
+                        ItemKeys::open(ik, earlier.as_ref().map(|(e, _)| e), vault_id, env.id, id);
+                    if let Some((_, Some(past))) = earlier {
+                        keys.take_past(past.iter().map(|(k, v)| (k.duplicate(), *v)).collect());
+                    }
+                    keys
+                }
                 // No version can open: its name cannot be read. Kept
                 // aside (`Vault::keyless`) so that an export names it.
                 // Blamed on whoever last gave it a key by an unshare (the
                 // same op wrote the earlier-keys row; an environment
                 // re-key deletes it), when that is known.
                 Err(_) if lenient => {
-                    let by = earlier.as_ref().and_then(Earlier::newest_author);
+                    let by = earlier.as_ref().and_then(|(e, _)| e.newest_author());
                     return Ok(Err((id, by)));
                 }
                 Err(_) => {
@@ -759,8 +775,7 @@ impl Vault {
             // Each opens versions up to the one the item had when the key
             // was replaced, no further.
             let past = self.past_item_keys(env, item_id)?;
-            keys.add_earlier(past);
-            keys.recovered = true;
+            keys.take_past(past);
         }
         Ok(())
     }
@@ -1736,6 +1751,9 @@ pub(crate) struct ItemKeys {
     /// Whether the keys remembered from re-keys (`item_keys_past`) were
     /// added ([`Vault::recover_earlier`]).
     pub(crate) recovered: bool,
+    /// Bounds adoptions raise (a key, the version it adopted): applied
+    /// last, whatever else bounds the key.
+    raises: Vec<(ItemKey, u64)>,
 }
 
 impl ItemKeys {
@@ -1758,6 +1776,7 @@ impl ItemKeys {
             broken_by: None,
             upto: None,
             recovered: false,
+            raises: Vec::new(),
         };
         let Some(earlier) = earlier else {
             return keys;
@@ -1822,11 +1841,24 @@ impl ItemKeys {
                 break;
             }
         }
-        for (k, bound) in raised {
-            if let Some(p) = keys.earlier.iter().position(|e| *e == k) {
-                keys.bounds[p] = keys.bounds[p].max(bound);
+        // A row that did not open is sealed under a key no opened row
+        // gives: a list that left that key out (attack review 8, G1) must
+        // not stretch the bound of a key the stranded row may carry with a
+        // lower one. Devices that hold the environment key then take every
+        // bound the item's own re-keys recorded ([`ItemKeys::take_past`]).
+        if let Some(floor) = rows
+            .iter()
+            .zip(&opened)
+            .filter(|(_, o)| !**o)
+            .map(|((r, _), _)| r.upto.max(0) as u64)
+            .min()
+        {
+            for b in &mut keys.bounds {
+                *b = (*b).min(floor);
             }
         }
+        keys.raises = raised;
+        keys.apply_raises();
         keys.broken_by = rows
             .iter()
             .zip(&opened)
@@ -1836,15 +1868,34 @@ impl ItemKeys {
         keys
     }
 
-    /// Adds keys that open versions up to `bound` (each), after the others.
-    pub(crate) fn add_earlier(&mut self, more: Vec<(ItemKey, u64)>) {
-        for (k, bound) in more {
-            if k == self.current || self.earlier.contains(&k) {
+    fn apply_raises(&mut self) {
+        for (k, bound) in &self.raises {
+            if let Some(p) = self.earlier.iter().position(|e| e == k) {
+                self.bounds[p] = self.bounds[p].max(*bound);
+            }
+        }
+    }
+
+    /// The keys this device remembers the item having, each with the
+    /// version it was replaced at (`item_keys_past`, derived from re-keys
+    /// this device applied): that version is the key's bound, whatever a
+    /// writer's sealed list implies (attack review 8, G1); keys the rows
+    /// did not give are added. Adoptions still raise their one key.
+    pub(crate) fn take_past(&mut self, past: Vec<(ItemKey, u64)>) {
+        for (k, bound) in past {
+            if k == self.current {
                 continue;
             }
-            self.earlier.push(k);
-            self.bounds.push(bound);
+            match self.earlier.iter().position(|e| *e == k) {
+                Some(p) => self.bounds[p] = bound,
+                None => {
+                    self.earlier.push(k);
+                    self.bounds.push(bound);
+                }
+            }
         }
+        self.apply_raises();
+        self.recovered = true;
     }
 
     /// The keys that may open `version`, the current one first.
