@@ -727,7 +727,7 @@ fn forge_rekey_keeping(
         member_id,
         replaces,
         ik_ct,
-        earlier: vec![0x55; 80],
+        earlier: vec![0x55; 72], // one key's length: a longer list is refused (attack review 8, G2)
         shares: vec![],
     };
     forge(remote, vault_id, Id::make(), who, &body, None);

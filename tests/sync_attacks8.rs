@@ -28,16 +28,18 @@
 //!   re-wrapped share would fail too: `check_sender` judges the sender's
 //!   access at read time.)
 //!
-//! Status: G1 fixed (a device holding the environment key takes every
-//! earlier key's bound from `item_keys_past`, derived from the re-keys it
-//! applied; a share's recipient caps bounds at the lowest `upto` of any
-//! row that did not open). G3's second case (a re-sign of an older epoch
-//! than the environment's, after an offboarding it had not seen) fixed: a
-//! re-sign applies only where the share stands and its wrap is of the
-//! current epoch. Open, their tests ignored: G2, and G3's first case (a
-//! re-sign of the key an unseen unshare replaced: a wrap names no
-//! item-key generation the applying device can check; left as Bob's, the
-//! share would fail `check_sender` all the same).
+//! Status: all fixed. G1: a device holding the environment key takes
+//! every earlier key's bound from `item_keys_past`, derived from the
+//! re-keys it applied; a share's recipient caps bounds at the lowest
+//! `upto` of any row that did not open. G2: an earlier-keys list longer
+//! than the keys the item has had (`item_keys_past`, counted by every
+//! device alike) is refused where it applies, an honest client cuts a list
+//! a teammate padded back to that length keeping the keys it knows, and
+//! `ItemKeys::open` tries each row once per key. G3: a re-sign applies
+//! only where the share stands, its wrap is of the current epoch and of
+//! the item key generation it names (kind 22 carries one per share; a
+//! demotion sends its re-signs as kind 22 too), and an owner's or admin's
+//! sync re-signs a standing share whose sender may no longer vouch for it.
 //!
 //! Resisted: a writer's or reader's kind 22 gives no share (not held, or
 //! denied); a kind 22 dated before or after an unshare does not bring the
@@ -281,14 +283,7 @@ fn attack_a_writers_unshare_leaving_a_key_out_strands_the_lower_bound() {
     );
     let r = fx.open().sync().expect("ada syncs");
     bob.sync();
-    let rows: i64 = fx
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM item_keys_earlier WHERE item_id = ?1",
-            [&api.0[..]],
-            |r| r.get(0),
-        )
-        .expect("rows");
+    let rows = earlier_rows(&fx, &api);
     let served = read(&mut fx.open(), PROD, "API_KEY");
     let bobs = read(&mut bob.open(), PROD, "API_KEY");
     assert!(
@@ -378,8 +373,10 @@ fn resisted_a_writers_unshare_listing_every_key_cannot_raise_the_bound() {
 /// SECURE: listing web/prod stays cheap (under a second here, with a 1 MiB
 /// junk row; with a 64 MiB one the same attack costs minutes per read).
 /// FOUND: see the assertion (the time taken).
+/// FIXED: a list longer than the keys the item has had (every device
+/// counts them from the re-keys it applied) is refused where it applies,
+/// and a row is tried once per key, not once per key per pass.
 #[test]
-#[ignore = "open finding G2 (attack8, medium): earlier-keys rows cost readers rows x keys full-size AEAD openings; nothing bounds rows, keys or row size"]
 fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
     const JUNK: usize = 1 << 20;
     let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
@@ -410,10 +407,7 @@ fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
         (zed, ItemKeyGeneration::of_sealed(&ct1).0),
         Some(&member_keys(&fx.db(), &dave)),
     );
-    let mut wide = vec![k1, k2];
-    while wide.len() < 4096 {
-        wide.push(ItemKey::make());
-    }
+    let wide = padded(vec![k1, k2]);
     keeping(
         &remote,
         vault_id,
@@ -425,15 +419,12 @@ fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
         None,
     );
     let r = fx.open().sync().expect("ada syncs");
-    let rows: i64 = fx
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM item_keys_earlier WHERE item_id = ?1",
-            [&api.0[..]],
-            |r| r.get(0),
-        )
-        .expect("rows");
-    assert_eq!((r.denied.len(), rows), (0, 2), "{r:?}");
+    let rows = earlier_rows(&fx, &api);
+    assert_eq!(
+        (r.denied.len(), rows),
+        (2, 0),
+        "both padded unshares are refused where they apply: {r:?}"
+    );
     let mut v = fx.open();
     let t0 = Instant::now();
     let listed = names(&mut v, PROD);
@@ -444,6 +435,100 @@ fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
         "one listing of web/prod takes {after:?} (before the attack: {before:?}); \
          listed {listed:?}, API_KEY reads {got:?}"
     );
+}
+
+/// `keys` and junk keys after them, 4,096 in all.
+fn padded(mut keys: Vec<ItemKey>) -> Vec<ItemKey> {
+    while keys.len() < 4096 {
+        keys.push(ItemKey::make());
+    }
+    keys
+}
+
+/// How many earlier-keys rows `item` has on Ada's replica.
+fn earlier_rows(fx: &Fx, item: &Id) -> i64 {
+    fx.db()
+        .query_row(
+            "SELECT COUNT(*) FROM item_keys_earlier WHERE item_id = ?1",
+            [&item.0[..]],
+            |r| r.get(0),
+        )
+        .expect("rows")
+}
+
+/// ATTACK (G2's bound, alone): Mallory's first unshare lists the one key
+/// the item had and 4,095 more. SECURE: refused where it applies (the
+/// item has had one earlier key), on Ada's device as on every other.
+#[test]
+fn resisted_a_writers_unshare_listing_more_keys_than_the_item_had() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    add_dev_only(&fx, "Zed");
+    fx.open().share(PROD, "API_KEY", "Zed").expect("share");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
+    let api = item_id_of(&fx, PROD, "API_KEY");
+    let ct1 = ik_ct_of(&fx.path, &api);
+    let k1 = ek
+        .open_item_key(&ct1, &item_ctx(vault_id, env_id, api, ep))
+        .expect("current key");
+    let wide = padded(vec![k1]);
+    let zed = member_id(&fx.path, "Zed");
+    keeping(
+        &remote,
+        vault_id,
+        &mallory,
+        (env_id, ep, &ek),
+        api,
+        Ok(&wide),
+        (zed, ItemKeyGeneration::of_sealed(&ct1).0),
+        None,
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.denied.len(), 1, "{r:?}");
+    assert_eq!(ik_ct_of(&fx.path, &api), ct1, "the item keeps its key");
+    assert_eq!(read(&mut fx.open(), PROD, "API_KEY").as_deref(), Ok(API_V2));
+}
+
+/// ATTACK (G2's bound against an honest writer): Mallory's unshare lists
+/// one junk key in place of the one the item had (as long as the bound
+/// allows). Ada, who holds the environment key, then unshares Dave: her
+/// list (the junk key from Mallory's row and the real key from her own
+/// re-keys) is one longer than the item's history. SECURE: her client
+/// keeps the keys it knows from its own re-keys, the unshare applies, and
+/// every version still reads.
+#[test]
+fn resisted_a_padded_list_does_not_block_the_next_unshare() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    add_dev_only(&fx, "Dave");
+    add_dev_only(&fx, "Zed");
+    fx.open().share(PROD, "API_KEY", "Dave").expect("share");
+    fx.open().share(PROD, "API_KEY", "Zed").expect("share");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
+    let api = item_id_of(&fx, PROD, "API_KEY");
+    let ct1 = ik_ct_of(&fx.path, &api);
+    let zed = member_id(&fx.path, "Zed");
+    let dave = member_id(&fx.path, "Dave");
+    keeping(
+        &remote,
+        vault_id,
+        &mallory,
+        (env_id, ep, &ek),
+        api,
+        Ok(&[ItemKey::make()]),
+        (zed, ItemKeyGeneration::of_sealed(&ct1).0),
+        Some(&member_keys(&fx.db(), &dave)),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.denied.len(), 0, "a list within the bound applies: {r:?}");
+    fx.open()
+        .unshare(PROD, "API_KEY", "Dave")
+        .expect("Ada's unshare applies");
+    let rows = earlier_rows(&fx, &api);
+    assert_eq!(rows, 2);
+    assert_eq!(read(&mut fx.open(), PROD, "API_KEY").as_deref(), Ok(API_V2));
 }
 
 // ----- G3: a lowered grant racing the writer's own unshare -------------------------
@@ -459,8 +544,11 @@ fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
 /// SECURE: Dave, whose share was never ended, reads API_KEY.
 /// FOUND: Dave's read fails ("a shared item's key … does not open"), and
 /// so does every other shared item of web/prod on his device.
+/// FIXED: a re-sign names the item-key generation of each wrap and
+/// applies only where that is the item's key still; the share left as
+/// Bob's unshare re-wrapped it (Bob may no longer vouch for it) is signed
+/// again by Ada's next sync (`resign_orphaned_shares`).
 #[test]
-#[ignore = "open finding G3 (attack8, medium): a share.resign ordered after an unshare it had not seen re-wraps standing shares for the replaced key"]
 fn attack_a_lowered_grant_racing_its_writers_unshare_cuts_off_the_other_share() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let dave = add_dev_reader(&fx, &bob);
@@ -595,12 +683,9 @@ fn forge_resign(fx: &Fx, remote: &Remote, who: &PrivateIdentity, to: Id, hlc: Op
     let to_keys = member_keys(&fx.db(), &to);
     let body = OpBody::ResignShares {
         env_id,
-        shares: vec![share_record(
-            who,
-            &to_keys,
-            &ik,
-            &ik_ct,
-            (vault_id, api, ep),
+        shares: vec![(
+            share_record(who, &to_keys, &ik, &ik_ct, (vault_id, api, ep)),
+            ItemKeyGeneration::of_sealed(&ik_ct).0,
         )],
     };
     forge(remote, vault_id, Id::make(), who, &body, hlc);

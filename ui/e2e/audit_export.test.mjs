@@ -92,7 +92,7 @@ describe("audit, export and restore in the real app", () => {
     assert.match(await (await wd.$(tid("verify-verdict"))).text(), /^Verified: \d+ entries in 1 device chain\(s\)/);
     assert.equal(await (await wd.$(tid("chain-status"))).text(), "verified");
     const first = await wd.$(tid("audit-row"));
-    assert.match(await first.text(), /export 2 items of web\/dev/);
+    assert.match(await first.text(), /exported 2 credentials of web\/dev/);
     const table = await (await wd.$(tid("audit-table"))).text();
     for (const v of [API_V1, API_V2, DB_URL]) assert.ok(!table.includes(v), "no value in the log");
     await shot("audit.png");

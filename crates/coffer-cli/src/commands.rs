@@ -465,7 +465,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 let n = items.iter().filter(|i| i.status <= f).count();
                 if n > 0 {
                     eprintln!(
-                        "coffer: {n} credential(s) at status {} or worse",
+                        "coffer: {} at status {} or worse",
+                        coffer_vault::words::count(n, "credential"),
                         f.as_str()
                     );
                     return Ok(exit::ROTATION_GATE);
@@ -572,8 +573,10 @@ pub fn run(cli: Cli) -> Result<u8> {
                         output::json(&rep)?;
                     } else if rep.ok() {
                         outln!(
-                            "OK: {} entries in {} device chain(s), signatures valid, state matches the log, {} items open.",
-                            rep.entries, rep.devices, rep.items_opened
+                            "OK: {} from {}, signatures valid, state matches the log, {} open.",
+                            coffer_vault::words::count_as(rep.entries, "entry", "entries"),
+                            coffer_vault::words::count(rep.devices, "device"),
+                            coffer_vault::words::count(rep.items_opened, "item")
                         );
                     } else {
                         for p in &rep.problems {
@@ -584,8 +587,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                         Ok(0)
                     } else {
                         eprintln!(
-                            "coffer: integrity check failed: {} problem(s)",
-                            rep.problems.len()
+                            "coffer: integrity check failed: {}",
+                            coffer_vault::words::count(rep.problems.len(), "problem")
                         );
                         Ok(exit::INTEGRITY)
                     }

@@ -285,7 +285,10 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
     );
     marking?;
     if a.mark.is_some() {
-        eprintln!("Marked {marked} credential(s) exposed (already exposed ones unchanged): see `coffer rotation --exposed`.");
+        eprintln!(
+            "Marked {} exposed (already exposed ones unchanged): see `coffer rotation --exposed`.",
+            coffer_vault::words::count(marked, "credential")
+        );
     }
     Ok(if findings.is_empty() {
         0
@@ -346,22 +349,24 @@ fn summary(
     findings: &[Finding],
 ) {
     eprintln!(
-        "Scanned {files} file(s), {:.1} MB, for {values} value(s); {short} shorter than {} bytes skipped.",
+        "Scanned {}, {:.1} MB, for {}; {short} shorter than {} bytes skipped.",
+        coffer_vault::words::count(files, "file"),
         bytes as f64 / 1e6,
+        coffer_vault::words::count(values, "value"),
         scan::MIN_VALUE_BYTES
     );
     if let Some(first) = unreadable.first() {
         eprintln!(
-            "warning: {} path(s) could not be read (first: {first})",
-            unreadable.len()
+            "warning: {} could not be read (first: {first})",
+            coffer_vault::words::count(unreadable.len(), "path")
         );
     }
     if findings.is_empty() {
         eprintln!("No vault values found.");
     } else {
         eprintln!(
-            "Found {} occurrence(s) of vault values: remove them, and rotate the credentials at the provider if they left this machine (--mark exposed marks them).",
-            findings.len()
+            "Found {} of vault values: remove them, and rotate the credentials at the provider if they left this machine (--mark exposed marks them).",
+            coffer_vault::words::count(findings.len(), "occurrence")
         );
     }
 }

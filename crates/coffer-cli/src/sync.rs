@@ -69,14 +69,21 @@ fn print_report(r: &SyncReport, json: bool) -> Result<()> {
     }
     if r.resealed > 0 {
         eprintln!(
-            "re-sealed {} credential value(s) a teammate wrote under a key an offboarding replaced; marked exposed: rotate them (`coffer rotation`)",
-            r.resealed
+            "re-sealed {} a teammate wrote under a key an offboarding replaced; marked exposed: rotate them (`coffer rotation`)",
+            coffer_vault::words::count(r.resealed, "credential value")
         );
     }
     if r.rekeyed > 0 {
         eprintln!(
-            "re-keyed {} environment(s) whose key had gone to a member since removed (two offboardings crossed)",
-            r.rekeyed
+            "re-keyed {} whose key had gone to a member since removed (two offboardings crossed)",
+            coffer_vault::words::count(r.rekeyed, "environment")
+        );
+    }
+    if r.resigned > 0 {
+        eprintln!(
+            "signed again {} whose sender may no longer vouch for {} (a lowered access crossed an unshare)",
+            coffer_vault::words::count(r.resigned, "share"),
+            if r.resigned == 1 { "it" } else { "them" }
         );
     }
     eprintln!(

@@ -104,10 +104,10 @@ fn render(r: &ExposureReport, format: &str) -> Result<String> {
             .map_err(|e| Error::InvalidInput(format!("encoding JSON: {e}")))?,
         "table" => {
             let mut s = format!(
-                "Exposure report for {} ({}): {} credential(s), {} still to rotate\n",
+                "Exposure report for {} ({}): {}, {} still to rotate\n",
                 r.member,
                 r.fingerprint,
-                r.items.len(),
+                coffer_vault::words::count(r.items.len(), "credential"),
                 r.open()
             );
             for i in &r.items {
@@ -176,10 +176,10 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
             };
             let m = v.add_member(&public_identity, &name, role, &grants, &confirmed)?;
             eprintln!(
-                "Added {} as {} with {} grant(s); fingerprint {} pinned.",
+                "Added {} as {} with {}; fingerprint {} pinned.",
                 m.name,
                 m.role.as_str(),
-                m.grants.len(),
+                coffer_vault::words::count(m.grants.len(), "grant"),
                 m.fingerprint
             );
             Ok(0)
@@ -255,7 +255,10 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
                             }
                         );
                     }
-                    outln!("  mark {} credential(s) exposed:", p.exposed.len());
+                    outln!(
+                        "  mark {} exposed:",
+                        coffer_vault::words::count(p.exposed.len(), "credential")
+                    );
                     for e in &p.exposed {
                         outln!("    {e}");
                     }
@@ -293,9 +296,9 @@ pub fn run(v: &mut Vault, cmd: MemberCmd) -> Result<u8> {
             };
             let r = v.offboard(&name, &mut progress)?;
             eprintln!(
-                "Offboarded {}: {} credential(s) exposed; rotate them at the provider (`coffer rotation --exposed`).",
+                "Offboarded {}: {} exposed; rotate them at the provider (`coffer rotation --exposed`).",
                 r.member,
-                r.items.len()
+                coffer_vault::words::count(r.items.len(), "credential")
             );
             emit(&r, &format, None)?;
             if let Some(p) = report {

@@ -233,8 +233,8 @@ pub fn check(vault: &Option<PathBuf>, a: CheckArgs) -> Result<u8> {
 
 fn missing_message(what: &str, example: &str, missing: &[&str]) -> String {
     format!(
-        "{what} lacks {} key(s) that {example} names: {}",
-        missing.len(),
+        "{what} lacks {} that {example} names: {}",
+        coffer_vault::words::count(missing.len(), "key"),
         missing.join(", ")
     )
 }
@@ -255,7 +255,11 @@ pub fn inject(vault: &Option<PathBuf>, a: InjectArgs) -> Result<u8> {
         None => write_stdout(out),
     })?;
     if let Some(path) = &a.output {
-        eprintln!("Wrote {} (mode 0600, {n} reference(s)).", path.display());
+        eprintln!(
+            "Wrote {} (mode 0600, {}).",
+            path.display(),
+            coffer_vault::words::count(n, "reference")
+        );
     }
     Ok(0)
 }

@@ -1145,7 +1145,7 @@ fn rotation_fail_on_overdue_is_the_ci_gate() {
         .env("COFFER_NOW", &later)
         .run();
     let msg = out.error(GATE);
-    assert_eq!(msg, "2 credential(s) at status overdue or worse");
+    assert_eq!(msg, "2 credentials at status overdue or worse");
     assert_eq!(
         out.stdout,
         "STATUS   ENVIRONMENT  KEY   DUE         ROTATED     EVERY\n\
@@ -1167,7 +1167,7 @@ fn rotation_fail_on_overdue_is_the_ci_gate() {
         .coffer(["rotation", "web/dev", "--fail-on", "overdue"])
         .env("COFFER_NOW", &later)
         .fails(GATE);
-    assert_eq!(msg, "1 credential(s) at status overdue or worse");
+    assert_eq!(msg, "1 credential at status overdue or worse");
     // Exposed is worse than anything present: nothing matches.
     env.coffer(["rotation", "--fail-on", "exposed"])
         .env("COFFER_NOW", &later)
@@ -1205,7 +1205,7 @@ fn rotation_due_within_widens_the_due_soon_window() {
         .coffer(["rotation", "--due-within", "3w", "--fail-on", "due_soon"])
         .env("COFFER_NOW", &at)
         .fails(GATE);
-    assert_eq!(msg, "1 credential(s) at status due_soon or worse");
+    assert_eq!(msg, "1 credential at status due_soon or worse");
     env.coffer(["rotation", "--due-within", "30d", "--fail-on", "overdue"])
         .env("COFFER_NOW", &at)
         .ok();
@@ -2119,7 +2119,7 @@ fn audit_verify_on_a_good_vault() {
     let out = env.coffer(["audit", "verify"]).ok();
     assert_eq!(
         out.stdout,
-        "OK: 4 entries in 1 device chain(s), signatures valid, state matches the log, 2 items open.\n"
+        "OK: 4 entries from 1 device, signatures valid, state matches the log, 2 items open.\n"
     );
     assert_eq!(out.stderr, "");
     let j = env.coffer(["audit", "verify", "--json"]).ok().json();

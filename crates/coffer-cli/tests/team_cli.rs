@@ -592,8 +592,7 @@ fn offboarding_from_the_cli_re_keys_reports_and_tracks_rotation() {
         ])
         .ok();
     assert!(
-        out.stderr
-            .contains("Offboarded bob: 4 credential(s) exposed"),
+        out.stderr.contains("Offboarded bob: 4 credentials exposed"),
         "{out}"
     );
     assert!(
@@ -686,13 +685,13 @@ fn offboarding_from_the_cli_re_keys_reports_and_tracks_rotation() {
         "- [ ] `API_KEY`",
         "- [ ] `DB_PASS`",
         "https://db.example.com",
-        "4 credential(s) could be read; 4 still to rotate",
+        "4 credentials could be read; 4 still to rotate",
     ] {
         assert!(md.contains(part), "{part} missing:\n{md}");
     }
     let table = ada.coffer(["member", "report", "bob"]).ok().stdout;
     assert!(
-        table.contains("4 credential(s), 4 still to rotate"),
+        table.contains("4 credentials, 4 still to rotate"),
         "{table}"
     );
 

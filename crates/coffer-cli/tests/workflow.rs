@@ -478,7 +478,7 @@ fn check_lists_missing_and_extra_keys() {
         .run();
     assert_eq!(
         out.error(MISSING_KEYS),
-        "web/dev lacks 2 key(s) that .env.example names: C, D"
+        "web/dev lacks 2 keys that .env.example names: C, D"
     );
     assert_eq!(out.stdout, "missing  C\nmissing  D\nextra    B\n");
     let out = env

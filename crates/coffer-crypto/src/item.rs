@@ -98,6 +98,13 @@ impl EarlierKeysContext {
 /// next environment re-key re-seals every version under one key).
 pub const MAX_EARLIER_KEYS: usize = 4096;
 
+/// The length of [`ItemKey::seal_earlier_keys`]'s output for `n` keys:
+/// anyone can bound a sealed list by the keys an item can have had
+/// without opening it (attack review 8, G2).
+pub const fn sealed_earlier_keys_len(n: usize) -> usize {
+    crate::hazmat::XNONCE_LEN + 32 * n + crate::hazmat::TAG_LEN
+}
+
 impl ItemKey {
     /// Seals `earlier` (newest first) under this key.
     pub fn seal_earlier_keys(

@@ -47,7 +47,7 @@ pub use id::Id;
 pub use identity::{
     normalize_fingerprint, PrivateIdentity, PublicIdentity, PublicKeys, SignPurpose,
 };
-pub use item::{EarlierKeysContext, ItemContext, ItemKeyContext};
+pub use item::{sealed_earlier_keys_len, EarlierKeysContext, ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
 pub use mac::{ReplicaMacKey, StateHasher, ValueTag, ValueTagContext};
 pub use secret::{

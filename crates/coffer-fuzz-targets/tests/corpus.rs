@@ -506,17 +506,20 @@ fn bless_vault_seeds() {
             "share-resign",
             OpBody::ResignShares {
                 env_id: Id([0xe1; 16]),
-                shares: vec![coffer_vault::ops::ShareRecord {
-                    item_id: Id([0x17; 16]),
-                    wrap: coffer_vault::ops::WrapRecord {
-                        member_id: Id([0xb0; 16]),
-                        sender_id: Id([0xa0; 16]),
-                        epoch: 2,
-                        epk: [0x33; 32],
-                        ct: vec![0x44; 72],
-                        sig: [0x55; 64],
+                shares: vec![(
+                    coffer_vault::ops::ShareRecord {
+                        item_id: Id([0x17; 16]),
+                        wrap: coffer_vault::ops::WrapRecord {
+                            member_id: Id([0xb0; 16]),
+                            sender_id: Id([0xa0; 16]),
+                            epoch: 2,
+                            epk: [0x33; 32],
+                            ct: vec![0x44; 72],
+                            sig: [0x55; 64],
+                        },
                     },
-                }],
+                    [0x66; 32],
+                )],
             },
         ),
     ] {

@@ -23,10 +23,11 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ops::{kind, OpBody, OpHeader};
+use crate::ops::{kind, OpBody, OpHeader, ReadAction};
 use crate::schema::{self, STATE_TABLES};
 use crate::time::format_datetime;
 use crate::vault::{decide, Vault};
+use crate::words::{count, count_as};
 
 /// One audit-log entry (no secret in it).
 #[derive(Debug, Serialize)]
@@ -82,21 +83,23 @@ impl VerifyReport {
     pub fn verdict(&self) -> String {
         match self.problems.as_slice() {
             [] if self.unopened.is_empty() => format!(
-                "Verified: {} entries in {} device chain(s), every signature valid, the state matches the log, {} credential(s) open.",
-                self.entries, self.devices, self.items_opened
+                "Verified: {} from {}, every signature valid, the state matches the log, {} open.",
+                count_as(self.entries, "entry", "entries"),
+                count(self.devices, "device"),
+                count(self.items_opened, "credential")
             ),
             [] => format!(
-                "Verified: {} entries in {} device chain(s), every signature valid, the state matches the log, {} credential(s) open; {} version(s) written by teammates open under no key ({}).",
-                self.entries,
-                self.devices,
-                self.items_opened,
-                self.unopened.len(),
+                "Verified: {} from {}, every signature valid, the state matches the log, {} open; {} written by teammates open under no key ({}).",
+                count_as(self.entries, "entry", "entries"),
+                count(self.devices, "device"),
+                count(self.items_opened, "credential"),
+                count(self.unopened.len(), "version"),
                 self.unopened[0]
             ),
             [one] => format!("Integrity check failed: {one}."),
             [first, rest @ ..] => format!(
-                "Integrity check failed: {first}; and {} more problem(s).",
-                rest.len()
+                "Integrity check failed: {first}; and {} more.",
+                count(rest.len(), "problem")
             ),
         }
     }
@@ -361,11 +364,15 @@ impl Namer {
                 version,
                 ..
             } => {
-                format!(
-                    "set {} in {} (version {version})",
-                    item(&item_id),
-                    env(&env_id)
-                )
+                if version == 1 {
+                    format!("added {} to {}", item(&item_id), env(&env_id))
+                } else {
+                    format!(
+                        "changed {} in {} (version {version})",
+                        item(&item_id),
+                        env(&env_id)
+                    )
+                }
             }
             OpBody::DeleteItem { item_id, env_id } => {
                 format!("deleted {} from {}", item(&item_id), env(&env_id))
@@ -382,8 +389,8 @@ impl Namer {
                 epoch,
                 values,
             } => format!(
-                "remembered {} value(s) an offboarded member saw in {} (epoch {epoch})",
-                values.len(),
+                "remembered {} an offboarded member saw in {} (epoch {epoch})",
+                count(values.len(), "value"),
                 env(&env_id)
             ),
             OpBody::RekeyEnv {
@@ -392,16 +399,16 @@ impl Namer {
                 items,
                 ..
             } => format!(
-                "re-keyed {} to epoch {epoch} ({} items)",
+                "re-keyed {} to epoch {epoch} ({})",
                 env(&env_id),
-                items.len()
+                count(items.len(), "item")
             ),
             OpBody::AddMember { member, grants } => format!(
-                "added {} as {} ({}) with {} grant(s)",
+                "added {} as {} ({}) with {}",
                 member.name,
                 member.role,
                 member.fingerprint,
-                grants.len()
+                count(grants.len(), "grant")
             ),
             OpBody::SetRole {
                 member_id, role, ..
@@ -426,8 +433,8 @@ impl Namer {
                 who(&share.wrap.member_id)
             ),
             OpBody::ResignShares { env_id, shares } => format!(
-                "signed again {} share(s) of {} that a member can no longer vouch for",
-                shares.len(),
+                "signed again {} of {} that a member can no longer vouch for",
+                count(shares.len(), "share"),
                 env(&env_id)
             ),
             OpBody::UnshareItem {
@@ -443,9 +450,9 @@ impl Namer {
             OpBody::Revoke {
                 member_id, exposed, ..
             } => format!(
-                "offboarded {}: {} credential(s) exposed",
+                "offboarded {}: {} exposed",
                 who(&member_id),
-                exposed.len()
+                count(exposed.len(), "credential")
             ),
             OpBody::RekeyItem {
                 env_id, item: it, ..
@@ -481,9 +488,18 @@ impl Namer {
                 let what = if item_ids.len() == 1 {
                     item(&item_ids[0])
                 } else {
-                    format!("{} items", item_ids.len())
+                    count(item_ids.len(), "credential")
                 };
-                format!("{} {what} of {}", action.as_str(), env(&env_id))
+                let env = env(&env_id);
+                match action {
+                    ReadAction::Reveal => format!("revealed {what} of {env}"),
+                    ReadAction::Copy => format!("copied {what} of {env}"),
+                    ReadAction::Export => format!("exported {what} of {env}"),
+                    ReadAction::Run => format!("ran a command with {what} of {env}"),
+                    ReadAction::History => format!("read the history of {what} of {env}"),
+                    ReadAction::Scan => format!("scanned for {what} of {env}"),
+                    ReadAction::Lint => format!("checked the hygiene of {what} of {env}"),
+                }
             }
         }
     }

@@ -706,9 +706,9 @@ impl Vault {
             })
             .collect();
         Err(Error::integrity(format!(
-            "{} credential(s) in {} open under no key: {}; a teammate's client sealed their key so \
+            "{} in {} open under no key: {}; a teammate's client sealed their key so \
              (`coffer audit` shows who), and nothing is exported or run without them",
-            k.len(),
+            crate::words::count(k.len(), "credential"),
             env.path(),
             named.join(", ")
         )))
@@ -1105,8 +1105,8 @@ impl Vault {
         };
         if n == 0 || n > waiting.len() {
             return Err(Error::InvalidInput(format!(
-                "there are {} concurrent version(s) of {name}: choose 1 to {}, or keep the current one",
-                waiting.len(),
+                "there are {} of {name}: choose 1 to {}, or keep the current one",
+                crate::words::count(waiting.len(), "concurrent version"),
                 waiting.len()
             )));
         }
@@ -1794,6 +1794,11 @@ impl ItemKeys {
             .collect();
         keys.upto = rows.iter().map(|(r, _)| r.upto.max(0) as u64).max();
         let mut opened = vec![false; rows.len()];
+        // How many keys (the current one, then `earlier` in order) each
+        // row was tried with: a later pass tries only keys found since, so
+        // a row that opens under nothing costs one opening per key, not
+        // one per key per pass (attack review 8, G2).
+        let mut tried = vec![0usize; rows.len()];
         // Raised bounds, applied once every row is in: an adoption vouches
         // that its first key opens the version it adopted.
         let mut raised: Vec<(ItemKey, u64)> = Vec::new();
@@ -1803,8 +1808,11 @@ impl ItemKeys {
                 if opened[i] {
                     continue;
                 }
+                let from = tried[i];
+                tried[i] = 1 + keys.earlier.len();
                 let list = std::iter::once(&keys.current)
                     .chain(keys.earlier.iter())
+                    .skip(from)
                     .find_map(|k| k.open_earlier_keys(&row.ct, &ctx).ok());
                 let Some(list) = list else {
                     continue;

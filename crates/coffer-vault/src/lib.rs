@@ -53,6 +53,7 @@ mod team;
 pub mod template;
 pub mod time;
 mod vault;
+pub mod words;
 
 pub use audit::{
     AuditEntry, AuditFacet, AuditPage, AuditQuery, ChainReport, HeadCheck, VerifyReport,

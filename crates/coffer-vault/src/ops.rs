@@ -147,6 +147,10 @@ pub struct ShareRecord {
     pub wrap: WrapRecord,
 }
 
+/// A share in a [`OpBody::ResignShares`]: the re-signed wrap and the
+/// generation of the item key it wraps.
+pub type ResignedShare = (ShareRecord, [u8; 32]);
+
 /// What a local read event was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadAction {
@@ -404,8 +408,14 @@ pub enum OpBody {
     ResignShares {
         /// Environment.
         env_id: Id,
-        /// The shares, re-wrapped and signed by the author.
-        shares: Vec<ShareRecord>,
+        /// The shares, re-wrapped and signed by the author, each with the
+        /// generation of the item key it wraps
+        /// (`ItemKeyGeneration::of_sealed` of the item's `ik_ct`, bound
+        /// into the wrap's AAD): a re-sign applies only where that is the
+        /// item's key still, so one made before an unshare its author had
+        /// not seen never replaces a standing share with a wrap of the key
+        /// the unshare replaced (attack review 8, G3).
+        shares: Vec<ResignedShare>,
     },
     /// A local read event (reveal, copy, export, run): no state change.
     Read {
@@ -942,8 +952,12 @@ impl OpBody {
                     .bytes(earlier);
             }
             OpBody::ResignShares { env_id, shares } => {
-                e.fixed(&env_id.0);
-                enc_shares(&mut e, shares);
+                e.fixed(&env_id.0).u32(shares.len() as u32);
+                for (s, under) in shares {
+                    e.fixed(&s.item_id.0);
+                    enc_wrap(&mut e, &s.wrap);
+                    e.fixed(under);
+                }
             }
             OpBody::ExposedValues {
                 env_id,
@@ -1138,10 +1152,19 @@ impl OpBody {
                 under: d.fixed().map_err(m)?,
                 earlier: d.bytes().map_err(m)?.to_vec(),
             },
-            kind::RESIGN_SHARES => OpBody::ResignShares {
-                env_id: Id(d.fixed().map_err(m)?),
-                shares: dec_shares(&mut d)?,
-            },
+            kind::RESIGN_SHARES => {
+                let env_id = Id(d.fixed().map_err(m)?);
+                let n = d.u32().map_err(m)?;
+                let mut shares = Vec::with_capacity(n.min(4096) as usize);
+                for _ in 0..n {
+                    let share = ShareRecord {
+                        item_id: Id(d.fixed().map_err(m)?),
+                        wrap: dec_wrap(&mut d)?,
+                    };
+                    shares.push((share, d.fixed().map_err(m)?));
+                }
+                OpBody::ResignShares { env_id, shares }
+            }
             kind::EXPOSED_VALUES => {
                 let env_id = Id(d.fixed().map_err(m)?);
                 let epoch = d.u64().map_err(m)?;
@@ -1429,10 +1452,13 @@ mod tests {
             },
             OpBody::ResignShares {
                 env_id: id(4),
-                shares: vec![ShareRecord {
-                    item_id: id(5),
-                    wrap: w.clone(),
-                }],
+                shares: vec![(
+                    ShareRecord {
+                        item_id: id(5),
+                        wrap: w.clone(),
+                    },
+                    [9; 32],
+                )],
             },
         ]
     }

@@ -350,6 +350,8 @@ pub(crate) fn build_unshare(
     let mut keep = Vec::with_capacity(earlier.len() + 1);
     keep.push(current);
     keep.extend(earlier);
+    // The current key joins the replaced ones as this op applies.
+    let keep = within_history(vault, env, item_id, keep, 1)?;
     let earlier = new_ik
         .seal_earlier_keys(
             &keep,
@@ -375,6 +377,45 @@ pub(crate) fn build_unshare(
         earlier,
         shares,
     })
+}
+
+/// `keys` (the first one always kept) cut to the number every device
+/// accepts: the keys `item_id` has had replaced, plus `extra`
+/// (`earlier_within_history` in vault.rs). Only a teammate's padded list
+/// can make it longer; the keys this device remembers from re-keys it
+/// applied are kept before the others.
+pub(crate) fn within_history(
+    vault: &mut Vault,
+    env: &EnvInfo,
+    item_id: Id,
+    mut keys: Vec<ItemKey>,
+    extra: usize,
+) -> Result<Vec<ItemKey>> {
+    let past: i64 = vault.conn.query_row(
+        "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
+        [&item_id.0[..]],
+        |r| r.get(0),
+    )?;
+    let most = past.max(0) as usize + extra;
+    if keys.len() <= most || keys.is_empty() {
+        return Ok(keys);
+    }
+    let known: Vec<ItemKey> = if env.readable {
+        vault
+            .past_item_keys(env, item_id)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let first = keys.remove(0);
+    let (mut kept, others): (Vec<ItemKey>, Vec<ItemKey>) =
+        keys.into_iter().partition(|k| known.contains(k));
+    kept.insert(0, first);
+    kept.extend(others);
+    kept.truncate(most);
+    Ok(kept)
 }
 
 /// The active members holding a wrap of `env`'s key now. A wrap row for a

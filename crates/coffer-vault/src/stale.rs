@@ -229,6 +229,7 @@ impl Vault {
         for k in &cur.ik.earlier {
             keys.push(k.duplicate());
         }
+        let keys = crate::rekey::within_history(self, env, cur.id, keys, 1)?;
         let earlier = cur
             .ik
             .current
@@ -349,6 +350,81 @@ impl Vault {
             match self.rekey_env(&env.path()) {
                 Ok(_) => done += 1,
                 Err(e) => tracing::warn!(env = %env.path(), error = %e, "not re-keyed"),
+            }
+        }
+        Ok(done)
+    }
+}
+
+impl Vault {
+    /// Re-signs, as this owner's or admin's device, every standing share
+    /// whose sender may no longer vouch for it (they lost write access or
+    /// their role since): a share left so does not open for its recipient
+    /// (`check_sender`). A demotion or lowered grant re-signs what its
+    /// author saw; this catches a share a racing unshare re-wrapped in the
+    /// sender's name meanwhile (attack review 8, G3). Gives no share: the
+    /// re-sign applies only where the share still stands, for the item's
+    /// current key. Returns how many shares went out re-signed.
+    pub(crate) fn resign_orphaned_shares(&mut self) -> usize {
+        best_effort(
+            "a share whose sender may no longer vouch for it was not re-signed",
+            self.resign_orphaned_shares_inner(),
+        )
+    }
+
+    fn resign_orphaned_shares_inner(&mut self) -> Result<usize> {
+        if !self.acts_for_the_team()? {
+            return Ok(0);
+        }
+        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+        let rows: Vec<Row> = {
+            let mut st = self.conn.prepare(
+                "SELECT s.item_id, s.member_id, s.sender_id, i.env_id
+                 FROM item_shares s JOIN items i ON i.id = s.item_id
+                 WHERE i.deleted_at IS NULL ORDER BY i.env_id, s.item_id, s.member_id",
+            )?;
+            let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            r.collect::<rusqlite::Result<_>>()?
+        };
+        let mut by_env: BTreeMap<Vec<u8>, Vec<(Id, Id)>> = BTreeMap::new();
+        for (item, to, sender, env) in rows {
+            let (Ok(item), Ok(to), Ok(sender), Ok(env_id)) = (
+                Id::from_slice(&item),
+                Id::from_slice(&to),
+                Id::from_slice(&sender),
+                Id::from_slice(&env),
+            ) else {
+                continue;
+            };
+            if self.check_sender(&sender, &env_id, true).is_err() {
+                by_env.entry(env).or_default().push((item, to));
+            }
+        }
+        let mut done = 0;
+        for (env, orphans) in by_env {
+            let env =
+                self.env_by_id(&Id::from_slice(&env).map_err(|_| Error::integrity("bad id"))?)?;
+            if !env.readable {
+                continue;
+            }
+            let mut shares = Vec::with_capacity(orphans.len());
+            for (item_id, to) in orphans {
+                let (_, ik) = self.item_key_by_id(&item_id)?;
+                let ik_ct = crate::rekey::sealed_item_key(self, &item_id)?;
+                let wrap =
+                    crate::rekey::share_wrap(self, &ik.current, &ik_ct, item_id, env.epoch, &to)?;
+                shares.push((
+                    crate::ops::ShareRecord { item_id, wrap },
+                    coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0,
+                ));
+            }
+            let n = shares.len();
+            match self.apply(OpBody::ResignShares {
+                env_id: env.id,
+                shares,
+            }) {
+                Ok(_) => done += n,
+                Err(e) => tracing::warn!(env = %env.path(), error = %e, "shares not re-signed"),
             }
         }
         Ok(done)

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use coffer_crypto::{normalize_fingerprint, Id, PublicIdentity};
+use coffer_crypto::{normalize_fingerprint, Id, ItemKeyGeneration, PublicIdentity};
 use rusqlite::params;
 use serde::Serialize;
 
@@ -179,11 +179,11 @@ impl ExposureReport {
     /// Markdown, a checklist per environment.
     pub fn to_markdown(&self) -> String {
         let mut s = format!(
-            "# Exposure report: {}\n\nFingerprint {}. Revoked {}. {} credential(s) could be read; {} still to rotate at the provider.\n",
+            "# Exposure report: {}\n\nFingerprint {}. Revoked {}. {} could be read; {} still to rotate at the provider.\n",
             self.member,
             self.fingerprint,
             self.revoked_at.map(crate::time::format_datetime).unwrap_or_else(|| "-".into()),
-            self.items.len(),
+            crate::words::count(self.items.len(), "credential"),
             self.open()
         );
         let mut env = "";
@@ -389,13 +389,7 @@ impl Vault {
         // as a re-sign that gives no share (a `share.item` would put back
         // one a racing unshare ended: attack review 7, F5).
         if access == Access::Read && m.role > Role::Admin {
-            let shares = self.reshares(&m.id, Some(env.id), false)?;
-            if !shares.is_empty() {
-                ops.push(OpBody::ResignShares {
-                    env_id: env.id,
-                    shares,
-                });
-            }
+            ops.extend(self.reshares(&m.id, Some(env.id), false)?);
         }
         self.apply_batch(ops)
     }
@@ -455,7 +449,7 @@ impl Vault {
         member: &Id,
         only_env: Option<Id>,
         keep_where_writer: bool,
-    ) -> Result<Vec<ShareRecord>> {
+    ) -> Result<Vec<OpBody>> {
         type ShareRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<String>);
         let rows: Vec<ShareRow> = {
             let mut st = self.conn.prepare(
@@ -470,7 +464,7 @@ impl Vault {
                 .collect::<std::result::Result<_, _>>()?;
             r
         };
-        let mut out = Vec::new();
+        let mut by_env: Vec<(Id, Vec<crate::ops::ResignedShare>)> = Vec::new();
         for (item_id, to, env_id, access) in rows {
             let env_id = id_of(env_id)?;
             if only_env.is_some_and(|e| e != env_id)
@@ -481,7 +475,7 @@ impl Vault {
             let item_id = id_of(item_id)?;
             let (env, ik) = self.item_key_by_id(&item_id)?;
             let ik_ct = rekey::sealed_item_key(self, &item_id)?;
-            out.push(ShareRecord {
+            let share = ShareRecord {
                 item_id,
                 wrap: rekey::share_wrap(
                     self,
@@ -491,9 +485,17 @@ impl Vault {
                     env.epoch,
                     &id_of(to)?,
                 )?,
-            });
+            };
+            let under = ItemKeyGeneration::of_sealed(&ik_ct).0;
+            match by_env.iter_mut().find(|(e, _)| *e == env_id) {
+                Some((_, v)) => v.push((share, under)),
+                None => by_env.push((env_id, vec![(share, under)])),
+            }
         }
-        Ok(out)
+        Ok(by_env
+            .into_iter()
+            .map(|(env_id, shares)| OpBody::ResignShares { env_id, shares })
+            .collect())
     }
 
     /// Changes a member's role. Wraps the member signed are re-signed by
@@ -501,7 +503,7 @@ impl Vault {
     pub fn set_role(&mut self, member: &str, role: Role) -> Result<()> {
         let m = self.active_member(member)?;
         let mut rewraps = Vec::new();
-        let mut reshares = Vec::new();
+        let mut resigns = Vec::new();
         if role > Role::Admin {
             // EK wraps they signed.
             let rows: Vec<(Vec<u8>, Vec<u8>)> = {
@@ -521,7 +523,11 @@ impl Vault {
             }
             // A member still vouches for shares where they have write access;
             // a reader for none.
-            reshares = self.reshares(&m.id, None, role == Role::Member)?;
+            // Sent as `share.resign` ops (after the role change), which
+            // carry the item-key generation each wrap is for: the
+            // `reshares` field of `SetRole` stays empty (attack review 8,
+            // G3).
+            resigns = self.reshares(&m.id, None, role == Role::Member)?;
         }
         // A demotion cuts the member's feeds where this device has seen
         // them: what they sign without having seen it is denied everywhere.
@@ -534,9 +540,10 @@ impl Vault {
             member_id: m.id,
             role: role.as_str().into(),
             rewraps,
-            reshares,
+            reshares: Vec::new(),
             cut,
         }];
+        ops.extend(resigns);
         if role == Role::Owner {
             for e in self.list_envs(None)? {
                 let has: i64 = self.conn.query_row(

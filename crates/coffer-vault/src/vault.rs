@@ -1243,7 +1243,7 @@ pub(crate) fn check_wraps(tx: &Connection, author: &Id, body: &OpBody) -> Result
         // A re-sign never gives a share: one no longer held is left out
         // when applied.
         OpBody::ResignShares { shares, .. } => {
-            for s in shares {
+            for (s, _) in shares {
                 check(&s.wrap, None, None)?;
             }
         }
@@ -1651,6 +1651,11 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "UPDATE items SET ik_ct = ?2 WHERE id = ?1",
                 params![blob16(item_id), ik_ct],
             )?;
+            // A list can hold only keys the item has had: each was
+            // replaced by a re-key this device applied (attack review 8,
+            // G2: a writer's 1 MiB or 4,096-key row cost every reader
+            // rows x keys openings of its whole length).
+            earlier_within_history(tx, item_id, earlier, 0)?;
             // Beside the rows earlier re-keys and adoptions left, never in
             // their place: an adoption its author had not seen keeps the
             // adopted version's key (attack review 7, F3).
@@ -1755,11 +1760,25 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             insert_shares(tx, std::slice::from_ref(share))?;
         }
         OpBody::ResignShares { env_id, shares } => {
-            for sh in shares {
+            // Only where the wrap is of the item's key now: a re-sign made
+            // before an unshare its author had not seen is left out, and
+            // the share stays as the unshare re-wrapped it (an owner's or
+            // admin's sync re-signs it if its sender may no longer vouch
+            // for it: `Vault::resign_orphaned_shares`).
+            let mut current = Vec::with_capacity(shares.len());
+            for (sh, under) in shares {
                 item_in_env(tx, &sh.item_id, env_id)?;
+                let ik_ct: Vec<u8> = tx.query_row(
+                    "SELECT ik_ct FROM items WHERE id = ?1",
+                    [blob16(&sh.item_id)],
+                    |r| r.get(0),
+                )?;
+                if coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0 == *under {
+                    current.push(sh.clone());
+                }
             }
-            let held = held_share_pairs(tx, shares)?;
-            insert_held_shares(tx, shares, &held)?;
+            let held = held_share_pairs(tx, &current)?;
+            insert_held_shares(tx, &current, &held)?;
         }
         OpBody::UnshareItem {
             item_id,
@@ -1844,6 +1863,9 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "DELETE FROM item_conflicts WHERE item_id = ?1 AND digest = ?2",
                 params![blob16(item_id), &digest[..]],
             )?;
+            // The adopted key (a replaced one, perhaps listed twice) and
+            // the item's other earlier keys (attack review 8, G2).
+            earlier_within_history(tx, item_id, earlier, 1)?;
             tx.execute(
                 "INSERT OR IGNORE INTO item_keys_adopted (item_id, ct, author_id, upto) VALUES (?1, ?2, ?3, ?4)",
                 params![blob16(item_id), earlier, blob16(author), *version as i64],
@@ -1984,6 +2006,31 @@ fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, 
 /// offboarding its author had not seen re-keyed it meanwhile) is left out
 /// too, or it would replace the standing share with a key the item no
 /// longer has (attack review 8, G3).
+/// Refuses a sealed earlier-keys list longer than `extra` more than the
+/// keys `item_id` has had replaced (`item_keys_past`, one row per key a
+/// re-key this device applied replaced): its length is known without
+/// opening it, so no reader pays for a writer's padding.
+fn earlier_within_history(
+    tx: &Connection,
+    item_id: &Id,
+    sealed: &[u8],
+    extra: usize,
+) -> Result<()> {
+    let past: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
+        [blob16(item_id)],
+        |r| r.get(0),
+    )?;
+    let most = coffer_crypto::sealed_earlier_keys_len(past.max(0) as usize + extra);
+    if sealed.len() > most {
+        return Err(Error::Refused(format!(
+            "an earlier-keys list of {} bytes for an item that has had {past} earlier keys (at most {most} bytes)",
+            sealed.len()
+        )));
+    }
+    Ok(())
+}
+
 fn held_share_pairs(
     tx: &Connection,
     shares: &[crate::ops::ShareRecord],

@@ -197,18 +197,21 @@ impl SyncOutcomeDto {
         let mut warnings = r.warnings;
         if r.resealed > 0 {
             warnings.push(format!(
-                "re-sealed {} value(s) a teammate wrote under a key an offboarding replaced; they are marked exposed: rotate them",
-                r.resealed
+                "re-sealed {} a teammate wrote under a key an offboarding replaced; they are marked exposed: rotate them",
+                coffer_vault::words::count(r.resealed, "value")
             ));
         }
         if r.rekeyed > 0 {
             warnings.push(format!(
                 "re-keyed {} a removed member could still open (two offboardings crossed)",
-                if r.rekeyed == 1 {
-                    "1 environment".to_string()
-                } else {
-                    format!("{} environments", r.rekeyed)
-                }
+                coffer_vault::words::count(r.rekeyed, "environment")
+            ));
+        }
+        if r.resigned > 0 {
+            warnings.push(format!(
+                "signed again {} whose sender may no longer vouch for {} (a lowered access crossed an unshare)",
+                coffer_vault::words::count(r.resigned, "share"),
+                if r.resigned == 1 { "it" } else { "them" }
             ));
         }
         Self {

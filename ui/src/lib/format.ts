@@ -47,3 +47,35 @@ export function when(t: number): string {
 
 /** Why a credential's row says "Doesn't open" (`ItemDto.unreadable`). */
 export const UNREADABLE_WHY = "A teammate's app saved a value that no key opens. Set a new value or restore an older version.";
+
+/** `n` and a noun, singular for 1: `count(3, "credential")` is "3 credentials" (never "credential(s)"). */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Plain words for the signed log's op kinds (the kind itself is a technical detail). */
+export const KIND_LABEL: Record<string, string> = {
+  genesis: "Vault created",
+  "env.add": "Environment added",
+  "env.rekey": "Environment re-keyed",
+  "item.set": "Credential added or changed",
+  "item.delete": "Credential deleted",
+  "item.rekey": "Credential re-keyed",
+  "item.resolve": "Conflict resolved",
+  "item.exposed-values": "Exposed values remembered",
+  "item.adopt": "Late change accepted",
+  read: "Value read or used",
+  "member.add": "Member added",
+  "member.role": "Role changed",
+  "member.revoke": "Member offboarded",
+  grant: "Access granted",
+  ungrant: "Access removed",
+  share: "Credential shared",
+  unshare: "Sharing stopped",
+  "share.resign": "Shares signed again",
+};
+
+/** The plain label of an op kind, or the kind itself for one this build does not name. */
+export function kindLabel(kind: string): string {
+  return KIND_LABEL[kind] ?? kind;
+}

@@ -28,6 +28,12 @@ import type {
 } from "./bindings";
 import { DANGEROUS_VARS } from "./bindings";
 import { CHANGES, IpcFailure, type Args, type Backend, type Command, type Result } from "./ipc";
+import { count } from "./format";
+
+/** The audit sentence of an `item.set`, as coffer-vault's audit.rs words it. */
+function setSentence(name: string, env: string, version: number): string {
+  return version === 1 ? `added ${name} to ${env}` : `changed ${name} in ${env} (version ${version})`;
+}
 
 const DAY = 86_400;
 const ENV_PART = /^[A-Za-z0-9._-]{1,64}$/;
@@ -350,7 +356,7 @@ export class MockBackend implements Backend {
       // A long op log (reads by a CI job), unlocked.
       b.session = "vault";
       const start = b.now() - 20_000 * 60;
-      for (let i = 0; i < 20_000; i++) b.record(`ran ${i % 2 ? "7 items" : "STRIPE_KEY"} of payments/prod`, "read", { at: start + i * 60 });
+      for (let i = 0; i < 20_000; i++) b.record(`ran a command with ${i % 2 ? "7 credentials" : "STRIPE_KEY"} of payments/prod`, "read", { at: start + i * 60 });
     }
     return b;
   }
@@ -407,7 +413,7 @@ export class MockBackend implements Backend {
   /** A credential set `ageDays` ago by this identity (version 1). */
   seedItem(env: string, name: string, value: string, ageDays: number, extra: Partial<Version> = {}) {
     const now = this.now();
-    this.record(`set ${name} in ${env} (version 1)`, "item.set", { at: now - ageDays * DAY });
+    this.record(setSentence(name, env, 1), "item.set", { at: now - ageDays * DAY });
     this.items.push({
       id: newId(),
       env,
@@ -446,7 +452,7 @@ export class MockBackend implements Backend {
       this.envs.set(p, { project, name, rotate_every_days: d });
       this.record(`added environment ${p}`, "env.add", { at: now - 500 * DAY });
     }
-    this.record("added Bob Builder as member (4f2a-91c3-0b7e-d5a8) with 1 grant(s)", "member.add", { at: now - 450 * DAY });
+    this.record("added Bob Builder as member (4f2a-91c3-0b7e-d5a8) with 1 grant", "member.add", { at: now - 450 * DAY });
     const add = this.seedItem.bind(this);
     add("payments/prod", "STRIPE_KEY", "sk_live_51H8xQ2eZvKYlo2C", 120, {
       notes: "Stripe live secret key; rotate in the dashboard\nOwner: payments team",
@@ -843,7 +849,7 @@ export class MockBackend implements Backend {
   }
 
   private markdown(r: ExposureReportDto): string {
-    let s = `# Exposure report: ${r.member}\n\nFingerprint ${r.fingerprint}. ${r.items.length} credential(s) could be read; ${r.open} still to rotate at the provider.\n`;
+    let s = `# Exposure report: ${r.member}\n\nFingerprint ${r.fingerprint}. ${count(r.items.length, "credential")} could be read; ${r.open} still to rotate at the provider.\n`;
     let env = "";
     for (const i of r.items) {
       if (i.env !== env) s += `\n## ${(env = i.env)}\n\n`;
@@ -1041,7 +1047,7 @@ export class MockBackend implements Backend {
         // Carrying the value over needs the value.
         if (a.value === null) this.checkOpens(it);
         const out = this.newVersion(it, a.value, fields);
-        this.record(`set ${name} in ${a.env} (version ${out.version})`, "item.set");
+        this.record(setSentence(name, a.env, out.version), "item.set");
         return out;
       }
       if (a.value === null) fail("invalid_input", `${name} is new: a value is required`);
@@ -1066,7 +1072,7 @@ export class MockBackend implements Backend {
           },
         ],
       });
-      this.record(`set ${name} in ${a.env} (version 1)`, "item.set");
+      this.record(setSentence(name, a.env, 1), "item.set");
       return { version: 1, created: true, value_changed: true };
     },
     delete_item: (a) => {
@@ -1119,7 +1125,7 @@ export class MockBackend implements Backend {
         fail("invalid_input", `${a.name} ${when} on ${day}, an expiry that belongs to the old value: give the new value's expiry, or say it has none`);
       }
       const out = this.newVersion(it, value, { expires_at: exp ?? (a.no_expiry ? null : cur.expires_at) });
-      this.record(`set ${a.name} in ${a.env} (version ${out.version})`, "item.set");
+      this.record(setSentence(a.name, a.env, out.version), "item.set");
       return out;
     },
 
@@ -1315,7 +1321,7 @@ export class MockBackend implements Backend {
         ok: problems.length === 0,
         verdict:
           problems.length === 0
-            ? `Verified: ${this.log.length} entries in ${chains.length} device chain(s), every signature valid, the state matches the log, ${opened} credential(s) open.`
+            ? `Verified: ${count(this.log.length, "entry", "entries")} from ${count(chains.length, "device")}, every signature valid, the state matches the log, ${count(opened, "credential")} open.`
             : `Integrity check failed: ${problems[0]}.`,
         entries: this.log.length,
         devices: chains.length,
@@ -1357,7 +1363,7 @@ export class MockBackend implements Backend {
       }
       const content = items.map((i) => `${i.name}=${JSON.stringify(i.versions[i.versions.length - 1].value)}\n`).join("");
       this.files.set(path, { content, mode: 0o600 });
-      this.record(`export ${items.length} items of ${a.env}`, "read");
+      this.record(`exported ${count(items.length, "credential")} of ${a.env}`, "read");
       return { path, variables: items.length };
     },
     restore_version: (a) => {
@@ -1373,7 +1379,7 @@ export class MockBackend implements Backend {
       const restored: Version = { ...cur, value: old.value, created_at: now, rotated_at: changed ? now : cur.rotated_at, exposed_at: changed ? null : cur.exposed_at };
       delete restored.unopened_by;
       it.versions.push(restored);
-      this.record(`set ${a.name} in ${a.env} (version ${it.versions.length})`, "item.set");
+      this.record(setSentence(a.name, a.env, it.versions.length), "item.set");
       return { version: it.versions.length, created: false, value_changed: changed };
     },
     sync_state: () => {
@@ -1452,7 +1458,7 @@ export class MockBackend implements Backend {
         return { version: it.versions.length, created: false, value_changed: false };
       }
       if (a.keep < 1 || a.keep > waiting.length) {
-        fail("invalid_input", `there are ${waiting.length} concurrent version(s) of ${a.name}: choose 1 to ${waiting.length}, or keep the current one`);
+        fail("invalid_input", `there are ${count(waiting.length, "concurrent version")} of ${a.name}: choose 1 to ${waiting.length}, or keep the current one`);
       }
       const out = this.newVersion(it, waiting[a.keep - 1].value, {});
       it.waiting = [];

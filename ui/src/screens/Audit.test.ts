@@ -21,7 +21,7 @@ describe("audit log", () => {
     expect([...s].sort((a, b) => b - a)).toEqual(s);
     expect(screen.getByTestId("audit-count")).toHaveTextContent(`Showing ${backend.log.length} of ${backend.log.length} entries, newest first.`);
     const table = screen.getByTestId("audit-table").textContent ?? "";
-    expect(table).toContain("set STRIPE_KEY in payments/prod (version 1)");
+    expect(table).toContain("added STRIPE_KEY to payments/prod");
     for (const it of backend.items) expect(table).not.toContain(it.versions[0].value);
   });
 
@@ -34,10 +34,10 @@ describe("audit log", () => {
     expect(screen.getByTestId("audit-row")).toHaveTextContent("Bob Builder");
     await user.click(screen.getByTestId("audit-clear"));
 
-    await user.selectOptions(screen.getByLabelText("Kind"), "env.add");
+    await user.selectOptions(screen.getByLabelText("Activity"), "env.add");
     await expect.poll(() => screen.getAllByTestId("audit-row").every((r) => r.dataset.kind === "env.add")).toBe(true);
     expect(screen.getAllByTestId("audit-row")).toHaveLength(4);
-    await user.selectOptions(screen.getByLabelText("Kind"), "");
+    await user.selectOptions(screen.getByLabelText("Activity"), "");
 
     await user.selectOptions(screen.getByLabelText("Member"), "Bob Builder");
     await expect.poll(() => screen.getAllByTestId("audit-row").length).toBe(2);
@@ -53,7 +53,7 @@ describe("audit log", () => {
   it("shows every chain verified, and a broken one with the core's sentence", async () => {
     const { user, backend } = await openAudit();
     const verdict = await screen.findByTestId("verify-verdict");
-    expect(verdict).toHaveTextContent(/^Verified: \d+ entries in 2 device chain\(s\)/);
+    expect(verdict).toHaveTextContent(/^Verified: \d+ entries from 2 devices/);
     const rows = screen.getAllByTestId("chain-row");
     expect(rows).toHaveLength(2);
     for (const r of rows) expect(within(r).getByTestId("chain-status")).toHaveTextContent("verified");
@@ -65,7 +65,23 @@ describe("audit log", () => {
     expect(screen.getByTestId("verify-verdict")).toHaveTextContent(/^Broken\. Integrity check failed: entry \d+ \(device b0b0dec0 #1\): its contents were modified/);
     const bob = screen.getAllByTestId("chain-row").find((r) => r.textContent?.includes("Bob Builder"))!;
     expect(within(bob).getByTestId("chain-status")).toHaveTextContent("broken");
-    expect(within(bob).getAllByRole("cell")[2]).toHaveTextContent("broken");
+    // The chain checks are technical details, one click away.
+    expect(screen.queryByRole("columnheader", { name: "Replay" })).toBeNull();
+    await user.click(screen.getByLabelText("Technical details"));
+    const bob2 = screen.getAllByTestId("chain-row").find((r) => r.textContent?.includes("Bob Builder"))!;
+    expect(within(bob2).getAllByRole("cell")[2]).toHaveTextContent("broken");
+    expect(screen.getByRole("columnheader", { name: "Replay" })).toBeInTheDocument();
+  });
+
+  it("reads as sentences, with kinds and devices one click away", async () => {
+    const { user } = await openAudit();
+    const first = screen.getAllByTestId("audit-sentence").at(-1)!;
+    expect(first).toHaveTextContent(/^Ada Lovelace created vault 'Acme'/);
+    const table = screen.getByTestId("audit-table");
+    expect(table.textContent).not.toContain("item.set");
+    expect(within(screen.getByLabelText("Activity")).getByRole("option", { name: "Credential added or changed" })).toBeInTheDocument();
+    await user.click(screen.getByLabelText("Technical details"));
+    await expect.poll(() => screen.getByTestId("audit-table").textContent).toContain("item.set");
   });
 
   it("pages a long log from Rust: 100 at a time, then more", async () => {

@@ -20,7 +20,7 @@ describe("audit log", () => {
     await start("unlocked", "dark");
     await page.locator(tid("nav-audit")).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.locator(tid("verify-verdict")).textContent()).toMatch(/^\s*Verified: \d+ entries in 2 device chain/);
+    await expect.poll(() => page.locator(tid("verify-verdict")).textContent()).toMatch(/^\s*Verified: \d+ entries from 2 devices/);
     expect(await page.locator(tid("chain-status")).allTextContents()).toEqual(["verified", "verified"]);
     const first = Number(await page.locator(tid("audit-row")).first().getAttribute("data-seq"));
     const last = Number(await page.locator(tid("audit-row")).last().getAttribute("data-seq"));
@@ -31,7 +31,7 @@ describe("audit log", () => {
     await page.getByLabel("Denied only").uncheck();
     await page.getByLabel("Find").fill("TLS_KEY");
     await expect.poll(() => page.locator(tid("audit-row")).count()).toBe(1);
-    await page.getByLabel("Kind").selectOption("read");
+    await page.getByLabel("Activity").selectOption("read");
     await expect.poll(() => page.locator(tid("audit-empty")).count()).toBe(1);
   });
 

@@ -93,6 +93,10 @@ pub struct SyncReport {
     /// Environments re-keyed because their current key had been wrapped
     /// to a member since revoked (two offboardings racing).
     pub rekeyed: usize,
+    /// Shares re-signed by this (owner's or admin's) device because their
+    /// sender may no longer vouch for them (a lowered grant or demotion
+    /// racing an unshare).
+    pub resigned: usize,
 }
 
 /// One feed as this device sees it.
@@ -823,7 +827,8 @@ fn import(
                 let from = head.map(|h| h.0).unwrap_or(0) + 1;
                 let n = folder.remove_from(device, from)?;
                 report.warnings.push(format!(
-                    "removed {n} file(s) planted in this device's feed in the sync folder"
+                    "removed {} planted in this device's feed in the sync folder",
+                    crate::words::count(n, "file")
                 ));
                 read = FeedRead::default();
             }
@@ -1546,6 +1551,7 @@ impl Vault {
             if rebuild || self.revoked_count()? > revoked_before {
                 report.rekeyed = self.rekey_leaked_epochs();
             }
+            report.resigned = self.resign_orphaned_shares();
             let ctx = Ctx {
                 vault_id: self.vault_id,
                 genesis: self.genesis_hash()?,
