@@ -21,8 +21,8 @@ fn env_names(env: &Env, extra: &[&str]) -> Vec<String> {
         .map(|e| {
             format!(
                 "{}/{}",
-                e["project"].as_str().unwrap(),
-                e["name"].as_str().unwrap()
+                e["project"].as_str().expect("project"),
+                e["name"].as_str().expect("name")
             )
         })
         .collect()
