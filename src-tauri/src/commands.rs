@@ -306,6 +306,24 @@ pub fn add_env(s: &Session, a: AddEnvArgs) -> IpcResult<EnvDto> {
     Ok(s.with_vault(|v| v.add_env(a.path.trim(), every))?.into())
 }
 
+/// Renames (or moves) an environment; its credentials and history follow.
+pub fn rename_env(s: &Session, a: RenameEnvArgs) -> IpcResult<EnvDto> {
+    Ok(s.with_vault(|v| v.rename_env(a.from.trim(), a.to.trim()))?
+        .into())
+}
+
+/// What removing an environment (or a project) would hide; changes nothing.
+pub fn removal_preview(s: &Session, a: RemoveEnvArgs) -> IpcResult<RemovalPreviewDto> {
+    Ok(s.with_vault(|v| v.removal_preview(a.scope.trim()))?.into())
+}
+
+/// Removes an environment (or every environment of a project): hidden,
+/// its history kept. The window confirms with `removal_preview` first.
+pub fn remove_env(s: &Session, a: RemoveEnvArgs) -> IpcResult<RemovedDto> {
+    let removed = s.with_vault(|v| v.remove(a.scope.trim()))?;
+    Ok(RemovedDto { removed })
+}
+
 /// Credentials (never values) in a scope: everything, a project or an environment.
 pub fn list_items(s: &Session, a: ListItemsArgs) -> IpcResult<Vec<ItemDto>> {
     let scope = a.scope.as_deref().filter(|x| !x.is_empty());

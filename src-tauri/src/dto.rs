@@ -698,6 +698,66 @@ pub struct AddEnvArgs {
     pub rotate_every: Option<String>,
 }
 
+/// `rename_env`.
+#[derive(Debug, Deserialize, TS)]
+pub struct RenameEnvArgs {
+    /// `PROJECT/ENV` now.
+    pub from: String,
+    /// The new `PROJECT/ENV` (another project moves it there).
+    pub to: String,
+}
+
+/// `removal_preview`, `remove_env`.
+#[derive(Debug, Deserialize, TS)]
+pub struct RemoveEnvArgs {
+    /// `PROJECT/ENV`, or `PROJECT` (every environment of it).
+    pub scope: String,
+}
+
+/// What removing one environment hides.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct EnvRemovalDto {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// Credential names in it this identity can read, sorted.
+    pub credentials: Vec<String>,
+    /// Credentials in it this identity cannot read.
+    pub unreadable: u64,
+    /// Who holds a grant on it (`NAME:read|write`).
+    pub members: Vec<String>,
+}
+
+/// `removal_preview`: what a removal hides (names only).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RemovalPreviewDto {
+    /// The environments it removes.
+    pub envs: Vec<EnvRemovalDto>,
+}
+
+impl From<coffer_vault::RemovalPreview> for RemovalPreviewDto {
+    fn from(p: coffer_vault::RemovalPreview) -> Self {
+        Self {
+            envs: p
+                .envs
+                .into_iter()
+                .map(|e| EnvRemovalDto {
+                    env: e.env,
+                    credentials: e.credentials,
+                    unreadable: e.unreadable,
+                    members: e.members,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `remove_env`: the environments removed.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RemovedDto {
+    /// `PROJECT/ENV` of each.
+    pub removed: Vec<String>,
+}
+
 /// `list_items`.
 #[derive(Debug, Deserialize, TS)]
 pub struct ListItemsArgs {

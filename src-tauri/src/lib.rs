@@ -111,6 +111,9 @@ ipc_commands! {
     lock() -> AppStatus;
     list_envs() -> Vec<EnvDto>;
     add_env(AddEnvArgs) -> EnvDto;
+    rename_env(RenameEnvArgs) -> EnvDto;
+    removal_preview(RemoveEnvArgs) -> RemovalPreviewDto;
+    remove_env(RemoveEnvArgs) -> RemovedDto;
     list_items(ListItemsArgs) -> Vec<ItemDto>;
     reveal_item(ItemRef) -> RevealedValue;
     copy_item(CopyItemArgs) -> CopyOutcome;

@@ -299,3 +299,99 @@ fn first_run_edit_rotate_lock_unlock() {
         1
     );
 }
+
+#[test]
+fn rename_and_remove_an_environment_through_the_commands() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Session::new(
+        dir.path().join("home"),
+        dir.path().join("home/vault.coffer"),
+    );
+    common::ada_with_vault(&s, None, "correct horse battery");
+    for path in ["payments/prod", "payments/dev"] {
+        c::add_env(
+            &s,
+            AddEnvArgs {
+                path: path.into(),
+                rotate_every: Some("90d".into()),
+            },
+        )
+        .expect("env");
+    }
+    c::set_item(&s, set("payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
+    let rename = |from: &str, to: &str| {
+        c::rename_env(
+            &s,
+            RenameEnvArgs {
+                from: from.into(),
+                to: to.into(),
+            },
+        )
+    };
+    // Field errors come back typed.
+    assert_eq!(
+        rename("payments/dev", "payments/prod")
+            .expect_err("taken")
+            .code,
+        IpcErrorCode::Conflict
+    );
+    assert_eq!(
+        rename("payments/dev", "no slash").expect_err("bad").code,
+        IpcErrorCode::InvalidInput
+    );
+    assert_eq!(
+        rename("payments/nope", "payments/x")
+            .expect_err("missing")
+            .code,
+        IpcErrorCode::NotFound
+    );
+    let e = rename(" payments/dev ", "payments/staging").expect("rename");
+    assert_eq!(
+        (e.path.as_str(), e.rotate_every_days, e.items),
+        ("payments/staging", Some(90), 1)
+    );
+    let v = c::reveal_item(&s, item("payments/staging", "SESSION_SECRET")).expect("reveal");
+    assert_eq!(
+        serde_json::to_value(&v).expect("json")["value"],
+        "dev-secret"
+    );
+    // The confirmation lists what goes, by name, never a value.
+    let scope = RemoveEnvArgs {
+        scope: "payments/staging".into(),
+    };
+    let p = c::removal_preview(
+        &s,
+        RemoveEnvArgs {
+            scope: scope.scope.clone(),
+        },
+    )
+    .expect("preview");
+    assert_eq!(p.envs.len(), 1);
+    assert_eq!(p.envs[0].credentials, vec!["SESSION_SECRET"]);
+    assert!(!serde_json::to_string(&p)
+        .expect("json")
+        .contains("dev-secret"));
+    let r = c::remove_env(&s, scope).expect("remove");
+    assert_eq!(r.removed, vec!["payments/staging"]);
+    let envs: Vec<String> = c::list_envs(&s)
+        .expect("envs")
+        .into_iter()
+        .map(|e| e.path)
+        .collect();
+    assert_eq!(envs, vec!["payments/prod"]);
+    match c::reveal_item(&s, item("payments/staging", "SESSION_SECRET")) {
+        Err(e) => assert_eq!(e.code, IpcErrorCode::NotFound),
+        Ok(_) => panic!("a removed environment's value was revealed"),
+    }
+    assert_eq!(
+        c::remove_env(
+            &s,
+            RemoveEnvArgs {
+                scope: "payments/staging".into()
+            }
+        )
+        .expect_err("gone")
+        .code,
+        IpcErrorCode::NotFound
+    );
+}

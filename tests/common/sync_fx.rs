@@ -132,6 +132,7 @@ pub fn derived(path: &Path) -> Vec<(String, Vec<Vec<Value>>)> {
         ("items", "id"),
         ("item_versions", "item_id, version"),
         ("item_shares", "item_id, member_id"),
+        ("removed_envs", "env_id"),
     ] {
         out.push((
             t.to_string(),

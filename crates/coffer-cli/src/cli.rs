@@ -64,6 +64,9 @@ pub enum Cmd {
     /// Projects and environments.
     #[command(subcommand)]
     Env(EnvCmd),
+    /// Rename or remove a project (every environment of it).
+    #[command(subcommand)]
+    Project(ProjectCmd),
     /// Add or update a credential (the value comes from stdin or a hidden prompt).
     #[command(
         after_help = "The value is never taken from the command line. Piped input is used \
@@ -423,14 +426,72 @@ pub enum EnvCmd {
     Ls {
         /// Only this project.
         project: Option<String>,
+        /// List the removed environments instead (for `env restore`).
+        #[arg(long)]
+        removed: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// Rename PROJECT/ENV, or move it to another project (created if new).
+    /// Owners and admins. Its credentials, history, keys, shares, exposure
+    /// and rotation data follow; `coffer://` references and scripts that
+    /// name the old PROJECT/ENV must be updated.
+    #[command(after_help = "Example: coffer env rename payments/dev payments/staging")]
+    Rename {
+        /// PROJECT/ENV now.
+        from: String,
+        /// New PROJECT/ENV.
+        to: String,
+    },
+    /// Remove PROJECT/ENV: hidden from lists, export, run, references and
+    /// rotation; its history stays in the log and offboarding still
+    /// reports it. Owners and admins. `env restore` brings it back.
+    #[command(
+        after_help = "Shows what goes and asks first when the environment holds credentials         (scripts: --yes). Example: coffer env remove payments/dev --dry-run"
+    )]
+    Remove {
+        /// PROJECT/ENV.
+        env: String,
+        /// Do not ask (needed without a terminal when it holds credentials).
+        #[arg(long)]
+        yes: bool,
+        /// Show what would go; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Bring back a removed PROJECT/ENV with everything it held.
+    Restore {
+        /// PROJECT/ENV as it was called (`coffer env ls --removed`).
+        env: String,
     },
     /// Start a new key epoch: new environment key, every item re-encrypted.
     Rekey {
         /// PROJECT/ENV.
         env: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCmd {
+    /// Rename PROJECT: every environment of it moves, in one signed change.
+    #[command(after_help = "Example: coffer project rename payments billing")]
+    Rename {
+        /// Project now.
+        from: String,
+        /// New name (refused if that project has environments).
+        to: String,
+    },
+    /// Remove every environment of PROJECT, in one signed change (see `env remove`).
+    Remove {
+        /// Project.
+        project: String,
+        /// Do not ask (needed without a terminal when it holds credentials).
+        #[arg(long)]
+        yes: bool,
+        /// Show what would go; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -16,7 +16,7 @@ use coffer_vault::{
     NewExpiry, Result, UnlockedIdentity, Vault,
 };
 
-use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd};
+use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd, ProjectCmd};
 use crate::{exit, output, prompt};
 
 fn unlock() -> Result<UnlockedIdentity> {
@@ -154,9 +154,20 @@ pub fn run(cli: Cli) -> Result<u8> {
             eprintln!("Added environment {}.", e.path());
             Ok(0)
         }
-        Cmd::Env(EnvCmd::Ls { project, json }) => {
+        Cmd::Env(EnvCmd::Ls {
+            project,
+            removed,
+            json,
+        }) => {
             let v = open(&cli.vault)?;
-            let envs = v.list_envs(project.as_deref())?;
+            let envs = if removed {
+                v.list_removed_envs()?
+                    .into_iter()
+                    .filter(|e| project.as_deref().is_none_or(|p| p == e.project))
+                    .collect()
+            } else {
+                v.list_envs(project.as_deref())?
+            };
             if json {
                 output::json(&envs)?;
             } else {
@@ -183,6 +194,47 @@ pub fn run(cli: Cli) -> Result<u8> {
                     &rows,
                 );
             }
+            Ok(0)
+        }
+        Cmd::Env(EnvCmd::Rename { from, to }) => {
+            let mut v = open(&cli.vault)?;
+            let e = v.rename_env(&from, &to)?;
+            eprintln!(
+                "Renamed {from} to {}: its credentials, history and access came along.",
+                e.path()
+            );
+            Ok(0)
+        }
+        Cmd::Project(ProjectCmd::Rename { from, to }) => {
+            let mut v = open(&cli.vault)?;
+            let moved = v.rename_project(&from, &to)?;
+            eprintln!(
+                "Renamed project {from} to {to} ({}).",
+                moved
+                    .iter()
+                    .map(|e| e.path())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(0)
+        }
+        Cmd::Env(EnvCmd::Remove { env, yes, dry_run }) => {
+            remove(&mut open(&cli.vault)?, &env, yes, dry_run)
+        }
+        Cmd::Project(ProjectCmd::Remove {
+            project,
+            yes,
+            dry_run,
+        }) => remove(&mut open(&cli.vault)?, &project, yes, dry_run),
+        Cmd::Env(EnvCmd::Restore { env }) => {
+            let mut v = open(&cli.vault)?;
+            let e = v.restore_env(&env)?;
+            eprintln!(
+                "Restored {} ({} credential{}).",
+                e.path(),
+                e.items,
+                if e.items == 1 { "" } else { "s" }
+            );
             Ok(0)
         }
         Cmd::Env(EnvCmd::Rekey { env }) => {
@@ -797,4 +849,64 @@ pub(crate) fn exec(
         Ok(status) => Ok(status.code().unwrap_or(1).clamp(0, 255) as u8),
         Err(err) => Ok(cannot_run(&command, &err)),
     }
+}
+
+/// `env remove` / `project remove`: what goes is shown first, and asked
+/// about when it holds credentials.
+fn remove(v: &mut Vault, scope: &str, yes: bool, dry_run: bool) -> Result<u8> {
+    let p = v.removal_preview(scope)?;
+    let mut lines = Vec::new();
+    for e in &p.envs {
+        let n = e.credentials.len() as u64 + e.unreadable;
+        lines.push(format!(
+            "  {} ({n} credential{}; access: {})",
+            e.env,
+            if n == 1 { "" } else { "s" },
+            if e.members.is_empty() {
+                "-".to_string()
+            } else {
+                e.members.join(", ")
+            }
+        ));
+        for c in &e.credentials {
+            lines.push(format!("    {c}"));
+        }
+        if e.unreadable > 0 {
+            lines.push(format!("    and {} you cannot read", e.unreadable));
+        }
+    }
+    if dry_run {
+        outln!("Removing {scope} would hide:");
+        for l in &lines {
+            outln!("{l}");
+        }
+        return Ok(0);
+    }
+    if !p.is_empty() && !yes {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            let n = p.credentials();
+            return Err(Error::Refused(format!(
+                "{scope} holds {n} credential{}: not removed without a terminal to confirm (see --dry-run; scripts: pass --yes)",
+                if n == 1 { "" } else { "s" }
+            )));
+        }
+        eprintln!("Removing {scope} hides:");
+        for l in &lines {
+            eprintln!("{l}");
+        }
+        if !crate::team::confirm(&format!(
+            "Remove {scope}? Its history stays in the log and `coffer env restore` brings it back."
+        )) {
+            return Err(Error::Refused(
+                "not confirmed: nothing changed (scripts: pass --yes)".into(),
+            ));
+        }
+    }
+    let gone = v.remove(scope)?;
+    eprintln!(
+        "Removed {}; its history stays in the log (`coffer env restore PROJECT/ENV` brings one back).",
+        gone.join(", ")
+    );
+    Ok(0)
 }

@@ -391,6 +391,9 @@ fn bless_vault_seeds() {
     v.set_role("Bob", Role::Admin).expect("role again");
     v.rekey_env("web/dev").expect("rekey");
     v.offboard("Carol", &mut |_, _| {}).expect("offboard");
+    v.rename_env("web/dev", "web/devel").expect("rename");
+    v.remove("web/devel").expect("remove");
+    v.restore_env("web/devel").expect("restore");
     drop(v);
 
     let c = rusqlite::Connection::open(&path).expect("db");

@@ -292,8 +292,11 @@ fn table_rows(conn: &Connection, table: &str, order: &str) -> Result<Vec<Vec<Val
 /// Names members, environments and items in log summaries.
 struct Namer {
     members: HashMap<Id, String>,
-    envs: HashMap<Id, String>,
+    /// Each environment's `PROJECT/ENV`, and whether it is removed.
+    envs: HashMap<Id, (String, bool)>,
     items: HashMap<Id, String>,
+    /// Per `env.rename` entry (by log position): the name it replaced.
+    renamed_from: HashMap<i64, String>,
 }
 
 impl Namer {
@@ -301,8 +304,22 @@ impl Namer {
         self.members.get(id).cloned().unwrap_or_else(|| id.short())
     }
 
+    /// An environment as entries name it: its name now, "(removed)"
+    /// after a removed one.
     fn env(&self, id: &Id) -> String {
-        self.envs.get(id).cloned().unwrap_or_else(|| id.short())
+        match self.envs.get(id) {
+            Some((path, true)) => format!("{path} (removed)"),
+            Some((path, false)) => path.clone(),
+            None => id.short(),
+        }
+    }
+
+    /// An environment's `PROJECT/ENV` alone.
+    fn env_path(&self, id: &Id) -> String {
+        self.envs
+            .get(id)
+            .map(|(p, _)| p.clone())
+            .unwrap_or_else(|| id.short())
     }
 
     fn item(&self, id: &Id) -> String {
@@ -336,14 +353,14 @@ impl Namer {
                 "(body not kept: denied, its author was removed or demoted before it)".to_string()
             } else {
                 OpBody::decode(body)
-                    .map(|b| self.summary(b))
+                    .map(|b| self.summary(seq, b))
                     .unwrap_or_else(|_| "(malformed body)".to_string())
             },
             outcome,
         }
     }
 
-    fn summary(&self, b: OpBody) -> String {
+    fn summary(&self, seq: i64, b: OpBody) -> String {
         let who = |id: &Id| self.who(id);
         let env = |id: &Id| self.env(id);
         let item = |id: &Id| self.item(id);
@@ -480,6 +497,27 @@ impl Namer {
                 item(&item_id),
                 env(&env_id)
             ),
+            OpBody::RenameEnv {
+                env_id,
+                project_name,
+                env_name,
+                ..
+            } => format!(
+                "renamed environment {} to {project_name}/{env_name}",
+                self.renamed_from
+                    .get(&seq)
+                    .cloned()
+                    .unwrap_or_else(|| self.env_path(&env_id))
+            ),
+            OpBody::RemoveEnv { env_id } => {
+                format!(
+                    "removed environment {} (its history stays)",
+                    self.env_path(&env_id)
+                )
+            }
+            OpBody::RestoreEnv { env_id } => {
+                format!("restored environment {}", self.env_path(&env_id))
+            }
             OpBody::Read {
                 action,
                 env_id,
@@ -693,10 +731,10 @@ impl Vault {
     /// identity can read.
     fn namer(&mut self) -> Result<Namer> {
         let members = self.member_names()?;
-        let mut envs: HashMap<Id, String> = HashMap::new();
+        let mut envs: HashMap<Id, (String, bool)> = HashMap::new();
         let mut items: HashMap<Id, String> = HashMap::new();
-        for e in self.list_envs(None)? {
-            envs.insert(e.id, e.path());
+        for e in self.list_all_envs()? {
+            envs.insert(e.id, (e.path(), e.removed));
             if e.readable {
                 if let Ok(list) = self.load_items(&e) {
                     for d in list {
@@ -709,7 +747,47 @@ impl Vault {
             members,
             envs,
             items,
+            renamed_from: self.renamed_from()?,
         })
+    }
+
+    /// The name each applied `env.rename` replaced, found by walking the
+    /// environments' names through the log in its order (the op carries
+    /// only the new name: what it replaced is whatever the log says).
+    fn renamed_from(&self) -> Result<HashMap<i64, String>> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, body FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
+        )?;
+        let rows = st.query_map(rusqlite::params![kind::ADD_ENV, kind::RENAME_ENV], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut names: HashMap<Id, String> = HashMap::new();
+        let mut out = HashMap::new();
+        for r in rows {
+            let (seq, body) = r?;
+            match OpBody::decode(&body) {
+                Ok(OpBody::AddEnv {
+                    env_id,
+                    project_name,
+                    env_name,
+                    ..
+                }) => {
+                    names.insert(env_id, format!("{project_name}/{env_name}"));
+                }
+                Ok(OpBody::RenameEnv {
+                    env_id,
+                    project_name,
+                    env_name,
+                    ..
+                }) => {
+                    if let Some(old) = names.insert(env_id, format!("{project_name}/{env_name}")) {
+                        out.insert(seq, old);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
     fn member_names(&self) -> Result<HashMap<Id, String>> {
@@ -920,7 +998,7 @@ impl Vault {
             }
             rep.state_matches = Some(matches);
         }
-        for env in self.list_envs(None)?.into_iter().filter(|e| e.readable) {
+        for env in self.list_all_envs()?.into_iter().filter(|e| e.readable) {
             match self.load_items(&env) {
                 Ok(items) => {
                     for d in &items {

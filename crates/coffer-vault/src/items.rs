@@ -1648,6 +1648,12 @@ impl Vault {
     /// identity is always kept if it has access).
     pub fn rekey_env(&mut self, env_path: &str) -> Result<u64> {
         let env = self.env(env_path)?;
+        self.rekey_env_info(env)
+    }
+
+    /// [`Vault::rekey_env`] of an environment found by id (a removed one
+    /// included: a leaked key is replaced there too).
+    pub(crate) fn rekey_env_info(&mut self, env: EnvInfo) -> Result<u64> {
         let holders = crate::rekey::env_holders(self, &env)?;
         let none = std::collections::HashSet::new();
         let plan = crate::rekey::Plan {

@@ -27,6 +27,7 @@ mod anchor;
 mod audit;
 pub mod dangerous;
 mod envfile;
+mod envs;
 mod error;
 mod exposure;
 mod generate;
@@ -63,6 +64,7 @@ pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
     ImportDialect, ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
 };
+pub use envs::{EnvRemoval, RemovalPreview};
 pub use error::{Error, ErrorKind, Result};
 pub use generate::{generate, Charset};
 pub use identity::{backoff_secs, IdentityInfo, IdentityStore, KdfReport, UnlockedIdentity};

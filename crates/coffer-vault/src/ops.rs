@@ -446,6 +446,38 @@ pub enum OpBody {
         /// Every remembered value of the environment's items.
         values: Vec<ExposedValue>,
     },
+    /// Renames an environment, or moves it to another project (kind 23).
+    /// Its id never changes, so its items, versions, keys, shares,
+    /// exposure records and rotation data follow. Applied to whatever name
+    /// the environment has by then (two renames of one environment: the
+    /// later in the total order wins); denied where another environment
+    /// already holds the new name.
+    RenameEnv {
+        /// Environment.
+        env_id: Id,
+        /// The project id to create when no project is named
+        /// `project_name` where the op is applied (else that project's).
+        project_id: Id,
+        /// New project name.
+        project_name: String,
+        /// New environment name.
+        env_name: String,
+    },
+    /// Removes an environment (kind 24): hidden from lists, export, run,
+    /// references and rotation; its history stays in the log, its items
+    /// and keys stay in the state (offboarding still re-keys it and
+    /// reports what a leaver could read in it), it is wrapped to no new
+    /// member, and it can be restored.
+    RemoveEnv {
+        /// Environment.
+        env_id: Id,
+    },
+    /// Restores a removed environment under the name it had (kind 25);
+    /// denied while another environment holds that name.
+    RestoreEnv {
+        /// Environment.
+        env_id: Id,
+    },
 }
 
 /// Kind codes (stable).
@@ -494,6 +526,12 @@ pub mod kind {
     pub const ADOPT_STALE: u8 = 21;
     /// ResignShares.
     pub const RESIGN_SHARES: u8 = 22;
+    /// RenameEnv.
+    pub const RENAME_ENV: u8 = 23;
+    /// RemoveEnv.
+    pub const REMOVE_ENV: u8 = 24;
+    /// RestoreEnv.
+    pub const RESTORE_ENV: u8 = 25;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -519,6 +557,9 @@ pub mod kind {
             REKEY_ITEM_KEEPING => "unshare",
             ADOPT_STALE => "item.adopt",
             RESIGN_SHARES => "share.resign",
+            RENAME_ENV => "env.rename",
+            REMOVE_ENV => "env.remove",
+            RESTORE_ENV => "env.restore",
             _ => "unknown",
         }
     }
@@ -770,6 +811,9 @@ impl OpBody {
             OpBody::ResignShares { .. } => kind::RESIGN_SHARES,
             OpBody::ResolveConflict { .. } => kind::RESOLVE,
             OpBody::ExposedValues { .. } => kind::EXPOSED_VALUES,
+            OpBody::RenameEnv { .. } => kind::RENAME_ENV,
+            OpBody::RemoveEnv { .. } => kind::REMOVE_ENV,
+            OpBody::RestoreEnv { .. } => kind::RESTORE_ENV,
         }
     }
 
@@ -968,6 +1012,20 @@ impl OpBody {
                 for v in values {
                     e.fixed(&v.item_id.0).fixed(&v.tag).i64(v.since);
                 }
+            }
+            OpBody::RenameEnv {
+                env_id,
+                project_id,
+                project_name,
+                env_name,
+            } => {
+                e.fixed(&env_id.0)
+                    .fixed(&project_id.0)
+                    .str(project_name)
+                    .str(env_name);
+            }
+            OpBody::RemoveEnv { env_id } | OpBody::RestoreEnv { env_id } => {
+                e.fixed(&env_id.0);
             }
             OpBody::Read {
                 action,
@@ -1183,6 +1241,18 @@ impl OpBody {
                     values,
                 }
             }
+            kind::RENAME_ENV => OpBody::RenameEnv {
+                env_id: Id(d.fixed().map_err(m)?),
+                project_id: Id(d.fixed().map_err(m)?),
+                project_name: d.str().map_err(m)?.to_string(),
+                env_name: d.str().map_err(m)?.to_string(),
+            },
+            kind::REMOVE_ENV => OpBody::RemoveEnv {
+                env_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::RESTORE_ENV => OpBody::RestoreEnv {
+                env_id: Id(d.fixed().map_err(m)?),
+            },
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -1460,6 +1530,14 @@ mod tests {
                     [9; 32],
                 )],
             },
+            OpBody::RenameEnv {
+                env_id: id(4),
+                project_id: id(3),
+                project_name: "billing".into(),
+                env_name: "staging".into(),
+            },
+            OpBody::RemoveEnv { env_id: id(4) },
+            OpBody::RestoreEnv { env_id: id(4) },
         ]
     }
 

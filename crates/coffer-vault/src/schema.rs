@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -32,6 +32,7 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("item_keys_past", "item_id, ik_ct"),
     ("item_keys_earlier", "item_id, ct"),
     ("item_keys_adopted", "item_id, ct"),
+    ("removed_envs", "env_id"),
 ];
 
 /// State tables added after replicas were first sealed: they enter the
@@ -43,6 +44,7 @@ pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &[
     "item_keys_past",
     "item_keys_earlier",
     "item_keys_adopted",
+    "removed_envs",
 ];
 
 const V1: &str = r#"
@@ -311,8 +313,26 @@ CREATE TABLE item_keys_adopted (
 );
 "#;
 
+/// Schema 9 (issue 13): removed environments (`env.remove`, kind 24).
+/// A removed environment keeps its row, items and keys (its history, an
+/// offboarding's re-key and exposure report, a restore need them); the
+/// name it had waits here, and its row's name becomes `NAME/<id hex>`,
+/// which no live environment can be called (names hold no `/`), so the
+/// name is free for a new environment and a restore finds it again. A
+/// new table rather than a column: the rows of `environments` keep their
+/// columns, so a sealed replica's digest is unchanged until an
+/// environment is removed.
+const V9: &str = r#"
+CREATE TABLE removed_envs (
+    env_id BLOB PRIMARY KEY REFERENCES environments(id),
+    name TEXT NOT NULL,
+    removed_at INTEGER NOT NULL,
+    removed_by BLOB NOT NULL
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// Sets the connection's pragmas (every open).
 ///

@@ -343,13 +343,14 @@ impl Vault {
             }
         }
         let mut done = 0;
-        for env in self.list_envs(None)? {
+        for env in self.list_all_envs()? {
             if !env.readable || !leaked.contains(&(env.id, env.epoch)) {
                 continue;
             }
-            match self.rekey_env(&env.path()) {
+            let path = env.path();
+            match self.rekey_env_info(env) {
                 Ok(_) => done += 1,
-                Err(e) => tracing::warn!(env = %env.path(), error = %e, "not re-keyed"),
+                Err(e) => tracing::warn!(env = %path, error = %e, "not re-keyed"),
             }
         }
         Ok(done)

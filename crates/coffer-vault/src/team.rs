@@ -245,7 +245,9 @@ impl Vault {
         let mut g = self.conn.prepare(
             "SELECT p.name || '/' || e.name || ':' || g.access FROM grants g
              JOIN environments e ON e.id = g.env_id JOIN projects p ON p.id = e.project_id
-             WHERE g.member_id = ?1 ORDER BY 1",
+             WHERE g.member_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM removed_envs r WHERE r.env_id = e.id)
+             ORDER BY 1",
         )?;
         let mut out = Vec::new();
         for r in rows {
@@ -786,7 +788,7 @@ impl Vault {
                 .filter_map(|h| names.get(h).cloned())
                 .collect();
             rekey.push(RekeyPreview {
-                env: env.path(),
+                env: env.label(),
                 items: rekey::count_items(self, env)?,
                 keep_access: keep,
             });
@@ -808,7 +810,12 @@ impl Vault {
                 .and_then(|v| crate::items::find_decrypted(v, id))
                 .map(|d| d.fields.name.clone())
                 .unwrap_or_else(|| format!("item {}", id.short()));
-            exposed.push(format!("{}/{key}", env.path()));
+            let note = if env.removed {
+                " (environment removed)"
+            } else {
+                ""
+            };
+            exposed.push(format!("{}/{key}{note}", env.path()));
         }
         exposed.sort();
         let refusal = self.offboard_refusal(&m)?;
@@ -1106,7 +1113,9 @@ impl Vault {
                     }
                 }
                 items.push(ExposedItem {
-                    env: env.path(),
+                    // A removed environment stays in the report: what a
+                    // leaver read there is still to rotate at the provider.
+                    env: env.label(),
                     key: d
                         .map(|d| d.fields.name.clone())
                         .or_else(|| gone.as_ref().map(|f| format!("{} (deleted)", f.name)))

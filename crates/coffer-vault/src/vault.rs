@@ -75,12 +75,26 @@ pub struct EnvInfo {
     pub access: Option<String>,
     /// Live items.
     pub items: u64,
+    /// Whether it was removed (`env.remove`): then `name` is the name it
+    /// had, and only offboarding, the exposure report, the audit log and
+    /// `env restore` see it.
+    pub removed: bool,
 }
 
 impl EnvInfo {
     /// `PROJECT/ENV`.
     pub fn path(&self) -> String {
         format!("{}/{}", self.project, self.name)
+    }
+
+    /// `PROJECT/ENV`, with " (removed)" after a removed environment: for
+    /// reports that still list it.
+    pub fn label(&self) -> String {
+        if self.removed {
+            format!("{} (removed)", self.path())
+        } else {
+            self.path()
+        }
     }
 }
 
@@ -97,12 +111,7 @@ pub fn parse_env_path(s: &str) -> Result<(String, String)> {
     };
     let (p, e) = s.split_once('/').ok_or_else(bad)?;
     for part in [p, e] {
-        if part.is_empty()
-            || part.len() > 64
-            || !part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
+        if !valid_name_part(part) {
             return Err(bad());
         }
     }
@@ -583,8 +592,13 @@ impl Vault {
                 params![p, e],
                 |r| r.get::<_, Vec<u8>>(0),
             )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("environment {p}/{e}")))?;
+            .optional()?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(
+                self.removed_hint(&p, &e)?
+                    .unwrap_or_else(|| format!("environment {p}/{e}")),
+            ));
+        };
         let id = Id::from_slice(&row).map_err(|_| Error::integrity("bad env id"))?;
         self.env_by_id(&id)
     }
@@ -593,11 +607,13 @@ impl Vault {
         let me = self.me.id();
         self.conn
             .query_row(
-                "SELECT p.name, e.name, e.epoch, e.rotate_every_days,
+                "SELECT p.name, COALESCE(r.name, e.name), e.epoch, e.rotate_every_days,
                     (SELECT COUNT(*) FROM env_wraps w WHERE w.env_id = e.id AND w.member_id = ?2),
                     (SELECT access FROM grants g WHERE g.env_id = e.id AND g.member_id = ?2),
-                    (SELECT COUNT(*) FROM items i WHERE i.env_id = e.id AND i.deleted_at IS NULL)
-                 FROM environments e JOIN projects p ON p.id = e.project_id WHERE e.id = ?1",
+                    (SELECT COUNT(*) FROM items i WHERE i.env_id = e.id AND i.deleted_at IS NULL),
+                    r.env_id IS NOT NULL
+                 FROM environments e JOIN projects p ON p.id = e.project_id
+                 LEFT JOIN removed_envs r ON r.env_id = e.id WHERE e.id = ?1",
                 params![&id.0[..], &me.0[..]],
                 |r| {
                     Ok(EnvInfo {
@@ -609,6 +625,7 @@ impl Vault {
                         readable: r.get::<_, i64>(4)? > 0,
                         access: r.get(5)?,
                         items: r.get::<_, i64>(6)? as u64,
+                        removed: r.get(7)?,
                     })
                 },
             )
@@ -616,11 +633,14 @@ impl Vault {
             .ok_or_else(|| Error::NotFound(format!("environment {}", id.short())))
     }
 
-    /// Lists environments (those this identity cannot read are marked).
+    /// Lists environments (those this identity cannot read are marked);
+    /// removed ones are left out ([`Vault::list_removed_envs`]).
     pub fn list_envs(&self, project: Option<&str>) -> Result<Vec<EnvInfo>> {
         let mut st = self.conn.prepare(
             "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id
-             WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name, e.name",
+             WHERE (?1 IS NULL OR p.name = ?1)
+               AND NOT EXISTS (SELECT 1 FROM removed_envs r WHERE r.env_id = e.id)
+             ORDER BY p.name, e.name",
         )?;
         let ids: Vec<Vec<u8>> = st
             .query_map([project], |r| r.get(0))?
@@ -630,6 +650,20 @@ impl Vault {
                 return Err(Error::NotFound(format!("project {p}")));
             }
         }
+        ids.iter()
+            .map(|b| self.env_by_id(&Id::from_slice(b).map_err(|_| Error::integrity("bad id"))?))
+            .collect()
+    }
+
+    /// Every environment, removed ones included: for what must not skip
+    /// them (offboarding's scope, a leaked key's re-key, audit names).
+    pub(crate) fn list_all_envs(&self) -> Result<Vec<EnvInfo>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM environments ORDER BY id")?;
+        let ids: Vec<Vec<u8>> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
         ids.iter()
             .map(|b| self.env_by_id(&Id::from_slice(b).map_err(|_| Error::integrity("bad id"))?))
             .collect()
@@ -1038,6 +1072,11 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         | OpBody::RekeyEnv { .. }
         | OpBody::Grant { .. }
         | OpBody::Ungrant { .. } => role <= Role::Admin,
+        // Naming and removing environments is managing them: owners and
+        // admins, like adding one.
+        OpBody::RenameEnv { .. } | OpBody::RemoveEnv { .. } | OpBody::RestoreEnv { .. } => {
+            role <= Role::Admin
+        }
         // Like marking a version exposed: owners and admins only, or a
         // writer could forget what an offboarded member saw.
         OpBody::ExposedValues { .. } => role <= Role::Admin,
@@ -1089,15 +1128,60 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
             role == Role::Owner || (role == Role::Admin && old != Some(Role::Owner))
         }
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::PermissionDenied(format!(
+    if !ok {
+        return Err(Error::PermissionDenied(format!(
             "a {} cannot do {}",
             role.as_str(),
             kind::name(body.kind())
-        )))
+        )));
     }
+    refuse_removed_env(tx, body)
+}
+
+/// A removed environment takes no new value, no new key holder (grant,
+/// share, a member added with a grant on it) and no second removal; what
+/// takes access away (ungrant, unshare, re-keys, offboarding, exposure
+/// records) still applies, so a leaver's exposure is never lost by a
+/// removal. Decided from the state, so every device denies alike (an edit
+/// made concurrently with the removal and ordered after it is denied).
+fn refuse_removed_env(tx: &Connection, body: &OpBody) -> Result<()> {
+    let removed = |env: &Id| -> Result<Option<String>> {
+        Ok(tx
+            .query_row(
+                "SELECT p.name || '/' || r.name FROM removed_envs r
+                 JOIN environments e ON e.id = r.env_id JOIN projects p ON p.id = e.project_id
+                 WHERE r.env_id = ?1",
+                [&env.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    let envs: Vec<&Id> = match body {
+        OpBody::SetItem { env_id, .. }
+        | OpBody::ShareItem { env_id, .. }
+        | OpBody::Grant { env_id, .. }
+        | OpBody::RemoveEnv { env_id } => vec![env_id],
+        OpBody::AddMember { grants, .. } => grants.iter().map(|g| &g.env_id).collect(),
+        _ => Vec::new(),
+    };
+    for env in envs {
+        if let Some(path) = removed(env)? {
+            return Err(Error::Refused(format!(
+                "environment {path} was removed (`coffer env restore {path}` brings it back)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `s` may name a project or an environment: 1-64 letters,
+/// digits, '.', '_' and '-' (never '/', which removed environments' rows
+/// use).
+pub(crate) fn valid_name_part(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Checks the keys an op hands out: each wrap signed for the op's author
@@ -1931,7 +2015,137 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 item_in_env(tx, id, env_id)?;
             }
         }
+        OpBody::RenameEnv {
+            env_id,
+            project_id,
+            project_name,
+            env_name,
+        } => rename_env(tx, env_id, project_id, project_name, env_name, at)?,
+        OpBody::RemoveEnv { env_id } => {
+            let name = env_name_of(tx, env_id)?;
+            tx.execute(
+                "INSERT INTO removed_envs (env_id, name, removed_at, removed_by) VALUES (?1, ?2, ?3, ?4)",
+                params![blob16(env_id), name, at, blob16(author)],
+            )
+            .map_err(|e| unique_to_exists(e, "the removal of this environment".into()))?;
+            tx.execute(
+                "UPDATE environments SET name = ?2 WHERE id = ?1",
+                params![blob16(env_id), removed_row_name(&name, env_id)],
+            )?;
+        }
+        OpBody::RestoreEnv { env_id } => {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT p.name, r.name FROM removed_envs r JOIN environments e ON e.id = r.env_id
+                     JOIN projects p ON p.id = e.project_id WHERE r.env_id = ?1",
+                    [blob16(env_id)],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (project, name) = row.ok_or_else(|| {
+                Error::Refused("the environment to restore is not removed".into())
+            })?;
+            tx.execute(
+                "UPDATE environments SET name = ?2 WHERE id = ?1",
+                params![blob16(env_id), name],
+            )
+            .map_err(|e| {
+                unique_to_exists(
+                    e,
+                    format!("another environment {project}/{name} (rename it, then restore)"),
+                )
+            })?;
+            tx.execute(
+                "DELETE FROM removed_envs WHERE env_id = ?1",
+                [blob16(env_id)],
+            )?;
+        }
     }
+    Ok(())
+}
+
+/// The name a removed environment's row takes: `NAME/<id hex>`, which no
+/// live environment can have, so the name is free again.
+fn removed_row_name(name: &str, env_id: &Id) -> String {
+    format!("{name}/{}", env_id.to_hex())
+}
+
+/// An environment's own name (a removed one's: the name it had), or a
+/// refusal when the op names none.
+fn env_name_of(tx: &Connection, env_id: &Id) -> Result<String> {
+    tx.query_row(
+        "SELECT COALESCE(r.name, e.name) FROM environments e
+         LEFT JOIN removed_envs r ON r.env_id = e.id WHERE e.id = ?1",
+        [blob16(env_id)],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("environment {}", env_id.short())))
+}
+
+/// `env.rename`: the environment keeps its id (so everything keyed by it
+/// follows) and takes the new name, in the project of that name (created
+/// with the op's project id when there is none). Denied when the names are
+/// not valid, or another environment of that project holds the name.
+fn rename_env(
+    tx: &Connection,
+    env_id: &Id,
+    project_id: &Id,
+    project_name: &str,
+    env_name: &str,
+    at: i64,
+) -> Result<()> {
+    if !valid_name_part(project_name) || !valid_name_part(env_name) {
+        return Err(Error::Refused(
+            "an environment renamed to a name that is not PROJECT/ENV".into(),
+        ));
+    }
+    env_name_of(tx, env_id)?;
+    let existing: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT id FROM projects WHERE name = ?1",
+            [project_name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let project = match existing {
+        Some(b) => b,
+        None => {
+            tx.execute(
+                "INSERT INTO projects (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![blob16(project_id), project_name, at],
+            )
+            .map_err(|e| unique_to_exists(e, format!("project id of {project_name}")))?;
+            project_id.0.to_vec()
+        }
+    };
+    let removed = tx
+        .query_row(
+            "SELECT 1 FROM removed_envs WHERE env_id = ?1",
+            [blob16(env_id)],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if removed {
+        // A removed environment moves with its project (a project
+        // rename) and keeps its row name unique; a restore brings it back
+        // under the new name.
+        tx.execute(
+            "UPDATE environments SET project_id = ?2 WHERE id = ?1",
+            params![blob16(env_id), project],
+        )?;
+        tx.execute(
+            "UPDATE removed_envs SET name = ?2 WHERE env_id = ?1",
+            params![blob16(env_id), env_name],
+        )?;
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE environments SET project_id = ?2, name = ?3 WHERE id = ?1",
+        params![blob16(env_id), project, env_name],
+    )
+    .map_err(|e| unique_to_exists(e, format!("environment {project_name}/{env_name}")))?;
     Ok(())
 }
 

@@ -590,6 +590,67 @@ path: string,
 rotate_every: string | null, };
 
 /**
+ * `rename_env`.
+ */
+export type RenameEnvArgs = { 
+/**
+ * `PROJECT/ENV` now.
+ */
+from: string, 
+/**
+ * The new `PROJECT/ENV` (another project moves it there).
+ */
+to: string, };
+
+/**
+ * `removal_preview`, `remove_env`.
+ */
+export type RemoveEnvArgs = { 
+/**
+ * `PROJECT/ENV`, or `PROJECT` (every environment of it).
+ */
+scope: string, };
+
+/**
+ * What removing one environment hides.
+ */
+export type EnvRemovalDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Credential names in it this identity can read, sorted.
+ */
+credentials: Array<string>, 
+/**
+ * Credentials in it this identity cannot read.
+ */
+unreadable: number, 
+/**
+ * Who holds a grant on it (`NAME:read|write`).
+ */
+members: Array<string>, };
+
+/**
+ * `removal_preview`: what a removal hides (names only).
+ */
+export type RemovalPreviewDto = { 
+/**
+ * The environments it removes.
+ */
+envs: Array<EnvRemovalDto>, };
+
+/**
+ * `remove_env`: the environments removed.
+ */
+export type RemovedDto = { 
+/**
+ * `PROJECT/ENV` of each.
+ */
+removed: Array<string>, };
+
+/**
  * `list_items`.
  */
 export type ListItemsArgs = { 
@@ -1658,6 +1719,9 @@ export type Commands = {
   lock: { args: null; result: AppStatus };
   list_envs: { args: null; result: Array<EnvDto> };
   add_env: { args: AddEnvArgs; result: EnvDto };
+  rename_env: { args: RenameEnvArgs; result: EnvDto };
+  removal_preview: { args: RemoveEnvArgs; result: RemovalPreviewDto };
+  remove_env: { args: RemoveEnvArgs; result: RemovedDto };
   list_items: { args: ListItemsArgs; result: Array<ItemDto> };
   reveal_item: { args: ItemRef; result: RevealedValue };
   copy_item: { args: CopyItemArgs; result: CopyOutcome };
@@ -1716,6 +1780,9 @@ export const COMMANDS = [
   "lock",
   "list_envs",
   "add_env",
+  "rename_env",
+  "removal_preview",
+  "remove_env",
   "list_items",
   "reveal_item",
   "copy_item",

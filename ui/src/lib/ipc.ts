@@ -22,6 +22,8 @@ export interface Backend {
  * device's feed, so the app syncs soon after one succeeds. */
 export const CHANGES: ReadonlySet<Command> = new Set<Command>([
   "add_env",
+  "rename_env",
+  "remove_env",
   "set_item",
   "delete_item",
   "rotate_item",

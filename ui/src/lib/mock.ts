@@ -553,6 +553,34 @@ export class MockBackend implements Backend {
     if (this.session !== "vault") fail("locked", "the vault is locked: unlock it first");
   }
 
+  /** Removed environments' items (kept, as the vault keeps them). */
+  removedEnvs = new Map<string, Item[]>();
+
+  private envPath(path: string): string {
+    const [p, e] = parseEnvPath(path);
+    this.env(path);
+    return `${p}/${e}`;
+  }
+
+  private removalScope(scope: string): string[] {
+    if (scope.includes("/")) return [this.envPath(scope)];
+    const envs = [...this.envs.keys()].filter((k) => k.startsWith(scope + "/")).sort();
+    if (envs.length === 0) fail("not_found", `project ${scope} not found`);
+    return envs;
+  }
+
+  private removalOf(path: string) {
+    return {
+      env: path,
+      credentials: this.items.filter((i) => i.env === path && !i.deleted).map((i) => i.name).sort(),
+      unreadable: 0,
+      members: this.members
+        .filter((m) => m.revoked_at === null && m.grants.has(path))
+        .map((m) => `${m.name}:${m.grants.get(path)}`)
+        .sort(),
+    };
+  }
+
   private env(path: string): Env {
     const [p, e] = parseEnvPath(path);
     const env = this.envs.get(`${p}/${e}`);
@@ -1000,6 +1028,43 @@ export class MockBackend implements Backend {
       this.envs.set(path, env);
       this.record(`added environment ${path}`, "env.add");
       return this.envDto(path, env);
+    },
+    rename_env: (a) => {
+      this.vault();
+      const from = this.envPath(a.from.trim());
+      const [p, e] = parseEnvPath(a.to.trim());
+      const to = `${p}/${e}`;
+      if (this.envs.has(to)) fail("conflict", `environment ${to} already exists`);
+      const env = { ...this.envs.get(from)!, project: p, name: e };
+      this.envs.delete(from);
+      this.envs.set(to, env);
+      // The id is kept in the vault: everything keyed by the environment follows.
+      for (const i of this.items) if (i.env === from) i.env = to;
+      for (const m of this.members) {
+        const g = m.grants.get(from);
+        if (g) {
+          m.grants.delete(from);
+          m.grants.set(to, g);
+        }
+      }
+      this.record(`renamed environment ${from} to ${to}`, "env.rename");
+      return this.envDto(to, env);
+    },
+    removal_preview: (a) => {
+      this.vault();
+      return { envs: this.removalScope(a.scope.trim()).map((path) => this.removalOf(path)) };
+    },
+    remove_env: (a) => {
+      this.vault();
+      const removed = this.removalScope(a.scope.trim());
+      for (const path of removed) {
+        this.envs.delete(path);
+        this.removedEnvs.set(path, this.items.filter((i) => i.env === path));
+        this.items = this.items.filter((i) => i.env !== path);
+        for (const m of this.members) m.grants.delete(path);
+        this.record(`removed environment ${path} (its history stays)`, "env.remove");
+      }
+      return { removed };
     },
     list_items: (a) => {
       this.vault();

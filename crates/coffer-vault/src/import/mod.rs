@@ -486,6 +486,7 @@ impl Vault {
             readable: true,
             access: Some("write".into()),
             items: 0,
+            removed: false,
         };
         Ok((
             crate::ops::OpBody::AddEnv {
