@@ -43,7 +43,8 @@ pub struct ImportArgs {
     allow_empty: bool,
     /// Read the file exactly as this parser does (node: npm dotenv;
     /// python: python-dotenv; ruby: Ruby dotenv; docker: docker run
-    /// --env-file) instead of refusing what the parsers disagree on.
+    /// --env-file; compose: docker compose's .env, with its ${VAR:-default}
+    /// interpolation) instead of refusing what the parsers disagree on.
     /// A value that would come from the environment or a command is refused.
     #[arg(long, value_name = "PARSER")]
     dialect: Option<ImportDialect>,

@@ -116,6 +116,80 @@ fn dialect_docker_keeps_quotes() {
     assert_eq!(env.get("web/prod", "TOKEN"), "\"quoted\" # kept");
 }
 
+/// docker compose's `.env`, the documentation's fixture (read byte for byte
+/// as compose-go reads it: `coffer-dotenv/tests/dialect_read.rs`), through
+/// the binary; then what depends on the environment, refused line by line.
+#[test]
+fn dialect_compose_interpolates_from_the_file() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/dev"]).ok();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coffer-dotenv/tests/dialect/compose-app.env");
+    env.write(
+        "compose.env",
+        &std::fs::read_to_string(fixture).expect("compose fixture"),
+    );
+    let out = env
+        .coffer([
+            "import",
+            "compose.env",
+            "shop/dev",
+            "--dialect",
+            "compose",
+            "--allow-empty",
+        ])
+        .ok();
+    assert!(out.stderr.contains("14 created"), "{out}");
+    assert_eq!(env.get("shop/dev", "CACHE_TTL"), "");
+    assert_eq!(
+        env.get("shop/dev", "DATABASE_URL"),
+        "postgres://app:pa$word-$-sec'ret@db:5432/shop_shop"
+    );
+    assert_eq!(
+        env.get("shop/dev", "LITERAL"),
+        "${POSTGRES_USER} stays as written"
+    );
+    assert_eq!(env.get("shop/dev", "REDIS_URL"), "redis://cache");
+    assert_eq!(env.get("shop/dev", "EXTRA_OPTS"), "--user=app");
+    assert_eq!(env.get("shop/dev", "GREETING"), "line one\nline two");
+    assert_eq!(env.get("shop/dev", "HASH_IN_VALUE"), "abc#def");
+    assert_eq!(env.get("shop/dev", "SPACE_HASH"), "abc");
+    assert_eq!(env.get("shop/dev", "YAML_STYLE"), "value");
+
+    let before = env.snapshot();
+    env.write("bad.env", "A=1\nB=${HOME:-c4n4ry}\nC=${A}\nD=$PATH\nE\n");
+    let msg = env
+        .coffer([
+            "import",
+            "bad.env",
+            "shop/dev",
+            "--overwrite",
+            "--dialect",
+            "compose",
+        ])
+        .fails(INVALID);
+    for want in [
+        "3 bad lines, nothing imported",
+        "line 2: the value of B refers to a variable that the file does not define",
+        "line 4: the value of D",
+        "line 5: the value of E has no `=`",
+        "compose would take it from the environment",
+    ] {
+        assert!(msg.contains(want), "{want}: {msg}");
+    }
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    env.write("bad.env", "A=\"never closed\nB=c4n4ry\n");
+    let msg = env
+        .coffer(["import", "bad.env", "shop/dev", "--dialect", "compose"])
+        .fails(INVALID);
+    assert!(
+        msg.contains("compose refuses a quoted value that is never closed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
 #[test]
 fn fail_unknown_dialect() {
     let env = Env::with_vault();

@@ -262,7 +262,7 @@ fn dialect_hint(text: &str) -> String {
         .collect();
     match reading.as_slice() {
         [] => "the parsers disagree on these lines; fix them, or pass --dialect \
-               node|python|ruby|docker to read the file as that parser does"
+               node|python|ruby|docker|compose to read the file as that parser does"
             .to_string(),
         some => format!(
             "if one program reads this file, pass --dialect with its parser to read it \
