@@ -539,3 +539,165 @@ fn five_thousand_entries_in_one_batch() {
     assert_eq!(env.keys("bulk/env3").len(), 1000);
     assert_eq!(env.get("bulk/env4", "KEY_4999"), "bulk-fixture-4999");
 }
+
+// ------------------------------------------------------------------ dotenvx
+
+fn dotenvx_fixture(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coffer-vault/tests/import/dotenvx")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The private key `name` in the fixtures' `.env.keys`.
+fn dotenvx_key(name: &str) -> String {
+    dotenvx_fixture("env.keys.fixture")
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} in env.keys.fixture"))
+        .trim()
+        .to_owned()
+}
+
+fn dotenvx_args(file: &str) -> [&str; 5] {
+    ["import", "--from", "dotenvx", file, "shop/prod"]
+}
+
+/// Files the real `dotenvx encrypt` 2.38.2 wrote, opened with the keys it
+/// wrote, compared with what the real `dotenvx get` returned for them
+/// (`coffer-vault/tests/import/dotenvx/make-fixtures.sh`).
+#[test]
+fn dotenvx_opens_what_dotenvx_wrote() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/prod"]).ok();
+    env.write(
+        ".env.production",
+        &dotenvx_fixture("env.production.encrypted"),
+    );
+    // The key from .env.keys beside the file, as dotenvx finds it.
+    env.write(".env.keys", &dotenvx_fixture("env.keys.fixture"));
+    let out = env
+        .coffer(dotenvx_args(".env.production"))
+        .env_remove("DOTENV_PRIVATE_KEY_PRODUCTION")
+        .ok();
+    let expected: serde_json::Value =
+        serde_json::from_str(&dotenvx_fixture("expected.production.json")).expect("json");
+    let expected = expected.as_object().expect("object");
+    let wanted: Vec<(&String, &str)> = expected
+        .iter()
+        .filter(|(k, _)| !k.starts_with("DOTENV_PUBLIC_KEY"))
+        .map(|(k, v)| (k, v.as_str().expect("string")))
+        .collect();
+    assert_eq!(wanted.len(), 8);
+    assert!(
+        out.stderr
+            .contains(&format!("{} created, 0 updated", wanted.len())),
+        "{out}"
+    );
+    for (k, v) in &wanted {
+        assert_eq!(env.get("shop/prod", k), *v, "{k}");
+    }
+    let mut keys = env.keys("shop/prod");
+    keys.sort();
+    assert!(!keys.iter().any(|k| k.starts_with("DOTENV_")), "{keys:?}");
+    assert!(!out.all().contains("fixture"), "{out}");
+
+    // The key of a plain `.env` (DOTENV_PRIVATE_KEY) from the environment,
+    // and from stdin (`--keys -`), never from argv.
+    env.coffer(["env", "add", "shop/dev"]).ok();
+    env.coffer(["env", "add", "shop/stage"]).ok();
+    std::fs::remove_file(env.work().join(".env.keys")).expect("rm");
+    env.write(".env", &dotenvx_fixture("env.default.encrypted"));
+    env.coffer(["import", "--from", "dotenvx", ".env", "shop/dev"])
+        .env("DOTENV_PRIVATE_KEY", dotenvx_key("DOTENV_PRIVATE_KEY"))
+        .ok();
+    assert_eq!(env.get("shop/dev", "HELLO"), "world-fixture");
+    env.coffer([
+        "import",
+        "--from",
+        "dotenvx",
+        ".env",
+        "shop/stage",
+        "--keys",
+        "-",
+    ])
+    .env_remove("DOTENV_PRIVATE_KEY")
+    .stdin(format!("{}\n", dotenvx_key("DOTENV_PRIVATE_KEY")))
+    .ok();
+    assert_eq!(env.get("shop/stage", "HELLO"), "world-fixture");
+}
+
+#[test]
+fn fail_dotenvx_wrong_key_damaged_or_expanded() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/prod"]).ok();
+    env.write(
+        ".env.production",
+        &dotenvx_fixture("env.production.encrypted"),
+    );
+    let before = env.snapshot();
+    let wrong = dotenvx_key("DOTENV_PRIVATE_KEY_REFUSED");
+    let right = dotenvx_key("DOTENV_PRIVATE_KEY_PRODUCTION");
+
+    // No key anywhere.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env_remove("DOTENV_PRIVATE_KEY_PRODUCTION")
+        .fails(INVALID);
+    assert!(msg.contains("no DOTENV_PRIVATE_KEY_PRODUCTION"), "{msg}");
+    // Another file's key: one line, no key material, nothing imported.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", &wrong)
+        .fails(INVALID);
+    assert!(
+        msg.contains("DOTENV_PRIVATE_KEY_PRODUCTION does not open .env.production"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim_end().lines().count(), 1, "{msg}");
+    assert!(
+        !msg.contains(&wrong[..12]) && !msg.contains("fixture"),
+        "{msg}"
+    );
+    // Not a key at all.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", "c4n4ry-not-hex")
+        .fails(INVALID);
+    assert!(msg.contains("is not a dotenvx private key"), "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+
+    // One value damaged (a byte of its ciphertext changed): that line is
+    // named, the rest of the file is not imported either.
+    let text = dotenvx_fixture("env.production.encrypted");
+    let at = text.find("STRIPE_KEY=encrypted:").expect("STRIPE_KEY") + 40;
+    let flipped = if &text[at..=at] == "A" { "B" } else { "A" };
+    let damaged = format!("{}{flipped}{}", &text[..at], &text[at + 1..]);
+    env.write(".env.production", &damaged);
+    let line = text[..at].matches('\n').count() + 1;
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", &right)
+        .fails(INVALID);
+    assert!(
+        msg.contains(&format!(
+            "1 bad line, nothing imported: line {line}: the value of STRIPE_KEY does not open"
+        )),
+        "{msg}"
+    );
+
+    // Values dotenvx would expand or run when it loads them: every line.
+    env.write(".env.refused", &dotenvx_fixture("env.refused.encrypted"));
+    let msg = env
+        .coffer(dotenvx_args(".env.refused"))
+        .env("DOTENV_PRIVATE_KEY_REFUSED", &wrong)
+        .fails(INVALID);
+    assert!(msg.contains("2 bad lines, nothing imported"), "{msg}");
+    assert!(
+        msg.contains("the value of HOME_REF holds `$` outside single quotes")
+            && msg.contains("the value of CMD holds `$`"),
+        "{msg}"
+    );
+    assert!(!msg.contains("fixture"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}

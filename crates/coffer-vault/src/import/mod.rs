@@ -24,6 +24,7 @@
 
 pub mod bitwarden;
 mod csv;
+pub mod dotenvx;
 pub mod keepassxc;
 pub mod mapping;
 pub mod onepassword;
@@ -80,7 +81,7 @@ impl FromStr for SourceFormat {
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "unknown source {s:?} (expected one of: dotenv, bitwarden, keepassxc, 1password)"
+                    "unknown source {s:?} (expected one of: dotenv, dotenvx, bitwarden, keepassxc, 1password)"
                 ))
             })
     }
