@@ -24,7 +24,8 @@ pub struct ImportArgs {
     env: Option<String>,
     /// What the file is: dotenv (the default), dotenvx (an encrypted
     /// .env.* file of dotenvx), bitwarden (the unencrypted JSON export),
-    /// keepassxc (its CSV export), 1password (its CSV export).
+    /// keepassxc (its CSV export), 1password (its CSV export or its
+    /// .1pux archive).
     #[arg(long, value_name = "SOURCE", default_value = "dotenv")]
     from: String,
     /// For --from dotenvx: a .env.keys file holding DOTENV_PRIVATE_KEY_…

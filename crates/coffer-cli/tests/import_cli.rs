@@ -440,6 +440,110 @@ fn onepassword_csv_by_tag() {
     assert_eq!(stripe["notes"], "Rotate in the dashboard.\nSecond line.");
 }
 
+/// The `.1pux` archive (a zip of `export.data`), written from 1Password's
+/// format article: accounts and vaults as the place, every category that
+/// holds a credential, TOTP, archived / trashed / other items skipped.
+#[test]
+fn onepassword_1pux_by_account_and_vault() {
+    let env = Env::with_vault();
+    let file = fixture("1password-8.written-from-docs.1pux");
+    // Without a target or map: account/vault, as the preview shows.
+    let out = env
+        .coffer(["import", "--from", "1password", &file, "--dry-run"])
+        .ok();
+    for want in [
+        "acme-corp/payments-prod",
+        "acme-corp/payments-staging",
+        "acme-corp/ops",
+        "STRIPE_DASHBOARD_TOTP",
+        "skipped: Acme Corp/Payments Staging/Old admin (archived in 1Password)",
+        "skipped: Acme Corp/Ops/Company card (a credit card (not a credential))",
+        "skipped: Acme Corp/Ops/Trashed login (in 1Password's trash)",
+        "skipped: Acme Corp/Ops/Bookmark only (an item without a password or credential)",
+    ] {
+        assert!(out.stdout.contains(want), "{want}: {out}");
+    }
+    assert!(!out.all().contains("fixture"), "{out}");
+
+    env.write(
+        "map.txt",
+        "Acme Corp/Payments Prod = payments/prod\n\
+         Acme Corp/Payments Staging = payments/staging\n\
+         Acme Corp/* = ops/prod\n",
+    );
+    let out = env
+        .coffer(["import", "--from", "1password", &file, "--map", "map.txt"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains(": 7 created, 0 updated, 4 skipped (7 custom fields not imported)"),
+        "{out}"
+    );
+    assert!(!out.all().contains("fixture"), "{out}");
+    assert_eq!(
+        env.keys("payments/prod"),
+        vec![
+            "PAYMENTS_DB",
+            "STRIPE_DASHBOARD",
+            "STRIPE_DASHBOARD_TOTP",
+            "STRIPE_LIVE_KEY"
+        ]
+    );
+    let login = item(&env, "payments/prod", "STRIPE_DASHBOARD");
+    assert_eq!(
+        env.get("payments/prod", "STRIPE_DASHBOARD"),
+        "stripe-1pux-fixture-pw"
+    );
+    assert_eq!(login["username"], "ops@acme.test");
+    assert_eq!(login["url"], "https://dashboard.stripe.com/login");
+    assert_eq!(login["notes"], "Owner: payments team.");
+    assert!(env
+        .get("payments/prod", "STRIPE_DASHBOARD_TOTP")
+        .starts_with("otpauth://totp/Stripe:ops?secret="));
+    let totp = item(&env, "payments/prod", "STRIPE_DASHBOARD_TOTP");
+    assert!(
+        totp["notes"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("TOTP seed of STRIPE_DASHBOARD")),
+        "{totp}"
+    );
+    let api = item(&env, "payments/prod", "STRIPE_LIVE_KEY");
+    assert_eq!(
+        env.get("payments/prod", "STRIPE_LIVE_KEY"),
+        "sk_live_1pux_fixture"
+    );
+    assert_eq!(api["username"], "acme-live");
+    assert_eq!(api["url"], "api.stripe.com");
+    let db = item(&env, "payments/prod", "PAYMENTS_DB");
+    assert_eq!(env.get("payments/prod", "PAYMENTS_DB"), "pg-1pux-fixture");
+    assert_eq!(db["username"], "payments_app");
+    assert_eq!(db["url"], "db.payments.internal");
+    assert_eq!(
+        env.get("payments/staging", "STAGING_WEBHOOK_SECRET"),
+        "whsec_1pux_fixture"
+    );
+    assert_eq!(env.keys("ops/prod"), vec!["BASTION", "DEPLOY_TOKEN"]);
+    let bastion = item(&env, "ops/prod", "BASTION");
+    assert_eq!(env.get("ops/prod", "BASTION"), "bastion-1pux-fixture");
+    assert_eq!(bastion["username"], "admin");
+    assert_eq!(bastion["url"], "ssh://bastion.acme.test");
+    assert_eq!(
+        env.get("ops/prod", "DEPLOY_TOKEN"),
+        "deploy token: dpl-1pux-fixture"
+    );
+
+    // Not a 1Password archive: one line, nothing imported.
+    let before = env.snapshot();
+    let mut zip_without_data = b"PK\x03\x04".to_vec();
+    zip_without_data.extend_from_slice(&[0; 40]);
+    std::fs::write(env.work().join("bad.1pux"), zip_without_data).expect("write");
+    let msg = env
+        .coffer(["import", "--from", "1password", "bad.1pux", "x/y"])
+        .fails(INVALID);
+    assert!(msg.contains("not a readable zip archive"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
 #[test]
 fn fail_bad_sources_name_no_value() {
     let env = Env::with_vault();
