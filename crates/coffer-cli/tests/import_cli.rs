@@ -604,18 +604,16 @@ fn fail_bad_sources_name_no_value() {
     assert_eq!(env.snapshot(), before);
 }
 
-/// 5,000 entries (the goal of the issue) in one import: every credential
-/// and environment there, nothing else in the log.
-#[test]
-fn five_thousand_entries_in_one_batch() {
-    let env = Env::with_vault();
-    let mut items = Vec::new();
-    for i in 0..5000 {
-        items.push(format!(
-            "{{\"type\":1,\"name\":\"key {i}\",\"folderId\":\"f{}\",\"login\":{{\"username\":\"u{i}\",\"password\":\"bulk-fixture-{i}\"}}}}",
-            i % 5
-        ));
-    }
+/// A Bitwarden export of `n` logins in five folders (`Bulk/env0` … `env4`).
+fn bulk_export(env: &Env, n: usize) {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"type\":1,\"name\":\"key {i}\",\"folderId\":\"f{}\",\"login\":{{\"username\":\"u{i}\",\"password\":\"bulk-fixture-{i}\"}}}}",
+                i % 5
+            )
+        })
+        .collect();
     let folders: Vec<String> = (0..5)
         .map(|f| format!("{{\"id\":\"f{f}\",\"name\":\"Bulk/env{f}\"}}"))
         .collect();
@@ -627,6 +625,15 @@ fn five_thousand_entries_in_one_batch() {
             items.join(",")
         ),
     );
+}
+
+/// 5,000 entries (the goal of the issue) in one import: every credential
+/// and environment there, nothing else in the log; stderr is a pipe here,
+/// so no progress line.
+#[test]
+fn five_thousand_entries_in_one_batch() {
+    let env = Env::with_vault();
+    bulk_export(&env, 5000);
     let audit_before = env.audit().len();
     let t = std::time::Instant::now();
     let out = env
@@ -637,11 +644,69 @@ fn five_thousand_entries_in_one_batch() {
         t.elapsed().as_secs_f64()
     );
     assert!(out.stderr.contains(": 5000 created, 0 updated"), "{out}");
+    // Not a terminal: no progress noise, not even a carriage return.
+    assert!(
+        !out.stderr.contains("Sealing") && !out.all().contains('\r'),
+        "{out}"
+    );
     // 5 environments and 5,000 credentials: 5,005 ops (applied by one
     // `apply_batch`, one transaction).
     assert_eq!(env.audit().len() - audit_before, 5005);
     assert_eq!(env.keys("bulk/env3").len(), 1000);
     assert_eq!(env.get("bulk/env4", "KEY_4999"), "bulk-fixture-4999");
+}
+
+/// The same import with stderr on a pseudo-terminal (opened here; coffer
+/// on its slave side, as in a terminal window): the progress line is
+/// redrawn in place up to 5000/5000, then "writing…", then the summary.
+#[cfg(unix)]
+#[test]
+fn five_thousand_entries_show_progress_on_a_terminal() {
+    use std::io::Read as _;
+    let env = Env::with_vault();
+    bulk_export(&env, 5000);
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let mut child = env
+        .spawnable(["import", "--from", "bitwarden", "big.json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(pty.slave))
+        .spawn()
+        .expect("spawn coffer");
+    // Read while coffer writes (the terminal's buffer is small); the read
+    // ends (EIO) once coffer, the slave's last holder, has exited.
+    let mut master = std::fs::File::from(pty.master);
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    });
+    assert_eq!(common::exit_of(&mut child), 0);
+    let text = reader.join().expect("reader");
+    let redraws = text.matches("\rSealing credentials [").count();
+    // One redraw per 64 credentials sealed, and the last one.
+    assert_eq!(redraws, 5000 / 64 + 1, "{text}");
+    assert!(text.contains("] 64/5000"), "{text}");
+    assert!(
+        text.contains("[##############################] 5000/5000 — writing…"),
+        "{text}"
+    );
+    assert!(text.contains("5000 created, 0 updated"), "{text}");
+    // The summary starts on a line of its own, after the bar.
+    let bar_end = text.rfind("writing…").expect("bar");
+    let summary = text.find("Imported from").expect("summary");
+    assert!(
+        summary > bar_end && text[bar_end..summary].contains('\n'),
+        "{text}"
+    );
+    assert!(!text.contains("bulk-fixture"), "{text}");
+    assert_eq!(env.keys("bulk/env0").len(), 1000);
 }
 
 // ------------------------------------------------------------------ dotenvx
