@@ -20,6 +20,9 @@ python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
 # Ruby's dotenv is one of the third-party parsers the interop test reads our
 # exports back with (Debian package; rubygems is not reachable here).
 pkg_installed ruby-dotenv || need_apt+=(ruby-dotenv)
+# Go builds compose-go's own .env parser (tests/interop/compose, offline)
+# for the compose dialect's differential test; Debian's Go 1.19 is enough.
+have go || need_apt+=(golang-go)
 # Packaging checks (packaging/test-inspect.sh): desktop entry and AppStream
 # validators, dpkg-deb/ar.
 have desktop-file-validate || need_apt+=(desktop-file-utils)

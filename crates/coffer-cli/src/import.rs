@@ -3,11 +3,12 @@
 //! mapping and writing are `coffer_vault::import`'s; this file parses the
 //! arguments, prints the preview table and the progress line.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read as _, Write};
+use std::path::{Path, PathBuf};
 
 use coffer_vault::import::{self, MapFile, RowStatus, SourceFormat};
 use coffer_vault::{Error, ImportDialect, ImportOptions, Result};
+use zeroize::Zeroizing;
 
 use crate::commands::{open, warn_dangerous};
 use crate::output;
@@ -21,10 +22,18 @@ pub struct ImportArgs {
     /// there (unless --map says otherwise), and without it each entry goes
     /// where its folder, collection, group or tag says.
     env: Option<String>,
-    /// What the file is: dotenv (the default), bitwarden (the unencrypted
-    /// JSON export), keepassxc (its CSV export), 1password (its CSV export).
+    /// What the file is: dotenv (the default), dotenvx (an encrypted
+    /// .env.* file of dotenvx), bitwarden (the unencrypted JSON export),
+    /// keepassxc (its CSV export), 1password (its CSV export or its
+    /// .1pux archive).
     #[arg(long, value_name = "SOURCE", default_value = "dotenv")]
     from: String,
+    /// For --from dotenvx: a .env.keys file holding DOTENV_PRIVATE_KEY_…
+    /// (`-` reads it, or the bare key, from stdin). Without it the key is
+    /// taken from the environment variable dotenvx reads, then from
+    /// .env.keys beside the file. Never give the key itself as an argument.
+    #[arg(long, value_name = "FILE")]
+    keys: Option<PathBuf>,
     /// A mapping file for an export: `SOURCE PATH = PROJECT/ENV` or
     /// `SOURCE PATH = skip` per line (`*` one level, `**` any, `(none)`
     /// for entries in no folder). See docs/import.md.
@@ -43,7 +52,8 @@ pub struct ImportArgs {
     allow_empty: bool,
     /// Read the file exactly as this parser does (node: npm dotenv;
     /// python: python-dotenv; ruby: Ruby dotenv; docker: docker run
-    /// --env-file) instead of refusing what the parsers disagree on.
+    /// --env-file; compose: docker compose's .env, with its ${VAR:-default}
+    /// interpolation) instead of refusing what the parsers disagree on.
     /// A value that would come from the environment or a command is refused.
     #[arg(long, value_name = "PARSER")]
     dialect: Option<ImportDialect>,
@@ -51,13 +61,14 @@ pub struct ImportArgs {
 
 /// Runs `coffer import`.
 pub fn run(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
-    if args.from.eq_ignore_ascii_case("dotenv") {
+    if args.from.eq_ignore_ascii_case("dotenv") || args.from.eq_ignore_ascii_case("dotenvx") {
         return dotenv(vault, args);
     }
     let format: SourceFormat = args.from.parse()?;
     for (set, flag) in [
         (args.allow_empty, "--allow-empty"),
         (args.dialect.is_some(), "--dialect"),
+        (args.keys.is_some(), "--keys"),
     ] {
         if set {
             return Err(Error::InvalidInput(format!(
@@ -199,13 +210,22 @@ impl Progress {
     }
 }
 
-/// `coffer import FILE PROJECT/ENV` for a .env file.
+/// `coffer import FILE PROJECT/ENV` for a .env file, or a dotenvx one.
 fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
     if args.map.is_some() || args.dry_run {
         return Err(Error::InvalidInput(
             "--map and --dry-run are for another manager's export (--from bitwarden|keepassxc|1password)"
                 .into(),
         ));
+    }
+    let dotenvx = args.from.eq_ignore_ascii_case("dotenvx");
+    if dotenvx && args.dialect.is_some() {
+        return Err(Error::InvalidInput(
+            "--dialect is not for --from dotenvx: the file is read as dotenvx reads it".into(),
+        ));
+    }
+    if !dotenvx && args.keys.is_some() {
+        return Err(Error::InvalidInput("--keys is for --from dotenvx".into()));
     }
     let env = args
         .env
@@ -216,7 +236,13 @@ fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
         allow_empty: args.allow_empty,
         dialect: args.dialect,
     };
-    let done = match v.import_env_file(&args.file, &env, opts) {
+    let imported = if dotenvx {
+        let mut keys = DotenvxKeys::new(&args.file, args.keys.as_deref())?;
+        v.import_dotenvx(&args.file, &env, opts, &mut |name| keys.find(name))
+    } else {
+        v.import_env_file(&args.file, &env, opts)
+    };
+    let done = match imported {
         Err(e @ Error::BadLines { empty_values, .. }) if empty_values > 0 => {
             return Err(Error::InvalidInput(format!(
                 "{e}; pass --allow-empty to import empty values"
@@ -247,4 +273,55 @@ fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
         );
     }
     Ok(0)
+}
+
+/// Where `coffer import --from dotenvx` looks for a private key, in order:
+/// the `--keys` file (or stdin), the environment variable of that name (as
+/// dotenvx reads it), then `.env.keys` beside the file.
+struct DotenvxKeys {
+    given: Option<Zeroizing<String>>,
+    beside: Option<Zeroizing<String>>,
+}
+
+impl DotenvxKeys {
+    fn new(file: &Path, keys: Option<&Path>) -> Result<Self> {
+        let read = |p: &Path| -> Result<Zeroizing<String>> {
+            let mut text = Zeroizing::new(String::new());
+            let res = if p == Path::new("-") {
+                std::io::stdin().read_to_string(&mut text)
+            } else {
+                std::fs::File::open(p).and_then(|mut f| f.read_to_string(&mut text))
+            };
+            res.map_err(|e| {
+                Error::InvalidInput(format!("cannot read the keys from {}: {e}", p.display()))
+            })?;
+            Ok(text)
+        };
+        let given = keys.map(read).transpose()?;
+        let beside = file
+            .parent()
+            .map(|d| d.join(".env.keys"))
+            .filter(|p| p.is_file())
+            .map(|p| read(&p))
+            .transpose()?;
+        Ok(DotenvxKeys { given, beside })
+    }
+
+    fn find(&mut self, name: &str) -> Option<Zeroizing<String>> {
+        if let Some(text) = &self.given {
+            // A bare key on stdin, or a .env.keys file.
+            if !text.contains('=') && !text.trim().is_empty() {
+                return Some(Zeroizing::new(text.trim().to_owned()));
+            }
+            if let Some(k) = import::dotenvx::keys_file_entry(text, name) {
+                return Some(k);
+            }
+        }
+        if let Some(v) = std::env::var_os(name) {
+            return Some(Zeroizing::new(v.to_string_lossy().into_owned()));
+        }
+        self.beside
+            .as_ref()
+            .and_then(|text| import::dotenvx::keys_file_entry(text, name))
+    }
 }

@@ -116,6 +116,80 @@ fn dialect_docker_keeps_quotes() {
     assert_eq!(env.get("web/prod", "TOKEN"), "\"quoted\" # kept");
 }
 
+/// docker compose's `.env`, the documentation's fixture (read byte for byte
+/// as compose-go reads it: `coffer-dotenv/tests/dialect_read.rs`), through
+/// the binary; then what depends on the environment, refused line by line.
+#[test]
+fn dialect_compose_interpolates_from_the_file() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/dev"]).ok();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coffer-dotenv/tests/dialect/compose-app.env");
+    env.write(
+        "compose.env",
+        &std::fs::read_to_string(fixture).expect("compose fixture"),
+    );
+    let out = env
+        .coffer([
+            "import",
+            "compose.env",
+            "shop/dev",
+            "--dialect",
+            "compose",
+            "--allow-empty",
+        ])
+        .ok();
+    assert!(out.stderr.contains("14 created"), "{out}");
+    assert_eq!(env.get("shop/dev", "CACHE_TTL"), "");
+    assert_eq!(
+        env.get("shop/dev", "DATABASE_URL"),
+        "postgres://app:pa$word-$-sec'ret@db:5432/shop_shop"
+    );
+    assert_eq!(
+        env.get("shop/dev", "LITERAL"),
+        "${POSTGRES_USER} stays as written"
+    );
+    assert_eq!(env.get("shop/dev", "REDIS_URL"), "redis://cache");
+    assert_eq!(env.get("shop/dev", "EXTRA_OPTS"), "--user=app");
+    assert_eq!(env.get("shop/dev", "GREETING"), "line one\nline two");
+    assert_eq!(env.get("shop/dev", "HASH_IN_VALUE"), "abc#def");
+    assert_eq!(env.get("shop/dev", "SPACE_HASH"), "abc");
+    assert_eq!(env.get("shop/dev", "YAML_STYLE"), "value");
+
+    let before = env.snapshot();
+    env.write("bad.env", "A=1\nB=${HOME:-c4n4ry}\nC=${A}\nD=$PATH\nE\n");
+    let msg = env
+        .coffer([
+            "import",
+            "bad.env",
+            "shop/dev",
+            "--overwrite",
+            "--dialect",
+            "compose",
+        ])
+        .fails(INVALID);
+    for want in [
+        "3 bad lines, nothing imported",
+        "line 2: the value of B refers to a variable that the file does not define",
+        "line 4: the value of D",
+        "line 5: the value of E has no `=`",
+        "compose would take it from the environment",
+    ] {
+        assert!(msg.contains(want), "{want}: {msg}");
+    }
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    env.write("bad.env", "A=\"never closed\nB=c4n4ry\n");
+    let msg = env
+        .coffer(["import", "bad.env", "shop/dev", "--dialect", "compose"])
+        .fails(INVALID);
+    assert!(
+        msg.contains("compose refuses a quoted value that is never closed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
 #[test]
 fn fail_unknown_dialect() {
     let env = Env::with_vault();
@@ -366,6 +440,110 @@ fn onepassword_csv_by_tag() {
     assert_eq!(stripe["notes"], "Rotate in the dashboard.\nSecond line.");
 }
 
+/// The `.1pux` archive (a zip of `export.data`), written from 1Password's
+/// format article: accounts and vaults as the place, every category that
+/// holds a credential, TOTP, archived / trashed / other items skipped.
+#[test]
+fn onepassword_1pux_by_account_and_vault() {
+    let env = Env::with_vault();
+    let file = fixture("1password-8.written-from-docs.1pux");
+    // Without a target or map: account/vault, as the preview shows.
+    let out = env
+        .coffer(["import", "--from", "1password", &file, "--dry-run"])
+        .ok();
+    for want in [
+        "acme-corp/payments-prod",
+        "acme-corp/payments-staging",
+        "acme-corp/ops",
+        "STRIPE_DASHBOARD_TOTP",
+        "skipped: Acme Corp/Payments Staging/Old admin (archived in 1Password)",
+        "skipped: Acme Corp/Ops/Company card (a credit card (not a credential))",
+        "skipped: Acme Corp/Ops/Trashed login (in 1Password's trash)",
+        "skipped: Acme Corp/Ops/Bookmark only (an item without a password or credential)",
+    ] {
+        assert!(out.stdout.contains(want), "{want}: {out}");
+    }
+    assert!(!out.all().contains("fixture"), "{out}");
+
+    env.write(
+        "map.txt",
+        "Acme Corp/Payments Prod = payments/prod\n\
+         Acme Corp/Payments Staging = payments/staging\n\
+         Acme Corp/* = ops/prod\n",
+    );
+    let out = env
+        .coffer(["import", "--from", "1password", &file, "--map", "map.txt"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains(": 7 created, 0 updated, 4 skipped (7 custom fields not imported)"),
+        "{out}"
+    );
+    assert!(!out.all().contains("fixture"), "{out}");
+    assert_eq!(
+        env.keys("payments/prod"),
+        vec![
+            "PAYMENTS_DB",
+            "STRIPE_DASHBOARD",
+            "STRIPE_DASHBOARD_TOTP",
+            "STRIPE_LIVE_KEY"
+        ]
+    );
+    let login = item(&env, "payments/prod", "STRIPE_DASHBOARD");
+    assert_eq!(
+        env.get("payments/prod", "STRIPE_DASHBOARD"),
+        "stripe-1pux-fixture-pw"
+    );
+    assert_eq!(login["username"], "ops@acme.test");
+    assert_eq!(login["url"], "https://dashboard.stripe.com/login");
+    assert_eq!(login["notes"], "Owner: payments team.");
+    assert!(env
+        .get("payments/prod", "STRIPE_DASHBOARD_TOTP")
+        .starts_with("otpauth://totp/Stripe:ops?secret="));
+    let totp = item(&env, "payments/prod", "STRIPE_DASHBOARD_TOTP");
+    assert!(
+        totp["notes"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("TOTP seed of STRIPE_DASHBOARD")),
+        "{totp}"
+    );
+    let api = item(&env, "payments/prod", "STRIPE_LIVE_KEY");
+    assert_eq!(
+        env.get("payments/prod", "STRIPE_LIVE_KEY"),
+        "sk_live_1pux_fixture"
+    );
+    assert_eq!(api["username"], "acme-live");
+    assert_eq!(api["url"], "api.stripe.com");
+    let db = item(&env, "payments/prod", "PAYMENTS_DB");
+    assert_eq!(env.get("payments/prod", "PAYMENTS_DB"), "pg-1pux-fixture");
+    assert_eq!(db["username"], "payments_app");
+    assert_eq!(db["url"], "db.payments.internal");
+    assert_eq!(
+        env.get("payments/staging", "STAGING_WEBHOOK_SECRET"),
+        "whsec_1pux_fixture"
+    );
+    assert_eq!(env.keys("ops/prod"), vec!["BASTION", "DEPLOY_TOKEN"]);
+    let bastion = item(&env, "ops/prod", "BASTION");
+    assert_eq!(env.get("ops/prod", "BASTION"), "bastion-1pux-fixture");
+    assert_eq!(bastion["username"], "admin");
+    assert_eq!(bastion["url"], "ssh://bastion.acme.test");
+    assert_eq!(
+        env.get("ops/prod", "DEPLOY_TOKEN"),
+        "deploy token: dpl-1pux-fixture"
+    );
+
+    // Not a 1Password archive: one line, nothing imported.
+    let before = env.snapshot();
+    let mut zip_without_data = b"PK\x03\x04".to_vec();
+    zip_without_data.extend_from_slice(&[0; 40]);
+    std::fs::write(env.work().join("bad.1pux"), zip_without_data).expect("write");
+    let msg = env
+        .coffer(["import", "--from", "1password", "bad.1pux", "x/y"])
+        .fails(INVALID);
+    assert!(msg.contains("not a readable zip archive"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
 #[test]
 fn fail_bad_sources_name_no_value() {
     let env = Env::with_vault();
@@ -426,18 +604,16 @@ fn fail_bad_sources_name_no_value() {
     assert_eq!(env.snapshot(), before);
 }
 
-/// 5,000 entries (the goal of the issue) in one import: every credential
-/// and environment there, nothing else in the log.
-#[test]
-fn five_thousand_entries_in_one_batch() {
-    let env = Env::with_vault();
-    let mut items = Vec::new();
-    for i in 0..5000 {
-        items.push(format!(
-            "{{\"type\":1,\"name\":\"key {i}\",\"folderId\":\"f{}\",\"login\":{{\"username\":\"u{i}\",\"password\":\"bulk-fixture-{i}\"}}}}",
-            i % 5
-        ));
-    }
+/// A Bitwarden export of `n` logins in five folders (`Bulk/env0` … `env4`).
+fn bulk_export(env: &Env, n: usize) {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"type\":1,\"name\":\"key {i}\",\"folderId\":\"f{}\",\"login\":{{\"username\":\"u{i}\",\"password\":\"bulk-fixture-{i}\"}}}}",
+                i % 5
+            )
+        })
+        .collect();
     let folders: Vec<String> = (0..5)
         .map(|f| format!("{{\"id\":\"f{f}\",\"name\":\"Bulk/env{f}\"}}"))
         .collect();
@@ -449,6 +625,15 @@ fn five_thousand_entries_in_one_batch() {
             items.join(",")
         ),
     );
+}
+
+/// 5,000 entries (the goal of the issue) in one import: every credential
+/// and environment there, nothing else in the log; stderr is a pipe here,
+/// so no progress line.
+#[test]
+fn five_thousand_entries_in_one_batch() {
+    let env = Env::with_vault();
+    bulk_export(&env, 5000);
     let audit_before = env.audit().len();
     let t = std::time::Instant::now();
     let out = env
@@ -459,9 +644,229 @@ fn five_thousand_entries_in_one_batch() {
         t.elapsed().as_secs_f64()
     );
     assert!(out.stderr.contains(": 5000 created, 0 updated"), "{out}");
+    // Not a terminal: no progress noise, not even a carriage return.
+    assert!(
+        !out.stderr.contains("Sealing") && !out.all().contains('\r'),
+        "{out}"
+    );
     // 5 environments and 5,000 credentials: 5,005 ops (applied by one
     // `apply_batch`, one transaction).
     assert_eq!(env.audit().len() - audit_before, 5005);
     assert_eq!(env.keys("bulk/env3").len(), 1000);
     assert_eq!(env.get("bulk/env4", "KEY_4999"), "bulk-fixture-4999");
+}
+
+/// The same import with stderr on a pseudo-terminal (opened here; coffer
+/// on its slave side, as in a terminal window): the progress line is
+/// redrawn in place up to 5000/5000, then "writing…", then the summary.
+#[cfg(unix)]
+#[test]
+fn five_thousand_entries_show_progress_on_a_terminal() {
+    use std::io::Read as _;
+    let env = Env::with_vault();
+    bulk_export(&env, 5000);
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let mut child = env
+        .spawnable(["import", "--from", "bitwarden", "big.json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(pty.slave))
+        .spawn()
+        .expect("spawn coffer");
+    // Read while coffer writes (the terminal's buffer is small); the read
+    // ends (EIO) once coffer, the slave's last holder, has exited.
+    let mut master = std::fs::File::from(pty.master);
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    });
+    assert_eq!(common::exit_of(&mut child), 0);
+    let text = reader.join().expect("reader");
+    let redraws = text.matches("\rSealing credentials [").count();
+    // One redraw per 64 credentials sealed, and the last one.
+    assert_eq!(redraws, 5000 / 64 + 1, "{text}");
+    assert!(text.contains("] 64/5000"), "{text}");
+    assert!(
+        text.contains("[##############################] 5000/5000 — writing…"),
+        "{text}"
+    );
+    assert!(text.contains("5000 created, 0 updated"), "{text}");
+    // The summary starts on a line of its own, after the bar.
+    let bar_end = text.rfind("writing…").expect("bar");
+    let summary = text.find("Imported from").expect("summary");
+    assert!(
+        summary > bar_end && text[bar_end..summary].contains('\n'),
+        "{text}"
+    );
+    assert!(!text.contains("bulk-fixture"), "{text}");
+    assert_eq!(env.keys("bulk/env0").len(), 1000);
+}
+
+// ------------------------------------------------------------------ dotenvx
+
+fn dotenvx_fixture(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coffer-vault/tests/import/dotenvx")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The private key `name` in the fixtures' `.env.keys`.
+fn dotenvx_key(name: &str) -> String {
+    dotenvx_fixture("env.keys.fixture")
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} in env.keys.fixture"))
+        .trim()
+        .to_owned()
+}
+
+fn dotenvx_args(file: &str) -> [&str; 5] {
+    ["import", "--from", "dotenvx", file, "shop/prod"]
+}
+
+/// Files the real `dotenvx encrypt` 2.38.2 wrote, opened with the keys it
+/// wrote, compared with what the real `dotenvx get` returned for them
+/// (`coffer-vault/tests/import/dotenvx/make-fixtures.sh`).
+#[test]
+fn dotenvx_opens_what_dotenvx_wrote() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/prod"]).ok();
+    env.write(
+        ".env.production",
+        &dotenvx_fixture("env.production.encrypted"),
+    );
+    // The key from .env.keys beside the file, as dotenvx finds it.
+    env.write(".env.keys", &dotenvx_fixture("env.keys.fixture"));
+    let out = env
+        .coffer(dotenvx_args(".env.production"))
+        .env_remove("DOTENV_PRIVATE_KEY_PRODUCTION")
+        .ok();
+    let expected: serde_json::Value =
+        serde_json::from_str(&dotenvx_fixture("expected.production.json")).expect("json");
+    let expected = expected.as_object().expect("object");
+    let wanted: Vec<(&String, &str)> = expected
+        .iter()
+        .filter(|(k, _)| !k.starts_with("DOTENV_PUBLIC_KEY"))
+        .map(|(k, v)| (k, v.as_str().expect("string")))
+        .collect();
+    assert_eq!(wanted.len(), 8);
+    assert!(
+        out.stderr
+            .contains(&format!("{} created, 0 updated", wanted.len())),
+        "{out}"
+    );
+    for (k, v) in &wanted {
+        assert_eq!(env.get("shop/prod", k), *v, "{k}");
+    }
+    let mut keys = env.keys("shop/prod");
+    keys.sort();
+    assert!(!keys.iter().any(|k| k.starts_with("DOTENV_")), "{keys:?}");
+    assert!(!out.all().contains("fixture"), "{out}");
+
+    // The key of a plain `.env` (DOTENV_PRIVATE_KEY) from the environment,
+    // and from stdin (`--keys -`), never from argv.
+    env.coffer(["env", "add", "shop/dev"]).ok();
+    env.coffer(["env", "add", "shop/stage"]).ok();
+    std::fs::remove_file(env.work().join(".env.keys")).expect("rm");
+    env.write(".env", &dotenvx_fixture("env.default.encrypted"));
+    env.coffer(["import", "--from", "dotenvx", ".env", "shop/dev"])
+        .env("DOTENV_PRIVATE_KEY", dotenvx_key("DOTENV_PRIVATE_KEY"))
+        .ok();
+    assert_eq!(env.get("shop/dev", "HELLO"), "world-fixture");
+    env.coffer([
+        "import",
+        "--from",
+        "dotenvx",
+        ".env",
+        "shop/stage",
+        "--keys",
+        "-",
+    ])
+    .env_remove("DOTENV_PRIVATE_KEY")
+    .stdin(format!("{}\n", dotenvx_key("DOTENV_PRIVATE_KEY")))
+    .ok();
+    assert_eq!(env.get("shop/stage", "HELLO"), "world-fixture");
+}
+
+#[test]
+fn fail_dotenvx_wrong_key_damaged_or_expanded() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/prod"]).ok();
+    env.write(
+        ".env.production",
+        &dotenvx_fixture("env.production.encrypted"),
+    );
+    let before = env.snapshot();
+    let wrong = dotenvx_key("DOTENV_PRIVATE_KEY_REFUSED");
+    let right = dotenvx_key("DOTENV_PRIVATE_KEY_PRODUCTION");
+
+    // No key anywhere.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env_remove("DOTENV_PRIVATE_KEY_PRODUCTION")
+        .fails(INVALID);
+    assert!(msg.contains("no DOTENV_PRIVATE_KEY_PRODUCTION"), "{msg}");
+    // Another file's key: one line, no key material, nothing imported.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", &wrong)
+        .fails(INVALID);
+    assert!(
+        msg.contains("DOTENV_PRIVATE_KEY_PRODUCTION does not open .env.production"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim_end().lines().count(), 1, "{msg}");
+    assert!(
+        !msg.contains(&wrong[..12]) && !msg.contains("fixture"),
+        "{msg}"
+    );
+    // Not a key at all.
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", "c4n4ry-not-hex")
+        .fails(INVALID);
+    assert!(msg.contains("is not a dotenvx private key"), "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+
+    // One value damaged (a byte of its ciphertext changed): that line is
+    // named, the rest of the file is not imported either.
+    let text = dotenvx_fixture("env.production.encrypted");
+    let at = text.find("STRIPE_KEY=encrypted:").expect("STRIPE_KEY") + 40;
+    let flipped = if &text[at..=at] == "A" { "B" } else { "A" };
+    let damaged = format!("{}{flipped}{}", &text[..at], &text[at + 1..]);
+    env.write(".env.production", &damaged);
+    let line = text[..at].matches('\n').count() + 1;
+    let msg = env
+        .coffer(dotenvx_args(".env.production"))
+        .env("DOTENV_PRIVATE_KEY_PRODUCTION", &right)
+        .fails(INVALID);
+    assert!(
+        msg.contains(&format!(
+            "1 bad line, nothing imported: line {line}: the value of STRIPE_KEY does not open"
+        )),
+        "{msg}"
+    );
+
+    // Values dotenvx would expand or run when it loads them: every line.
+    env.write(".env.refused", &dotenvx_fixture("env.refused.encrypted"));
+    let msg = env
+        .coffer(dotenvx_args(".env.refused"))
+        .env("DOTENV_PRIVATE_KEY_REFUSED", &wrong)
+        .fails(INVALID);
+    assert!(msg.contains("2 bad lines, nothing imported"), "{msg}");
+    assert!(
+        msg.contains("the value of HOME_REF holds `$` outside single quotes")
+            && msg.contains("the value of CMD holds `$`"),
+        "{msg}"
+    );
+    assert!(!msg.contains("fixture"), "{msg}");
+    assert_eq!(env.snapshot(), before);
 }

@@ -28,6 +28,9 @@ use zeroize::Zeroizing;
 
 use crate::{Error, ParsedEntry};
 
+mod compose;
+use compose::compose;
+
 /// Which parser [`parse_dialect`] imitates (`coffer import --dialect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportDialect {
@@ -39,24 +42,29 @@ pub enum ImportDialect {
     Ruby,
     /// `docker run --env-file` (docker/cli `opts/file.go`).
     Docker,
+    /// `docker compose` (`--env-file`, `env_file:`): compose-go's `dotenv`
+    /// package with its `template` interpolation.
+    Compose,
 }
 
 impl ImportDialect {
     /// All import dialects, in documentation order.
-    pub const ALL: [ImportDialect; 4] = [
+    pub const ALL: [ImportDialect; 5] = [
         ImportDialect::Node,
         ImportDialect::Python,
         ImportDialect::Ruby,
         ImportDialect::Docker,
+        ImportDialect::Compose,
     ];
 
-    /// The CLI name (`node`, `python`, `ruby`, `docker`).
+    /// The CLI name (`node`, `python`, `ruby`, `docker`, `compose`).
     pub fn as_str(self) -> &'static str {
         match self {
             ImportDialect::Node => "node",
             ImportDialect::Python => "python",
             ImportDialect::Ruby => "ruby",
             ImportDialect::Docker => "docker",
+            ImportDialect::Compose => "compose",
         }
     }
 }
@@ -109,6 +117,7 @@ pub fn parse_dialect(input: &str, dialect: ImportDialect) -> Result<DialectParse
         ImportDialect::Python => python(input, &mut out),
         ImportDialect::Ruby => ruby(input, &mut out),
         ImportDialect::Docker => docker(input, &mut out),
+        ImportDialect::Compose => compose(input, &mut out),
     }
     out.finish()
 }
@@ -925,6 +934,50 @@ mod tests {
                     assert!(!format!("{e} {e:?}").to_lowercase().contains("c4n4ry"));
                 }
             }
+        }
+    }
+
+    /// From compose-go's `dotenv/fixtures` and its documentation
+    /// ("Interpolation" in the Compose file reference).
+    #[test]
+    fn compose_interpolation_quotes_and_comments() {
+        let f = "A=1\nB=${A}\nC=$B\nD=${A}_${B}\nE=\"a\\$b $$c\"\nF='$A \\'q\\''\n\
+                 export G = v # c\nH=a#b\nI=${A:-x}${NOPE_IS_A:+y}\nJ=\"l1\\nl2\"\nK: yaml\n";
+        let f = f.replace("${NOPE_IS_A:+y}", "${A:+y}");
+        assert_eq!(
+            kv(&f, ImportDialect::Compose),
+            vec![
+                p("A", "1"),
+                p("B", "1"),
+                p("C", "1"),
+                p("D", "1_1"),
+                p("E", "a$b $c"),
+                p("F", "$A 'q'"),
+                p("G", "v"),
+                p("H", "a#b"),
+                p("I", "1y"),
+                p("J", "l1\nl2"),
+                p("K", "yaml"),
+            ]
+        );
+    }
+
+    #[test]
+    fn compose_fail_environment_and_invalid() {
+        for (f, unresolvable) in [
+            ("A=${HOME_NOT_IN_FILE}\n", true),
+            ("A=${NOPE:-default}\n", true),
+            ("A\n", true),
+            ("A=${}\n", false),
+            ("A=\"open\n", false),
+            ("E=\nA=${E:?must be set}\n", false),
+        ] {
+            let e = parse_dialect(f, ImportDialect::Compose).unwrap_err();
+            assert_eq!(
+                matches!(e[0], Error::Unresolvable { .. }),
+                unresolvable,
+                "{f:?}: {e:?}"
+            );
         }
     }
 }

@@ -83,7 +83,9 @@ pub enum Error {
     },
 
     /// A `coffer import --dialect` name that is not one of the import dialects.
-    #[error("unknown import dialect {name:?} (expected one of: node, python, ruby, docker)")]
+    #[error(
+        "unknown import dialect {name:?} (expected one of: node, python, ruby, docker, compose)"
+    )]
     UnknownImportDialect {
         /// The name that was given.
         name: String,

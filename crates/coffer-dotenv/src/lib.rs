@@ -8,7 +8,7 @@
 //! * [`parse`] reads a `.env` file for `coffer import`: all-or-nothing, with the
 //!   line number of the first bad entry.
 //! * [`parse_dialect`] reads a `.env` file exactly as one third-party parser
-//!   does (`coffer import --dialect node|python|ruby|docker`).
+//!   does (`coffer import --dialect node|python|ruby|docker|compose`).
 //!
 //! The [`Dialect::Portable`] spelling is checked by `tests/interop.rs` against
 //! the real parsers (npm `dotenv`, `python-dotenv`, Rust `dotenvy`, Ruby

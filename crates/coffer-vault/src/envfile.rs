@@ -170,7 +170,7 @@ impl Vault {
         let mut ignored_lines = Vec::new();
         let mut redefined = Vec::new();
         let mut hint = None;
-        let (parsed, mut problems) = match opts.dialect {
+        let (parsed, problems) = match opts.dialect {
             None => match coffer_dotenv::parse_all(text) {
                 Ok(parsed) => (parsed, Vec::new()),
                 Err(errors) => {
@@ -187,6 +187,38 @@ impl Vault {
                 Err(errors) => (Vec::new(), to_problems(errors)),
             },
         };
+        self.import_parsed(
+            &file.display().to_string(),
+            env_path,
+            Parsed {
+                entries: parsed,
+                problems,
+                hint,
+                ignored_lines,
+                redefined,
+            },
+            opts,
+        )
+    }
+
+    /// The common end of the `.env` imports ([`Vault::import_env_file`],
+    /// [`Vault::import_dotenvx`]): empty values checked (unless
+    /// `allow_empty`), every problem reported as [`Error::BadLines`] with
+    /// nothing imported, otherwise every entry in one batch.
+    pub(crate) fn import_parsed(
+        &mut self,
+        file: &str,
+        env_path: &str,
+        parsed: Parsed,
+        opts: ImportOptions,
+    ) -> Result<ImportOutcome> {
+        let Parsed {
+            entries: parsed,
+            mut problems,
+            hint,
+            ignored_lines,
+            redefined,
+        } = parsed;
         // A parse failure returns no entries, so empty values are reported
         // only for a file that otherwise parses.
         let parse_problems = problems.len();
@@ -202,7 +234,7 @@ impl Vault {
             problems.sort_by_key(|(line, _)| *line);
             let total = problems.len();
             return Err(Error::BadLines {
-                file: file.display().to_string(),
+                file: file.to_string(),
                 total,
                 lines: problems
                     .into_iter()
@@ -234,6 +266,20 @@ impl Vault {
     }
 }
 
+/// A `.env` file as read, before it is imported.
+pub(crate) struct Parsed {
+    /// The entries (none when `problems` holds a parse failure).
+    pub(crate) entries: Vec<coffer_dotenv::ParsedEntry>,
+    /// Bad lines: line number and message (numbers, keys, fixed reasons).
+    pub(crate) problems: Vec<(usize, String)>,
+    /// The way forward for a refused file (dialect names only).
+    pub(crate) hint: Option<String>,
+    /// Lines the parser skips.
+    pub(crate) ignored_lines: Vec<usize>,
+    /// Keys defined more than once.
+    pub(crate) redefined: Vec<String>,
+}
+
 /// How many bad lines [`Error::BadLines`] lists; it counts the rest.
 pub const MAX_REPORTED_LINES: usize = 20;
 
@@ -262,7 +308,7 @@ fn dialect_hint(text: &str) -> String {
         .collect();
     match reading.as_slice() {
         [] => "the parsers disagree on these lines; fix them, or pass --dialect \
-               node|python|ruby|docker to read the file as that parser does"
+               node|python|ruby|docker|compose to read the file as that parser does"
             .to_string(),
         some => format!(
             "if one program reads this file, pass --dialect with its parser to read it \

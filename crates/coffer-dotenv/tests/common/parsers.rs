@@ -131,3 +131,56 @@ pub fn read_docker_model(file: &Path) -> Read {
     }
     Ok(out)
 }
+
+/// Builds `tests/interop/compose` (compose-go's own `dotenv` and `template`
+/// Go files, unchanged, behind a small reader) with the machine's `go`,
+/// offline, once per test binary; returns the reader's path.
+pub fn compose_reader() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let src = tools().interop.join("compose");
+            let bin = std::env::temp_dir().join(format!("coffer-read-compose-{}", std::process::id()));
+            let out = Command::new("go")
+                .args(["build", "-o"])
+                .arg(&bin)
+                .arg(".")
+                .current_dir(&src)
+                .env("GOFLAGS", "-mod=mod")
+                .env("GOPROXY", "off")
+                .env("GOTOOLCHAIN", "local")
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("cannot run `go` ({e}): install it (apt-get install golang-go; `make test` does)")
+                });
+            assert!(
+                out.status.success(),
+                "building {} failed:\n{}",
+                src.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            bin
+        })
+        .clone()
+}
+
+/// Runs compose-go's parser on all `files` at once (see [`compose_reader`]).
+pub fn run_compose(files: &[PathBuf]) -> Vec<Read> {
+    let out = Command::new(compose_reader())
+        .args(files)
+        .output()
+        .expect("run the compose reader");
+    assert!(out.status.success(), "the compose reader failed");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("reader prints JSON");
+    let one = |v: &serde_json::Value| -> Read {
+        match v.get("compose error").and_then(|e| e.as_str()) {
+            Some(e) => Err(e.to_owned()),
+            None => from_json(v),
+        }
+    };
+    match (&json, files.len()) {
+        (serde_json::Value::Array(items), n) if n != 1 => items.iter().map(one).collect(),
+        (_, 1) => vec![one(&json)],
+        _ => panic!("unexpected reader output shape"),
+    }
+}

@@ -24,9 +24,11 @@
 
 pub mod bitwarden;
 mod csv;
+pub mod dotenvx;
 pub mod keepassxc;
 pub mod mapping;
 pub mod onepassword;
+mod onepux;
 
 use std::fmt;
 use std::str::FromStr;
@@ -49,7 +51,8 @@ pub enum SourceFormat {
     Bitwarden,
     /// KeePassXC's CSV export (`keepassxc-cli export --format csv`).
     KeepassxcCsv,
-    /// 1Password's CSV export (1Password 8).
+    /// 1Password 8's export: the CSV, or the `.1pux` archive (told apart
+    /// by its zip signature).
     OnePasswordCsv,
 }
 
@@ -80,7 +83,7 @@ impl FromStr for SourceFormat {
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "unknown source {s:?} (expected one of: dotenv, bitwarden, keepassxc, 1password)"
+                    "unknown source {s:?} (expected one of: dotenv, dotenvx, bitwarden, keepassxc, 1password)"
                 ))
             })
     }
@@ -182,6 +185,9 @@ pub fn read_source_file(format: SourceFormat, file: &std::path::Path) -> Result<
 /// Parses a source file's bytes. `raw` is the file's bytes (the caller keeps them
 /// in a zeroizing buffer).
 pub fn read_source(format: SourceFormat, raw: &[u8]) -> Result<ForeignRead> {
+    if format == SourceFormat::OnePasswordCsv && onepux::is_zip(raw) {
+        return capped(format, onepux::read(raw)?);
+    }
     let text = std::str::from_utf8(raw)
         .map_err(|_| Error::InvalidInput(format!("the {format} export is not UTF-8 text")))?;
     let read = match format {
@@ -189,6 +195,11 @@ pub fn read_source(format: SourceFormat, raw: &[u8]) -> Result<ForeignRead> {
         SourceFormat::KeepassxcCsv => keepassxc::read(text)?,
         SourceFormat::OnePasswordCsv => onepassword::read_csv(text)?,
     };
+    capped(format, read)
+}
+
+/// Refuses a source with more than [`MAX_ENTRIES`] entries.
+fn capped(format: SourceFormat, read: ForeignRead) -> Result<ForeignRead> {
     if read.entries.len() > MAX_ENTRIES {
         return Err(Error::InvalidInput(format!(
             "the {format} export holds {} entries; at most {MAX_ENTRIES} are imported at once",

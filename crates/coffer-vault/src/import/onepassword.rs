@@ -9,7 +9,8 @@
 //! writes). Tags are separated by `;` or `,`; the first one, split on `/`,
 //! is the entry's place (1Password nests tags with `/`). Archived items
 //! are left out. The CSV holds only logins and passwords; custom fields,
-//! other categories and attachments need the `.1pux` export (not read yet).
+//! other categories and attachments need the `.1pux` export ([`super::onepux`],
+//! told apart from the CSV by its zip signature).
 //!
 //! No 1Password app runs here: the fixture
 //! `tests/import/1password-8-export.written-from-docs.csv` is written from
