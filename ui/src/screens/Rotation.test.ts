@@ -38,4 +38,26 @@ describe("rotation dashboard", () => {
     const rotate = backend.calls.filter((c) => c.cmd === "rotate_item").map((c) => c.args as { value: string | null });
     expect(rotate[0].value).toBeNull();
   });
+
+  it("shows the next 90 days as a picture and a list, each date once", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    await user.click(await screen.findByTestId("nav-rotation"));
+    const tl = screen.getByTestId("rotation-timeline");
+    const rows = within(tl).getAllByTestId("timeline-row");
+    const marks = within(tl).getAllByTestId("timeline-mark");
+    expect(rows.length).toBeGreaterThan(0);
+    expect(marks).toHaveLength(rows.length);
+    // Soonest first, and nothing already past (the table above has those).
+    const days = marks.map((m) => Number(m.dataset.days)).sort((a, b) => a - b);
+    expect(rows.map((r) => Number(r.dataset.days))).toEqual(days);
+    expect(days.every((d) => d >= 0 && d <= 90)).toBe(true);
+    // DATABASE_URL's provider expiry (in 5 days) is on it as an expiry.
+    const db = rows.find((r) => r.textContent?.includes("DATABASE_URL") && r.textContent?.includes("provider expiry"));
+    expect(db).toBeDefined();
+    expect(db).toHaveTextContent("5 days");
+    // Rotating from the list opens the same dialog as the table.
+    await user.click(within(db!).getByRole("button", { name: /Rotate DATABASE_URL/ }));
+    expect(screen.getByTestId("rotate-dialog")).toBeInTheDocument();
+  });
 });

@@ -278,3 +278,32 @@ describe("unlock", () => {
     expect(await page.locator("main h1").textContent()).toBe("web");
   });
 });
+
+describe("rotation dashboard and its 90-day timeline", () => {
+  for (const scheme of ["light", "dark"] as const) {
+    for (const width of WIDTHS) {
+      it(`fits at ${width} px, ${scheme}: every Rotate button on screen, nothing cut`, async () => {
+        const { page } = await openPage("unlocked", scheme);
+        await page.setViewportSize({ width, height: HEIGHT });
+        await page.locator(tid("nav-rotation")).click();
+        await page.locator(tid("rotation-timeline")).waitFor();
+        await noSidewaysScroll(page, "rotation");
+        const cut = await page.evaluate(() => {
+          const bad: string[] = [];
+          const view = document.querySelector<HTMLElement>('[data-testid="rotation-view"]')!;
+          if (view.scrollWidth > view.clientWidth + 1) bad.push(`view ${view.scrollWidth} > ${view.clientWidth}`);
+          for (const b of document.querySelectorAll<HTMLElement>('[data-testid="rotation-view"] button')) {
+            const r = b.getBoundingClientRect();
+            if (r.right > window.innerWidth) bad.push(`${b.getAttribute("aria-label")} ends at ${r.right}`);
+          }
+          // Axis dates do not overlap one another.
+          const labels = [...document.querySelectorAll<HTMLElement>(".tick-label")].map((l) => l.getBoundingClientRect());
+          for (let i = 1; i < labels.length; i++) if (labels[i].left < labels[i - 1].right) bad.push(`axis label ${i} overlaps`);
+          return bad;
+        });
+        expect(cut).toEqual([]);
+        await shot(page, `rotation-${width}-${scheme}.png`);
+      });
+    }
+  }
+});
