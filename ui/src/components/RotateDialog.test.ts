@@ -34,6 +34,22 @@ describe("rotate now with a provider expiry", () => {
     expect(it.versions.at(-1)!.expires_at).toBe(Date.UTC(2031, 0, 31) / 1000);
   });
 
+  it("offers the common expiries as ISO dates one click away", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("unlocked", withExpiry);
+    const pane = await openItem(user, "payments/dev/SESSION_SECRET");
+    await user.click(within(pane).getByTestId("detail-rotate"));
+    const dialog = await screen.findByTestId("rotate-dialog");
+    await user.click(within(dialog).getByRole("button", { name: "+90 days from today" }));
+    const want = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+    expect(within(dialog).getByTestId("rotate-expires")).toHaveValue(want);
+    // The same field, checked the same way: no native date widget.
+    expect(within(dialog).getByTestId("rotate-expires")).not.toHaveAttribute("type", "date");
+    await user.click(within(dialog).getByTestId("rotate-submit"));
+    await expect.poll(() => screen.queryByTestId("rotate-dialog")).toBeNull();
+    expect(backend.calls.find((c) => c.cmd === "rotate_item")!.args).toMatchObject({ expires: want });
+  });
+
   it("rotates with no expiry when the user says the new value has none", async () => {
     const user = userEvent.setup();
     const { backend } = renderApp("unlocked", withExpiry);

@@ -155,6 +155,22 @@ describe("main", () => {
     expect(backend.items.find((i) => i.name === "API_TOKEN")?.deleted).toBe(true);
   });
 
+  it("takes a provider expiry as an ISO date, typed or picked", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("unlocked");
+    await user.click(await screen.findByRole("button", { name: "+ Credential" }));
+    const dlg = screen.getByTestId("item-dialog");
+    await user.type(within(dlg).getByLabelText(/^Name/), "CERT_PASSWORD");
+    await user.type(within(dlg).getByTestId("item-value"), "hunter2-but-longer");
+    await user.click(within(dlg).getByRole("button", { name: "+1 year from today" }));
+    const want = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    expect(within(dlg).getByLabelText(/^Expires/)).toHaveValue(want);
+    await user.click(within(dlg).getByRole("button", { name: "Add" }));
+    await screen.findByTestId("toast");
+    const call = backend.calls.find((c) => c.cmd === "set_item")!;
+    expect(call.args).toMatchObject({ expires: want });
+  });
+
   it("warns on a row whose name decides what code runs, with the reason", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");
