@@ -130,6 +130,23 @@ describe("members", () => {
     expect(screen.getByTestId("toast")).toHaveTextContent("Stopped sharing SENTRY_DSN with grace; its key was replaced.");
   });
 
+  it("a refused share says why beside the member field", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked", (b) => {
+      b.handlers.share_item = () => {
+        throw new IpcFailure("permission", "you may no longer share credentials of web/prod");
+      };
+    });
+    await user.click(await screen.findByRole("button", { name: "web" }));
+    await rowAction(user, "web/prod/SENTRY_DSN", "Share");
+    const dlg = screen.getByTestId("share-dialog");
+    await within(dlg).findByText("Nobody yet.");
+    await user.click(within(dlg).getByRole("button", { name: "Share" }));
+    expect(await within(dlg).findByTestId("share-error")).toHaveTextContent("You may no longer share credentials of web/prod.");
+    expect(within(dlg).getByLabelText("Share with")).toHaveAttribute("aria-describedby", "share-error");
+    expect(within(dlg).getByLabelText("Share with")).toHaveAttribute("aria-invalid", "true");
+  });
+
   it("a refused change is a sentence and the cell shows what is true again", async () => {
     const user = userEvent.setup();
     renderApp("unlocked", (b) => {

@@ -101,12 +101,17 @@ describe("settings", () => {
     await user.type(dlg.getByLabelText(/^New passphrase/), "short");
     await user.type(dlg.getByLabelText("Confirm the new passphrase"), "short");
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
-    expect(dlg.getByTestId("pw-problem")).toHaveTextContent("The new passphrase must be at least 10 characters long.");
+    // Each problem beside its field, the field marked and focused.
+    expect(dlg.getByTestId("pw-new-error")).toHaveTextContent("The new passphrase must be at least 10 characters long.");
+    expect(dlg.getByLabelText(/^New passphrase/)).toHaveAttribute("aria-invalid", "true");
+    expect(dlg.getByLabelText(/^New passphrase/)).toHaveFocus();
     await user.clear(dlg.getByLabelText(/^New passphrase/));
     await user.type(dlg.getByLabelText(/^New passphrase/), "purple elephant marmalade 42");
     await waitFor(() => expect(dlg.getByTestId("strength-meter").dataset.score).toBe("4"));
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
-    expect(dlg.getByTestId("pw-problem")).toHaveTextContent("The two new passphrases differ.");
+    expect(dlg.getByTestId("pw-confirm-error")).toHaveTextContent("The two new passphrases differ.");
+    expect(dlg.queryByTestId("pw-new-error")).toBeNull();
+    expect(dlg.getByLabelText("Confirm the new passphrase")).toHaveAttribute("aria-describedby", "pw-confirm-error");
     await user.clear(dlg.getByLabelText("Confirm the new passphrase"));
     await user.type(dlg.getByLabelText("Confirm the new passphrase"), "purple elephant marmalade 42");
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
@@ -124,9 +129,11 @@ describe("settings", () => {
     await user.type(dlg.getByLabelText(/^New passphrase/), "purple elephant marmalade 42");
     await user.type(dlg.getByLabelText("Confirm the new passphrase"), "purple elephant marmalade 42");
     await user.click(dlg.getByRole("button", { name: "Change passphrase" }));
-    expect(await dlg.findByTestId("pw-error")).toHaveTextContent(
+    expect(await dlg.findByTestId("pw-current-error")).toHaveTextContent(
       "The current passphrase is wrong; this counts as a failed unlock attempt (1 in a row; after 3 the unlock backs off).",
     );
+    expect(dlg.getByLabelText("Current passphrase")).toHaveAttribute("aria-invalid", "true");
+    expect(dlg.queryByTestId("pw-error")).toBeNull();
     expect(backend.failures).toBe(1);
   });
 
