@@ -64,35 +64,6 @@ use rusqlite::Connection;
 
 // ----- helpers -------------------------------------------------------------------
 
-fn item_id_of(fx: &Fx, env: &str, name: &str) -> Id {
-    fx.open().get_item(env, name).expect("get").0.id
-}
-
-fn member_id(replica: &Path, name: &str) -> Id {
-    let c = Connection::open(replica).expect("open");
-    c.query_row("SELECT id FROM members WHERE name = ?1", [name], |r| {
-        r.get::<_, Vec<u8>>(0)
-    })
-    .map(|b| Id::from_slice(&b).expect("id"))
-    .expect("member")
-}
-
-fn ik_ct_of(replica: &Path, item: &Id) -> Vec<u8> {
-    let c = Connection::open(replica).expect("open");
-    c.query_row(
-        "SELECT ik_ct FROM items WHERE id = ?1",
-        [&item.0[..]],
-        |r| r.get(0),
-    )
-    .expect("item")
-}
-
-fn read(v: &mut Vault, env: &str, key: &str) -> Result<String, String> {
-    v.get_item(env, key)
-        .map(|(_, s)| s.expose_secret().to_string())
-        .map_err(|e| e.to_string())
-}
-
 fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     assert_eq!(from.len(), to.len());
     let at = hay
@@ -160,49 +131,6 @@ fn keeping(
     forge(remote, vault_id, Id::make(), who, &body, None);
     std::thread::sleep(Duration::from_millis(3));
     (new_ik, ik_ct)
-}
-
-/// A share of `item`'s key `ik` (sealed as `ik_ct`) to `to`, signed by `who`.
-fn share_record(
-    who: &PrivateIdentity,
-    to: &coffer_crypto::PublicKeys,
-    ik: &ItemKey,
-    ik_ct: &[u8],
-    (vault_id, item, epoch): (Id, Id, u64),
-) -> ShareRecord {
-    let w = coffer_crypto::wrap::wrap_item_key(
-        who,
-        to,
-        ik,
-        &WrapContext {
-            vault_id,
-            object_id: item,
-            epoch,
-            recipient_id: to.id,
-            sender_id: who.id(),
-        },
-        &ItemKeyGeneration::of_sealed(ik_ct),
-    )
-    .expect("wrap");
-    ShareRecord {
-        item_id: item,
-        wrap: WrapRecord {
-            member_id: to.id,
-            sender_id: who.id(),
-            epoch,
-            epk: w.epk,
-            ct: w.ct,
-            sig: w.sig,
-        },
-    }
-}
-
-/// Adds `name`, a reader of web/dev only (no device): someone an item of
-/// web/prod can be shared with.
-fn add_dev_only(fx: &Fx, name: &str) -> Id {
-    let p = Person::new(fx, name);
-    add_member(&mut fx.open(), &p, Role::Member, &[(DEV, Access::Read)]);
-    p.id
 }
 
 // ----- G1: F4 again, by leaving a key out ------------------------------------------

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use coffer_crypto::{
-    EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, PrivateIdentity, PublicKeys, SignPurpose,
-    WrapContext,
+    EnvKey, Id, ItemContext, ItemKey, ItemKeyContext, ItemKeyGeneration, PrivateIdentity,
+    PublicKeys, SignPurpose, WrapContext,
 };
-use coffer_vault::ops::{OpBody, OpHeader, RotationMeta};
+use coffer_vault::ops::{OpBody, OpHeader, RotationMeta, ShareRecord, WrapRecord};
 use coffer_vault::sync::feed::Entry;
 use coffer_vault::sync::Remote;
 use coffer_vault::{Access, Role, Vault};
@@ -324,4 +324,78 @@ pub fn export(v: &mut Vault, env: &str) -> coffer_vault::Result<()> {
         |_| Ok(()),
     )
     .map(|_| ())
+}
+
+// Shared by tests/sync_attacks9.rs (sync_attacks8.rs keeps its own copies).
+
+pub fn item_id_of(fx: &Fx, env: &str, name: &str) -> Id {
+    fx.open().get_item(env, name).expect("get").0.id
+}
+
+pub fn member_id(replica: &Path, name: &str) -> Id {
+    let c = Connection::open(replica).expect("open");
+    c.query_row("SELECT id FROM members WHERE name = ?1", [name], |r| {
+        r.get::<_, Vec<u8>>(0)
+    })
+    .map(|b| Id::from_slice(&b).expect("id"))
+    .expect("member")
+}
+
+pub fn ik_ct_of(replica: &Path, item: &Id) -> Vec<u8> {
+    let c = Connection::open(replica).expect("open");
+    c.query_row(
+        "SELECT ik_ct FROM items WHERE id = ?1",
+        [&item.0[..]],
+        |r| r.get(0),
+    )
+    .expect("item")
+}
+
+pub fn read(v: &mut Vault, env: &str, key: &str) -> Result<String, String> {
+    v.get_item(env, key)
+        .map(|(_, s)| s.expose_secret().to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A share of `item`'s key `ik` (sealed as `ik_ct`) to `to`, signed by `who`.
+pub fn share_record(
+    who: &PrivateIdentity,
+    to: &coffer_crypto::PublicKeys,
+    ik: &ItemKey,
+    ik_ct: &[u8],
+    (vault_id, item, epoch): (Id, Id, u64),
+) -> ShareRecord {
+    let w = coffer_crypto::wrap::wrap_item_key(
+        who,
+        to,
+        ik,
+        &WrapContext {
+            vault_id,
+            object_id: item,
+            epoch,
+            recipient_id: to.id,
+            sender_id: who.id(),
+        },
+        &ItemKeyGeneration::of_sealed(ik_ct),
+    )
+    .expect("wrap");
+    ShareRecord {
+        item_id: item,
+        wrap: WrapRecord {
+            member_id: to.id,
+            sender_id: who.id(),
+            epoch,
+            epk: w.epk,
+            ct: w.ct,
+            sig: w.sig,
+        },
+    }
+}
+
+/// Adds `name`, a member who reads web/dev only (no device): someone an
+/// item of web/prod can be shared with.
+pub fn add_dev_only(fx: &Fx, name: &str) -> Id {
+    let p = Person::new(fx, name);
+    add_member(&mut fx.open(), &p, Role::Member, &[(DEV, Access::Read)]);
+    p.id
 }

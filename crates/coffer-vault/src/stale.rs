@@ -410,7 +410,11 @@ impl Vault {
             }
             let mut shares = Vec::with_capacity(orphans.len());
             for (item_id, to) in orphans {
-                let (_, ik) = self.item_key_by_id(&item_id)?;
+                // One item whose key opens under nothing must not stop the
+                // others' repair (attack review 9, K3).
+                let (_, Some(ik)) = self.item_key_if_it_opens(&item_id)? else {
+                    continue;
+                };
                 let ik_ct = crate::rekey::sealed_item_key(self, &item_id)?;
                 let wrap =
                     crate::rekey::share_wrap(self, &ik.current, &ik_ct, item_id, env.epoch, &to)?;
@@ -420,6 +424,9 @@ impl Vault {
                 ));
             }
             let n = shares.len();
+            if n == 0 {
+                continue;
+            }
             match self.apply(OpBody::ResignShares {
                 env_id: env.id,
                 shares,

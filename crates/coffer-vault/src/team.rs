@@ -475,7 +475,13 @@ impl Vault {
                 continue;
             }
             let item_id = id_of(item_id)?;
-            let (env, ik) = self.item_key_by_id(&item_id)?;
+            let (env, Some(ik)) = self.item_key_if_it_opens(&item_id)? else {
+                tracing::warn!(
+                    item = %item_id.short(),
+                    "a share of an item whose key opens under nothing is not re-signed"
+                );
+                continue;
+            };
             let ik_ct = rekey::sealed_item_key(self, &item_id)?;
             let share = ShareRecord {
                 item_id,

@@ -775,6 +775,27 @@ impl Vault {
         &mut self,
         item_id: &Id,
     ) -> Result<(EnvInfo, crate::items::ItemKeys)> {
+        let (env, ik) = self.item_key_if_it_opens(item_id)?;
+        match ik {
+            Some(ik) => Ok((env, ik)),
+            None => Err(Error::integrity(format!(
+                "an item key in {} does not open",
+                env.path()
+            ))),
+        }
+    }
+
+    /// [`Vault::item_key_by_id`], with `None` for an item whose key opens
+    /// under the environment's key for nobody (a teammate's client sealed
+    /// it so). Re-signing a share of such an item gives nothing, so a role
+    /// change or a repair leaves it out instead of failing: otherwise one
+    /// such share, which any writer can make, blocks lowering or demoting
+    /// its author and every orphaned share's repair (attack review 9, K1,
+    /// K3).
+    pub(crate) fn item_key_if_it_opens(
+        &mut self,
+        item_id: &Id,
+    ) -> Result<(EnvInfo, Option<crate::items::ItemKeys>)> {
         let (env_id, ik_ct): (Vec<u8>, Vec<u8>) = self.conn.query_row(
             "SELECT env_id, ik_ct FROM items WHERE id = ?1",
             [&item_id.0[..]],
@@ -783,24 +804,21 @@ impl Vault {
         let env =
             self.env_by_id(&Id::from_slice(&env_id).map_err(|_| Error::integrity("bad id"))?)?;
         let vault_id = self.vault_id;
-        let ik = self
-            .env_key(&env)?
-            .open_item_key(
-                &ik_ct,
-                &coffer_crypto::ItemKeyContext {
-                    vault_id,
-                    env_id: env.id,
-                    item_id: *item_id,
-                    epoch: env.epoch,
-                },
-            )
-            .map_err(|_| {
-                Error::integrity(format!("an item key in {} does not open", env.path()))
-            })?;
+        let Ok(ik) = self.env_key(&env)?.open_item_key(
+            &ik_ct,
+            &coffer_crypto::ItemKeyContext {
+                vault_id,
+                env_id: env.id,
+                item_id: *item_id,
+                epoch: env.epoch,
+            },
+        ) else {
+            return Ok((env, None));
+        };
         let earlier = crate::items::earlier_keys_ct(&self.conn, item_id)?;
         let mut ik = crate::items::ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, *item_id);
         self.recover_earlier(&env, *item_id, &mut ik)?;
-        Ok((env, ik))
+        Ok((env, Some(ik)))
     }
 
     /// Checks that the sender of a wrap may vouch for that key: an active
