@@ -174,7 +174,7 @@ fn a_removed_environment_is_hidden_its_history_kept_and_it_can_be_restored() {
     );
     assert!(
         log.iter()
-            .any(|l| l.contains("set OTHER in web/dev (removed)")),
+            .any(|l| l.contains("added OTHER to web/dev (removed)")),
         "{log:#?}"
     );
     assert!(v.verify().expect("verify").ok(), "a replay agrees");
@@ -381,8 +381,8 @@ fn a_members_rename_and_an_edit_into_a_removed_environment_are_denied_everywhere
     }
     let log = summaries(&mut fx.open());
     assert!(
-        log.iter().any(|l| l.starts_with("item.set denied set LATE")
-            || l.starts_with("item.set denied set item")),
+        log.iter().any(|l| l.starts_with("item.set denied added LATE")
+            || l.starts_with("item.set denied added item")),
         "the write after the removal is denied: {log:#?}"
     );
     // Restored, the environment has no LATE.

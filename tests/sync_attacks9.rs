@@ -23,7 +23,9 @@
 //!   accomplice holds the item's key, signed by the owner, and keeps it
 //!   through her offboarding (a re-key re-wraps standing shares). Before
 //!   13df57a the same share was made good by the next environment re-key.
-//!   OPEN. Suggested fix: a lowered grant carries the member's feed cut for
+//!   FIXED: the repair re-signs only a share whose standing wrap a re-key
+//!   or re-sign made, never one its sender gave (`shares_last_given`).
+//!   Suggested fix was: a lowered grant carries the member's feed cut for
 //!   that environment, as a demotion does (`SetRole.cut`): entries of hers
 //!   the lowering's author had not seen are denied there when they give
 //!   (share.item, item.set; an unshare still stands); or the repair
@@ -42,7 +44,9 @@
 //!   key first, the real one last. With version 3 valid and 2 MiB large,
 //!   one listing of web/prod took 3.6 s instead of well under a second
 //!   (at the same rate, 400 ops give about 20,000 junk keys: over a minute
-//!   per listing). OPEN. Suggested fix: a
+//!   per listing). FIXED: a device that opened every key the item has had
+//!   takes exactly those (`ItemKeys::open_known`), the rows unread. The
+//!   suggested fix was: a
 //!   device that holds the environment key needs no writer-sealed list at
 //!   all (`item_keys_past` gives every key and its bound): keep from the
 //!   rows only the keys `item_keys_past` holds plus each adoption's first
@@ -252,7 +256,6 @@ fn attack_a_writers_share_of_an_item_under_no_key_makes_her_undemotable() {
 /// SECURE: a share Mallory gave after losing write access is not made good
 /// by the owner's signature.
 #[test]
-#[ignore = "open finding K2 (attack review 9): a lowered writer's back-dated share.item is re-signed by the owner's repair"]
 fn attack_a_lowered_writers_backdated_share_is_signed_again_by_the_owner() {
     let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     let zed = add_dev_only(&fx, "Zed");
@@ -545,7 +548,7 @@ fn padded_history(rounds: usize, notes: usize) -> (Duration, Duration, usize, Fx
 /// export and `run` of web/prod makes 781 openings of 2 MiB.
 /// SECURE: listing web/prod stays under a second.
 #[test]
-#[ignore = "open finding K4 (attack review 9): junk keys padded within the bound multiply every old version's opening"]
+
 fn attack_padding_within_the_bound_multiplies_every_old_versions_opening() {
     let (before, after, junk, _fx, _bob) = padded_history(40, 2 << 20);
     assert!(

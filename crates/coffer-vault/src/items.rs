@@ -380,12 +380,15 @@ impl Vault {
         let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
         // The bounds this device recorded for the keys of items re-keyed
         // keeping their versions (attack review 8, G1).
-        let mut past_of: HashMap<Vec<u8>, Vec<(ItemKey, u64)>> = HashMap::new();
+        // Whether it opened every one: then they are all the keys there
+        // are (attack review 9, K4).
+        let mut past_of: HashMap<Vec<u8>, PastKeys> = HashMap::new();
         let with_rows: Vec<Vec<u8>> = earlier_of.keys().cloned().collect();
         for id in with_rows {
             let item_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let past = self.past_item_keys(env, item_id)?;
-            past_of.insert(id, past);
+            let complete = past.len() as i64 == self.past_key_count(&item_id)?;
+            past_of.insert(id, (past, complete));
         }
         let ek = &self
             .env_keys
@@ -421,7 +424,10 @@ impl Vault {
         let lenient = self.is_private_replica();
         type Row = (
             Vec<u8>,
-            (Vec<u8>, Option<(Earlier, Option<Vec<(ItemKey, u64)>>)>),
+            (
+                Vec<u8>,
+                Option<(Earlier, Option<(Vec<(ItemKey, u64)>, bool)>)>,
+            ),
             i64,
             Vec<u8>,
             RotationMeta,
@@ -449,14 +455,32 @@ impl Vault {
                     epoch: env.epoch,
                 },
             ) {
-                Ok(ik) => {
-                    let mut keys =
-                        ItemKeys::open(ik, earlier.as_ref().map(|(e, _)| e), vault_id, env.id, id);
-                    if let Some((_, Some(past))) = earlier {
-                        keys.take_past(past.iter().map(|(k, v)| (k.duplicate(), *v)).collect());
+                Ok(ik) => match &earlier {
+                    Some((e, Some((past, true)))) => ItemKeys::open_known(
+                        ik,
+                        Some(e),
+                        past.iter().map(|(k, v)| (k.duplicate(), *v)).collect(),
+                        vault_id,
+                        env.id,
+                        id,
+                    ),
+                    _ => {
+                        let mut keys = ItemKeys::open(
+                            ik,
+                            earlier.as_ref().map(|(e, _)| e),
+                            vault_id,
+                            env.id,
+                            id,
+                        );
+                        if let Some((_, Some((past, _)))) = &earlier {
+                            keys.take_past(
+                                past.iter().map(|(k, v)| (k.duplicate(), *v)).collect(),
+                                false,
+                            );
+                        }
+                        keys
                     }
-                    keys
-                }
+                },
                 // No version can open: its name cannot be read. Kept
                 // aside (`Vault::keyless`) so that an export names it.
                 // Blamed on whoever last gave it a key by an unshare (the
@@ -775,7 +799,8 @@ impl Vault {
             // Each opens versions up to the one the item had when the key
             // was replaced, no further.
             let past = self.past_item_keys(env, item_id)?;
-            keys.take_past(past);
+            let complete = past.len() as i64 == self.past_key_count(&item_id)?;
+            keys.take_past(past, complete);
         }
         Ok(())
     }
@@ -1775,6 +1800,35 @@ impl ItemKeys {
         env_id: Id,
         item_id: Id,
     ) -> Self {
+        Self::open_with(current, earlier, None, vault_id, env_id, item_id)
+    }
+
+    /// [`ItemKeys::open`] for a device that opened every key the item has
+    /// had from its own re-keys (`item_keys_past`, each with the version it
+    /// was replaced at): those are the earlier keys and bounds, and the
+    /// re-keys' rows, which only a writer's client sealed, are not opened
+    /// at all. A key they list beyond those is junk: trying it on every
+    /// version cost readers what its writer chose (attack review 9, K4).
+    /// Adoptions' rows still raise their one key.
+    pub(crate) fn open_known(
+        current: ItemKey,
+        earlier: Option<&Earlier>,
+        known: Vec<(ItemKey, u64)>,
+        vault_id: Id,
+        env_id: Id,
+        item_id: Id,
+    ) -> Self {
+        Self::open_with(current, earlier, Some(known), vault_id, env_id, item_id)
+    }
+
+    fn open_with(
+        current: ItemKey,
+        earlier: Option<&Earlier>,
+        known: Option<Vec<(ItemKey, u64)>>,
+        vault_id: Id,
+        env_id: Id,
+        item_id: Id,
+    ) -> Self {
         let mut keys = Self {
             current,
             earlier: Vec::new(),
@@ -1799,6 +1853,19 @@ impl ItemKeys {
             .chain(earlier.adoptions.iter().map(|r| (r, true)))
             .collect();
         keys.upto = rows.iter().map(|(r, _)| r.upto.max(0) as u64).max();
+        let known_all = known.is_some();
+        if let Some(known) = known {
+            for (k, bound) in known {
+                if k != keys.current && !keys.earlier.contains(&k) {
+                    keys.earlier.push(k);
+                    keys.bounds.push(bound);
+                }
+            }
+            keys.recovered = true;
+        }
+        // With every key known, only adoptions' rows are read.
+        let rows: Vec<(&EarlierRow, bool)> =
+            rows.into_iter().filter(|(_, a)| *a || !known_all).collect();
         let mut opened = vec![false; rows.len()];
         // How many keys (the current one, then `earlier` in order) each
         // row was tried with: a later pass tries only keys found since, so
@@ -1830,6 +1897,10 @@ impl ItemKeys {
                     if *adoption {
                         if n == 0 {
                             raised.push((k.duplicate(), bound));
+                        }
+                        // Every key and bound is known already.
+                        if known_all {
+                            continue;
                         }
                         // An adoption's other keys are the ones its author
                         // read from the rows above: they keep their bounds.
@@ -1863,7 +1934,7 @@ impl ItemKeys {
         if let Some(floor) = rows
             .iter()
             .zip(&opened)
-            .filter(|(_, o)| !**o)
+            .filter(|(_, o)| !**o && !known_all)
             .map(|((r, _), _)| r.upto.max(0) as u64)
             .min()
         {
@@ -1895,7 +1966,20 @@ impl ItemKeys {
     /// this device applied): that version is the key's bound, whatever a
     /// writer's sealed list implies (attack review 8, G1); keys the rows
     /// did not give are added. Adoptions still raise their one key.
-    pub(crate) fn take_past(&mut self, past: Vec<(ItemKey, u64)>) {
+    /// With `complete` (it opened every key the item has had), a key only
+    /// a writer's list gave is dropped: junk (attack review 9, K4).
+    pub(crate) fn take_past(&mut self, past: Vec<(ItemKey, u64)>, complete: bool) {
+        if complete {
+            let mut i = 0;
+            while i < self.earlier.len() {
+                if past.iter().any(|(k, _)| *k == self.earlier[i]) {
+                    i += 1;
+                } else {
+                    self.earlier.remove(i);
+                    self.bounds.remove(i);
+                }
+            }
+        }
         for (k, bound) in past {
             if k == self.current {
                 continue;
@@ -1923,6 +2007,10 @@ impl ItemKeys {
         )
     }
 }
+
+/// The keys an item had that this device opened (each with the version it
+/// was replaced at), and whether that is every one (`item_keys_past`).
+type PastKeys = (Vec<(ItemKey, u64)>, bool);
 
 /// One row of `item_keys_earlier` or `item_keys_adopted`: keys sealed under
 /// a key of the item, who wrote them, and the newest version they open.

@@ -30,6 +30,16 @@ use crate::time::now;
 use crate::vault::{EnvInfo, Role, Vault};
 
 impl Vault {
+    /// How many keys `item_id` has had replaced (`item_keys_past`): the
+    /// same on every device, from the re-keys it applied.
+    pub(crate) fn past_key_count(&self, item_id: &Id) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
+            [&item_id.0[..]],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The keys `item_id` had before re-keys that this identity can still
     /// open (it held the environment's key of that epoch), newest first,
     /// each with the item's version when it was replaced.
@@ -387,7 +397,7 @@ impl Vault {
             let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             r.collect::<rusqlite::Result<_>>()?
         };
-        let mut by_env: BTreeMap<Vec<u8>, Vec<(Id, Id)>> = BTreeMap::new();
+        let mut by_env: BTreeMap<Vec<u8>, Vec<(Id, Id, Id)>> = BTreeMap::new();
         for (item, to, sender, env) in rows {
             let (Ok(item), Ok(to), Ok(sender), Ok(env_id)) = (
                 Id::from_slice(&item),
@@ -398,11 +408,30 @@ impl Vault {
                 continue;
             };
             if self.check_sender(&sender, &env_id, true).is_err() {
-                by_env.entry(env).or_default().push((item, to));
+                by_env.entry(env).or_default().push((item, to, sender));
             }
         }
+        if by_env.is_empty() {
+            return Ok(0);
+        }
+        let given = self.shares_last_given()?;
         let mut done = 0;
         for (env, orphans) in by_env {
+            // A share whose wrap its sender gave (`share.item`) and may no
+            // longer vouch for ends with their right to give it: only a
+            // share a re-key or re-sign re-wrapped in their name is
+            // repaired. Else a lowered writer's share, dated before the
+            // lowering, came back signed by the owner (attack review 9,
+            // K2); one given concurrently with the lowering is lost the
+            // same way, and its recipient asks for it again.
+            let orphans: Vec<(Id, Id)> = orphans
+                .into_iter()
+                .filter(|(item, to, sender)| given.get(&(*item, *to, *sender)) != Some(&true))
+                .map(|(item, to, _)| (item, to))
+                .collect();
+            if orphans.is_empty() {
+                continue;
+            }
             let env =
                 self.env_by_id(&Id::from_slice(&env).map_err(|_| Error::integrity("bad id"))?)?;
             if !env.readable {
@@ -436,6 +465,51 @@ impl Vault {
             }
         }
         Ok(done)
+    }
+}
+
+impl Vault {
+    /// For each (item, member, sender), whether the newest applied op that
+    /// wrapped that item's key to that member signed by that sender, in
+    /// the log's order, gave the share (`share.item`) rather than re-wrap
+    /// it (a re-key or a re-sign).
+    fn shares_last_given(&self) -> Result<HashMap<(Id, Id, Id), bool>> {
+        use crate::ops::kind;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})
+             ORDER BY hlc, device_id, device_seq",
+            kind::SHARE,
+            kind::REKEY_ENV,
+            kind::REKEY_ITEM,
+            kind::REKEY_ITEM_KEEPING,
+            kind::RESIGN_SHARES,
+            kind::SET_ROLE,
+            kind::SET_ROLE_CUT,
+        ))?;
+        let mut rows = st.query([])?;
+        let mut given = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let Ok(body) = OpBody::decode(&r.get::<_, Vec<u8>>(0)?) else {
+                continue;
+            };
+            let mut wrote = |s: &crate::ops::ShareRecord, gives: bool| {
+                given.insert((s.item_id, s.wrap.member_id, s.wrap.sender_id), gives);
+            };
+            match &body {
+                OpBody::ShareItem { share, .. } => wrote(share, true),
+                OpBody::RekeyEnv { shares, .. }
+                | OpBody::RekeyItem { shares, .. }
+                | OpBody::RekeyItemKeeping { shares, .. } => {
+                    shares.iter().for_each(|s| wrote(s, false))
+                }
+                OpBody::ResignShares { shares, .. } => {
+                    shares.iter().for_each(|(s, _)| wrote(s, false))
+                }
+                OpBody::SetRole { reshares, .. } => reshares.iter().for_each(|s| wrote(s, false)),
+                _ => {}
+            }
+        }
+        Ok(given)
     }
 }
 
