@@ -21,6 +21,9 @@ use zeroize::Zeroizing;
 pub trait ClipboardBackend {
     /// Puts `text` on the clipboard, marked as concealed where possible.
     fn set_concealed(&mut self, text: &str) -> Result<(), String>;
+    /// Puts public `text` on the clipboard, unmarked (clipboard histories
+    /// may keep it).
+    fn set_plain(&mut self, text: &str) -> Result<(), String>;
     /// The clipboard's current text, if it holds text.
     fn get_text(&mut self) -> Option<Zeroizing<String>>;
     /// Empties the clipboard.
@@ -85,6 +88,15 @@ impl<B: ClipboardBackend> ClipboardGuard<B> {
         self.generation += 1;
         self.copied = Some((self.generation, self.digest(value.expose_secret())));
         Ok(self.generation)
+    }
+
+    /// Copies public text (the user's public identity): not concealed, and
+    /// nothing to clear later. A pending clear of an earlier secret finds
+    /// the clipboard changed and leaves it.
+    pub fn copy_public(&mut self, text: &str) -> Result<(), String> {
+        self.backend.set_plain(text)?;
+        self.copied = None;
+        Ok(())
     }
 
     /// Clears the clipboard if it still holds the value copied as
@@ -161,6 +173,12 @@ impl ClipboardBackend for SystemClipboard {
             .map_err(|e| format!("could not copy to the clipboard: {e}"))
     }
 
+    fn set_plain(&mut self, text: &str) -> Result<(), String> {
+        self.open()?
+            .set_text(text.to_owned())
+            .map_err(|e| format!("could not copy to the clipboard: {e}"))
+    }
+
     fn get_text(&mut self) -> Option<Zeroizing<String>> {
         self.open().ok()?.get_text().ok().map(Zeroizing::new)
     }
@@ -189,6 +207,11 @@ mod tests {
         fn set_concealed(&mut self, text: &str) -> Result<(), String> {
             self.text = Some(text.into());
             self.concealed = true;
+            Ok(())
+        }
+        fn set_plain(&mut self, text: &str) -> Result<(), String> {
+            self.text = Some(text.into());
+            self.concealed = false;
             Ok(())
         }
         fn get_text(&mut self) -> Option<Zeroizing<String>> {
@@ -250,5 +273,17 @@ mod tests {
         let gen = g.copy(&secret("v")).expect("copy");
         g.backend.text = Some("v".into());
         assert_eq!(g.clear_if_unchanged(Some(gen)), ClearOutcome::Cleared);
+    }
+
+    #[test]
+    fn a_public_copy_is_plain_and_never_cleared() {
+        let mut g = ClipboardGuard::new(Fake::default());
+        let gen = g.copy(&secret("sk_live_1")).expect("copy");
+        g.copy_public("coffer1-public").expect("copy public");
+        assert!(!g.backend.concealed, "public text is not marked concealed");
+        // The secret's timer and the lock find nothing of theirs to clear.
+        assert_eq!(g.clear_if_unchanged(Some(gen)), ClearOutcome::Nothing);
+        assert_eq!(g.clear_if_unchanged(None), ClearOutcome::Nothing);
+        assert_eq!(g.backend.text.as_deref(), Some("coffer1-public"));
     }
 }

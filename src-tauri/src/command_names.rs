@@ -60,4 +60,6 @@ pub const COMMANDS: &[&str] = &[
     "resolve_conflict",
     "public_identity",
     "rebuild_vault",
+    "pick_path",
+    "copy_public_identity",
 ];

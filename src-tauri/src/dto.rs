@@ -1091,6 +1091,52 @@ pub struct OpenVaultArgs {
     pub path: String,
 }
 
+/// What a native file dialog is for (`pick_path`); a chosen path is
+/// accepted once, by the command of that purpose only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PickPurpose {
+    /// The file `export_env` writes (a save dialog).
+    Export,
+    /// The file `save_exposure_report` writes (a save dialog).
+    Report,
+    /// The vault file `open_vault` opens (an open dialog).
+    OpenVault,
+}
+
+impl PickPurpose {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Export => "export",
+            Self::Report => "report",
+            Self::OpenVault => "open_vault",
+        }
+    }
+}
+
+/// `pick_path`.
+#[derive(Debug, Deserialize, TS)]
+pub struct PickPathArgs {
+    /// What the path is for.
+    pub purpose: PickPurpose,
+    /// What the window's field holds now (a file name or a full path), to
+    /// start the dialog there; `null` for the defaults.
+    pub current: Option<String>,
+}
+
+/// The path the user chose, or `null` when they cancelled.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct PickedPathDto {
+    /// The chosen file (absolute), to pass unchanged to the command.
+    pub path: Option<String>,
+}
+
+/// The payload of the `vault-changed` event: another program (the
+/// `coffer` CLI on this device) changed the open vault.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct VaultChangedEvent {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,9 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod lockwatch;
+pub mod picker;
 pub mod session;
+pub mod vaultwatch;
 
 include!("command_names.rs");
 
@@ -163,6 +165,9 @@ ipc_commands! {
     resolve_conflict(ResolveArgs) -> SetOutcomeDto;
     public_identity() -> PublicIdentityDto;
     rebuild_vault(UnlockArgs) -> RebuildOutcomeDto;
+    // Native dialogs and the public identity's copy.
+    pick_path(PickPathArgs) -> PickedPathDto;
+    copy_public_identity() -> ();
 }
 
 /// Builds and runs the app on the default identity home and vault, with
@@ -195,6 +200,52 @@ pub fn run() {
                     ))
                     .blocking_show()
             }));
+            // Native file dialogs, shown from Rust (crate::picker). Debug
+            // builds answer them from a file instead when the end-to-end
+            // test sets COFFER_TEST_PICKS (no GTK dialog to drive).
+            let scripted = std::env::var_os("COFFER_TEST_PICKS")
+                .filter(|_| cfg!(debug_assertions))
+                .map(|f| picker::scripted(f.into()));
+            let files = app.handle().clone();
+            session.set_path_picker(scripted.unwrap_or_else(|| {
+                Box::new(move |req| {
+                    use tauri_plugin_dialog::DialogExt;
+                    let mut d = files.dialog().file().set_title(req.title);
+                    if let Some(dir) = &req.directory {
+                        d = d.set_directory(dir);
+                    }
+                    if let Some(name) = &req.file_name {
+                        d = d.set_file_name(name);
+                    }
+                    for (name, exts) in &req.filters {
+                        d = d.add_filter(*name, exts);
+                    }
+                    if let Some(w) = files.get_webview_window("main") {
+                        d = d.set_parent(&w);
+                    }
+                    let chosen = if req.save {
+                        d.blocking_save_file()
+                    } else {
+                        d.blocking_pick_file()
+                    };
+                    chosen.and_then(|p| p.into_path().ok())
+                })
+            }));
+            let changed = app.handle().clone();
+            vaultwatch::spawn(
+                std::sync::Arc::downgrade(&session),
+                vaultwatch::POLL,
+                Box::new(move || {
+                    use tauri::Emitter;
+                    if let Err(e) =
+                        changed.emit(vaultwatch::CHANGED_EVENT, dto::VaultChangedEvent {})
+                    {
+                        eprintln!(
+                            "coffer-desktop: could not tell the window the vault changed: {e}"
+                        );
+                    }
+                }),
+            );
             session::spawn_idle_timer(
                 std::sync::Arc::downgrade(&session),
                 std::time::Duration::from_secs(1),
@@ -206,8 +257,9 @@ pub fn run() {
             app.manage(session);
             Ok(())
         })
-        // Rust-side dialogs only (the git-remote confirmation): the web
-        // view is granted no dialog permission (capabilities/main.json).
+        // Rust-side dialogs only (the git-remote confirmation, the file
+        // pickers of `pick_path`): the web view is granted no dialog
+        // permission (capabilities/main.json).
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(handler())
         .run(tauri::generate_context!());

@@ -74,6 +74,11 @@ pub struct Session {
     confirmer: Mutex<Option<RemoteConfirmer>>,
     /// Network git remotes the user confirmed in this session.
     confirmed_remotes: Mutex<std::collections::HashSet<String>>,
+    /// Shows the native file dialog (set by `run`; none in tests of the
+    /// plain commands, where `pick_path` then says there is no dialog).
+    picker: Mutex<Option<crate::picker::PathPicker>>,
+    /// Paths the user chose in the native dialog, not yet used.
+    pub(crate) picked: Mutex<crate::picker::Grants>,
 }
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +114,8 @@ impl Session {
             offboard_progress: Mutex::new(OffboardProgressDto::default()),
             confirmer: Mutex::new(None),
             confirmed_remotes: Mutex::new(std::collections::HashSet::new()),
+            picker: Mutex::new(None),
+            picked: Mutex::new(crate::picker::Grants::default()),
         }
     }
 
@@ -169,6 +176,24 @@ impl Session {
         match self.state().as_mut() {
             Some(Unlocked::Vault(v)) => f(v).map_err(IpcError::from),
             _ => Err(IpcError::locked()),
+        }
+    }
+
+    /// Runs `f` on the open vault if the session is neither locked nor busy
+    /// (a command holding it): `None` otherwise. For the vault watcher,
+    /// which must never wait behind a long command nor count as activity.
+    pub fn try_with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> coffer_vault::Result<T>,
+    ) -> Option<coffer_vault::Result<T>> {
+        let mut guard = match self.state.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        match guard.as_mut() {
+            Some(Unlocked::Vault(v)) => Some(f(v)),
+            _ => None,
         }
     }
 
@@ -255,6 +280,7 @@ impl Session {
         let was = state.take();
         drop(state);
         drop(was);
+        lock_ignoring_poison(&self.picked).clear();
         lock_ignoring_poison(&self.clipboard).clear_if_unchanged(None);
         // The app's lock also ends the CLI's session unlock (whatever the
         // reason: idle, screen lock, the user): the terminal is locked too.
@@ -287,6 +313,21 @@ impl Session {
     /// Sets how the app asks the user to confirm a network git remote.
     pub fn set_remote_confirmer(&self, c: RemoteConfirmer) {
         *lock_ignoring_poison(&self.confirmer) = Some(c);
+    }
+
+    /// Sets how the app shows the native file dialog.
+    pub fn set_path_picker(&self, p: crate::picker::PathPicker) {
+        *lock_ignoring_poison(&self.picker) = Some(p);
+    }
+
+    /// Shows the native file dialog for `req`; `Ok(None)` when the user
+    /// cancelled. Without a way to show one (no window), `internal`.
+    pub fn pick(&self, req: &crate::picker::PickRequest) -> IpcResult<Option<PathBuf>> {
+        let picker = lock_ignoring_poison(&self.picker);
+        let ask = picker
+            .as_ref()
+            .ok_or_else(|| IpcError::internal("no file dialog is available here; type the path"))?;
+        Ok(ask(req))
     }
 
     /// Whether the user confirmed, outside the web view, that the app may

@@ -16,16 +16,7 @@ mod common;
 use common::{ada_with_vault, secret, PW};
 
 fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
-    SetItemArgs {
-        env: env.into(),
-        name: name.into(),
-        value: Some(secret(value)),
-        notes: None,
-        url: None,
-        username: None,
-        rotate_every: None,
-        expires: None,
-    }
+    common::value_args(env, name, value)
 }
 
 fn reveal(s: &Session, env: &str, name: &str) -> String {

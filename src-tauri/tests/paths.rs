@@ -15,7 +15,7 @@ use coffer_desktop::dto::*;
 use coffer_desktop::{IpcError, IpcErrorCode, Session};
 
 mod common;
-use common::{ada_with_vault, secret};
+use common::{ada_with_vault, add_env, confined, set_value, Confined};
 
 fn export(path: &Path, write_anyway: bool) -> ExportArgs {
     ExportArgs {
@@ -48,40 +48,17 @@ fn assert_refused<T: std::fmt::Debug>(what: &str, r: Result<T, IpcError>, path: 
 
 #[test]
 fn fail_commands_given_a_path_outside_home_and_temp_are_refused() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let home = dir.path().join("home");
-    let tmp = dir.path().join("tmp");
-    let outside = dir.path().join("outside");
-    for d in [&home, &tmp, &outside] {
-        std::fs::create_dir_all(d).expect("mkdir");
-    }
-    std::env::set_var("HOME", &home);
-    std::env::set_var("TMPDIR", &tmp);
+    let Confined {
+        dir: _dir,
+        home,
+        tmp,
+        outside,
+    } = confined();
 
     let s = Session::new(home.join(".coffer"), home.join("vault.coffer"));
     ada_with_vault(&s, None, common::PW);
-    c::add_env(
-        &s,
-        AddEnvArgs {
-            path: "web/dev".into(),
-            rotate_every: None,
-        },
-    )
-    .expect("env");
-    c::set_item(
-        &s,
-        SetItemArgs {
-            env: "web/dev".into(),
-            name: "API_KEY".into(),
-            value: Some(secret("api-value")),
-            notes: None,
-            url: None,
-            username: None,
-            rotate_every: None,
-            expires: None,
-        },
-    )
-    .expect("set");
+    add_env(&s, "web/dev");
+    set_value(&s, "web/dev", "API_KEY", "api-value");
 
     // Inside home and inside the temporary folder: written.
     for ok in [home.join("app.env"), tmp.join("app.env")] {

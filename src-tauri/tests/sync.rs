@@ -18,20 +18,7 @@ const BOB_PW: &str = "bob's own passphrase 42";
 const PROD: &str = "payments/prod";
 
 fn set(s: &Session, name: &str, value: &str) {
-    c::set_item(
-        s,
-        SetItemArgs {
-            env: PROD.into(),
-            name: name.into(),
-            value: Some(secret(value)),
-            notes: None,
-            url: None,
-            username: None,
-            rotate_every: None,
-            expires: None,
-        },
-    )
-    .expect("set");
+    common::set_value(s, PROD, name, value);
 }
 
 fn reveal(s: &Session, name: &str) -> String {

@@ -234,10 +234,7 @@ describe("the real app", () => {
       input: LONG,
       stdio: ["pipe", "ignore", "inherit"],
     });
-    // Shown after a lock and unlock (the app does not watch the file yet).
-    await click(tid("lock"));
-    await fill("unlock-password", PASSPHRASE);
-    await click(tid("unlock-submit"));
+    // Shown without a lock: the app watches the vault (live.test.mjs).
     await wd.$(row("payments/prod/PARTNER_TOKEN"));
     const overflow = () =>
       wd.exec(`

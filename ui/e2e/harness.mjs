@@ -25,9 +25,10 @@ export const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
  * which only debug builds honour), `wd` (the WebDriver client; its session
  * starts in the `before` hook) and the `shot`, `fill` and `click` helpers.
  * `portBase` keeps files that run one after another off each other's ports;
- * `needsBus` asserts a D-Bus session bus (scripts/with-keyring.sh).
+ * `needsBus` asserts a D-Bus session bus (scripts/with-keyring.sh);
+ * `extraEnv(home)` adds variables for the app (test seams, a GTK theme).
  */
-export function appSuite({ prefix, portBase, needsBus = false }) {
+export function appSuite({ prefix, portBase, needsBus = false, extraEnv = () => ({}) }) {
   const home = mkdtempSync(join(tmpdir(), prefix));
   const env = {
     ...process.env,
@@ -42,6 +43,7 @@ export function appSuite({ prefix, portBase, needsBus = false }) {
   delete env.COFFER_HOME;
   delete env.COFFER_VAULT;
   delete env.COFFER_PASSPHRASE;
+  Object.assign(env, extraEnv(home));
   let driver;
   const app = {
     home,
@@ -116,4 +118,17 @@ export async function reveal(wd, key) {
   await (await wd.$(`${pane} ${tid("reveal")}`)).click();
   await wd.$(shown, { visible: false });
   return shown;
+}
+
+/** The first run through the window: identity `name` (and `email`), the
+ * test passphrase, then a new vault for `team`; resolves on the empty vault. */
+export async function firstRun(app, { name, email = null, team = "Acme" }) {
+  await app.fill("firstrun-name", name);
+  if (email) await app.fill("firstrun-email", email);
+  await app.fill("firstrun-password", PASSPHRASE);
+  await app.fill("firstrun-confirm", PASSPHRASE);
+  await app.click(tid("firstrun-submit"));
+  await app.fill("vault-team", team);
+  await app.click(tid("vault-submit"));
+  await app.wd.$(tid("empty-vault"));
 }

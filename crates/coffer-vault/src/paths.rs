@@ -138,7 +138,7 @@ pub fn confine(path: &Path, roots: &[PathBuf], what: &str) -> Result<PathBuf> {
         .any(|r| resolved.starts_with(&r));
     if !inside {
         return Err(Error::PermissionDenied(format!(
-            "{} is outside your home folder and the temporary folder: the app reads and writes files only there (use the coffer command for other places)",
+            "{} is outside your home folder and the temporary folder: the app reads and writes a file there only when you choose it with “Choose…” (the system file dialog), or use the coffer command",
             path.display()
         )));
     }

@@ -157,12 +157,21 @@ pub struct Vault {
     /// How many bytes of feed entries one sync holds in memory at most
     /// ([`Vault::set_sync_read_budget`]).
     pub(crate) read_budget: usize,
+    /// SQLite's `data_version` of this connection when it last caught up
+    /// with writes made by another connection ([`Vault::catch_up`]).
+    pub(crate) data_version: i64,
 }
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Vault({}, {})", self.vault_id, self.path.display())
     }
+}
+
+/// SQLite's `PRAGMA data_version` of `conn`: it changes when another
+/// connection commits to the file, never for this connection's own commits.
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 /// Checks, read-only, that `path` is a Coffer vault (a schema version and
@@ -252,6 +261,7 @@ impl Vault {
                 pinned: HashMap::new(),
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
+                data_version: 0,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -269,6 +279,7 @@ impl Vault {
             })?;
             let g = crate::anchor::check_genesis(&v.conn, vault_id)?;
             crate::anchor::pin_anchor(&v.me.home, &vault_id, &g)?;
+            v.data_version = data_version(&v.conn)?;
             Ok(v)
         })();
         if result.is_err() {
@@ -358,6 +369,7 @@ impl Vault {
             pinned: HashMap::new(),
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
+            data_version: 0,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -387,8 +399,11 @@ impl Vault {
             crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id)?;
             Self::load_pinned(&v.conn, vault_id, &g.hash)
         });
-        match checked {
-            Ok(p) => v.pinned = p,
+        match checked.and_then(|p| Ok((p, data_version(&v.conn)?))) {
+            Ok((p, dv)) => {
+                v.pinned = p;
+                v.data_version = dv;
+            }
             Err(e) => return Err(fail(e, v.me)),
         }
         match v.member_status(&v.me.id()) {
@@ -420,6 +435,48 @@ impl Vault {
     /// through feeds) rather than a vault file shared the old way.
     pub fn is_private_replica(&self) -> bool {
         self.seal.is_some()
+    }
+
+    /// Whether another connection changed the file since this one last
+    /// looked (the `coffer` CLI on this device, another window), and if so,
+    /// catches up: what this handle keeps in memory about the file (the
+    /// replica's seal, the pinned member keys, the cached environment
+    /// keys) is read again, so the next change made here builds on the
+    /// file as it is. Writes made through this handle, sync included, are
+    /// not reported: the caller already knows about them.
+    ///
+    /// Cheap enough to poll a few times a second: SQLite's
+    /// `PRAGMA data_version` reads a counter in the WAL index (shared
+    /// memory), without touching the database pages; only a change costs
+    /// more (the seal is checked again: a digest of the log and state).
+    ///
+    /// A seal that no longer verifies (the file was edited by something
+    /// that is not Coffer) is [`Error::Integrity`], reported once; the
+    /// next open of the file refuses it as changed outside this device.
+    pub fn catch_up(&mut self) -> Result<bool> {
+        let now = data_version(&self.conn)?;
+        if now == self.data_version {
+            return Ok(false);
+        }
+        // Recorded first: a change that fails the checks below is
+        // reported once, not again at every poll.
+        self.data_version = now;
+        if self.seal.is_some() {
+            self.seal = Some(crate::replica::Seal::check(
+                &self.conn,
+                self.me.private.derive_replica_mac_key(&self.me.device_id),
+                &self.vault_id,
+                &self.me.device_id,
+            )?);
+        }
+        let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
+        self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
+        // Keys are cached per epoch and re-read when the epoch moves, but
+        // an ungrant or offboarding made elsewhere may have replaced the
+        // key of the same epoch number's wraps: read them again.
+        self.env_keys.clear();
+        self.keyless.clear();
+        Ok(true)
     }
 
     /// The vault id.

@@ -3,7 +3,6 @@
 //! arguments and calls one `coffer-vault` function.
 
 use coffer_vault::dangerous::AllowVars;
-use coffer_vault::paths::app_path;
 use coffer_vault::{AuditQuery, Dialect, ExportRequest, Format, Vault};
 
 use crate::dto::*;
@@ -53,7 +52,7 @@ pub fn verify_vault(s: &Session) -> IpcResult<VerifyDto> {
 pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
     let format: Format = a.format.parse().map_err(coffer_vault::Error::from)?;
     let dialect: Dialect = a.dialect.parse().map_err(coffer_vault::Error::from)?;
-    let path = app_path(&a.path, "file to write")?;
+    let path = crate::picker::resolve(s, PickPurpose::Export, &a.path, "file to write")?;
     let req = ExportRequest {
         env_path: a.env.trim(),
         format,
@@ -68,9 +67,22 @@ pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
         },
     };
     let n = s.with_vault(|v| v.export_env_file(&req))?;
+    crate::picker::spend(s, PickPurpose::Export, &a.path);
     Ok(ExportOutcome {
         path: path.display().to_string(),
         variables: n.try_into().unwrap_or(u32::MAX),
+    })
+}
+
+/// Shows the native file dialog for `purpose` (a save dialog for an
+/// export or a report, an open dialog for a vault), starting from what the
+/// window's field holds. The chosen path is accepted once by that
+/// purpose's command even outside home and the temporary folder, where a
+/// typed path is refused (`crate::picker`).
+pub fn pick_path(s: &Session, a: PickPathArgs) -> IpcResult<PickedPathDto> {
+    let path = crate::picker::pick(s, a.purpose, a.current.as_deref())?;
+    Ok(PickedPathDto {
+        path: path.map(|p| p.display().to_string()),
     })
 }
 
@@ -90,7 +102,7 @@ pub fn restore_version(s: &Session, a: RestoreArgs) -> IpcResult<SetOutcomeDto> 
 /// a member) and remembers it for the next start. On failure the identity
 /// stays unlocked, so another file can be tried.
 pub fn open_vault(s: &Session, a: OpenVaultArgs) -> IpcResult<AppStatus> {
-    let path = app_path(&a.path, "vault file")?;
+    let path = crate::picker::resolve(s, PickPurpose::OpenVault, &a.path, "vault file")?;
     let mut state = s.state();
     let me = match state.take() {
         Some(Unlocked::Identity(me)) => me,
@@ -108,6 +120,7 @@ pub fn open_vault(s: &Session, a: OpenVaultArgs) -> IpcResult<AppStatus> {
             *state = Some(Unlocked::Vault(Box::new(v)));
             drop(state);
             s.set_vault_path(path);
+            crate::picker::spend(s, PickPurpose::OpenVault, &a.path);
             app_status(s)
         }
         Err(f) => {

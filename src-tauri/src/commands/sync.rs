@@ -156,6 +156,19 @@ pub fn public_identity(s: &Session) -> IpcResult<PublicIdentityDto> {
     })
 }
 
+/// Copies this device's public identity to the clipboard, from Rust like
+/// every copy. It is public (a teammate pastes it into "Add member"), so
+/// it is neither marked concealed nor cleared after the clipboard timeout:
+/// the user may paste it into a chat minutes later.
+pub fn copy_public_identity(s: &Session) -> IpcResult<()> {
+    let public = s.with_identity(|me| Ok(me.public_identity_string()))?;
+    s.clipboard
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .copy_public(&public)
+        .map_err(IpcError::internal)
+}
+
 /// Unlocks and rebuilds this device's replica when it no longer opens
 /// (edited outside Coffer, an older copy restored over it): the file is
 /// moved aside, a new one is built from the sync folder, and this

@@ -2,7 +2,7 @@
 //! offboarding (with progress) and its exposure report. Same shape as the
 //! other commands: validate, one `coffer-vault` call, map the error.
 
-use coffer_vault::paths::{app_path, check_output_file, write_atomic_new};
+use coffer_vault::paths::{check_output_file, write_atomic_new};
 use coffer_vault::{inspect_public_identity, Vault};
 
 use crate::dto::*;
@@ -189,7 +189,7 @@ pub fn exposure_report(s: &Session, a: MemberRef) -> IpcResult<ExposureReportDto
 /// mode 0600; an existing file only with `overwrite`.
 pub fn save_exposure_report(s: &Session, a: SaveReportArgs) -> IpcResult<SavedReportDto> {
     let name = member_name(&a.member)?;
-    let path = app_path(&a.path, "report file")?;
+    let path = crate::picker::resolve(s, PickPurpose::Report, &a.path, "report file")?;
     check_output_file(&path)?;
     let r = s.with_vault(|v| v.exposure_report(name))?;
     let text = match a.format {
@@ -197,6 +197,7 @@ pub fn save_exposure_report(s: &Session, a: SaveReportArgs) -> IpcResult<SavedRe
         ReportFormat::Csv => coffer_vault::exposure_report_csv(&r),
     };
     write_atomic_new(&path, text.as_bytes(), a.overwrite)?;
+    crate::picker::spend(s, PickPurpose::Report, &a.path);
     Ok(SavedReportDto {
         path: path.display().to_string(),
         bytes: text.len() as u64,

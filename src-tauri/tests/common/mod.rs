@@ -44,3 +44,63 @@ pub fn ada_with_vault(s: &Session, email: Option<&str>, pw: &str) {
     )
     .expect("vault");
 }
+
+/// Adds the environment `path` (no rotation policy).
+pub fn add_env(s: &Session, path: &str) {
+    c::add_env(
+        s,
+        AddEnvArgs {
+            path: path.into(),
+            rotate_every: None,
+        },
+    )
+    .expect("add env");
+}
+
+/// `set_item`'s arguments for `name` in `env` = `value`, nothing else.
+pub fn value_args(env: &str, name: &str, value: &str) -> SetItemArgs {
+    SetItemArgs {
+        env: env.into(),
+        name: name.into(),
+        value: Some(secret(value)),
+        notes: None,
+        url: None,
+        username: None,
+        rotate_every: None,
+        expires: None,
+    }
+}
+
+/// Sets `name` in `env` to `value` (nothing else), as the app's editor does.
+pub fn set_value(s: &Session, env: &str, name: &str, value: &str) {
+    c::set_item(s, value_args(env, name, value)).expect("set");
+}
+
+/// A home, a temporary folder and a folder outside both, under one
+/// temporary directory; `HOME` and `TMPDIR` are set for the whole process
+/// (so a test file using this holds one test function).
+pub struct Confined {
+    pub dir: tempfile::TempDir,
+    pub home: std::path::PathBuf,
+    pub tmp: std::path::PathBuf,
+    pub outside: std::path::PathBuf,
+}
+
+/// Makes the folders of [`Confined`] and points `HOME` and `TMPDIR` at them.
+pub fn confined() -> Confined {
+    let dir = tempfile::tempdir().expect("tmp");
+    let home = dir.path().join("home");
+    let tmp = dir.path().join("tmp");
+    let outside = dir.path().join("outside");
+    for d in [&home, &tmp, &outside] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    std::env::set_var("HOME", &home);
+    std::env::set_var("TMPDIR", &tmp);
+    Confined {
+        dir,
+        home,
+        tmp,
+        outside,
+    }
+}

@@ -73,4 +73,31 @@ describe("export dialog", () => {
       "Project/.env is not a full path: give the whole path of the file to write, starting with / or ~/.",
     );
   });
+
+  it("refuses a typed path outside home; the system dialog's choice is written there, once", async () => {
+    const { dialog, user, backend } = await openExport();
+    const field = within(dialog).getByLabelText(/^File/);
+    await user.clear(field);
+    await user.type(field, "/srv/shared/app.env");
+    await user.click(within(dialog).getByRole("button", { name: "Export" }));
+    expect(await within(dialog).findByTestId("export-error")).toHaveTextContent(
+      "/srv/shared/app.env is outside your home folder and the temporary folder: the app reads and writes a file there only when you choose it with “Choose…”",
+    );
+    expect(backend.files.size).toBe(0);
+
+    // Cancelled: the field keeps what was typed.
+    backend.pickAnswer = null;
+    await user.click(within(dialog).getByRole("button", { name: "Choose the file…" }));
+    expect(field).toHaveValue("/srv/shared/app.env");
+    expect(backend.calls.at(-1)).toEqual({ cmd: "pick_path", args: { purpose: "export", current: "/srv/shared/app.env" } });
+
+    backend.pickAnswer = "/srv/shared/app.env";
+    await user.click(within(dialog).getByRole("button", { name: "Choose the file…" }));
+    expect(field).toHaveValue("/srv/shared/app.env");
+    await user.click(within(dialog).getByRole("button", { name: "Export" }));
+    expect(await screen.findByTestId("toast")).toHaveTextContent("to /srv/shared/app.env");
+    expect(backend.files.get("/srv/shared/app.env")?.mode).toBe(0o600);
+    // The choice was good for one write.
+    expect(backend.picked.size).toBe(0);
+  });
 });

@@ -113,6 +113,41 @@ export type LockedEvent = {
 reason: LockReason, };
 
 /**
+ * The payload of the `vault-changed` event: another program (the
+ * `coffer` CLI on this device) changed the open vault.
+ */
+export type VaultChangedEvent = Record<symbol, never>;
+
+/**
+ * What a native file dialog is for (`pick_path`); a chosen path is
+ * accepted once, by the command of that purpose only.
+ */
+export type PickPurpose = "export" | "report" | "open_vault";
+
+/**
+ * `pick_path`.
+ */
+export type PickPathArgs = { 
+/**
+ * What the path is for.
+ */
+purpose: PickPurpose, 
+/**
+ * What the window's field holds now (a file name or a full path), to
+ * start the dialog there; `null` for the defaults.
+ */
+current: string | null, };
+
+/**
+ * The path the user chose, or `null` when they cancelled.
+ */
+export type PickedPathDto = { 
+/**
+ * The chosen file (absolute), to pass unchanged to the command.
+ */
+path: string | null, };
+
+/**
  * The device settings (see `coffer_vault::settings`). Sent back whole by
  * `set_settings`; validated in Rust.
  */
@@ -1769,6 +1804,8 @@ export type Commands = {
   resolve_conflict: { args: ResolveArgs; result: SetOutcomeDto };
   public_identity: { args: null; result: PublicIdentityDto };
   rebuild_vault: { args: UnlockArgs; result: RebuildOutcomeDto };
+  pick_path: { args: PickPathArgs; result: PickedPathDto };
+  copy_public_identity: { args: null; result: void };
 };
 
 /** The command names. */
@@ -1830,6 +1867,8 @@ export const COMMANDS = [
   "resolve_conflict",
   "public_identity",
   "rebuild_vault",
+  "pick_path",
+  "copy_public_identity",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

@@ -4,7 +4,7 @@
 // types come from ./bindings.ts, generated from the Rust types.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { Commands, IpcError, IpcErrorCode, LockReason, LockedEvent } from "./bindings";
+import type { Commands, IpcError, IpcErrorCode, LockReason, LockedEvent, VaultChangedEvent } from "./bindings";
 
 export type Command = keyof Commands;
 export type Args<K extends Command> = Commands[K]["args"];
@@ -16,6 +16,9 @@ export interface Backend {
   /** Calls `cb` when Rust locks the session by itself (idle, screen lock,
    * suspend); resolves to a function that stops listening. */
   onLocked(cb: (reason: LockReason) => void): Promise<() => void>;
+  /** Calls `cb` when another program (the `coffer` CLI) changed the open
+   * vault; resolves to a function that stops listening. */
+  onVaultChanged(cb: () => void): Promise<() => void>;
 }
 
 /** The commands that change the vault: each adds an entry to this
@@ -39,6 +42,9 @@ export const CHANGES: ReadonlySet<Command> = new Set<Command>([
 
 /** The event Rust emits when it locks the session by itself. */
 export const LOCKED_EVENT = "session-locked";
+/** The event Rust emits when another program changed the open vault
+ * (src-tauri/src/vaultwatch.rs). */
+export const CHANGED_EVENT = "vault-changed";
 
 /** A failed command: the Rust `IpcError`, as an `Error`. */
 export class IpcFailure extends Error {
@@ -79,6 +85,10 @@ export class TauriBackend implements Backend {
 
   async onLocked(cb: (reason: LockReason) => void): Promise<() => void> {
     return listen<LockedEvent>(LOCKED_EVENT, (e) => cb(e.payload.reason));
+  }
+
+  async onVaultChanged(cb: () => void): Promise<() => void> {
+    return listen<VaultChangedEvent>(CHANGED_EVENT, () => cb());
   }
 }
 

@@ -130,7 +130,7 @@ const normFp = (s: string) => s.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
 type LogEntry = { seq: number; at: number; member: string; device: string; device_seq: number; kind: string; summary: string; denied: boolean };
 
 /** Folders that exist in the mock's file system. */
-const FOLDERS = ["/home/ada", "/home/ada/project", "/home/ada/team", "/tmp"];
+const FOLDERS = ["/home/ada", "/home/ada/project", "/home/ada/team", "/tmp", "/srv/shared"];
 /** The git work tree, and the names its .gitignore ignores. */
 const GIT_REPO = "/home/ada/project";
 const GIT_IGNORED = [".env.local", ".env.production.local"];
@@ -280,6 +280,12 @@ export class MockBackend implements Backend {
   startTried = false;
   kdf = { memory_mib: 256, iterations: 3, parallelism: 1, meets_policy: true, pinned: false, policy_memory_mib: 64, policy_iterations: 3 };
   #lockListeners = new Set<(reason: LockReason) => void>();
+  #changeListeners = new Set<() => void>();
+  /** What the native file dialog answers next (`pick_path`): a path, or
+   * null for "cancelled". */
+  pickAnswer: string | null = "/srv/shared/picked.env";
+  /** Paths chosen in the dialog and not used yet: `purpose:path`. */
+  picked = new Set<string>();
   /** The vault file this window works on. */
   vaultPath = "/home/ada/.local/share/coffer/vault.coffer";
   /** Vault files elsewhere on disk: team name and whether this identity is a member. */
@@ -528,6 +534,36 @@ export class MockBackend implements Backend {
     return () => this.#lockListeners.delete(cb);
   }
 
+  async onVaultChanged(cb: () => void): Promise<() => void> {
+    this.#changeListeners.add(cb);
+    return () => this.#changeListeners.delete(cb);
+  }
+
+  /** Another program (the CLI) changes the vault: `change` edits the
+   * mock's state, then the window is told, as the Rust watcher does. */
+  changeOutside(change: (m: MockBackend) => void) {
+    change(this);
+    if (this.session === "vault") for (const cb of this.#changeListeners) cb();
+  }
+
+  /** The CLI's `coffer set ENV NAME` (a new version of the value). */
+  setOutside(env: string, name: string, value: string) {
+    this.changeOutside((m) => m.newVersion(m.find(env, name), value, {}));
+  }
+
+  /** Like Rust's `picker::resolve`: a path chosen in the dialog for this
+   * purpose is used wherever it is (once); a typed one only in home or
+   * the temporary folder. */
+  confine(purpose: string, path: string) {
+    if (this.picked.delete(`${purpose}:${path}`)) return;
+    if (!path.startsWith("/home/ada/") && !path.startsWith("/tmp/")) {
+      fail(
+        "permission",
+        `permission denied: ${path} is outside your home folder and the temporary folder: the app reads and writes a file there only when you choose it with “Choose…” (the system file dialog), or use the coffer command`,
+      );
+    }
+  }
+
   /** The session locks by itself (what Rust does on idle, screen lock or
    * suspend) and tells the listeners. */
   lockBySystem(reason: LockReason) {
@@ -604,7 +640,7 @@ export class MockBackend implements Backend {
 
   private status(): AppStatus {
     return {
-      identity: this.identity && { name: this.identity.name, email: this.identity.email, fingerprint: "b6e1-0c4a-77d2-93f5" },
+      identity: this.identity && { name: this.identity.name, email: this.identity.email, fingerprint: mockFingerprint("me-key") },
       vault_path: this.vaultPath,
       vault_exists: this.vaultName !== null,
       vault_name: this.session === "vault" ? this.vaultName : null,
@@ -1318,6 +1354,7 @@ export class MockBackend implements Backend {
       this.vault();
       const path = homePath(a.path.trim());
       if (!path.startsWith("/") || path.endsWith("/")) fail("invalid_input", `'${a.path.trim()}' is not a file path: give an absolute path like ~/bob-exposure.md`);
+      this.confine("report", path);
       const r = this.report(this.member(a.member));
       if (this.files.has(path) && !a.overwrite) fail("conflict", `${path} already exists`);
       const content = a.format === "csv" ? this.csv(r) : this.markdown(r);
@@ -1403,6 +1440,7 @@ export class MockBackend implements Backend {
       const path = homePath(a.path.trim());
       if (!path) fail("invalid_input", "enter the path of the file to write");
       if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the file to write, starting with / or ~/`);
+      this.confine("export", path);
       const bare = path.replace(/\/+$/, "");
       if (FOLDERS.includes(bare)) fail("invalid_input", `${path} is a folder: add a file name, such as ${bare}/.env`);
       const dir = path.slice(0, path.lastIndexOf("/")) || "/";
@@ -1551,7 +1589,16 @@ export class MockBackend implements Backend {
     },
     public_identity: () => {
       if (this.session === "none" || !this.identity) fail("locked", "the vault is locked: unlock it first");
-      return { public: mockPublicIdentity(this.identity!.name, this.identity!.email, "me-key"), fingerprint: "b6e1-0c4a-77d2-93f5" };
+      return { public: mockPublicIdentity(this.identity!.name, this.identity!.email, "me-key"), fingerprint: mockFingerprint("me-key") };
+    },
+    copy_public_identity: () => {
+      if (this.session === "none" || !this.identity) fail("locked", "the vault is locked: unlock it first");
+      this.clipboard = mockPublicIdentity(this.identity!.name, this.identity!.email, "me-key");
+    },
+    pick_path: (a) => {
+      const path = this.pickAnswer;
+      if (path) this.picked.add(`${a.purpose}:${path}`);
+      return { path };
     },
     open_vault: (a) => {
       const path = homePath(a.path.trim());
@@ -1559,6 +1606,7 @@ export class MockBackend implements Backend {
       if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the vault file, starting with / or ~/`);
       if (this.session === "vault") fail("conflict", "a vault is already open: lock the app first");
       if (this.session !== "identity") fail("locked", "the vault is locked: unlock it first");
+      this.confine("open_vault", path);
       if (this.notVaults.includes(path)) fail("invalid_input", `${path} is not a Coffer vault file (or it is damaged)`);
       const v = this.otherVaults.get(path);
       if (!v) fail("not_found", `no vault at ${path}: create one with \`coffer init --name TEAM\``);

@@ -53,6 +53,7 @@ export class AppState {
         return out;
       },
       onLocked: (cb) => backend.onLocked(cb),
+      onVaultChanged: (cb) => backend.onVaultChanged(cb),
     };
   }
 
@@ -70,8 +71,45 @@ export class AppState {
    * locking by itself. Resolves to a function that stops listening. */
   async start(): Promise<() => void> {
     const stop = await this.backend.onLocked(() => this.checkLocked());
+    const stopWatching = await this.backend.onVaultChanged(() => void this.changedOutside());
     this.status = await this.backend.call("unlock_at_start", null);
-    return stop;
+    return () => {
+      stop();
+      stopWatching();
+    };
+  }
+
+  /** Bumped each time another program changed the vault and the lists
+   * were reloaded: screens with their own data (members, audit) reload
+   * when it moves. */
+  outsideChanges = $state(0);
+  #reloading = false;
+  #reloadAgain = false;
+
+  /** Another program (the `coffer` CLI) changed the open vault: reload
+   * the lists, as after a sync, without losing the user's place (the
+   * selection, the scroll, open dialogs and unsaved edits stay; a revealed
+   * value whose version changed is masked by ValueCell). Changes arriving
+   * during a reload cause one more reload, not one each. */
+  async changedOutside() {
+    if (!this.status?.unlocked) return;
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return;
+    }
+    this.#reloading = true;
+    try {
+      await this.refreshVault();
+      this.outsideChanges++;
+    } catch (e) {
+      this.error = errorMessage(e);
+    } finally {
+      this.#reloading = false;
+    }
+    if (this.#reloadAgain) {
+      this.#reloadAgain = false;
+      await this.changedOutside();
+    }
   }
 
   /** Rust may have locked the session (idle, screen lock, suspend): if so,

@@ -43,6 +43,19 @@ describe("create or open a vault", () => {
     expect(backend.vaultPath).toBe("/home/ada/team/acme.coffer");
   });
 
+  it("opens a vault file chosen in the system dialog", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("missing", (b) => (b.pickAnswer = "/home/ada/team/acme.coffer"));
+    await user.type(await screen.findByLabelText("Passphrase"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    await user.click(await screen.findByLabelText("Open an existing vault file"));
+    await user.click(screen.getByRole("button", { name: "Choose the vault file…" }));
+    expect(screen.getByLabelText(/^Vault file/)).toHaveValue("/home/ada/team/acme.coffer");
+    expect(backend.calls.find((c) => c.cmd === "pick_path")?.args).toEqual({ purpose: "open_vault", current: null });
+    await user.click(screen.getByRole("button", { name: "Open vault" }));
+    expect(await screen.findByTestId("vault-name")).toHaveTextContent("Acme");
+  });
+
   it("still creates a new vault by default", async () => {
     const user = userEvent.setup();
     renderApp("missing");

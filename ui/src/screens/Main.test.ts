@@ -114,6 +114,35 @@ describe("main", () => {
     expect(within(await openItem(user, "payments/dev/SESSION_SECRET")).getByTestId("masked-value")).toBeInTheDocument();
   });
 
+  it("shows a change the CLI made without a lock, keeping the user's place", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("unlocked");
+    await user.click(await screen.findByRole("tab", { name: /prod/ }));
+    const pane = await openItem(user, "payments/prod/STRIPE_KEY");
+    const version = Number(/version (\d+)/.exec(pane.textContent ?? "")![1]);
+    await user.click(within(pane).getByRole("button", { name: "Reveal STRIPE_KEY" }));
+    const old = (await within(pane).findByTestId("revealed-value")).textContent!;
+    // An unsaved edit of another credential is open.
+    await rowAction(user, "payments/prod/DATABASE_URL", "Edit");
+    const notes = await screen.findByLabelText("Notes");
+    await user.clear(notes);
+    await user.type(notes, "half-typed note");
+
+    backend.setOutside("payments/prod", "STRIPE_KEY", "sk_test_changed_by_the_cli");
+
+    const now = await screen.findByTestId("detail-pane");
+    await vi.waitFor(() => expect(now).toHaveTextContent(`version ${version + 1}`));
+    // The old value is not left on screen; the place is kept.
+    expect(within(now).queryByTestId("revealed-value")).toBeNull();
+    expect(document.body.textContent).not.toContain(old);
+    expect(now.dataset.item).toBe("payments/prod/STRIPE_KEY");
+    expect(screen.getByRole("tab", { name: /prod/ })).toHaveAttribute("aria-selected", "true");
+    expect(screen.getByLabelText("Notes")).toHaveValue("half-typed note");
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    await user.click(within(now).getByRole("button", { name: "Reveal STRIPE_KEY" }));
+    expect(await within(now).findByTestId("revealed-value")).toHaveTextContent("sk_test_changed_by_the_cli");
+  });
+
   it("searches across every environment as you type", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");

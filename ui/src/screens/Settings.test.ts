@@ -137,13 +137,12 @@ describe("settings", () => {
     expect(backend.failures).toBe(1);
   });
 
-  it("shows the KDF parameters, fingerprint and vault path read-only", async () => {
+  it("shows the KDF parameters and vault path read-only", async () => {
     const user = userEvent.setup();
     renderApp("unlocked", (b) => (b.kdf = { ...b.kdf, memory_mib: 19, iterations: 2, meets_policy: false, pinned: true }));
     await openSettings(user);
     expect(await screen.findByTestId("kdf-params")).toHaveTextContent("19 MiB memory, 2 iterations, parallelism 1");
     expect(screen.getByTestId("kdf-policy")).toHaveTextContent("Below the policy (at least 64 MiB, 3 iterations): chosen explicitly, so kept.");
-    expect(screen.getByTestId("fingerprint")).toHaveTextContent("b6e1-0c4a-77d2-93f5");
     expect(screen.getByTestId("vault-path")).toHaveTextContent("vault.coffer");
   });
 });

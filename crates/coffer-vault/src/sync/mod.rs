@@ -1939,6 +1939,9 @@ impl Vault {
             pinned: HashMap::new(),
             seal: None,
             read_budget: DEFAULT_READ_BUDGET,
+            // Built by this connection: the first `catch_up` after it
+            // reports one change and reads the seal again, which is harmless.
+            data_version: 0,
         })
     }
 }

@@ -1,0 +1,87 @@
+//! Live refresh (issue 13): a handle that stays open (the desktop app)
+//! learns that another connection (the `coffer` CLI on the same device)
+//! changed the file with `Vault::catch_up`, and catches up so that its own
+//! next change builds on the file as it is. Its own writes are never
+//! reported. On a private replica (sealed), a handle that did not catch up
+//! would seal over a log it no longer knows: the next open would call the
+//! file changed outside Coffer. The first test shows that failure, the
+//! second that `catch_up` prevents it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use coffer_vault::sync::Remote;
+use common::*;
+
+fn sealed() -> Fx {
+    let (fx, _) = standard();
+    let mut v = fx.open();
+    v.sync_init(Remote::Folder(fx.dir.path().join("shared")))
+        .expect("sync init");
+    assert!(v.is_private_replica());
+    drop(v);
+    fx
+}
+
+#[test]
+fn fail_a_handle_that_does_not_catch_up_breaks_the_seal() {
+    let fx = sealed();
+    let mut app = fx.open();
+    let mut cli = fx.open();
+    cli.set_item(PROD, "FROM_CLI", value("cli-value"))
+        .expect("cli set");
+    drop(cli);
+    // The app writes without catching up: its seal is built on a log
+    // that misses the CLI's entry.
+    app.set_item(PROD, "FROM_APP", value("app-value"))
+        .expect("app set");
+    drop(app);
+    assert_open_refused(&fx, "changed outside this device");
+}
+
+#[test]
+fn catch_up_reports_only_other_connections_and_keeps_the_seal() {
+    let fx = sealed();
+    let mut app = fx.open();
+    assert!(!app.catch_up().expect("poll"), "nothing changed yet");
+
+    // The app's own writes are not news to it.
+    app.set_item(PROD, "FROM_APP", value("app-value"))
+        .expect("app set");
+    assert!(!app.catch_up().expect("poll"), "own write not reported");
+
+    // Another connection (the CLI) writes: reported once.
+    let mut cli = fx.open();
+    cli.set_item(PROD, "API_KEY", value("changed-by-cli"))
+        .expect("cli set");
+    drop(cli);
+    assert!(app.catch_up().expect("poll"), "the CLI's write is seen");
+    assert!(!app.catch_up().expect("poll"), "and only once");
+    assert_value(&mut app, PROD, "API_KEY", "changed-by-cli");
+
+    // Having caught up, the app's next change seals over the whole log.
+    app.set_item(PROD, "AFTER", value("after-value"))
+        .expect("app set after");
+    drop(app);
+    let mut again = fx.open();
+    assert!(again.verify().expect("verify").ok(), "the replica verifies");
+    assert_value(&mut again, PROD, "AFTER", "after-value");
+    assert_value(&mut again, PROD, "API_KEY", "changed-by-cli");
+}
+
+#[test]
+fn catch_up_is_cheap_when_nothing_changed() {
+    let fx = sealed();
+    let mut app = fx.open();
+    let n = 2000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        assert!(!app.catch_up().expect("poll"));
+    }
+    let per = t.elapsed() / n;
+    eprintln!("catch_up with nothing changed: {per:?} per poll");
+    // Generous bound (debug build, shared machine): the poll runs four
+    // times a second in the app.
+    assert!(per < std::time::Duration::from_millis(2), "{per:?}");
+}
