@@ -381,8 +381,9 @@ fn a_members_rename_and_an_edit_into_a_removed_environment_are_denied_everywhere
     }
     let log = summaries(&mut fx.open());
     assert!(
-        log.iter().any(|l| l.starts_with("item.set denied added LATE")
-            || l.starts_with("item.set denied added item")),
+        log.iter()
+            .any(|l| l.starts_with("item.set denied added LATE")
+                || l.starts_with("item.set denied added item")),
         "the write after the removal is denied: {log:#?}"
     );
     // Restored, the environment has no LATE.

@@ -1594,6 +1594,12 @@ CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 /// closed file, then `PRAGMA user_version = version`.
 fn downgrade(replica: &Path, sql: &str, version: i64) {
     let c = Connection::open(replica).expect("open");
+    // Tables later schemas added, which a file at `version` never had.
+    for (since, drop) in [(9, "DROP TABLE removed_envs;")] {
+        if version < since {
+            c.execute_batch(drop).expect("drop a later table");
+        }
+    }
     c.execute_batch(sql).expect("downgrade");
     c.pragma_update(None, "user_version", version)
         .expect("user_version");
