@@ -298,7 +298,7 @@ fn resisted_a_writers_unshare_listing_every_key_cannot_raise_the_bound() {
 /// 4,096 keys (the real one and junk), sealed under the new key: every
 /// reader, on every listing, `get`, export or `run` of web/prod, opens the
 /// junk row with 4,097 keys (4,097 × `JUNK` bytes of Poly1305).
-/// SECURE: listing web/prod stays cheap (under a second here, with a 1 MiB
+/// SECURE: listing web/prod stays cheap (within twice the listing before the attack, with a 1 MiB
 /// junk row; with a 64 MiB one the same attack costs minutes per read).
 /// FOUND: see the assertion (the time taken).
 /// FIXED: a list longer than the keys the item has had (every device
@@ -359,7 +359,7 @@ fn attack_a_writers_rows_make_every_read_of_the_environment_slow() {
     let after = t0.elapsed();
     let got = read(&mut v, PROD, "API_KEY");
     assert!(
-        after < Duration::from_secs(1),
+        after < before * 2 + Duration::from_millis(250),
         "one listing of web/prod takes {after:?} (before the attack: {before:?}); \
          listed {listed:?}, API_KEY reads {got:?}"
     );

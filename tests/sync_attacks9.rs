@@ -15,6 +15,8 @@
 //!   (`item_key_by_id(..)?`), so the admin's only tool left is offboarding.
 //!   FIXED here: `Vault::item_key_if_it_opens`; a share of an item whose
 //!   key opens under nothing is left out of the re-signs (it gives nothing).
+//! - K2b (medium, OPEN, found after the K2 fix) the same by a back-dated
+//!   unshare that re-wraps her back-dated give: see its test.
 //! - K2 (medium) a grant lowered to read carries no feed cut (a demotion
 //!   does): the lowered writer signs a `share.item` dated just before the
 //!   lowering; it applies, and the owner's sync, finding a standing share
@@ -298,6 +300,92 @@ fn attack_a_lowered_writers_backdated_share_is_signed_again_by_the_owner() {
     );
 }
 
+/// ATTACK (K2 again, by re-wrapping): the repair now leaves a share its
+/// sender *gave*; so Mallory, lowered to read, back-dates two entries
+/// before the lowering: a `share.item` of API_KEY to Zed, then an unshare
+/// (kind 20) of Dave's share, which re-wraps Zed's share under the new
+/// item key in her name. The newest op that wrapped Zed's share is then a
+/// re-key, and the repair re-signs it in Ada's name.
+/// SECURE: a share Mallory gave after losing write access is not made good
+/// by the owner's signature.
+/// Suggested fix: a lowered grant carries the member's feed cut for that
+/// environment, as a demotion does: her entries there that the lowering's
+/// author had not seen, and that give (share.item, an unshare's re-wraps),
+/// are denied, wherever their clock places them.
+#[test]
+#[ignore = "open finding K2b (attack review 9, after the K2 fix): a lowered writer's back-dated unshare re-wraps her back-dated share, and the repair re-signs it"]
+fn attack_a_lowered_writers_backdated_share_rewrapped_by_her_unshare_is_signed_again() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    let zed = add_dev_only(&fx, "Zed");
+    add_dev_only(&fx, "Dave");
+    fx.open().share(PROD, "API_KEY", "Dave").expect("share");
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    fx.open()
+        .grant("Mallory", PROD, Access::Read)
+        .expect("Mallory to read");
+    fx.open().sync().expect("ada publishes");
+    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
+    let api = item_id_of(&fx, PROD, "API_KEY");
+    let ct1 = ik_ct_of(&fx.path, &api);
+    let k1 = ek
+        .open_item_key(&ct1, &item_ctx(vault_id, env_id, api, ep))
+        .expect("key");
+    let device = Id::make();
+    publish_share(
+        &remote,
+        device,
+        &mallory,
+        &zed,
+        &fx,
+        (&k1, &ct1),
+        (vault_id, env_id, api, ep),
+        Some(lowered_at - 2),
+    );
+    let k2 = ItemKey::make();
+    let ct2 = ek
+        .seal_item_key(&k2, &item_ctx(vault_id, env_id, api, ep))
+        .expect("seal");
+    let earlier = k2
+        .seal_earlier_keys(
+            &[k1.duplicate()],
+            &coffer_crypto::EarlierKeysContext {
+                vault_id,
+                env_id,
+                item_id: api,
+            },
+        )
+        .expect("earlier");
+    let to = member_keys(&fx.db(), &zed);
+    let body = OpBody::RekeyItemKeeping {
+        env_id,
+        item_id: api,
+        member_id: member_id(&fx.path, "Dave"),
+        replaces: ItemKeyGeneration::of_sealed(&ct1).0,
+        ik_ct: ct2.clone(),
+        earlier,
+        shares: vec![share_record(&mallory, &to, &k2, &ct2, (vault_id, api, ep))],
+    };
+    publish(
+        &remote,
+        vault_id,
+        device,
+        &mallory,
+        &body,
+        Some(lowered_at - 1),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    let ada = member_id(&fx.path, "Ada");
+    let sender = share_sender(&fx.path, &api, &zed);
+    assert!(
+        sender != Some(ada),
+        "Zed holds API_KEY's key, re-signed by Ada (resigned {}, denied {:?})",
+        r.resigned,
+        r.denied
+    );
+}
+
 // ----- K3: one share of an item under no key stops every repair --------------------
 
 /// ATTACK (a writer, own client; an honest race beside it): review 8's G3
@@ -546,13 +634,15 @@ fn padded_history(rounds: usize, notes: usize) -> (Duration, Duration, usize, Fx
 /// earlier ones in the order the rows opened, the real key last). Mallory
 /// wrote version 3 first, valid, with 2 MiB of notes: every listing, `get`,
 /// export and `run` of web/prod makes 781 openings of 2 MiB.
-/// SECURE: listing web/prod stays under a second.
+/// SECURE: the padding does not multiply a listing's cost: it stays within
+/// twice the listing before the attack, measured a moment earlier on the
+/// same machine (the attack made it 8x: 3.6 s against 0.44 s), so a
+/// loaded machine does not fail it.
 #[test]
-
 fn attack_padding_within_the_bound_multiplies_every_old_versions_opening() {
     let (before, after, junk, _fx, _bob) = padded_history(40, 2 << 20);
     assert!(
-        after < Duration::from_secs(1),
+        after < before * 2 + Duration::from_millis(250),
         "one listing of web/prod takes {after:?} (before the attack: {before:?}); \
          {junk} junk keys from 80 signed ops"
     );
