@@ -73,6 +73,13 @@ describe("audit log", () => {
     expect(screen.getByRole("columnheader", { name: "Replay" })).toBeInTheDocument();
   });
 
+  it("shows what another program just did without leaving the screen", async () => {
+    const { app, backend } = await openAudit();
+    backend.record("exported 2 credentials of web/dev", "read");
+    await app.changedOutside();
+    await expect.poll(() => screen.getAllByTestId("audit-sentence")[0].textContent).toContain("exported 2 credentials of web/dev");
+  });
+
   it("reads as sentences, with kinds and devices one click away", async () => {
     const { user } = await openAudit();
     const first = screen.getAllByTestId("audit-sentence").at(-1)!;

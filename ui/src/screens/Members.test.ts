@@ -130,6 +130,16 @@ describe("members", () => {
     expect(screen.getByTestId("toast")).toHaveTextContent("Stopped sharing SENTRY_DSN with grace; its key was replaced.");
   });
 
+  it("reloads when another program changed the vault", async () => {
+    const user = userEvent.setup();
+    const { backend, app } = renderApp("unlocked");
+    await user.click(await screen.findByRole("button", { name: "Members" }));
+    await screen.findAllByTestId("member-row");
+    backend.members.find((m) => m.name === "grace")!.role = "admin";
+    await app.changedOutside();
+    await expect.poll(() => memberRow("grace").textContent).toContain("admin");
+  });
+
   it("a refused share says why beside the member field", async () => {
     const user = userEvent.setup();
     renderApp("unlocked", (b) => {
