@@ -200,6 +200,28 @@ describe("main", () => {
     expect(call.args).toMatchObject({ expires: want });
   });
 
+  it("keeps a pasted value's line breaks: a certificate switches to the multi-line field, masked", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("unlocked");
+    await user.click(await screen.findByRole("button", { name: "+ Credential" }));
+    const dlg = screen.getByTestId("item-dialog");
+    await user.type(within(dlg).getByLabelText(/^Name/), "TLS_KEY");
+    const pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+    await user.click(within(dlg).getByTestId("item-value"));
+    await user.paste(pem);
+    const field = within(dlg).getByTestId("item-value");
+    expect(field.tagName).toBe("TEXTAREA");
+    expect(field).toHaveValue(pem);
+    expect(field).toHaveClass("masked");
+    expect(within(dlg).getByTestId("item-multiline")).toBeChecked();
+    await user.click(within(dlg).getByTestId("item-show"));
+    expect(field).not.toHaveClass("masked");
+    await user.click(within(dlg).getByRole("button", { name: "Add" }));
+    await screen.findByTestId("toast");
+    const stored = backend.items.find((i) => i.name === "TLS_KEY" && i.env === "payments/dev")!;
+    expect(stored.versions.at(-1)!.value).toBe(pem);
+  });
+
   it("warns on a row whose name decides what code runs, with the reason", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");
