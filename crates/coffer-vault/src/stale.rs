@@ -414,19 +414,19 @@ impl Vault {
         if by_env.is_empty() {
             return Ok(0);
         }
-        let given = self.shares_last_given()?;
+        let vouched = self.shares_vouched_for()?;
         let mut done = 0;
         for (env, orphans) in by_env {
-            // A share whose wrap its sender gave (`share.item`) and may no
-            // longer vouch for ends with their right to give it: only a
-            // share a re-key or re-sign re-wrapped in their name is
-            // repaired. Else a lowered writer's share, dated before the
-            // lowering, came back signed by the owner (attack review 9,
-            // K2); one given concurrently with the lowering is lost the
-            // same way, and its recipient asks for it again.
+            // Only a share someone who may still vouch for it has vouched
+            // for since it was last given: a lowered writer's share, dated
+            // before the lowering, and re-wrapped by her own back-dated
+            // unshare, came back signed by the owner (attack review 9, K2,
+            // K2b). One given concurrently with its giver's lowering, that
+            // the lowering's author did not see, is lost the same way, and
+            // its recipient asks for it again.
             let orphans: Vec<(Id, Id)> = orphans
                 .into_iter()
-                .filter(|(item, to, sender)| given.get(&(*item, *to, *sender)) != Some(&true))
+                .filter(|(item, to, _)| vouched.contains(&(*item, *to)))
                 .map(|(item, to, _)| (item, to))
                 .collect();
             if orphans.is_empty() {
@@ -469,11 +469,13 @@ impl Vault {
 }
 
 impl Vault {
-    /// For each (item, member, sender), whether the newest applied op that
-    /// wrapped that item's key to that member signed by that sender, in
-    /// the log's order, gave the share (`share.item`) rather than re-wrap
-    /// it (a re-key or a re-sign).
-    fn shares_last_given(&self) -> Result<HashMap<(Id, Id, Id), bool>> {
+    /// The (item, member) shares that someone who may vouch for them now
+    /// (`check_sender`) has vouched for since the share was last given: the
+    /// `share.item` itself, or any later applied op listing a wrap of that
+    /// item to that member (a re-key, a re-sign, a demotion's re-signs),
+    /// even one a re-sign left out for an older key. Read from the log, in
+    /// its order, only when a share is orphaned.
+    fn shares_vouched_for(&self) -> Result<std::collections::HashSet<(Id, Id)>> {
         use crate::ops::kind;
         let mut st = self.conn.prepare(&format!(
             "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})
@@ -487,29 +489,60 @@ impl Vault {
             kind::SET_ROLE_CUT,
         ))?;
         let mut rows = st.query([])?;
-        let mut given = HashMap::new();
+        let mut vouched: HashMap<(Id, Id), bool> = HashMap::new();
+        let mut may: HashMap<(Id, Id), bool> = HashMap::new();
+        let mut env_of: HashMap<Id, Option<Id>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let Ok(body) = OpBody::decode(&r.get::<_, Vec<u8>>(0)?) else {
                 continue;
             };
-            let mut wrote = |s: &crate::ops::ShareRecord, gives: bool| {
-                given.insert((s.item_id, s.wrap.member_id, s.wrap.sender_id), gives);
-            };
-            match &body {
-                OpBody::ShareItem { share, .. } => wrote(share, true),
-                OpBody::RekeyEnv { shares, .. }
-                | OpBody::RekeyItem { shares, .. }
-                | OpBody::RekeyItemKeeping { shares, .. } => {
-                    shares.iter().for_each(|s| wrote(s, false))
+            let (gives, env, listed): (bool, Option<Id>, Vec<&crate::ops::ShareRecord>) =
+                match &body {
+                    OpBody::ShareItem { share, env_id } => (true, Some(*env_id), vec![share]),
+                    OpBody::RekeyEnv { shares, env_id, .. }
+                    | OpBody::RekeyItem { shares, env_id, .. }
+                    | OpBody::RekeyItemKeeping { shares, env_id, .. } => {
+                        (false, Some(*env_id), shares.iter().collect())
+                    }
+                    OpBody::ResignShares { shares, env_id } => (
+                        false,
+                        Some(*env_id),
+                        shares.iter().map(|(s, _)| s).collect(),
+                    ),
+                    OpBody::SetRole { reshares, .. } => (false, None, reshares.iter().collect()),
+                    _ => continue,
+                };
+            for s in listed {
+                let env = match env {
+                    Some(e) => Some(e),
+                    None => *env_of.entry(s.item_id).or_insert_with(|| {
+                        self.conn
+                            .query_row(
+                                "SELECT env_id FROM items WHERE id = ?1",
+                                [&s.item_id.0[..]],
+                                |r| r.get::<_, Vec<u8>>(0),
+                            )
+                            .ok()
+                            .and_then(|b| Id::from_slice(&b).ok())
+                    }),
+                };
+                let Some(env) = env else { continue };
+                let valid = *may
+                    .entry((s.wrap.sender_id, env))
+                    .or_insert_with(|| self.check_sender(&s.wrap.sender_id, &env, true).is_ok());
+                let k = (s.item_id, s.wrap.member_id);
+                if gives {
+                    vouched.insert(k, valid);
+                } else if valid {
+                    vouched.insert(k, true);
                 }
-                OpBody::ResignShares { shares, .. } => {
-                    shares.iter().for_each(|(s, _)| wrote(s, false))
-                }
-                OpBody::SetRole { reshares, .. } => reshares.iter().for_each(|s| wrote(s, false)),
-                _ => {}
             }
         }
-        Ok(given)
+        Ok(vouched
+            .into_iter()
+            .filter(|(_, v)| *v)
+            .map(|(k, _)| k)
+            .collect())
     }
 }
 
