@@ -1661,7 +1661,11 @@ fn run_injects_the_variables() {
     let runs = env
         .audit()
         .iter()
-        .filter(|e| e["summary"].as_str().is_some_and(|s| s.starts_with("run ")))
+        .filter(|e| {
+            e["summary"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("ran a command with "))
+        })
         .count();
     assert!(runs >= 4, "runs are logged");
 }

@@ -80,7 +80,10 @@ fn lint_finds_reuse_and_placeholders_and_never_prints_a_value() {
     assert!(text.stdout.contains("placeholder"), "{text}");
     assert!(!text.stdout.contains(SHARED), "{text}");
     // The read is logged.
-    assert!(env.audit().iter().any(|e| e.to_string().contains("lint")));
+    assert!(env
+        .audit()
+        .iter()
+        .any(|e| e.to_string().contains("for reuse and placeholders")));
 }
 
 #[test]

@@ -536,7 +536,7 @@ impl Namer {
                     ReadAction::Run => format!("ran a command with {what} of {env}"),
                     ReadAction::History => format!("read the history of {what} of {env}"),
                     ReadAction::Scan => format!("scanned for {what} of {env}"),
-                    ReadAction::Lint => format!("checked the hygiene of {what} of {env}"),
+                    ReadAction::Lint => format!("checked {what} of {env} for reuse and placeholders"),
                 }
             }
         }
