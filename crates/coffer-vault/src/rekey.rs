@@ -391,11 +391,7 @@ pub(crate) fn within_history(
     mut keys: Vec<ItemKey>,
     extra: usize,
 ) -> Result<Vec<ItemKey>> {
-    let past: i64 = vault.conn.query_row(
-        "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
-        [&item_id.0[..]],
-        |r| r.get(0),
-    )?;
+    let past = vault.past_key_count(&item_id)?;
     let most = past.max(0) as usize + extra;
     if keys.len() <= most || keys.is_empty() {
         return Ok(keys);

@@ -33,11 +33,7 @@ impl Vault {
     /// How many keys `item_id` has had replaced (`item_keys_past`): the
     /// same on every device, from the re-keys it applied.
     pub(crate) fn past_key_count(&self, item_id: &Id) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
-            [&item_id.0[..]],
-            |r| r.get(0),
-        )?)
+        crate::vault::past_key_count(&self.conn, item_id)
     }
 
     /// The keys `item_id` had before re-keys that this identity can still

@@ -2299,17 +2299,23 @@ fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, 
 /// keys `item_id` has had replaced (`item_keys_past`, one row per key a
 /// re-key this device applied replaced): its length is known without
 /// opening it, so no reader pays for a writer's padding.
+/// How many keys `item_id` has had replaced (`item_keys_past`, one row per
+/// key a re-key this device applied replaced): the same on every device.
+pub(crate) fn past_key_count(conn: &Connection, item_id: &Id) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
+        [&item_id.0[..]],
+        |r| r.get(0),
+    )?)
+}
+
 fn earlier_within_history(
     tx: &Connection,
     item_id: &Id,
     sealed: &[u8],
     extra: usize,
 ) -> Result<()> {
-    let past: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM item_keys_past WHERE item_id = ?1",
-        [blob16(item_id)],
-        |r| r.get(0),
-    )?;
+    let past = past_key_count(tx, item_id)?;
     let most = coffer_crypto::sealed_earlier_keys_len(past.max(0) as usize + extra);
     if sealed.len() > most {
         return Err(Error::Refused(format!(
