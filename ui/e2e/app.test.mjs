@@ -90,6 +90,9 @@ describe("the real app", () => {
   });
 
   test("reveal, re-mask and copy (in Rust, concealed)", async () => {
+    // The CLI's write reaches the window by its live refresh: let it land
+    // first, so the reload does not race the clicks below.
+    await wd.$(row("payments/prod/LEGACY_TOKEN"), { visible: false });
     const shown = await reveal(wd, "payments/prod/STRIPE_KEY");
     assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), STRIPE);
     const pane = `${tid("detail-pane")}[data-item="payments/prod/STRIPE_KEY"]`;

@@ -68,7 +68,16 @@ export class WebDriver {
       }
       await sleep(100);
     }
-    throw new Error(`timed out waiting for ${css} ${last}`);
+    throw new Error(`timed out waiting for ${css} ${last}${await this.shown()}`);
+  }
+
+  /** What the page says when a wait fails: its failure and confirmation
+   * toasts, so a timeout in CI names the app's own error. */
+  async shown() {
+    const said = await this.exec(
+      "return [...document.querySelectorAll('[data-testid=error], [data-testid=toast]')].map((e) => e.textContent.trim()).join(' | ');",
+    ).catch(() => "");
+    return said ? ` (the window shows: ${said})` : "";
   }
 
   /** Waits until `css` matches nothing. */
@@ -94,7 +103,7 @@ export class WebDriver {
       }
       await sleep(100);
     }
-    throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    throw new Error(`timed out waiting for ${what} (last: ${last})${await this.shown()}`);
   }
 
   exec(script, ...args) {
