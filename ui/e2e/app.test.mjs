@@ -27,14 +27,14 @@ function clipboard(...args) {
 }
 const haveXclip = spawnSync("sh", ["-c", "command -v xclip"]).status === 0;
 
-/** Picks an option of a <select> the way a user's change would. */
+/** Chooses `value` in the app's drop-down (Select.svelte) at `css` as a
+ * user does: a click opens its list, a click on the option chooses. */
 async function choose(css, value) {
-  await wd.$(css);
-  await wd.exec(
-    "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
-    css,
-    value,
-  );
+  const box = await wd.$(css);
+  await box.click();
+  const list = await box.attr("aria-controls");
+  await (await wd.$(`[id="${list}"] [role="option"][data-value="${value}"]`)).click();
+  await wd.gone(`[id="${list}"]`);
 }
 
 describe("the real app", () => {
