@@ -319,7 +319,6 @@ fn restore_rows(path: &Path, old: &Path) {
 /// checks the seal's MAC, which the older copy passes.
 /// SECURE: the app refuses the file as the CLI does (an older copy).
 #[test]
-#[ignore = "open finding L2"]
 fn attack_the_live_refresh_believes_an_older_sealed_copy() {
     let (fx, _remote, _bob, _carol) = team(folder_remote);
     let old = fx.dir.path().join("older.coffer");
@@ -337,6 +336,9 @@ fn attack_the_live_refresh_believes_an_older_sealed_copy() {
     restore_rows(&fx.path, &old);
     let caught = app.catch_up();
     let shown = read(&mut app, PROD, "API_KEY");
+    // Refused for good by this handle: a write says why.
+    let wrote = app.set_item(PROD, "OVER_THE_COPY", value("x")).map(|_| ());
+    assert!(wrote.is_err() || caught.is_ok(), "{wrote:?}");
     drop(app);
     let cli = Vault::open(&fx.path, fx.unlock()).map(|_| ());
     assert!(cli.is_err(), "the CLI refuses the older copy");
@@ -352,7 +354,6 @@ fn attack_the_live_refresh_believes_an_older_sealed_copy() {
 /// app's next write fires it, and the seal then vouches for what it did.
 /// SECURE: the app refuses the file as the CLI does (an unknown object).
 #[test]
-#[ignore = "open finding L3"]
 fn attack_the_live_refresh_keeps_a_planted_trigger() {
     let (fx, _remote, _bob, _carol) = team(folder_remote);
     let mut app = fx.open();
@@ -376,7 +377,7 @@ fn attack_the_live_refresh_keeps_a_planted_trigger() {
         })
         .expect("role");
     assert!(
-        caught.is_err(),
+        caught.is_err() && wrote.is_err() && role == "reader",
         "the app kept the trigger: catch_up {caught:?}, its write {wrote:?}, Carol is now {role}"
     );
 }
