@@ -390,7 +390,6 @@ fn attack_the_live_refresh_keeps_a_planted_trigger() {
 /// SECURE: no name shown in Ada's listing or audit carries a control
 /// character.
 #[test]
-#[ignore = "open finding L4"]
 fn attack_a_writers_item_name_forges_audit_lines() {
     let (fx, remote, _bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
@@ -440,6 +439,9 @@ fn attack_a_writers_item_name_forges_audit_lines() {
         lying.is_empty(),
         "names with control characters reach the audit and listing: {lying:?}"
     );
+    // The rest of the environment reads as before.
+    assert!(listed.contains(&"API_KEY".to_string()), "{listed:?}");
+    assert_eq!(read(&mut v, PROD, "API_KEY").as_deref(), Ok(API_V2));
 }
 
 // ----- L5: an admin's environment name ------------------------------------------------
