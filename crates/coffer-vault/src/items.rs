@@ -66,6 +66,15 @@ impl ItemFields {
         let bad = |_| Error::integrity("an item's contents are malformed");
         let mut d = Decoder::new(b, LABEL_ITEM, 1).map_err(bad)?;
         let name = d.str().map_err(bad)?.to_string();
+        // Every client that writes a name checks it (`validate_key`); a
+        // name that is not a variable name was sealed by a modified client,
+        // and shown as it is it could carry newlines and terminal escapes
+        // into `ls`, `history` and the audit log's sentences (attack
+        // review 10, L4). It is malformed content: the version does not
+        // open, like any blob a writer's client sealed badly.
+        if coffer_dotenv::validate_key(&name).is_err() {
+            return Err(Error::integrity("an item's contents are malformed"));
+        }
         let value = SecretString::new(d.str().map_err(bad)?.to_string());
         let notes = d.opt_str().map_err(bad)?.map(str::to_string);
         let url = d.opt_str().map_err(bad)?.map(str::to_string);

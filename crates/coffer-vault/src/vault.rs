@@ -160,6 +160,11 @@ pub struct Vault {
     /// SQLite's `data_version` of this connection when it last caught up
     /// with writes made by another connection ([`Vault::catch_up`]).
     pub(crate) data_version: i64,
+    /// Why the file stopped checking out when this handle last caught up
+    /// ([`Vault::catch_up`]): from then on the handle writes nothing,
+    /// until the vault is opened anew (where `open` refuses the file as
+    /// well).
+    pub(crate) refused: Option<String>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -262,6 +267,7 @@ impl Vault {
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
                 data_version: 0,
+                refused: None,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -370,6 +376,7 @@ impl Vault {
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
             data_version: 0,
+            refused: None,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -450,25 +457,66 @@ impl Vault {
     /// memory), without touching the database pages; only a change costs
     /// more (the seal is checked again: a digest of the log and state).
     ///
-    /// A seal that no longer verifies (the file was edited by something
-    /// that is not Coffer) is [`Error::Integrity`], reported once; the
-    /// next open of the file refuses it as changed outside this device.
+    /// The checks are those `open` makes (schema objects, the seal and
+    /// the generation this device recorded, this device's head, the
+    /// genesis): a file that no longer passes them (edited by something
+    /// that is not Coffer, an older copy written back) is
+    /// [`Error::Integrity`], reported once (later polls say nothing new),
+    /// and the handle writes nothing more: [`Vault::apply_batch`] and sync
+    /// refuse with the same reason. The next open refuses the file too.
     pub fn catch_up(&mut self) -> Result<bool> {
+        if self.refused.is_some() {
+            // Reported once, when it was found; the handle's writes say it.
+            return Ok(false);
+        }
         let now = data_version(&self.conn)?;
         if now == self.data_version {
             return Ok(false);
         }
-        // Recorded first: a change that fails the checks below is
-        // reported once, not again at every poll.
         self.data_version = now;
+        match self.check_caught_up() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                // A file that no longer checks out stays refused for this
+                // handle: nothing is written over it (a planted trigger
+                // would fire and be sealed).
+                if e.kind() == crate::error::ErrorKind::Integrity {
+                    self.refused = Some(e.to_string());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Vault::catch_up`]'s checks, and what it reads again.
+    fn check_caught_up(&mut self) -> Result<()> {
+        // The checks `open` makes, all of them: a seal's MAC alone passes
+        // an older sealed copy written back over the file, and covers rows,
+        // not schema objects (a trigger planted while the app is open fired
+        // at its next write, and the seal then vouched for what it did:
+        // attack review 10, L2, L3).
+        crate::schema::check_objects(&self.conn)?;
         if self.seal.is_some() {
-            self.seal = Some(crate::replica::Seal::check(
+            let seal = crate::replica::Seal::check(
                 &self.conn,
                 self.me.private.derive_replica_mac_key(&self.me.device_id),
                 &self.vault_id,
                 &self.me.device_id,
-            )?);
+            )?;
+            crate::anchor::check_generation(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+                seal.generation(),
+            )?;
+            self.seal = Some(seal);
         }
+        crate::anchor::check_head(
+            &self.conn,
+            &self.me.home,
+            &self.vault_id,
+            &self.me.device_id,
+        )?;
         let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
         self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
         // Keys are cached per epoch and re-read when the epoch moves, but
@@ -476,7 +524,7 @@ impl Vault {
         // key of the same epoch number's wraps: read them again.
         self.env_keys.clear();
         self.keyless.clear();
-        Ok(true)
+        Ok(())
     }
 
     /// The vault id.
@@ -968,6 +1016,9 @@ impl Vault {
     /// Signs and applies several ops in one transaction: all or nothing. A
     /// denied op rolls the whole batch back and is then recorded as denied.
     pub fn apply_batch(&mut self, bodies: Vec<OpBody>) -> Result<()> {
+        if let Some(why) = &self.refused {
+            return Err(Error::integrity(why.clone()));
+        }
         let author = self.me.id();
         let mut head = None;
         let tx = self
