@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, reveal, row, tid } from "./harness.mjs";
+import { CLI, PASSPHRASE, appSuite, lookAtList, reveal, row, tid } from "./harness.mjs";
 
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
 
@@ -144,6 +144,9 @@ describe("the real app", () => {
     assert.equal(await (await wd.$(tid("member-claimed-name"))).text(), "Bob Builder");
     assert.equal(await (await wd.$(tid("member-add-submit"))).prop("disabled"), true);
     await fill("member-name", "bob");
+    // The role's drop-down is the app's own list, in the light theme.
+    await lookAtList(app, tid("member-role"), "select-light");
+    await wd.$(tid("member-add-dialog"));
     await choose(tid("member-role"), "reader");
     await click(tid("member-confirm"));
     await click(tid("member-add-submit"));

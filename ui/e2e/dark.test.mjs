@@ -1,10 +1,11 @@
 // The app in a dark desktop theme (GTK_THEME=Adwaita:dark, which
 // WebKitGTK reports as `prefers-color-scheme: dark`), in its own HOME:
 // first run, then My identity at 760, 1120 and 1440 px with nothing
-// scrolling sideways. Screenshots: my-identity-dark-{760,1120,1440}.png.
+// scrolling sideways; the audit log's Activity drop-down open.
+// Screenshots: my-identity-dark-*.png, select-dark-*.png.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { appSuite, firstRun, tid } from "./harness.mjs";
+import { appSuite, firstRun, lookAtList, tid } from "./harness.mjs";
 
 const app = appSuite({ prefix: "coffer-e2e-dark-", portBase: 6700, extraEnv: () => ({ GTK_THEME: "Adwaita:dark" }) });
 const { wd, shot, click } = app;
@@ -23,5 +24,10 @@ describe("dark theme", () => {
       assert.equal(await wd.exec("return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), true);
       await shot(`my-identity-dark-${width}.png`);
     }
+  });
+
+  test("a drop-down's list is the app's own, in the dark theme", async () => {
+    await click(tid("nav-audit"));
+    await lookAtList(app, tid("audit-kind"), "select-dark");
   });
 });

@@ -132,3 +132,37 @@ export async function firstRun(app, { name, email = null, team = "Acme" }) {
   await app.click(tid("vault-submit"));
   await app.wd.$(tid("empty-vault"));
 }
+
+/** Opens the app's drop-down (Select.svelte) at `css` at 760, 1120 and
+ * 1440 px: its list is the app's own (a listbox in the theme's panel
+ * colour, not a GTK menu), lies inside the window, and Escape closes only
+ * the list. Screenshots: `${name}-${width}.png`. Leaves the window at
+ * 1120 px. */
+export async function lookAtList(app, css, name) {
+  const { wd } = app;
+  for (const width of [760, 1120, 1440]) {
+    await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
+    await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+    await (await wd.$(css)).click();
+    const list = `[id="${await (await wd.$(css)).attr("aria-controls")}"]`;
+    await wd.$(list);
+    const seen = await wd.exec(
+      `const l = document.querySelector(arguments[0]), r = l.getBoundingClientRect();
+       const panel = getComputedStyle(document.documentElement).getPropertyValue("--panel").trim();
+       const probe = document.createElement("i"); probe.style.color = panel; document.body.append(probe);
+       const want = getComputedStyle(probe).color; probe.remove();
+       return { role: l.getAttribute("role"), bg: getComputedStyle(l).backgroundColor, want,
+                inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
+                wide: document.documentElement.scrollWidth <= document.documentElement.clientWidth };`,
+      list,
+    );
+    assert.equal(seen.role, "listbox");
+    assert.equal(seen.bg, seen.want, "the list is drawn in the app's panel colour");
+    assert.ok(seen.inside, `the list lies inside the ${width} px window`);
+    assert.ok(seen.wide, "nothing scrolls sideways");
+    await app.shot(`${name}-${width}.png`);
+    await (await wd.$(css)).type("\uE00C"); // Escape
+    await wd.gone(list);
+  }
+  await wd.req("POST", wd.s("/window/rect"), { width: 1120, height: 740 });
+}
