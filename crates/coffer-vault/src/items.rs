@@ -1621,6 +1621,31 @@ impl Vault {
         Ok((created, updated))
     }
 
+    /// What [`Vault::import_items`] would do with each entry, after the
+    /// same checks of names and values, without writing anything: the dry
+    /// run of a `.env` import (an existing name is reported, not refused).
+    pub(crate) fn preview_items(
+        &mut self,
+        env_path: &str,
+        entries: &[(String, SecretString)],
+    ) -> Result<Vec<(String, crate::envfile::PreviewStatus)>> {
+        use crate::envfile::PreviewStatus;
+        let env = self.env(env_path)?;
+        let existing = self.load_items(&env)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            coffer_dotenv::validate_key(name)?;
+            check_value(name, value)?;
+            let status = match existing.iter().find(|d| &d.fields.name == name) {
+                None => PreviewStatus::New,
+                Some(cur) if cur.fields.value == *value => PreviewStatus::Unchanged,
+                Some(_) => PreviewStatus::Exists,
+            };
+            out.push((name.clone(), status));
+        }
+        Ok(out)
+    }
+
     /// The op creating an item: a fresh item key sealed under the
     /// environment's current key, and version 1 sealed under it.
     pub(crate) fn new_item_op(
