@@ -88,6 +88,7 @@ describe("members", () => {
     await user.paste(mockPublicIdentity("Dana Scully", "dana@example.com", "dana-key"));
     await user.click(within(dlg).getByRole("button", { name: "Check identity" }));
     expect(await within(dlg).findByTestId("member-claimed-name")).toHaveTextContent("Dana Scully");
+    expect(within(dlg).getByTestId("member-claimed-name").parentElement).toHaveTextContent("This identity says it is Dana Scully (dana@example.com). Ask them");
     expect(within(dlg).getByTestId("member-preview-fingerprint")).toHaveAttribute("data-fingerprint", mockFingerprint("dana-key"));
     const add = within(dlg).getByRole("button", { name: "Add member" });
     expect(add).toBeDisabled();
