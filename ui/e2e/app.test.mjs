@@ -13,29 +13,20 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, lookAtList, reveal, row, tid } from "./harness.mjs";
+import { CLI, PASSPHRASE, appSuite, choose as chooseIn, lookAtList, reveal, row, tid } from "./harness.mjs";
 
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
 
 const app = appSuite({ prefix: "coffer-e2e-", portBase: 4600 });
 const { home, env, wd, shot, fill, click } = app;
 const vaultFile = join(home, "data/coffer/vault.coffer");
+const choose = (css, value) => chooseIn(wd, css, value);
 
 function clipboard(...args) {
   const r = spawnSync("xclip", ["-selection", "clipboard", "-o", ...args], { env, encoding: "utf8", timeout: 5000 });
   return r.status === 0 ? r.stdout : null;
 }
 const haveXclip = spawnSync("sh", ["-c", "command -v xclip"]).status === 0;
-
-/** Chooses `value` in the app's drop-down (Select.svelte) at `css` as a
- * user does: a click opens its list, a click on the option chooses. */
-async function choose(css, value) {
-  const box = await wd.$(css);
-  await box.click();
-  const list = await box.attr("aria-controls");
-  await (await wd.$(`[id="${list}"] [role="option"][data-value="${value}"]`)).click();
-  await wd.gone(`[id="${list}"]`);
-}
 
 describe("the real app", () => {
   test("first run: identity with confirmation, then the vault", async () => {

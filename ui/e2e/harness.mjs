@@ -133,6 +133,19 @@ export async function firstRun(app, { name, email = null, team = "Acme" }) {
   await app.wd.$(tid("empty-vault"));
 }
 
+/** Chooses `value` in the app's drop-down (Select.svelte) at `css` as a
+ * user does: a click opens its list, a click on the option chooses. */
+export async function choose(wd, css, value) {
+  const box = await wd.$(css);
+  // Into the middle of what scrolls: WebKitWebDriver scrolls a target only
+  // to the edge, where a dialog's sticky buttons cover it.
+  await wd.exec("document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })", css);
+  await box.click();
+  const list = await box.attr("aria-controls");
+  await (await wd.$(`[id="${list}"] [role="option"][data-value="${value}"]`)).click();
+  await wd.gone(`[id="${list}"]`);
+}
+
 /** Opens the app's drop-down (Select.svelte) at `css` at 760, 1120 and
  * 1440 px: its list is the app's own (a listbox in the theme's panel
  * colour, not a GTK menu), lies inside the window, and Escape closes only

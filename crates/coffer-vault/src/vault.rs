@@ -73,6 +73,9 @@ pub struct EnvInfo {
     pub readable: bool,
     /// This identity's grant (`read`/`write`), if any.
     pub access: Option<String>,
+    /// Whether this identity may change its credentials (its role and
+    /// grant, by the rule `authorize` applies to what it sends).
+    pub writable: bool,
     /// Live items.
     pub items: u64,
     /// Whether it was removed (`env.remove`): then `name` is the name it
@@ -708,7 +711,21 @@ impl Vault {
         self.env_by_id(&id)
     }
 
+    /// Whether this identity manages the vault now (an active owner or
+    /// admin): adds, renames and removes environments, members and grants.
+    /// From the verified tables, by the rule `authorize` applies.
+    pub fn manages(&self) -> Result<bool> {
+        Ok(active_role(&self.conn, &self.me.id())?.is_some_and(|r| r <= Role::Admin))
+    }
+
     pub(crate) fn env_by_id(&self, id: &Id) -> Result<EnvInfo> {
+        let me = self.me.id();
+        let mut env = self.env_row(id)?;
+        env.writable = may_write_env(&self.conn, &me, id)?;
+        Ok(env)
+    }
+
+    fn env_row(&self, id: &Id) -> Result<EnvInfo> {
         let me = self.me.id();
         self.conn
             .query_row(
@@ -729,6 +746,7 @@ impl Vault {
                         rotate_every_days: r.get::<_, Option<i64>>(3)?.map(|d| d as u32),
                         readable: r.get::<_, i64>(4)? > 0,
                         access: r.get(5)?,
+                        writable: false,
                         items: r.get::<_, i64>(6)? as u64,
                         removed: r.get(7)?,
                     })
@@ -1136,6 +1154,55 @@ pub(crate) fn remove_vault_files(path: &Path) {
 }
 
 /// Checks that `author` may apply `body`, against the state before it.
+/// Whether an active member with `role` may change credentials in
+/// `env_id`: owners and admins everywhere, members where granted write,
+/// readers nowhere. The one rule behind `authorize` (what an op may do)
+/// and `EnvInfo::writable` (what the app offers).
+fn role_may_write_env(conn: &Connection, role: Role, member: &Id, env_id: &Id) -> Result<bool> {
+    if role <= Role::Admin {
+        return Ok(true);
+    }
+    if role == Role::Reader {
+        return Ok(false);
+    }
+    let access: Option<String> = conn
+        .query_row(
+            "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
+            params![&env_id.0[..], &member.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(access.as_deref() == Some("write"))
+}
+
+/// A member's role and status (`active`/`revoked`), if a member.
+fn role_and_status(conn: &Connection, member: &Id) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT role, status FROM members WHERE id = ?1",
+            [&member.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// An active member's role (revoked or unknown: none).
+fn active_role(conn: &Connection, member: &Id) -> Result<Option<Role>> {
+    match role_and_status(conn, member)? {
+        Some((role, status)) if status == "active" => Ok(Some(Role::parse(&role)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `member` may change credentials in `env_id` now (revoked or
+/// unknown: no).
+pub(crate) fn may_write_env(conn: &Connection, member: &Id, env_id: &Id) -> Result<bool> {
+    match active_role(conn, member)? {
+        Some(role) => role_may_write_env(conn, role, member, env_id),
+        None => Ok(false),
+    }
+}
+
 pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<()> {
     if let OpBody::Genesis { owner, .. } = body {
         let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
@@ -1146,37 +1213,15 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         }
         return Ok(());
     }
-    let row: Option<(String, String)> = tx
-        .query_row(
-            "SELECT role, status FROM members WHERE id = ?1",
-            [&author.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (role, status) =
-        row.ok_or_else(|| Error::PermissionDenied("the author is not a member".into()))?;
+    let (role, status) = role_and_status(tx, author)?
+        .ok_or_else(|| Error::PermissionDenied("the author is not a member".into()))?;
     if status != "active" {
         return Err(Error::PermissionDenied(
             "the author's membership was revoked".into(),
         ));
     }
     let role = Role::parse(&role)?;
-    let can_write_env = |env_id: &Id| -> Result<bool> {
-        if role <= Role::Admin {
-            return Ok(true);
-        }
-        if role == Role::Reader {
-            return Ok(false);
-        }
-        let access: Option<String> = tx
-            .query_row(
-                "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
-                params![&env_id.0[..], &author.0[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(access.as_deref() == Some("write"))
-    };
+    let can_write_env = |env_id: &Id| role_may_write_env(tx, role, author, env_id);
     let target_role = |id: &Id| -> Result<Option<Role>> {
         let r: Option<String> = tx
             .query_row("SELECT role FROM members WHERE id = ?1", [&id.0[..]], |r| {

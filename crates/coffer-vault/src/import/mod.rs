@@ -530,6 +530,7 @@ impl Vault {
             rotate_every_days: None,
             readable: true,
             access: Some("write".into()),
+            writable: true,
             items: 0,
             removed: false,
         };
