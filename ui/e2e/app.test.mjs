@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, choose as chooseIn, lookAtList, reveal, row, tid } from "./harness.mjs";
+import { CLI, PASSPHRASE, appSuite, choose as chooseIn, lookAtList, resize, reveal, row, sideways, tid } from "./harness.mjs";
 
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
 
@@ -233,20 +233,9 @@ describe("the real app", () => {
     });
     // Shown without a lock: the app watches the vault (live.test.mjs).
     await wd.$(row("payments/prod/PARTNER_TOKEN"));
-    const overflow = () =>
-      wd.exec(`
-        const bad = [];
-        const de = document.documentElement;
-        if (de.scrollWidth > de.clientWidth) bad.push("page " + de.scrollWidth + " > " + de.clientWidth);
-        for (const el of document.querySelectorAll("main, main *")) {
-          const s = getComputedStyle(el);
-          if ((s.overflowX === "auto" || s.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1)
-            bad.push(el.tagName + "." + el.className + " " + el.scrollWidth + " > " + el.clientWidth);
-        }
-        return bad;`);
+    const overflow = () => sideways(wd);
     for (const width of [760, 1120, 1440]) {
-      await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
-      await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+      await resize(wd, width);
       // A resized window may lose and regain focus, which masks a value
       // (by design): let that settle before revealing.
       await new Promise((r) => setTimeout(r, 800));

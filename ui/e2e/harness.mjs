@@ -154,8 +154,7 @@ export async function choose(wd, css, value) {
 export async function lookAtList(app, css, name) {
   const { wd } = app;
   for (const width of [760, 1120, 1440]) {
-    await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
-    await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+    await resize(wd, width);
     await (await wd.$(css)).click();
     const list = `[id="${await (await wd.$(css)).attr("aria-controls")}"]`;
     await wd.$(list);
@@ -179,3 +178,25 @@ export async function lookAtList(app, css, name) {
   }
   await wd.req("POST", wd.s("/window/rect"), { width: 1120, height: 740 });
 }
+
+/** What scrolls sideways in the window: the page, or any scrolling box in
+ * <main> wider than its box (empty: nothing). */
+export function sideways(wd) {
+  return wd.exec(`
+    const bad = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > de.clientWidth) bad.push("page " + de.scrollWidth + " > " + de.clientWidth);
+    for (const el of document.querySelectorAll("main, main *")) {
+      const s = getComputedStyle(el);
+      if ((s.overflowX === "auto" || s.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1)
+        bad.push(el.tagName + "." + el.className + " " + el.scrollWidth + " > " + el.clientWidth);
+    }
+    return bad;`);
+}
+
+/** Resizes the window to `width` × 740 and waits until the page has it. */
+export async function resize(wd, width) {
+  await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
+  await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+}
+
