@@ -173,23 +173,12 @@ fn env_names(v: &mut Vault, env: &str) -> Result<Vec<String>> {
 
 /// `coffer check PROJECT/ENV --example FILE`.
 pub fn check(vault: &Option<PathBuf>, a: CheckArgs) -> Result<u8> {
-    let wanted = example_keys(&read_text(&a.example)?);
+    let text = read_text(&a.example)?;
     let mut v = open(vault)?;
-    let have = env_names(&mut v, &a.env)?;
+    let c = v.check_example(&a.env, &text)?;
     drop(v);
-    let have_set: HashSet<&str> = have.iter().map(String::as_str).collect();
-    let wanted_set: HashSet<&str> = wanted.iter().map(String::as_str).collect();
-    let missing: Vec<&str> = wanted
-        .iter()
-        .map(String::as_str)
-        .filter(|k| !have_set.contains(k))
-        .collect();
-    let mut extra: Vec<&str> = have
-        .iter()
-        .map(String::as_str)
-        .filter(|k| !wanted_set.contains(k))
-        .collect();
-    extra.sort_unstable();
+    let missing: Vec<&str> = c.missing.iter().map(String::as_str).collect();
+    let extra: Vec<&str> = c.extra.iter().map(String::as_str).collect();
     let example = a.example.display().to_string();
     if a.json {
         #[derive(serde::Serialize)]
@@ -218,7 +207,7 @@ pub fn check(vault: &Option<PathBuf>, a: CheckArgs) -> Result<u8> {
             eprintln!(
                 "{} has every key {example} names ({}); {} extra.",
                 a.env,
-                wanted.len(),
+                c.wanted,
                 extra.len()
             );
         }

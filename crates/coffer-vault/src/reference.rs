@@ -602,6 +602,67 @@ pub fn check_var_name(name: &str) -> Result<()> {
     Ok(coffer_dotenv::validate_key(name)?)
 }
 
+/// An environment's keys against an example file's (`coffer check`, and
+/// the app's per-environment check).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExampleCheck {
+    /// How many keys the example names.
+    pub wanted: usize,
+    /// Keys the example names that the environment lacks, in the
+    /// example's order.
+    pub missing: Vec<String>,
+    /// Keys the environment has that the example does not name, sorted.
+    pub extra: Vec<String>,
+}
+
+impl ExampleCheck {
+    /// Compares the keys of `example` (the file's text, read leniently as
+    /// [`example_keys`] does) with `have`, the environment's keys.
+    pub fn compare<'a>(example: &str, have: impl IntoIterator<Item = &'a str>) -> Self {
+        let wanted = example_keys(example);
+        let have: std::collections::BTreeSet<&str> = have.into_iter().collect();
+        let wanted_set: std::collections::HashSet<&str> =
+            wanted.iter().map(String::as_str).collect();
+        ExampleCheck {
+            wanted: wanted.len(),
+            missing: wanted
+                .iter()
+                .filter(|k| !have.contains(k.as_str()))
+                .cloned()
+                .collect(),
+            extra: have
+                .into_iter()
+                .filter(|k| !wanted_set.contains(k))
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
+impl Vault {
+    /// Checks the environment `env` (`PROJECT/ENV`, which this identity
+    /// must be able to read) against an example file's text: names only,
+    /// no value is opened.
+    pub fn check_example(&mut self, env: &str, example: &str) -> Result<ExampleCheck> {
+        let info = self.env(env)?;
+        if !info.readable {
+            return Err(Error::PermissionDenied(format!(
+                "you have no access to {}",
+                info.path()
+            )));
+        }
+        let names: Vec<String> = self
+            .list_items(Some(env), crate::rotation::DEFAULT_DUE_SOON_DAYS)?
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        Ok(ExampleCheck::compare(
+            example,
+            names.iter().map(String::as_str),
+        ))
+    }
+}
+
 /// The keys an example file (`.env.example`) names, in order, once each.
 /// Lenient, since only names matter: values are ignored whatever their
 /// syntax (`${X}`, ` #`), a quoted value that spans lines is skipped to
@@ -671,6 +732,16 @@ pub(crate) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_example_check_lists_missing_in_order_and_extra_sorted() {
+        let c = ExampleCheck::compare("B=\nA=x\n# C=\nD=1\n", ["Z", "A", "Y"]);
+        assert_eq!(c.wanted, 3);
+        assert_eq!(c.missing, ["B", "D"]);
+        assert_eq!(c.extra, ["Y", "Z"]);
+        let ok = ExampleCheck::compare("A=\n", ["A"]);
+        assert!(ok.missing.is_empty() && ok.extra.is_empty());
+    }
+
     #[test]
     fn example_keys_are_read_leniently() {
         let t = "# c\n\nexport A=1\nB = ${X} # note\nC=\"multi\nD=not a key\n\"\nE='x'\nbad-key=1\nA=again\n";
