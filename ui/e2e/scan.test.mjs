@@ -24,7 +24,7 @@ describe("scan a folder and the hygiene panel in the real app", () => {
   test("mark exposed: the rotation dashboard lists it", async () => {
     const { wd, click } = s.app;
     await click(`${s.card("payments/prod/STRIPE_KEY")} [data-testid="scan-mark"]`);
-    await wd.until("marked", async () => /Marked 1 credential exposed/.test(await s.text('[data-testid="scan-notice"]')));
+    await wd.until("marked", async () => /Marked 1 credential exposed/.test(await s.text('[data-testid="toast"]')));
     assert.ok((await wd.$$(`${s.card("payments/prod/STRIPE_KEY")} [data-testid="scan-exposed"]`)).length === 1);
     // The CLI, reading the same vault, sees the exposure too.
     const rot = JSON.parse(s.cli(["rotation", "--json"]));

@@ -43,6 +43,7 @@ export function scanSuite({ prefix, portBase, extraEnv = () => ({}) }) {
       cli(["set", "payments/prod", "STRIPE_KEY"], STRIPE);
       cli(["set", "web/prod", "STRIPE_KEY"], STRIPE);
       cli(["set", "payments/prod", "DATABASE_URL"], "postgres://db.internal/acme");
+      cli(["set", "payments/prod", "SMTP_PASSWORD"], "your_smtp_password_here");
     },
     /** A temp folder with the value in a config file and the old one in
      * a .env; chosen in the folder dialog; scanned. */
@@ -54,6 +55,8 @@ export function scanSuite({ prefix, portBase, extraEnv = () => ({}) }) {
       writeFileSync(join(folder, ".env"), `STRIPE_KEY=${OLD_STRIPE}\n`);
       writeFileSync(join(folder, "README.md"), "# acme\n");
       writeFileSync(join(home, "picks"), `${folder}\n`);
+      // The first run's confirmations fade first (the screenshots show this screen's own).
+      await wd.gone(tid("toast"));
       await click(tid("nav-scan"));
       await click(tid("scan-folder-choose"));
       await wd.until("the folder chosen", async () => (await wd.exec("return document.querySelector(arguments[0]).value", tid("scan-folder"))) === folder);
@@ -72,7 +75,7 @@ export function scanSuite({ prefix, portBase, extraEnv = () => ({}) }) {
         assert.ok(!page.includes(v), "no value on screen");
         assert.ok(!page.includes(v.slice(0, 12)), "no part of a value on screen");
       }
-      assert.match(await text(tid("scan-summary")), /^\s*Scanned 3 files/);
+      assert.match(await text(tid("scan-summary")), /^\s*Scanned 3 files .* for 5 values\./);
     },
     async hygiene() {
       const { wd, click } = app;
@@ -83,6 +86,10 @@ export function scanSuite({ prefix, portBase, extraEnv = () => ({}) }) {
       assert.match(t, /payments\/prod\/STRIPE_KEY/);
       assert.match(t, /web\/prod\/STRIPE_KEY/);
       assert.ok(!t.includes(STRIPE), "no value");
+      const p = await text(tid("hygiene-group-placeholder"));
+      assert.match(p, /Looks like a placeholder in payments\/prod\./);
+      assert.match(p, /payments\/prod\/SMTP_PASSWORD/);
+      assert.ok(!p.includes("your_smtp"), "no value");
     },
     /** Screenshots of the current screen at 760, 1120 and 1440 px. */
     async shots(name, suffix = "") {

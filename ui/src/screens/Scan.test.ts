@@ -26,7 +26,7 @@ describe("scan a folder", () => {
     expect(scan).toEqual({ path: "~/project", respect_gitignore: false, current_only: false });
 
     await user.click(within(stripe).getByTestId("scan-mark"));
-    expect(await screen.findByTestId("scan-notice")).toHaveTextContent("Marked 1 credential exposed");
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Marked 1 credential exposed");
     expect(within(stripe).getByTestId("scan-exposed")).toBeInTheDocument();
     await user.click(screen.getByTestId("nav-rotation"));
     const rows = await screen.findAllByTestId("rotation-row");

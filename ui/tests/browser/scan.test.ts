@@ -27,7 +27,7 @@ describe("scan a folder", () => {
     // Nothing scrolls sideways at the narrowest window.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
     await page.locator(tid("scan-mark-all")).click();
-    await expect.poll(() => page.locator(tid("scan-notice")).textContent()).toMatch(/Marked 1 credential exposed/);
+    await expect.poll(() => page.locator(tid("toast")).textContent()).toMatch(/Marked 1 credential exposed/);
     await expect.poll(() => page.locator(tid("scan-exposed")).count()).toBe(2);
     await page.locator(tid("nav-rotation")).click();
     await expect.poll(() => page.locator(tid("count-exposed")).textContent()).toBe("2");
