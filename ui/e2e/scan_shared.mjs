@@ -79,6 +79,7 @@ export function scanSuite({ prefix, portBase, extraEnv = () => ({}) }) {
     },
     async hygiene() {
       const { wd, click } = app;
+      await wd.gone(tid("toast"));
       await click(tid("nav-hygiene"));
       await wd.until("the reused value", async () => (await wd.$$(`${tid("hygiene-group-reused")} ${tid("hygiene-finding")}`)).length === 1);
       const t = await text(tid("hygiene-group-reused"));

@@ -79,10 +79,12 @@ pub fn scan_folder(s: &Session, a: ScanFolderArgs) -> IpcResult<ScanReportDto> {
         j.progress.clone()
     };
     let out = run(s, &folder, &a, &progress);
+    // A lock while the scan ran cancelled it; what it found is not kept.
+    let unlocked = s.is_unlocked();
     let mut j = job(s);
     j.running = false;
     j.phase = "done";
-    if let Ok((_, found)) = &out {
+    if let (Ok((_, found)), true) = (&out, unlocked) {
         j.found = found.clone();
     }
     drop(j);

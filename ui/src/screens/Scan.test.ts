@@ -49,6 +49,26 @@ describe("scan a folder", () => {
     expect(cards.map((c) => c.dataset.item)).toEqual(["web/prod/SENTRY_DSN"]);
   });
 
+  it("opens a found credential in the vault view; the results are still there on return, and gone after a lock", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked");
+    await user.click(await screen.findByTestId("nav-scan"));
+    await user.type(screen.getByTestId("scan-folder"), "~/project");
+    await user.click(screen.getByTestId("scan-start"));
+    const cards = await screen.findAllByTestId("scan-credential");
+    await user.click(within(cards[0]).getByTestId("scan-open"));
+    expect((await screen.findByTestId("detail-pane")).dataset.item).toBe("payments/prod/STRIPE_KEY");
+    await user.click(screen.getByTestId("nav-scan"));
+    expect(screen.getAllByTestId("scan-credential")).toHaveLength(2);
+    expect(screen.getByTestId("scan-folder")).toHaveValue("~/project");
+    await user.click(screen.getByTestId("lock"));
+    await user.type(await screen.findByLabelText("Passphrase"), "correct horse battery staple");
+    await user.keyboard("{Enter}");
+    await user.click(await screen.findByTestId("nav-scan"));
+    expect(screen.queryAllByTestId("scan-credential")).toHaveLength(0);
+    expect(screen.getByTestId("scan-folder")).toHaveValue("");
+  });
+
   it("refuses a typed folder outside home with Rust's sentence", async () => {
     const user = userEvent.setup();
     renderApp("unlocked");
