@@ -49,6 +49,30 @@ describe("scan a folder and the hygiene panel in the real app", () => {
     await wd.$('[data-testid="detail-pane"][data-item="web/prod/STRIPE_KEY"]');
   });
 
+  test("a long scan shows progress while the window stays responsive, and Cancel stops it", async () => {
+    const { wd, click, fill, home } = s.app;
+    // 150 MB of text: several seconds for the debug build.
+    const big = join(home, "big");
+    mkdirSync(big, { recursive: true });
+    const blob = "lorem ipsum dolor sit amet, consectetur adipiscing elit 0123456789\n".repeat(15_650);
+    for (let i = 0; i < 150; i++) writeFileSync(join(big, `${String(i).padStart(3, "0")}.log`), blob);
+    await click('[data-testid="nav-scan"]');
+    await fill("scan-folder", big);
+    await click('[data-testid="scan-start"]');
+    const seen = [];
+    await wd.until("progress counting files", async () => {
+      const m = /Searching (\d+) of 150 files/.exec(await s.text('[data-testid="scan-progress"]'));
+      if (m) seen.push(Number(m[1]));
+      return seen.length >= 2 && seen[seen.length - 1] > seen[0] && seen[seen.length - 1] >= 3;
+    }, 60_000);
+    // The page answers scripts and clicks while Rust reads files.
+    assert.equal(await wd.exec("return document.querySelectorAll('[data-testid=\"scan-start\"][disabled]').length"), 1);
+    await click('[data-testid="scan-cancel"]');
+    await wd.until("cancelled", async () => /Cancelled\./.test(await s.text('[data-testid="scan-summary"]')), 30_000);
+    const m = /Scanned (\d+) files/.exec(await s.text('[data-testid="scan-summary"]'));
+    assert.ok(m && Number(m[1]) < 150, `stopped early: ${m?.[1]} files`);
+  });
+
   test("a folder typed outside home is refused; a file is not a folder", async () => {
     const { wd, click, fill } = s.app;
     await click('[data-testid="nav-scan"]');
