@@ -69,6 +69,11 @@ fn assert_verifies(v: &mut Vault) {
 #[test]
 fn three_identities_see_exactly_what_their_grants_allow() {
     let (fx, _ada, mut v) = team_vault();
+    assert!(
+        v.list_envs(None).expect("envs").iter().all(|e| e.writable),
+        "the owner writes everywhere"
+    );
+    assert!(v.manages().expect("role"), "the owner manages the vault");
     let bob = Person::new(&fx, "Bob");
     let carol = Person::new(&fx, "Carol");
     add_member(&mut v, &bob, Role::Reader, &[(PROD, Access::Read)]);
@@ -82,21 +87,22 @@ fn three_identities_see_exactly_what_their_grants_allow() {
 
     // Bob, reader, `web/prod:read`.
     let mut b = bob.open(&fx.path);
-    let envs: Vec<(String, bool, Option<String>)> = b
+    let envs: Vec<(String, bool, Option<String>, bool)> = b
         .list_envs(None)
         .expect("envs")
         .into_iter()
-        .map(|e| (e.path(), e.readable, e.access))
+        .map(|e| (e.path(), e.readable, e.access, e.writable))
         .collect();
     assert_eq!(
         envs,
         vec![
-            (OPS.to_string(), false, None),
-            (DEV.to_string(), false, None),
-            (PROD.to_string(), true, Some("read".to_string())),
+            (OPS.to_string(), false, None, false),
+            (DEV.to_string(), false, None, false),
+            (PROD.to_string(), true, Some("read".to_string()), false),
         ],
-        "Bob's environments: only web/prod is readable"
+        "Bob's environments: only web/prod is readable, none writable"
     );
+    assert!(!b.manages().expect("role"), "a reader manages nothing");
     assert_value(&mut b, PROD, "API_KEY", API_V2);
     assert_value(&mut b, PROD, "DB_PASS", DB_VALUE);
     assert_permission("Bob gets web/dev", b.get_item(DEV, "OTHER"));
@@ -129,19 +135,20 @@ fn three_identities_see_exactly_what_their_grants_allow() {
 
     // Carol, member, `web/prod:read` and `web/dev:write`.
     let mut c = carol.open(&fx.path);
-    let envs: Vec<(String, bool, Option<String>)> = c
+    let envs: Vec<(String, bool, Option<String>, bool)> = c
         .list_envs(None)
         .expect("envs")
         .into_iter()
-        .map(|e| (e.path(), e.readable, e.access))
+        .map(|e| (e.path(), e.readable, e.access, e.writable))
         .collect();
     assert_eq!(
         envs,
         vec![
-            (OPS.to_string(), false, None),
-            (DEV.to_string(), true, Some("write".to_string())),
-            (PROD.to_string(), true, Some("read".to_string())),
-        ]
+            (OPS.to_string(), false, None, false),
+            (DEV.to_string(), true, Some("write".to_string()), true),
+            (PROD.to_string(), true, Some("read".to_string()), false),
+        ],
+        "Carol writes exactly where granted write (EnvInfo::writable)"
     );
     assert_value(&mut c, PROD, "API_KEY", API_V2);
     assert_value(&mut c, DEV, "OTHER", OTHER_VALUE);

@@ -467,7 +467,13 @@ pub fn rotation_list(s: &Session, a: RotationListArgs) -> IpcResult<RotationRepo
 /// rotation report (the same credentials, most urgent first).
 pub fn vault_snapshot(s: &Session, a: RotationListArgs) -> IpcResult<VaultSnapshot> {
     let window = due_soon_window(s, a.due_soon_days)?;
-    let (envs, items) = s.with_vault(|v| Ok((v.list_envs(None)?, v.list_items(None, window)?)))?;
+    let (envs, items, manages) = s.with_vault(|v| {
+        Ok((
+            v.list_envs(None)?,
+            v.list_items(None, window)?,
+            v.manages()?,
+        ))
+    })?;
     let mut urgent: Vec<ItemSummary> = items
         .iter()
         .filter(|i| i.status != Status::Ok)
@@ -480,6 +486,7 @@ pub fn vault_snapshot(s: &Session, a: RotationListArgs) -> IpcResult<VaultSnapsh
         envs: envs.into_iter().map(EnvDto::from).collect(),
         items: items.into_iter().map(ItemDto::from).collect(),
         rotation,
+        manages,
     })
 }
 

@@ -386,6 +386,9 @@ pub struct EnvDto {
     pub readable: bool,
     /// This identity's grant (`read`/`write`), if any.
     pub access: Option<String>,
+    /// Whether this identity may change its credentials (the app offers
+    /// add, edit, rotate, share, delete and restore only then).
+    pub writable: bool,
     /// Live credentials.
     pub items: u64,
 }
@@ -399,6 +402,7 @@ impl From<EnvInfo> for EnvDto {
             rotate_every_days: e.rotate_every_days,
             readable: e.readable,
             access: e.access,
+            writable: e.writable,
             items: e.items,
         }
     }
@@ -641,6 +645,9 @@ pub struct VaultSnapshot {
     pub items: Vec<ItemDto>,
     /// The rotation dashboard's report over the same credentials.
     pub rotation: RotationReport,
+    /// Whether this identity manages the vault (an owner or admin): the app
+    /// offers adding, renaming and removing environments only then.
+    pub manages: bool,
 }
 
 // ----- arguments --------------------------------------------------------

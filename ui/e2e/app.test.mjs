@@ -13,29 +13,20 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, PASSPHRASE, appSuite, reveal, row, tid } from "./harness.mjs";
+import { CLI, PASSPHRASE, appSuite, choose as chooseIn, lookAtList, resize, reveal, row, sideways, tid } from "./harness.mjs";
 
 const STRIPE = "sk_live_e2e_51H8xQ2eZvKYlo2C";
 
 const app = appSuite({ prefix: "coffer-e2e-", portBase: 4600 });
 const { home, env, wd, shot, fill, click } = app;
 const vaultFile = join(home, "data/coffer/vault.coffer");
+const choose = (css, value) => chooseIn(wd, css, value);
 
 function clipboard(...args) {
   const r = spawnSync("xclip", ["-selection", "clipboard", "-o", ...args], { env, encoding: "utf8", timeout: 5000 });
   return r.status === 0 ? r.stdout : null;
 }
 const haveXclip = spawnSync("sh", ["-c", "command -v xclip"]).status === 0;
-
-/** Picks an option of a <select> the way a user's change would. */
-async function choose(css, value) {
-  await wd.$(css);
-  await wd.exec(
-    "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
-    css,
-    value,
-  );
-}
 
 describe("the real app", () => {
   test("first run: identity with confirmation, then the vault", async () => {
@@ -144,6 +135,9 @@ describe("the real app", () => {
     assert.equal(await (await wd.$(tid("member-claimed-name"))).text(), "Bob Builder");
     assert.equal(await (await wd.$(tid("member-add-submit"))).prop("disabled"), true);
     await fill("member-name", "bob");
+    // The role's drop-down is the app's own list, in the light theme.
+    await lookAtList(app, tid("member-role"), "select-light");
+    await wd.$(tid("member-add-dialog"));
     await choose(tid("member-role"), "reader");
     await click(tid("member-confirm"));
     await click(tid("member-add-submit"));
@@ -239,20 +233,9 @@ describe("the real app", () => {
     });
     // Shown without a lock: the app watches the vault (live.test.mjs).
     await wd.$(row("payments/prod/PARTNER_TOKEN"));
-    const overflow = () =>
-      wd.exec(`
-        const bad = [];
-        const de = document.documentElement;
-        if (de.scrollWidth > de.clientWidth) bad.push("page " + de.scrollWidth + " > " + de.clientWidth);
-        for (const el of document.querySelectorAll("main, main *")) {
-          const s = getComputedStyle(el);
-          if ((s.overflowX === "auto" || s.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1)
-            bad.push(el.tagName + "." + el.className + " " + el.scrollWidth + " > " + el.clientWidth);
-        }
-        return bad;`);
+    const overflow = () => sideways(wd);
     for (const width of [760, 1120, 1440]) {
-      await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
-      await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+      await resize(wd, width);
       // A resized window may lose and regain focus, which masks a value
       // (by design): let that settle before revealing.
       await new Promise((r) => setTimeout(r, 800));

@@ -1,10 +1,12 @@
 // The app in a dark desktop theme (GTK_THEME=Adwaita:dark, which
 // WebKitGTK reports as `prefers-color-scheme: dark`), in its own HOME:
 // first run, then My identity at 760, 1120 and 1440 px with nothing
-// scrolling sideways. Screenshots: my-identity-dark-{760,1120,1440}.png.
+// scrolling sideways; the audit log's Activity drop-down open.
+// A long value revealed at the three widths. Screenshots:
+// my-identity-dark-*.png, main-dark-*.png, select-dark-*.png.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { appSuite, firstRun, tid } from "./harness.mjs";
+import { appSuite, firstRun, lookAtList, resize, reveal, row, sideways, tid } from "./harness.mjs";
 
 const app = appSuite({ prefix: "coffer-e2e-dark-", portBase: 6700, extraEnv: () => ({ GTK_THEME: "Adwaita:dark" }) });
 const { wd, shot, click } = app;
@@ -23,5 +25,34 @@ describe("dark theme", () => {
       assert.equal(await wd.exec("return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), true);
       await shot(`my-identity-dark-${width}.png`);
     }
+  });
+
+  test("a long value revealed in the dark theme at three widths: nothing scrolls sideways", async () => {
+    const LONG = "tok_" + "Zx9Qw3Er5Ty7Ui1Op0As2Df4Gh6Jk8Lz".repeat(12);
+    await click(tid("add-env"));
+    await app.fill("env-path", "payments/prod");
+    await click(tid("env-submit"));
+    await wd.$(tid("env-tab-payments/prod"));
+    await click(tid("add-item"));
+    await app.fill("item-name", "PARTNER_TOKEN");
+    await app.fill("item-value", LONG);
+    await click(tid("item-save"));
+    await wd.$(row("payments/prod/PARTNER_TOKEN"));
+    for (const width of [760, 1120, 1440]) {
+      await resize(wd, width);
+      // A resized window may lose and regain focus, which masks a value.
+      await new Promise((r) => setTimeout(r, 800));
+      if (await wd.exec("return !!document.querySelector('[data-testid=detail-back]')")) await click(tid("detail-back"));
+      const shown = await reveal(wd, "payments/prod/PARTNER_TOKEN");
+      assert.equal(await wd.exec("return document.querySelector(arguments[0]).textContent", shown), LONG, "the whole value");
+      assert.deepEqual(await sideways(wd), [], `nothing scrolls sideways at ${width} px`);
+      await shot(`main-dark-${width}.png`);
+    }
+    await resize(wd, 1120);
+  });
+
+  test("a drop-down's list is the app's own, in the dark theme", async () => {
+    await click(tid("nav-audit"));
+    await lookAtList(app, tid("audit-kind"), "select-dark");
   });
 });

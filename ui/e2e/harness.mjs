@@ -132,3 +132,71 @@ export async function firstRun(app, { name, email = null, team = "Acme" }) {
   await app.click(tid("vault-submit"));
   await app.wd.$(tid("empty-vault"));
 }
+
+/** Chooses `value` in the app's drop-down (Select.svelte) at `css` as a
+ * user does: a click opens its list, a click on the option chooses. */
+export async function choose(wd, css, value) {
+  const box = await wd.$(css);
+  // Into the middle of what scrolls: WebKitWebDriver scrolls a target only
+  // to the edge, where a dialog's sticky buttons cover it.
+  await wd.exec("document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })", css);
+  await box.click();
+  const list = await box.attr("aria-controls");
+  await (await wd.$(`[id="${list}"] [role="option"][data-value="${value}"]`)).click();
+  await wd.gone(`[id="${list}"]`);
+}
+
+/** Opens the app's drop-down (Select.svelte) at `css` at 760, 1120 and
+ * 1440 px: its list is the app's own (a listbox in the theme's panel
+ * colour, not a GTK menu), lies inside the window, and Escape closes only
+ * the list. Screenshots: `${name}-${width}.png`. Leaves the window at
+ * 1120 px. */
+export async function lookAtList(app, css, name) {
+  const { wd } = app;
+  for (const width of [760, 1120, 1440]) {
+    await resize(wd, width);
+    await (await wd.$(css)).click();
+    const list = `[id="${await (await wd.$(css)).attr("aria-controls")}"]`;
+    await wd.$(list);
+    const seen = await wd.exec(
+      `const l = document.querySelector(arguments[0]), r = l.getBoundingClientRect();
+       const panel = getComputedStyle(document.documentElement).getPropertyValue("--panel").trim();
+       const probe = document.createElement("i"); probe.style.color = panel; document.body.append(probe);
+       const want = getComputedStyle(probe).color; probe.remove();
+       return { role: l.getAttribute("role"), bg: getComputedStyle(l).backgroundColor, want,
+                inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
+                wide: document.documentElement.scrollWidth <= document.documentElement.clientWidth };`,
+      list,
+    );
+    assert.equal(seen.role, "listbox");
+    assert.equal(seen.bg, seen.want, "the list is drawn in the app's panel colour");
+    assert.ok(seen.inside, `the list lies inside the ${width} px window`);
+    assert.ok(seen.wide, "nothing scrolls sideways");
+    await app.shot(`${name}-${width}.png`);
+    await (await wd.$(css)).type("\uE00C"); // Escape
+    await wd.gone(list);
+  }
+  await wd.req("POST", wd.s("/window/rect"), { width: 1120, height: 740 });
+}
+
+/** What scrolls sideways in the window: the page, or any scrolling box in
+ * <main> wider than its box (empty: nothing). */
+export function sideways(wd) {
+  return wd.exec(`
+    const bad = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > de.clientWidth) bad.push("page " + de.scrollWidth + " > " + de.clientWidth);
+    for (const el of document.querySelectorAll("main, main *")) {
+      const s = getComputedStyle(el);
+      if ((s.overflowX === "auto" || s.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1)
+        bad.push(el.tagName + "." + el.className + " " + el.scrollWidth + " > " + el.clientWidth);
+    }
+    return bad;`);
+}
+
+/** Resizes the window to `width` × 740 and waits until the page has it. */
+export async function resize(wd, width) {
+  await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
+  await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+}
+

@@ -36,3 +36,14 @@ export async function rowAction(user: UserEvent, key: string, action: string): P
   await user.click(within(await findRow(key)).getByRole("button", { name: `More actions for ${name}` }));
   await user.click(within(await screen.findByRole("menu")).getByRole("menuitem", { name: `${action} ${name}` }));
 }
+
+/** Chooses the option of the app's drop-down (Select.svelte) `combobox`
+ * whose value (or, failing that, label) is `choice`, as a user does: opens
+ * it, clicks the option. */
+export async function selectIn(user: UserEvent, combobox: HTMLElement, choice: string): Promise<void> {
+  if (combobox.getAttribute("aria-expanded") !== "true") await user.click(combobox);
+  const list = document.getElementById(combobox.getAttribute("aria-controls") ?? "");
+  if (!list) throw new Error("the drop-down did not open");
+  const byValue = [...list.querySelectorAll<HTMLElement>('[role="option"]')].find((o) => o.dataset.value === choice);
+  await user.click(byValue ?? within(list).getByRole("option", { name: choice }));
+}

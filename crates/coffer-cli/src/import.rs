@@ -1,17 +1,19 @@
-//! `coffer import`: a `.env` file (portable, or `--dialect`), or another
-//! manager's export (`--from bitwarden|keepassxc|1password`). The reading,
-//! mapping and writing are `coffer_vault::import`'s; this file parses the
-//! arguments, prints the preview table and the progress line.
+//! `coffer import`: a `.env` file (portable, or `--dialect`), a dotenvx
+//! file, or another manager's export (`--from
+//! bitwarden|keepassxc|keepass|1password`). The reading, mapping and
+//! writing are `coffer_vault::import`'s; this file parses the arguments,
+//! asks for an export's password, prints the preview table and the
+//! progress line.
 
 use std::io::{IsTerminal, Read as _, Write};
 use std::path::{Path, PathBuf};
 
-use coffer_vault::import::{self, MapFile, RowStatus, SourceFormat};
-use coffer_vault::{Error, ImportDialect, ImportOptions, Result};
+use coffer_vault::import::{self, MapFile, RowStatus, SourceFormat, SourceSecrets};
+use coffer_vault::{Error, ImportDialect, ImportOptions, PreviewStatus, Result};
 use zeroize::Zeroizing;
 
 use crate::commands::{open, warn_dangerous};
-use crate::output;
+use crate::{output, prompt};
 
 /// Arguments of `coffer import`.
 #[derive(clap::Args, Debug)]
@@ -23,9 +25,12 @@ pub struct ImportArgs {
     /// where its folder, collection, group or tag says.
     env: Option<String>,
     /// What the file is: dotenv (the default), dotenvx (an encrypted
-    /// .env.* file of dotenvx), bitwarden (the unencrypted JSON export),
-    /// keepassxc (its CSV export), 1password (its CSV export or its
-    /// .1pux archive).
+    /// .env.* file of dotenvx), bitwarden (the JSON export, unencrypted or
+    /// password-protected), keepassxc (its CSV export), keepass (a .kdbx
+    /// database), 1password (its CSV export or its .1pux archive). An
+    /// export's password is read from COFFER_IMPORT_PASSWORD, else stdin
+    /// when it is not a terminal, else asked on the terminal; never from
+    /// an argument.
     #[arg(long, value_name = "SOURCE", default_value = "dotenv")]
     from: String,
     /// For --from dotenvx: a .env.keys file holding DOTENV_PRIVATE_KEY_…
@@ -34,13 +39,17 @@ pub struct ImportArgs {
     /// .env.keys beside the file. Never give the key itself as an argument.
     #[arg(long, value_name = "FILE")]
     keys: Option<PathBuf>,
+    /// For --from keepass: the database's key file (with an empty
+    /// password, the key file alone opens it).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
     /// A mapping file for an export: `SOURCE PATH = PROJECT/ENV` or
     /// `SOURCE PATH = skip` per line (`*` one level, `**` any, `(none)`
     /// for entries in no folder). See docs/import.md.
     #[arg(long, value_name = "FILE")]
     map: Option<PathBuf>,
-    /// Show where each entry of an export would go (names only, never
-    /// values), and write nothing.
+    /// Show what the import would do, row by row (target and name, never a
+    /// value), and write nothing.
     #[arg(long)]
     dry_run: bool,
     /// Replace existing credentials.
@@ -76,6 +85,11 @@ pub fn run(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
             )));
         }
     }
+    if args.key_file.is_some() && format != SourceFormat::Keepass {
+        return Err(Error::InvalidInput(
+            "--key-file is for --from keepass".into(),
+        ));
+    }
     let map = match &args.map {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| {
@@ -85,7 +99,13 @@ pub fn run(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
         }
         None => None,
     };
-    let read = import::read_source_file(format, &args.file)?;
+    let label = args.file.display().to_string();
+    let mut password = || prompt::import_password(&label);
+    let mut secrets = SourceSecrets {
+        password: &mut password,
+        key_file: args.key_file.as_deref(),
+    };
+    let read = import::read_source_file(format, &args.file, &mut secrets)?;
     let plan = import::mapping::plan(read, args.env.as_deref(), map.as_ref())?;
     let mut v = open(vault)?;
     if args.dry_run {
@@ -212,10 +232,15 @@ impl Progress {
 
 /// `coffer import FILE PROJECT/ENV` for a .env file, or a dotenvx one.
 fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
-    if args.map.is_some() || args.dry_run {
+    if args.map.is_some() {
         return Err(Error::InvalidInput(
-            "--map and --dry-run are for another manager's export (--from bitwarden|keepassxc|1password)"
+            "--map is for another manager's export (--from bitwarden|keepassxc|keepass|1password)"
                 .into(),
+        ));
+    }
+    if args.key_file.is_some() {
+        return Err(Error::InvalidInput(
+            "--key-file is for --from keepass".into(),
         ));
     }
     let dotenvx = args.from.eq_ignore_ascii_case("dotenvx");
@@ -235,6 +260,7 @@ fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
         overwrite: args.overwrite,
         allow_empty: args.allow_empty,
         dialect: args.dialect,
+        dry_run: args.dry_run,
     };
     let imported = if dotenvx {
         let mut keys = DotenvxKeys::new(&args.file, args.keys.as_deref())?;
@@ -250,10 +276,48 @@ fn dotenv(vault: &Option<PathBuf>, args: ImportArgs) -> Result<u8> {
         }
         other => other?,
     };
-    eprintln!(
-        "Imported into {env}: {} created, {} updated.",
-        done.created, done.updated
-    );
+    if args.dry_run {
+        let rows: Vec<Vec<String>> = done
+            .preview
+            .iter()
+            .map(|(name, status)| {
+                vec![
+                    env.clone(),
+                    name.clone(),
+                    match (status, args.overwrite) {
+                        (PreviewStatus::New, _) => "new".into(),
+                        (PreviewStatus::Unchanged, true) => "unchanged".into(),
+                        (PreviewStatus::Exists, true) => "replaces existing".into(),
+                        (_, false) => "EXISTS (needs --overwrite)".into(),
+                    },
+                ]
+            })
+            .collect();
+        output::table(&["target", "name", "status"], &rows);
+        let clashes = done
+            .preview
+            .iter()
+            .filter(|(_, s)| *s != PreviewStatus::New)
+            .count();
+        eprintln!(
+            "Dry run: {} credential{} from {}{}; nothing written.",
+            done.preview.len(),
+            if done.preview.len() == 1 { "" } else { "s" },
+            args.file.display(),
+            if clashes > 0 && !args.overwrite {
+                format!(
+                    "; {clashes} already exist (the import would be refused without --overwrite)"
+                )
+            } else {
+                String::new()
+            }
+        );
+    } else {
+        eprintln!(
+            "Imported into {env}: {} created, {} updated.",
+            done.created, done.updated
+        );
+    }
     for key in &done.dangerous {
         warn_dangerous(key);
     }

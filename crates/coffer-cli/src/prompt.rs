@@ -38,6 +38,41 @@ pub fn new_passphrase(var: &str, what: &str) -> Result<SecretString> {
     Ok(a)
 }
 
+/// The password of an export being imported (a password-protected
+/// Bitwarden export, a KeePass database): `COFFER_IMPORT_PASSWORD`, else
+/// stdin when it is not a terminal (one line), else a hidden prompt.
+pub fn import_password(file: &str) -> Result<SecretString> {
+    if let Some(v) = std::env::var_os("COFFER_IMPORT_PASSWORD") {
+        return v
+            .into_string()
+            .map(SecretString::new)
+            .map_err(|_| Error::InvalidInput("COFFER_IMPORT_PASSWORD is not UTF-8".into()));
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut buf = Zeroizing::new(Vec::new());
+        stdin
+            .lock()
+            .take(64 * 1024)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::InvalidInput(format!("reading the password from stdin: {e}")))?;
+        let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+        let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
+        let s = std::str::from_utf8(line)
+            .map_err(|_| Error::InvalidInput("the password on stdin is not UTF-8".into()))?;
+        if s.is_empty() && buf.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "{file} needs its password: set COFFER_IMPORT_PASSWORD, pipe it on stdin, or run on a terminal to be asked"
+            )));
+        }
+        return Ok(SecretString::new(s.to_owned()));
+    }
+    if std::env::var_os("COFFER_NO_PROMPT").is_some() {
+        return Err(Error::NoPassphrase);
+    }
+    ask_hidden(&format!("Password of {file}: ")).ok_or(Error::NoPassphrase)
+}
+
 fn ask_hidden(prompt: &str) -> Option<SecretString> {
     // rpassword reads from the controlling terminal, not stdin, so a piped
     // value and a typed passphrase can be used together.

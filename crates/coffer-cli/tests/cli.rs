@@ -442,6 +442,7 @@ fn env_add_and_ls() {
     assert_eq!(web["rotate_every_days"], 90);
     assert_eq!(web["readable"], true);
     assert_eq!(web["access"], "write");
+    assert_eq!(web["writable"], true);
     assert_eq!(web["items"], 1);
     let api = all.iter().find(|e| e["project"] == "api").expect("api");
     assert_eq!(api["rotate_every_days"], Value::Null);

@@ -1,12 +1,16 @@
 //! `coffer import` from other tools, through the built binary: `.env`
-//! files read as one parser reads them (`--dialect`), and no value in any
-//! output.
+//! files read as one parser reads them (`--dialect`), other managers'
+//! exports (Bitwarden's password-protected one too), KeePass `.kdbx`
+//! databases made by the real `keepassxc-cli`, `--dry-run` for every
+//! source, and no value in any output.
 
 mod common;
 
 use common::Env;
 
 const INVALID: i32 = 7;
+const BW_PASSWORD: &str = "correct horse fixture";
+const KDBX_PASSWORD: &str = "kdbx fixture pass";
 
 /// A file a node app reads fine, with what the portable reader refuses: a
 /// `$` and both quotes.
@@ -287,32 +291,7 @@ fn bitwarden_by_folder_with_a_map_file() {
         out.stderr.contains(": 6 created, 0 updated, 3 skipped"),
         "{out}"
     );
-    assert_eq!(
-        env.get("payments/production", "STRIPE_LIVE_KEY"),
-        "sk_live_bw_fixture,\"quoted\" \\ value"
-    );
-    assert_eq!(
-        env.get("payments/production", "DATABASE_PASSWORD"),
-        "pg-bw-fixture-päss"
-    );
-    assert_eq!(
-        env.get("payments/production", "STRIPE_LIVE_KEY_TOTP"),
-        "otpauth://totp/Stripe:ops@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Stripe"
-    );
-    assert!(env
-        .get("payments/staging", "SIGNING_KEY_PEM")
-        .ends_with("-----END PRIVATE KEY-----\n"));
-    assert_eq!(
-        env.get("misc/unfiled", "UNFILED_TOKEN"),
-        "unfiled-bw-fixture"
-    );
-    let stripe = item(&env, "payments/production", "STRIPE_LIVE_KEY");
-    assert_eq!(stripe["username"], "ops@example.com");
-    assert_eq!(stripe["url"], "https://dashboard.stripe.com");
-    assert_eq!(
-        stripe["notes"],
-        "Rotate in the dashboard.\nOwner: payments team."
-    );
+    assert_bitwarden_fixture_imported(&env);
     env.coffer(["ls", "personal"]).fails(4);
 
     // Again: every name exists, refused as a whole; --overwrite replaces.
@@ -398,16 +377,7 @@ fn keepassxc_export_made_by_keepassxc() {
     env.write("map.txt", "(none) = ops/unfiled\nPersonal = skip\n");
     env.coffer(["import", "--from", "keepassxc", &file, "--map", "map.txt"])
         .ok();
-    assert_eq!(
-        env.keys("payments/production"),
-        vec![
-            "DATABASE_PASSWORD",
-            "STRIPE_LIVE_KEY",
-            "STRIPE_LIVE_KEY_TOTP"
-        ]
-    );
-    assert_eq!(env.keys("payments/staging"), vec!["STRIPE_TEST_KEY"]);
-    assert_eq!(env.keys("ops/unfiled"), vec!["UNFILED_TOKEN"]);
+    assert_keepass_fixture_by_group(&env);
 }
 
 #[test]
@@ -559,7 +529,7 @@ fn fail_bad_sources_name_no_value() {
             "b.json",
             "{\"encrypted\": true, \"data\": \"2.c4n4ry\"}",
             "bitwarden",
-            "this Bitwarden export is encrypted",
+            "this Bitwarden export is account-restricted",
         ),
         (
             "c.csv",
@@ -868,5 +838,490 @@ fn fail_dotenvx_wrong_key_damaged_or_expanded() {
         "{msg}"
     );
     assert!(!msg.contains("fixture"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+// ------------------------------------------------ Bitwarden, password-protected
+
+/// Each `(PROJECT/ENV, KEY, value)` is in the vault.
+fn assert_values(env: &Env, want: &[(&str, &str, &str)]) {
+    for (scope, key, value) in want {
+        assert_eq!(env.get(scope, key), *value, "{scope}/{key}");
+    }
+}
+
+/// The KeePassXC fixture mapped by group (`(none) = ops/unfiled`,
+/// `Personal = skip`), as its CSV export and its `.kdbx` both import it.
+fn assert_keepass_fixture_by_group(env: &Env) {
+    assert_eq!(
+        env.keys("payments/production"),
+        vec![
+            "DATABASE_PASSWORD",
+            "STRIPE_LIVE_KEY",
+            "STRIPE_LIVE_KEY_TOTP"
+        ]
+    );
+    assert_eq!(env.keys("payments/staging"), vec!["STRIPE_TEST_KEY"]);
+    assert_eq!(env.keys("ops/unfiled"), vec!["UNFILED_TOKEN"]);
+}
+
+/// What the Bitwarden fixture holds, checked after importing it or an
+/// encrypted copy of it.
+fn assert_bitwarden_fixture_imported(env: &Env) {
+    assert_values(
+        env,
+        &[
+            (
+                "payments/production",
+                "STRIPE_LIVE_KEY",
+                "sk_live_bw_fixture,\"quoted\" \\ value",
+            ),
+            (
+                "payments/production",
+                "DATABASE_PASSWORD",
+                "pg-bw-fixture-päss",
+            ),
+            (
+                "payments/production",
+                "STRIPE_LIVE_KEY_TOTP",
+                "otpauth://totp/Stripe:ops@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Stripe",
+            ),
+            ("misc/unfiled", "UNFILED_TOKEN", "unfiled-bw-fixture"),
+        ],
+    );
+    assert!(env
+        .get("payments/staging", "SIGNING_KEY_PEM")
+        .ends_with("-----END PRIVATE KEY-----\n"));
+    let stripe = item(env, "payments/production", "STRIPE_LIVE_KEY");
+    assert_eq!(stripe["username"], "ops@example.com");
+    assert_eq!(stripe["url"], "https://dashboard.stripe.com");
+    assert_eq!(
+        stripe["notes"],
+        "Rotate in the dashboard.\nOwner: payments team."
+    );
+}
+
+const BW_MAP: &str = "(none) = misc/unfiled\nPersonal/** = skip\n";
+
+/// The PBKDF2 and Argon2id fixtures (written by Python's `cryptography`
+/// from Bitwarden's published construction: `make-encrypted.py`), the
+/// password from the environment and from stdin.
+#[test]
+fn bitwarden_password_protected_pbkdf2_and_argon2id() {
+    for (file, how) in [
+        ("bitwarden-pbkdf2.written-from-docs.json", "env"),
+        ("bitwarden-argon2id.written-from-docs.json", "stdin"),
+    ] {
+        let env = Env::with_vault();
+        env.write("map.txt", BW_MAP);
+        let args = [
+            "import",
+            "--from",
+            "bitwarden",
+            &fixture(file),
+            "--map",
+            "map.txt",
+        ];
+        let run = env.coffer(args);
+        let out = match how {
+            "env" => run.env("COFFER_IMPORT_PASSWORD", BW_PASSWORD).ok(),
+            _ => run.stdin(format!("{BW_PASSWORD}\n")).ok(),
+        };
+        assert!(
+            out.stderr.contains(": 6 created, 0 updated, 3 skipped"),
+            "{file}: {out}"
+        );
+        assert!(!out.all().contains("fixture"), "{out}");
+        assert_bitwarden_fixture_imported(&env);
+    }
+}
+
+/// A wrong password: one line, nothing imported; the password is never in
+/// argv (there is no flag for it) nor in the message.
+#[test]
+fn fail_bitwarden_wrong_password_damaged_or_account_restricted() {
+    let env = Env::with_vault();
+    env.write("map.txt", BW_MAP);
+    let file = fixture("bitwarden-pbkdf2.written-from-docs.json");
+    let before = env.snapshot();
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", &file, "--map", "map.txt"])
+        .env("COFFER_IMPORT_PASSWORD", "c4n4ry wrong")
+        .fails(INVALID);
+    assert!(
+        msg.contains("the password does not open this Bitwarden export")
+            && msg.contains("nothing imported"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim_end().lines().count(), 1, "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    // No password at all (stdin empty, no terminal).
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", &file, "--map", "map.txt"])
+        .fails(INVALID);
+    assert!(msg.contains("needs its password"), "{msg}");
+
+    // The data changed (one character of its ciphertext): the MAC fails,
+    // nothing is decrypted.
+    let text = std::fs::read_to_string(&file).expect("fixture");
+    let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let data = doc["data"].as_str().expect("data").to_owned();
+    let (iv, rest) = data.split_once('|').expect("iv|ct|mac");
+    let flipped = if rest.starts_with('A') { "B" } else { "A" };
+    doc["data"] = format!("{iv}|{flipped}{}", &rest[1..]).into();
+    env.write("damaged.json", &doc.to_string());
+    let msg = env
+        .coffer([
+            "import",
+            "--from",
+            "bitwarden",
+            "damaged.json",
+            "--map",
+            "map.txt",
+        ])
+        .env("COFFER_IMPORT_PASSWORD", BW_PASSWORD)
+        .fails(INVALID);
+    assert!(msg.contains("data does not open"), "{msg}");
+
+    // Costs beyond Bitwarden's own range: refused before deriving.
+    let mut costly: serde_json::Value = serde_json::from_str(&text).expect("json");
+    costly["kdfIterations"] = 900_000_000.into();
+    env.write("costly.json", &costly.to_string());
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", "costly.json", "x/y"])
+        .env("COFFER_IMPORT_PASSWORD", BW_PASSWORD)
+        .fails(INVALID);
+    assert!(msg.contains("outside Bitwarden's range"), "{msg}");
+
+    // Account-restricted: only Bitwarden can open it.
+    env.write(
+        "restricted.json",
+        "{\"encrypted\": true, \"encKeyValidation_DO_NOT_EDIT\": \"2.a|b|c\", \"data\": \"2.c4n4ry|b|c\"}",
+    );
+    let msg = env
+        .coffer(["import", "--from", "bitwarden", "restricted.json", "x/y"])
+        .fails(INVALID);
+    assert!(msg.contains("account-restricted"), "{msg}");
+    assert!(msg.contains("Password protected"), "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+/// An independent implementation writes a fresh export now (Python's
+/// `cryptography`, with a random salt and IVs), and Coffer reads it; skipped
+/// with a note where that package (with Argon2id: 44 or later) is missing.
+/// The committed fixtures above are always read.
+#[test]
+fn bitwarden_export_written_now_by_python_cryptography() {
+    let python = std::env::var("COFFER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import cryptography.hazmat.primitives.kdf.argon2, cryptography.hazmat.primitives.kdf.hkdf",
+        ])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no {python} with cryptography ≥ 44 (Argon2id)");
+        return;
+    }
+    let env = Env::with_vault();
+    let script = fixture("bitwarden/make-encrypted.py");
+    let plain = fixture("bitwarden-export.written-from-docs.json");
+    for kind in ["pbkdf2", "argon2id"] {
+        let out = env.work().join(format!("fresh-{kind}.json"));
+        let status = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(&plain)
+            .arg(&out)
+            .arg(kind)
+            .env("BW_EXPORT_PASSWORD", "fresh pässword ✓")
+            .status()
+            .expect("run python");
+        assert!(status.success(), "make-encrypted.py {kind}");
+        let target = format!("fresh/{kind}");
+        let file = out.to_str().expect("utf-8").to_owned();
+        env.coffer(["import", "--from", "bitwarden", &file, &target])
+            .env("COFFER_IMPORT_PASSWORD", "fresh pässword ✓")
+            .ok();
+        assert_eq!(
+            env.get(&target, "STRIPE_LIVE_KEY"),
+            "sk_live_bw_fixture,\"quoted\" \\ value"
+        );
+    }
+}
+
+// ------------------------------------------------ KeePass .kdbx
+
+fn kdbx(name: &str) -> String {
+    fixture(&format!("keepass/{name}"))
+}
+
+/// KDBX 4 and 3.1 made by the real keepassxc-cli 2.7.4, by group with the
+/// same map file as the CSV path, every field and the TOTP.
+#[test]
+fn keepass_kdbx_made_by_keepassxc() {
+    for (file, key_file) in [
+        ("keepassxc-2.7.4-kdbx4.kdbx", None),
+        (
+            "keepassxc-2.7.4-kdbx4-keyfile.kdbx",
+            Some(kdbx("keepassxc-2.7.4.keyx")),
+        ),
+        ("keepassxc-2.7.4-kdbx3.kdbx", None),
+    ] {
+        let env = Env::with_vault();
+        env.write("map.txt", "(none) = ops/unfiled\nPersonal = skip\n");
+        let path = kdbx(file);
+        let mut args = vec!["import", "--from", "keepass", &path, "--map", "map.txt"];
+        if let Some(k) = &key_file {
+            args.extend(["--key-file", k]);
+        }
+        let out = env
+            .coffer(&args)
+            .env("COFFER_IMPORT_PASSWORD", KDBX_PASSWORD)
+            .ok();
+        assert!(
+            out.stderr.contains(": 5 created, 0 updated, 2 skipped"),
+            "{file}: {out}"
+        );
+        assert!(!out.all().contains("fixture"), "{out}");
+        assert_keepass_fixture_by_group(&env);
+        assert_values(
+            &env,
+            &[
+                (
+                    "payments/production",
+                    "STRIPE_LIVE_KEY",
+                    "sk_live_fixture,\"quoted\" value",
+                ),
+                (
+                    "payments/production",
+                    "DATABASE_PASSWORD",
+                    "pg-fixture-päss word",
+                ),
+                (
+                    "payments/production",
+                    "STRIPE_LIVE_KEY_TOTP",
+                    "otpauth://totp/Stripe:ops@example.com?secret=JBSWY3DPEHPK3PXP&period=30&digits=6&issuer=Stripe",
+                ),
+            ],
+        );
+        let stripe = item(&env, "payments/production", "STRIPE_LIVE_KEY");
+        assert_eq!(stripe["username"], "ops@example.com");
+        assert_eq!(stripe["url"], "https://dashboard.stripe.com");
+        assert_eq!(stripe["notes"], "Rotate in the dashboard.\nSecond line.");
+    }
+}
+
+/// KDBX 4 with Argon2id + ChaCha20 and Argon2d + Twofish (keepass-rs's
+/// test databases, which keepassxc-cli opens too: `keepass/keepass-rs/`),
+/// the password on stdin.
+#[test]
+fn keepass_kdbx_argon2_chacha20_twofish() {
+    let env = Env::with_vault();
+    for (file, target) in [
+        ("argon2id_chacha20", "kdbx/argon2id"),
+        ("argon2_twofish", "kdbx/argon2d"),
+    ] {
+        let path = kdbx(&format!(
+            "keepass-rs/test_db_kdbx4_with_password_{file}.kdbx"
+        ));
+        let out = env
+            .coffer(["import", "--from", "keepass", &path, target])
+            .stdin("demopass\n")
+            .ok();
+        assert!(
+            out.stderr.contains(": 1 created, 0 updated, 0 skipped"),
+            "{out}"
+        );
+        assert_eq!(env.get(target, "TEST"), "test");
+        assert_eq!(item(&env, target, "TEST")["username"], "test");
+    }
+}
+
+#[test]
+fn fail_keepass_wrong_password_or_key_file() {
+    let env = Env::with_vault();
+    let before = env.snapshot();
+    let path = kdbx("keepassxc-2.7.4-kdbx4.kdbx");
+    let msg = env
+        .coffer(["import", "--from", "keepass", &path, "ops/all"])
+        .env("COFFER_IMPORT_PASSWORD", "c4n4ry wrong")
+        .fails(INVALID);
+    assert!(
+        msg.contains("do not open this KeePass database") && msg.contains("nothing imported"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim_end().lines().count(), 1, "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    // The right password without the key file the database needs.
+    let msg = env
+        .coffer([
+            "import",
+            "--from",
+            "keepass",
+            &kdbx("keepassxc-2.7.4-kdbx4-keyfile.kdbx"),
+            "ops/all",
+        ])
+        .stdin(format!("{KDBX_PASSWORD}\n"))
+        .fails(INVALID);
+    assert!(msg.contains("do not open this KeePass database"), "{msg}");
+    // Not a KeePass file.
+    env.write("not.kdbx", "c4n4ry, not a database");
+    let msg = env
+        .coffer(["import", "--from", "keepass", "not.kdbx", "ops/all"])
+        .env("COFFER_IMPORT_PASSWORD", KDBX_PASSWORD)
+        .fails(INVALID);
+    assert!(msg.contains("not a KeePass database"), "{msg}");
+    assert!(!msg.contains("c4n4ry"), "{msg}");
+    // --key-file belongs to --from keepass only.
+    let msg = env
+        .coffer([
+            "import",
+            "--from",
+            "bitwarden",
+            &fixture("bitwarden-export.written-from-docs.json"),
+            "x/y",
+            "--key-file",
+            "k",
+        ])
+        .fails(INVALID);
+    assert!(msg.contains("--key-file is for --from keepass"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+}
+
+// ------------------------------------------------ --dry-run for every source
+
+/// Every value each source holds contains one of these.
+const VALUE_MARKS: [&str; 3] = ["fixture", "JBSWY3DPEHPK3PXP", "c4n4ry"];
+
+fn assert_no_value(out: &common::Out, what: &str) {
+    for m in VALUE_MARKS {
+        assert!(
+            !out.all().contains(m),
+            "{what}: a value in the preview: {out}"
+        );
+    }
+}
+
+/// One `coffer import … --dry-run`: its arguments, an environment
+/// variable it needs, and a row the preview must show.
+struct DryRun<'a> {
+    args: Vec<&'a str>,
+    var: Option<(&'a str, &'a str)>,
+    want: &'a str,
+}
+
+/// `--dry-run` shows target and name of each entry, never a value, and
+/// leaves the vault unchanged, for every `--from` source.
+#[test]
+fn dry_run_for_every_source_writes_nothing_and_shows_no_value() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "shop/prod"]).ok();
+    env.write("map.txt", BW_MAP);
+    env.write(
+        ".env.production",
+        &std::fs::read_to_string(fixture("dotenvx/env.production.encrypted")).expect("dotenvx"),
+    );
+    env.write(
+        "app.env",
+        "API_TOKEN=c4n4ry-dotenv\nDB_URL=postgres://c4n4ry\n",
+    );
+    let dotenvx_key = std::fs::read_to_string(fixture("dotenvx/env.keys.fixture"))
+        .expect("keys")
+        .lines()
+        .find_map(|l| l.strip_prefix("DOTENV_PRIVATE_KEY_PRODUCTION="))
+        .expect("key")
+        .trim()
+        .to_owned();
+    let before = env.snapshot();
+    let tree_before = env.tree();
+    let bw = fixture("bitwarden-export.written-from-docs.json");
+    let bw_pbkdf2 = fixture("bitwarden-pbkdf2.written-from-docs.json");
+    let kpx_csv = fixture("keepassxc-2.7.4-export.csv");
+    let kdbx4 = kdbx("keepassxc-2.7.4-kdbx4.kdbx");
+    let op_csv = fixture("1password-8-export.written-from-docs.csv");
+    let op_1pux = fixture("1password-8.written-from-docs.1pux");
+    let bw_pw = Some(("COFFER_IMPORT_PASSWORD", BW_PASSWORD));
+    let kdbx_pw = Some(("COFFER_IMPORT_PASSWORD", KDBX_PASSWORD));
+    let dx_key = Some(("DOTENV_PRIVATE_KEY_PRODUCTION", dotenvx_key.as_str()));
+    let cases = [
+        DryRun {
+            args: vec!["--from", "bitwarden", &bw, "--map", "map.txt"],
+            var: None,
+            want: "payments/production  STRIPE_LIVE_KEY",
+        },
+        DryRun {
+            args: vec!["--from", "bitwarden", &bw_pbkdf2, "--map", "map.txt"],
+            var: bw_pw,
+            want: "payments/production  STRIPE_LIVE_KEY",
+        },
+        DryRun {
+            args: vec!["--from", "keepassxc", &kpx_csv, "ops/all"],
+            var: None,
+            want: "ops/all  STRIPE_LIVE_KEY_TOTP",
+        },
+        DryRun {
+            args: vec!["--from", "keepass", &kdbx4, "ops/all"],
+            var: kdbx_pw,
+            want: "ops/all  STRIPE_LIVE_KEY_TOTP",
+        },
+        DryRun {
+            args: vec!["--from", "1password", &op_csv, "ops/all"],
+            var: None,
+            want: "ops/all  STRIPE_LIVE_KEY",
+        },
+        DryRun {
+            args: vec!["--from", "1password", &op_1pux, "ops/all"],
+            var: None,
+            want: "ops/all  STRIPE_DASHBOARD_TOTP",
+        },
+        DryRun {
+            args: vec!["--from", "dotenvx", ".env.production", "shop/prod"],
+            var: dx_key,
+            want: "shop/prod  STRIPE_KEY",
+        },
+        DryRun {
+            args: vec!["app.env", "shop/prod"],
+            var: None,
+            want: "shop/prod  API_TOKEN  new",
+        },
+    ];
+    for DryRun { args, var, want } in &cases {
+        let mut all = vec!["import"];
+        all.extend(args.iter().copied());
+        all.push("--dry-run");
+        let mut run = env.coffer(&all);
+        if let Some((k, v)) = var {
+            run = run.env(k, v);
+        }
+        let out = run.ok();
+        let what = args.join(" ");
+        assert!(
+            out.stdout.contains(want),
+            "{what}: missing {want:?} in\n{out}"
+        );
+        assert!(out.stderr.contains("nothing written"), "{what}: {out}");
+        assert_no_value(&out, &what);
+        assert_eq!(env.snapshot(), before, "{what}: the vault changed");
+        assert_eq!(env.tree(), tree_before, "{what}: files changed");
+    }
+
+    // A .env dry run says which names exist (and that the import would be
+    // refused without --overwrite), still writing nothing.
+    env.set("shop/prod", "API_TOKEN", "c4n4ry-old");
+    let before = env.snapshot();
+    let out = env
+        .coffer(["import", "app.env", "shop/prod", "--dry-run"])
+        .ok();
+    assert!(
+        out.stdout.contains("API_TOKEN  EXISTS (needs --overwrite)"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("1 already exist"), "{out}");
+    let out = env
+        .coffer(["import", "app.env", "shop/prod", "--dry-run", "--overwrite"])
+        .ok();
+    assert!(out.stdout.contains("API_TOKEN  replaces existing"), "{out}");
+    assert_no_value(&out, ".env --overwrite");
     assert_eq!(env.snapshot(), before);
 }

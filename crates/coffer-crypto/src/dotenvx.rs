@@ -128,13 +128,7 @@ impl DotenvxKey {
                 GenericArray::from_slice(tag),
             )
             .map_err(|_| Error::Decrypt)?;
-        let text = String::from_utf8(std::mem::take(&mut *buf)).map_err(|e| {
-            // Wipe the bytes that were not UTF-8 before reporting.
-            let mut bytes = e.into_bytes();
-            zeroize::Zeroize::zeroize(&mut bytes);
-            Error::Decrypt
-        })?;
-        Ok(SecretString::from(Zeroizing::new(text)))
+        SecretString::from_decrypted(buf)
     }
 }
 

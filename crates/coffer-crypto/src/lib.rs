@@ -32,6 +32,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod bitwarden;
 pub mod dotenvx;
 pub mod encoding;
 mod hazmat;

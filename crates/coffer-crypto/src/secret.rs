@@ -214,6 +214,21 @@ impl SecretString {
     }
 }
 
+impl SecretString {
+    /// Decrypted bytes as a secret string, for the foreign formats' opened
+    /// values; bytes that are not UTF-8 are wiped and reported as
+    /// [`Error::Decrypt`] (a value that does not open).
+    pub(crate) fn from_decrypted(mut bytes: Zeroizing<Vec<u8>>) -> Result<Self, Error> {
+        String::from_utf8(std::mem::take(&mut *bytes))
+            .map(|s| SecretString(Zeroizing::new(s)))
+            .map_err(|e| {
+                let mut bytes = e.into_bytes();
+                zeroize::Zeroize::zeroize(&mut bytes);
+                Error::Decrypt
+            })
+    }
+}
+
 impl From<Zeroizing<String>> for SecretString {
     fn from(v: Zeroizing<String>) -> Self {
         Self(v)

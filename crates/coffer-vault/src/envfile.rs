@@ -255,13 +255,20 @@ impl Vault {
             .filter(|k| crate::dangerous::dangerous_var(k).is_some())
             .cloned()
             .collect();
-        let (created, updated) = self.import_items(env_path, entries, opts.overwrite)?;
+        let (created, updated, preview) = if opts.dry_run {
+            let preview = self.preview_items(env_path, &entries)?;
+            (0, 0, preview)
+        } else {
+            let (c, u) = self.import_items(env_path, entries, opts.overwrite)?;
+            (c, u, Vec::new())
+        };
         Ok(ImportOutcome {
             created,
             updated,
             dangerous,
             ignored_lines,
             redefined,
+            preview,
         })
     }
 }
@@ -296,6 +303,9 @@ pub struct ImportOptions {
     /// Read the file exactly as this parser does (`--dialect`) instead of
     /// the portable reader, which refuses whatever the parsers disagree on.
     pub dialect: Option<coffer_dotenv::ImportDialect>,
+    /// Check everything and say what would happen
+    /// ([`ImportOutcome::preview`]), but write nothing.
+    pub dry_run: bool,
 }
 
 /// The way forward named when the portable reader refuses a file: the
@@ -351,6 +361,21 @@ pub struct ImportOutcome {
     /// With a dialect: keys defined more than once (the last one was
     /// imported, as the parser reads it), for a warning.
     pub redefined: Vec<String>,
+    /// With [`ImportOptions::dry_run`]: each key and what the import would
+    /// do with it (names only, never values); nothing was written.
+    pub preview: Vec<(String, PreviewStatus)>,
+}
+
+/// What a dry run says an import would do with one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewStatus {
+    /// A new credential.
+    New,
+    /// The credential exists with another value: replaced with
+    /// `overwrite`, otherwise the import is refused.
+    Exists,
+    /// The credential exists with this value: left as it is.
+    Unchanged,
 }
 
 /// Whether git ignores `path`.

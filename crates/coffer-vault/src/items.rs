@@ -66,6 +66,15 @@ impl ItemFields {
         let bad = |_| Error::integrity("an item's contents are malformed");
         let mut d = Decoder::new(b, LABEL_ITEM, 1).map_err(bad)?;
         let name = d.str().map_err(bad)?.to_string();
+        // Every client that writes a name checks it (`validate_key`); a
+        // name that is not a variable name was sealed by a modified client,
+        // and shown as it is it could carry newlines and terminal escapes
+        // into `ls`, `history` and the audit log's sentences (attack
+        // review 10, L4). It is malformed content: the version does not
+        // open, like any blob a writer's client sealed badly.
+        if coffer_dotenv::validate_key(&name).is_err() {
+            return Err(Error::integrity("an item's contents are malformed"));
+        }
         let value = SecretString::new(d.str().map_err(bad)?.to_string());
         let notes = d.opt_str().map_err(bad)?.map(str::to_string);
         let url = d.opt_str().map_err(bad)?.map(str::to_string);
@@ -1610,6 +1619,31 @@ impl Vault {
             self.apply_batch(bodies)?;
         }
         Ok((created, updated))
+    }
+
+    /// What [`Vault::import_items`] would do with each entry, after the
+    /// same checks of names and values, without writing anything: the dry
+    /// run of a `.env` import (an existing name is reported, not refused).
+    pub(crate) fn preview_items(
+        &mut self,
+        env_path: &str,
+        entries: &[(String, SecretString)],
+    ) -> Result<Vec<(String, crate::envfile::PreviewStatus)>> {
+        use crate::envfile::PreviewStatus;
+        let env = self.env(env_path)?;
+        let existing = self.load_items(&env)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            coffer_dotenv::validate_key(name)?;
+            check_value(name, value)?;
+            let status = match existing.iter().find(|d| &d.fields.name == name) {
+                None => PreviewStatus::New,
+                Some(cur) if cur.fields.value == *value => PreviewStatus::Unchanged,
+                Some(_) => PreviewStatus::Exists,
+            };
+            out.push((name.clone(), status));
+        }
+        Ok(out)
     }
 
     /// The op creating an item: a fresh item key sealed under the

@@ -62,7 +62,7 @@ pub use audit::{
 };
 pub use envfile::{
     git_status, write_env_file, write_env_file_with, Dialect, ExportRequest, Format, GitStatus,
-    ImportDialect, ImportOptions, ImportOutcome, MAX_REPORTED_LINES,
+    ImportDialect, ImportOptions, ImportOutcome, PreviewStatus, MAX_REPORTED_LINES,
 };
 pub use envs::{EnvRemoval, RemovalPreview};
 pub use error::{Error, ErrorKind, Result};

@@ -54,16 +54,30 @@ fn item_rows(vault: &Vault, env: &EnvInfo) -> Result<Vec<(Id, Vec<u8>)>> {
     Ok(v)
 }
 
-fn share_holders(vault: &Vault, item_id: &Id, drop: Option<Id>) -> Result<Vec<Id>> {
-    let mut st = vault.conn.prepare_cached(
-        "SELECT s.member_id FROM item_shares s JOIN members m ON m.id = s.member_id
-             WHERE s.item_id = ?1 AND m.status = 'active'",
-    )?;
-    let rows = st.query_map([&item_id.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+/// The active members `item_id` is shared with, except `drop`, whose
+/// share may be carried on under the new key ([`Vault::share_carries_on`]:
+/// a share its sender may not vouch for, and nobody who may has vouched
+/// for, ends here rather than be signed again in this device's name).
+fn share_holders(
+    vault: &Vault,
+    env_id: &Id,
+    item_id: &Id,
+    drop: Option<Id>,
+    vouched: &mut crate::stale::Vouched,
+) -> Result<Vec<Id>> {
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = {
+        let mut st = vault.conn.prepare_cached(
+            "SELECT s.member_id, s.sender_id FROM item_shares s JOIN members m ON m.id = s.member_id
+                 WHERE s.item_id = ?1 AND m.status = 'active'",
+        )?;
+        let r = st.query_map([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        r.collect::<rusqlite::Result<_>>()?
+    };
     let mut v = Vec::new();
-    for r in rows {
-        let id = Id::from_slice(&r?).map_err(|_| Error::integrity("bad member id"))?;
-        if Some(id) != drop {
+    for (to, sender) in rows {
+        let id = Id::from_slice(&to).map_err(|_| Error::integrity("bad member id"))?;
+        let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+        if Some(id) != drop && vault.share_carries_on((item_id, &id, &sender), env_id, vouched)? {
             v.push(id);
         }
     }
@@ -167,6 +181,7 @@ pub(crate) fn build_rekey(
     vault.ensure_env_key(env)?;
     let mut items = Vec::new();
     let mut shares = Vec::new();
+    let mut vouched = None;
     for (item_id, ik_ct) in item_rows(vault, env)? {
         let old_ik = vault.env_key(env)?.open_item_key(
             &ik_ct,
@@ -208,7 +223,7 @@ pub(crate) fn build_rekey(
                 },
             )
             .map_err(|_| Error::InvalidInput("item too large".into()))?;
-        for m in share_holders(vault, &item_id, plan.drop)? {
+        for m in share_holders(vault, &env.id, &item_id, plan.drop, &mut vouched)? {
             shares.push(ShareRecord {
                 item_id,
                 wrap: share_wrap(vault, &new_ik, &ik_ct, item_id, new_epoch, &m)?,
@@ -288,7 +303,7 @@ fn rewrap_shares(
     plan: &Plan<'_>,
 ) -> Result<Vec<ShareRecord>> {
     let mut shares = Vec::new();
-    for m in share_holders(vault, &item_id, plan.drop)? {
+    for m in share_holders(vault, &env.id, &item_id, plan.drop, &mut None)? {
         shares.push(ShareRecord {
             item_id,
             wrap: share_wrap(vault, new_ik, ik_ct, item_id, env.epoch, &m)?,

@@ -464,7 +464,36 @@ impl Vault {
     }
 }
 
+/// The shares someone who may vouch for them has vouched for since they
+/// were last given ([`Vault::share_carries_on`]), read from the log the
+/// first time a share's sender may not vouch for it.
+pub(crate) type Vouched = Option<std::collections::HashSet<(Id, Id)>>;
+
 impl Vault {
+    /// Whether a standing share of `item` to `to`, signed by `sender`, may
+    /// be carried on in this device's name (re-wrapped by a re-key,
+    /// re-signed by a role change or the repair): its sender may vouch for
+    /// it now, or someone who may has vouched for it since it was last
+    /// given. A share a writer gave once lowered to read, back-dated
+    /// before the lowering (no feed cut), stands but opens for no one; it
+    /// used to come back signed by the next honest re-key's author (an
+    /// offboarding, a teammate's unshare) or the demotion's (attack review
+    /// 10, L1). Such a share ends at the next re-key instead.
+    pub(crate) fn share_carries_on(
+        &self,
+        (item, to, sender): (&Id, &Id, &Id),
+        env: &Id,
+        vouched: &mut Vouched,
+    ) -> Result<bool> {
+        if self.check_sender(sender, env, true).is_ok() {
+            return Ok(true);
+        }
+        if vouched.is_none() {
+            *vouched = Some(self.shares_vouched_for()?);
+        }
+        Ok(vouched.as_ref().is_some_and(|v| v.contains(&(*item, *to))))
+    }
+
     /// The (item, member) shares that someone who may vouch for them now
     /// (`check_sender`) has vouched for since the share was last given: the
     /// `share.item` itself, or any later applied op listing a wrap of that

@@ -453,6 +453,7 @@ impl Vault {
         keep_where_writer: bool,
     ) -> Result<Vec<OpBody>> {
         type ShareRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<String>);
+        let mut vouched = None;
         let rows: Vec<ShareRow> = {
             let mut st = self.conn.prepare(
                 "SELECT s.item_id, s.member_id, i.env_id,
@@ -475,6 +476,17 @@ impl Vault {
                 continue;
             }
             let item_id = id_of(item_id)?;
+            // Only what the member may still vouch for, or someone who may
+            // has vouched for: a share she gave after losing write access
+            // (back-dated before a lowering) is not signed again here
+            // (attack review 10, L1).
+            if !self.share_carries_on(
+                (&item_id, &id_of(to.clone())?, member),
+                &env_id,
+                &mut vouched,
+            )? {
+                continue;
+            }
             let (env, Some(ik)) = self.item_key_if_it_opens(&item_id)? else {
                 tracing::warn!(
                     item = %item_id.short(),

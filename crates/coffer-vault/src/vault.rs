@@ -73,6 +73,9 @@ pub struct EnvInfo {
     pub readable: bool,
     /// This identity's grant (`read`/`write`), if any.
     pub access: Option<String>,
+    /// Whether this identity may change its credentials (its role and
+    /// grant, by the rule `authorize` applies to what it sends).
+    pub writable: bool,
     /// Live items.
     pub items: u64,
     /// Whether it was removed (`env.remove`): then `name` is the name it
@@ -160,6 +163,11 @@ pub struct Vault {
     /// SQLite's `data_version` of this connection when it last caught up
     /// with writes made by another connection ([`Vault::catch_up`]).
     pub(crate) data_version: i64,
+    /// Why the file stopped checking out when this handle last caught up
+    /// ([`Vault::catch_up`]): from then on the handle writes nothing,
+    /// until the vault is opened anew (where `open` refuses the file as
+    /// well).
+    pub(crate) refused: Option<String>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -262,6 +270,7 @@ impl Vault {
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
                 data_version: 0,
+                refused: None,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -370,6 +379,7 @@ impl Vault {
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
             data_version: 0,
+            refused: None,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -450,25 +460,66 @@ impl Vault {
     /// memory), without touching the database pages; only a change costs
     /// more (the seal is checked again: a digest of the log and state).
     ///
-    /// A seal that no longer verifies (the file was edited by something
-    /// that is not Coffer) is [`Error::Integrity`], reported once; the
-    /// next open of the file refuses it as changed outside this device.
+    /// The checks are those `open` makes (schema objects, the seal and
+    /// the generation this device recorded, this device's head, the
+    /// genesis): a file that no longer passes them (edited by something
+    /// that is not Coffer, an older copy written back) is
+    /// [`Error::Integrity`], reported once (later polls say nothing new),
+    /// and the handle writes nothing more: [`Vault::apply_batch`] and sync
+    /// refuse with the same reason. The next open refuses the file too.
     pub fn catch_up(&mut self) -> Result<bool> {
+        if self.refused.is_some() {
+            // Reported once, when it was found; the handle's writes say it.
+            return Ok(false);
+        }
         let now = data_version(&self.conn)?;
         if now == self.data_version {
             return Ok(false);
         }
-        // Recorded first: a change that fails the checks below is
-        // reported once, not again at every poll.
         self.data_version = now;
+        match self.check_caught_up() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                // A file that no longer checks out stays refused for this
+                // handle: nothing is written over it (a planted trigger
+                // would fire and be sealed).
+                if e.kind() == crate::error::ErrorKind::Integrity {
+                    self.refused = Some(e.to_string());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Vault::catch_up`]'s checks, and what it reads again.
+    fn check_caught_up(&mut self) -> Result<()> {
+        // The checks `open` makes, all of them: a seal's MAC alone passes
+        // an older sealed copy written back over the file, and covers rows,
+        // not schema objects (a trigger planted while the app is open fired
+        // at its next write, and the seal then vouched for what it did:
+        // attack review 10, L2, L3).
+        crate::schema::check_objects(&self.conn)?;
         if self.seal.is_some() {
-            self.seal = Some(crate::replica::Seal::check(
+            let seal = crate::replica::Seal::check(
                 &self.conn,
                 self.me.private.derive_replica_mac_key(&self.me.device_id),
                 &self.vault_id,
                 &self.me.device_id,
-            )?);
+            )?;
+            crate::anchor::check_generation(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+                seal.generation(),
+            )?;
+            self.seal = Some(seal);
         }
+        crate::anchor::check_head(
+            &self.conn,
+            &self.me.home,
+            &self.vault_id,
+            &self.me.device_id,
+        )?;
         let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
         self.pinned = Self::load_pinned(&self.conn, self.vault_id, &g.hash)?;
         // Keys are cached per epoch and re-read when the epoch moves, but
@@ -476,7 +527,7 @@ impl Vault {
         // key of the same epoch number's wraps: read them again.
         self.env_keys.clear();
         self.keyless.clear();
-        Ok(true)
+        Ok(())
     }
 
     /// The vault id.
@@ -660,7 +711,21 @@ impl Vault {
         self.env_by_id(&id)
     }
 
+    /// Whether this identity manages the vault now (an active owner or
+    /// admin): adds, renames and removes environments, members and grants.
+    /// From the verified tables, by the rule `authorize` applies.
+    pub fn manages(&self) -> Result<bool> {
+        Ok(active_role(&self.conn, &self.me.id())?.is_some_and(|r| r <= Role::Admin))
+    }
+
     pub(crate) fn env_by_id(&self, id: &Id) -> Result<EnvInfo> {
+        let me = self.me.id();
+        let mut env = self.env_row(id)?;
+        env.writable = may_write_env(&self.conn, &me, id)?;
+        Ok(env)
+    }
+
+    fn env_row(&self, id: &Id) -> Result<EnvInfo> {
         let me = self.me.id();
         self.conn
             .query_row(
@@ -681,6 +746,7 @@ impl Vault {
                         rotate_every_days: r.get::<_, Option<i64>>(3)?.map(|d| d as u32),
                         readable: r.get::<_, i64>(4)? > 0,
                         access: r.get(5)?,
+                        writable: false,
                         items: r.get::<_, i64>(6)? as u64,
                         removed: r.get(7)?,
                     })
@@ -968,6 +1034,9 @@ impl Vault {
     /// Signs and applies several ops in one transaction: all or nothing. A
     /// denied op rolls the whole batch back and is then recorded as denied.
     pub fn apply_batch(&mut self, bodies: Vec<OpBody>) -> Result<()> {
+        if let Some(why) = &self.refused {
+            return Err(Error::integrity(why.clone()));
+        }
         let author = self.me.id();
         let mut head = None;
         let tx = self
@@ -1085,6 +1154,55 @@ pub(crate) fn remove_vault_files(path: &Path) {
 }
 
 /// Checks that `author` may apply `body`, against the state before it.
+/// Whether an active member with `role` may change credentials in
+/// `env_id`: owners and admins everywhere, members where granted write,
+/// readers nowhere. The one rule behind `authorize` (what an op may do)
+/// and `EnvInfo::writable` (what the app offers).
+fn role_may_write_env(conn: &Connection, role: Role, member: &Id, env_id: &Id) -> Result<bool> {
+    if role <= Role::Admin {
+        return Ok(true);
+    }
+    if role == Role::Reader {
+        return Ok(false);
+    }
+    let access: Option<String> = conn
+        .query_row(
+            "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
+            params![&env_id.0[..], &member.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(access.as_deref() == Some("write"))
+}
+
+/// A member's role and status (`active`/`revoked`), if a member.
+fn role_and_status(conn: &Connection, member: &Id) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT role, status FROM members WHERE id = ?1",
+            [&member.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// An active member's role (revoked or unknown: none).
+fn active_role(conn: &Connection, member: &Id) -> Result<Option<Role>> {
+    match role_and_status(conn, member)? {
+        Some((role, status)) if status == "active" => Ok(Some(Role::parse(&role)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `member` may change credentials in `env_id` now (revoked or
+/// unknown: no).
+pub(crate) fn may_write_env(conn: &Connection, member: &Id, env_id: &Id) -> Result<bool> {
+    match active_role(conn, member)? {
+        Some(role) => role_may_write_env(conn, role, member, env_id),
+        None => Ok(false),
+    }
+}
+
 pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<()> {
     if let OpBody::Genesis { owner, .. } = body {
         let n: i64 = tx.query_row("SELECT COUNT(*) FROM vault", [], |r| r.get(0))?;
@@ -1095,37 +1213,15 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         }
         return Ok(());
     }
-    let row: Option<(String, String)> = tx
-        .query_row(
-            "SELECT role, status FROM members WHERE id = ?1",
-            [&author.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (role, status) =
-        row.ok_or_else(|| Error::PermissionDenied("the author is not a member".into()))?;
+    let (role, status) = role_and_status(tx, author)?
+        .ok_or_else(|| Error::PermissionDenied("the author is not a member".into()))?;
     if status != "active" {
         return Err(Error::PermissionDenied(
             "the author's membership was revoked".into(),
         ));
     }
     let role = Role::parse(&role)?;
-    let can_write_env = |env_id: &Id| -> Result<bool> {
-        if role <= Role::Admin {
-            return Ok(true);
-        }
-        if role == Role::Reader {
-            return Ok(false);
-        }
-        let access: Option<String> = tx
-            .query_row(
-                "SELECT access FROM grants WHERE env_id = ?1 AND member_id = ?2",
-                params![&env_id.0[..], &author.0[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(access.as_deref() == Some("write"))
-    };
+    let can_write_env = |env_id: &Id| role_may_write_env(tx, role, author, env_id);
     let target_role = |id: &Id| -> Result<Option<Role>> {
         let r: Option<String> = tx
             .query_row("SELECT role FROM members WHERE id = ?1", [&id.0[..]], |r| {

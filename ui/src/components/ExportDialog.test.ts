@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { renderApp, selectIn } from "../test-utils";
 
 async function openExport(tweak?: Parameters<typeof renderApp>[1]) {
   const user = userEvent.setup();
@@ -17,12 +17,12 @@ async function openExport(tweak?: Parameters<typeof renderApp>[1]) {
 describe("export dialog", () => {
   it("defaults to the current environment and previews its keys (names only)", async () => {
     const { dialog, user } = await openExport();
-    expect(within(dialog).getByLabelText("Environment")).toHaveValue("payments/prod");
+    expect(within(dialog).getByLabelText("Environment")).toHaveProperty("value", "payments/prod");
     await user.click(within(dialog).getByText(/Preview keys/));
     expect(within(dialog).getAllByTestId("export-key").map((k) => k.textContent)).toEqual(["DATABASE_URL", "STRIPE_KEY", "WEBHOOK_SECRET"]);
     expect(dialog.textContent).not.toContain("sk_live_");
     // The dialect applies to .env files only.
-    await user.selectOptions(within(dialog).getByLabelText("Format"), "json");
+    await selectIn(user, within(dialog).getByLabelText("Format"), "json");
     expect(within(dialog).getByLabelText(/Dialect/)).toBeDisabled();
   });
 
@@ -59,7 +59,7 @@ describe("export dialog", () => {
       "The value of WEBHOOK_SECRET cannot be written as dotenv (portable dialect): it holds both quote characters; choose the node or python dialect if only that parser reads the file, or the shell or JSON format.",
     );
     expect(within(dialog).getByTestId("export-error").textContent).not.toContain("quoted");
-    await user.selectOptions(within(dialog).getByLabelText(/Dialect/), "python");
+    await selectIn(user, within(dialog).getByLabelText(/Dialect/), "python");
     await user.click(within(dialog).getByRole("button", { name: "Export" }));
     await screen.findByTestId("toast");
     expect(backend.files.has("/home/ada/project/.env.local")).toBe(true);

@@ -556,6 +556,11 @@ readable: boolean,
  */
 access: string | null, 
 /**
+ * Whether this identity may change its credentials (the app offers
+ * add, edit, rotate, share, delete and restore only then).
+ */
+writable: boolean, 
+/**
  * Live credentials.
  */
 items: number, };
@@ -784,7 +789,12 @@ items: Array<ItemDto>,
 /**
  * The rotation dashboard's report over the same credentials.
  */
-rotation: RotationReport, };
+rotation: RotationReport, 
+/**
+ * Whether this identity manages the vault (an owner or admin): the app
+ * offers adding, renaming and removing environments only then.
+ */
+manages: boolean, };
 
 /**
  * `create_identity`.

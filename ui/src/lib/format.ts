@@ -79,3 +79,12 @@ export const KIND_LABEL: Record<string, string> = {
 export function kindLabel(kind: string): string {
   return KIND_LABEL[kind] ?? kind;
 }
+
+/** The generator's character sets, as the add and rotate dialogs offer them. */
+export const CHARSETS = [
+  { value: "alnum", label: "Letters and digits" },
+  { value: "symbols", label: "With symbols" },
+  { value: "base64url", label: "Base64url" },
+  { value: "hex", label: "Hex" },
+  { value: "digits", label: "Digits" },
+];

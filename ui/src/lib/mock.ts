@@ -66,7 +66,7 @@ type Version = {
 /** A version written concurrently with the current one (sync). */
 type Waiting = { value: string; author: string; created_at: number; stale?: boolean };
 type Item = { id: string; env: string; name: string; versions: Version[]; deleted: boolean; waiting?: Waiting[] };
-type Env = { project: string; name: string; rotate_every_days: number | null };
+type Env = { project: string; name: string; rotate_every_days: number | null; read_only?: boolean };
 type Member = {
   name: string;
   email: string | null;
@@ -245,6 +245,8 @@ export class MockBackend implements Backend {
   identity: { name: string; email: string | null; password: string; keychain: boolean } | null = null;
   vaultName: string | null = null;
   session: "none" | "identity" | "vault" = "none";
+  /** This identity is an owner or admin (the real vault's `manages`). */
+  manages = true;
   envs = new Map<string, Env>();
   items: Item[] = [];
   failures = 0;
@@ -650,6 +652,13 @@ export class MockBackend implements Backend {
     return env!;
   }
 
+  /** An environment this identity may change (the vault's `authorize`). */
+  private writableEnv(path: string): Env {
+    const env = this.env(path);
+    if (env.read_only) fail("permission", `permission denied: you can read ${path} but not change it`);
+    return env;
+  }
+
   find(envPath: string, name: string): Item {
     this.env(envPath);
     const it = this.items.find((i) => i.env === envPath && i.name === name && !i.deleted);
@@ -827,7 +836,8 @@ export class MockBackend implements Backend {
       name: e.name,
       rotate_every_days: e.rotate_every_days,
       readable: true,
-      access: "write",
+      access: e.read_only ? "read" : "write",
+      writable: !e.read_only,
       items: this.items.filter((i) => i.env === path && !i.deleted).length,
     };
   }
@@ -1081,6 +1091,7 @@ export class MockBackend implements Backend {
       return [...this.envs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, e]) => this.envDto(p, e));
     },
     add_env: (a) => {
+      if (!this.manages) fail("permission", "permission denied: only an owner or admin manages environments");
       this.vault();
       const [p, e] = parseEnvPath(a.path.trim());
       const days = parseDays(a.rotate_every);
@@ -1092,6 +1103,7 @@ export class MockBackend implements Backend {
       return this.envDto(path, env);
     },
     rename_env: (a) => {
+      if (!this.manages) fail("permission", "permission denied: only an owner or admin manages environments");
       this.vault();
       const from = this.envPath(a.from.trim());
       const [p, e] = parseEnvPath(a.to.trim());
@@ -1117,6 +1129,7 @@ export class MockBackend implements Backend {
       return { envs: this.removalScope(a.scope.trim()).map((path) => this.removalOf(path)) };
     },
     remove_env: (a) => {
+      if (!this.manages) fail("permission", "permission denied: only an owner or admin manages environments");
       this.vault();
       const removed = this.removalScope(a.scope.trim());
       for (const path of removed) {
@@ -1159,7 +1172,7 @@ export class MockBackend implements Backend {
       this.vault();
       const name = a.name.trim();
       checkKey(name);
-      this.env(a.env);
+      this.writableEnv(a.env);
       if (a.value !== null && a.value.includes("\0")) fail("invalid_input", `the value of ${name} contains a NUL byte, which no environment variable can hold`);
       const fields: Partial<Version> = {};
       if (a.notes !== null) fields.notes = a.notes;
@@ -1205,6 +1218,7 @@ export class MockBackend implements Backend {
     delete_item: (a) => {
       this.vault();
       checkKey(a.name);
+      this.writableEnv(a.env);
       this.find(a.env, a.name).deleted = true;
       this.record(`deleted ${a.name} from ${a.env}`, "item.delete");
       return undefined as void;
@@ -1235,10 +1249,12 @@ export class MockBackend implements Backend {
       envs: await this.handlers.list_envs(null),
       items: await this.handlers.list_items({ scope: null }),
       rotation: await this.handlers.rotation_list(a),
+      manages: this.manages,
     }),
     rotate_item: (a) => {
       this.vault();
       checkKey(a.name);
+      this.writableEnv(a.env);
       if ((a.value === null) === (a.generate === null)) fail("invalid_input", "give exactly one of: a new value, or a generator");
       const value = a.value ?? generate(a.generate!);
       const it = this.find(a.env, a.name);
@@ -1316,6 +1332,7 @@ export class MockBackend implements Backend {
     },
     share_item: (a) => {
       this.vault();
+      this.writableEnv(a.env);
       checkKey(a.name);
       const it = this.find(a.env, a.name);
       const m = this.active(a.member);
@@ -1498,6 +1515,7 @@ export class MockBackend implements Backend {
     restore_version: (a) => {
       this.vault();
       checkKey(a.name);
+      this.writableEnv(a.env);
       if (a.version < 1) fail("invalid_input", "versions start at 1");
       const it = this.find(a.env, a.name);
       const old = it.versions[a.version - 1];

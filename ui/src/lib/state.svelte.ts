@@ -17,6 +17,16 @@ export class AppState {
   // (no per-item proxies), which keeps 10,000 credentials cheap to load,
   // filter and search (docs/benchmarks-app.md).
   envs = $state.raw<EnvDto[]>([]);
+  /** The environments this identity may change (`EnvDto.writable`, the
+   * vault's own rule): elsewhere the app offers no add, edit, rotate,
+   * share, delete or restore. */
+  #writable = $derived(new Set(this.envs.filter((e) => e.writable).map((e) => e.path)));
+  canWrite(envPath: string): boolean {
+    return this.#writable.has(envPath);
+  }
+  /** This identity is an owner or admin: the app offers adding, renaming
+   * and removing environments. */
+  manages = $state(false);
   items = $state.raw<ItemDto[]>([]);
   rotation = $state.raw<RotationReport | null>(null);
   /** A short confirmation, announced politely. */
@@ -190,7 +200,8 @@ export class AppState {
   /** Reloads environments, credentials and the rotation report. */
   async refreshVault() {
     // One command, one pass over the vault (docs/benchmarks-app.md).
-    const { envs, items, rotation } = await this.backend.call("vault_snapshot", { due_soon_days: null });
+    const { envs, items, rotation, manages } = await this.backend.call("vault_snapshot", { due_soon_days: null });
+    this.manages = manages;
     this.envs = envs;
     this.items = items;
     this.rotation = rotation;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { openItem, renderApp, rowAction } from "../test-utils";
+import { findRow, openItem, renderApp, rowAction } from "../test-utils";
 
 const row = async (key: string) => {
   const rows = await screen.findAllByTestId("item-row");
@@ -253,5 +253,34 @@ describe("main", () => {
     renderApp("unlocked");
     await user.click(await screen.findByRole("button", { name: "Lock" }));
     expect(await screen.findByRole("heading", { name: "Unlock Coffer" })).toBeInTheDocument();
+  });
+
+  it("offers no change where this identity may only read", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp("unlocked", (b) => (b.envs.get("payments/dev")!.read_only = true));
+    const row = await findRow("payments/dev/SESSION_SECRET");
+    expect(screen.queryByTestId("add-item")).toBeNull();
+    expect(screen.getByTestId("env-read-only")).toHaveTextContent("Read only");
+    const pane = await openItem(user, "payments/dev/SESSION_SECRET");
+    expect(within(pane).getByTestId("detail-read-only")).toHaveTextContent("you can read payments/dev");
+    expect(within(pane).queryByRole("button", { name: /Edit|Rotate now|Share|Delete/ })).toBeNull();
+    await user.click(within(row).getByRole("button", { name: "More actions for SESSION_SECRET" }));
+    const menu = await screen.findByRole("menu");
+    expect(within(menu).getAllByRole("menuitem").map((b) => b.textContent)).toEqual(["Show details", "History…"]);
+    await user.keyboard("{Escape}");
+    // The vault refuses it anyway (the mock as the real one).
+    await expect(backend.call("set_item", { env: "payments/dev", name: "X", value: "v", notes: null, url: null, username: null, expires_at: null, rotate_every_days: null, allow_empty: false } as never)).rejects.toMatchObject({ code: "permission" });
+    // Where it may write, all is there.
+    await user.click(screen.getByRole("tab", { name: /prod/ }));
+    expect(await screen.findByTestId("add-item")).toBeInTheDocument();
+    expect(screen.queryByTestId("env-read-only")).toBeNull();
+  });
+
+  it("offers managing environments only to an owner or admin", async () => {
+    const { backend } = renderApp("unlocked", (b) => (b.manages = false));
+    await findRow("payments/dev/SESSION_SECRET");
+    expect(screen.queryByTestId("add-env")).toBeNull();
+    expect(screen.queryByRole("button", { name: /Actions for environment/ })).toBeNull();
+    await expect(backend.call("add_env", { path: "payments/qa", rotate_every_days: null } as never)).rejects.toMatchObject({ code: "permission" });
   });
 });

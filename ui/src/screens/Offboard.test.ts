@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { renderApp } from "../test-utils";
+import { renderApp, selectIn } from "../test-utils";
 
 async function openWizard(user: ReturnType<typeof userEvent.setup>, member: string) {
   await user.click(await screen.findByRole("button", { name: "Members" }));
@@ -88,14 +88,14 @@ describe("offboarding wizard", () => {
     await user.click(await screen.findByRole("button", { name: "Members" }));
     await user.click(await screen.findByRole("button", { name: "Offboard a member…" }));
     const choose = await screen.findByLabelText("Who is leaving?");
-    await user.selectOptions(choose, "grace");
+    await selectIn(user, choose, "grace");
     await user.click(screen.getByRole("button", { name: "Preview" }));
     expect(await screen.findByTestId("offboard-refusal")).toHaveTextContent(
       "You cannot offboard yourself; ask another owner or admin.",
     );
     expect(screen.getByRole("button", { name: "Continue" })).toBeDisabled();
     await user.click(screen.getByRole("button", { name: "Back" }));
-    await user.selectOptions(await screen.findByLabelText("Who is leaving?"), "Ada Lovelace");
+    await selectIn(user, await screen.findByLabelText("Who is leaving?"), "Ada Lovelace");
     await user.click(screen.getByRole("button", { name: "Preview" }));
     expect(await screen.findByTestId("offboard-refusal")).toHaveTextContent("The vault must keep at least one owner.");
   });

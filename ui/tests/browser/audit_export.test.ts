@@ -3,7 +3,7 @@
 // error or CSP violation fails the test).
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { browserSuite, type Preset, openItem, rowAction } from "./harness";
+import { browserSuite, type Preset, openItem, rowAction, pick, valueOf } from "./harness";
 
 const openPage = browserSuite();
 let page: Page;
@@ -31,7 +31,7 @@ describe("audit log", () => {
     await page.getByLabel("Denied only").uncheck();
     await page.getByLabel("Find").fill("TLS_KEY");
     await expect.poll(() => page.locator(tid("audit-row")).count()).toBe(1);
-    await page.getByLabel("Activity").selectOption("read");
+    await pick(page.getByLabel("Activity"), "read");
     await expect.poll(() => page.locator(tid("audit-empty")).count()).toBe(1);
   });
 
@@ -51,7 +51,7 @@ describe("export", () => {
     await page.getByRole("tab", { name: /prod/ }).click();
     await page.getByRole("button", { name: "Export…" }).click();
     const dialog = page.locator(tid("export-dialog"));
-    expect(await dialog.getByLabel("Environment").inputValue()).toBe("payments/prod");
+    expect(await valueOf(dialog.getByLabel("Environment"))).toBe("payments/prod");
     await dialog.getByLabel(/^File/).fill("/home/ada/project/.env");
     await dialog.getByRole("button", { name: "Export" }).click();
     await expect.poll(() => dialog.locator(tid("export-error")).textContent()).toContain("add it to .gitignore, or tick “Write anyway”");

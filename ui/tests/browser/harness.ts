@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 const DIST = join(import.meta.dirname, "../../dist-mock");
@@ -117,4 +117,17 @@ export async function openItem(page: Page, key: string) {
 export async function rowAction(page: Page, key: string, testid: "edit" | "history" | "share" | "delete") {
   await page.locator(`${rowSel(key)} ${tidSel("more")}`).click();
   await page.locator(`${tidSel("row-menu")} ${tidSel(testid)}`).click();
+}
+
+/** Chooses the option `value` of the app's drop-down (Select.svelte) at
+ * `box`, as a user does: a click opens it, a click on the option chooses. */
+export async function pick(box: Locator, value: string) {
+  await box.click();
+  const list = await box.getAttribute("aria-controls");
+  await box.page().locator(`[id="${list}"] [role="option"][data-value="${value}"]`).click();
+}
+
+/** The value a drop-down (Select.svelte) shows. */
+export function valueOf(box: Locator): Promise<string> {
+  return box.evaluate((b) => (b as HTMLButtonElement).value);
 }

@@ -3,8 +3,10 @@
 //! Three steps, each its own module:
 //!
 //! 1. **Read** a source file into [`ForeignEntry`]s: [`bitwarden`] (the
-//!    unencrypted JSON export), [`keepassxc`] (the CSV export), [`onepassword`]
-//!    (the CSV export). Readers know nothing about the vault.
+//!    JSON export, unencrypted or password-protected), [`keepassxc`] (the
+//!    CSV export), [`kdbx`] (a KeePass database), [`onepassword`] (the CSV
+//!    export and `.1pux`). Readers know nothing about the vault; an
+//!    encrypted source asks for its password through [`SourceSecrets`].
 //! 2. **Map** each entry to `PROJECT/ENV` and a variable name
 //!    ([`mapping`]): an explicit map file first, then the target given on the
 //!    command line, then the source's own structure (folder, collection,
@@ -25,6 +27,7 @@
 pub mod bitwarden;
 mod csv;
 pub mod dotenvx;
+pub mod kdbx;
 pub mod keepassxc;
 pub mod mapping;
 pub mod onepassword;
@@ -47,10 +50,14 @@ pub use mapping::{ImportPlan, MapFile, PlannedItem};
 /// The formats `coffer import --from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceFormat {
-    /// Bitwarden's JSON export, unencrypted (personal or organization).
+    /// Bitwarden's JSON export (personal or organization), unencrypted or
+    /// password-protected.
     Bitwarden,
     /// KeePassXC's CSV export (`keepassxc-cli export --format csv`).
     KeepassxcCsv,
+    /// A KeePass database (`.kdbx`, KDBX 3.1 and 4), opened with its
+    /// password and key file.
+    Keepass,
     /// 1Password 8's export: the CSV, or the `.1pux` archive (told apart
     /// by its zip signature).
     OnePasswordCsv,
@@ -58,9 +65,10 @@ pub enum SourceFormat {
 
 impl SourceFormat {
     /// All formats, in documentation order.
-    pub const ALL: [SourceFormat; 3] = [
+    pub const ALL: [SourceFormat; 4] = [
         SourceFormat::Bitwarden,
         SourceFormat::KeepassxcCsv,
+        SourceFormat::Keepass,
         SourceFormat::OnePasswordCsv,
     ];
 
@@ -69,6 +77,7 @@ impl SourceFormat {
         match self {
             SourceFormat::Bitwarden => "bitwarden",
             SourceFormat::KeepassxcCsv => "keepassxc",
+            SourceFormat::Keepass => "keepass",
             SourceFormat::OnePasswordCsv => "1password",
         }
     }
@@ -83,7 +92,7 @@ impl FromStr for SourceFormat {
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "unknown source {s:?} (expected one of: dotenv, dotenvx, bitwarden, keepassxc, 1password)"
+                    "unknown source {s:?} (expected one of: dotenv, dotenvx, bitwarden, keepassxc, keepass, 1password)"
                 ))
             })
     }
@@ -158,8 +167,25 @@ pub const MAX_ENTRIES: usize = 100_000;
 /// entries of a real export are a few MiB).
 pub const MAX_SOURCE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Reads a source file from disk (held zeroizing) and parses it.
-pub fn read_source_file(format: SourceFormat, file: &std::path::Path) -> Result<ForeignRead> {
+/// What opening an encrypted source needs. The password is asked for only
+/// when the file turns out to need one (a password-protected Bitwarden
+/// export, a KeePass database), at most once; it never comes from the
+/// command line.
+pub struct SourceSecrets<'a> {
+    /// Returns the source's password (the CLI: `COFFER_IMPORT_PASSWORD`,
+    /// stdin or a hidden prompt).
+    pub password: &'a mut dyn FnMut() -> Result<SecretString>,
+    /// A KeePass key file (`--key-file`), read only for `--from keepass`.
+    pub key_file: Option<&'a std::path::Path>,
+}
+
+/// Reads a source file from disk (held zeroizing) and parses it, asking
+/// `secrets` for a password if the file is encrypted.
+pub fn read_source_file(
+    format: SourceFormat,
+    file: &std::path::Path,
+    secrets: &mut SourceSecrets<'_>,
+) -> Result<ForeignRead> {
     use std::io::Read as _;
     let f = std::fs::File::open(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound(format!("file {}", file.display())),
@@ -179,21 +205,29 @@ pub fn read_source_file(format: SourceFormat, file: &std::path::Path) -> Result<
     f.take(MAX_SOURCE_BYTES + 1)
         .read_to_end(&mut raw)
         .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-    read_source(format, &raw)
+    read_source(format, &raw, secrets)
 }
 
 /// Parses a source file's bytes. `raw` is the file's bytes (the caller keeps them
 /// in a zeroizing buffer).
-pub fn read_source(format: SourceFormat, raw: &[u8]) -> Result<ForeignRead> {
+pub fn read_source(
+    format: SourceFormat,
+    raw: &[u8],
+    secrets: &mut SourceSecrets<'_>,
+) -> Result<ForeignRead> {
     if format == SourceFormat::OnePasswordCsv && onepux::is_zip(raw) {
         return capped(format, onepux::read(raw)?);
+    }
+    if format == SourceFormat::Keepass {
+        return capped(format, kdbx::read(raw, secrets)?);
     }
     let text = std::str::from_utf8(raw)
         .map_err(|_| Error::InvalidInput(format!("the {format} export is not UTF-8 text")))?;
     let read = match format {
-        SourceFormat::Bitwarden => bitwarden::read(text)?,
+        SourceFormat::Bitwarden => bitwarden::read(text, secrets)?,
         SourceFormat::KeepassxcCsv => keepassxc::read(text)?,
         SourceFormat::OnePasswordCsv => onepassword::read_csv(text)?,
+        SourceFormat::Keepass => kdbx::read(raw, secrets)?,
     };
     capped(format, read)
 }
@@ -496,6 +530,7 @@ impl Vault {
             rotate_every_days: None,
             readable: true,
             access: Some("write".into()),
+            writable: true,
             items: 0,
             removed: false,
         };

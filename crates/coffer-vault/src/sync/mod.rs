@@ -1533,6 +1533,11 @@ impl Vault {
     /// publishes this device's (and pushes, for git). With `rebuild`, the
     /// log is replayed from scratch and quarantined feeds are read again.
     pub fn sync_with(&mut self, rebuild: bool) -> Result<SyncReport> {
+        // A handle whose file stopped checking out (`catch_up`) writes
+        // nothing, a sync's entries included.
+        if let Some(why) = &self.refused {
+            return Err(Error::integrity(why.clone()));
+        }
         let (mut anchor, remote) = self.sync_anchor()?;
         if rebuild {
             self.conn.execute("DELETE FROM feed_problems", [])?;
@@ -1942,6 +1947,7 @@ impl Vault {
             // Built by this connection: the first `catch_up` after it
             // reports one change and reads the seal again, which is harmless.
             data_version: 0,
+            refused: None,
         })
     }
 }
