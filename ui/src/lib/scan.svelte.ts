@@ -69,15 +69,16 @@ export class ScanSession {
     return this.report?.credentials.filter((c) => !c.exposed) ?? [];
   }
 
-  /** Marks one found credential exposed, or (null) every one found. */
-  async mark(which: ScanCredentialDto | null) {
+  /** Marks found credentials exposed (one, or every one the screen may
+   * mark: Rust refuses the whole batch if one needs write access you lack). */
+  async mark(list: ScanCredentialDto[], all = false) {
     const report = this.report;
-    if (!report) return;
-    this.marking = which?.id ?? "all";
+    if (!report || list.length === 0) return;
+    this.marking = all ? "all" : list[0].id;
     this.error = null;
     try {
-      const r = await this.backend.call("scan_mark_exposed", { ids: which ? [which.id] : null });
-      const done = new Set(which ? [which.id] : report.credentials.map((c) => c.id));
+      const r = await this.backend.call("scan_mark_exposed", { ids: list.map((c) => c.id) });
+      const done = new Set(list.map((c) => c.id));
       this.report = { ...report, credentials: report.credentials.map((c) => (done.has(c.id) ? { ...c, exposed: true } : c)) };
       await this.marked(
         `Marked ${count(r.marked, "credential")} exposed: the rotation dashboard lists ${r.marked === 1 ? "it" : "them"} until rotated.`,
