@@ -62,4 +62,9 @@ pub const COMMANDS: &[&str] = &[
     "rebuild_vault",
     "pick_path",
     "copy_public_identity",
+    "scan_folder",
+    "scan_progress",
+    "scan_cancel",
+    "scan_mark_exposed",
+    "hygiene_report",
 ];

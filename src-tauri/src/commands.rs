@@ -19,9 +19,11 @@ use crate::error::{IpcError, IpcErrorCode, IpcResult};
 use crate::session::{Session, Unlocked};
 
 mod audit_export;
+mod scan;
 mod sync;
 mod team;
 pub use audit_export::*;
+pub use scan::*;
 pub use sync::*;
 pub use team::*;
 

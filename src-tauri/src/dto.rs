@@ -14,8 +14,10 @@ use coffer_vault::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
+mod scan;
 mod sync;
 mod team;
+pub use scan::*;
 pub use sync::*;
 pub use team::*;
 
@@ -1109,6 +1111,8 @@ pub enum PickPurpose {
     Report,
     /// The vault file `open_vault` opens (an open dialog).
     OpenVault,
+    /// The folder `scan_folder` reads (a folder dialog).
+    ScanFolder,
 }
 
 impl PickPurpose {
@@ -1118,6 +1122,7 @@ impl PickPurpose {
             Self::Export => "export",
             Self::Report => "report",
             Self::OpenVault => "open_vault",
+            Self::ScanFolder => "scan_folder",
         }
     }
 }

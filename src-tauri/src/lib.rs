@@ -168,6 +168,12 @@ ipc_commands! {
     // Native dialogs and the public identity's copy.
     pick_path(PickPathArgs) -> PickedPathDto;
     copy_public_identity() -> ();
+    // Scan a folder for vault values; the hygiene report (issue 12).
+    scan_folder(ScanFolderArgs) -> ScanReportDto;
+    scan_progress() -> ScanProgressDto;
+    scan_cancel() -> ();
+    scan_mark_exposed(ScanMarkArgs) -> ScanMarkedDto;
+    hygiene_report(HygieneArgs) -> Vec<HygieneFindingDto>;
 }
 
 /// Builds and runs the app on the default identity home and vault, with
@@ -225,6 +231,8 @@ pub fn run() {
                     }
                     let chosen = if req.save {
                         d.blocking_save_file()
+                    } else if req.folder {
+                        d.blocking_pick_folder()
                     } else {
                         d.blocking_pick_file()
                     };

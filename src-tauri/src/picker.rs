@@ -36,6 +36,8 @@ pub struct PickRequest {
     pub purpose: PickPurpose,
     /// A save dialog (`true`) or an open dialog.
     pub save: bool,
+    /// An open dialog that chooses a folder rather than a file.
+    pub folder: bool,
     /// The dialog's title.
     pub title: &'static str,
     /// The folder it opens in.
@@ -105,6 +107,7 @@ pub fn request(purpose: PickPurpose, current: Option<&str>) -> PickRequest {
         PickPurpose::Export => PickRequest {
             purpose,
             save: true,
+            folder: false,
             title: "Export the environment to",
             directory,
             file_name: Some(name.unwrap_or_else(|| ".env".into())),
@@ -117,6 +120,7 @@ pub fn request(purpose: PickPurpose, current: Option<&str>) -> PickRequest {
         PickPurpose::Report => PickRequest {
             purpose,
             save: true,
+            folder: false,
             title: "Save the exposure report as",
             directory,
             file_name: Some(name.unwrap_or_else(|| "exposure-report.md".into())),
@@ -128,10 +132,25 @@ pub fn request(purpose: PickPurpose, current: Option<&str>) -> PickRequest {
         PickPurpose::OpenVault => PickRequest {
             purpose,
             save: false,
+            folder: false,
             title: "Open a Coffer vault",
             directory,
             file_name: None,
             filters: vec![("Coffer vaults", vec!["coffer"]), ("All files", vec!["*"])],
+        },
+        // The field holds a folder: start in it (else its parent, else home).
+        PickPurpose::ScanFolder => PickRequest {
+            purpose,
+            save: false,
+            folder: true,
+            title: "Scan a folder for vault values",
+            directory: typed
+                .as_deref()
+                .filter(|p| p.is_dir())
+                .map(Path::to_path_buf)
+                .or(directory),
+            file_name: None,
+            filters: Vec::new(),
         },
     }
 }
@@ -193,9 +212,10 @@ pub fn spend(s: &Session, purpose: PickPurpose, typed: &str) {
 pub fn scripted(file: PathBuf) -> PathPicker {
     Box::new(move |req| {
         let asked = format!(
-            "purpose={}\nsave={}\ntitle={}\ndirectory={}\nfile_name={}\nfilters={}\n",
+            "purpose={}\nsave={}\nfolder={}\ntitle={}\ndirectory={}\nfile_name={}\nfilters={}\n",
             req.purpose.as_str(),
             req.save,
+            req.folder,
             req.title,
             req.directory
                 .as_deref()
@@ -241,6 +261,17 @@ mod tests {
         let r = request(PickPurpose::Export, None);
         assert_eq!(r.file_name.as_deref(), Some(".env"));
         assert!(r.filters.is_empty(), "a .env has no extension to filter on");
+
+        let r = request(
+            PickPurpose::ScanFolder,
+            Some(&dir.path().display().to_string()),
+        );
+        assert!(r.folder && !r.save);
+        assert_eq!(
+            r.directory.as_deref(),
+            Some(dir.path()),
+            "starts in the folder typed"
+        );
 
         let r = request(PickPurpose::OpenVault, Some(""));
         assert!(!r.save);

@@ -79,6 +79,9 @@ pub struct Session {
     picker: Mutex<Option<crate::picker::PathPicker>>,
     /// Paths the user chose in the native dialog, not yet used.
     pub(crate) picked: Mutex<crate::picker::Grants>,
+    /// The running or last "Scan a folder" (apart from `state`, which the
+    /// scan holds only while it decrypts the values).
+    pub(crate) scan: Mutex<crate::commands::ScanJob>,
 }
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,6 +119,7 @@ impl Session {
             confirmed_remotes: Mutex::new(std::collections::HashSet::new()),
             picker: Mutex::new(None),
             picked: Mutex::new(crate::picker::Grants::default()),
+            scan: Mutex::new(crate::commands::ScanJob::default()),
         }
     }
 
@@ -281,6 +285,7 @@ impl Session {
         drop(state);
         drop(was);
         lock_ignoring_poison(&self.picked).clear();
+        lock_ignoring_poison(&self.scan).forget();
         lock_ignoring_poison(&self.clipboard).clear_if_unchanged(None);
         // The app's lock also ends the CLI's session unlock (whatever the
         // reason: idle, screen lock, the user): the terminal is locked too.

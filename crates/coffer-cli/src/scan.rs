@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use coffer_vault::scan::{self, Blob, Encoding, Matcher, Target, WalkOptions};
+use coffer_vault::scan::{self, Finding, Matcher, Target, WalkOptions};
 use coffer_vault::{Error, Result, Vault};
 use serde::Serialize;
 
@@ -66,27 +66,6 @@ pub enum HookKind {
     PreCommit,
 }
 
-/// One place a value was found.
-#[derive(Serialize)]
-struct Finding {
-    /// File path (or the path in the index / history).
-    path: String,
-    line: u64,
-    offset: u64,
-    /// History: the blob and the commits that added or removed it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    blob: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    commits: Option<Vec<String>>,
-    /// `PROJECT/ENV/KEY`.
-    credential: String,
-    version: u64,
-    current: bool,
-    encoding: Encoding,
-    #[serde(skip)]
-    target: usize,
-}
-
 #[derive(Serialize)]
 struct Report<'a> {
     findings: &'a [Finding],
@@ -96,33 +75,6 @@ struct Report<'a> {
     skipped_short: usize,
     unreadable: Vec<String>,
     marked_exposed: usize,
-}
-
-fn findings_of(
-    s: &mut scan::Scanner<'_>,
-    m: &Matcher,
-    path: &str,
-    blob: Option<&str>,
-    r: &mut dyn std::io::Read,
-    out: &mut Vec<Finding>,
-) -> Result<u64> {
-    s.scan(r, |h| {
-        for &(t, encoding) in m.sources(h.pattern) {
-            let Some(target) = m.target(t) else { continue };
-            out.push(Finding {
-                path: path.to_string(),
-                line: h.line,
-                offset: h.offset,
-                blob: blob.map(str::to_string),
-                commits: None,
-                credential: format!("{}/{}", target.env, target.key),
-                version: target.version,
-                current: target.current,
-                encoding,
-                target: t,
-            });
-        }
-    })
 }
 
 /// Runs `coffer scan`; opens the vault with `open` only once there is
@@ -195,45 +147,17 @@ pub fn run(a: ScanArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
     let mut vault = open()?;
     let matcher = Matcher::build(vault.scan_values(a.scope.as_deref(), a.current_only)?)?;
     let (values, skipped_short) = (matcher.values, matcher.skipped_short);
-    let mut findings = Vec::new();
-    let (mut n_files, mut bytes) = (0u64, 0u64);
-    if !matcher.is_empty() {
-        let mut scanner = matcher.scanner(scan::CHUNK_BYTES);
-        for f in &files {
-            match std::fs::File::open(f) {
-                Ok(mut file) => {
-                    bytes += findings_of(
-                        &mut scanner,
-                        &matcher,
-                        &show(f),
-                        None,
-                        &mut file,
-                        &mut findings,
-                    )?;
-                    n_files += 1;
-                }
-                Err(_) => unreadable.push(show(f)),
-            }
-        }
-        if !blobs.is_empty() {
-            scan::read_blobs(&repo, &blobs, |i, r| {
-                let b: &Blob = &blobs[i];
-                let blob = a.history.then_some(b.oid.as_str());
-                bytes += findings_of(&mut scanner, &matcher, &b.path, blob, r, &mut findings)?;
-                n_files += 1;
-                Ok(())
-            })?;
-        }
-    }
-    // One finding per place and credential (two credentials with the same
-    // value are one pattern, found once for each).
-    findings.sort_by(|a, b| {
-        (&a.path, &a.blob, a.offset, a.target, a.encoding)
-            .cmp(&(&b.path, &b.blob, b.offset, b.target, b.encoding))
-    });
-    findings.dedup_by(|b, a| {
-        (&a.path, &a.blob, a.offset, a.target) == (&b.path, &b.blob, b.offset, b.target)
-    });
+    // The search itself is coffer-vault's (the app's "Scan a folder" runs
+    // the same): one finding per place and credential, sorted by place.
+    let progress = scan::Progress::default();
+    let searched = if git_mode {
+        scan::search_blobs(&matcher, &repo, &blobs, a.history, &progress)?
+    } else {
+        scan::search_files(&matcher, &files, show, &progress)?
+    };
+    let mut findings = searched.findings;
+    let (n_files, bytes) = (searched.files, searched.bytes);
+    unreadable.extend(searched.unreadable);
     // The automaton holds copies of the values: gone before anything else.
     let targets: Vec<Target> = matcher.targets().to_vec();
     drop(matcher);

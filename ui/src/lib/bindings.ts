@@ -122,7 +122,7 @@ export type VaultChangedEvent = Record<symbol, never>;
  * What a native file dialog is for (`pick_path`); a chosen path is
  * accepted once, by the command of that purpose only.
  */
-export type PickPurpose = "export" | "report" | "open_vault";
+export type PickPurpose = "export" | "report" | "open_vault" | "scan_folder";
 
 /**
  * `pick_path`.
@@ -146,6 +146,220 @@ export type PickedPathDto = {
  * The chosen file (absolute), to pass unchanged to the command.
  */
 path: string | null, };
+
+/**
+ * `scan_folder`: the options of `coffer scan PATH`.
+ */
+export type ScanFolderArgs = { 
+/**
+ * The folder: chosen with `pick_path` (purpose `scan_folder`) or
+ * typed (then inside home or the temporary folder).
+ */
+path: string, 
+/**
+ * Inside a git work tree, only files git would see
+ * (`--respect-gitignore`); by default ignored files count too.
+ */
+respect_gitignore: boolean, 
+/**
+ * Only current values (`--current-only`); by default old versions,
+ * possibly still live at the provider, count too.
+ */
+current_only: boolean, };
+
+/**
+ * Where a running scan is (polled by the UI while `scan_folder` runs).
+ */
+export type ScanProgressDto = { 
+/**
+ * A scan is running.
+ */
+running: boolean, 
+/**
+ * `listing` (walking the folder), `reading` (decrypting the values to
+ * look for), `searching` (reading files), or `done`.
+ */
+phase: string, 
+/**
+ * Files read so far.
+ */
+files_done: number, 
+/**
+ * Files to read (known once listing ended).
+ */
+files_total: number, 
+/**
+ * Bytes read so far.
+ */
+bytes: number, };
+
+/**
+ * One place a value was found.
+ */
+export type ScanPlaceDto = { 
+/**
+ * The file, relative to the scanned folder.
+ */
+path: string, 
+/**
+ * 1-based line.
+ */
+line: number, 
+/**
+ * How it was written there (`raw`, `base64`, `percent`, `json`…).
+ */
+encoding: string, };
+
+/**
+ * One version of a credential found, and where.
+ */
+export type ScanVersionDto = { 
+/**
+ * The version whose value was found.
+ */
+version: number, 
+/**
+ * Whether it is the current version (else an old one, which may
+ * still work at the provider).
+ */
+current: boolean, 
+/**
+ * Where, in order of path and line.
+ */
+places: Array<ScanPlaceDto>, };
+
+/**
+ * One credential with findings.
+ */
+export type ScanCredentialDto = { 
+/**
+ * The item's id (hex): what `scan_mark_exposed` takes.
+ */
+id: string, 
+/**
+ * `PROJECT/ENV`.
+ */
+env_path: string, 
+/**
+ * Key name.
+ */
+name: string, 
+/**
+ * Already marked exposed before this scan.
+ */
+exposed: boolean, 
+/**
+ * Places in all.
+ */
+places: number, 
+/**
+ * The versions found, current first, then newest first.
+ */
+versions: Array<ScanVersionDto>, };
+
+/**
+ * The outcome of `scan_folder`, grouped by credential.
+ */
+export type ScanReportDto = { 
+/**
+ * The folder scanned (resolved).
+ */
+folder: string, 
+/**
+ * Files read.
+ */
+files: number, 
+/**
+ * Bytes read.
+ */
+bytes: number, 
+/**
+ * Values searched for (each with its encodings).
+ */
+values: number, 
+/**
+ * Values shorter than 8 bytes, not searched.
+ */
+skipped_short: number, 
+/**
+ * Files or folders that could not be read (at most 20 named).
+ */
+unreadable: Array<string>, 
+/**
+ * How many could not be read in all.
+ */
+unreadable_count: number, 
+/**
+ * `respect_gitignore` was asked outside a git work tree: every file
+ * was scanned.
+ */
+not_in_git: boolean, 
+/**
+ * Stopped by `scan_cancel`: what was found until then.
+ */
+cancelled: boolean, 
+/**
+ * The credentials found, in vault order (`PROJECT/ENV/KEY`).
+ */
+credentials: Array<ScanCredentialDto>, };
+
+/**
+ * `scan_mark_exposed`: credentials of the last scan to mark exposed.
+ */
+export type ScanMarkArgs = { 
+/**
+ * Item ids from the last scan's report; `null`: every one it found.
+ */
+ids: Array<string> | null, };
+
+/**
+ * What `scan_mark_exposed` did.
+ */
+export type ScanMarkedDto = { 
+/**
+ * Newly marked exposed (already exposed ones are left as they are).
+ */
+marked: number, };
+
+/**
+ * `hygiene_report`.
+ */
+export type HygieneArgs = { 
+/**
+ * `PROJECT` or `PROJECT/ENV`; `null`: everything you can read.
+ */
+scope: string | null, };
+
+/**
+ * A credential a hygiene finding is about.
+ */
+export type HygieneCredentialDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env_path: string, 
+/**
+ * Key name.
+ */
+name: string, };
+
+/**
+ * One finding of `coffer lint`.
+ */
+export type HygieneFindingDto = { 
+/**
+ * `reused` (one value in several environments or projects) or
+ * `placeholder` (looks like one, outside development).
+ */
+kind: string, 
+/**
+ * The credentials concerned.
+ */
+credentials: Array<HygieneCredentialDto>, 
+/**
+ * What is wrong, in words (no value).
+ */
+detail: string, };
 
 /**
  * The device settings (see `coffer_vault::settings`). Sent back whole by
@@ -1816,6 +2030,11 @@ export type Commands = {
   rebuild_vault: { args: UnlockArgs; result: RebuildOutcomeDto };
   pick_path: { args: PickPathArgs; result: PickedPathDto };
   copy_public_identity: { args: null; result: void };
+  scan_folder: { args: ScanFolderArgs; result: ScanReportDto };
+  scan_progress: { args: null; result: ScanProgressDto };
+  scan_cancel: { args: null; result: void };
+  scan_mark_exposed: { args: ScanMarkArgs; result: ScanMarkedDto };
+  hygiene_report: { args: HygieneArgs; result: Array<HygieneFindingDto> };
 };
 
 /** The command names. */
@@ -1879,6 +2098,11 @@ export const COMMANDS = [
   "rebuild_vault",
   "pick_path",
   "copy_public_identity",
+  "scan_folder",
+  "scan_progress",
+  "scan_cancel",
+  "scan_mark_exposed",
+  "hygiene_report",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

@@ -38,6 +38,7 @@ export const CHANGES: ReadonlySet<Command> = new Set<Command>([
   "unshare_item",
   "offboard_member",
   "resolve_conflict",
+  "scan_mark_exposed",
 ]);
 
 /** The event Rust emits when it locks the session by itself. */

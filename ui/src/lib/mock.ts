@@ -17,6 +17,9 @@ import type {
   MemberDto,
   MemberRole,
   OffboardProgressDto,
+  HygieneFindingDto,
+  ScanCredentialDto,
+  ScanProgressDto,
   PassphraseStrengthDto,
   KeychainStatusDto,
   LockReason,
@@ -319,6 +322,23 @@ export class MockBackend implements Backend {
   notVaults = ["/home/ada/notes.txt", "/home/ada/project/app.sqlite"];
   /** The op log (signed entries in the app; plain records here). */
   log: LogEntry[] = [];
+  /** Files "Scan a folder" reads: folder → files (path relative to it,
+   * content, whether git ignores it). Tests add their own. */
+  scanFiles = new Map<string, { path: string; content: string; ignored?: boolean }[]>([
+    [
+      GIT_REPO,
+      [
+        { path: ".env.local", content: "# local\nSTRIPE_KEY=sk_live_51H8xQ2eZvKYlo2C\n", ignored: true },
+        { path: "config/settings.py", content: "DEBUG = False\nSENTRY = 'https://abc123@o1.ingest.sentry.io/1'\n" },
+        { path: "README.md", content: "# Acme web\n" },
+      ],
+    ],
+  ]);
+  /** Milliseconds per file scanned (progress is visible). */
+  scanStepMs = 30;
+  scanJob: ScanProgressDto & { cancel: boolean } = { running: false, phase: "done", files_done: 0, files_total: 0, bytes: 0, cancel: false };
+  /** Item ids the last scan found (what scan_mark_exposed may mark). */
+  scanFound: string[] = [];
   /** Set by tests: verification finds an edited entry on Bob's chain. */
   tampered = false;
 
@@ -330,6 +350,12 @@ export class MockBackend implements Backend {
     b.seed();
     if (name === "unlocked") b.session = "vault";
     if (name === "large") b.seedLarge(10_000);
+    if (name === "hygiene") {
+      // A value reused across projects and a placeholder in prod.
+      b.session = "vault";
+      b.seedItem("web/prod", "STRIPE_KEY", "sk_live_51H8xQ2eZvKYlo2C", 30);
+      b.seedItem("payments/prod", "SMTP_PASSWORD", "your_smtp_password_here", 30);
+    }
     if (name === "missing") {
       // The identity exists but its vault file was moved: it is at
       // /home/ada/team/acme.coffer now.
@@ -1612,6 +1638,124 @@ export class MockBackend implements Backend {
     copy_public_identity: () => {
       if (this.session === "none" || !this.identity) fail("locked", "the vault is locked: unlock it first");
       this.clipboard = mockPublicIdentity(this.identity!.name, this.identity!.email, "me-key");
+    },
+    scan_folder: async (a) => {
+      this.vault();
+      const path = homePath(a.path.trim()).replace(/\/+$/, "");
+      if (!path) fail("invalid_input", "enter the path of the folder to scan");
+      if (!path.startsWith("/")) fail("invalid_input", `${path} is not a full path: give the whole path of the folder to scan, starting with / or ~/`);
+      if (this.scanJob.running) fail("conflict", "a scan is already running: wait for it to end or cancel it");
+      this.confine("scan_folder", path);
+      const files = this.scanFiles.get(path);
+      if (!files) fail("not_found", `${path} not found`);
+      const list = files!.filter((f) => !(a.respect_gitignore && f.ignored));
+      this.scanJob = { running: true, phase: "searching", files_done: 0, files_total: list.length, bytes: 0, cancel: false };
+      this.scanFound = [];
+      const live = this.live();
+      const found = new Map<string, ScanCredentialDto>();
+      let values = 0;
+      let short = 0;
+      for (const it of live) for (const v of a.current_only ? it.versions.slice(-1) : it.versions) v.value.length < 8 ? short++ : values++;
+      let scanned = 0;
+      let bytes = 0;
+      for (const f of list) {
+        await new Promise((r) => setTimeout(r, this.scanStepMs));
+        if (this.scanJob.cancel) break;
+        scanned++;
+        bytes += f.content.length;
+        this.scanJob = { ...this.scanJob, files_done: scanned, bytes };
+        for (const it of live) {
+          const n = it.versions.length;
+          for (let i = n - 1; i >= (a.current_only ? n - 1 : 0); i--) {
+            const value = it.versions[i].value;
+            if (value.length < 8) continue;
+            const at = f.content.indexOf(value);
+            if (at < 0) continue;
+            const line = f.content.slice(0, at).split("\n").length;
+            const c = found.get(it.id) ?? {
+              id: it.id,
+              env_path: it.env,
+              name: it.name,
+              exposed: it.versions[n - 1].exposed_at !== null,
+              places: 0,
+              versions: [],
+            };
+            found.set(it.id, c);
+            c.places++;
+            let ver = c.versions.find((x) => x.version === i + 1);
+            if (!ver) c.versions.push((ver = { version: i + 1, current: i === n - 1, places: [] }));
+            ver.places.push({ path: f.path, line, encoding: "raw" });
+            break;
+          }
+        }
+      }
+      const cancelled = this.scanJob.cancel;
+      this.scanJob = { ...this.scanJob, running: false, phase: "done" };
+      const credentials = [...found.values()].sort((x, y) => (`${x.env_path}/${x.name}` < `${y.env_path}/${y.name}` ? -1 : 1));
+      for (const c of credentials) c.versions.sort((x, y) => y.version - x.version);
+      this.scanFound = credentials.map((c) => c.id);
+      this.picked.delete(`scan_folder:${path}`);
+      return {
+        folder: path,
+        files: scanned,
+        bytes,
+        values,
+        skipped_short: short,
+        unreadable: [],
+        unreadable_count: 0,
+        not_in_git: a.respect_gitignore && path !== GIT_REPO,
+        cancelled,
+        credentials,
+      };
+    },
+    scan_progress: () => {
+      const { cancel: _, ...p } = this.scanJob;
+      return p;
+    },
+    scan_cancel: () => {
+      this.scanJob.cancel = true;
+    },
+    scan_mark_exposed: (a) => {
+      this.vault();
+      if (this.scanFound.length === 0) fail("not_found", "the last scan found nothing to mark: scan again");
+      const stray = a.ids?.find((id) => !this.scanFound.includes(id));
+      if (stray) fail("invalid_input", `credential ${stray} was not found by the last scan`);
+      let marked = 0;
+      for (const id of a.ids ?? this.scanFound) {
+        const it = this.items.find((i) => i.id === id)!;
+        if (it.versions[it.versions.length - 1].exposed_at !== null) continue;
+        this.newVersion(it, null, { exposed_at: this.now() });
+        this.record(`marked ${it.name} in ${it.env} exposed`, "item.set");
+        marked++;
+      }
+      return { marked };
+    },
+    hygiene_report: () => {
+      this.vault();
+      const DEV = ["dev", "development", "local", "test", "ci"];
+      const out: HygieneFindingDto[] = [];
+      const split = (it: Item) => ({ env_path: it.env, name: it.name });
+      const byValue = new Map<string, Item[]>();
+      const placeholders: HygieneFindingDto[] = [];
+      for (const it of this.live()) {
+        const v = it.versions[it.versions.length - 1].value;
+        const env = it.env.split("/")[1];
+        if (!DEV.includes(env) && /^(|todo|tbd|xxx|changeme|password|secret|example|placeholder)$|changeme|your_|<.*>/i.test(v.trim())) {
+          placeholders.push({ kind: "placeholder", credentials: [split(it)], detail: `looks like a placeholder in ${it.env}` });
+        }
+        if (v.length >= 8) byValue.set(v, [...(byValue.get(v) ?? []), it]);
+      }
+      for (const group of byValue.values()) {
+        const envs = new Set(group.map((i) => i.env));
+        if (envs.size < 2) continue;
+        const projects = new Set(group.map((i) => i.env.split("/")[0]));
+        out.push({
+          kind: "reused",
+          credentials: group.map(split),
+          detail: projects.size > 1 ? `the same value in ${projects.size} projects` : `the same value in ${envs.size} environments`,
+        });
+      }
+      return [...out, ...placeholders];
     },
     pick_path: (a) => {
       const path = this.pickAnswer;

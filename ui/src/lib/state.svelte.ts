@@ -4,6 +4,7 @@ import { getContext, setContext } from "svelte";
 import type { AppStatus, EnvDto, ItemDto, RotationReport, SyncOutcomeDto, SyncStateDto } from "./bindings";
 import { CHANGES, type Backend } from "./ipc";
 import { errorMessage } from "./errors";
+import { ScanSession } from "./scan.svelte";
 
 /** How long after a change the app syncs (a burst of changes, one sync). */
 export const SYNC_AFTER_CHANGE_MS = 1500;
@@ -50,6 +51,8 @@ export class AppState {
   lastSync = $state.raw<SyncOutcomeDto | null>(null);
   #syncSoon: ReturnType<typeof setTimeout> | undefined;
   #syncAgain = false;
+  /** "Scan a folder": its options, progress and last results. */
+  scan = $state.raw<ScanSession>(null as unknown as ScanSession);
 
   constructor(backend: Backend) {
     this.backend = {
@@ -65,6 +68,14 @@ export class AppState {
       onLocked: (cb) => backend.onLocked(cb),
       onVaultChanged: (cb) => backend.onVaultChanged(cb),
     };
+    this.scan = this.newScan();
+  }
+
+  private newScan(): ScanSession {
+    return new ScanSession(this.backend, async (message) => {
+      await this.refreshVault();
+      this.notify(message);
+    });
   }
 
   get attention(): number {
@@ -180,6 +191,8 @@ export class AppState {
     this.envs = [];
     this.items = [];
     this.rotation = null;
+    this.scan.stop();
+    this.scan = this.newScan();
     this.notice = null;
     this.error = null;
   }

@@ -52,6 +52,7 @@
 //! # Ok::<(), coffer_vault::Error>(())
 //! ```
 
+mod search;
 mod sources;
 
 use std::collections::HashMap;
@@ -69,6 +70,7 @@ use crate::items::{all_versions, open_version};
 use crate::ops::ReadAction;
 use crate::vault::Vault;
 
+pub use self::search::{search_blobs, search_files, Finding, Progress, Searched};
 pub use self::sources::{
     blob_commits, git_toplevel, history_blobs, read_blobs, staged_blobs, walk, Blob, WalkOptions,
     WalkOutcome,
