@@ -12,19 +12,8 @@ coffer=$(realpath target/release/coffer)
 command -v hyperfine >/dev/null || { echo "bench/age.sh: needs hyperfine" >&2; exit 1; }
 command -v age >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq age >/dev/null; } || {
   echo "bench/age.sh: needs age (apt-get install age)" >&2; exit 1; }
-work=$(mktemp -d); trap '"$coffer" lock >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=10
-unset COFFER_VAULT
-"$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>&1
-"$coffer" init --name Bench >/dev/null 2>&1
-"$coffer" env add app/e33 >/dev/null 2>&1
-python3 - "$work/e33.env" <<'PY'
-import sys, secrets
-with open(sys.argv[1], "w") as f:
-    for i in range(33):
-        f.write(f"VAR_{i:02d}={secrets.token_urlsafe(24)}\n")
-PY
-"$coffer" import "$work/e33.env" app/e33 >/dev/null 2>&1
+# shellcheck source=bench/e33.sh
+. bench/e33.sh
 age-keygen -o "$work/key.txt" 2>/dev/null
 recipient=$(age-keygen -y "$work/key.txt")
 age -r "$recipient" -o "$work/e33.age" "$work/e33.env"

@@ -101,4 +101,6 @@ bench/workflow.sh >> docs/benchmarks.md
 bench/masking.sh >> docs/benchmarks.md
 # Side by side with raw age in the same run (issue 14).
 bench/age.sh >> docs/benchmarks.md
+# What a read costs in fsyncs and time (issue 14).
+bench/reads.sh >> docs/benchmarks.md
 cat docs/benchmarks.md

@@ -28,6 +28,9 @@ have go || need_apt+=(golang-go)
 have desktop-file-validate || need_apt+=(desktop-file-utils)
 have appstreamcli || need_apt+=(appstream)
 have ar || need_apt+=(binutils)
+# The read path's durable writes are counted with strace
+# (crates/coffer-cli/tests/read_durability.rs, bench/reads.sh).
+have strace || need_apt+=(strace)
 # The OS keychain: the Secret Service backend links libdbus-1 (build); the
 # keychain tests run a real gnome-keyring on a private D-Bus session and
 # inspect it with secret-tool.

@@ -1717,7 +1717,16 @@ fn run_writes_nothing_to_disk() {
     env.coffer(["run", "web/prod", "--", "sh", "-c", "test \"$KEY\" = v"])
         .ok();
     env.coffer(["run", "web/prod", "--", "true"]).ok();
-    assert_eq!(env.tree(), before);
+    // The vault's own WAL files may stay beside it (a read-only command
+    // leaves its read events there: docs/design-decisions.md, "Read events:
+    // fewer fsyncs per read"); nothing else appears.
+    let vault_own = |t: std::collections::BTreeSet<std::path::PathBuf>| {
+        t.into_iter()
+            .filter(|p| !p.to_string_lossy().ends_with("vault.coffer-wal"))
+            .filter(|p| !p.to_string_lossy().ends_with("vault.coffer-shm"))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(vault_own(env.tree()), vault_own(before));
 }
 
 #[test]

@@ -274,6 +274,15 @@ fn main() {
     let quick = cfg!(debug_assertions);
     let runs = if quick { 1 } else { 5 };
     let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(keep) = std::env::var_os("TEAM_BENCH_KEEP") {
+        // For timing the whole process (`bench/offboard.sh`): build (a)
+        // into that folder and keep it; the script copies it per run.
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).expect("dir");
+        let fa = build(&keep, 30, 10_000, 50, 10);
+        println!("{}\n{}", fa.vault.display(), fa.owner.display());
+        return;
+    }
     if std::env::var_os("TEAM_BENCH_PROFILE").is_some() {
         // For `perf record -p`: build (a), say so, wait, then offboard
         // repeatedly so the samples are the offboarding's.

@@ -256,12 +256,188 @@ pub(crate) fn anchor_for_join(
     }
 }
 
+// ----- records that only move forwards: two checksummed slots --------------
+//
+// The head and the seal generation change at every commit, read events
+// included, so how they are written is on every command's path. A record
+// file holds two fixed-size slots; each slot carries the record's order
+// (the head's sequence number, the seal's generation), a 32-byte payload
+// and a checksum over both. A write goes in place into the slot that does
+// *not* hold the newest record, followed by one `fdatasync` (the file's
+// size and directory entry do not change); a reader takes the newest slot
+// whose checksum holds. A crash or power loss in the middle of a write can
+// only tear the slot being written, and the other slot still holds the
+// record as it was before: the record never moves backwards, and a write
+// that returned is durable. The whole-file rewrite (temporary file, fsync,
+// rename, fsync of the folder) happens once, when the file is created or
+// converted from the earlier one-record formats (JSON head, decimal
+// generation), which are still read. docs/design-decisions.md, "Read
+// events: one fsync for the log".
+
+const SLOT_MAGIC: &[u8; 8] = b"cofslot1";
+const SLOT_LEN: usize = 64;
+/// The second slot starts a page further on, so no sector or page write
+/// ever touches both (the file is 4,160 bytes).
+const SLOT_STRIDE: usize = 4096;
+const SLOTS_LEN: usize = SLOT_STRIDE + SLOT_LEN;
+
+/// One record: its order (only moves forwards) and payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SlotRecord {
+    pub order: u64,
+    pub payload: [u8; 32],
+}
+
+fn slot_sum(order: u64, payload: &[u8; 32]) -> [u8; 32] {
+    coffer_crypto::sha256(&[SLOT_MAGIC, &order.to_le_bytes(), payload])
+}
+
+fn encode_slot(r: &SlotRecord) -> [u8; SLOT_LEN] {
+    let mut b = [0u8; SLOT_LEN];
+    b[..8].copy_from_slice(SLOT_MAGIC);
+    b[8..16].copy_from_slice(&r.order.to_le_bytes());
+    b[16..48].copy_from_slice(&r.payload);
+    b[48..].copy_from_slice(&slot_sum(r.order, &r.payload)[..16]);
+    b
+}
+
+/// A slot, if its checksum holds (a torn or empty slot does not).
+fn decode_slot(b: &[u8]) -> Option<SlotRecord> {
+    if b.len() != SLOT_LEN || &b[..8] != SLOT_MAGIC {
+        return None;
+    }
+    let order = u64::from_le_bytes(b[8..16].try_into().ok()?);
+    let payload: [u8; 32] = b[16..48].try_into().ok()?;
+    (b[48..] == slot_sum(order, &payload)[..16]).then_some(SlotRecord { order, payload })
+}
+
+/// What a record file holds.
+enum Slots {
+    /// The two-slot format: each slot, if it checks.
+    Two([Option<SlotRecord>; 2]),
+    /// An earlier one-record format, converted at the next write.
+    Legacy(SlotRecord),
+}
+
+impl Slots {
+    fn newest(&self) -> Option<SlotRecord> {
+        match self {
+            Slots::Two([a, b]) => match (a, b) {
+                (Some(a), Some(b)) => Some(if b.order > a.order { *b } else { *a }),
+                (a, b) => a.or(*b),
+            },
+            Slots::Legacy(r) => Some(*r),
+        }
+    }
+}
+
+/// Reads a record file; `legacy` parses the one-record format it replaced.
+fn read_slots(
+    p: &Path,
+    legacy: fn(&[u8]) -> Option<SlotRecord>,
+    what: &str,
+) -> Result<Option<Slots>> {
+    let raw = match std::fs::read(p) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("reading {}", p.display()), e)),
+    };
+    let malformed = || Error::integrity(format!("{what} {} is malformed", p.display()));
+    if raw.len() == SLOTS_LEN {
+        let slots = Slots::Two([
+            decode_slot(&raw[..SLOT_LEN]),
+            decode_slot(&raw[SLOT_STRIDE..]),
+        ]);
+        // Only the slot being written can be torn; both unreadable is not a
+        // crash but an edit.
+        return slots.newest().map(|_| Some(slots)).ok_or_else(malformed);
+    }
+    legacy(&raw)
+        .map(|r| Some(Slots::Legacy(r)))
+        .ok_or_else(malformed)
+}
+
+/// The newest record in the file at `p`.
+fn read_record(
+    p: &Path,
+    legacy: fn(&[u8]) -> Option<SlotRecord>,
+    what: &str,
+) -> Result<Option<SlotRecord>> {
+    Ok(read_slots(p, legacy, what)?.and_then(|s| s.newest()))
+}
+
+/// Writes `rec` into the file at `p` unless it already holds a record at
+/// least as new (records only move forwards): in place into the slot not
+/// holding the newest record, then `fdatasync`; a new or legacy file is
+/// written whole and atomically.
+fn write_record(
+    home: &Path,
+    p: &Path,
+    rec: SlotRecord,
+    legacy: fn(&[u8]) -> Option<SlotRecord>,
+    what: &str,
+) -> Result<()> {
+    let current = read_slots(p, legacy, what)?;
+    if let Some(n) = current.as_ref().and_then(|s| s.newest()) {
+        if n.order >= rec.order {
+            if n.order > rec.order {
+                tracing::warn!(
+                    known = n.order,
+                    order = rec.order,
+                    "{what} not moved backwards"
+                );
+            }
+            return Ok(());
+        }
+    }
+    match current {
+        Some(Slots::Two([a, b])) => {
+            // The slot that does not hold the newest record: a torn write
+            // there leaves the newest one readable.
+            let index = match (a, b) {
+                (None, _) => 0,
+                (_, None) => 1,
+                (Some(a), Some(b)) => usize::from(b.order < a.order),
+            };
+            let ctx = || format!("writing {}", p.display());
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(|e| Error::io(ctx(), e))?;
+            use std::io::{Seek, SeekFrom, Write};
+            f.seek(SeekFrom::Start((index * SLOT_STRIDE) as u64))
+                .and_then(|_| f.write_all(&encode_slot(&rec)))
+                .and_then(|()| f.sync_data())
+                .map_err(|e| Error::io(ctx(), e))
+        }
+        other => {
+            // New, or the earlier format: both slots written whole, the
+            // older one keeping what the file held.
+            let older = other.and_then(|s| s.newest()).unwrap_or(rec);
+            let mut buf = vec![0u8; SLOTS_LEN];
+            buf[..SLOT_LEN].copy_from_slice(&encode_slot(&rec));
+            buf[SLOT_STRIDE..].copy_from_slice(&encode_slot(&older));
+            ensure_private_dir(&home.join("heads"))?;
+            write_atomic(p, &buf)
+        }
+    }
+}
+
 // ----- this device's head ---------------------------------------------------
 
+/// The head's earlier format, `{"device_seq": N, "hash": "<hex>"}`.
 #[derive(Serialize, Deserialize)]
 struct HeadFile {
     device_seq: u64,
     hash: String,
+}
+
+fn legacy_head(raw: &[u8]) -> Option<SlotRecord> {
+    let h: HeadFile = serde_json::from_slice(raw).ok()?;
+    Some(SlotRecord {
+        order: h.device_seq,
+        payload: unhex32(&h.hash)?,
+    })
 }
 
 fn head_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
@@ -269,24 +445,18 @@ fn head_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
         .join(format!("{}-{}.json", vault_id.to_hex(), device.to_hex()))
 }
 
+const HEAD: &str = "the recorded op-log head";
+
 /// The newest entry this device recorded writing to `vault_id`.
 pub(crate) fn recorded_head(
     home: &Path,
     vault_id: &Id,
     device: &Id,
 ) -> Result<Option<(u64, [u8; 32])>> {
-    let p = head_path(home, vault_id, device);
-    let raw = match std::fs::read(&p) {
-        Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("reading {}", p.display()), e)),
-    };
-    let malformed = || Error::integrity("the recorded op-log head is malformed");
-    let h: HeadFile = serde_json::from_slice(&raw).map_err(|_| malformed())?;
-    Ok(Some((
-        h.device_seq,
-        unhex32(&h.hash).ok_or_else(malformed)?,
-    )))
+    Ok(
+        read_record(&head_path(home, vault_id, device), legacy_head, HEAD)?
+            .map(|r| (r.order, r.payload)),
+    )
 }
 
 /// Records this device's newest entry. It only moves forwards: an older
@@ -294,24 +464,18 @@ pub(crate) fn recorded_head(
 /// cannot erase the evidence of the rollback. Best effort: a failure to
 /// write it only weakens rollback detection, it must not fail the change.
 pub(crate) fn record_head(home: &Path, vault_id: &Id, device: &Id, seq: u64, hash: &[u8; 32]) {
-    if let Ok(Some((known, _))) = recorded_head(home, vault_id, device) {
-        if known > seq {
-            tracing::warn!(known, seq, "op-log head not moved backwards");
-            return;
-        }
-    }
-    let dir = home.join("heads");
-    if ensure_private_dir(&dir).is_err() {
-        return;
-    }
-    let h = HeadFile {
-        device_seq: seq,
-        hash: hex(hash),
+    let rec = SlotRecord {
+        order: seq,
+        payload: *hash,
     };
-    if let Ok(json) = serde_json::to_vec(&h) {
-        if let Err(e) = write_atomic(&head_path(home, vault_id, device), &json) {
-            tracing::warn!(error = %e, "could not record the op-log head");
-        }
+    if let Err(e) = write_record(
+        home,
+        &head_path(home, vault_id, device),
+        rec,
+        legacy_head,
+        HEAD,
+    ) {
+        tracing::warn!(error = %e, "could not record the op-log head");
     }
 }
 
@@ -320,30 +484,37 @@ fn seal_path(home: &Path, vault_id: &Id, device: &Id) -> PathBuf {
         .join(format!("{}-{}.seal", vault_id.to_hex(), device.to_hex()))
 }
 
+const SEAL: &str = "the replica record";
+
+/// The seal generation's earlier format: the number in decimal.
+fn legacy_generation(raw: &[u8]) -> Option<SlotRecord> {
+    Some(SlotRecord {
+        order: std::str::from_utf8(raw).ok()?.trim().parse().ok()?,
+        payload: [0; 32],
+    })
+}
+
 /// The newest seal generation this device wrote for its replica.
 pub(crate) fn recorded_generation(home: &Path, vault_id: &Id, device: &Id) -> Result<u64> {
-    let p = seal_path(home, vault_id, device);
-    match std::fs::read_to_string(&p) {
-        Ok(s) => s.trim().parse().map_err(|_| {
-            Error::integrity(format!("the replica record {} is malformed", p.display()))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
-    }
+    Ok(
+        read_record(&seal_path(home, vault_id, device), legacy_generation, SEAL)?
+            .map_or(0, |r| r.order),
+    )
 }
 
 /// Records the replica's seal generation after a commit (never
 /// backwards). Best effort, like [`record_head`].
 pub(crate) fn record_generation(home: &Path, vault_id: &Id, device: &Id, generation: u64) {
-    if recorded_generation(home, vault_id, device).is_ok_and(|g| g >= generation) {
-        return;
-    }
-    if ensure_private_dir(&home.join("heads")).is_err() {
-        return;
-    }
-    if let Err(e) = write_atomic(
+    let rec = SlotRecord {
+        order: generation,
+        payload: [0; 32],
+    };
+    if let Err(e) = write_record(
+        home,
         &seal_path(home, vault_id, device),
-        generation.to_string().as_bytes(),
+        rec,
+        legacy_generation,
+        SEAL,
     ) {
         tracing::warn!(error = %e, "could not record the replica's seal");
     }
@@ -393,5 +564,148 @@ pub(crate) fn check_head(conn: &Connection, home: &Path, vault_id: &Id, device: 
             "this device wrote entry #{seq}, which is missing: the vault file was rolled back or its log truncated; \
              restore the newest copy of the file (nothing was changed)"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> (Id, Id) {
+        (Id::make(), Id::make())
+    }
+
+    fn hash(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    /// The slot of the file that holds `order`, and its offset.
+    fn slot_of(p: &Path, order: u64) -> usize {
+        let raw = std::fs::read(p).expect("read");
+        [0, SLOT_STRIDE]
+            .into_iter()
+            .find(|&o| decode_slot(&raw[o..o + SLOT_LEN]).is_some_and(|r| r.order == order))
+            .expect("a slot with that record")
+    }
+
+    #[test]
+    fn the_head_moves_forwards_only_and_alternates_slots() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (v, d) = ids();
+        assert_eq!(recorded_head(dir.path(), &v, &d).expect("read"), None);
+        record_head(dir.path(), &v, &d, 1, &hash(1));
+        let p = head_path(dir.path(), &v, &d);
+        assert_eq!(std::fs::metadata(&p).expect("file").len(), SLOTS_LEN as u64);
+        for n in 2..6u8 {
+            record_head(dir.path(), &v, &d, u64::from(n), &hash(n));
+            assert_eq!(
+                recorded_head(dir.path(), &v, &d).expect("read"),
+                Some((u64::from(n), hash(n)))
+            );
+            // The record before it is still whole in the other slot.
+            assert_ne!(slot_of(&p, u64::from(n)), slot_of(&p, u64::from(n - 1)));
+        }
+        record_head(dir.path(), &v, &d, 3, &hash(3));
+        assert_eq!(
+            recorded_head(dir.path(), &v, &d).expect("read"),
+            Some((5, hash(5))),
+            "an older head never replaces a newer one"
+        );
+    }
+
+    /// A power loss in the middle of a write leaves any prefix of the new
+    /// slot's bytes over the old ones (or garbage). At every such point the
+    /// reader finds the record as it was before the write, never an older
+    /// one and never an error; the next write then lands.
+    #[test]
+    fn a_torn_write_at_any_byte_leaves_the_previous_head() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (v, d) = ids();
+        let p = head_path(dir.path(), &v, &d);
+        record_head(dir.path(), &v, &d, 7, &hash(7));
+        record_head(dir.path(), &v, &d, 8, &hash(8));
+        let before = std::fs::read(&p).expect("read");
+        // Where the write of head 9 goes: the slot holding 7.
+        let target = slot_of(&p, 7);
+        let new = encode_slot(&SlotRecord {
+            order: 9,
+            payload: hash(9),
+        });
+        for cut in 0..SLOT_LEN {
+            for garbage in [false, true] {
+                let mut torn = before.clone();
+                torn[target..target + cut].copy_from_slice(&new[..cut]);
+                if garbage {
+                    torn[target + cut..target + SLOT_LEN].fill(0xa5);
+                }
+                std::fs::write(&p, &torn).expect("tear");
+                assert_eq!(
+                    recorded_head(dir.path(), &v, &d).expect("a torn slot is not an error"),
+                    Some((8, hash(8))),
+                    "torn after {cut} bytes (garbage after: {garbage})"
+                );
+            }
+        }
+        record_head(dir.path(), &v, &d, 9, &hash(9));
+        assert_eq!(
+            recorded_head(dir.path(), &v, &d).expect("read"),
+            Some((9, hash(9)))
+        );
+    }
+
+    #[test]
+    fn fail_a_file_with_no_readable_slot() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (v, d) = ids();
+        record_head(dir.path(), &v, &d, 2, &hash(2));
+        let p = head_path(dir.path(), &v, &d);
+        std::fs::write(&p, vec![0u8; SLOTS_LEN]).expect("zero");
+        assert!(matches!(
+            recorded_head(dir.path(), &v, &d),
+            Err(Error::Integrity(_))
+        ));
+        std::fs::write(&p, b"not a head").expect("junk");
+        assert!(matches!(
+            recorded_head(dir.path(), &v, &d),
+            Err(Error::Integrity(_))
+        ));
+    }
+
+    /// Heads and seal generations written by earlier versions are read, and
+    /// converted (whole, atomically) at the next write.
+    #[test]
+    fn earlier_formats_are_read_and_converted() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (v, d) = ids();
+        ensure_private_dir(&dir.path().join("heads")).expect("dir");
+        let p = head_path(dir.path(), &v, &d);
+        let json = format!(r#"{{"device_seq":41,"hash":"{}"}}"#, hex(&hash(4)));
+        std::fs::write(&p, json).expect("legacy head");
+        assert_eq!(
+            recorded_head(dir.path(), &v, &d).expect("read"),
+            Some((41, hash(4)))
+        );
+        record_head(dir.path(), &v, &d, 40, &hash(9));
+        assert_eq!(
+            recorded_head(dir.path(), &v, &d).expect("read"),
+            Some((41, hash(4))),
+            "not moved backwards by the conversion"
+        );
+        record_head(dir.path(), &v, &d, 42, &hash(5));
+        assert_eq!(std::fs::metadata(&p).expect("file").len(), SLOTS_LEN as u64);
+        assert_eq!(
+            recorded_head(dir.path(), &v, &d).expect("read"),
+            Some((42, hash(5)))
+        );
+        let sp = seal_path(dir.path(), &v, &d);
+        std::fs::write(&sp, "17\n").expect("legacy seal");
+        assert_eq!(recorded_generation(dir.path(), &v, &d).expect("read"), 17);
+        record_generation(dir.path(), &v, &d, 18);
+        record_generation(dir.path(), &v, &d, 16);
+        assert_eq!(recorded_generation(dir.path(), &v, &d).expect("read"), 18);
+        assert_eq!(
+            std::fs::metadata(&sp).expect("file").len(),
+            SLOTS_LEN as u64
+        );
     }
 }

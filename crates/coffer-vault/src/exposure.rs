@@ -178,25 +178,84 @@ impl Vault {
         }))
     }
 
+    /// Every version of `item_id` (in `env`, whose key is cached) that
+    /// opens, with its value. `None` when the item's key does not open in a
+    /// private replica (`lenient`: a teammate's client sealed it so, and
+    /// there is nothing to tag); elsewhere that is an integrity error.
+    fn open_all_versions(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+        lenient: bool,
+    ) -> Result<Option<Vec<(u64, coffer_crypto::SecretString)>>> {
+        let vault_id = self.vault_id;
+        // The item is in `env` (checked by the caller): its key opens under
+        // the environment's key, cached, rather than looking the
+        // environment up again for each item (`item_key_by_id`), which
+        // made an offboarding of 10,000 items four times slower.
+        let ik_ct: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT ik_ct FROM items WHERE id = ?1")?
+            .query_row([&item_id.0[..]], |r| r.get(0))?;
+        let opened = self.env_key(env)?.open_item_key(
+            &ik_ct,
+            &coffer_crypto::ItemKeyContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+                epoch: env.epoch,
+            },
+        );
+        let ik = match opened {
+            Ok(ik) => {
+                let earlier = crate::items::earlier_keys_ct(&self.conn, &item_id)?;
+                let mut keys =
+                    crate::items::ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, item_id);
+                // What the offboarded member saw is tagged whatever an
+                // unshare left as earlier keys (attack review 6, H2).
+                self.recover_earlier(env, item_id, &mut keys)?;
+                keys
+            }
+            Err(_) if lenient => return Ok(None),
+            Err(_) => {
+                return Err(Error::integrity(format!(
+                    "an item key in {} does not open",
+                    env.path()
+                )))
+            }
+        };
+        let mut out = Vec::new();
+        for (version, blob, meta) in all_versions(self, &item_id)? {
+            match open_version(&ik, vault_id, env, item_id, version, &blob, &meta) {
+                Ok(f) => out.push((version, f.value)),
+                Err(_) if lenient => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// The `ExposedValues` op that leaves `env` remembering, under the key
     /// of the epoch it will have after the batch (`next`: the new key and
     /// epoch of a re-key in the same batch; `None`: the current ones), the
     /// values it remembers now plus every version of the items in `seen`
     /// made while the member had access. `None` when there is nothing to
-    /// remember and nothing was remembered.
+    /// remember and nothing was remembered. `opened`: the values a re-key
+    /// of `env` in the same batch opened (under the same verified keys this
+    /// would open them with), used instead of opening them again.
     pub(crate) fn build_exposed_values(
         &mut self,
         env: &EnvInfo,
         next: Option<(&EnvKey, u64)>,
         seen: &Seen,
         now: i64,
+        opened: Option<&crate::rekey::Opened>,
     ) -> Result<Option<OpBody>> {
         if !env.readable {
             // Without the environment's key nothing can be tagged; only an
             // owner or admin holding it builds these (offboarding, ungrant).
             return Ok(None);
         }
-        let vault_id = self.vault_id;
         let current = self.exposed_tags(env)?;
         let mut ids: Vec<Id> = current.keys().copied().collect();
         // The environment's live items in one query: asking per seen item
@@ -224,46 +283,18 @@ impl Vault {
         // verified op can have, in a private replica) has no value to tag.
         let lenient = self.is_private_replica();
         for item_id in ids {
-            // The item is in `env` (checked above): its key opens under the
-            // environment's key, cached, rather than looking the
-            // environment up again for each item (`item_key_by_id`), which
-            // made an offboarding of 10,000 items four times slower.
-            let ik_ct: Vec<u8> = self
-                .conn
-                .prepare_cached("SELECT ik_ct FROM items WHERE id = ?1")?
-                .query_row([&item_id.0[..]], |r| r.get(0))?;
-            let opened = self.env_key(env)?.open_item_key(
-                &ik_ct,
-                &coffer_crypto::ItemKeyContext {
-                    vault_id,
-                    env_id: env.id,
-                    item_id,
-                    epoch: env.epoch,
-                },
-            );
-            let ik = match opened {
-                Ok(ik) => {
-                    let earlier = crate::items::earlier_keys_ct(&self.conn, &item_id)?;
-                    let mut keys = crate::items::ItemKeys::open(
-                        ik,
-                        earlier.as_ref(),
-                        vault_id,
-                        env.id,
-                        item_id,
-                    );
-                    // What the offboarded member saw is tagged whatever an
-                    // unshare left as earlier keys (attack review 6, H2).
-                    self.recover_earlier(env, item_id, &mut keys)?;
-                    keys
-                }
-                Err(_) if lenient => continue,
-                Err(_) => {
-                    return Err(Error::integrity(format!(
-                        "an item key in {} does not open",
-                        env.path()
-                    )))
-                }
-            };
+            let owned;
+            let versions: &[(u64, coffer_crypto::SecretString)] =
+                match opened.and_then(|o| o.get(&item_id)) {
+                    Some(v) => v,
+                    None => match self.open_all_versions(env, item_id, lenient)? {
+                        Some(v) => {
+                            owned = v;
+                            &owned
+                        }
+                        None => continue,
+                    },
+                };
             let made: HashMap<u64, i64> = {
                 let mut st = self.conn.prepare_cached(
                     "SELECT version, created_at FROM item_versions WHERE item_id = ?1",
@@ -275,14 +306,9 @@ impl Vault {
             };
             let end = seen.get(&item_id);
             let old = current.get(&item_id);
-            for (version, blob, meta) in all_versions(self, &item_id)? {
-                let fields = match open_version(&ik, vault_id, env, item_id, version, &blob, &meta)
-                {
-                    Ok(f) => f,
-                    Err(_) if lenient => continue,
-                    Err(e) => return Err(e),
-                };
-                let value = fields.value.expose_secret().as_bytes();
+            for (version, value) in versions {
+                let version = *version;
+                let value = value.expose_secret().as_bytes();
                 let old_ctx = tag_ctx(self, env.id, env.epoch, item_id);
                 let old_tag = self.env_key(env)?.value_tag(&old_ctx, value);
                 let carried = old

@@ -1721,13 +1721,13 @@ impl Vault {
             now: now(),
         };
         let total = crate::rekey::count_items(self, &env)?;
-        let (body, new_ek) =
+        let (body, new_ek, opened) =
             crate::rekey::build_rekey(self, &env, &holders, &plan, &mut |_, _| {}, &mut 0, total)?;
         let mut ops = vec![body];
         // Values remembered as exposed are re-tagged under the new epoch.
         let next = Some((&new_ek, env.epoch + 1));
         let none_seen = crate::exposure::Seen::new();
-        if let Some(op) = self.build_exposed_values(&env, next, &none_seen, now())? {
+        if let Some(op) = self.build_exposed_values(&env, next, &none_seen, now(), Some(&opened))? {
             ops.push(op);
         }
         self.apply_batch(ops)?;

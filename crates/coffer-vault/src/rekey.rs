@@ -5,13 +5,16 @@
 //! (it is bound into the blob, which is re-encrypted anyway). The result is
 //! an op, applied in one transaction with whatever else goes with it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use coffer_crypto::{wrap, EnvKey, Id, ItemKey, ItemKeyContext, ItemKeyGeneration, WrapContext};
 use rusqlite::params;
 
 use crate::error::{Error, Result};
-use crate::items::{all_versions, earlier_keys_ct, open_version, seal, ItemKeys};
+use crate::items::{
+    all_versions, earlier_keys_ct, earlier_keys_of_env, meta_at, open_version, seal, ItemKeys,
+};
+use crate::ops::RotationMeta;
 use crate::ops::{OpBody, RekeyedItem, ShareRecord, VersionRecord, WrapRecord};
 use crate::vault::{EnvInfo, Vault};
 
@@ -33,6 +36,15 @@ pub(crate) fn sealed_item_key(vault: &Vault, item_id: &Id) -> Result<Vec<u8>> {
         .query_row([&item_id.0[..]], |r| r.get(0))?)
 }
 
+/// The values a re-key opened, per item: (version, value) of every
+/// version that opened under the item's verified keys. Offboarding tags
+/// what the member saw from these (`Vault::build_exposed_values`) instead
+/// of opening every item key and version a second time.
+pub(crate) type Opened = HashMap<Id, OpenedValues>;
+
+/// One item's opened values: (version, value).
+pub(crate) type OpenedValues = Vec<(u64, coffer_crypto::SecretString)>;
+
 /// Reports progress: (items done, items in total).
 pub(crate) type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 
@@ -52,6 +64,35 @@ fn item_rows(vault: &Vault, env: &EnvInfo) -> Result<Vec<(Id, Vec<u8>)>> {
         ));
     }
     Ok(v)
+}
+
+/// One item's versions as stored: (version, blob, rotation fields).
+type Versions = Vec<(u64, Vec<u8>, RotationMeta)>;
+
+/// Every version of every item of `env` (live or deleted), in one query:
+/// a re-key reads them all, and one statement per item was a tenth of a
+/// 10,000-item offboarding.
+fn versions_of_env(vault: &Vault, env: &EnvInfo) -> Result<HashMap<Id, Versions>> {
+    let mut st = vault.conn.prepare_cached(
+        "SELECT v.item_id, v.version, v.blob, v.rotate_every_days, v.rotated_at, v.expires_at, v.exposed_at
+         FROM item_versions v JOIN items i ON i.id = v.item_id
+         WHERE i.env_id = ?1 ORDER BY v.item_id, v.version",
+    )?;
+    let rows = st.query_map(params![&env.id.0[..]], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, i64>(1)? as u64,
+            r.get::<_, Vec<u8>>(2)?,
+            meta_at(r, 3)?,
+        ))
+    })?;
+    let mut out: HashMap<Id, Versions> = HashMap::new();
+    for row in rows {
+        let (id, version, blob, meta) = row?;
+        let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+        out.entry(id).or_default().push((version, blob, meta));
+    }
+    Ok(out)
 }
 
 /// The active members `item_id` is shared with, except `drop`, whose
@@ -129,12 +170,13 @@ fn reencrypt(
     old_ik: Option<&ItemKeys>,
     new_ik: &ItemKey,
     plan: &Plan<'_>,
-) -> Result<Vec<VersionRecord>> {
+    all: Versions,
+) -> Result<(Vec<VersionRecord>, OpenedValues)> {
     let vault_id = vault.vault_id;
     let lenient = vault.is_private_replica();
-    let all = all_versions(vault, &item_id)?;
     let current = all.last().map(|(v, _, _)| *v);
     let mut versions = Vec::with_capacity(all.len());
+    let mut values = Vec::new();
     for (version, blob, mut meta) in all {
         let opened = old_ik
             .ok_or_else(|| Error::integrity("no item key"))
@@ -155,17 +197,19 @@ fn reencrypt(
             meta.exposed_at = Some(plan.now);
         }
         let blob = seal(new_ik, vault_id, env, item_id, version, &fields, &meta)?;
+        values.push((version, fields.value));
         versions.push(VersionRecord {
             version,
             blob,
             meta,
         });
     }
-    Ok(versions)
+    Ok((versions, values))
 }
 
-/// A new epoch for `env`, wrapped to `keep`. Returns the op and the new
-/// environment key (to tag exposed values under it in the same batch).
+/// A new epoch for `env`, wrapped to `keep`. Returns the op, the new
+/// environment key (to tag exposed values under it in the same batch) and
+/// the values it opened on the way ([`Opened`]).
 pub(crate) fn build_rekey(
     vault: &mut Vault,
     env: &EnvInfo,
@@ -174,14 +218,17 @@ pub(crate) fn build_rekey(
     progress: Progress<'_>,
     done: &mut usize,
     total: usize,
-) -> Result<(OpBody, EnvKey)> {
+) -> Result<(OpBody, EnvKey, Opened)> {
     let vault_id = vault.vault_id;
     let new_epoch = env.epoch + 1;
+    let mut opened_values = Opened::new();
     let new_ek = EnvKey::make();
     vault.ensure_env_key(env)?;
     let mut items = Vec::new();
     let mut shares = Vec::new();
     let mut vouched = None;
+    let mut versions_of = versions_of_env(vault, env)?;
+    let mut earlier_of = earlier_keys_of_env(&vault.conn, &env.id)?;
     for (item_id, ik_ct) in item_rows(vault, env)? {
         let old_ik = vault.env_key(env)?.open_item_key(
             &ik_ct,
@@ -194,7 +241,7 @@ pub(crate) fn build_rekey(
         );
         let old_ik = match old_ik {
             Ok(k) => {
-                let earlier = earlier_keys_ct(&vault.conn, &item_id)?;
+                let earlier = earlier_of.remove(&item_id.0[..]);
                 let mut keys = ItemKeys::open(k, earlier.as_ref(), vault_id, env.id, item_id);
                 vault.recover_earlier(env, item_id, &mut keys)?;
                 Some(keys)
@@ -211,7 +258,18 @@ pub(crate) fn build_rekey(
             }
         };
         let new_ik = ItemKey::make();
-        let versions = reencrypt(vault, env, item_id, old_ik.as_ref(), &new_ik, plan)?;
+        let (versions, values) = reencrypt(
+            vault,
+            env,
+            item_id,
+            old_ik.as_ref(),
+            &new_ik,
+            plan,
+            versions_of.remove(&item_id).unwrap_or_default(),
+        )?;
+        if old_ik.is_some() {
+            opened_values.insert(item_id, values);
+        }
         let ik_ct = new_ek
             .seal_item_key(
                 &new_ik,
@@ -253,6 +311,7 @@ pub(crate) fn build_rekey(
             shares,
         },
         new_ek,
+        opened_values,
     ))
 }
 
@@ -324,7 +383,8 @@ pub(crate) fn build_rekey_item(
 ) -> Result<OpBody> {
     let old = current_item_keys(vault, env, item_id)?;
     let new_ik = ItemKey::make();
-    let versions = reencrypt(vault, env, item_id, Some(&old), &new_ik, plan)?;
+    let all = all_versions(vault, &item_id)?;
+    let (versions, _) = reencrypt(vault, env, item_id, Some(&old), &new_ik, plan, all)?;
     let ik_ct = seal_under_env(vault, env, item_id, &new_ik)?;
     let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, plan)?;
     Ok(OpBody::RekeyItem {

@@ -140,7 +140,7 @@ impl std::fmt::Debug for OpenFailure {
 
 /// An open vault.
 pub struct Vault {
-    pub(crate) conn: Connection,
+    pub(crate) conn: VaultConn,
     pub(crate) path: PathBuf,
     pub(crate) vault_id: Id,
     pub(crate) name: String,
@@ -173,6 +173,77 @@ pub struct Vault {
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Vault({}, {})", self.vault_id, self.path.display())
+    }
+}
+
+/// The vault's SQLite connection, counting what it wrote besides read
+/// events.
+///
+/// When the last connection to a file in WAL mode closes, SQLite copies the
+/// WAL into the main file and deletes it (a checkpoint: two fsyncs), and
+/// the next write creates the WAL again (two more: its header and its
+/// folder). For a command that only appends read events (`get`, `export`,
+/// `run`, the app revealing a value) that was four of its seven fsyncs. A
+/// connection that committed nothing but read events therefore closes
+/// without the checkpoint (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`): its read
+/// events stay in the `-wal` file beside the vault, where they were
+/// durable from their commit on (`synchronous = FULL`), and SQLite's
+/// recovery reads them at the next open like any committed transaction.
+/// A connection that changed anything else closes as before, so after a
+/// command that changes the vault the main file alone holds every change.
+/// The WAL of read events is bounded by SQLite's automatic checkpoint
+/// (1,000 pages) and emptied by the next writing command.
+/// docs/design-decisions.md, "Read events: one fsync for the log".
+pub(crate) struct VaultConn {
+    conn: Connection,
+    /// Rows changed by committed transactions of read events only.
+    read_changes: u64,
+}
+
+impl VaultConn {
+    pub(crate) fn new(conn: Connection) -> Self {
+        VaultConn {
+            conn,
+            read_changes: 0,
+        }
+    }
+
+    /// Counts the rows changed since `before` (this connection's
+    /// `total_changes` then) as a committed transaction of read events.
+    pub(crate) fn count_reads(&mut self, before: u64) {
+        self.read_changes += self.conn.total_changes().saturating_sub(before);
+    }
+
+    /// Whether everything this connection changed was a read event
+    /// (nothing at all counts too). SQLite's count only grows (a rolled-back
+    /// change still counts), so a doubt always leads to the checkpoint.
+    pub(crate) fn only_reads(&self) -> bool {
+        self.conn.total_changes() == self.read_changes
+    }
+}
+
+impl std::ops::Deref for VaultConn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for VaultConn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+impl Drop for VaultConn {
+    fn drop(&mut self) {
+        if self.only_reads() {
+            // Best effort: failing to set it only costs the checkpoint.
+            let _ = self.conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            );
+        }
     }
 }
 
@@ -259,7 +330,7 @@ impl Vault {
             let conn = open_conn(path)?;
             let vault_id = Id::make();
             let mut v = Vault {
-                conn,
+                conn: VaultConn::new(conn),
                 path: path.to_path_buf(),
                 vault_id,
                 name: team_name.to_string(),
@@ -368,7 +439,7 @@ impl Vault {
             Err(_) => return Err(fail(Error::integrity("bad vault id"), me)),
         };
         let mut v = Vault {
-            conn,
+            conn: VaultConn::new(conn),
             path: path.to_path_buf(),
             vault_id,
             name,
@@ -1039,6 +1110,7 @@ impl Vault {
         }
         let author = self.me.id();
         let mut head = None;
+        let before = self.conn.total_changes();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1067,6 +1139,9 @@ impl Vault {
             &appended,
             changed,
         )?;
+        if !changed {
+            self.conn.count_reads(before);
+        }
         if bodies
             .iter()
             .any(|b| matches!(b, OpBody::Genesis { .. } | OpBody::AddMember { .. }))

@@ -1934,7 +1934,7 @@ impl Vault {
             }
         };
         Ok(Vault {
-            conn,
+            conn: crate::vault::VaultConn::new(conn),
             path: path.to_path_buf(),
             vault_id,
             name: name.to_string(),
