@@ -54,6 +54,8 @@ pub fn render() -> String {
         HygieneArgs,
         HygieneCredentialDto,
         HygieneFindingDto,
+        CheckExampleArgs,
+        ExampleCheckDto,
         SettingsDto,
         KeychainEntry,
         KeychainStatusDto,

@@ -67,4 +67,5 @@ pub const COMMANDS: &[&str] = &[
     "scan_cancel",
     "scan_mark_exposed",
     "hygiene_report",
+    "check_example",
 ];

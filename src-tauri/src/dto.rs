@@ -1113,6 +1113,8 @@ pub enum PickPurpose {
     OpenVault,
     /// The folder `scan_folder` reads (a folder dialog).
     ScanFolder,
+    /// The example file `check_example` reads (an open dialog).
+    Example,
 }
 
 impl PickPurpose {
@@ -1123,6 +1125,7 @@ impl PickPurpose {
             Self::Report => "report",
             Self::OpenVault => "open_vault",
             Self::ScanFolder => "scan_folder",
+            Self::Example => "example",
         }
     }
 }

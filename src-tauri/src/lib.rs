@@ -174,6 +174,8 @@ ipc_commands! {
     scan_cancel() -> ();
     scan_mark_exposed(ScanMarkArgs) -> ScanMarkedDto;
     hygiene_report(HygieneArgs) -> Vec<HygieneFindingDto>;
+    // An environment against an example file (issue 11).
+    check_example(CheckExampleArgs) -> ExampleCheckDto;
 }
 
 /// Builds and runs the app on the default identity home and vault, with

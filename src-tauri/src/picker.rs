@@ -152,6 +152,18 @@ pub fn request(purpose: PickPurpose, current: Option<&str>) -> PickRequest {
             file_name: None,
             filters: Vec::new(),
         },
+        PickPurpose::Example => PickRequest {
+            purpose,
+            save: false,
+            folder: false,
+            title: "Check against an example file",
+            directory,
+            file_name: None,
+            filters: vec![
+                ("Example files", vec!["example", "sample", "template"]),
+                ("All files", vec!["*"]),
+            ],
+        },
     }
 }
 

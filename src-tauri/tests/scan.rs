@@ -18,7 +18,9 @@ use coffer_desktop::dto::*;
 use coffer_desktop::{picker, IpcErrorCode, Session};
 
 mod common;
-use common::{ada_with_vault, add_env, confined, secret, set_value, Confined, PW};
+use common::{
+    ada_with_vault, add_env, choose_in_dialog, confined, secret, set_value, Confined, PW,
+};
 
 const OLD: &str = "sk_live_old_value_0001";
 const CUR: &str = "sk_live_current_value_0002";
@@ -166,23 +168,11 @@ fn scan_a_folder_mark_exposed_and_the_hygiene_report() {
     };
     let e = c::scan_folder(&s, args()).expect_err("typed outside home");
     assert_eq!(e.code, IpcErrorCode::Permission, "{e:?}");
-    std::fs::write(&answers, format!("{}\n", far.display())).expect("answer");
-    let chosen = c::pick_path(
-        &s,
-        PickPathArgs {
-            purpose: PickPurpose::ScanFolder,
-            current: Some(home.display().to_string()),
-        },
-    )
-    .expect("pick")
-    .path
-    .expect("chosen");
-    let asked = std::fs::read_to_string(dir.path().join("answers.asked")).expect("asked");
+    let asked = choose_in_dialog(&s, &answers, PickPurpose::ScanFolder, &home, &far);
     assert!(
         asked.contains("purpose=scan_folder\nsave=false\nfolder=true"),
         "{asked}"
     );
-    assert_eq!(chosen, far.display().to_string());
     let r = c::scan_folder(&s, args()).expect("chosen: scanned");
     assert_eq!(r.credentials.len(), 1);
     let e = c::scan_folder(&s, args()).expect_err("a grant is used once");

@@ -84,4 +84,30 @@ describe("rename and remove an environment in the real app", () => {
     cli("env", "restore", "web/qa");
     assert.equal(cli("get", "web/qa", "API_KEY", "-n"), "dev-api-key-value-0001");
   });
+
+  test("check against an example file: the missing keys, then none once the CLI adds them", async () => {
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const dir = join(app.home, "project");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, ".env.example");
+    writeFileSync(file, "# the service's keys\nAPI_KEY=\nSTRIPE_KEY=\nexport SENTRY_DSN=https://example\n");
+    // The restored web/qa (it has API_KEY): the app shows it after the CLI's restore.
+    await wd.$(tid("env-tab-web/qa"));
+    await click(tid("env-tab-web/qa"));
+    await click(tid("env-menu"));
+    await click(`${tid("env-menu-list")} ${tid("env-check")}`);
+    await fill("example-path", file);
+    await click(tid("example-submit"));
+    const missing = await wd.$(tid("example-missing"));
+    assert.match(await missing.text(), /^2 keys missing that \S*\/project\/\.env\.example names: STRIPE_KEY, SENTRY_DSN\./);
+    await shot("example-check.png");
+    execFileSync(CLI, ["set", "web/qa", "STRIPE_KEY"], { env: { ...env, COFFER_PASSPHRASE: PASSPHRASE }, input: "sk_test_example_0001" });
+    execFileSync(CLI, ["set", "web/qa", "SENTRY_DSN"], { env: { ...env, COFFER_PASSPHRASE: PASSPHRASE }, input: "https://k@sentry.example/1" });
+    await wd.until("every key there", async () => /Every key \S*\/project\/\.env\.example names is here \(3\)/.test(await (await wd.$(tid("example-ok"))).text()));
+    // Another environment of the project is checked against the same file.
+    await click(tid("env-tab-web/prod"));
+    assert.match(await (await wd.$(tid("example-missing"))).text(), /3 keys missing/);
+  });
 });
+

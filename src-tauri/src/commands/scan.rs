@@ -260,3 +260,45 @@ pub fn hygiene_report(s: &Session, a: HygieneArgs) -> IpcResult<Vec<HygieneFindi
     let findings = s.with_vault(|v| v.lint(scope))?;
     Ok(findings.into_iter().map(Into::into).collect())
 }
+
+/// The largest example file read (names only are kept).
+const MAX_EXAMPLE_BYTES: u64 = 1 << 20;
+
+/// The environment's keys against an example file's (`coffer check`): the
+/// keys missing, and those the example does not name. Names only: no
+/// value is opened and no read is logged. The grant of a path chosen in
+/// the dialog is kept (until lock), so the check can run again as the
+/// environment changes.
+pub fn check_example(s: &Session, a: CheckExampleArgs) -> IpcResult<ExampleCheckDto> {
+    let path = crate::picker::resolve(s, PickPurpose::Example, &a.path, "example file")?;
+    let len = std::fs::metadata(&path)
+        .map_err(|e| {
+            IpcError::new(
+                IpcErrorCode::NotFound,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?
+        .len();
+    if len > MAX_EXAMPLE_BYTES {
+        return Err(IpcError::new(
+            IpcErrorCode::InvalidInput,
+            format!(
+                "{} is {len} bytes: an example file is at most 1 MiB",
+                path.display()
+            ),
+        ));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        IpcError::new(
+            IpcErrorCode::InvalidInput,
+            format!("cannot read {} as text: {e}", path.display()),
+        )
+    })?;
+    let c = s.with_vault(|v| v.check_example(&a.env, &text))?;
+    Ok(ExampleCheckDto {
+        example: path.display().to_string(),
+        wanted: c.wanted.try_into().unwrap_or(u32::MAX),
+        missing: c.missing,
+        extra: c.extra,
+    })
+}

@@ -162,3 +162,26 @@ impl From<coffer_vault::lint::LintFinding> for HygieneFindingDto {
         }
     }
 }
+
+/// `check_example`: an environment against an example file.
+#[derive(Debug, Deserialize, TS)]
+pub struct CheckExampleArgs {
+    /// `PROJECT/ENV`.
+    pub env: String,
+    /// The example file (`.env.example`): chosen in the dialog, or typed
+    /// (then inside home or the temporary folder).
+    pub path: String,
+}
+
+/// What `check_example` found: names only.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExampleCheckDto {
+    /// The file read (its full path).
+    pub example: String,
+    /// How many keys it names.
+    pub wanted: u32,
+    /// Keys it names that the environment lacks, in the file's order.
+    pub missing: Vec<String>,
+    /// Keys the environment has that it does not name, sorted.
+    pub extra: Vec<String>,
+}

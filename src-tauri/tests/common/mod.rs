@@ -5,6 +5,7 @@
 use coffer_desktop::commands as c;
 use coffer_desktop::dto::*;
 use coffer_desktop::Session;
+use std::path::Path;
 
 /// The passphrase of the identities the tests create.
 pub const PW: &str = "correct horse battery";
@@ -103,4 +104,31 @@ pub fn confined() -> Confined {
         tmp,
         outside,
     }
+}
+
+/// Answers the next native dialog (the `picker::scripted` seam reading
+/// `answers`) with `path`, asks for it for `purpose`, and returns what the
+/// dialog was asked (`answers.asked`) after checking the path came back.
+pub fn choose_in_dialog(
+    s: &Session,
+    answers: &Path,
+    purpose: PickPurpose,
+    current: &Path,
+    path: &Path,
+) -> String {
+    std::fs::write(answers, format!("{}\n", path.display())).expect("answer");
+    let chosen = c::pick_path(
+        s,
+        PickPathArgs {
+            purpose,
+            current: Some(current.display().to_string()),
+        },
+    )
+    .expect("pick")
+    .path
+    .expect("chosen");
+    assert_eq!(chosen, path.display().to_string());
+    let mut asked = answers.as_os_str().to_owned();
+    asked.push(".asked");
+    std::fs::read_to_string(asked).expect("asked")
 }

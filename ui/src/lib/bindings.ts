@@ -122,7 +122,7 @@ export type VaultChangedEvent = Record<symbol, never>;
  * What a native file dialog is for (`pick_path`); a chosen path is
  * accepted once, by the command of that purpose only.
  */
-export type PickPurpose = "export" | "report" | "open_vault" | "scan_folder";
+export type PickPurpose = "export" | "report" | "open_vault" | "scan_folder" | "example";
 
 /**
  * `pick_path`.
@@ -360,6 +360,41 @@ credentials: Array<HygieneCredentialDto>,
  * What is wrong, in words (no value).
  */
 detail: string, };
+
+/**
+ * `check_example`: an environment against an example file.
+ */
+export type CheckExampleArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * The example file (`.env.example`): chosen in the dialog, or typed
+ * (then inside home or the temporary folder).
+ */
+path: string, };
+
+/**
+ * What `check_example` found: names only.
+ */
+export type ExampleCheckDto = { 
+/**
+ * The file read (its full path).
+ */
+example: string, 
+/**
+ * How many keys it names.
+ */
+wanted: number, 
+/**
+ * Keys it names that the environment lacks, in the file's order.
+ */
+missing: Array<string>, 
+/**
+ * Keys the environment has that it does not name, sorted.
+ */
+extra: Array<string>, };
 
 /**
  * The device settings (see `coffer_vault::settings`). Sent back whole by
@@ -2035,6 +2070,7 @@ export type Commands = {
   scan_cancel: { args: null; result: void };
   scan_mark_exposed: { args: ScanMarkArgs; result: ScanMarkedDto };
   hygiene_report: { args: HygieneArgs; result: Array<HygieneFindingDto> };
+  check_example: { args: CheckExampleArgs; result: ExampleCheckDto };
 };
 
 /** The command names. */
@@ -2103,6 +2139,7 @@ export const COMMANDS = [
   "scan_cancel",
   "scan_mark_exposed",
   "hygiene_report",
+  "check_example",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

@@ -1757,6 +1757,28 @@ export class MockBackend implements Backend {
       }
       return [...out, ...placeholders];
     },
+    check_example: (a) => {
+      this.vault();
+      const env = this.env(a.env);
+      void env;
+      const path = homePath(a.path.trim());
+      if (!path || !path.startsWith("/")) fail("invalid_input", `${a.path} is not a full path: start it with / or ~/`);
+      if (!this.picked.has(`example:${path}`)) this.confine("example", path);
+      const file = this.files.get(path);
+      if (!file) fail("not_found", `cannot read ${path}: No such file or directory (os error 2)`);
+      const wanted: string[] = [];
+      for (const line of file!.content.split("\n")) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+        if (m && !line.trim().startsWith("#") && !wanted.includes(m[1])) wanted.push(m[1]);
+      }
+      const have = this.items.filter((i) => i.env === a.env && !i.deleted).map((i) => i.name);
+      return {
+        example: path,
+        wanted: wanted.length,
+        missing: wanted.filter((k) => !have.includes(k)),
+        extra: have.filter((k) => !wanted.includes(k)).sort(),
+      };
+    },
     pick_path: (a) => {
       const path = this.pickAnswer;
       if (path) this.picked.add(`${a.purpose}:${path}`);

@@ -269,7 +269,7 @@ describe("main", () => {
     expect(within(menu).getAllByRole("menuitem").map((b) => b.textContent)).toEqual(["Show details", "History…"]);
     await user.keyboard("{Escape}");
     // The vault refuses it anyway (the mock as the real one).
-    await expect(backend.call("set_item", { env: "payments/dev", name: "X", value: "v", notes: null, url: null, username: null, expires_at: null, rotate_every_days: null, allow_empty: false } as never)).rejects.toMatchObject({ code: "permission" });
+    await expect(backend.call("set_item", { env: "payments/dev", name: "X", value: "v", notes: null, url: null, username: null, rotate_every: null, expires: null })).rejects.toMatchObject({ code: "permission" });
     // Where it may write, all is there.
     await user.click(screen.getByRole("tab", { name: /prod/ }));
     expect(await screen.findByTestId("add-item")).toBeInTheDocument();
@@ -280,7 +280,46 @@ describe("main", () => {
     const { backend } = renderApp("unlocked", (b) => (b.manages = false));
     await findRow("payments/dev/SESSION_SECRET");
     expect(screen.queryByTestId("add-env")).toBeNull();
-    expect(screen.queryByRole("button", { name: /Actions for environment/ })).toBeNull();
+    await userEvent.setup().click(screen.getByRole("button", { name: "Actions for environment payments/dev" }));
+    expect(within(await screen.findByRole("menu")).getAllByRole("menuitem").map((b) => b.textContent)).toEqual(["Check against an example file…"]);
     await expect(backend.call("add_env", { path: "payments/qa", rotate_every_days: null } as never)).rejects.toMatchObject({ code: "permission" });
+  });
+
+  it("checks each environment of a project against its example file, remembered, names only", async () => {
+    const user = userEvent.setup();
+    localStorage.clear();
+    const { backend, app } = renderApp("unlocked", (b) => {
+      b.files.set("/home/ada/project/.env.example", { content: "# keys\nSESSION_SECRET=\nSTRIPE_KEY=\nexport DATABASE_URL=x\n", mode: 0o644 });
+      b.pickAnswer = "/srv/elsewhere/.env.example";
+    });
+    await findRow("payments/dev/SESSION_SECRET");
+    await user.click(screen.getByRole("button", { name: "Actions for environment payments/dev" }));
+    await user.click(within(await screen.findByRole("menu")).getByRole("menuitem", { name: "Check against an example file…" }));
+    const dialog = await screen.findByTestId("example-dialog");
+    await user.type(within(dialog).getByLabelText(/^Example file/), "~/project/.env.example");
+    await user.click(within(dialog).getByTestId("example-submit"));
+    const bar = await screen.findByTestId("example-missing");
+    expect(bar).toHaveTextContent("2 keys missing that ~/project/.env.example names: STRIPE_KEY, DATABASE_URL.");
+    // Another environment of the project: checked too; the example is remembered.
+    await user.click(screen.getByRole("tab", { name: /prod/ }));
+    expect(await screen.findByTestId("example-missing")).toHaveTextContent("1 key missing that ~/project/.env.example names: SESSION_SECRET.");
+    expect(localStorage.getItem("coffer.example.payments")).toBe("~/project/.env.example");
+    await user.click(screen.getByTestId("example-extra-toggle"));
+    expect(screen.getByTestId("example-extra")).toHaveTextContent(/^WEBHOOK_SECRET$/);
+    // Adding the missing key (here by another program) checks again.
+    await backend.call("set_item", { env: "payments/prod", name: "SESSION_SECRET", value: "s3cret-session-0001", notes: null, url: null, username: null, rotate_every: null, expires: null });
+    await app.refreshVault();
+    expect(await screen.findByTestId("example-ok")).toHaveTextContent("Every key ~/project/.env.example names is here (3).");
+    // A file outside home, typed: refused, said in the bar; chosen: accepted.
+    await user.click(screen.getByTestId("example-change"));
+    const again = await screen.findByTestId("example-dialog");
+    const field = within(again).getByLabelText(/^Example file/);
+    await user.clear(field);
+    await user.type(field, "/srv/elsewhere/.env.example");
+    await user.click(within(again).getByTestId("example-submit"));
+    expect(await screen.findByTestId("example-error")).toHaveTextContent("outside your home folder");
+    await user.click(screen.getByTestId("example-stop"));
+    expect(screen.queryByTestId("example-check")).toBeNull();
+    expect(localStorage.getItem("coffer.example.payments")).toBeNull();
   });
 });
