@@ -306,13 +306,22 @@ impl Vault {
         fingerprint: &str,
     ) -> Result<MemberInfo> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        if name.is_empty() || !crate::vault::printable_name(name, 100) {
             return Err(Error::InvalidInput(
-                "a member name must be 1-100 printable characters".into(),
+                "a member name must be 1-100 printable characters (no control or invisible formatting characters)".into(),
             ));
         }
         let p = PublicIdentity::parse(public_identity)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        if !p
+            .email
+            .as_deref()
+            .is_none_or(|e| crate::vault::printable_name(e, 254))
+        {
+            return Err(Error::InvalidInput(
+                "the email in this public identity is not printable text (control or invisible formatting characters)".into(),
+            ));
+        }
         let fp = p.keys.fingerprint();
         if normalize_fingerprint(fingerprint) != normalize_fingerprint(&fp) {
             return Err(Error::integrity(format!(

@@ -1310,6 +1310,82 @@ pub(crate) fn valid_name_part(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// Whether `s` may name a person (a member, an identity) or their email:
+/// at most `max` bytes, no surrounding space, and nothing that changes how
+/// the text around it reads: no control character (newlines, terminal
+/// escapes) and no invisible format character (bidi overrides and
+/// isolates, zero-width characters, the byte-order mark, line and
+/// paragraph separators). `U+202E` is not `char::is_control`, so a name
+/// such as `Eve\u{202E}nimda` printed as `Eve` + `admin` reversed (attack
+/// review 10, L5). Checked where a name is typed and where `member.add`
+/// applies, so an admin's own client cannot slip one past.
+pub(crate) fn printable_name(s: &str, max: usize) -> bool {
+    s.len() <= max && s.trim() == s && !s.chars().any(|c| c.is_control() || invisible_format(c))
+}
+
+/// Unicode's format characters (general category Cf) and the line and
+/// paragraph separators (Zl, Zp): they draw nothing, or reorder, join or
+/// break the text around them.
+fn invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Checks the names an op brings into the state where it applies, as
+/// `env.rename` always did: an `env.add` whose project or environment name
+/// is not `valid_name_part` (an escape, a newline, or `prod/<id hex>`,
+/// the row name of a removed environment), or a `member.add` whose name or
+/// email is not printable, is denied on every replica alike. An honest
+/// client never sends one: it checks the same rules on input. A plain
+/// rule, not a dated cut-over: no released vault holds such an op (attack
+/// review 11; docs/design-decisions.md).
+fn check_names(body: &OpBody) -> Result<()> {
+    match body {
+        OpBody::AddEnv {
+            project_name,
+            env_name,
+            ..
+        } if !valid_name_part(project_name) || !valid_name_part(env_name) => Err(Error::Refused(
+            "an environment added with a name that is not PROJECT/ENV".into(),
+        )),
+        OpBody::AddMember { member, .. }
+            if member.name.is_empty()
+                || !printable_name(&member.name, 100)
+                || !member
+                    .email
+                    .as_deref()
+                    .is_none_or(|e| printable_name(e, 254)) =>
+        {
+            Err(Error::Refused(
+                "a member added with a name or email that is not printable text".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks the keys an op hands out: each wrap signed for the op's author
 /// (the sender is the author), to an active member (or, for `AddMember`,
 /// the member being added), and environment wraps for the epoch they will
@@ -1516,6 +1592,7 @@ fn blob16(id: &Id) -> &[u8] {
 /// on the state and the op (time comes from the op's clock), so replaying
 /// the log rebuilds the same state.
 pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) -> Result<()> {
+    check_names(body)?;
     let at = (time_ms / 1000) as i64;
     let insert_wraps = |env_id: &Id, wraps: &[WrapRecord], access: Option<&str>| -> Result<()> {
         for w in wraps {
