@@ -1698,7 +1698,11 @@ impl Vault {
         let total = crate::rekey::count_items(self, &env)?;
         let (body, new_ek) =
             crate::rekey::build_rekey(self, &env, &holders, &plan, &mut |_, _| {}, &mut 0, total)?;
-        let mut ops = vec![body];
+        // Orphaned shares the re-key carries on are re-signed first: it
+        // carries on only shares whose sender may vouch for them where it
+        // applies (attack review 11, M1).
+        let mut ops = self.orphan_resigns(Some(&env.id), None)?;
+        ops.push(body);
         // Values remembered as exposed are re-tagged under the new epoch.
         let next = Some((&new_ek, env.epoch + 1));
         let none_seen = crate::exposure::Seen::new();
