@@ -44,6 +44,26 @@ impl Vault {
         env: &EnvInfo,
         item_id: Id,
     ) -> Result<Vec<(ItemKey, u64)>> {
+        Ok(self.past_item_keys_known(env, item_id)?.0)
+    }
+
+    /// [`Vault::past_item_keys`], and whether they are every key that may
+    /// open a version now: every key the item had within the environment's
+    /// current epoch opened. A key an environment re-key replaced opens no
+    /// version now (the re-key sealed every version again under the new
+    /// key; a version it set aside, once adopted, brings its key in the
+    /// adoption's row), so a member granted after an offboarding, who never
+    /// held the earlier epoch, knows every key that matters as well as a
+    /// member who did, and both take the same keys and bounds
+    /// (`ItemKeys::open_known`): asking for *every* key the item ever had
+    /// sent the newcomer to the writers' sealed lists, where a key only a
+    /// writer's list gave opened a version the others refuse (attack review
+    /// 11, M3).
+    pub(crate) fn past_item_keys_known(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+    ) -> Result<(Vec<(ItemKey, u64)>, bool)> {
         let rows: Vec<(i64, Vec<u8>, i64)> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT epoch, ik_ct, version FROM item_keys_past WHERE item_id = ?1 ORDER BY epoch DESC, version DESC",
@@ -53,6 +73,7 @@ impl Vault {
         };
         let mut eks: HashMap<u64, Option<EnvKey>> = HashMap::new();
         let mut out = Vec::new();
+        let mut complete = true;
         for (epoch, ik_ct, version) in rows {
             let epoch = epoch as u64;
             let ctx = ItemKeyContext {
@@ -75,9 +96,12 @@ impl Vault {
                 ek.as_ref()
                     .and_then(|ek| ek.open_item_key(&ik_ct, &ctx).ok())
             };
+            if epoch == env.epoch && opened.is_none() {
+                complete = false;
+            }
             out.extend(opened.map(|k| (k, version as u64)));
         }
-        Ok(out)
+        Ok((out, complete))
     }
 
     /// The environment's key of `epoch`, when this identity held it.
@@ -561,7 +585,16 @@ impl Vault {
                  JOIN items i ON i.id = s.item_id JOIN environments e ON e.id = i.env_id
                  WHERE s.item_id = ?1 AND s.member_id = ?2",
                 [&item.0[..], &to.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?;
         let Some((sender, epk, ct, sig, ik_ct, epoch)) = row else {
