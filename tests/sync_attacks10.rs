@@ -61,8 +61,9 @@
 //!   adds an environment named `prod\x1b[8m` (or `prod/<id hex>`, which
 //!   makes that environment's later removal fail on its row name), or a
 //!   member whose name holds a bidi override (U+202E is not
-//!   `char::is_control`, so even the honest client accepts it). OPEN, test
-//!   ignored. Suggested fix: check `valid_name_part` at apply for
+//!   `char::is_control`, so even the honest client accepts it). FIXED in
+//!   attack review 11 (a plain rule at apply, no cut-over:
+//!   tests/sync_attacks11.rs). Review 10 suggested: check `valid_name_part` at apply for
 //!   `env.add` dated from a cut-over date on (older entries replay as
 //!   they were, as kind 3 did), and refuse format characters (Cf: bidi
 //!   overrides, zero-width) in member names on input and at apply. Test
@@ -113,30 +114,6 @@ use rusqlite::Connection;
 
 // ----- helpers ---------------------------------------------------------------------
 
-fn publish(
-    remote: &Remote,
-    vault_id: Id,
-    device: Id,
-    who: &PrivateIdentity,
-    body: &OpBody,
-    hlc: Option<u64>,
-) {
-    forge(remote, vault_id, device, who, body, hlc);
-    std::thread::sleep(Duration::from_millis(3));
-}
-
-fn share_sender(replica: &Path, item: &Id, to: &Id) -> Option<Id> {
-    Connection::open(replica)
-        .expect("open")
-        .query_row(
-            "SELECT sender_id FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
-            [&item.0[..], &to.0[..]],
-            |r| r.get::<_, Vec<u8>>(0),
-        )
-        .ok()
-        .map(|b| Id::from_slice(&b).expect("id"))
-}
-
 /// What `ItemFields` encodes (`coffer/v1/item-body`, version 1).
 fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
     let mut e = Encoder::new("coffer/v1/item-body", 1);
@@ -147,17 +124,6 @@ fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
         .opt_str(None)
         .u32(0);
     e.finish()
-}
-
-/// A device for `name`, a member who reads web/dev only, joined: someone
-/// an item of web/prod can be shared with, who can try to read it.
-fn dev_reader_device(fx: &Fx, bob: &Device, remote: &Remote, name: &str) -> Device {
-    let d = Device::new(fx, name);
-    add_member(&mut fx.open(), &d.who, Role::Member, &[(DEV, Access::Read)]);
-    fx.open().sync().expect("ada publishes");
-    bob.sync();
-    d.join(remote).expect("joins");
-    d
 }
 
 /// Mallory (write on web/prod) is lowered to read by Ada; Mallory then
@@ -487,7 +453,6 @@ fn attack_a_writers_item_name_forges_audit_lines() {
 /// applies, `env.add` does not).
 /// SECURE: it is denied where it applies.
 #[test]
-#[ignore = "open finding L5 (low, admins only): env.add names are not checked at apply"]
 fn attack_an_admins_environment_name_with_escapes_is_applied() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let vault_id = fx.open().id();

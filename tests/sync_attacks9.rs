@@ -179,18 +179,6 @@ fn ops_of(replica: &Path, who: &Id, k: u8) -> (i64, i64) {
         .expect("ops")
 }
 
-fn share_sender(replica: &Path, item: &Id, to: &Id) -> Option<Id> {
-    Connection::open(replica)
-        .expect("open")
-        .query_row(
-            "SELECT sender_id FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
-            [&item.0[..], &to.0[..]],
-            |r| r.get::<_, Vec<u8>>(0),
-        )
-        .ok()
-        .map(|b| Id::from_slice(&b).expect("id"))
-}
-
 fn access_of(replica: &Path, env: &str, who: &Id) -> Option<String> {
     let c = Connection::open(replica).expect("open");
     let env = env_id(&c, env);

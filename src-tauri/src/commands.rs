@@ -74,6 +74,7 @@ pub fn app_status(s: &Session) -> IpcResult<AppStatus> {
             .try_into()
             .unwrap_or(u32::MAX),
         lock_reason: s.last_lock(),
+        lock_detail: s.last_lock_detail(),
         keychain_problem: s
             .start_problem
             .lock()

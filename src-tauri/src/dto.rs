@@ -143,6 +143,9 @@ pub struct AppStatus {
     /// Why the session last locked (until the next unlock); `null` before
     /// the first lock.
     pub lock_reason: Option<LockReason>,
+    /// With `lock_reason` `vault_refused`: why the vault file was refused
+    /// (one sentence from the vault, no secret in it).
+    pub lock_detail: Option<String>,
     /// What the keychain said when the app tried it at start, if it did not
     /// open the identity.
     pub keychain_problem: Option<String>,
@@ -162,6 +165,12 @@ pub enum LockReason {
     ScreenLocked,
     /// The machine is about to suspend.
     Suspend,
+    /// The open vault file changed outside the app and no longer checks
+    /// out (edited, a trigger planted, an older copy put back over it):
+    /// the live refresh refused it, and the app locked rather than keep
+    /// showing it (`AppStatus::lock_detail` says why; the next unlock
+    /// refuses the file and offers the rebuild).
+    VaultRefused,
 }
 
 impl LockReason {
@@ -172,6 +181,7 @@ impl LockReason {
             Self::Idle => "idle",
             Self::ScreenLocked => "screen_locked",
             Self::Suspend => "suspend",
+            Self::VaultRefused => "vault_refused",
         }
     }
 }

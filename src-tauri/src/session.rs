@@ -60,6 +60,8 @@ pub struct Session {
     clock: Mutex<Clock>,
     settings: Mutex<Settings>,
     last_lock: Mutex<Option<LockReason>>,
+    /// Why, in a sentence, when the last lock was a refused vault file.
+    last_lock_detail: Mutex<Option<String>>,
     notifier: Mutex<Option<LockNotifier>>,
     /// What the keychain said when the app tried it at start (shown on the
     /// Unlock screen).
@@ -110,6 +112,7 @@ impl Session {
             }),
             settings: Mutex::new(settings),
             last_lock: Mutex::new(None),
+            last_lock_detail: Mutex::new(None),
             notifier: Mutex::new(None),
             start_problem: Mutex::new(None),
             start_tried: Mutex::new(false),
@@ -169,6 +172,7 @@ impl Session {
         if unlocking {
             self.touch();
             *lock_ignoring_poison(&self.last_lock) = None;
+            *lock_ignoring_poison(&self.last_lock_detail) = None;
         }
     }
 
@@ -274,12 +278,26 @@ impl Session {
     /// told (the app emits [`LOCKED_EVENT`]). Returns whether anything was
     /// unlocked.
     pub fn lock(&self, reason: LockReason) -> bool {
+        self.lock_with(reason, None)
+    }
+
+    /// Locks because the open vault file no longer checks out (the live
+    /// refresh, `Vault::catch_up`, refused it: edited outside Coffer, or an
+    /// older copy put back): the window must not keep showing a file the
+    /// CLI refuses. `why` is shown on the Unlock screen. Returns whether
+    /// anything was unlocked.
+    pub fn lock_refused(&self, why: String) -> bool {
+        self.lock_with(LockReason::VaultRefused, Some(why))
+    }
+
+    fn lock_with(&self, reason: LockReason, detail: Option<String>) -> bool {
         let mut state = self.state();
         let had = state.is_some();
         if had {
             // Recorded before the state is released, so whoever sees the
             // session locked also sees why.
             *lock_ignoring_poison(&self.last_lock) = Some(reason);
+            *lock_ignoring_poison(&self.last_lock_detail) = detail;
         }
         let was = state.take();
         drop(state);
@@ -308,6 +326,11 @@ impl Session {
     /// Why the session last locked, until the next unlock.
     pub fn last_lock(&self) -> Option<LockReason> {
         *lock_ignoring_poison(&self.last_lock)
+    }
+
+    /// With [`LockReason::VaultRefused`]: why the vault file was refused.
+    pub fn last_lock_detail(&self) -> Option<String> {
+        lock_ignoring_poison(&self.last_lock_detail).clone()
     }
 
     /// Sets what is called when the session locks by itself.

@@ -34,14 +34,30 @@ pub type ChangeNotifier = Box<dyn Fn() + Send + Sync>;
 /// Looks once: whether another program changed the open vault since the
 /// last look. The vault catches up (its seal and pinned keys are read
 /// again) before this returns. `false` when locked or busy.
+///
+/// When the file changed and no longer checks out (`catch_up` refuses it:
+/// edited outside Coffer, a trigger planted, an older sealed copy put back
+/// over it), the session locks with [`LockReason::VaultRefused`] and the
+/// reason (the lock notifier tells the window, which shows the Unlock
+/// screen with it): the window must not keep showing, nor the clipboard
+/// keep, what a file the CLI refuses says. The next unlock refuses the
+/// file and offers the rebuild from the sync folder. Returns `false` then
+/// (the lock, not a refresh, is what the window is told).
+///
+/// [`LockReason::VaultRefused`]: crate::dto::LockReason::VaultRefused
 pub fn poll_once(s: &Session) -> bool {
     match s.try_with_vault(|v| v.catch_up()) {
         Some(Ok(changed)) => changed,
         Some(Err(e)) => {
-            // The file changed and no longer checks out (edited outside
-            // Coffer): say so once; the window still shows what is there.
-            eprintln!("coffer-desktop: the vault changed outside the app and does not verify: {e}");
-            true
+            // The state's guard is released here: locking takes it again.
+            eprintln!("coffer-desktop: the vault changed outside the app and does not verify; locked: {e}");
+            // The vault's own sentence, without the kind of error before it.
+            let why = match e {
+                coffer_vault::Error::Integrity(why) => why,
+                other => other.to_string(),
+            };
+            s.lock_refused(why);
+            false
         }
         None => false,
     }

@@ -1,7 +1,9 @@
 //! Live refresh (issue 13): the vault watcher tells the window when
 //! another program (here a second connection, as the `coffer` CLI on this
 //! device is) changed the open vault, within a poll; the app's own
-//! changes are not reported; a locked session is not polled.
+//! changes are not reported; a locked session is not polled. A file that
+//! no longer checks out (an older copy put back over it, a trigger
+//! planted in it) locks the session with the reason (attack review 11).
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use coffer_desktop::{vaultwatch, Session};
 use coffer_vault::{IdentityStore, ItemUpdate, Vault};
 
 mod common;
-use common::{ada_with_vault, add_env, item, set_value, PW};
+use common::{ada_with_vault, add_env, item, secret, set_value, PW};
 
 fn set(s: &Session, name: &str, value: &str) {
     set_value(s, "web/prod", name, value);
@@ -95,4 +97,140 @@ fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "a locked session is not watched"
     );
+}
+
+/// Copies every table of `old` over the vault at `path` through a plain
+/// SQLite connection: what a process that can write the file can do while
+/// the app holds it open (an older copy put back).
+fn restore_rows(path: &std::path::Path, old: &std::path::Path) {
+    let c = rusqlite::Connection::open(path).expect("open");
+    c.execute("ATTACH DATABASE ?1 AS o", [old.to_str().expect("utf-8")])
+        .expect("attach");
+    let tables: Vec<String> = {
+        let mut st = c
+            .prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+            .expect("prepare");
+        let r = st.query_map([], |r| r.get(0)).expect("tables");
+        r.collect::<Result<_, _>>().expect("rows")
+    };
+    c.execute_batch("PRAGMA foreign_keys = OFF; BEGIN;")
+        .expect("begin");
+    for t in tables {
+        c.execute_batch(&format!(
+            "DELETE FROM main.\"{t}\"; INSERT INTO main.\"{t}\" SELECT * FROM o.\"{t}\";"
+        ))
+        .expect("copy table");
+    }
+    c.execute_batch("COMMIT; DETACH DATABASE o;")
+        .expect("commit");
+}
+
+/// A session with web/prod/API_KEY, the watcher running every 50 ms, and
+/// channels of what it told the window: (session, lock reasons, changes).
+fn watched() -> (
+    tempfile::TempDir,
+    Arc<Session>,
+    mpsc::Receiver<coffer_desktop::dto::LockReason>,
+    mpsc::Receiver<()>,
+) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Arc::new(Session::new(
+        dir.path().join("home"),
+        dir.path().join("vault.coffer"),
+    ));
+    ada_with_vault(&s, None, PW);
+    add_env(&s, "web/prod");
+    set(&s, "API_KEY", "first");
+    let (locks, locked) = mpsc::channel();
+    let locks = std::sync::Mutex::new(locks);
+    s.set_notifier(Box::new(move |r| {
+        let _ = locks.lock().expect("tx").send(r);
+    }));
+    let (changes, changed) = mpsc::channel();
+    let changes = std::sync::Mutex::new(changes);
+    vaultwatch::spawn(
+        Arc::downgrade(&s),
+        Duration::from_millis(50),
+        Box::new(move || {
+            let _ = changes.lock().expect("tx").send(());
+        }),
+    );
+    (dir, s, locked, changed)
+}
+
+/// Asserts the watcher locked the session because the file was refused,
+/// said why, and showed no refresh of it; the next unlock refuses the
+/// file too (and offers the rebuild: an integrity error).
+#[track_caller]
+fn assert_locked_refused(
+    s: &Session,
+    locked: &mpsc::Receiver<coffer_desktop::dto::LockReason>,
+    changed: &mpsc::Receiver<()>,
+    needle: &str,
+) {
+    use coffer_desktop::dto::{LockReason, UnlockArgs};
+    let reason = locked
+        .recv_timeout(Duration::from_secs(2))
+        .expect("the app locks within a poll");
+    assert_eq!(reason, LockReason::VaultRefused);
+    assert!(!s.is_unlocked(), "nothing stays open");
+    assert!(
+        changed.try_recv().is_err(),
+        "the window is not told to show the file"
+    );
+    let status = c::app_status(s).expect("status");
+    assert_eq!(status.lock_reason, Some(LockReason::VaultRefused));
+    let detail = status
+        .lock_detail
+        .clone()
+        .expect("the reason is kept for the Unlock screen");
+    assert!(detail.contains(needle), "{detail}");
+    let json = serde_json::to_value(&status).expect("json");
+    assert_eq!(json["lock_reason"], "vault_refused");
+    let e = c::reveal_item(s, item("web/prod", "API_KEY")).map(|_| ());
+    assert_eq!(
+        e.map_err(|e| e.code),
+        Err(coffer_desktop::error::IpcErrorCode::Locked)
+    );
+    let e = c::unlock(
+        s,
+        UnlockArgs::Password {
+            password: secret(PW),
+        },
+    )
+    .expect_err("the file is refused at unlock too");
+    assert_eq!(
+        e.code,
+        coffer_desktop::error::IpcErrorCode::Integrity,
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_vault_file_rolled_back_under_the_app_locks_it_with_the_reason() {
+    let (dir, s, locked, changed) = watched();
+    let older = dir.path().join("older.coffer");
+    rusqlite::Connection::open(s.vault_path())
+        .expect("open")
+        .execute("VACUUM INTO ?1", [older.to_str().expect("utf-8")])
+        .expect("copy");
+    set(&s, "API_KEY", "rotated");
+    assert!(
+        changed.recv_timeout(Duration::from_millis(300)).is_err(),
+        "own write"
+    );
+    restore_rows(&s.vault_path(), &older);
+    assert_locked_refused(&s, &locked, &changed, "rolled back");
+}
+
+#[test]
+fn a_trigger_planted_under_the_app_locks_it_with_the_reason() {
+    let (_dir, s, locked, changed) = watched();
+    rusqlite::Connection::open(s.vault_path())
+        .expect("open")
+        .execute_batch(
+            "CREATE TRIGGER t AFTER INSERT ON ops BEGIN UPDATE members SET role = 'owner'; END;",
+        )
+        .expect("plant");
+    assert_locked_refused(&s, &locked, &changed, "trigger 't'");
 }

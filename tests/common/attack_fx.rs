@@ -399,3 +399,41 @@ pub fn add_dev_only(fx: &Fx, name: &str) -> Id {
     add_member(&mut fx.open(), &p, Role::Member, &[(DEV, Access::Read)]);
     p.id
 }
+
+/// Forges `body` as `who`'s entry in a new or given feed and waits a
+/// moment, so the next entry's clock is later.
+pub fn publish(
+    remote: &Remote,
+    vault_id: Id,
+    device: Id,
+    who: &PrivateIdentity,
+    body: &OpBody,
+    hlc: Option<u64>,
+) {
+    forge(remote, vault_id, device, who, body, hlc);
+    std::thread::sleep(std::time::Duration::from_millis(3));
+}
+
+/// Who signed the share of `item` to `to` that stands in a replica.
+pub fn share_sender(replica: &Path, item: &Id, to: &Id) -> Option<Id> {
+    Connection::open(replica)
+        .expect("open")
+        .query_row(
+            "SELECT sender_id FROM item_shares WHERE item_id = ?1 AND member_id = ?2",
+            [&item.0[..], &to.0[..]],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .ok()
+        .map(|b| Id::from_slice(&b).expect("id"))
+}
+
+/// A device for `name`, a member who reads web/dev only, joined: someone
+/// an item of web/prod can be shared with, who can try to read it.
+pub fn dev_reader_device(fx: &Fx, bob: &Device, remote: &Remote, name: &str) -> Device {
+    let d = Device::new(fx, name);
+    add_member(&mut fx.open(), &d.who, Role::Member, &[(DEV, Access::Read)]);
+    fx.open().sync().expect("ada publishes");
+    bob.sync();
+    d.join(remote).expect("joins");
+    d
+}

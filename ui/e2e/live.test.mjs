@@ -14,7 +14,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, PASSPHRASE, appSuite, firstRun, openItem, reveal, row, rowAction, tid } from "./harness.mjs";
@@ -143,5 +143,42 @@ describe("issue 13 in the real app", () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+  test("live refresh: an older copy put back over the open vault locks the window, which says why", async () => {
+    // The vault file, and a copy of it as it is now (sqlite3: what any
+    // local process that can write the file can do).
+    const dir = join(home, "data", "coffer");
+    const vault = join(dir, readdirSync(dir).find((f) => f.endsWith(".coffer")));
+    const older = join(home, "older.coffer");
+    const sql = (db, script) => execFileSync("sqlite3", [db], { input: script, encoding: "utf8" });
+    sql(vault, `VACUUM INTO '${older}';`);
+    cli(["set", "payments/prod", "STRIPE_KEY"], "sk_live_third_0003");
+    const pane = await openItem(wd, "payments/prod/STRIPE_KEY");
+    await wd.until("the rotation is shown", async () => /version 3/.test(await text(pane)));
+    // The copy's rows written back over the file while the app holds it.
+    const tables = sql(older, "SELECT name FROM sqlite_master WHERE type = 'table';").trim().split("\n");
+    sql(
+      vault,
+      `PRAGMA foreign_keys = OFF; ATTACH DATABASE '${older}' AS o; BEGIN;\n` +
+        tables.map((t) => `DELETE FROM main."${t}"; INSERT INTO main."${t}" SELECT * FROM o."${t}";`).join("\n") +
+        "\nCOMMIT;",
+    );
+    await wd.$(tid("lock-reason"));
+    const why = await text(tid("lock-reason"));
+    assert.match(why, /changed outside Coffer and no longer checks out/);
+    assert.match(await text(tid("lock-detail")), /^This device wrote entry #\d+, which is missing: the vault file was rolled back/);
+    assert.equal(await wd.exec("return document.querySelector(arguments[0]).getAttribute('role')", tid("lock-reason")), "alert");
+    // Nothing of the vault stays on screen.
+    assert.equal(await wd.exec("return !!document.querySelector(arguments[0])", row("payments/prod/STRIPE_KEY")), false);
+    for (const width of [760, 1120, 1440]) {
+      await wd.req("POST", wd.s("/window/rect"), { width, height: 740 });
+      await wd.until(`the window is ${width} px wide`, async () => Math.abs((await wd.exec("return window.innerWidth")) - width) <= 2);
+      await shot(`vault-refused-${width}.png`);
+    }
+    await wd.req("POST", wd.s("/window/rect"), { width: 1120, height: 740 });
+    // The next unlock refuses the file too, and offers the rebuild.
+    await fill("unlock-password", PASSPHRASE);
+    await click(tid("unlock-submit"));
+    await wd.until("refused at unlock", async () => (await text(tid("unlock-error"))).length > 0);
   });
 });

@@ -212,6 +212,33 @@ pub fn unwrap_item_key(
     )
 }
 
+/// Whether an entry share made by [`wrap_item_key`] is `sender`'s wrap of
+/// the item key of `generation`, for the context `ctx`: its signature only
+/// (lengths first), so anyone who knows the sender's pinned key can tell,
+/// without being its recipient, which item key a share hands out. A
+/// device that re-signs or carries on someone else's share checks with it
+/// that the share it vouches for is the one it means (the key of the
+/// generation it names, or the item's key now).
+pub fn verify_item_key_wrap(
+    sender: &PublicKeys,
+    record: [&[u8]; 3],
+    ctx: &WrapContext,
+    generation: &ItemKeyGeneration,
+) -> bool {
+    let [epk, ct, sig] = record;
+    epk.len() == 32
+        && ct.len() == WRAP_CT_LEN
+        && sig.len() == 64
+        && ctx.sender_id == sender.id
+        && sender
+            .verify(
+                SignPurpose::Wrap,
+                &signed_message(&generation_aad(ctx, generation), epk, ct),
+                sig,
+            )
+            .is_ok()
+}
+
 /// Unwraps an entry share as a reader must: first as made by
 /// [`wrap_item_key`] for `generation` (the item's current key, as the
 /// reader's own state has it), else as a share made before shares were
@@ -419,6 +446,43 @@ mod tests {
         let old = wrap(&a, b.public(), &ik, &c).expect("legacy wrap");
         assert!(unwrap_item_key(&b, a.public(), &old.epk, &old.ct, &old.sig, &c, &g1).is_err());
         assert_eq!(share(&old, &g1), Ok(ik));
+    }
+
+    #[test]
+    fn a_share_is_verified_for_its_generation_only() {
+        let (a, b, m) = (
+            PrivateIdentity::make(),
+            PrivateIdentity::make(),
+            PrivateIdentity::make(),
+        );
+        let c = ctx(&a, &b);
+        let ik = ItemKey::make();
+        let (g1, g2) = (
+            ItemKeyGeneration::of_sealed(b"first"),
+            ItemKeyGeneration::of_sealed(b"second"),
+        );
+        let w = wrap_item_key(&a, b.public(), &ik, &c, &g1).expect("wrap");
+        let rec = [&w.epk[..], &w.ct[..], &w.sig[..]];
+        assert!(verify_item_key_wrap(a.public(), rec, &c, &g1));
+        assert!(!verify_item_key_wrap(a.public(), rec, &c, &g2));
+        assert!(
+            !verify_item_key_wrap(m.public(), rec, &c, &g1),
+            "another sender"
+        );
+        let other = WrapContext { epoch: 4, ..c };
+        assert!(!verify_item_key_wrap(a.public(), rec, &other, &g1));
+        let legacy = wrap(&a, b.public(), &ik, &c).expect("legacy wrap");
+        let rec = [&legacy.epk[..], &legacy.ct[..], &legacy.sig[..]];
+        assert!(
+            !verify_item_key_wrap(a.public(), rec, &c, &g1),
+            "no generation"
+        );
+        assert!(!verify_item_key_wrap(
+            a.public(),
+            [&w.epk[..], &w.ct[..1], &w.sig[..]],
+            &c,
+            &g1
+        ));
     }
 
     #[test]

@@ -193,9 +193,15 @@ impl IdentityStore {
         pinned: bool,
     ) -> Result<UnlockedIdentity> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        if name.is_empty() || !crate::vault::printable_name(name, 100) {
             return Err(Error::InvalidInput(
-                "name must be 1-100 printable characters".into(),
+                "name must be 1-100 printable characters (no control or invisible formatting characters)".into(),
+            ));
+        }
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if !email.is_none_or(|e| crate::vault::printable_name(e, 254)) {
+            return Err(Error::InvalidInput(
+                "the email must be at most 254 printable characters".into(),
             ));
         }
         if password.expose_secret().is_empty() {

@@ -389,14 +389,14 @@ impl Vault {
         let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
         // The bounds this device recorded for the keys of items re-keyed
         // keeping their versions (attack review 8, G1).
-        // Whether it opened every one: then they are all the keys there
-        // are (attack review 9, K4).
+        // Whether it opened every one that may open a version now (those of
+        // the current epoch): then they are all the keys there are (attack
+        // review 9, K4; review 11, M3: not every key the item ever had).
         let mut past_of: HashMap<Vec<u8>, PastKeys> = HashMap::new();
         let with_rows: Vec<Vec<u8>> = earlier_of.keys().cloned().collect();
         for id in with_rows {
             let item_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
-            let past = self.past_item_keys(env, item_id)?;
-            let complete = past.len() as i64 == self.past_key_count(&item_id)?;
+            let (past, complete) = self.past_item_keys_known(env, item_id)?;
             past_of.insert(id, (past, complete));
         }
         let ek = &self
@@ -807,8 +807,7 @@ impl Vault {
         if keys.upto.is_some() && !keys.recovered && env.readable {
             // Each opens versions up to the one the item had when the key
             // was replaced, no further.
-            let past = self.past_item_keys(env, item_id)?;
-            let complete = past.len() as i64 == self.past_key_count(&item_id)?;
+            let (past, complete) = self.past_item_keys_known(env, item_id)?;
             keys.take_past(past, complete);
         }
         Ok(())
@@ -1723,7 +1722,11 @@ impl Vault {
         let total = crate::rekey::count_items(self, &env)?;
         let (body, new_ek, opened) =
             crate::rekey::build_rekey(self, &env, &holders, &plan, &mut |_, _| {}, &mut 0, total)?;
-        let mut ops = vec![body];
+        // Orphaned shares the re-key carries on are re-signed first: it
+        // carries on only shares whose sender may vouch for them where it
+        // applies (attack review 11, M1).
+        let mut ops = self.orphan_resigns(Some(&env.id), None)?;
+        ops.push(body);
         // Values remembered as exposed are re-tagged under the new epoch.
         let next = Some((&new_ek, env.epoch + 1));
         let none_seen = crate::exposure::Seen::new();
@@ -1932,8 +1935,16 @@ impl ItemKeys {
                         if n == 0 {
                             raised.push((k.duplicate(), bound));
                         }
-                        // Every key and bound is known already.
+                        // Every key and bound is known already, but for
+                        // the key an adoption adopts, which an environment
+                        // re-key may have replaced before this device held
+                        // the environment (an owner's or admin's op: it
+                        // opens the one version it adopts).
                         if known_all {
+                            if n == 0 && k != keys.current && !keys.earlier.contains(&k) {
+                                keys.earlier.push(k);
+                                keys.bounds.push(bound);
+                            }
                             continue;
                         }
                         // An adoption's other keys are the ones its author

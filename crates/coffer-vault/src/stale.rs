@@ -44,6 +44,26 @@ impl Vault {
         env: &EnvInfo,
         item_id: Id,
     ) -> Result<Vec<(ItemKey, u64)>> {
+        Ok(self.past_item_keys_known(env, item_id)?.0)
+    }
+
+    /// [`Vault::past_item_keys`], and whether they are every key that may
+    /// open a version now: every key the item had within the environment's
+    /// current epoch opened. A key an environment re-key replaced opens no
+    /// version now (the re-key sealed every version again under the new
+    /// key; a version it set aside, once adopted, brings its key in the
+    /// adoption's row), so a member granted after an offboarding, who never
+    /// held the earlier epoch, knows every key that matters as well as a
+    /// member who did, and both take the same keys and bounds
+    /// (`ItemKeys::open_known`): asking for *every* key the item ever had
+    /// sent the newcomer to the writers' sealed lists, where a key only a
+    /// writer's list gave opened a version the others refuse (attack review
+    /// 11, M3).
+    pub(crate) fn past_item_keys_known(
+        &mut self,
+        env: &EnvInfo,
+        item_id: Id,
+    ) -> Result<(Vec<(ItemKey, u64)>, bool)> {
         let rows: Vec<(i64, Vec<u8>, i64)> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT epoch, ik_ct, version FROM item_keys_past WHERE item_id = ?1 ORDER BY epoch DESC, version DESC",
@@ -53,6 +73,7 @@ impl Vault {
         };
         let mut eks: HashMap<u64, Option<EnvKey>> = HashMap::new();
         let mut out = Vec::new();
+        let mut complete = true;
         for (epoch, ik_ct, version) in rows {
             let epoch = epoch as u64;
             let ctx = ItemKeyContext {
@@ -75,9 +96,12 @@ impl Vault {
                 ek.as_ref()
                     .and_then(|ek| ek.open_item_key(&ik_ct, &ctx).ok())
             };
+            if epoch == env.epoch && opened.is_none() {
+                complete = false;
+            }
             out.extend(opened.map(|k| (k, version as u64)));
         }
-        Ok(out)
+        Ok((out, complete))
     }
 
     /// The environment's key of `epoch`, when this identity held it.
@@ -383,6 +407,33 @@ impl Vault {
         if !self.acts_for_the_team()? {
             return Ok(0);
         }
+        let mut done = 0;
+        for op in self.orphan_resigns(None, None)? {
+            let (env_id, n) = match &op {
+                OpBody::ResignShares { env_id, shares } => (*env_id, shares.len()),
+                _ => continue,
+            };
+            match self.apply(op) {
+                Ok(_) => done += n,
+                Err(e) => tracing::warn!(env = %env_id.short(), error = %e, "shares not re-signed"),
+            }
+        }
+        Ok(done)
+    }
+
+    /// The re-signs ([`Vault::resign_orphaned_shares`]) of every standing
+    /// share whose sender may no longer vouch for it and that may carry on
+    /// ([`Vault::share_carries_on`]), one `share.resign` per environment:
+    /// in `only_env` if given, leaving out shares to `except` (a member
+    /// being offboarded). A re-key (offboarding, ungrant, `env rekey`) sends
+    /// them before itself in the same batch, since a re-key now carries on
+    /// only shares whose sender may vouch for them where it applies
+    /// (attack review 11, M1).
+    pub(crate) fn orphan_resigns(
+        &mut self,
+        only_env: Option<&Id>,
+        except: Option<Id>,
+    ) -> Result<Vec<OpBody>> {
         type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
         let rows: Vec<Row> = {
             let mut st = self.conn.prepare(
@@ -403,16 +454,20 @@ impl Vault {
             ) else {
                 continue;
             };
+            if only_env.is_some_and(|e| *e != env_id) || except == Some(to) {
+                continue;
+            }
             if self.check_sender(&sender, &env_id, true).is_err() {
                 by_env.entry(env).or_default().push((item, to, sender));
             }
         }
+        let mut ops = Vec::new();
         if by_env.is_empty() {
-            return Ok(0);
+            return Ok(ops);
         }
-        let vouched = self.shares_vouched_for()?;
-        let mut done = 0;
+        let mut vouched = None;
         for (env, orphans) in by_env {
+            let env_id = Id::from_slice(&env).map_err(|_| Error::integrity("bad id"))?;
             // Only a share someone who may still vouch for it has vouched
             // for since it was last given: a lowered writer's share, dated
             // before the lowering, and re-wrapped by her own back-dated
@@ -420,21 +475,21 @@ impl Vault {
             // K2b). One given concurrently with its giver's lowering, that
             // the lowering's author did not see, is lost the same way, and
             // its recipient asks for it again.
-            let orphans: Vec<(Id, Id)> = orphans
-                .into_iter()
-                .filter(|(item, to, _)| vouched.contains(&(*item, *to)))
-                .map(|(item, to, _)| (item, to))
-                .collect();
-            if orphans.is_empty() {
+            let mut kept = Vec::with_capacity(orphans.len());
+            for (item, to, sender) in orphans {
+                if self.share_carries_on((&item, &to, &sender), &env_id, &mut vouched)? {
+                    kept.push((item, to));
+                }
+            }
+            if kept.is_empty() {
                 continue;
             }
-            let env =
-                self.env_by_id(&Id::from_slice(&env).map_err(|_| Error::integrity("bad id"))?)?;
+            let env = self.env_by_id(&env_id)?;
             if !env.readable {
                 continue;
             }
-            let mut shares = Vec::with_capacity(orphans.len());
-            for (item_id, to) in orphans {
+            let mut shares = Vec::with_capacity(kept.len());
+            for (item_id, to) in kept {
                 // One item whose key opens under nothing must not stop the
                 // others' repair (attack review 9, K3).
                 let (_, Some(ik)) = self.item_key_if_it_opens(&item_id)? else {
@@ -448,26 +503,37 @@ impl Vault {
                     coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0,
                 ));
             }
-            let n = shares.len();
-            if n == 0 {
-                continue;
-            }
-            match self.apply(OpBody::ResignShares {
-                env_id: env.id,
-                shares,
-            }) {
-                Ok(_) => done += n,
-                Err(e) => tracing::warn!(env = %env.path(), error = %e, "shares not re-signed"),
+            if !shares.is_empty() {
+                ops.push(OpBody::ResignShares {
+                    env_id: env.id,
+                    shares,
+                });
             }
         }
-        Ok(done)
+        Ok(ops)
     }
 }
 
 /// The shares someone who may vouch for them has vouched for since they
 /// were last given ([`Vault::share_carries_on`]), read from the log the
 /// first time a share's sender may not vouch for it.
-pub(crate) type Vouched = Option<std::collections::HashSet<(Id, Id)>>;
+pub(crate) type Vouched = Option<VouchedShares>;
+
+/// What the log says about shares whose sender may no longer vouch for
+/// them: each (item, member) pair someone who may vouch now has vouched
+/// for since the share was last given, and how.
+#[derive(Default)]
+pub(crate) struct VouchedShares {
+    /// Given by someone who may vouch now, or re-signed (`share.resign`)
+    /// by such a member for the generation of a wrap the share had since
+    /// it was given: the voucher saw this very share.
+    strong: std::collections::HashSet<(Id, Id)>,
+    /// Listed by a re-key of such a member: its author may have seen
+    /// another share of that item to that member (one an unshare ended
+    /// since, then a lowered writer's back-dated give: attack review 11,
+    /// M1), so it counts only while the share opens now.
+    weak: std::collections::HashSet<(Id, Id)>,
+}
 
 impl Vault {
     /// Whether a standing share of `item` to `to`, signed by `sender`, may
@@ -491,21 +557,92 @@ impl Vault {
         if vouched.is_none() {
             *vouched = Some(self.shares_vouched_for()?);
         }
-        Ok(vouched.as_ref().is_some_and(|v| v.contains(&(*item, *to))))
+        let Some(v) = vouched.as_ref() else {
+            return Ok(false);
+        };
+        let k = (*item, *to);
+        if v.strong.contains(&k) {
+            return Ok(true);
+        }
+        // A re-key's listing vouches only for a share that hands out the
+        // item's key now (the listing was applied to it, or it was
+        // re-wrapped since): one left standing under an older epoch by a
+        // re-key that listed another share may be a lowered writer's give
+        // (attack review 11, M1).
+        Ok(v.weak.contains(&k) && self.standing_share_opens_now(item, to)?)
+    }
+
+    /// Whether the share of `item` to `to` that stands is a wrap, by its
+    /// sender, of the item's current key at its environment's current
+    /// epoch: what its recipient opens now (a signature check; this device
+    /// need not be the recipient).
+    fn standing_share_opens_now(&self, item: &Id, to: &Id) -> Result<bool> {
+        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT s.sender_id, s.epk, s.ct, s.sig, i.ik_ct, e.epoch FROM item_shares s
+                 JOIN items i ON i.id = s.item_id JOIN environments e ON e.id = i.env_id
+                 WHERE s.item_id = ?1 AND s.member_id = ?2",
+                [&item.0[..], &to.0[..]],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((sender, epk, ct, sig, ik_ct, epoch)) = row else {
+            return Ok(false);
+        };
+        let (Ok(sender_id), Ok(epk), Ok(sig)) = (
+            Id::from_slice(&sender),
+            <[u8; 32]>::try_from(epk.as_slice()),
+            <[u8; 64]>::try_from(sig.as_slice()),
+        ) else {
+            return Ok(false);
+        };
+        let w = crate::ops::WrapRecord {
+            member_id: *to,
+            sender_id,
+            epoch: epoch as u64,
+            epk,
+            ct,
+            sig,
+        };
+        crate::vault::share_wrap_is_of(
+            &self.conn,
+            (self.vault_id, *item, epoch as u64),
+            &w,
+            &coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct),
+        )
     }
 
     /// The (item, member) shares that someone who may vouch for them now
-    /// (`check_sender`) has vouched for since the share was last given: the
-    /// `share.item` itself, or any later applied op listing a wrap of that
-    /// item to that member (a re-key, a re-sign, a demotion's re-signs),
-    /// even one a re-sign left out for an older key. Read from the log, in
-    /// its order, only when a share is orphaned.
-    fn shares_vouched_for(&self) -> Result<std::collections::HashSet<(Id, Id)>> {
-        use crate::ops::kind;
+    /// (`check_sender`) has vouched for since the share was last given
+    /// (an unshare ends a share: it must be given again), read from the
+    /// log in its order, only when a share is orphaned. *Strongly*: the
+    /// `share.item` itself, or a `share.resign` naming the generation of a
+    /// wrap the share had since it was given (the give, or a re-wrap by
+    /// someone who may vouch now), even one the re-sign was left out for
+    /// (review 8's G3 race is exactly that: the lowering's author listed
+    /// the share); a re-sign made for another give (one its author had not
+    /// seen: an honest unshare, then a lowered writer's back-dated give)
+    /// vouches for nothing (attack review 11, M2). *Weakly*: a later
+    /// applied re-key or a demotion's re-signs listing a wrap of that item
+    /// to that member (their author may have seen another give: M1).
+    fn shares_vouched_for(&self) -> Result<VouchedShares> {
+        use crate::ops::{kind, WrapRecord};
         let mut st = self.conn.prepare(&format!(
-            "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})
+            "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {}, {})
              ORDER BY hlc, device_id, device_seq",
             kind::SHARE,
+            kind::UNSHARE,
             kind::REKEY_ENV,
             kind::REKEY_ITEM,
             kind::REKEY_ITEM_KEEPING,
@@ -514,30 +651,48 @@ impl Vault {
             kind::SET_ROLE_CUT,
         ))?;
         let mut rows = st.query([])?;
-        let mut vouched: HashMap<(Id, Id), bool> = HashMap::new();
+        // Per share: (strong, weak), and the wraps it has had since it was
+        // last given, by its giver or by someone who may vouch now.
+        let mut vouched: HashMap<(Id, Id), (bool, bool)> = HashMap::new();
+        let mut lineage: HashMap<(Id, Id), Vec<WrapRecord>> = HashMap::new();
         let mut may: HashMap<(Id, Id), bool> = HashMap::new();
         let mut env_of: HashMap<Id, Option<Id>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let Ok(body) = OpBody::decode(&r.get::<_, Vec<u8>>(0)?) else {
                 continue;
             };
-            let (gives, env, listed): (bool, Option<Id>, Vec<&crate::ops::ShareRecord>) =
-                match &body {
-                    OpBody::ShareItem { share, env_id } => (true, Some(*env_id), vec![share]),
-                    OpBody::RekeyEnv { shares, env_id, .. }
-                    | OpBody::RekeyItem { shares, env_id, .. }
-                    | OpBody::RekeyItemKeeping { shares, env_id, .. } => {
-                        (false, Some(*env_id), shares.iter().collect())
-                    }
-                    OpBody::ResignShares { shares, env_id } => (
-                        false,
-                        Some(*env_id),
-                        shares.iter().map(|(s, _)| s).collect(),
-                    ),
-                    OpBody::SetRole { reshares, .. } => (false, None, reshares.iter().collect()),
-                    _ => continue,
-                };
-            for s in listed {
+            // A share an unshare ended is given again, or not at all.
+            if let OpBody::UnshareItem {
+                item_id, member_id, ..
+            }
+            | OpBody::RekeyItemKeeping {
+                item_id, member_id, ..
+            } = &body
+            {
+                vouched.remove(&(*item_id, *member_id));
+                lineage.remove(&(*item_id, *member_id));
+            }
+            type Listed<'a> = Vec<(&'a crate::ops::ShareRecord, Option<&'a [u8; 32]>)>;
+            let (gives, env, listed): (bool, Option<Id>, Listed<'_>) = match &body {
+                OpBody::ShareItem { share, env_id } => (true, Some(*env_id), vec![(share, None)]),
+                OpBody::RekeyEnv { shares, env_id, .. }
+                | OpBody::RekeyItem { shares, env_id, .. }
+                | OpBody::RekeyItemKeeping { shares, env_id, .. } => (
+                    false,
+                    Some(*env_id),
+                    shares.iter().map(|s| (s, None)).collect(),
+                ),
+                OpBody::ResignShares { shares, env_id } => (
+                    false,
+                    Some(*env_id),
+                    shares.iter().map(|(s, under)| (s, Some(under))).collect(),
+                ),
+                OpBody::SetRole { reshares, .. } => {
+                    (false, None, reshares.iter().map(|s| (s, None)).collect())
+                }
+                _ => continue,
+            };
+            for (s, under) in listed {
                 let env = match env {
                     Some(e) => Some(e),
                     None => *env_of.entry(s.item_id).or_insert_with(|| {
@@ -557,17 +712,49 @@ impl Vault {
                     .or_insert_with(|| self.check_sender(&s.wrap.sender_id, &env, true).is_ok());
                 let k = (s.item_id, s.wrap.member_id);
                 if gives {
-                    vouched.insert(k, valid);
-                } else if valid {
-                    vouched.insert(k, true);
+                    vouched.insert(k, (valid, false));
+                    lineage.insert(k, vec![s.wrap.clone()]);
+                    continue;
+                }
+                if !valid {
+                    continue;
+                }
+                let Some(under) = under else {
+                    vouched.entry(k).or_default().1 = true;
+                    lineage.entry(k).or_default().push(s.wrap.clone());
+                    continue;
+                };
+                // A re-sign vouches for the share its author saw: the key
+                // generation it names is that of a wrap this share had (a
+                // re-sign made for another give, which an unshare its
+                // author had not seen ended, vouches for nothing: attack
+                // review 11, M2).
+                let had = lineage.get(&k).is_some_and(|ws| {
+                    ws.iter().any(|w| {
+                        crate::vault::share_wrap_is_of(
+                            &self.conn,
+                            (self.vault_id, s.item_id, w.epoch),
+                            w,
+                            &coffer_crypto::ItemKeyGeneration(*under),
+                        )
+                        .unwrap_or(false)
+                    })
+                });
+                if had {
+                    vouched.entry(k).or_default().0 = true;
+                    lineage.entry(k).or_default().push(s.wrap.clone());
                 }
             }
         }
-        Ok(vouched
-            .into_iter()
-            .filter(|(_, v)| *v)
-            .map(|(k, _)| k)
-            .collect())
+        let mut out = VouchedShares::default();
+        for (k, (strong, weak)) in vouched {
+            if strong {
+                out.strong.insert(k);
+            } else if weak {
+                out.weak.insert(k);
+            }
+        }
+        Ok(out)
     }
 }
 

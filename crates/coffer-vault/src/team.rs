@@ -306,13 +306,22 @@ impl Vault {
         fingerprint: &str,
     ) -> Result<MemberInfo> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        if name.is_empty() || !crate::vault::printable_name(name, 100) {
             return Err(Error::InvalidInput(
-                "a member name must be 1-100 printable characters".into(),
+                "a member name must be 1-100 printable characters (no control or invisible formatting characters)".into(),
             ));
         }
         let p = PublicIdentity::parse(public_identity)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        if !p
+            .email
+            .as_deref()
+            .is_none_or(|e| crate::vault::printable_name(e, 254))
+        {
+            return Err(Error::InvalidInput(
+                "the email in this public identity is not printable text (control or invisible formatting characters)".into(),
+            ));
+        }
         let fp = p.keys.fingerprint();
         if normalize_fingerprint(fingerprint) != normalize_fingerprint(&fp) {
             return Err(Error::integrity(format!(
@@ -425,13 +434,18 @@ impl Vault {
         let total = rekey::count_items(self, &env)?;
         let (rk, new_ek, opened) =
             rekey::build_rekey(self, &env, &keep, &plan, &mut |_, _| {}, &mut 0, total)?;
-        let mut ops = vec![
-            OpBody::Ungrant {
-                member_id: m.id,
-                env_id: env.id,
-            },
-            rk,
-        ];
+        // The re-key carries on only shares whose sender may vouch for
+        // them where it applies (attack review 11, M1): those the member
+        // made there, and orphans that may carry on, are re-signed first.
+        let mut ops = self.orphan_resigns(Some(&env.id), None)?;
+        if m.role > Role::Admin {
+            ops.extend(self.reshares(&m.id, Some(env.id), false)?);
+        }
+        ops.push(OpBody::Ungrant {
+            member_id: m.id,
+            env_id: env.id,
+        });
+        ops.push(rk);
         // Values remembered as exposed are re-tagged under the new epoch.
         let next = Some((&new_ek, env.epoch + 1));
         if let Some(op) =
@@ -879,11 +893,17 @@ impl Vault {
         let mut exposed_sorted: Vec<Id> = expose.iter().copied().collect();
         exposed_sorted.sort();
         let cut = self.feed_cut(&m.id)?;
-        let mut ops = vec![OpBody::Revoke {
+        // The re-keys carry on only shares whose sender may vouch for them
+        // where they apply (attack review 11, M1): the shares the member
+        // made, and orphans that may carry on (never one to the member),
+        // are re-signed first, in this batch.
+        let mut ops = self.orphan_resigns(None, Some(m.id))?;
+        ops.extend(self.reshares(&m.id, None, false)?);
+        ops.push(OpBody::Revoke {
             member_id: m.id,
             exposed: exposed_sorted.clone(),
             cut: Some(cut),
-        }];
+        });
         let rekeyed: HashSet<Id> = rekey_envs.iter().map(|e| e.id).collect();
         let mut new_keys = HashMap::new();
         let mut opened = HashMap::new();

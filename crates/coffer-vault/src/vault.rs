@@ -1430,6 +1430,82 @@ pub(crate) fn valid_name_part(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// Whether `s` may name a person (a member, an identity) or their email:
+/// at most `max` bytes, no surrounding space, and nothing that changes how
+/// the text around it reads: no control character (newlines, terminal
+/// escapes) and no invisible format character (bidi overrides and
+/// isolates, zero-width characters, the byte-order mark, line and
+/// paragraph separators). `U+202E` is not `char::is_control`, so a name
+/// such as `Eve\u{202E}nimda` printed as `Eve` + `admin` reversed (attack
+/// review 10, L5). Checked where a name is typed and where `member.add`
+/// applies, so an admin's own client cannot slip one past.
+pub(crate) fn printable_name(s: &str, max: usize) -> bool {
+    s.len() <= max && s.trim() == s && !s.chars().any(|c| c.is_control() || invisible_format(c))
+}
+
+/// Unicode's format characters (general category Cf) and the line and
+/// paragraph separators (Zl, Zp): they draw nothing, or reorder, join or
+/// break the text around them.
+fn invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Checks the names an op brings into the state where it applies, as
+/// `env.rename` always did: an `env.add` whose project or environment name
+/// is not `valid_name_part` (an escape, a newline, or `prod/<id hex>`,
+/// the row name of a removed environment), or a `member.add` whose name or
+/// email is not printable, is denied on every replica alike. An honest
+/// client never sends one: it checks the same rules on input. A plain
+/// rule, not a dated cut-over: no released vault holds such an op (attack
+/// review 11; docs/design-decisions.md).
+fn check_names(body: &OpBody) -> Result<()> {
+    match body {
+        OpBody::AddEnv {
+            project_name,
+            env_name,
+            ..
+        } if !valid_name_part(project_name) || !valid_name_part(env_name) => Err(Error::Refused(
+            "an environment added with a name that is not PROJECT/ENV".into(),
+        )),
+        OpBody::AddMember { member, .. }
+            if member.name.is_empty()
+                || !printable_name(&member.name, 100)
+                || !member
+                    .email
+                    .as_deref()
+                    .is_none_or(|e| printable_name(e, 254)) =>
+        {
+            Err(Error::Refused(
+                "a member added with a name or email that is not printable text".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks the keys an op hands out: each wrap signed for the op's author
 /// (the sender is the author), to an active member (or, for `AddMember`,
 /// the member being added), and environment wraps for the epoch they will
@@ -1636,6 +1712,7 @@ fn blob16(id: &Id) -> &[u8] {
 /// on the state and the op (time comes from the op's clock), so replaying
 /// the log rebuilds the same state.
 pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) -> Result<()> {
+    check_names(body)?;
     let at = (time_ms / 1000) as i64;
     let insert_wraps = |env_id: &Id, wraps: &[WrapRecord], access: Option<&str>| -> Result<()> {
         for w in wraps {
@@ -1879,16 +1956,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "DELETE FROM exposed_values WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
                 [blob16(env_id)],
             )?;
-            let held = held_shares(
-                tx,
-                "SELECT item_id, member_id FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
-                env_id,
-            )?;
-            tx.execute(
-                "DELETE FROM item_shares WHERE item_id IN (SELECT id FROM items WHERE env_id = ?1)",
-                [blob16(env_id)],
-            )?;
-            insert_held_shares(tx, shares, &held)?;
+            carry_shares_on(tx, "i.env_id = ?1", env_id, shares)?;
             for it in items {
                 rekey_item_rows(tx, env_id, it, author)?;
             }
@@ -1911,16 +1979,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                     ));
                 }
             }
-            let held = held_shares(
-                tx,
-                "SELECT item_id, member_id FROM item_shares WHERE item_id = ?1",
-                &item.item_id,
-            )?;
-            tx.execute(
-                "DELETE FROM item_shares WHERE item_id = ?1",
-                [blob16(&item.item_id)],
-            )?;
-            insert_held_shares(tx, shares, &held)?;
+            carry_shares_on(tx, "s.item_id = ?1", &item.item_id, shares)?;
             rekey_item_rows(tx, env_id, item, author)?;
         }
         OpBody::RekeyItemKeeping {
@@ -2087,6 +2146,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
         }
         OpBody::ShareItem { share, env_id } => {
             item_in_env(tx, &share.item_id, env_id)?;
+            give_hands_out_the_key_now(tx, env_id, share)?;
             insert_shares(tx, std::slice::from_ref(share))?;
         }
         OpBody::ResignShares { env_id, shares } => {
@@ -2455,6 +2515,118 @@ fn insert_conflict(
 
 /// The (item, member) pairs `sql` (one id parameter) selects from
 /// `item_shares`.
+/// SQL over `item_shares s` joined with `items i`: the share's sender may
+/// vouch for it at this point of the log (active; an owner or admin, or a
+/// member who writes the item's environment), as `Vault::check_sender`
+/// decides on the state now ([`carry_shares_on`]). A re-key's author
+/// re-signs first, in the same batch, the shares it means to carry on
+/// whose senders will not vouch for them where it applies
+/// (`Vault::orphan_resigns`; the leaver's or ungranted member's own
+/// shares: `Vault::reshares`).
+const SENDER_MAY_VOUCH: &str =
+    "EXISTS (SELECT 1 FROM members m WHERE m.id = s.sender_id AND m.status = 'active'
+     AND (m.role IN ('owner', 'admin') OR (m.role = 'member' AND EXISTS (SELECT 1 FROM grants g
+          WHERE g.env_id = i.env_id AND g.member_id = s.sender_id AND g.access = 'write'))))";
+
+/// A `share.item` hands out the item's key as it is where the give
+/// applies: its wrap is signed by its sender (the op's author, pinned) for
+/// the environment's current epoch and the item key's current generation.
+/// A give of a key the item had before opens for no one, and a device that
+/// re-signs shares for the key they name vouched for it (attack review 11,
+/// M2: a lowered writer's give of the key an unshare replaced, back-dated
+/// after that unshare, was re-signed with the current key by the owner's
+/// repair). An honest give that raced an unshare or re-key is denied the
+/// same way (it opened for no one); its sender shares again.
+fn give_hands_out_the_key_now(
+    tx: &Connection,
+    env_id: &Id,
+    share: &crate::ops::ShareRecord,
+) -> Result<()> {
+    let (vault_id, ik_ct, epoch): (Vec<u8>, Vec<u8>, i64) = tx.query_row(
+        "SELECT (SELECT id FROM vault), i.ik_ct, e.epoch FROM items i
+         JOIN environments e ON e.id = i.env_id WHERE i.id = ?1 AND e.id = ?2",
+        params![blob16(&share.item_id), blob16(env_id)],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let vault_id = Id::from_slice(&vault_id).map_err(|_| Error::integrity("bad vault id"))?;
+    let ok = share_wrap_is_of(
+        tx,
+        (vault_id, share.item_id, epoch as u64),
+        &share.wrap,
+        &coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct),
+    )?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Refused(
+            "a share that does not hand out the item's key as it is now (the key or epoch changed meanwhile): share it again".into(),
+        ))
+    }
+}
+
+/// Whether `w` is its sender's share of the key of `generation` of
+/// `item`, for `epoch` (vault, item, epoch): a signature check against the
+/// sender's pinned keys, which anyone can make without being the share's
+/// recipient.
+pub(crate) fn share_wrap_is_of(
+    conn: &Connection,
+    (vault_id, item, epoch): (Id, Id, u64),
+    w: &WrapRecord,
+    generation: &coffer_crypto::ItemKeyGeneration,
+) -> Result<bool> {
+    let sender = Vault::member_keys_in(conn, &w.sender_id)?;
+    Ok(coffer_crypto::wrap::verify_item_key_wrap(
+        &sender,
+        [&w.epk, &w.ct, &w.sig],
+        &WrapContext {
+            vault_id,
+            object_id: item,
+            epoch,
+            recipient_id: w.member_id,
+            sender_id: w.sender_id,
+        },
+        generation,
+    ))
+}
+
+/// A re-key's shares, where it applies: each share it lists that is held
+/// *and whose sender may vouch for it here* is replaced by the re-key's
+/// wrap of the new key; one held whose sender may not is left as it stands
+/// (a wrap of the replaced key, which opens nothing written from now on),
+/// for the repair to judge (`Vault::resign_orphaned_shares`); every other
+/// share of those items ends. The re-key's author listed shares as they
+/// saw them, and another may stand by now: an unshare they had not seen,
+/// then a lowered writer's back-dated give, came back re-wrapped in the
+/// author's name (attack review 11, M1). `which` selects the items
+/// (`i.env_id = ?1` or `s.item_id = ?1`).
+fn carry_shares_on(
+    tx: &Connection,
+    which: &str,
+    id: &Id,
+    shares: &[crate::ops::ShareRecord],
+) -> Result<()> {
+    let select = |cond: &str| {
+        format!(
+            "SELECT s.item_id, s.member_id FROM item_shares s JOIN items i ON i.id = s.item_id
+             WHERE {which}{cond}"
+        )
+    };
+    let held = held_shares(tx, &select(""), id)?;
+    let vouching = held_shares(tx, &select(&format!(" AND {SENDER_MAY_VOUCH}")), id)?;
+    let listed: HashSet<(Vec<u8>, Vec<u8>)> = shares
+        .iter()
+        .map(|s| (s.item_id.0.to_vec(), s.wrap.member_id.0.to_vec()))
+        .collect();
+    let mut del =
+        tx.prepare_cached("DELETE FROM item_shares WHERE item_id = ?1 AND member_id = ?2")?;
+    for pair in &held {
+        if !listed.contains(pair) || vouching.contains(pair) {
+            del.execute(params![&pair.0, &pair.1])?;
+        }
+    }
+    insert_held_shares(tx, shares, &vouching)
+}
+
 fn held_shares(tx: &Connection, sql: &str, id: &Id) -> Result<HashSet<(Vec<u8>, Vec<u8>)>> {
     let mut st = tx.prepare_cached(sql)?;
     let rows = st.query_map([blob16(id)], |r| Ok((r.get(0)?, r.get(1)?)))?;

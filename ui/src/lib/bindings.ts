@@ -89,6 +89,11 @@ failed_attempts: number,
  */
 lock_reason: LockReason | null, 
 /**
+ * With `lock_reason` `vault_refused`: why the vault file was refused
+ * (one sentence from the vault, no secret in it).
+ */
+lock_detail: string | null, 
+/**
  * What the keychain said when the app tried it at start, if it did not
  * open the identity.
  */
@@ -101,7 +106,7 @@ idle_lock_secs: number, };
 /**
  * Why the session locked.
  */
-export type LockReason = "user" | "idle" | "screen_locked" | "suspend";
+export type LockReason = "user" | "idle" | "screen_locked" | "suspend" | "vault_refused";
 
 /**
  * The payload of the `session-locked` event.

@@ -279,6 +279,7 @@ export class MockBackend implements Backend {
   /** Milliseconds since the epoch of the last command that counts as activity. */
   lastActivity = Date.now();
   lockReason: LockReason | null = null;
+  lockDetail: string | null = null;
   keychainProblem: string | null = null;
   /** The keychain entry was changed behind our back: it no longer opens. */
   keychainBroken = false;
@@ -600,7 +601,21 @@ export class MockBackend implements Backend {
     this.session = "none";
     this.clipboard = null;
     this.lockReason = reason;
+    this.lockDetail = null;
     for (const cb of this.#lockListeners) cb(reason);
+  }
+
+  /** The vault file changed outside the app and no longer checks out:
+   * Rust's live refresh locks the session with the reason (whatever the
+   * screen-lock setting), and the next unlock refuses the file. */
+  refuseVaultFile(why: string) {
+    if (this.session === "none") return;
+    this.session = "none";
+    this.clipboard = null;
+    this.lockReason = "vault_refused";
+    this.lockDetail = why;
+    this.replicaBroken = true;
+    for (const cb of this.#lockListeners) cb("vault_refused");
   }
 
   idleSecs(): number {
@@ -686,6 +701,7 @@ export class MockBackend implements Backend {
       backoff_remaining_secs: this.backoff(),
       failed_attempts: this.failures,
       lock_reason: this.lockReason,
+      lock_detail: this.lockDetail,
       keychain_problem: this.keychainProblem,
       idle_lock_secs: this.idleSecs(),
     };
@@ -1013,12 +1029,16 @@ export class MockBackend implements Backend {
       }
       this.session = this.vaultName ? "vault" : "identity";
       this.lockReason = null;
+      this.lockDetail = null;
       this.keychainProblem = null;
       this.lastActivity = Date.now();
       return this.status();
     },
     lock: () => {
-      if (this.session !== "none") this.lockReason = "user";
+      if (this.session !== "none") {
+        this.lockReason = "user";
+        this.lockDetail = null;
+      }
       this.session = "none";
       this.clipboard = null;
       return this.status();

@@ -93,6 +93,20 @@ describe("unlock", () => {
     expect(await screen.findByTestId("lock-reason")).toHaveTextContent("Locked because the screen locked.");
     expect(screen.queryByTestId("vault-name")).not.toBeInTheDocument();
   });
+
+  it("says the vault file was refused when the live refresh locked the app", async () => {
+    const { backend } = renderApp("unlocked");
+    await screen.findByTestId("vault-name");
+    backend.refuseVaultFile("the vault file is an older copy than this device wrote");
+    const why = await screen.findByTestId("lock-reason");
+    expect(why).toHaveAttribute("role", "alert");
+    expect(why).toHaveTextContent(
+      "Coffer locked: the vault file was changed outside Coffer and no longer checks out. " +
+        "The vault file is an older copy than this device wrote. Nothing from it is shown until it opens again.",
+    );
+    expect(screen.getByTestId("lock-detail")).toHaveTextContent("The vault file is an older copy than this device wrote.");
+    expect(screen.queryByTestId("vault-name")).not.toBeInTheDocument();
+  });
 });
 
 describe("a replica that no longer opens", () => {
