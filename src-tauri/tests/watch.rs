@@ -13,7 +13,7 @@ use coffer_desktop::{vaultwatch, Session};
 use coffer_vault::{IdentityStore, ItemUpdate, Vault};
 
 mod common;
-use common::{ada_with_vault, add_env, item, set_value, PW};
+use common::{ada_with_vault, add_env, set_value, PW};
 
 fn set(s: &Session, name: &str, value: &str) {
     set_value(s, "web/prod", name, value);
@@ -78,9 +78,8 @@ fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
         "reported once"
     );
     // The window then reads the new value, without a lock.
-    let shown = c::reveal_item(&s, item("web/prod", "API_KEY")).expect("reveal");
     assert_eq!(
-        serde_json::to_value(&shown).expect("json")["value"],
+        common::revealed(&s, "web/prod", "API_KEY").expect("reveal"),
         "changed-by-the-cli"
     );
     // And the app's next change builds on the file as it is.
