@@ -19,8 +19,21 @@ const ENVS: usize = 30;
 const ITEMS: usize = 10_000;
 const RUNS: u32 = 7;
 
-fn secret(s: &str) -> IpcSecret {
-    serde_json::from_value(serde_json::json!(s)).expect("secret")
+/// The passphrase as the page sends it: sealed for `command` on a fresh
+/// channel (the page opens one after each lock).
+fn secret(s: &Session, command: &str, text: &str) -> IpcSecret {
+    use base64::Engine as _;
+    use coffer_crypto::ipc_channel::PageEnd;
+    let end = PageEnd::new();
+    let rust = s.open_channel(&end.public_key()).expect("channel");
+    let sealed = PageEnd::seal(
+        &end.connect(&rust).expect("connect"),
+        command,
+        text.as_bytes(),
+    )
+    .expect("seal");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(sealed);
+    serde_json::from_value(serde_json::json!({ "sealed": b64 })).expect("secret")
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -67,14 +80,9 @@ fn main() {
         kdf.push(t.elapsed());
 
         c::lock(&s).expect("lock");
+        let password = secret(&s, "unlock", "bench passphrase");
         let t = Instant::now();
-        let st = c::unlock(
-            &s,
-            UnlockArgs::Password {
-                password: secret("bench passphrase"),
-            },
-        )
-        .expect("unlock");
+        let st = c::unlock(&s, UnlockArgs::Password { password }).expect("unlock");
         assert!(st.unlocked);
         unlock.push(t.elapsed());
 

@@ -62,6 +62,8 @@ pub fn render() -> String {
         KdfDto,
         ChangePasswordArgs,
         RatePassphraseArgs,
+        OpenChannelArgs,
+        ChannelDto,
         PassphraseStrengthDto,
         CreateIdentityOutcome,
         EnvDto,

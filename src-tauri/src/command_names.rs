@@ -4,6 +4,7 @@
 /// Every IPC command the UI may call.
 pub const COMMANDS: &[&str] = &[
     "app_status",
+    "open_channel",
     "create_identity",
     "create_vault",
     "unlock",

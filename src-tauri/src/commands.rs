@@ -123,15 +123,32 @@ fn new_identity_kdf() -> IpcResult<(KdfParams, bool)> {
     Ok((p, false))
 }
 
+/// Opens the sealed channel for secrets (docs/desktop.md, "IPC"): the
+/// page's ephemeral X25519 public key in, this side's out. A new call
+/// replaces the channel; locking drops it.
+pub fn open_channel(s: &Session, a: OpenChannelArgs) -> IpcResult<ChannelDto> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let page: [u8; 32] = b64
+        .decode(a.page_key.as_bytes())
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| IpcError::invalid("the page's channel key must be 32 bytes of base64"))?;
+    Ok(ChannelDto {
+        rust_key: b64.encode(s.open_channel(&page)?),
+    })
+}
+
 /// Creates the device identity; it stays unlocked for `create_vault`. The
 /// passphrase policy is checked first (before the KDF calibration).
 pub fn create_identity(s: &Session, a: CreateIdentityArgs) -> IpcResult<CreateIdentityOutcome> {
     let email = a.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
     let mut personal = vec![a.name.as_str()];
     personal.extend(email);
-    coffer_vault::check_new_passphrase(&a.password.0, &personal)?;
+    let password = s.unseal("create_identity", &a.password)?;
+    coffer_vault::check_new_passphrase(&password, &personal)?;
     let (params, pinned) = new_identity_kdf()?;
-    let me = IdentityStore::create(&s.home, &a.name, email, &a.password.0, params, pinned)?;
+    let me = IdentityStore::create(&s.home, &a.name, email, &password, params, pinned)?;
     let keychain_error = a
         .enable_keychain
         .then(|| me.enable_keychain().err().map(|e| e.to_string()))
@@ -165,7 +182,7 @@ pub fn create_vault(s: &Session, a: CreateVaultArgs) -> IpcResult<AppStatus> {
 /// Unlocks the identity (passphrase or keychain) and opens the vault if it
 /// exists. The keychain path never touches the passphrase back-off.
 pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
-    let me = unlock_identity(s, a)?;
+    let me = unlock_identity(s, "unlock", a)?;
     let vault_path = s.vault_path();
     let unlocked = if vault_path.exists() {
         Unlocked::Vault(Box::new(Vault::open(&vault_path, me)?))
@@ -178,10 +195,18 @@ pub fn unlock(s: &Session, a: UnlockArgs) -> IpcResult<AppStatus> {
 }
 
 /// The identity, unlocked with the passphrase or the keychain.
-pub(crate) fn unlock_identity(s: &Session, a: UnlockArgs) -> IpcResult<UnlockedIdentity> {
+///
+/// The passphrase was sealed for `command` (`unlock`, `rebuild_vault`).
+pub(crate) fn unlock_identity(
+    s: &Session,
+    command: &str,
+    a: UnlockArgs,
+) -> IpcResult<UnlockedIdentity> {
     let store = IdentityStore::load(&s.home)?;
     let me = match a {
-        UnlockArgs::Password { password } => store.unlock_with_password(&password.0)?,
+        UnlockArgs::Password { password } => {
+            store.unlock_with_password(&s.unseal(command, &password)?)?
+        }
         UnlockArgs::Keychain => match store.unlock_with_keychain() {
             KeychainUnlock::Unlocked(me) => *me,
             KeychainUnlock::NotEnabled => {
@@ -238,7 +263,9 @@ pub fn change_password(s: &Session, a: ChangePasswordArgs) -> IpcResult<()> {
     if !s.is_unlocked() {
         return Err(IpcError::locked());
     }
-    Ok(IdentityStore::load(&s.home)?.change_passphrase(&a.old_password.0, &a.new_password.0)?)
+    let old = s.unseal("change_password", &a.old_password)?;
+    let new = s.unseal("change_password", &a.new_password)?;
+    Ok(IdentityStore::load(&s.home)?.change_passphrase(&old, &new)?)
 }
 
 /// Rates a passphrase being typed with the passphrase policy (the meter on
@@ -254,7 +281,8 @@ pub fn rate_passphrase(s: &Session, a: RatePassphraseArgs) -> IpcResult<Passphra
         personal.push(&i.name);
         personal.extend(i.email.as_deref());
     }
-    Ok(coffer_vault::passphrase::assess(&a.password.0, &personal).into())
+    let password = s.unseal("rate_passphrase", &a.password)?;
+    Ok(coffer_vault::passphrase::assess(&password, &personal).into())
 }
 
 fn keychain_error(e: coffer_vault::Error) -> IpcError {
@@ -340,7 +368,7 @@ pub fn reveal_item(s: &Session, a: ItemRef) -> IpcResult<RevealedValue> {
     key_name(&a.name)?;
     let (_, value) = s.with_vault(|v| v.get_item(&a.env, &a.name))?;
     Ok(RevealedValue {
-        value: Plaintext(value),
+        value: s.seal("reveal_item", &value)?,
     })
 }
 
@@ -383,7 +411,7 @@ pub fn copy_item(s: &Session, a: CopyItemArgs) -> IpcResult<CopyOutcome> {
 /// Creates or changes a credential; `null` fields are kept.
 pub fn set_item(s: &Session, a: SetItemArgs) -> IpcResult<SetOutcomeDto> {
     let upd = ItemUpdate {
-        value: a.value.map(|v| v.0),
+        value: a.value.map(|v| s.unseal("set_item", &v)).transpose()?,
         notes: a.notes,
         url: a.url,
         username: a.username,
@@ -413,9 +441,9 @@ pub fn item_history(s: &Session, a: ItemRef) -> IpcResult<Vec<HistoryDto>> {
 }
 
 /// A random value for the editor's generator.
-pub fn generate_value(_: &Session, a: GenerateArgs) -> IpcResult<GeneratedValue> {
+pub fn generate_value(s: &Session, a: GenerateArgs) -> IpcResult<GeneratedValue> {
     Ok(GeneratedValue {
-        value: Plaintext(generated(&a)?),
+        value: s.seal("generate_value", &generated(&a)?)?,
     })
 }
 
@@ -495,7 +523,7 @@ pub fn vault_snapshot(s: &Session, a: RotationListArgs) -> IpcResult<VaultSnapsh
 pub fn rotate_item(s: &Session, a: RotateItemArgs) -> IpcResult<SetOutcomeDto> {
     key_name(&a.name)?;
     let value = match (a.value, &a.generate) {
-        (Some(v), None) => v.0,
+        (Some(v), None) => s.unseal("rotate_item", &v)?,
         (None, Some(g)) => generated(g)?,
         _ => {
             return Err(IpcError::invalid(

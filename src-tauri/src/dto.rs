@@ -4,7 +4,6 @@
 //! a credential's value appears only in [`RevealedValue`] (explicit reveal)
 //! and [`GeneratedValue`] (a fresh value the user asked to see).
 
-use coffer_crypto::SecretString;
 use coffer_vault::rotation::Status;
 use coffer_vault::settings::Settings;
 use coffer_vault::{
@@ -21,75 +20,65 @@ pub use scan::*;
 pub use sync::*;
 pub use team::*;
 
-/// A passphrase or value from the UI, deserialised straight into a
-/// zeroizing [`SecretString`]: no plain `String` holds it on the way, and a
-/// byte buffer that is not UTF-8 is wiped before it is refused. (The IPC
-/// layer's own copy of the request body is outside our control.)
-pub struct IpcSecret(pub SecretString);
+/// A passphrase or value from the UI, sealed by the page to this
+/// session's channel (`{"sealed": "<base64>"}`, see
+/// [`coffer_crypto::ipc_channel`] and `ui/src/lib/ipc.ts`): the app process
+/// (WebKit's UI process, Tauri's IPC buffers) only ever sees ciphertext.
+/// It is opened, into a zeroizing `SecretString`, by
+/// [`crate::Session::unseal`] with the command's name.
+pub struct IpcSecret {
+    sealed: Vec<u8>,
+}
 
-impl<'de> Deserialize<'de> for IpcSecret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_string(SecretVisitor)
+impl IpcSecret {
+    /// The sealed bytes (nonce, ciphertext, tag).
+    pub fn sealed(&self) -> &[u8] {
+        &self.sealed
     }
 }
 
-/// Builds the [`IpcSecret`] from whatever form the deserialiser has: an
-/// owned string is taken over (no copy), a borrowed one copied once into
-/// an exactly sized zeroizing buffer.
-struct SecretVisitor;
-
-impl<'de> serde::de::Visitor<'de> for SecretVisitor {
-    type Value = IpcSecret;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IpcSecret, E> {
-        Ok(IpcSecret(SecretString::new(v.to_owned())))
-    }
-
-    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IpcSecret, E> {
-        Ok(IpcSecret(SecretString::new(v)))
-    }
-
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<IpcSecret, E> {
-        let s = std::str::from_utf8(v).map_err(|_| E::custom("a secret must be UTF-8 text"))?;
-        self.visit_str(s)
-    }
-
-    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<IpcSecret, E> {
-        match String::from_utf8(v) {
-            Ok(s) => self.visit_string(s),
-            Err(e) => {
-                // The refused bytes are wiped, not just freed.
-                drop(zeroize::Zeroizing::new(e.into_bytes()));
-                Err(E::custom("a secret must be UTF-8 text"))
-            }
+impl<'de> Deserialize<'de> for IpcSecret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use base64::Engine as _;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire {
+            sealed: String,
         }
+        let w = Wire::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("a secret must cross IPC sealed: {\"sealed\": \"<base64>\"}")
+        })?;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(w.sealed.as_bytes())
+            .map_err(|_| serde::de::Error::custom("a sealed secret must be base64"))?;
+        Ok(Self { sealed })
     }
 }
 
 impl std::fmt::Debug for IpcSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IpcSecret([redacted])")
+        f.write_str("IpcSecret([sealed])")
     }
 }
 
-/// A value on its way to the UI after an explicit reveal or generate: the
-/// only type here whose serialisation carries plaintext.
-pub struct Plaintext(pub SecretString);
+/// A value on its way to the UI after an explicit reveal or generate,
+/// sealed to the page by [`crate::Session::seal`]: serialised as
+/// `{"sealed": "<base64>"}`, which `ui/src/lib/ipc.ts` opens (the bindings
+/// show the page's view, a string).
+pub struct Plaintext(pub(crate) String);
 
 impl std::fmt::Debug for Plaintext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Plaintext([redacted])")
+        f.write_str("Plaintext([sealed])")
     }
 }
 
 impl Serialize for Plaintext {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Why: the user explicitly asked to see this value (reveal / generate).
-        s.serialize_str(self.0.expose_secret())
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Sealed", 1)?;
+        st.serialize_field("sealed", &self.0)?;
+        st.end()
     }
 }
 
@@ -326,12 +315,26 @@ impl From<KdfReport> for KdfDto {
     }
 }
 
+/// `open_channel`: the page's ephemeral X25519 public key.
+#[derive(Debug, Deserialize, TS)]
+pub struct OpenChannelArgs {
+    /// 32 bytes, base64.
+    pub page_key: String,
+}
+
+/// `open_channel`: this side's ephemeral X25519 public key.
+#[derive(Debug, Serialize, TS)]
+pub struct ChannelDto {
+    /// 32 bytes, base64.
+    pub rust_key: String,
+}
+
 /// `rate_passphrase`: a passphrase being typed, and the words that count as
 /// known for its owner (the name and email typed beside it, if any; the
 /// existing identity's are added by the command).
 #[derive(Debug, Deserialize, TS)]
 pub struct RatePassphraseArgs {
-    /// The passphrase (a zeroizing buffer from the deserialiser on).
+    /// The passphrase (sealed by the page; opened into a zeroizing buffer).
     #[ts(type = "string")]
     pub password: IpcSecret,
     /// The name typed on the first run, if any.
@@ -1218,33 +1221,91 @@ mod tests {
         assert_eq!(json["unreadable"], true, "{json}");
     }
 
+    /// The page's end of a channel to `s`, as `ui/src/lib/ipc.ts` does it.
+    fn page(s: &crate::Session) -> coffer_crypto::ipc_channel::IpcChannel {
+        let end = coffer_crypto::ipc_channel::PageEnd::new();
+        let rust = s.open_channel(&end.public_key()).expect("channel");
+        end.connect(&rust).expect("connect")
+    }
+
+    fn sealed(view: &coffer_crypto::ipc_channel::IpcChannel, command: &str, text: &str) -> String {
+        use base64::Engine as _;
+        let b = coffer_crypto::ipc_channel::PageEnd::seal(view, command, text.as_bytes())
+            .expect("seal");
+        serde_json::json!({ "sealed": base64::engine::general_purpose::STANDARD.encode(b) })
+            .to_string()
+    }
+
     #[test]
-    fn an_ipc_secret_deserialises_from_any_string_and_debug_is_redacted() {
-        for (json, want) in [
-            (r#""canary-plain""#, "canary-plain"),
-            (
-                r#""canary-\"escaped\"\n\u00e9""#,
-                "canary-\"escaped\"\n\u{e9}",
-            ),
-            (r#""""#, ""),
-        ] {
-            let s: IpcSecret = serde_json::from_str(json).expect("from str");
-            assert_eq!(s.0.expose_secret(), want);
-            let v: serde_json::Value = serde_json::from_str(json).expect("value");
-            let s: IpcSecret = serde_json::from_value(v).expect("from value");
-            assert_eq!(s.0.expose_secret(), want);
-            assert!(!format!("{s:?}").contains("canary"));
+    fn an_ipc_secret_opens_only_for_its_command_on_the_open_channel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = crate::Session::new(dir.path().to_path_buf(), dir.path().join("vault.coffer"));
+        let view = page(&s);
+        for want in ["canary-plain", "canary-\"escaped\"\n\u{e9}", ""] {
+            let json = sealed(&view, "unlock", want);
+            assert!(!json.contains("canary"), "{json}");
+            let secret: IpcSecret = serde_json::from_str(&json).expect("from str");
+            assert!(!format!("{secret:?}").contains("canary"));
+            assert_eq!(
+                s.unseal("unlock", &secret).expect("open").expose_secret(),
+                want
+            );
+            // Not into another command (a replay), nor after a lock.
+            let e = s
+                .unseal("change_password", &secret)
+                .expect_err("other command");
+            assert_eq!(e.code, crate::IpcErrorCode::Channel);
         }
+        let secret: IpcSecret =
+            serde_json::from_str(&sealed(&view, "unlock", "canary")).expect("from str");
+        s.lock(LockReason::User);
+        assert_eq!(
+            s.unseal("unlock", &secret).expect_err("locked").code,
+            crate::IpcErrorCode::Channel
+        );
+        // A fresh channel works again; the old page key does not.
+        let again = page(&s);
+        let secret: IpcSecret =
+            serde_json::from_str(&sealed(&again, "unlock", "canary")).expect("from str");
+        assert_eq!(
+            s.unseal("unlock", &secret).expect("open").expose_secret(),
+            "canary"
+        );
+        // A result is sealed to the page, for its command only.
+        let out = serde_json::to_value(RevealedValue {
+            value: s
+                .seal(
+                    "reveal_item",
+                    &coffer_crypto::SecretString::new("canary-out".into()),
+                )
+                .expect("seal"),
+        })
+        .expect("json");
+        assert!(!out.to_string().contains("canary"), "{out}");
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(out["value"]["sealed"].as_str().expect("sealed"))
+            .expect("b64");
+        let opened =
+            coffer_crypto::ipc_channel::PageEnd::open(&again, "reveal_item", &b).expect("open");
+        assert_eq!(&**opened, b"canary-out");
+        assert!(coffer_crypto::ipc_channel::PageEnd::open(&again, "generate_value", &b).is_err());
     }
 
     #[test]
     fn rate_passphrase_uses_the_vault_policy_and_keeps_no_part_of_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = crate::Session::new(dir.path().to_path_buf(), dir.path().join("vault.coffer"));
-        let args: RatePassphraseArgs = serde_json::from_str(
-            r#"{"password": "correct horse battery staple", "name": "Ada Lovelace"}"#,
-        )
-        .expect("args");
+        let view = page(&s);
+        let rate = |pw: &str, name: Option<&str>| -> RatePassphraseArgs {
+            let json = format!(
+                r#"{{"password": {}, "name": {}}}"#,
+                sealed(&view, "rate_passphrase", pw),
+                serde_json::json!(name)
+            );
+            serde_json::from_str(&json).expect("args")
+        };
+        let args = rate("correct horse battery staple", Some("Ada Lovelace"));
         assert!(!format!("{args:?}").contains("horse"));
         let out = crate::commands::rate_passphrase(&s, args).expect("rated");
         assert!(out.score <= 1 && !out.acceptable, "{out:?}");
@@ -1257,17 +1318,13 @@ mod tests {
         );
         assert!(!json.to_string().contains("horse"), "{json}");
         // The name typed beside it counts as known words.
-        let args: RatePassphraseArgs =
-            serde_json::from_str(r#"{"password": "Ada Lovelace!", "name": "Ada Lovelace"}"#)
-                .expect("args");
+        let args = rate("Ada Lovelace!", Some("Ada Lovelace"));
         assert!(
             !crate::commands::rate_passphrase(&s, args)
                 .expect("rated")
                 .acceptable
         );
-        let args: RatePassphraseArgs =
-            serde_json::from_str(r#"{"password": "velvet crane ambles under 9 moons"}"#)
-                .expect("args");
+        let args = rate("velvet crane ambles under 9 moons", None);
         let out = crate::commands::rate_passphrase(&s, args).expect("rated");
         assert!(out.acceptable && out.refusal.is_none(), "{out:?}");
         assert_eq!(out.score, 4);
@@ -1275,8 +1332,16 @@ mod tests {
     }
 
     #[test]
-    fn fail_an_ipc_secret_that_is_not_a_string() {
-        for json in ["42", "null", r#"["canary"]"#, r#"{"v":"canary"}"#] {
+    fn fail_an_ipc_secret_that_is_not_sealed() {
+        for json in [
+            "42",
+            "null",
+            r#""canary""#,
+            r#"["canary"]"#,
+            r#"{"v":"canary"}"#,
+            r#"{"sealed":"canary!"}"#,
+            r#"{"sealed":"AAAA","v":"canary"}"#,
+        ] {
             let e = serde_json::from_str::<IpcSecret>(json).expect_err("refused");
             assert!(!e.to_string().contains("canary"), "{e}");
         }

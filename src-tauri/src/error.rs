@@ -32,6 +32,9 @@ pub enum IpcErrorCode {
     Internal,
     /// No vault session is open: unlock first.
     Locked,
+    /// A sealed secret came without a usable channel (none opened, or the
+    /// session locked since): the page opens a new one and sends again.
+    Channel,
 }
 
 impl From<coffer_vault::ErrorKind> for IpcErrorCode {

@@ -107,6 +107,7 @@ macro_rules! ipc_commands {
 
 ipc_commands! {
     app_status() -> AppStatus;
+    open_channel(OpenChannelArgs) -> ChannelDto;
     create_identity(CreateIdentityArgs) -> CreateIdentityOutcome;
     create_vault(CreateVaultArgs) -> AppStatus;
     unlock(UnlockArgs) -> AppStatus;

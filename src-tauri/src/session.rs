@@ -21,8 +21,9 @@ use coffer_vault::settings::Settings;
 use coffer_vault::{UnlockedIdentity, Vault};
 
 use crate::clipboard::{ClipboardGuard, SystemClipboard};
-use crate::dto::{LockReason, OffboardProgressDto};
-use crate::error::{IpcError, IpcResult};
+use crate::dto::{IpcSecret, LockReason, OffboardProgressDto, Plaintext};
+use crate::error::{IpcError, IpcErrorCode, IpcResult};
+use coffer_crypto::SecretString;
 
 /// The event emitted to the window when the session locks by itself (idle,
 /// screen lock, suspend); its payload is a [`crate::dto::LockedEvent`].
@@ -84,6 +85,9 @@ pub struct Session {
     /// The running or last "Scan a folder" (apart from `state`, which the
     /// scan holds only while it decrypts the values).
     pub(crate) scan: Mutex<crate::commands::ScanJob>,
+    /// The sealed channel to the page (`open_channel`); dropped (its keys
+    /// wiped) on lock, so what crossed IPC before cannot be opened after.
+    channel: Mutex<Option<coffer_crypto::ipc_channel::IpcChannel>>,
 }
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -123,6 +127,7 @@ impl Session {
             picker: Mutex::new(None),
             picked: Mutex::new(crate::picker::Grants::default()),
             scan: Mutex::new(crate::commands::ScanJob::default()),
+            channel: Mutex::new(None),
         }
     }
 
@@ -272,6 +277,55 @@ impl Session {
         self.lock(reason)
     }
 
+    /// Opens a new sealed channel to the page whose X25519 public key is
+    /// `page` (replacing any earlier one); returns this side's public key.
+    pub fn open_channel(&self, page: &[u8; 32]) -> IpcResult<[u8; 32]> {
+        let ch = coffer_crypto::ipc_channel::IpcChannel::open(page)
+            .map_err(|e| IpcError::invalid(e.to_string()))?;
+        let public = ch.public_key();
+        *lock_ignoring_poison(&self.channel) = Some(ch);
+        Ok(public)
+    }
+
+    /// This side's public key of the open channel, if one is open.
+    pub fn channel_key(&self) -> Option<[u8; 32]> {
+        lock_ignoring_poison(&self.channel)
+            .as_ref()
+            .map(|c| c.public_key())
+    }
+
+    /// Opens a secret argument the page sealed for `command`. With no
+    /// channel (none opened, or the session locked since) or one that does
+    /// not open it, the error is [`IpcErrorCode::Channel`]: the page opens
+    /// a new channel and sends again.
+    pub fn unseal(&self, command: &str, secret: &IpcSecret) -> IpcResult<SecretString> {
+        let guard = lock_ignoring_poison(&self.channel);
+        let ch = guard.as_ref().ok_or_else(channel_closed)?;
+        let mut bytes = ch
+            .open_from_page(command, secret.sealed())
+            .map_err(|_| channel_closed())?;
+        match String::from_utf8(std::mem::take(&mut *bytes)) {
+            Ok(s) => Ok(SecretString::new(s)),
+            Err(e) => {
+                drop(zeroize::Zeroizing::new(e.into_bytes()));
+                Err(IpcError::invalid("a secret must be UTF-8 text"))
+            }
+        }
+    }
+
+    /// Seals a value for the page as the result of `command`.
+    pub fn seal(&self, command: &str, value: &SecretString) -> IpcResult<Plaintext> {
+        use base64::Engine as _;
+        let guard = lock_ignoring_poison(&self.channel);
+        let ch = guard.as_ref().ok_or_else(channel_closed)?;
+        let sealed = ch
+            .seal_to_page(command, value.expose_secret().as_bytes())
+            .map_err(|e| IpcError::internal(e.to_string()))?;
+        Ok(Plaintext(
+            base64::engine::general_purpose::STANDARD.encode(sealed),
+        ))
+    }
+
     /// Locks: drops the vault and identity (keys zeroize) and clears the
     /// clipboard if it still holds a value we copied. When something was
     /// unlocked and the reason is not the user's own lock, the notifier is
@@ -302,6 +356,7 @@ impl Session {
         let was = state.take();
         drop(state);
         drop(was);
+        *lock_ignoring_poison(&self.channel) = None;
         lock_ignoring_poison(&self.picked).clear();
         lock_ignoring_poison(&self.scan).forget();
         lock_ignoring_poison(&self.clipboard).clear_if_unchanged(None);
@@ -398,6 +453,14 @@ pub fn spawn_idle_timer(session: Weak<Session>, period: Duration) {
         })
         .map(drop)
         .unwrap_or_else(|e| eprintln!("coffer-desktop: no idle-lock thread: {e}"));
+}
+
+/// The error for a secret that came without a usable channel.
+fn channel_closed() -> IpcError {
+    IpcError::new(
+        IpcErrorCode::Channel,
+        "the sealed channel to the page is closed: open a new one",
+    )
 }
 
 #[cfg(test)]

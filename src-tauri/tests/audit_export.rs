@@ -15,23 +15,12 @@ use coffer_vault::{Access, IdentityStore, Role, Vault};
 mod common;
 use common::{ada_with_vault, secret, PW};
 
-fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
-    common::value_args(env, name, value)
+fn set(s: &Session, env: &str, name: &str, value: &str) -> SetItemArgs {
+    common::value_args(s, env, name, value)
 }
 
 fn reveal(s: &Session, env: &str, name: &str) -> String {
-    let v = c::reveal_item(
-        s,
-        ItemRef {
-            env: env.into(),
-            name: name.into(),
-        },
-    )
-    .expect("reveal");
-    serde_json::to_value(&v).expect("json")["value"]
-        .as_str()
-        .expect("str")
-        .to_string()
+    common::revealed(s, env, name).expect("reveal")
 }
 
 /// A first run through the commands: identity, vault, `web/dev` with two
@@ -47,9 +36,9 @@ fn first_run(dir: &Path) -> Session {
         },
     )
     .expect("env");
-    c::set_item(&s, set("web/dev", "API_KEY", "api-v1")).expect("set");
-    c::set_item(&s, set("web/dev", "API_KEY", "api-v2")).expect("set");
-    c::set_item(&s, set("web/dev", "DB_URL", "postgres://db:5432/app")).expect("set");
+    c::set_item(&s, set(&s, "web/dev", "API_KEY", "api-v1")).expect("set");
+    c::set_item(&s, set(&s, "web/dev", "API_KEY", "api-v2")).expect("set");
+    c::set_item(&s, set(&s, "web/dev", "DB_URL", "postgres://db:5432/app")).expect("set");
     s
 }
 
@@ -80,7 +69,7 @@ fn unlock(s: &Session) -> AppStatus {
     c::unlock(
         s,
         UnlockArgs::Password {
-            password: secret(PW),
+            password: secret(s, "unlock", PW),
         },
     )
     .expect("unlock")
@@ -216,7 +205,7 @@ fn export_refuses_unignored_writes_ignored_0600_and_names_unrepresentable_keys()
     .expect("overwrite");
 
     // Unrepresentable in portable: the key and a dialect that works.
-    c::set_item(&s, set("web/dev", "QUOTED", "it's \"$HOME\"")).expect("set");
+    c::set_item(&s, set(&s, "web/dev", "QUOTED", "it's \"$HOME\"")).expect("set");
     let e = c::export_env(&s, export("web/dev", &dir.path().join("x.env"), "portable"))
         .expect_err("unrepresentable");
     assert_eq!(e.code, IpcErrorCode::InvalidInput);
@@ -262,7 +251,7 @@ fn fail_export_refuses_a_loader_variable_in_shell_and_dotenv_files() {
     let s = first_run(dir.path());
     c::set_item(
         &s,
-        set("web/dev", "NODE_OPTIONS", "--max-old-space-size=4096"),
+        set(&s, "web/dev", "NODE_OPTIONS", "--max-old-space-size=4096"),
     )
     .expect("set");
     let export_as = |format: &str, out: &Path| {
@@ -346,7 +335,7 @@ fn open_existing_vault_as_non_member_then_member() {
         CreateIdentityArgs {
             name: "Bea".into(),
             email: None,
-            password: secret(PW),
+            password: secret(&bea, "create_identity", PW),
             enable_keychain: false,
         },
     )

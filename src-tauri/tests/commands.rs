@@ -8,11 +8,11 @@ use coffer_desktop::{IpcErrorCode, Session};
 mod common;
 use common::{item, secret};
 
-fn set(env: &str, name: &str, value: &str) -> SetItemArgs {
+fn set(s: &Session, env: &str, name: &str, value: &str) -> SetItemArgs {
     SetItemArgs {
         env: env.into(),
         name: name.into(),
-        value: Some(secret(value)),
+        value: Some(secret(s, "set_item", value)),
         notes: Some("rotate in the dashboard".into()),
         url: None,
         username: None,
@@ -43,7 +43,7 @@ fn first_run_edit_rotate_lock_unlock() {
         CreateIdentityArgs {
             name: "Ada".into(),
             email: Some("ada@example.com".into()),
-            password: secret("correct horse battery"),
+            password: secret(&s, "create_identity", "correct horse battery"),
             enable_keychain: false,
         },
     )
@@ -101,25 +101,26 @@ fn first_run_edit_rotate_lock_unlock() {
     assert_eq!(c::list_envs(&s).expect("envs").len(), 2);
 
     assert_eq!(
-        c::set_item(&s, set("payments/prod", "1BAD", "x"))
+        c::set_item(&s, set(&s, "payments/prod", "1BAD", "x"))
             .expect_err("key")
             .code,
         IpcErrorCode::InvalidInput
     );
-    let o = c::set_item(&s, set("payments/prod", "STRIPE_KEY", "sk_live_1")).expect("set");
+    let o = c::set_item(&s, set(&s, "payments/prod", "STRIPE_KEY", "sk_live_1")).expect("set");
     assert!(o.created);
-    c::set_item(&s, set("payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
+    c::set_item(&s, set(&s, "payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
 
     let items = c::list_items(&s, ListItemsArgs { scope: None }).expect("items");
     assert_eq!(items.len(), 2);
     let json = serde_json::to_string(&items).expect("json");
     assert!(!json.contains("sk_live_1"), "listings never carry values");
 
+    // The value crosses sealed to the page: the JSON holds no plaintext.
+    let page = common::page(&s);
     let v = c::reveal_item(&s, item("payments/prod", "STRIPE_KEY")).expect("reveal");
-    assert_eq!(
-        serde_json::to_value(&v).expect("json")["value"],
-        "sk_live_1"
-    );
+    let json = serde_json::to_value(&v).expect("json");
+    assert!(!json.to_string().contains("sk_live_1"), "{json}");
+    assert_eq!(page.open("reveal_item", &json["value"]), "sk_live_1");
     assert_eq!(
         c::reveal_item(&s, item("payments/prod", "NOPE"))
             .err()
@@ -150,7 +151,7 @@ fn first_run_edit_rotate_lock_unlock() {
         RotateItemArgs {
             env: "payments/prod".into(),
             name: "STRIPE_KEY".into(),
-            value: Some(secret("x")),
+            value: Some(secret(&s, "rotate_item", "x")),
             generate: Some(GenerateArgs {
                 length: 32,
                 charset: "alnum".into(),
@@ -168,7 +169,7 @@ fn first_run_edit_rotate_lock_unlock() {
         SetItemArgs {
             value: None,
             expires: Some("2030-06-30".into()),
-            ..set("payments/prod", "STRIPE_KEY", "")
+            ..set(&s, "payments/prod", "STRIPE_KEY", "")
         },
     )
     .expect("expiry");
@@ -278,7 +279,7 @@ fn first_run_edit_rotate_lock_unlock() {
     let wrong = c::unlock(
         &s,
         UnlockArgs::Password {
-            password: secret("wrong"),
+            password: secret(&s, "unlock", "wrong"),
         },
     );
     assert_eq!(wrong.expect_err("wrong").code, IpcErrorCode::Auth);
@@ -287,7 +288,7 @@ fn first_run_edit_rotate_lock_unlock() {
     let st = c::unlock(
         &s,
         UnlockArgs::Password {
-            password: secret("correct horse battery"),
+            password: secret(&s, "unlock", "correct horse battery"),
         },
     )
     .expect("unlock");
@@ -318,7 +319,7 @@ fn rename_and_remove_an_environment_through_the_commands() {
         )
         .expect("env");
     }
-    c::set_item(&s, set("payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
+    c::set_item(&s, set(&s, "payments/dev", "SESSION_SECRET", "dev-secret")).expect("set");
     let rename = |from: &str, to: &str| {
         c::rename_env(
             &s,
@@ -350,9 +351,8 @@ fn rename_and_remove_an_environment_through_the_commands() {
         (e.path.as_str(), e.rotate_every_days, e.items),
         ("payments/staging", Some(90), 1)
     );
-    let v = c::reveal_item(&s, item("payments/staging", "SESSION_SECRET")).expect("reveal");
     assert_eq!(
-        serde_json::to_value(&v).expect("json")["value"],
+        common::revealed(&s, "payments/staging", "SESSION_SECRET").expect("reveal"),
         "dev-secret"
     );
     // The confirmation lists what goes, by name, never a value.

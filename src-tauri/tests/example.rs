@@ -102,7 +102,7 @@ fn an_environment_against_an_example_file() {
     c::unlock(
         &s,
         UnlockArgs::Password {
-            password: common::secret(PW),
+            password: common::secret(&s, "unlock", PW),
         },
     )
     .expect("unlock");

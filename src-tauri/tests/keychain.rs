@@ -28,7 +28,7 @@ fn first_run_with_keychain_then_keychain_unlock() {
         CreateIdentityArgs {
             name: "Ada".into(),
             email: None,
-            password: secret("correct horse battery"),
+            password: secret(&s, "create_identity", "correct horse battery"),
             enable_keychain: true,
         },
     )
@@ -49,7 +49,7 @@ fn first_run_with_keychain_then_keychain_unlock() {
         let _ = c::unlock(
             &s,
             UnlockArgs::Password {
-                password: secret("wrong"),
+                password: secret(&s, "unlock", "wrong"),
             },
         );
     }

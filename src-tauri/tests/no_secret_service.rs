@@ -8,6 +8,8 @@ use coffer_desktop::dto::*;
 use coffer_desktop::error::IpcErrorCode;
 use coffer_desktop::Session;
 
+mod common;
+
 #[test]
 fn fail_keychain_enable_without_a_secret_service_says_so() {
     std::env::set_var("COFFER_TEST_KDF_FLOOR", "1");
@@ -23,8 +25,7 @@ fn fail_keychain_enable_without_a_secret_service_says_so() {
         CreateIdentityArgs {
             name: "Ada".into(),
             email: None,
-            password: serde_json::from_value(serde_json::json!("correct horse battery"))
-                .expect("secret"),
+            password: common::secret(&s, "create_identity", "correct horse battery"),
             enable_keychain: false,
         },
     )

@@ -125,7 +125,7 @@ fn a_path_chosen_in_the_dialog_is_accepted_once_and_only_for_its_purpose() {
     c::unlock(
         &s,
         UnlockArgs::Password {
-            password: secret(PW),
+            password: secret(&s, "unlock", PW),
         },
     )
     .expect("unlock");
@@ -140,7 +140,7 @@ fn a_path_chosen_in_the_dialog_is_accepted_once_and_only_for_its_purpose() {
     c::unlock(
         &s2,
         UnlockArgs::Password {
-            password: secret(PW),
+            password: secret(&s2, "unlock", PW),
         },
     )
     .expect("identity unlocked, no vault");

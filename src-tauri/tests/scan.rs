@@ -236,7 +236,7 @@ fn scan_a_folder_mark_exposed_and_the_hygiene_report() {
     c::unlock(
         &s,
         UnlockArgs::Password {
-            password: secret(PW),
+            password: secret(&s, "unlock", PW),
         },
     )
     .expect("unlock");

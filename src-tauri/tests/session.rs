@@ -29,7 +29,7 @@ fn unlock_pw(s: &Session, pw: &str) -> Result<AppStatus, coffer_desktop::IpcErro
     c::unlock(
         s,
         UnlockArgs::Password {
-            password: secret(pw),
+            password: secret(s, "unlock", pw),
         },
     )
 }
@@ -132,7 +132,7 @@ fn the_due_soon_setting_is_the_default_window() {
         SetItemArgs {
             env: "payments/prod".into(),
             name: "STRIPE_KEY".into(),
-            value: Some(secret("sk_live_1")),
+            value: Some(secret(&s, "set_item", "sk_live_1")),
             notes: None,
             url: None,
             username: None,
@@ -220,8 +220,8 @@ fn change_password_then_the_old_fails_and_the_new_works() {
     let e = c::change_password(
         &s,
         ChangePasswordArgs {
-            old_password: secret(PW),
-            new_password: secret("too short"),
+            old_password: secret(&s, "change_password", PW),
+            new_password: secret(&s, "change_password", "too short"),
         },
     )
     .expect_err("short");
@@ -235,8 +235,8 @@ fn change_password_then_the_old_fails_and_the_new_works() {
     let e = c::change_password(
         &s,
         ChangePasswordArgs {
-            old_password: secret("not my passphrase"),
-            new_password: secret("a brand new passphrase"),
+            old_password: secret(&s, "change_password", "not my passphrase"),
+            new_password: secret(&s, "change_password", "a brand new passphrase"),
         },
     )
     .expect_err("wrong old");
@@ -251,8 +251,8 @@ fn change_password_then_the_old_fails_and_the_new_works() {
     c::change_password(
         &s,
         ChangePasswordArgs {
-            old_password: secret(PW),
-            new_password: secret("a brand new passphrase"),
+            old_password: secret(&s, "change_password", PW),
+            new_password: secret(&s, "change_password", "a brand new passphrase"),
         },
     )
     .expect("change");

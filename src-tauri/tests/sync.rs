@@ -11,7 +11,7 @@ use coffer_desktop::dto::*;
 use coffer_desktop::{IpcErrorCode, Session};
 
 mod common;
-use common::{ada_with_vault, item, secret};
+use common::{ada_with_vault, secret};
 
 const ADA_PW: &str = "correct horse battery";
 const BOB_PW: &str = "bob's own passphrase 42";
@@ -22,11 +22,7 @@ fn set(s: &Session, name: &str, value: &str) {
 }
 
 fn reveal(s: &Session, name: &str) -> String {
-    let v = c::reveal_item(s, item(PROD, name)).expect("reveal");
-    serde_json::to_value(&v).expect("json")["value"]
-        .as_str()
-        .expect("str")
-        .to_string()
+    common::revealed(s, PROD, name).expect("reveal")
 }
 
 fn folder(dir: &Path) -> RemoteArgs {
@@ -102,7 +98,7 @@ fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
         CreateIdentityArgs {
             name: "Bob".into(),
             email: None,
-            password: secret(BOB_PW),
+            password: secret(&bob, "create_identity", BOB_PW),
             enable_keychain: false,
         },
     )
@@ -178,6 +174,7 @@ fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
     assert!(json["current"]["value"].is_null(), "{json}");
     assert_eq!(json["waiting"].as_array().map(Vec::len), Some(1), "{json}");
     assert!(json["waiting"][0]["value"].is_null(), "{json}");
+    let page = common::page(&bob);
     let shown = serde_json::to_value(
         c::item_conflicts(
             &bob,
@@ -191,11 +188,8 @@ fn a_teammate_joins_from_the_app_and_resolves_a_conflict() {
     )
     .expect("json");
     let mut both = [
-        shown["current"]["value"].as_str().expect("cur").to_string(),
-        shown["waiting"][0]["value"]
-            .as_str()
-            .expect("w")
-            .to_string(),
+        page.open("item_conflicts", &shown["current"]["value"]),
+        page.open("item_conflicts", &shown["waiting"][0]["value"]),
     ];
     let kept = both[1].clone();
     both.sort();
@@ -251,22 +245,22 @@ fn a_replica_edited_outside_coffer_is_rebuilt_from_the_app() {
         conn.execute("UPDATE items SET deleted_at = 1", [])
             .expect("edit");
     }
-    let pw = || UnlockArgs::Password {
-        password: secret(ADA_PW),
+    let pw = |command: &str| UnlockArgs::Password {
+        password: secret(&ada, command, ADA_PW),
     };
-    let e = c::unlock(&ada, pw()).expect_err("edited replica");
+    let e = c::unlock(&ada, pw("unlock")).expect_err("edited replica");
     assert_eq!(e.code, IpcErrorCode::Integrity, "{e:?}");
     assert!(e.message.contains("sync --rebuild"), "{}", e.message);
     // A wrong passphrase rebuilds nothing.
     let e = c::rebuild_vault(
         &ada,
         UnlockArgs::Password {
-            password: secret("not the passphrase"),
+            password: secret(&ada, "rebuild_vault", "not the passphrase"),
         },
     )
     .expect_err("wrong passphrase");
     assert_eq!(e.code, IpcErrorCode::Auth, "{e:?}");
-    let out = c::rebuild_vault(&ada, pw()).expect("rebuild");
+    let out = c::rebuild_vault(&ada, pw("rebuild_vault")).expect("rebuild");
     assert!(out.rebuilt && out.status.unlocked, "{out:?}");
     assert!(out.salvaged >= 1, "{out:?}");
     let aside = out.moved_aside.expect("moved aside");
@@ -274,6 +268,6 @@ fn a_replica_edited_outside_coffer_is_rebuilt_from_the_app() {
     assert_eq!(reveal(&ada, "OFFLINE"), "offline-value");
     assert_eq!(reveal(&ada, "API_KEY"), "before-the-edit");
     // Open now: a rebuild is refused until the app is locked.
-    let e = c::rebuild_vault(&ada, pw()).expect_err("open");
+    let e = c::rebuild_vault(&ada, pw("rebuild_vault")).expect_err("open");
     assert_eq!(e.code, IpcErrorCode::Conflict, "{e:?}");
 }

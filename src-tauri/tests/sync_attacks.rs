@@ -109,7 +109,7 @@ fn bob_session(dir: &std::path::Path) -> Session {
         CreateIdentityArgs {
             name: "Bob".into(),
             email: None,
-            password: secret(PW),
+            password: secret(&s, "create_identity", PW),
             enable_keychain: false,
         },
     )

@@ -24,7 +24,7 @@ fn set(s: &Session, env: &str, name: &str, value: &str, url: Option<&str>) {
         SetItemArgs {
             env: env.into(),
             name: name.into(),
-            value: Some(secret(value)),
+            value: Some(secret(s, "set_item", value)),
             notes: Some(format!("{name} notes")),
             url: url.map(Into::into),
             username: None,
@@ -50,7 +50,7 @@ fn unlock(s: &Session, pw: &str) {
     let st = c::unlock(
         s,
         UnlockArgs::Password {
-            password: secret(pw),
+            password: secret(s, "unlock", pw),
         },
     )
     .expect("unlock");
@@ -84,7 +84,7 @@ fn two_people(dir: &Path) -> (Session, Session, String, String) {
         CreateIdentityArgs {
             name: "Bob Builder".into(),
             email: None,
-            password: secret(BOB_PW),
+            password: secret(&bob, "create_identity", BOB_PW),
             enable_keychain: false,
         },
     )
@@ -114,14 +114,7 @@ fn add_bob(ada: &Session, public: &str, fp: &str, grants: Vec<GrantDto>) -> Memb
 }
 
 fn reveal(s: &Session, env: &str, name: &str) -> Result<String, IpcErrorCode> {
-    c::reveal_item(s, item(env, name))
-        .map(|v| {
-            serde_json::to_value(&v).expect("json")["value"]
-                .as_str()
-                .expect("str")
-                .to_string()
-        })
-        .map_err(|e| e.code)
+    common::revealed(s, env, name).map_err(|e| e.code)
 }
 
 #[test]
@@ -325,7 +318,7 @@ fn the_access_matrix_and_shares_are_what_the_second_identity_can_read() {
         SetItemArgs {
             env: "payments/prod".into(),
             name: "STRIPE_KEY".into(),
-            value: Some(secret("bob-was-here")),
+            value: Some(secret(&bob, "set_item", "bob-was-here")),
             notes: None,
             url: None,
             username: None,
@@ -485,7 +478,7 @@ fn offboarding_through_the_commands_leaves_the_ex_member_nothing() {
         RotateItemArgs {
             env: "payments/prod".into(),
             name: "STRIPE_KEY".into(),
-            value: Some(secret("sk_live_2")),
+            value: Some(secret(&ada, "rotate_item", "sk_live_2")),
             generate: None,
             expires: None,
             no_expiry: false,
@@ -508,7 +501,7 @@ fn offboarding_through_the_commands_leaves_the_ex_member_nothing() {
     match c::unlock(
         &bob,
         UnlockArgs::Password {
-            password: secret(BOB_PW),
+            password: secret(&bob, "unlock", BOB_PW),
         },
     ) {
         Err(e) => assert_ne!(e.code, IpcErrorCode::Internal, "{}", e.message),

@@ -80,9 +80,8 @@ fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
         "reported once"
     );
     // The window then reads the new value, without a lock.
-    let shown = c::reveal_item(&s, item("web/prod", "API_KEY")).expect("reveal");
     assert_eq!(
-        serde_json::to_value(&shown).expect("json")["value"],
+        common::revealed(&s, "web/prod", "API_KEY").expect("reveal"),
         "changed-by-the-cli"
     );
     // And the app's next change builds on the file as it is.
@@ -195,7 +194,7 @@ fn assert_locked_refused(
     let e = c::unlock(
         s,
         UnlockArgs::Password {
-            password: secret(PW),
+            password: secret(s, "unlock", PW),
         },
     )
     .expect_err("the file is refused at unlock too");

@@ -38,6 +38,7 @@ pub mod encoding;
 mod hazmat;
 mod id;
 mod identity;
+pub mod ipc_channel;
 pub mod item;
 mod kdf;
 mod mac;

@@ -178,7 +178,7 @@ pub fn rebuild_vault(s: &Session, a: UnlockArgs) -> IpcResult<RebuildOutcomeDto>
     if matches!(s.state().as_ref(), Some(Unlocked::Vault(_))) {
         return Err(vault_open());
     }
-    let me = super::unlock_identity(s, a)?;
+    let me = super::unlock_identity(s, "rebuild_vault", a)?;
     let path = s.vault_path();
     let (v, _, rebuilt) = Vault::rebuild(&path, me)?;
     s.set(Some(Unlocked::Vault(Box::new(v))));
@@ -195,12 +195,16 @@ pub fn rebuild_vault(s: &Session, a: UnlockArgs) -> IpcResult<RebuildOutcomeDto>
     })
 }
 
-fn version(h: coffer_vault::HistoryEntry) -> ConflictVersionDto {
-    let value = h.value.clone().map(Plaintext);
-    ConflictVersionDto {
+fn version(s: &Session, h: coffer_vault::HistoryEntry) -> IpcResult<ConflictVersionDto> {
+    let value = h
+        .value
+        .as_ref()
+        .map(|v| s.seal("item_conflicts", v))
+        .transpose()?;
+    Ok(ConflictVersionDto {
         version: HistoryDto::from(h),
         value,
-    }
+    })
 }
 
 /// A credential in conflict: its current version and the concurrent ones,
@@ -209,8 +213,11 @@ pub fn item_conflicts(s: &Session, a: ConflictArgs) -> IpcResult<ConflictsDto> {
     key_name(&a.name)?;
     let (current, waiting) = s.with_vault(|v| v.conflict_view(&a.env, &a.name, a.reveal))?;
     Ok(ConflictsDto {
-        current: version(current),
-        waiting: waiting.into_iter().map(version).collect(),
+        current: version(s, current)?,
+        waiting: waiting
+            .into_iter()
+            .map(|h| version(s, h))
+            .collect::<IpcResult<_>>()?,
     })
 }
 

@@ -6,7 +6,7 @@
 /**
  * What went wrong, for the UI to branch on.
  */
-export type IpcErrorCode = "auth" | "not_found" | "conflict" | "permission" | "integrity" | "invalid_input" | "busy" | "keychain" | "internal" | "locked";
+export type IpcErrorCode = "auth" | "not_found" | "conflict" | "permission" | "integrity" | "invalid_input" | "busy" | "keychain" | "internal" | "locked" | "channel";
 
 /**
  * The error every command returns.
@@ -514,7 +514,7 @@ new_password: string, };
  */
 export type RatePassphraseArgs = { 
 /**
- * The passphrase (a zeroizing buffer from the deserialiser on).
+ * The passphrase (sealed by the page; opened into a zeroizing buffer).
  */
 password: string, 
 /**
@@ -525,6 +525,24 @@ name: string | null,
  * The email typed on the first run, if any.
  */
 email: string | null, };
+
+/**
+ * `open_channel`: the page's ephemeral X25519 public key.
+ */
+export type OpenChannelArgs = { 
+/**
+ * 32 bytes, base64.
+ */
+page_key: string, };
+
+/**
+ * `open_channel`: this side's ephemeral X25519 public key.
+ */
+export type ChannelDto = { 
+/**
+ * 32 bytes, base64.
+ */
+rust_key: string, };
 
 /**
  * What the passphrase policy (`coffer_vault::passphrase`, the same as the
@@ -2012,6 +2030,7 @@ dropped: number, };
 /** Every IPC command: its argument (passed as `{ args }`) and result. */
 export type Commands = {
   app_status: { args: null; result: AppStatus };
+  open_channel: { args: OpenChannelArgs; result: ChannelDto };
   create_identity: { args: CreateIdentityArgs; result: CreateIdentityOutcome };
   create_vault: { args: CreateVaultArgs; result: AppStatus };
   unlock: { args: UnlockArgs; result: AppStatus };
@@ -2081,6 +2100,7 @@ export type Commands = {
 /** The command names. */
 export const COMMANDS = [
   "app_status",
+  "open_channel",
   "create_identity",
   "create_vault",
   "unlock",

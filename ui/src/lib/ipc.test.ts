@@ -3,15 +3,15 @@ import { describe, expect, it, vi } from "vitest";
 // A stand-in for Tauri's invoke (a plain function: a rejecting vi.fn()
 // leaves a tracked promise that vitest reports as unhandled).
 let calls: unknown[][] = [];
-let reply: () => Promise<unknown> = async () => null;
+let reply: (cmd: string, a: unknown) => Promise<unknown> = async () => null;
 vi.mock("@tauri-apps/api/core", () => ({
   invoke: (...a: unknown[]) => {
     calls.push(a);
-    return reply();
+    return reply(a[0] as string, a[1]);
   },
 }));
 
-import { IpcFailure, TauriBackend, toFailure } from "./ipc";
+import { IpcFailure, PAGE_TO_RUST, RUST_TO_PAGE, TauriBackend, toFailure } from "./ipc";
 import { errorMessage } from "./errors";
 
 describe("TauriBackend", () => {
@@ -51,5 +51,135 @@ describe("TauriBackend", () => {
     expect(errorMessage({ code: "not_found", message: "no vault at /v: create one with `coffer init --name TEAM`" })).toBe(
       "No vault at /v.",
     );
+  });
+});
+
+// Rust's end of the sealed channel, played with Node's WebCrypto the way
+// coffer-crypto's ipc_channel does it (X25519, HKDF-SHA256 with salt =
+// Rust's key then the page's, AES-256-GCM, the command as AAD).
+const subtle = globalThis.crypto.subtle;
+const enc = new TextEncoder();
+const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
+
+class FakeRust {
+  opened = 0;
+  toRust: CryptoKey | null = null;
+  toPage: CryptoKey | null = null;
+  async openChannel(pageKey: string): Promise<{ rust_key: string }> {
+    this.opened++;
+    const pair = (await subtle.generateKey({ name: "X25519" }, true, ["deriveBits"])) as CryptoKeyPair;
+    const mine = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
+    const page = unb64(pageKey);
+    const peer = await subtle.importKey("raw", page, { name: "X25519" }, false, []);
+    const bits = await subtle.deriveBits({ name: "X25519", public: peer }, pair.privateKey, 256);
+    const ikm = await subtle.importKey("raw", bits, "HKDF", false, ["deriveKey"]);
+    const salt = new Uint8Array([...mine, ...page]);
+    const key = (info: string) =>
+      subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt, info: enc.encode(info) }, ikm, { name: "AES-GCM", length: 256 }, false, [
+        "encrypt",
+        "decrypt",
+      ]);
+    this.toRust = await key(PAGE_TO_RUST);
+    this.toPage = await key(RUST_TO_PAGE);
+    return { rust_key: b64(mine) };
+  }
+  async unseal(command: string, v: unknown): Promise<string> {
+    const { sealed } = v as { sealed: string };
+    const b = unb64(sealed);
+    if (!this.toRust) throw { code: "channel", message: "closed" };
+    try {
+      const pt = await subtle.decrypt({ name: "AES-GCM", iv: b.subarray(0, 12), additionalData: enc.encode(command) }, this.toRust, b.subarray(12));
+      return new TextDecoder().decode(pt);
+    } catch {
+      throw { code: "channel", message: "does not open" };
+    }
+  }
+  async seal(command: string, text: string): Promise<{ sealed: string }> {
+    const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
+    const ct = new Uint8Array(
+      await subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(command) }, this.toPage as CryptoKey, enc.encode(text)),
+    );
+    return { sealed: b64(new Uint8Array([...iv, ...ct])) };
+  }
+}
+
+describe("the sealed channel (TauriBackend)", () => {
+  it("seals secret arguments and opens revealed values; nothing else changes", async () => {
+    const rust = new FakeRust();
+    const seen: string[] = [];
+    calls = [];
+    reply = async (cmd, a) => {
+      const args = (a as { args?: Record<string, unknown> }).args;
+      if (cmd === "open_channel") return rust.openChannel(args?.page_key as string);
+      seen.push(JSON.stringify(a));
+      if (cmd === "unlock") return { unlocked: (await rust.unseal("unlock", args?.password)) === "canary pass phrase" };
+      if (cmd === "change_password")
+        return [await rust.unseal("change_password", args?.old_password), await rust.unseal("change_password", args?.new_password)];
+      if (cmd === "set_item") return args?.value === null ? "kept" : rust.unseal("set_item", args?.value);
+      if (cmd === "reveal_item") return { value: await rust.seal("reveal_item", "canary-value") };
+      if (cmd === "item_conflicts")
+        return { current: { version: { v: 1 }, value: await rust.seal("item_conflicts", "c1") }, waiting: [{ version: { v: 2 }, value: null }] };
+      return null;
+    };
+    const b = new TauriBackend();
+    expect(await b.call("unlock", { method: "password", password: "canary pass phrase" })).toEqual({ unlocked: true });
+    expect(
+      await b.call("change_password", { old_password: "canary old", new_password: "canary new" }),
+    ).toEqual(["canary old", "canary new"]);
+    expect(await b.call("set_item", { env: "a/b", name: "K", value: null } as never)).toBe("kept");
+    expect(await b.call("reveal_item", { env: "a/b", name: "K" })).toEqual({ value: "canary-value" });
+    expect(await b.call("item_conflicts", { env: "a/b", name: "K", reveal: true })).toEqual({
+      current: { version: { v: 1 }, value: "c1" },
+      waiting: [{ version: { v: 2 }, value: null }],
+    });
+    await b.call("list_envs", null);
+    // One channel for all; what crossed holds no secret in the clear.
+    expect(rust.opened).toBe(1);
+    expect(seen.join("\n")).not.toContain("canary");
+    expect(seen.filter((s) => s.includes('"sealed"')).length).toBe(2); // unlock, change_password
+    expect(calls.at(-1)).toEqual(["list_envs", {}]);
+  });
+
+  it("binds the command: a sealed passphrase does not open as another command's", async () => {
+    const rust = new FakeRust();
+    let captured: unknown = null;
+    reply = async (cmd, a) => {
+      const args = (a as { args?: Record<string, unknown> }).args;
+      if (cmd === "open_channel") return rust.openChannel(args?.page_key as string);
+      captured = args?.password;
+      return null;
+    };
+    await new TauriBackend().call("rate_passphrase", { password: "canary", name: null, email: null } as never);
+    await expect(rust.unseal("unlock", captured)).rejects.toMatchObject({ code: "channel" });
+    expect(await rust.unseal("rate_passphrase", captured)).toBe("canary");
+  });
+
+  it("opens a new channel once when Rust dropped it (a lock), then sends again", async () => {
+    const rust = new FakeRust();
+    reply = async (cmd, a) => {
+      const args = (a as { args?: Record<string, unknown> }).args;
+      if (cmd === "open_channel") return rust.openChannel(args?.page_key as string);
+      if (cmd === "lock") {
+        rust.toRust = null;
+        return null;
+      }
+      return rust.unseal(cmd, args?.password);
+    };
+    const b = new TauriBackend();
+    expect(await b.call("unlock", { method: "password", password: "first" })).toBe("first");
+    await b.call("lock", null);
+    expect(await b.call("unlock", { method: "password", password: "second" })).toBe("second");
+    expect(rust.opened).toBe(2);
+    // A channel that keeps failing is reported, not retried forever.
+    const stuck = new TauriBackend();
+    reply = async (cmd, a) => {
+      const args = (a as { args?: Record<string, unknown> }).args;
+      if (cmd === "open_channel") return rust.openChannel(args?.page_key as string);
+      throw { code: "channel", message: "the sealed channel to the page is closed" };
+    };
+    const opened = rust.opened;
+    await expect(stuck.call("unlock", { method: "password", password: "x" })).rejects.toMatchObject({ code: "channel" });
+    expect(rust.opened - opened).toBe(2);
   });
 });

@@ -74,13 +74,180 @@ export function toFailure(e: unknown): IpcFailure {
   return new IpcFailure("internal", typeof e === "string" ? e : String((e as Error)?.message ?? e));
 }
 
-/** The real backend: Tauri's `invoke`. */
+/** The secret arguments of each command: sealed to Rust before `invoke`
+ * (docs/desktop.md, "IPC"). `unlock` and `rebuild_vault` take `UnlockArgs`,
+ * whose `password` is there only for the passphrase method. */
+export const SEALED_ARGS: { readonly [K in Command]?: readonly string[] } = {
+  create_identity: ["password"],
+  unlock: ["password"],
+  rebuild_vault: ["password"],
+  change_password: ["old_password", "new_password"],
+  rate_passphrase: ["password"],
+  set_item: ["value"],
+  rotate_item: ["value"],
+};
+
+/** The commands whose results carry values Rust sealed to the page
+ * (`{sealed}` wherever the bindings say a value string). */
+export const SEALED_RESULTS: ReadonlySet<Command> = new Set<Command>(["reveal_item", "generate_value", "item_conflicts"]);
+
+/** HKDF contexts, the same strings as coffer-crypto's `ipc_channel`. */
+export const PAGE_TO_RUST = "coffer ipc channel v1: page to rust";
+export const RUST_TO_PAGE = "coffer ipc channel v1: rust to page";
+
+const utf8 = new TextEncoder();
+
+function toB64(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return btoa(s);
+}
+
+function fromB64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The page's end of the sealed channel: an ephemeral X25519 key pair
+ * (WebCrypto, private key not extractable), Rust's public key, and one
+ * AES-256-GCM key per direction (HKDF-SHA256, salt = Rust's public key then
+ * the page's). Each message: a random 12-byte nonce, then the ciphertext;
+ * the command's name is the associated data. */
+export class SealedChannel {
+  private constructor(
+    private readonly toRust: CryptoKey,
+    private readonly toPage: CryptoKey,
+  ) {}
+
+  /** Opens a channel with `openOnRust` (the `open_channel` command). */
+  static async open(openOnRust: (pageKey: string) => Promise<string>): Promise<SealedChannel> {
+    const subtle = globalThis.crypto.subtle;
+    const pair = (await subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])) as CryptoKeyPair;
+    const mine = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
+    const theirs = fromB64(await openOnRust(toB64(mine)));
+    const peer = await subtle.importKey("raw", theirs, { name: "X25519" }, false, []);
+    const shared = await subtle.deriveBits({ name: "X25519", public: peer }, pair.privateKey, 256);
+    const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+    const salt = new Uint8Array(64);
+    salt.set(theirs, 0);
+    salt.set(mine, 32);
+    const key = (info: string, usage: KeyUsage) =>
+      subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt, info: utf8.encode(info) },
+        ikm,
+        { name: "AES-GCM", length: 256 },
+        false,
+        [usage],
+      );
+    return new SealedChannel(await key(PAGE_TO_RUST, "encrypt"), await key(RUST_TO_PAGE, "decrypt"));
+  }
+
+  /** `{sealed}`: `text` for `command`, as Rust's `IpcSecret` reads it. */
+  async seal(command: string, text: string): Promise<{ sealed: string }> {
+    const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
+    const pt = utf8.encode(text);
+    try {
+      const ct = new Uint8Array(
+        await globalThis.crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(command) }, this.toRust, pt),
+      );
+      const out = new Uint8Array(12 + ct.length);
+      out.set(iv, 0);
+      out.set(ct, 12);
+      return { sealed: toB64(out) };
+    } finally {
+      pt.fill(0);
+    }
+  }
+
+  /** Opens a value Rust sealed as the result of `command`. */
+  async open(command: string, sealed: string): Promise<string> {
+    const b = fromB64(sealed);
+    const pt = new Uint8Array(
+      await globalThis.crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: b.subarray(0, 12), additionalData: utf8.encode(command) },
+        this.toPage,
+        b.subarray(12),
+      ),
+    );
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(pt);
+    } finally {
+      pt.fill(0);
+    }
+  }
+}
+
+function isSealed(v: unknown): v is { sealed: string } {
+  return typeof v === "object" && v !== null && Object.keys(v).length === 1 && typeof (v as { sealed?: unknown }).sealed === "string";
+}
+
+/** `v` with every `{sealed}` in it opened (a result of `command`). */
+async function openAll(ch: SealedChannel, command: string, v: unknown): Promise<unknown> {
+  if (isSealed(v)) return ch.open(command, v.sealed);
+  if (Array.isArray(v)) return Promise.all(v.map((x) => openAll(ch, command, x)));
+  if (typeof v === "object" && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = await openAll(ch, command, x);
+    return out;
+  }
+  return v;
+}
+
+/** The real backend: Tauri's `invoke`. Secret arguments and revealed
+ * values cross sealed (`SEALED_ARGS`, `SEALED_RESULTS`), so the app
+ * process, through which IPC passes, only sees ciphertext. */
 export class TauriBackend implements Backend {
+  private channel: Promise<SealedChannel> | null = null;
+
+  private ensureChannel(): Promise<SealedChannel> {
+    this.channel ??= SealedChannel.open(async (pageKey) => {
+      const r = await invoke<Result<"open_channel">>("open_channel", { args: { page_key: pageKey } });
+      return r.rust_key;
+    }).catch((e: unknown) => {
+      this.channel = null;
+      throw e;
+    });
+    return this.channel;
+  }
+
+  private async callOnce<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
+    const fields = SEALED_ARGS[cmd];
+    const sealsResult = SEALED_RESULTS.has(cmd);
+    const used = fields || sealsResult ? this.ensureChannel() : null;
+    const ch = used ? await used : null;
+    let wire: unknown = args;
+    if (ch && fields && args !== null) {
+      const copy: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+      for (const f of fields) {
+        if (typeof copy[f] === "string") copy[f] = await ch.seal(cmd, copy[f]);
+      }
+      wire = copy;
+    }
+    try {
+      const out = await invoke<Result<K>>(cmd, wire === null ? {} : { args: wire });
+      return ch && sealsResult ? ((await openAll(ch, cmd, out)) as Result<K>) : out;
+    } catch (e) {
+      const f = toFailure(e);
+      // Rust dropped the channel (a lock) or has another one: open anew.
+      if (f.code === "channel" && this.channel === used) this.channel = null;
+      throw f;
+    }
+  }
+
   async call<K extends Command>(cmd: K, args: Args<K>): Promise<Result<K>> {
     try {
-      return await invoke<Result<K>>(cmd, args === null ? {} : { args });
+      return await this.callOnce(cmd, args);
     } catch (e) {
-      throw toFailure(e);
+      const f = toFailure(e);
+      if (f.code !== "channel") throw f;
+      // Once, on a fresh channel.
+      try {
+        return await this.callOnce(cmd, args);
+      } catch (e2) {
+        throw toFailure(e2);
+      }
     }
   }
 

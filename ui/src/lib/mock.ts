@@ -986,6 +986,10 @@ export class MockBackend implements Backend {
 
   handlers: Handlers = {
     app_status: () => this.status(),
+    // The mock runs in the page: nothing crosses a process boundary, so
+    // nothing is sealed (ipc.ts seals only in TauriBackend). The key it
+    // returns is never used.
+    open_channel: () => ({ rust_key: "" }),
     create_identity: (a) => {
       if (this.identity) fail("conflict", "an identity already exists in /home/ada/.local/share/coffer");
       const name = a.name.trim();
