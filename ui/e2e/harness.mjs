@@ -73,7 +73,13 @@ export function appSuite({ prefix, portBase, needsBus = false, extraEnv = () => 
         "run under a D-Bus session bus (scripts/with-keyring.sh, as scripts/test.sh does)",
       );
     }
-    driver = await startTauriDriver(portBase + (process.pid % 250) * 2, env);
+    // Once more on a far port if it does not answer: a CI run lost a whole
+    // file to a driver that never answered on its first port.
+    const port = portBase + (process.pid % 250) * 2;
+    driver = await startTauriDriver(port, env).catch((e) => {
+      console.error(`tauri-driver on port ${port}: ${e.message}; trying port ${port + 20000}`);
+      return startTauriDriver(port + 20000, env);
+    });
     app.wd.base = driver.base;
     await app.wd.start({ browserName: "wry", "tauri:options": { application: APP } });
   });

@@ -17,8 +17,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { appSuite, choose, firstRun, PASSPHRASE, reveal, row, tid } from "./harness.mjs";
 
-const ada = appSuite({ prefix: "coffer-e2e-team-ada-", portBase: 7300 });
-const bob = appSuite({ prefix: "coffer-e2e-team-bob-", portBase: 7900 });
+const ada = appSuite({ prefix: "coffer-e2e-team-ada-", portBase: 8500 });
+const bob = appSuite({ prefix: "coffer-e2e-team-bob-", portBase: 9100 });
 const folder = join(ada.home, "team-sync");
 const STRIPE = "sk_live_team_walkthrough_0001";
 
