@@ -576,10 +576,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                 names: &allow_var,
                 hint: ALLOW_VAR_HINT,
             };
-            v.export_env(&env, format, dialect, allow, |text| match &out {
-                Some(path) => coffer_vault::write_env_file(path, text, force),
-                None => write_stdout(text),
-            })?;
+            match &out {
+                Some(path) => v.export_env(&env, format, dialect, allow, |text| {
+                    coffer_vault::write_env_file(path, text, force)
+                })?,
+                // Seen as it is written: logged first (crash_safety.rs).
+                None => v.export_env_shown(&env, format, dialect, allow, write_stdout)?,
+            }
             if let Some(path) = &out {
                 eprintln!("Wrote {} (mode 0600).", path.display());
             }

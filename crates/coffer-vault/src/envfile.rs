@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use coffer_crypto::SecretString;
+use coffer_crypto::{Id, SecretString};
 pub use coffer_dotenv::{Dialect, Format, ImportDialect};
 use zeroize::Zeroizing;
 
 use crate::dangerous::{loads_as_environment, AllowVars};
 use crate::error::{Error, Result};
 use crate::ops::ReadAction;
-use crate::vault::Vault;
+use crate::vault::{EnvInfo, Vault};
 
 /// What the renderer needs of each credential; rendering needs the
 /// plaintext, and its output is zeroizing.
@@ -44,14 +44,44 @@ impl Vault {
         allow: AllowVars<'_>,
         deliver: impl FnOnce(&str) -> Result<()>,
     ) -> Result<()> {
+        let (env, ids, text) = self.render_export(env_path, format, dialect, allow)?;
+        deliver(&text)?;
+        self.log_read(ReadAction::Export, &env, ids)
+    }
+
+    /// [`Vault::export_env`] to where it is seen as it is written (standard
+    /// output): the read is logged durably *before* the first byte goes out,
+    /// so a process killed between the two never leaves a shown value with
+    /// no read event (`tests/crash_safety.rs`). A failure while writing
+    /// leaves the read logged: part of it may have been seen.
+    pub fn export_env_shown(
+        &mut self,
+        env_path: &str,
+        format: Format,
+        dialect: Dialect,
+        allow: AllowVars<'_>,
+        deliver: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<()> {
+        let (env, ids, text) = self.render_export(env_path, format, dialect, allow)?;
+        self.log_read(ReadAction::Export, &env, ids)?;
+        deliver(&text)
+    }
+
+    /// An export's text, after its checks, with what to log.
+    fn render_export(
+        &mut self,
+        env_path: &str,
+        format: Format,
+        dialect: Dialect,
+        allow: AllowVars<'_>,
+    ) -> Result<(EnvInfo, Vec<Id>, Zeroizing<String>)> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
         check_exported_vars(&items, format, allow)?;
         let entries = export_entries(&items);
-        let text = zeroize::Zeroizing::new(coffer_dotenv::render(&entries, format, dialect)?);
-        deliver(&text)?;
+        let text = coffer_dotenv::render(&entries, format, dialect)?;
         let ids = items.iter().map(|(s, _)| s.id).collect();
-        self.log_read(ReadAction::Export, &env, ids)
+        Ok((env, ids, text))
     }
 
     /// Exports an environment straight to a file (the desktop app's export):
