@@ -70,7 +70,7 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      # node --test: "ℹ pass 5" / "ℹ fail 0"
      /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
-     # …and tests cancelled because their suite's set-up failed count as failed
+     # …and tests cancelled because the set-up of their suite failed count as failed
      /^ℹ cancelled [0-9]+$/ { f += $3 }
      # packaging/test-inspect.sh: "test-inspect: 30 passed, 0 failed"
      /^test-inspect: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
