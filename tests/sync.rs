@@ -177,6 +177,13 @@ fn concurrent_edits_are_kept_flagged_and_resolved_the_same_way_everywhere() {
         other,
         "the other edit is kept, readable"
     );
+    // A scan searches for the waiting value too: its writer may have set
+    // it at the provider.
+    let states = scan_states(
+        &mut carol.open(),
+        &format!("x={a}\ny={other}\n", a = a.expose_secret()),
+    );
+    assert_eq!(states, vec!["current", "waiting"]);
     let h = bob.open().history(PROD, "DB_PASS", false).expect("history");
     assert!(h.iter().any(|e| e.conflict), "history lists it");
     // A reader cannot resolve; Bob picks the other edit.
@@ -493,6 +500,21 @@ fn fail_a_bad_signature_in_a_large_sync_is_caught() {
     );
 }
 
+/// The states (`current`, `waiting`…) of the web/prod values a scan of
+/// `text` finds, in the order found.
+fn scan_states(v: &mut Vault, text: &str) -> Vec<&'static str> {
+    let m = coffer_vault::scan::Matcher::build(v.scan_values(Some(PROD), false).expect("values"))
+        .expect("matcher");
+    let mut out = Vec::new();
+    m.scan_reader(text.as_bytes(), 1 << 20, |h| {
+        for &(t, _) in m.sources(h.pattern) {
+            out.push(m.targets()[t].state.as_str());
+        }
+    })
+    .expect("scan");
+    out
+}
+
 /// Two devices create the same name at the same time (neither had seen
 /// the other's): two items. Every device lets the same one stand for the
 /// name (created first, then the lower id), so lists, `get` and export
@@ -529,6 +551,11 @@ fn the_same_name_created_on_two_devices_is_one_credential_in_conflict() {
         values.push(val.expose_secret().to_string());
         let waiting = v.conflicts(PROD, "TWIN", true).expect("conflicts");
         assert_eq!(waiting.len(), 1, "{waiting:?}");
+        // A scan searches for both values: the one standing for the name
+        // and its twin's, waiting.
+        let mut states = scan_states(&mut v, "from-ada from-bob");
+        states.sort();
+        assert_eq!(states, vec!["current", "waiting"]);
     }
     assert_eq!(
         values[0], values[1],

@@ -250,11 +250,7 @@ fn print_findings(findings: &[Finding]) {
             vec![
                 place,
                 f.credential.clone(),
-                format!(
-                    "v{} ({})",
-                    f.version,
-                    if f.current { "current" } else { "old" }
-                ),
+                format!("v{} ({})", f.version, f.state.as_str()),
                 f.encoding.as_str().into(),
             ]
         })

@@ -80,10 +80,10 @@ fn places(report: &serde_json::Value) -> Vec<String> {
                 f["line"],
                 f["credential"].as_str().expect("cred"),
                 f["version"],
-                if f["current"] == true {
-                    "current"
-                } else {
-                    "old"
+                {
+                    let state = f["state"].as_str().expect("state");
+                    assert_eq!(f["current"] == true, state == "current", "{f}");
+                    state
                 },
                 f["encoding"].as_str().expect("enc"),
             )
@@ -164,6 +164,54 @@ fn scan_finds_every_version_and_encoding_and_never_prints_a_value() {
     assert!(reads.len() >= 2, "{reads:?}");
     let log = env.coffer(["audit", "--json"]).ok();
     no_values(&log);
+}
+
+/// A deleted credential's values still work at the provider until revoked
+/// there: a scan finds them, says `deleted`, and `--current-only` leaves
+/// them out. A value inside a larger base64 text (basic auth's
+/// `user:password`, a whole `.env` in a Kubernetes Secret) is found at any
+/// alignment.
+#[test]
+fn scan_finds_deleted_credentials_and_values_inside_larger_base64() {
+    let env = fixture();
+    let gone = "gone-but-live-0c4a19";
+    env.set("web/prod", "OLD_TOKEN", gone);
+    env.coffer(["rm", "web/prod", "OLD_TOKEN"]).ok();
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    put(&env, "notes.txt", &format!("x\ntoken {gone}\n"));
+    put(
+        &env,
+        "curl.sh",
+        &format!(
+            "curl -H 'Authorization: Basic {}'\n",
+            b64(format!("bob:{CANARY}"))
+        ),
+    );
+    put(
+        &env,
+        "k8s/env-secret.yaml",
+        &format!(
+            "data:\n  .env: {}\n",
+            b64(format!("AB=1\nAPI_KEY={OLD}\nB=2\n"))
+        ),
+    );
+    let report = found(&env, &["scan", "--json"]);
+    assert_eq!(
+        places(&report),
+        vec![
+            "curl.sh:1 web/prod/API_KEY v2 current base64_within",
+            "k8s/env-secret.yaml:2 web/prod/API_KEY v1 old base64_within",
+            "notes.txt:2 web/prod/OLD_TOKEN v1 deleted raw",
+        ]
+    );
+    let out = env.coffer(["scan"]).run();
+    assert!(out.stdout.contains("v1 (deleted)"), "{out}");
+    no_values(&out);
+    let cur = found(&env, &["scan", "--json", "--current-only"]);
+    assert_eq!(
+        places(&cur),
+        vec!["curl.sh:1 web/prod/API_KEY v2 current base64_within"]
+    );
 }
 
 #[test]

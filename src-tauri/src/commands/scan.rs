@@ -148,14 +148,16 @@ fn run(
     report.cancelled = searched.cancelled;
 
     // Grouped by credential (vault order), then version (newest first).
-    let mut by_item: BTreeMap<(String, String), ScanCredentialDto> = BTreeMap::new();
+    // Keyed by the item too: a deleted credential may share its name with
+    // a live one.
+    let mut by_item: BTreeMap<(String, String, String), ScanCredentialDto> = BTreeMap::new();
     let mut found: Found = Vec::new();
     for f in &searched.findings {
         let Some(t) = targets.get(f.target) else {
             continue;
         };
         let c = by_item
-            .entry((t.env.clone(), t.key.clone()))
+            .entry((t.env.clone(), t.key.clone(), t.item_id.to_hex()))
             .or_insert_with(|| {
                 found.push((t.env.clone(), t.item_id));
                 ScanCredentialDto {
@@ -168,12 +170,17 @@ fn run(
                 }
             });
         c.places += 1;
-        let at = match c.versions.iter().position(|v| v.version == t.version) {
+        let at = match c
+            .versions
+            .iter()
+            .position(|v| v.version == t.version && v.state == t.state.as_str())
+        {
             Some(i) => i,
             None => {
                 c.versions.push(ScanVersionDto {
                     version: t.version,
-                    current: t.current,
+                    current: t.current(),
+                    state: t.state.as_str().to_string(),
                     places: Vec::new(),
                 });
                 c.versions.len() - 1

@@ -53,6 +53,10 @@ pub struct ScanVersionDto {
     /// Whether it is the current version (else an old one, which may
     /// still work at the provider).
     pub current: bool,
+    /// `current`, `old`, `waiting` (beside the current one in an unresolved
+    /// sync conflict) or `deleted` (of a deleted credential): all may still
+    /// work at the provider.
+    pub state: String,
     /// Where, in order of path and line.
     pub places: Vec<ScanPlaceDto>,
 }

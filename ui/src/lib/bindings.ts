@@ -229,6 +229,12 @@ version: number,
  */
 current: boolean, 
 /**
+ * `current`, `old`, `waiting` (beside the current one in an unresolved
+ * sync conflict) or `deleted` (of a deleted credential): all may still
+ * work at the provider.
+ */
+state: string, 
+/**
  * Where, in order of path and line.
  */
 places: Array<ScanPlaceDto>, };

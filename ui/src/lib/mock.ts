@@ -1675,7 +1675,9 @@ export class MockBackend implements Backend {
       const list = files!.filter((f) => !(a.respect_gitignore && f.ignored));
       this.scanJob = { running: true, phase: "searching", files_done: 0, files_total: list.length, bytes: 0, cancel: false };
       this.scanFound = [];
-      const live = this.live();
+      // Deleted credentials count too (the provider may still accept them),
+      // unless only current values are asked for.
+      const live = a.current_only ? this.live() : [...this.live(), ...this.items.filter((i) => i.deleted)];
       const found = new Map<string, ScanCredentialDto>();
       let values = 0;
       let short = 0;
@@ -1707,7 +1709,8 @@ export class MockBackend implements Backend {
             found.set(it.id, c);
             c.places++;
             let ver = c.versions.find((x) => x.version === i + 1);
-            if (!ver) c.versions.push((ver = { version: i + 1, current: i === n - 1, places: [] }));
+            const state = it.deleted ? "deleted" : i === n - 1 ? "current" : "old";
+            if (!ver) c.versions.push((ver = { version: i + 1, current: state === "current", state, places: [] }));
             ver.places.push({ path: f.path, line, encoding: "raw" });
             break;
           }

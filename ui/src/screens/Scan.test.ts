@@ -33,6 +33,21 @@ describe("scan a folder", () => {
     expect(rows.some((r) => r.dataset.item === "payments/prod/STRIPE_KEY" && r.textContent?.includes("Exposed"))).toBe(true);
   });
 
+  it("finds a deleted credential's value and says so: deleting it in Coffer revokes nothing at the provider", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked", (b) => {
+      b.items.find((i) => i.env === "payments/prod" && i.name === "STRIPE_KEY")!.deleted = true;
+    });
+    await user.click(await screen.findByTestId("nav-scan"));
+    await user.type(screen.getByTestId("scan-folder"), "~/project");
+    await user.click(screen.getByTestId("scan-start"));
+    const cards = await screen.findAllByTestId("scan-credential");
+    const stripe = cards.find((c) => c.dataset.item === "payments/prod/STRIPE_KEY")!;
+    const tag = within(stripe).getByTestId("scan-version");
+    expect(tag).toHaveTextContent("Version 1 · deleted");
+    expect(tag.title).toMatch(/does not revoke it at the provider/);
+  });
+
   it("respects .gitignore when asked, and cancels a long scan", async () => {
     const user = userEvent.setup();
     const { backend } = renderApp("unlocked", (b) => (b.scanStepMs = 200));

@@ -19,8 +19,10 @@
 //! old keys alive on purpose (grace periods, keys never deactivated). So an
 //! old version counts until someone deletes the credential; findings say
 //! whether the value found is the current one (`--current-only` narrows).
-//! Deleted credentials and versions still waiting in an unresolved
-//! conflict are not searched.
+//! Deleted credentials count too (deleting one in the vault revokes
+//! nothing at the provider), and so do versions waiting beside the current
+//! one in an unresolved sync conflict (their writers may each have set
+//! them at the provider): findings say `deleted` and `waiting`.
 //!
 //! Values shorter than [`MIN_VALUE_BYTES`] are skipped and counted: a short
 //! value (`admin`, a port, a 4-digit PIN) occurs by chance in any tree, and
@@ -40,7 +42,8 @@
 //!
 //! let mut set = ValueSet::default();
 //! let t = set.add_target(Target {
-//!     env: "web/prod".into(), key: "API_KEY".into(), version: 1, current: true,
+//!     env: "web/prod".into(), key: "API_KEY".into(), version: 1,
+//!     state: coffer_vault::scan::ValueState::Current,
 //!     item_id: coffer_crypto::Id::make(), exposed: false,
 //! });
 //! set.add_value(t, &SecretString::new("sk_live_0123456789".into()));
@@ -68,6 +71,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::items::{all_versions, open_version};
 use crate::ops::ReadAction;
+use crate::vault::EnvInfo;
 use crate::vault::Vault;
 
 pub use self::search::{search_blobs, search_files, Finding, Progress, Searched};
@@ -107,6 +111,13 @@ pub enum Encoding {
     Json,
     /// Inside a JSON string with non-ASCII as `\uXXXX` (Python's default).
     JsonAscii,
+    /// Inside a larger base64 text (standard alphabet), such as basic
+    /// auth's `user:password` or a whole `.env` file in a Kubernetes
+    /// Secret: the value's bytes from the first 3-byte group boundary on,
+    /// at each of the three alignments it can have there.
+    Base64Within,
+    /// [`Encoding::Base64Within`] in the URL-safe alphabet.
+    Base64UrlWithin,
 }
 
 impl Encoding {
@@ -122,6 +133,8 @@ impl Encoding {
             Encoding::PercentLower => "percent_lower",
             Encoding::Json => "json",
             Encoding::JsonAscii => "json_ascii",
+            Encoding::Base64Within => "base64_within",
+            Encoding::Base64UrlWithin => "base64url_within",
         }
     }
 }
@@ -141,13 +154,50 @@ pub struct Target {
     pub key: String,
     /// Version number.
     pub version: u64,
-    /// Whether it is the credential's current version.
-    pub current: bool,
+    /// What this version is to the credential (current, older, waiting in
+    /// a conflict, of a deleted credential).
+    pub state: ValueState,
     /// The item's id.
     #[serde(serialize_with = "crate::vault::ser_id")]
     pub item_id: Id,
     /// Whether the credential is already marked exposed.
     pub exposed: bool,
+}
+
+impl Target {
+    /// Whether it is the current version of a live credential.
+    pub fn current(&self) -> bool {
+        self.state == ValueState::Current
+    }
+}
+
+/// What a searched version is to its credential. Serialised in lower case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueState {
+    /// The current version of a live credential.
+    Current,
+    /// An older version of a live credential.
+    Old,
+    /// A version written concurrently with the current one, waiting in an
+    /// unresolved sync conflict (each writer may have set it at the
+    /// provider).
+    Waiting,
+    /// A version of a deleted credential (deleting it in the vault does not
+    /// revoke it at the provider).
+    Deleted,
+}
+
+impl ValueState {
+    /// The word used in output: `current`, `old`, `waiting`, `deleted`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ValueState::Current => "current",
+            ValueState::Old => "old",
+            ValueState::Waiting => "waiting",
+            ValueState::Deleted => "deleted",
+        }
+    }
 }
 
 /// The values to search for, with their encodings, before the automaton
@@ -266,9 +316,25 @@ impl ValueSet {
             (Encoding::Json, json(v, false)),
             (Encoding::JsonAscii, json(v, true)),
         ];
-        self.add_pattern(target, Encoding::Raw, raw);
+        self.add_pattern(target, Encoding::Raw, raw.clone());
         for (enc, p) in forms {
             self.add_pattern(target, enc, p);
+        }
+        // Inside a larger base64 text the value starts at one of three
+        // alignments: its first 3-byte group boundary is at byte 0, 2 or 1
+        // of it. From there on, its whole groups encode to the same
+        // characters whatever precedes or follows. At least 6 bytes remain
+        // (values have 8 or more), so each pattern is at least 8 characters
+        // long (the prefilter's window).
+        for skip in 0..3 {
+            let rest = &raw[skip..];
+            let whole = &rest[..rest.len() / 3 * 3];
+            self.add_pattern(target, Encoding::Base64Within, b64(&STANDARD_NO_PAD, whole));
+            self.add_pattern(
+                target,
+                Encoding::Base64UrlWithin,
+                b64(&URL_SAFE_NO_PAD, whole),
+            );
         }
     }
 
@@ -518,28 +584,29 @@ fn newlines(b: &[u8]) -> u64 {
 
 impl Vault {
     /// Every value this identity can read, for a scan: each version of each
-    /// live credential in `scope` (as [`Vault::list_items`]; `None`: every
-    /// environment), the current one only with `current_only`. Logs one
-    /// `scan` read per environment naming the credentials read.
+    /// credential in `scope` (as [`Vault::list_items`]; `None`: every
+    /// environment): current, older, waiting in a sync conflict, and of
+    /// deleted credentials (those of environments this identity holds the
+    /// key of); the current ones only with `current_only`. Logs one `scan`
+    /// read per environment naming the credentials read.
     pub fn scan_values(&mut self, scope: Option<&str>, current_only: bool) -> Result<ValueSet> {
         let envs = self.scope_envs(scope)?;
         let vault_id = self.vault_id;
         let mut set = ValueSet::default();
         for env in &envs {
             let items = self.load_items(env)?;
-            if items.is_empty() {
-                continue;
-            }
+            let mut read: Vec<Id> = items.iter().map(|d| d.id).collect();
             for d in &items {
                 let exposed = d.meta.exposed_at.is_some();
-                let cur = set.add_target(Target {
+                let target = |version, state| Target {
                     env: env.path(),
                     key: d.fields.name.clone(),
-                    version: d.version,
-                    current: true,
+                    version,
+                    state,
                     item_id: d.id,
                     exposed,
-                });
+                };
+                let cur = set.add_target(target(d.version, ValueState::Current));
                 if d.unopened.is_none() {
                     set.add_value(cur, &d.fields.value);
                 }
@@ -549,6 +616,21 @@ impl Vault {
                 // Newest first; a value that a newer version has again (a
                 // restore) is reported as the newer one.
                 let mut seen: Vec<SecretString> = vec![d.fields.value.clone()];
+                // Versions waiting beside the current one, and the values
+                // of items created under the same name concurrently (its
+                // twins), until someone keeps one.
+                let waiting = self.conflict_versions(env, d)?;
+                let waiting = waiting
+                    .into_iter()
+                    .filter_map(|w| w.fields.map(|f| (w.entry.version, f.value)))
+                    .chain(d.twins.iter().map(|t| (t.version, t.fields.value.clone())));
+                for (version, value) in waiting {
+                    if !seen.contains(&value) {
+                        let t = set.add_target(target(version, ValueState::Waiting));
+                        set.add_value(t, &value);
+                        seen.push(value);
+                    }
+                }
                 let mut versions = all_versions(self, &d.id)?;
                 versions.reverse();
                 for (version, blob, meta) in versions {
@@ -559,21 +641,69 @@ impl Vault {
                     if seen.contains(&f.value) {
                         continue;
                     }
-                    let t = set.add_target(Target {
-                        env: env.path(),
-                        key: d.fields.name.clone(),
-                        version,
-                        current: false,
-                        item_id: d.id,
-                        exposed,
-                    });
+                    let t = set.add_target(target(version, ValueState::Old));
                     set.add_value(t, &f.value);
                     seen.push(f.value);
                 }
             }
-            self.log_read(ReadAction::Scan, env, items.iter().map(|d| d.id).collect())?;
+            if !current_only && env.readable {
+                read.extend(self.add_deleted_values(env, &mut set)?);
+            }
+            if !read.is_empty() {
+                self.log_read(ReadAction::Scan, env, read)?;
+            }
         }
         Ok(set)
+    }
+
+    /// Adds every version of each deleted credential of `env` (newest
+    /// first, a value once) to `set`; returns the credentials read. A
+    /// version that does not open under the keys this device holds for it
+    /// is left out, like a credential whose key does not open.
+    fn add_deleted_values(&mut self, env: &EnvInfo, set: &mut ValueSet) -> Result<Vec<Id>> {
+        let ids: Vec<Vec<u8>> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT id FROM items WHERE env_id = ?1 AND deleted_at IS NOT NULL ORDER BY id",
+            )?;
+            let rows = st.query_map([&env.id.0[..]], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let vault_id = self.vault_id;
+        let mut read = Vec::new();
+        for id in ids {
+            let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
+            let Some(ik) = self.item_key_if_it_opens(&id)?.1 else {
+                continue;
+            };
+            let mut versions = all_versions(self, &id)?;
+            versions.reverse();
+            let mut seen: Vec<SecretString> = Vec::new();
+            let mut name = None;
+            for (version, blob, meta) in versions {
+                let Ok(f) = open_version(&ik, vault_id, env, id, version, &blob, &meta) else {
+                    continue;
+                };
+                if seen.contains(&f.value) {
+                    continue;
+                }
+                // Named as it was last called.
+                let key = name.get_or_insert_with(|| f.name.clone()).clone();
+                let t = set.add_target(Target {
+                    env: env.path(),
+                    key,
+                    version,
+                    state: ValueState::Deleted,
+                    item_id: id,
+                    exposed: meta.exposed_at.is_some(),
+                });
+                set.add_value(t, &f.value);
+                seen.push(f.value);
+            }
+            if !seen.is_empty() {
+                read.push(id);
+            }
+        }
+        Ok(read)
     }
 
     /// Marks credentials exposed (the rotation dashboard and `rotation
@@ -629,7 +759,7 @@ mod tests {
                 env: "p/e".into(),
                 key: format!("K{i}"),
                 version: 1,
-                current: true,
+                state: ValueState::Current,
                 item_id: Id::make(),
                 exposed: false,
             });
@@ -681,6 +811,42 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![Encoding::JsonAscii]
         );
+    }
+
+    #[test]
+    fn a_value_inside_a_larger_base64_text_is_found_at_every_alignment() {
+        // `?>` and `~` make the standard and URL-safe alphabets differ.
+        let v = "s3cr?>t-~value-0123";
+        let m = matcher(&[v]);
+        for prefix in ["", "u", "us", "user:", "DB_PASSWORD="] {
+            for suffix in ["", "\n", "\nOTHER=1\n"] {
+                let blob = format!("{prefix}{v}{suffix}");
+                // Where the two alphabets spell the value's part alike,
+                // the standard one is reported.
+                for engine in [&STANDARD, &URL_SAFE] {
+                    let text = format!("auth: {}\n", engine.encode(&blob));
+                    let found = hits(&m, text.as_bytes(), 7);
+                    // Aligned (a prefix of 0 or 3k bytes), the value's own
+                    // base64 may be the longest match there.
+                    let within = found
+                        .iter()
+                        .any(|h| matches!(h.1, Encoding::Base64Within | Encoding::Base64UrlWithin));
+                    assert!(
+                        within || (prefix.len() % 3 == 0 && !found.is_empty()),
+                        "{prefix:?}+value+{suffix:?}: {found:?}"
+                    );
+                }
+            }
+        }
+        // A basic-auth header: `Basic base64(user:password)`.
+        let header = format!(
+            "Authorization: Basic {}",
+            STANDARD.encode(format!("admin:{v}"))
+        );
+        assert_eq!(hits(&m, header.as_bytes(), 1 << 20).len(), 1);
+        // Another value's base64 text does not match.
+        let other = STANDARD.encode("user:s3cr?>t-~valuX-0123 and more");
+        assert!(hits(&m, other.as_bytes(), 1 << 20).is_empty());
     }
 
     #[test]

@@ -32,8 +32,11 @@ pub struct Finding {
     pub credential: String,
     /// The version whose value was found.
     pub version: u64,
-    /// Whether that version is the current one.
+    /// Whether that version is the current one of a live credential.
     pub current: bool,
+    /// What that version is: `current`, `old`, `waiting` (in a sync
+    /// conflict) or `deleted`.
+    pub state: super::ValueState,
     /// How the value was written there.
     pub encoding: Encoding,
     /// Index of the [`super::Target`] in the matcher's targets.
@@ -134,7 +137,8 @@ fn search_one(
                 commits: None,
                 credential: format!("{}/{}", target.env, target.key),
                 version: target.version,
-                current: target.current,
+                current: target.current(),
+                state: target.state,
                 encoding,
                 target: t,
             });
@@ -255,7 +259,7 @@ mod tests {
             env: "web/prod".into(),
             key: "API_KEY".into(),
             version: 2,
-            current: true,
+            state: crate::scan::ValueState::Current,
             item_id: Id::make(),
             exposed: false,
         });
