@@ -446,7 +446,7 @@ fn onepassword_1pux_by_account_and_vault() {
         .ok();
     assert!(
         out.stderr
-            .contains(": 7 created, 0 updated, 4 skipped (7 custom fields not imported)"),
+            .contains(": 8 created, 0 updated, 4 skipped (7 custom fields not imported)"),
         "{out}"
     );
     assert!(!out.all().contains("fixture"), "{out}");
@@ -492,7 +492,20 @@ fn onepassword_1pux_by_account_and_vault() {
         env.get("payments/staging", "STAGING_WEBHOOK_SECRET"),
         "whsec_1pux_fixture"
     );
-    assert_eq!(env.keys("ops/prod"), vec!["BASTION", "DEPLOY_TOKEN"]);
+    assert_eq!(
+        env.keys("ops/prod"),
+        vec!["BASTION", "DEPLOY_KEY", "DEPLOY_TOKEN"]
+    );
+    // An SSH key: its private key is the value (the metadata's second copy
+    // and the public key are not read), its notes kept.
+    assert_eq!(
+        env.get("ops/prod", "DEPLOY_KEY"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA1pux+fixture+ssh+key\n-----END OPENSSH PRIVATE KEY-----\n"
+    );
+    assert_eq!(
+        item(&env, "ops/prod", "DEPLOY_KEY")["notes"],
+        "Deploys to the bastion."
+    );
     let bastion = item(&env, "ops/prod", "BASTION");
     assert_eq!(env.get("ops/prod", "BASTION"), "bastion-1pux-fixture");
     assert_eq!(bastion["username"], "admin");

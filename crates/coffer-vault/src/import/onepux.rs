@@ -15,15 +15,17 @@
 //! Category codes as 1Password writes them (and Bitwarden's importer reads
 //! them): 001 Login, 002 Credit Card, 003 Secure Note, 004 Identity,
 //! 005 Password, 006 Document, 102 Database, 110 Server, 112 API
-//! Credential, 114 SSH Key, and others.
+//! Credential, 114 SSH Key, and others. An SSH key field's value is
+//! `{"sshKey": {"privateKey": …, "metadata": {"publicKey", "fingerprint",
+//! "keyType", …}}}` (as in Bitwarden's `.1pux` importer's test data).
 //!
 //! Where an entry goes: its account, then its vault (`Acme/Payments Prod`
 //! → `acme/payments-prod` by default; `--map` for anything else).
 //! Imported, one credential each: Login (the designated password, else a
 //! section field `password`), Password, API Credential (`credential`,
 //! with `username` and `hostname` as the URL), Database (`password`,
-//! `username`, `hostname`), Server (`password`, `username`, `url`) and
-//! Secure Note (its text). The first TOTP field of any of them becomes
+//! `username`, `hostname`), Server (`password`, `username`, `url`), SSH
+//! Key (the private key of its `sshKey` field) and Secure Note (its text). The first TOTP field of any of them becomes
 //! `NAME_TOTP`, as for the other sources. Archived and trashed items, and
 //! the other categories, are listed as skipped; other fields are counted.
 //!
@@ -137,8 +139,9 @@ struct Field {
 }
 
 /// A section field's value: one key naming its kind. Kinds that hold no
-/// text Coffer uses (`date`, `email`, `address`, `sshKey`…) are counted,
-/// not read. Read by hand rather than with `#[serde(flatten)]`, which would
+/// text Coffer uses (`date`, `email`, `address`…) are counted, not read;
+/// of an `sshKey` (`{"privateKey": …, "metadata": {…}}`) only the private
+/// key is read. Read by hand rather than with `#[serde(flatten)]`, which would
 /// copy every value through serde's buffer.
 #[derive(Default)]
 struct FieldValue {
@@ -147,7 +150,17 @@ struct FieldValue {
     totp: Option<JsonSecret>,
     url: Option<JsonSecret>,
     menu: Option<JsonSecret>,
+    ssh_key: Option<JsonSecret>,
     other: usize,
+}
+
+/// An `sshKey` field value: the private key (PEM or OpenSSH text). Its
+/// `metadata` (a second copy of the private key, the public key, the
+/// fingerprint and the key type) is skipped unread.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SshKeyValue {
+    private_key: Option<JsonSecret>,
 }
 
 impl<'de> Deserialize<'de> for FieldValue {
@@ -170,6 +183,12 @@ impl<'de> Deserialize<'de> for FieldValue {
                         "totp" => &mut v.totp,
                         "url" => &mut v.url,
                         "menu" => &mut v.menu,
+                        "sshKey" => {
+                            v.ssh_key = m
+                                .next_value::<Option<SshKeyValue>>()?
+                                .and_then(|k| k.private_key);
+                            continue;
+                        }
                         _ => {
                             m.next_value::<IgnoredAny>()?;
                             v.other += 1;
@@ -194,6 +213,7 @@ impl FieldValue {
             &self.totp,
             &self.url,
             &self.menu,
+            &self.ssh_key,
         ]
         .into_iter()
         .flatten()
@@ -366,7 +386,12 @@ fn shape(category: &str) -> std::result::Result<Shape, &'static str> {
         "002" => return Err("a credit card (not a credential)"),
         "004" => return Err("an identity (not a credential)"),
         "006" => return Err("a document (attachments are not imported)"),
-        "114" => return Err("an SSH key (not read from .1pux yet)"),
+        // SSH Key: the private key is the value.
+        "114" => Shape {
+            secret: &["private_key"],
+            username: &[],
+            url: &[],
+        },
         _ => return Err("an item category Coffer does not import"),
     })
 }
