@@ -101,20 +101,53 @@ impl Drop for RawMode {
 /// it, so its signals (Ctrl-C, Ctrl-\, window changes, hang-up) reach the
 /// command.
 pub fn take_terminal() -> std::io::Result<()> {
+    nix::unistd::setsid()?;
+    with_standard_terminal(|fd| rustix::process::ioctl_tiocsctty(fd).map_err(Into::into))
+}
+
+/// Calls `f` with whichever standard stream is a terminal (stdout, then
+/// stderr, then stdin); nothing when none is.
+fn with_standard_terminal(
+    f: impl FnOnce(BorrowedFd<'_>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::io::IsTerminal;
     let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
-    let terminal: Option<BorrowedFd<'_>> = if stdout.is_terminal() {
-        Some(stdout.as_fd())
+    if stdout.is_terminal() {
+        f(stdout.as_fd())
     } else if stderr.is_terminal() {
-        Some(stderr.as_fd())
+        f(stderr.as_fd())
     } else if stdin.is_terminal() {
-        Some(stdin.as_fd())
+        f(stdin.as_fd())
     } else {
-        None
-    };
-    nix::unistd::setsid()?;
-    if let Some(fd) = terminal {
-        rustix::process::ioctl_tiocsctty(fd)?;
+        Ok(())
     }
-    Ok(())
+}
+
+/// Makes process group `pgrp` the foreground group of this process's
+/// controlling terminal (the pseudo-terminal, on a standard stream). The
+/// caller has SIGTTOU blocked: from a background group the call would
+/// otherwise stop it.
+pub fn give_foreground(pgrp: nix::unistd::Pid) -> std::io::Result<()> {
+    with_standard_terminal(|fd| nix::unistd::tcsetpgrp(fd, pgrp).map_err(Into::into))
+}
+
+/// Stops coffer as its terminal stops a program on Ctrl-Z: SIGTSTP to its
+/// process group when that is the terminal's foreground group (the shell
+/// then says "Stopped" and `fg` continues it); otherwise (no controlling
+/// terminal on the standard streams) SIGSTOP to coffer alone. Returns once
+/// coffer is continued.
+pub fn stop_as_the_terminal_would() {
+    use nix::sys::signal::{kill, killpg, Signal};
+    use nix::unistd::{getpgrp, getpid};
+    let own = getpgrp();
+    let mut foreground = false;
+    let _ = with_standard_terminal(|fd| {
+        foreground = nix::unistd::tcgetpgrp(fd) == Ok(own);
+        Ok(())
+    });
+    let _ = if foreground {
+        killpg(own, Signal::SIGTSTP)
+    } else {
+        kill(getpid(), Signal::SIGSTOP)
+    };
 }

@@ -20,7 +20,10 @@
 //! coffer started), takes the pseudo-terminal when told to
 //! ([`crate::pty::take_terminal`]) and `exec`s the command, keeping its
 //! process id, so signals sent to it reach the command. Cost: one more
-//! `exec` of coffer (`docs/benchmarks.md`, "Masked output").
+//! `exec` of coffer (`docs/benchmarks.md`, "Masked output"). On a
+//! pseudo-terminal the trampoline stays as the session's keeper and starts
+//! the command in a process group of its own, so that Ctrl-Z stops it and
+//! coffer stops with it (`keep_session`): one `exec` more again.
 //!
 //! Output, when masking ([`crate::masking`]):
 //! - a standard stream of coffer's that is a terminal becomes the
@@ -201,6 +204,16 @@ pub fn run(
         Vec::new()
     };
     drop(wake_rx);
+    // For the main thread, which gives the command its terminal back after
+    // a stop (the signal thread owns the first copies).
+    let master_for_size_main = match &master_for_size {
+        Some(m) => Some(dup_file(m)?),
+        None => None,
+    };
+    let term_out_main = match &term_out {
+        Some(t) => Some(dup_file(t)?),
+        None => None,
+    };
 
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -264,7 +277,37 @@ pub fn run(
         }
     });
 
-    let status = child.wait();
+    // On its pseudo-terminal the command is started by the session keeper
+    // (see the module documentation), which stops itself when the command
+    // is stopped (Ctrl-Z): coffer then gives the terminal back and stops
+    // as the terminal would have stopped it, and picks up where it was
+    // when continued (`fg`).
+    let status = loop {
+        use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+        match waitpid(pid, Some(WaitPidFlag::WUNTRACED)) {
+            Ok(WaitStatus::Exited(_, code)) => break Ok(code.clamp(0, 255) as u8),
+            Ok(WaitStatus::Signaled(_, sig, _)) => break Ok((128 + sig as i32) as u8),
+            Ok(WaitStatus::Stopped(..)) if use_pty => {
+                drop(raw.take());
+                crate::pty::stop_as_the_terminal_would();
+                // Continued. Back in the foreground, the terminal is raw
+                // again (in the background, setting it stops coffer again,
+                // as it stops any program that needs the terminal).
+                if tty_in {
+                    raw = crate::pty::RawMode::enter(std::io::stdin().as_fd(), !tty_out).ok();
+                }
+                if let (Some(master), Some(from)) = (&master_for_size_main, &term_out_main) {
+                    crate::pty::copy_window_size(from.as_fd(), master.as_fd());
+                }
+                let _ = kill(pid, Signal::SIGCONT);
+            }
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => break Err(io_err("waiting for the command", e)),
+        }
+    };
+    // Reaped above: std's handle has nothing left to wait for.
+    drop(child);
     // The command is gone: the pumps write what is left, then stop.
     drop(wake_tx);
     for p in pumps {
@@ -272,11 +315,11 @@ pub fn run(
     }
     drop(raw);
     let removed = secret_files.map(|sf| sf.close());
-    let status = status.map_err(|e| io_err("waiting for the command", e))?;
+    let code = status?;
     if let Some(Err(e)) = removed {
         eprintln!("coffer: warning: could not remove the secret files' folder: {e}");
     }
-    Ok(exit_code(&status))
+    Ok(code)
 }
 
 /// The first argument that makes `coffer` the trampoline.
@@ -310,16 +353,27 @@ pub fn trampoline() -> Option<u8> {
             set.add(s);
         }
     }
-    let setup = set
-        .thread_unblock()
-        .map_err(std::io::Error::from)
-        .and_then(|()| {
-            if tty == "pty" {
-                crate::pty::take_terminal()
-            } else {
-                Ok(())
-            }
-        });
+    if tty == "pty" {
+        // The session keeper: the signals stay blocked here (it passes
+        // them on) and are unblocked by the command's own start ("fg").
+        if let Err(e) = crate::pty::take_terminal() {
+            eprintln!(
+                "coffer: cannot run {}: preparing its process: {e}",
+                prog.to_string_lossy()
+            );
+            return Some(126);
+        }
+        return Some(keep_session(set, &command));
+    }
+    let setup = if tty == "fg" {
+        // Started by the keeper in a process group of its own: take the
+        // terminal's foreground (SIGTTOU is blocked: the group is in the
+        // background until then), then let the signals through.
+        crate::pty::give_foreground(nix::unistd::getpgrp())
+    } else {
+        Ok(())
+    }
+    .and_then(|()| set.thread_unblock().map_err(std::io::Error::from));
     if let Err(e) = setup {
         eprintln!(
             "coffer: cannot run {}: preparing its process: {e}",
@@ -331,15 +385,88 @@ pub fn trampoline() -> Option<u8> {
     Some(crate::commands::cannot_run(&command, &err))
 }
 
-/// Coffer's exit code for the command's status: its code, or 128 + the
-/// signal that killed it (as shells report it).
+/// The session keeper (a masked `run` on a pseudo-terminal): it leads the
+/// pseudo-terminal's session and starts the command in a process group of
+/// its own (`coffer __coffer-exec SIGNALS fg CMD…`, which makes that group
+/// the terminal's foreground before it `exec`s the command). Its own group
+/// then is the command's parent in the same session, so the command's
+/// group is not orphaned and Ctrl-Z (SIGTSTP from the pseudo-terminal)
+/// stops it; the kernel discards the terminal's stop signals for an
+/// orphaned group, which is what a command leading the session itself
+/// would be. When the command stops, the keeper stops itself (SIGSTOP);
+/// coffer sees that, gives the real terminal back and stops in turn, and
+/// when continued (`fg`) continues the keeper, which gives the command the
+/// foreground again and continues its group. The signals coffer passes on
+/// (`set`, blocked here) go on to the command's group. Returns the
+/// command's exit code (128 + N for a signal N).
 #[cfg(unix)]
-fn exit_code(status: &std::process::ExitStatus) -> u8 {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => c.clamp(0, 255) as u8,
-        (None, Some(s)) => (128 + s).clamp(0, 255) as u8,
-        _ => 1,
+fn keep_session(set: nix::sys::signal::SigSet, command: &[OsString]) -> u8 {
+    use nix::sys::signal::{kill, killpg, SigSet, SigmaskHow, Signal};
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    use nix::unistd::{getpid, Pid};
+    use std::os::unix::process::CommandExt;
+
+    // SIGTTOU blocked, for giving the foreground from the background; the
+    // command's start unblocks it unless it was blocked before.
+    let mut ttou = SigSet::empty();
+    ttou.add(Signal::SIGTTOU);
+    let before = ttou
+        .thread_swap_mask(SigmaskHow::SIG_BLOCK)
+        .unwrap_or_else(|_| SigSet::empty());
+    let mut unblock: Vec<String> = set.iter().map(|s| (s as i32).to_string()).collect();
+    if !before.contains(Signal::SIGTTOU) {
+        unblock.push((Signal::SIGTTOU as i32).to_string());
+    }
+    let name = command
+        .first()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("coffer: cannot run {name}: finding the coffer program: {e}");
+            return 126;
+        }
+    };
+    let child = std::process::Command::new(exe)
+        .arg(TRAMPOLINE_ARG)
+        .arg(if unblock.is_empty() {
+            "-".to_string()
+        } else {
+            unblock.join(",")
+        })
+        .arg("fg")
+        .args(command)
+        .process_group(0)
+        .spawn();
+    let group = match child {
+        Ok(c) => Pid::from_raw(c.id() as i32),
+        Err(e) => {
+            eprintln!("coffer: cannot run {name}: starting its process group: {e}");
+            return 126;
+        }
+    };
+    std::thread::spawn(move || {
+        while let Ok(sig) = set.wait() {
+            let _ = killpg(group, sig);
+        }
+    });
+    loop {
+        match waitpid(group, Some(WaitPidFlag::WUNTRACED)) {
+            Ok(WaitStatus::Exited(_, code)) => return code.clamp(0, 255) as u8,
+            Ok(WaitStatus::Signaled(_, sig, _)) => return (128 + sig as i32) as u8,
+            Ok(WaitStatus::Stopped(..)) => {
+                let _ = kill(getpid(), Signal::SIGSTOP);
+                // Continued by coffer.
+                let _ = crate::pty::give_foreground(group);
+                let _ = killpg(group, Signal::SIGCONT);
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => {
+                eprintln!("coffer: lost track of {name}: {e}");
+                return 1;
+            }
+        }
     }
 }
 

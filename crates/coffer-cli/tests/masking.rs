@@ -220,6 +220,81 @@ fn on_a_terminal_the_terminal_is_raw_while_the_command_runs_and_restored_after()
         .contains(LocalFlags::ICANON | LocalFlags::ECHO));
 }
 
+/// A process's state letter (`R`, `S`, `T` stopped…) and parent, from
+/// `/proc/PID/stat` (the name, in parentheses, may hold spaces).
+fn proc_state(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split(' ');
+    let state = f.next()?.chars().next()?;
+    Some((state, f.next()?.parse().ok()?))
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| proc_state(p).is_some_and(|(_, parent)| parent == pid))
+        .collect()
+}
+
+#[track_caller]
+fn wait_state(pid: u32, want: char) {
+    let t0 = Instant::now();
+    while proc_state(pid).map(|s| s.0) != Some(want) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "process {pid} never reached state {want}: {:?}",
+            proc_state(pid)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Ctrl-Z on the terminal stops the command, as without masking: the
+/// command's process group is not orphaned (coffer's session keeper is its
+/// parent in the same session), coffer gives the terminal back (not raw)
+/// and stops too; continued, the terminal is raw again, the command
+/// continues and reads what is typed next.
+#[test]
+fn on_a_terminal_ctrl_z_stops_the_command_and_coffer_and_fg_continues_both() {
+    let (_env, mut pty) = on_pty("echo ready; read line; echo \"got:$line $TOKEN\"");
+    pty.wait_for("ready");
+    let coffer = pty.child.id();
+    let keeper = children(coffer);
+    assert_eq!(keeper.len(), 1, "one session keeper: {keeper:?}");
+    let command = children(keeper[0]);
+    assert_eq!(command.len(), 1, "one command: {command:?}");
+    pty.keys(b"\x1a");
+    wait_state(command[0], 'T');
+    wait_state(coffer, 'T');
+    let stopped = termios::tcgetattr(pty.slave.as_fd()).expect("tcgetattr");
+    assert!(
+        stopped
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO),
+        "the terminal is given back while stopped"
+    );
+    // `fg`: the shell continues coffer's process group.
+    kill(Pid::from_raw(coffer as i32), Signal::SIGCONT).expect("cont");
+    wait_state(command[0], 'S');
+    let t0 = Instant::now();
+    loop {
+        let now = termios::tcgetattr(pty.slave.as_fd()).expect("tcgetattr");
+        if !now.local_flags.contains(LocalFlags::ICANON) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "raw again");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    pty.keys(b"hello\r");
+    let (code, out, _) = pty.finish();
+    assert_eq!(code, 0, "{out:?}");
+    assert!(out.contains(&format!("got:hello {MASK}")), "{out:?}");
+    assert!(!out.contains(TOKEN), "{out:?}");
+}
+
 #[test]
 fn on_a_terminal_a_value_written_in_two_writes_with_a_sleep_between_is_masked() {
     // The first ten bytes, a pause, the last ten.
