@@ -244,6 +244,7 @@ fn attack_a_demoted_admins_later_write_fails_audit_verify() {
     fx.open()
         .grant("Bob", PROD, Access::Read)
         .expect("Bob to read");
+    fx.open().sync().expect("ada publishes");
     let page = |k: &str| {
         fx.open()
             .audit_page(&coffer_vault::AuditQuery {
