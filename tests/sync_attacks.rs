@@ -908,6 +908,7 @@ fn attack_grant_naming_one_member_wrapping_to_another_is_denied() {
                 ct: vec![7; 48],
                 sig: [7; 64],
             }),
+            cut: None,
         },
         None,
     );

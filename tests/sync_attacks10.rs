@@ -148,7 +148,7 @@ fn lowered_writers_backdated_share() -> (Fx, Remote, Device, Device, Device, Id)
         .grant("Mallory", PROD, Access::Read)
         .expect("Mallory to read");
     fx.open().sync().expect("ada publishes");
-    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let lowered_at = hlc_of(&fx.path, kind::GRANT_CUT);
     let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
     let api = item_id_of(&fx, PROD, "API_KEY");
     let ik_ct = ik_ct_of(&fx.path, &api);
@@ -169,7 +169,12 @@ fn lowered_writers_backdated_share() -> (Fx, Remote, Device, Device, Device, Id)
         Some(lowered_at - 1),
     );
     let r = fx.open().sync().expect("ada syncs");
-    assert!(r.denied.is_empty(), "the back-dated give applies: {r:?}");
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.author == "Mallory" && d.reason.contains("lowered or removed")),
+        "since attack review 12 (N1) the back-dated give is denied by the lowering's cut: {r:?}"
+    );
     assert_eq!(r.resigned, 0, "review 9's fix holds: no repair");
     bob.sync();
     carol.sync();

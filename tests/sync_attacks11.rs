@@ -421,11 +421,16 @@ fn attack_a_left_out_resign_vouches_for_a_lowered_writers_later_give() {
     // Mallory's back-dated give.
     mallorys_give(&fx.path, &remote, &mallory, api, &zed, unshared_at + 1);
     let r = fx.open().sync().expect("ada syncs");
-    assert!(r.denied.is_empty(), "the back-dated give applies: {r:?}");
-    assert_eq!(
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.author == "Mallory" && d.reason.contains("lowered or removed")),
+        "since attack review 12 (N1) the back-dated give is denied by the lowering's cut: {r:?}"
+    );
+    assert_ne!(
         share_sender(&fx.path, &api, &zed.who.id),
         Some(mallory.id()),
-        "Mallory's give stands"
+        "Mallory's give does not stand"
     );
     assert_zed_reads_nothing(
         &fx,
@@ -459,7 +464,7 @@ fn attack_a_stale_offboarding_rewraps_a_lowered_writers_backdated_give() {
         .grant("Mallory", PROD, Access::Read)
         .expect("Mallory to read");
     fx.open().sync().expect("ada publishes");
-    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let lowered_at = hlc_of(&fx.path, kind::GRANT_CUT);
     assert!(lowered_at > unshared_at + 1);
     offboard_and_publish(&fx, "Carol");
     // Mallory gives the key Bob's unshare made (Bob's replica has it, not
@@ -468,8 +473,10 @@ fn attack_a_stale_offboarding_rewraps_a_lowered_writers_backdated_give() {
     bob.sync();
     let r = fx.open().sync().expect("ada syncs");
     assert!(
-        r.denied.iter().all(|d| d.author != "Mallory"),
-        "the back-dated give applies: {r:?}"
+        r.denied
+            .iter()
+            .any(|d| d.author == "Mallory" && d.reason.contains("lowered or removed")),
+        "since attack review 12 (N1) the back-dated give is denied by the lowering's cut: {r:?}"
     );
     assert_zed_reads_nothing(
         &fx,
@@ -506,9 +513,11 @@ fn resisted_a_give_of_a_replaced_item_key_is_denied() {
     mallorys_give(&before, &remote, &mallory, api, &zed, unshared_at + 1);
     let r = fx.open().sync().expect("ada syncs");
     assert!(
-        r.denied
-            .iter()
-            .any(|d| d.author == "Mallory" && d.reason.contains("key as it is now")),
+        r.denied.iter().any(|d| d.author == "Mallory"
+            && (d.reason.contains("key as it is now")
+                    // Since attack review 12 (N1), the lowering's cut
+                    // denies it first.
+                    || d.reason.contains("lowered or removed"))),
         "the stale give is denied: {r:?}"
     );
     assert_zed_reads_nothing(&fx, &bob, &zed, &api, "a give of a replaced key");

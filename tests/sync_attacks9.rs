@@ -256,7 +256,7 @@ fn attack_a_lowered_writers_backdated_share_is_signed_again_by_the_owner() {
         .grant("Mallory", PROD, Access::Read)
         .expect("Mallory to read");
     fx.open().sync().expect("ada publishes");
-    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let lowered_at = hlc_of(&fx.path, kind::GRANT_CUT);
     // Mallory still reads web/prod: she holds API_KEY's key.
     let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
     let api = item_id_of(&fx, PROD, "API_KEY");
@@ -311,7 +311,7 @@ fn attack_a_lowered_writers_backdated_share_rewrapped_by_her_unshare_is_signed_a
         .grant("Mallory", PROD, Access::Read)
         .expect("Mallory to read");
     fx.open().sync().expect("ada publishes");
-    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let lowered_at = hlc_of(&fx.path, kind::GRANT_CUT);
     let (_, env_id, ep, ek) = held_env_key(&fx.path, &mallory, PROD);
     let api = item_id_of(&fx, PROD, "API_KEY");
     let ct1 = ik_ct_of(&fx.path, &api);
@@ -424,7 +424,7 @@ fn attack_one_share_of_an_item_under_no_key_stops_every_repair() {
         .grant("Mallory", PROD, Access::Read)
         .expect("Mallory to read");
     fx.open().sync().expect("ada publishes");
-    let lowered_at = hlc_of(&fx.path, kind::GRANT);
+    let lowered_at = hlc_of(&fx.path, kind::GRANT_CUT);
     let (_, env_id, ep, _) = held_env_key(&fx.path, &mallory, PROD);
     let (body, item, ik, ik_ct) = item_under_no_key(vault_id, env_id, ep);
     let device = Id::make();

@@ -382,7 +382,9 @@ fn bless_vault_seeds() {
     v.add_member(&carol, "Carol", Role::Reader, &[], &carol_fp)
         .expect("carol");
     v.grant("Bob", "web/prod", Access::Read).expect("grant");
-    v.ungrant("Bob", "web/prod").expect("ungrant");
+    v.ungrant("Bob", "web/prod").expect("ungrant (a cut)");
+    v.grant("Bob", "web/dev", Access::Read)
+        .expect("write lowered to read (a cut)");
     v.share("web/prod", "SHARED", "Carol").expect("share");
     v.unshare("web/prod", "SHARED", "Carol").expect("unshare");
     v.share("web/prod", "SHARED", "Carol").expect("share again");
@@ -441,6 +443,8 @@ fn bless_vault_seeds() {
         let name = match k {
             kind::SET_ROLE_CUT => "member-role-cut".to_string(),
             kind::REKEY_ITEM_KEEPING => "unshare-keeping".to_string(),
+            kind::GRANT_CUT => "grant-cut".to_string(),
+            kind::UNGRANT_CUT => "ungrant-cut".to_string(),
             _ => kind::name(k).replace('.', "-"),
         };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);

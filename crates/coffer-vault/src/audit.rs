@@ -208,22 +208,41 @@ struct Row {
     outcome: String,
 }
 
-/// The entries that applied revocations and demotions with a cut deny:
-/// every entry of the member beyond the cut (sync, DESIGN §8), as (author,
-/// op id): an op id is its author's own.
+/// How a lowered or removed grant with a feed cut reads in the audit log.
+fn cut_note(cut: &Option<Vec<(Id, u64)>>) -> &'static str {
+    if cut.is_some() {
+        " (their unseen changes there cut off)"
+    } else {
+        ""
+    }
+}
+
+/// The entries that applied revocations, demotions and lowered grants with
+/// a cut deny: every entry of the member beyond the cut that the cut's
+/// scope takes, ordered before the cut (sync, DESIGN §8; what is ordered
+/// after it is judged by `authorize` at the member's new level, as the
+/// sync does: attack review 12, N2), as (author, op id): an op id is its
+/// author's own.
 fn cut_off(rows: &[Row]) -> std::collections::HashSet<(Id, Id)> {
     let mut out = std::collections::HashSet::new();
     for r in rows.iter().filter(|r| {
         r.outcome == "applied"
-            && (r.header.kind == kind::REVOKE_CUT || r.header.kind == kind::SET_ROLE_CUT)
+            && matches!(
+                r.header.kind,
+                kind::REVOKE_CUT | kind::SET_ROLE_CUT | kind::GRANT_CUT | kind::UNGRANT_CUT
+            )
     }) {
-        let demotion = r.header.kind == kind::SET_ROLE_CUT;
-        if let Some((member_id, cut)) = OpBody::decode(&r.body).ok().and_then(OpBody::into_cut) {
-            for x in rows.iter().filter(|x| x.header.author_id == member_id) {
+        if let Some((member_id, cut, scope)) =
+            OpBody::decode(&r.body).ok().and_then(OpBody::into_cut)
+        {
+            for x in rows
+                .iter()
+                .filter(|x| x.header.author_id == member_id && x.seq < r.seq)
+            {
                 let seen = cut
                     .iter()
                     .any(|(d, s)| *d == x.header.device_id && x.header.device_seq <= *s);
-                if !seen && crate::ops::beyond_a_cut(demotion, &x.body) {
+                if !seen && crate::ops::beyond_a_cut(scope, &x.body) {
                     out.insert((x.header.author_id, x.header.op_id));
                 }
             }
@@ -436,13 +455,24 @@ impl Namer {
                 member_id,
                 env_id,
                 access,
+                cut,
                 ..
-            } => {
-                format!("granted {} {access} on {}", who(&member_id), env(&env_id))
-            }
-            OpBody::Ungrant { member_id, env_id } => {
-                format!("removed {}'s access to {}", who(&member_id), env(&env_id))
-            }
+            } => format!(
+                "granted {} {access} on {}{}",
+                who(&member_id),
+                env(&env_id),
+                cut_note(&cut)
+            ),
+            OpBody::Ungrant {
+                member_id,
+                env_id,
+                cut,
+            } => format!(
+                "removed {}'s access to {}{}",
+                who(&member_id),
+                env(&env_id),
+                cut_note(&cut)
+            ),
             OpBody::ShareItem { env_id, share } => format!(
                 "shared {} of {} with {}",
                 item(&share.item_id),
@@ -604,14 +634,21 @@ impl Vault {
         };
         let member = id_filter("member", &q.member)?;
         let device = id_filter("device", &q.device)?;
-        let kind_code: Option<i64> = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        // Every code of the kind's name: several encodings share one name
+        // (member.revoke, item.set, member.role, grant, ungrant, unshare),
+        // and a filter by name finds them all.
+        let kind_codes: Option<String> = match q.kind.as_deref().filter(|k| !k.is_empty()) {
             None => None,
-            Some(k) => Some(
-                (0..=u8::MAX)
-                    .find(|c| kind::name(*c) == k && k != "unknown")
-                    .map(i64::from)
-                    .ok_or_else(|| Error::InvalidInput(format!("unknown kind {k:?}")))?,
-            ),
+            Some(k) => {
+                let codes: Vec<String> = (0..=u8::MAX)
+                    .filter(|c| kind::name(*c) == k && k != "unknown")
+                    .map(|c| c.to_string())
+                    .collect();
+                if codes.is_empty() {
+                    return Err(Error::InvalidInput(format!("unknown kind {k:?}")));
+                }
+                Some(codes.join(","))
+            }
         };
         let text = q
             .text
@@ -623,21 +660,11 @@ impl Vault {
         let mut st = self.conn.prepare(
             "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops
              WHERE (?1 IS NULL OR author_id = ?1) AND (?2 IS NULL OR device_id = ?2)
-               AND (?3 IS NULL OR kind = ?3 OR (?3 = ?5 AND kind = ?6) OR (?3 = ?7 AND kind = ?8))
+               AND (?3 IS NULL OR instr(',' || ?3 || ',', ',' || kind || ',') > 0)
                AND (?4 = 0 OR outcome <> 'applied')
              ORDER BY seq DESC",
         )?;
-        // Two encodings share the name member.revoke, two item.set.
-        let mut rows = st.query(rusqlite::params![
-            member,
-            device,
-            kind_code,
-            q.denied_only,
-            kind::REVOKE,
-            kind::REVOKE_CUT,
-            kind::SET_ITEM,
-            kind::SET_ITEM_SEALED
-        ])?;
+        let mut rows = st.query(rusqlite::params![member, device, kind_codes, q.denied_only])?;
         let bad = |_| Error::integrity("an op-log entry has a malformed field");
         let mut entries = Vec::new();
         let mut total = 0u64;

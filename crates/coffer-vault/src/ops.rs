@@ -300,6 +300,14 @@ pub enum OpBody {
         access: String,
         /// The EK wrap (absent when only the access level changes).
         wrap: Option<WrapRecord>,
+        /// For a grant lowered to `read` (kind 26): the member's feeds as
+        /// the author had them (the last entry of each device seen signed
+        /// by the member). Their entries in this environment beyond it
+        /// were made without knowing of the lowering, whatever their date:
+        /// each device denies them, bar reads and what only takes access
+        /// away, so a lowered writer cannot date writes or gives before it
+        /// (attack review 12, N1). `None` in a plain grant (kind 9).
+        cut: Option<Vec<(Id, u64)>>,
     },
     /// Removes a grant (the environment is re-keyed in the same transaction).
     Ungrant {
@@ -307,6 +315,10 @@ pub enum OpBody {
         member_id: Id,
         /// Environment.
         env_id: Id,
+        /// The member's feeds as the author had them (kind 27), as on a
+        /// lowered grant: their entries in this environment beyond it are
+        /// denied wherever their clock puts them. `None` in kind 10.
+        cut: Option<Vec<(Id, u64)>>,
     },
     /// Shares one item with a member.
     ShareItem {
@@ -532,6 +544,10 @@ pub mod kind {
     pub const REMOVE_ENV: u8 = 24;
     /// RestoreEnv.
     pub const RESTORE_ENV: u8 = 25;
+    /// Grant lowered to read, with the member's feed cut.
+    pub const GRANT_CUT: u8 = 26;
+    /// Ungrant with the member's feed cut.
+    pub const UNGRANT_CUT: u8 = 27;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -544,8 +560,8 @@ pub mod kind {
             READ => "read",
             ADD_MEMBER => "member.add",
             SET_ROLE | SET_ROLE_CUT => "member.role",
-            GRANT => "grant",
-            UNGRANT => "ungrant",
+            GRANT | GRANT_CUT => "grant",
+            UNGRANT | UNGRANT_CUT => "ungrant",
             SHARE => "share",
             UNSHARE => "unshare",
             REVOKE => "member.revoke",
@@ -729,31 +745,99 @@ fn m(_: coffer_crypto::Error) -> Error {
     Error::integrity("an op-log entry is malformed")
 }
 
+/// A member's feeds as a cut names them: (device, last sequence seen).
+pub type FeedCut = Vec<(Id, u64)>;
+
+/// What a feed cut takes from the member's entries beyond it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CutScope {
+    /// A revocation's: everything (the key may be in someone else's hands).
+    Revocation,
+    /// A demotion's: all but what only takes access away.
+    Demotion,
+    /// A grant lowered to read or removed (attack review 12, N1): what
+    /// they signed in that environment, bar reads and what only takes
+    /// access away.
+    Env(Id),
+}
+
 /// Whether an entry (its body) of a member, beyond the feed cut of an
-/// applied revocation or demotion (`demotion`), is denied: after a
-/// revocation, everything (the key may be in someone else's hands); after
-/// a demotion, all but what only takes access away
-/// ([`OpBody::only_takes_away`]). A body that does not decode is denied.
-pub fn beyond_a_cut(demotion: bool, body: &[u8]) -> bool {
-    !demotion || !OpBody::decode(body).is_ok_and(|b| b.only_takes_away())
+/// applied revocation, demotion or lowered grant (`scope`), is denied:
+/// after a revocation, everything; after a demotion, all but what only
+/// takes access away ([`OpBody::only_takes_away`]); after a lowered or
+/// removed grant, what they did in that environment but read or take
+/// access away. A body that does not decode is denied by a revocation or
+/// demotion; a grant's cut cannot tell its environment (such a body never
+/// applies, and one kept without its body was denied already).
+pub fn beyond_a_cut(scope: CutScope, body: &[u8]) -> bool {
+    let Ok(b) = OpBody::decode(body) else {
+        return !matches!(scope, CutScope::Env(_));
+    };
+    match scope {
+        CutScope::Revocation => true,
+        CutScope::Demotion => !b.only_takes_away(),
+        CutScope::Env(env) => {
+            b.env_id() == Some(env) && !b.only_takes_away() && !matches!(b, OpBody::Read { .. })
+        }
+    }
 }
 
 impl OpBody {
-    /// The member and feed cut of a revocation or demotion that carries
-    /// one.
-    pub fn into_cut(self) -> Option<(Id, Vec<(Id, u64)>)> {
+    /// The member, feed cut and scope of a revocation, demotion or lowered
+    /// grant that carries one.
+    pub fn into_cut(self) -> Option<(Id, FeedCut, CutScope)> {
         match self {
             OpBody::Revoke {
                 member_id,
                 cut: Some(cut),
                 ..
-            }
-            | OpBody::SetRole {
+            } => Some((member_id, cut, CutScope::Revocation)),
+            OpBody::SetRole {
                 member_id,
                 cut: Some(cut),
                 ..
-            } => Some((member_id, cut)),
+            } => Some((member_id, cut, CutScope::Demotion)),
+            OpBody::Grant {
+                member_id,
+                env_id,
+                cut: Some(cut),
+                ..
+            }
+            | OpBody::Ungrant {
+                member_id,
+                env_id,
+                cut: Some(cut),
+            } => Some((member_id, cut, CutScope::Env(env_id))),
             _ => None,
+        }
+    }
+
+    /// The environment an op acts in, for those that act in one
+    /// environment's items, keys or grants.
+    pub fn env_id(&self) -> Option<Id> {
+        match self {
+            OpBody::AddEnv { env_id, .. }
+            | OpBody::SetItem { env_id, .. }
+            | OpBody::DeleteItem { env_id, .. }
+            | OpBody::RekeyEnv { env_id, .. }
+            | OpBody::Grant { env_id, .. }
+            | OpBody::Ungrant { env_id, .. }
+            | OpBody::ShareItem { env_id, .. }
+            | OpBody::UnshareItem { env_id, .. }
+            | OpBody::RekeyItem { env_id, .. }
+            | OpBody::RekeyItemKeeping { env_id, .. }
+            | OpBody::AdoptStale { env_id, .. }
+            | OpBody::ResignShares { env_id, .. }
+            | OpBody::Read { env_id, .. }
+            | OpBody::ResolveConflict { env_id, .. }
+            | OpBody::ExposedValues { env_id, .. }
+            | OpBody::RenameEnv { env_id, .. }
+            | OpBody::RemoveEnv { env_id }
+            | OpBody::RestoreEnv { env_id } => Some(*env_id),
+            OpBody::Genesis { .. }
+            | OpBody::AddMember { .. }
+            | OpBody::SetRole { .. }
+            | OpBody::Revoke { .. } => None,
         }
     }
 
@@ -799,8 +883,10 @@ impl OpBody {
             OpBody::AddMember { .. } => kind::ADD_MEMBER,
             OpBody::SetRole { cut: None, .. } => kind::SET_ROLE,
             OpBody::SetRole { cut: Some(_), .. } => kind::SET_ROLE_CUT,
-            OpBody::Grant { .. } => kind::GRANT,
-            OpBody::Ungrant { .. } => kind::UNGRANT,
+            OpBody::Grant { cut: None, .. } => kind::GRANT,
+            OpBody::Grant { cut: Some(_), .. } => kind::GRANT_CUT,
+            OpBody::Ungrant { cut: None, .. } => kind::UNGRANT,
+            OpBody::Ungrant { cut: Some(_), .. } => kind::UNGRANT_CUT,
             OpBody::ShareItem { .. } => kind::SHARE,
             OpBody::UnshareItem { .. } => kind::UNSHARE,
             OpBody::Revoke { cut: None, .. } => kind::REVOKE,
@@ -917,6 +1003,7 @@ impl OpBody {
                 env_id,
                 access,
                 wrap,
+                cut,
             } => {
                 e.fixed(&member_id.0).fixed(&env_id.0).str(access);
                 match wrap {
@@ -928,9 +1015,19 @@ impl OpBody {
                         enc_wrap(&mut e, w);
                     }
                 }
+                if let Some(cut) = cut {
+                    enc_cut(&mut e, cut);
+                }
             }
-            OpBody::Ungrant { member_id, env_id } => {
+            OpBody::Ungrant {
+                member_id,
+                env_id,
+                cut,
+            } => {
                 e.fixed(&member_id.0).fixed(&env_id.0);
+                if let Some(cut) = cut {
+                    enc_cut(&mut e, cut);
+                }
             }
             OpBody::ShareItem { env_id, share } => {
                 e.fixed(&env_id.0);
@@ -1143,7 +1240,7 @@ impl OpBody {
                     cut,
                 }
             }
-            kind::GRANT => OpBody::Grant {
+            kind::GRANT | kind::GRANT_CUT => OpBody::Grant {
                 member_id: Id(d.fixed().map_err(m)?),
                 env_id: Id(d.fixed().map_err(m)?),
                 access: d.str().map_err(m)?.to_string(),
@@ -1152,10 +1249,20 @@ impl OpBody {
                 } else {
                     None
                 },
+                cut: if k == kind::GRANT_CUT {
+                    Some(dec_cut(&mut d)?)
+                } else {
+                    None
+                },
             },
-            kind::UNGRANT => OpBody::Ungrant {
+            kind::UNGRANT | kind::UNGRANT_CUT => OpBody::Ungrant {
                 member_id: Id(d.fixed().map_err(m)?),
                 env_id: Id(d.fixed().map_err(m)?),
+                cut: if k == kind::UNGRANT_CUT {
+                    Some(dec_cut(&mut d)?)
+                } else {
+                    None
+                },
             },
             kind::SHARE => {
                 let env_id = Id(d.fixed().map_err(m)?);
@@ -1432,10 +1539,12 @@ mod tests {
                 env_id: id(4),
                 access: "write".into(),
                 wrap: Some(w.clone()),
+                cut: None,
             },
             OpBody::Ungrant {
                 member_id: id(7),
                 env_id: id(4),
+                cut: None,
             },
             OpBody::ShareItem {
                 env_id: id(4),
@@ -1538,6 +1647,18 @@ mod tests {
             },
             OpBody::RemoveEnv { env_id: id(4) },
             OpBody::RestoreEnv { env_id: id(4) },
+            OpBody::Grant {
+                member_id: id(7),
+                env_id: id(4),
+                access: "read".into(),
+                wrap: None,
+                cut: Some(vec![(id(3), 9)]),
+            },
+            OpBody::Ungrant {
+                member_id: id(7),
+                env_id: id(4),
+                cut: Some(vec![(id(3), 9), (id(8), 2)]),
+            },
         ]
     }
 

@@ -334,11 +334,12 @@ impl Vault {
         let mut leaked: std::collections::HashSet<(Id, u64)> = std::collections::HashSet::new();
         {
             let mut st = self.conn.prepare(&format!(
-                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {})",
+                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})",
                 crate::ops::kind::ADD_ENV,
                 crate::ops::kind::REKEY_ENV,
                 crate::ops::kind::ADD_MEMBER,
                 crate::ops::kind::GRANT,
+                crate::ops::kind::GRANT_CUT,
                 crate::ops::kind::SET_ROLE,
                 crate::ops::kind::SET_ROLE_CUT,
             ))?;

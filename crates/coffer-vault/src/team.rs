@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use coffer_crypto::{normalize_fingerprint, Id, ItemKeyGeneration, PublicIdentity};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -390,11 +390,30 @@ impl Vault {
         } else {
             Some(self.grant_record(&env, &m.id, access)?.wrap)
         };
+        // Write access lowered to read: the member's feeds are cut where
+        // this device has seen them, so what they sign there without
+        // having seen it is denied everywhere, whatever its date (attack
+        // review 12, N1).
+        let had_write: bool = self
+            .conn
+            .query_row(
+                "SELECT access = 'write' FROM grants WHERE env_id = ?1 AND member_id = ?2",
+                params![&env.id.0[..], &m.id.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let cut = if access == Access::Read && had_write && m.role > Role::Admin {
+            Some(self.feed_cut(&m.id)?)
+        } else {
+            None
+        };
         let mut ops = vec![OpBody::Grant {
             member_id: m.id,
             env_id: env.id,
             access: access.as_str().into(),
             wrap,
+            cut,
         }];
         // Losing write access: the shares they made there are re-signed,
         // as a re-sign that gives no share (a `share.item` would put back
@@ -441,9 +460,18 @@ impl Vault {
         if m.role > Role::Admin {
             ops.extend(self.reshares(&m.id, Some(env.id), false)?);
         }
+        // The member's feeds are cut where this device has seen them: what
+        // they sign there without having seen the ungrant is denied
+        // everywhere, whatever its date (attack review 12, N1).
+        let cut = if m.role > Role::Admin {
+            Some(self.feed_cut(&m.id)?)
+        } else {
+            None
+        };
         ops.push(OpBody::Ungrant {
             member_id: m.id,
             env_id: env.id,
+            cut,
         });
         ops.push(rk);
         // Values remembered as exposed are re-tagged under the new epoch.
@@ -594,6 +622,7 @@ impl Vault {
                         env_id: e.id,
                         access: g.access,
                         wrap: Some(g.wrap),
+                        cut: None,
                     });
                 }
             }
@@ -1063,7 +1092,9 @@ impl Vault {
                 } if member_id == *member => {
                     envs.insert(env_id, None);
                 }
-                OpBody::Ungrant { member_id, env_id } if member_id == *member => {
+                OpBody::Ungrant {
+                    member_id, env_id, ..
+                } if member_id == *member => {
                     envs.insert(env_id, Some(at));
                 }
                 OpBody::ShareItem { share, .. } if share.wrap.member_id == *member => {

@@ -1381,7 +1381,43 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
             kind::name(body.kind())
         )));
     }
+    refuse_cut_on_grant(body, target_role)?;
     refuse_removed_env(tx, body)
+}
+
+/// A grant's feed cut (kinds 26, 27) denies what the member signed in the
+/// environment without having seen it: only on a grant lowered to read or
+/// removed, and only of a member or reader. An owner or admin writes every
+/// environment by role, so a cut on their grant would only let an admin
+/// deny an owner's unseen changes (a demotion, which admins may not make
+/// of an owner, is the way to take an admin's power).
+fn refuse_cut_on_grant(
+    body: &OpBody,
+    target_role: impl Fn(&Id) -> Result<Option<Role>>,
+) -> Result<()> {
+    let (member_id, lowered) = match body {
+        OpBody::Grant {
+            member_id,
+            access,
+            cut: Some(_),
+            ..
+        } => (member_id, access == "read"),
+        OpBody::Ungrant {
+            member_id,
+            cut: Some(_),
+            ..
+        } => (member_id, true),
+        _ => return Ok(()),
+    };
+    let member = target_role(member_id)?.is_some_and(|r| r > Role::Admin);
+    if lowered && member {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied(
+            "a feed cut goes only with a member's or reader's grant lowered to read or removed"
+                .into(),
+        ))
+    }
 }
 
 /// A removed environment takes no new value, no new key holder (grant,
@@ -2122,6 +2158,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             env_id,
             access,
             wrap,
+            ..
         } => match wrap {
             Some(w) => insert_wraps(env_id, std::slice::from_ref(w), Some(access))?,
             None => {
@@ -2134,7 +2171,9 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 }
             }
         },
-        OpBody::Ungrant { member_id, env_id } => {
+        OpBody::Ungrant {
+            member_id, env_id, ..
+        } => {
             tx.execute(
                 "DELETE FROM grants WHERE env_id = ?1 AND member_id = ?2",
                 params![blob16(env_id), blob16(member_id)],

@@ -44,7 +44,7 @@ pub use crate::anchor::Remote;
 use crate::anchor::{hex, load_anchor, save_anchor, unhex32, AnchorFile};
 use crate::error::{Error, Result};
 use crate::identity::UnlockedIdentity;
-use crate::ops::{kind, OpBody, OpHeader};
+use crate::ops::{kind, CutScope, OpBody, OpHeader};
 use crate::replica::Seal;
 use crate::schema::STATE_TABLES;
 use crate::time::{hlc_horizon, now_ms};
@@ -514,7 +514,12 @@ fn read_feed(
 
 /// Decides and records one entry, in the order of the log. Runs inside
 /// the import's transaction; a denied entry leaves the state unchanged.
-fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
+fn take_in(
+    tx: &Connection,
+    ctx: &Ctx<'_>,
+    inc: &Incoming,
+    cut_off: Option<&'static str>,
+) -> Result<Verdict> {
     let h = &inc.entry.header;
     if inc.pruned {
         return pruned_verdict(tx, inc, cut_off);
@@ -592,8 +597,8 @@ fn take_in(tx: &Connection, ctx: &Ctx<'_>, inc: &Incoming, cut_off: bool) -> Res
     if let Some(verdict) = repeated_op_id(tx, ctx, h)? {
         return Ok(verdict);
     }
-    if cut_off {
-        return Ok(Verdict::Denied(CUT_REASON.into()));
+    if let Some(reason) = cut_off {
+        return Ok(Verdict::Denied(reason.into()));
     }
     Ok(match decide(tx, &h.author_id, &body, h.time_ms())? {
         Ok(()) => Verdict::Applied,
@@ -646,11 +651,25 @@ fn op_key(h: &OpHeader) -> OpKey {
 /// before it, is denied.
 const CUT_REASON: &str = "signed after its author's revocation or demotion (whoever made it had not seen it, whatever its date)";
 
+/// Why an entry signed after its author's write access to its environment
+/// was lowered or removed, dated before it, is denied. Unlike
+/// [`CUT_REASON`] the entry keeps its body: its author is still a member,
+/// and whether a grant's cut takes it depends on what it says.
+const GRANT_CUT_REASON: &str = "signed after its author's access to this environment was lowered or removed (whoever made it had not seen that, whatever its date): make the change again if you still may";
+
+/// The reason a cut of `scope` denies with.
+fn cut_reason(scope: CutScope) -> &'static str {
+    match scope {
+        CutScope::Env(_) => GRANT_CUT_REASON,
+        CutScope::Revocation | CutScope::Demotion => CUT_REASON,
+    }
+}
+
 /// The verdict on an entry whose body this replica did not keep, as
 /// `take_in` gives it to the full entry: denied the same way while its
 /// author is revoked at its place in the order, or a cut denies it (the
 /// checks before the body is needed); otherwise its body is needed again.
-fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: bool) -> Result<Verdict> {
+fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: Option<&str>) -> Result<Verdict> {
     if !inc.checked {
         return Ok(Verdict::Tampered("has no body".into()));
     }
@@ -660,7 +679,7 @@ fn pruned_verdict(tx: &Connection, inc: &Incoming, cut_off: bool) -> Result<Verd
     if author_revoked(tx, &inc.entry.header.author_id)? {
         return Ok(Verdict::Denied(revoked_reason()));
     }
-    if cut_off {
+    if cut_off.is_some() {
         return Ok(Verdict::Denied(CUT_REASON.into()));
     }
     Ok(Verdict::Refetch(
@@ -1015,7 +1034,7 @@ fn apply_entries(
         .filter(|i| i.pruned)
         .map(|i| op_key(&i.entry.header))
         .collect();
-    let mut deny = seeded.clone();
+    let mut deny: HashMap<OpKey, &'static str> = seeded.iter().map(|k| (*k, CUT_REASON)).collect();
     // A pass that a cut finds wrong is undone by hand, not by an outer
     // savepoint: with one open across the whole pass, SQLite's in-memory
     // sub-journal grows with every page the pass touches, and releasing
@@ -1055,7 +1074,14 @@ fn apply_entries(
             all = old;
             replay = true;
         }
-        deny.extend(violations);
+        for (k, reason) in violations {
+            // A revocation's or demotion's reason (the body is dropped)
+            // stands over a grant's.
+            let r = deny.entry(k).or_insert(reason);
+            if reason == CUT_REASON {
+                *r = CUT_REASON;
+            }
+        }
     };
     report.replayed |= replay;
     report.received += decided.received;
@@ -1083,7 +1109,7 @@ fn uncovered(tx: &Connection, seeded: &HashSet<OpKey>) -> Result<Vec<(Id, u64)>>
         let mut rows = st.query(params![kind::REVOKE_CUT, kind::SET_ROLE_CUT])?;
         while let Some(r) = rows.next()? {
             let body: Vec<u8> = r.get(1)?;
-            if let Some((member, cut)) = OpBody::decode(&body).ok().and_then(OpBody::into_cut) {
+            if let Some((member, cut, _)) = OpBody::decode(&body).ok().and_then(OpBody::into_cut) {
                 cuts.push((r.get(0)?, member, cut));
             }
         }
@@ -1117,22 +1143,26 @@ fn uncovered(tx: &Connection, seeded: &HashSet<OpKey>) -> Result<Vec<(Id, u64)>>
     Ok(out)
 }
 
-/// Entries of `member` in the log so far that a revocation or demotion
-/// with `cut` denies: applied, or denied for another reason (so that
-/// every replica gives them the cut's reason, whatever order it saw
-/// them in). After a demotion (`demotion`), only what gives access or
-/// power ([`crate::ops::beyond_a_cut`]).
+/// Entries of `member` in the log so far that a revocation, demotion or
+/// lowered grant with `cut` denies: applied, or denied for another reason
+/// (so that every replica gives them the cut's reason, whatever order it
+/// saw them in). After a demotion, only what gives access or power;
+/// after a lowered grant, what needs write access in its environment
+/// ([`crate::ops::beyond_a_cut`]).
 fn cut_violations(
     tx: &Connection,
     member: &Id,
     cut: &[(Id, u64)],
-    demotion: bool,
+    scope: CutScope,
 ) -> Result<Vec<OpKey>> {
+    // A revocation's or demotion's reason stands over a grant's: what
+    // either denies is denied for the wider cut.
+    let own = cut_reason(scope);
     let mut st = tx.prepare_cached(
         "SELECT op_id, device_id, device_seq, body FROM ops WHERE author_id = ?1
-           AND (outcome = 'applied' OR reason IS NOT ?2)",
+           AND (outcome = 'applied' OR (reason IS NOT ?2 AND reason IS NOT ?3))",
     )?;
-    let mut rows = st.query(params![&member.0[..], CUT_REASON])?;
+    let mut rows = st.query(params![&member.0[..], CUT_REASON, own])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let op: Vec<u8> = r.get(0)?;
@@ -1142,7 +1172,7 @@ fn cut_violations(
             .iter()
             .find(|(d, _)| d.0[..] == dev[..])
             .is_some_and(|(_, s)| seq <= *s);
-        if !seen && crate::ops::beyond_a_cut(demotion, &r.get::<_, Vec<u8>>(3)?) {
+        if !seen && crate::ops::beyond_a_cut(scope, &r.get::<_, Vec<u8>>(3)?) {
             if let Ok(op) = <[u8; 16]>::try_from(op.as_slice()) {
                 out.push((member.0, op));
             }
@@ -1157,11 +1187,11 @@ fn run_entries(
     tx: &Connection,
     ctx: &Ctx<'_>,
     entries: &[Incoming],
-    deny: &HashSet<OpKey>,
+    deny: &HashMap<OpKey, &'static str>,
     received: &HashSet<[u8; 32]>,
     mine_applied: &HashSet<OpKey>,
     d: &mut Decided,
-) -> Result<Vec<OpKey>> {
+) -> Result<Vec<(OpKey, &'static str)>> {
     let mut stopped: HashSet<Id> = HashSet::new();
     for inc in entries {
         let h = &inc.entry.header;
@@ -1170,7 +1200,7 @@ fn run_entries(
             continue;
         }
         let fresh = received.contains(&inc.hash) && dev != ctx.me.device_id;
-        let verdict = take_in(tx, ctx, inc, deny.contains(&op_key(h)))?;
+        let verdict = take_in(tx, ctx, inc, deny.get(&op_key(h)).copied())?;
         match verdict {
             Verdict::Applied => {
                 insert_row(tx, inc, "applied", None)?;
@@ -1178,14 +1208,18 @@ fn run_entries(
                     d.received += 1;
                     d.applied += 1;
                 }
-                if h.kind == kind::REVOKE_CUT || h.kind == kind::SET_ROLE_CUT {
-                    if let Some((member_id, cut)) = OpBody::decode(&inc.entry.body)
+                if matches!(
+                    h.kind,
+                    kind::REVOKE_CUT | kind::SET_ROLE_CUT | kind::GRANT_CUT | kind::UNGRANT_CUT
+                ) {
+                    if let Some((member_id, cut, scope)) = OpBody::decode(&inc.entry.body)
                         .ok()
                         .and_then(OpBody::into_cut)
                     {
-                        let v = cut_violations(tx, &member_id, &cut, h.kind == kind::SET_ROLE_CUT)?;
+                        let v = cut_violations(tx, &member_id, &cut, scope)?;
                         if !v.is_empty() {
-                            return Ok(v);
+                            let reason = cut_reason(scope);
+                            return Ok(v.into_iter().map(|k| (k, reason)).collect());
                         }
                     }
                 }
