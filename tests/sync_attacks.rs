@@ -1595,7 +1595,10 @@ CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 fn downgrade(replica: &Path, sql: &str, version: i64) {
     let c = Connection::open(replica).expect("open");
     // Tables later schemas added, which a file at `version` never had.
-    for (since, drop) in [(9, "DROP TABLE removed_envs;")] {
+    for (since, drop) in [
+        (9, "DROP TABLE removed_envs;"),
+        (10, "DROP TABLE overlays; DROP TABLE env_policies;"),
+    ] {
         if version < since {
             c.execute_batch(drop).expect("drop a later table");
         }

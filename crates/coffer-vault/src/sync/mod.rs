@@ -1948,6 +1948,7 @@ impl Vault {
             // reports one change and reads the seal again, which is harmless.
             data_version: 0,
             refused: None,
+            overrides: Default::default(),
         })
     }
 }
