@@ -1596,7 +1596,10 @@ CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 fn downgrade(replica: &Path, sql: &str, version: i64) {
     let c = Connection::open(replica).expect("open");
     // Tables later schemas added, which a file at `version` never had.
-    for (since, drop) in [(9, "DROP TABLE removed_envs;")] {
+    for (since, drop) in [
+        (9, "DROP TABLE removed_envs;"),
+        (10, "DROP TABLE overlays; DROP TABLE env_policies;"),
+    ] {
         if version < since {
             c.execute_batch(drop).expect("drop a later table");
         }
@@ -1604,6 +1607,39 @@ fn downgrade(replica: &Path, sql: &str, version: i64) {
     c.execute_batch(sql).expect("downgrade");
     c.pragma_update(None, "user_version", version)
         .expect("user_version");
+}
+
+/// ATTACK (none: an upgrade): a sealed replica written at schema 9 (before
+/// personal overrides and environment policies) is opened by this build.
+/// SECURE: it migrates, opens, verifies; a policy and an override then
+/// fill the new tables on every replica and the seal follows them.
+#[test]
+fn attack_schema_9_sealed_replica_opens_after_the_v10_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    downgrade(&bob.replica, "", 9);
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .expect("a schema 9 replica opens after the migration");
+    assert!(v.verify().expect("verify").ok());
+    drop(v);
+    {
+        let mut ada = fx.open();
+        ada.set_env_policy(PROD, coffer_vault::ops::OverridePolicy::Allow)
+            .expect("allow");
+        ada.sync().expect("ada publishes");
+    }
+    let mut v = bob.open();
+    v.sync().expect("bob syncs");
+    v.set_override(PROD, "API_KEY", &secret("bob-own"))
+        .expect("bob overrides");
+    v.sync().expect("bob publishes");
+    drop(v);
+    fx.open().sync().expect("ada syncs");
+    for mut v in [fx.open(), bob.open()] {
+        assert!(v.verify().expect("verify").ok());
+    }
+    assert_converged(&[&fx.path, &bob.replica]);
 }
 
 /// ATTACK (none: an upgrade): a sealed replica written by a build at schema

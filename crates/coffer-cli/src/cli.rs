@@ -67,6 +67,10 @@ pub enum Cmd {
     /// Rename or remove a project (every environment of it).
     #[command(subcommand)]
     Project(ProjectCmd),
+    /// Your personal overrides: your own values for keys of an environment,
+    /// readable only by you, applied by run, export and inject.
+    #[command(subcommand)]
+    Override(OverrideCmd),
     /// Add or update a credential (the value comes from stdin or a hidden prompt).
     #[command(
         after_help = "The value is never taken from the command line. Piped input is used \
@@ -244,6 +248,10 @@ pub enum Cmd {
         /// `coffer run --help`). Repeat for each.
         #[arg(long = "allow-var", value_name = "NAME")]
         allow_var: Vec<String>,
+        /// Export the shared environment as it is, without your personal
+        /// overrides.
+        #[arg(long = "no-overrides")]
+        no_overrides: bool,
     },
     /// Run a command with an environment's variables set (and env files,
     /// secrets as files); nothing is written to disk unless --file asks.
@@ -414,6 +422,17 @@ pub enum KeychainCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum EnvCmd {
+    /// Show or set PROJECT/ENV's policy: whether personal overrides apply
+    /// there (default: forbidden where the name starts with prod).
+    #[command(after_help = "Setting it is for owners and admins. Example: \
+        coffer env policy payments/prod --overrides allow")]
+    Policy {
+        /// PROJECT/ENV.
+        env: String,
+        /// allow, forbid or default.
+        #[arg(long, value_name = "POLICY")]
+        overrides: Option<String>,
+    },
     /// Add PROJECT/ENV (the project is created if new).
     Add {
         /// PROJECT/ENV.
@@ -499,4 +518,47 @@ pub enum ProjectCmd {
 pub enum AuditCmd {
     /// Verify every chain, signature and the state against the log.
     Verify,
+}
+
+/// `coffer override …`.
+#[derive(Subcommand, Debug)]
+pub enum OverrideCmd {
+    /// Set your own value for KEY in PROJECT/ENV (the value comes from
+    /// stdin or a hidden prompt, never the command line). KEY need not
+    /// exist in the shared environment: then it is added for you.
+    #[command(
+        after_help = "Sealed to you alone: owners, admins and teammates cannot read it. \
+        Refused where the environment's policy forbids overrides (by default, prod*).\n\n\
+        Example: printf %s \"$MY_DB\" | coffer override set payments/dev DATABASE_URL"
+    )]
+    Set {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name (an environment variable name).
+        key: String,
+        /// `-` reads the value from stdin (the default when stdin is not a terminal).
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+        /// Keep a trailing newline of piped input.
+        #[arg(long)]
+        keep_newline: bool,
+        /// Store an empty value.
+        #[arg(long)]
+        allow_empty: bool,
+    },
+    /// Remove your override of KEY in PROJECT/ENV.
+    Rm {
+        /// PROJECT/ENV.
+        env: String,
+        /// Key name.
+        key: String,
+    },
+    /// List your overrides (names only), of PROJECT/ENV or of every environment.
+    Ls {
+        /// PROJECT/ENV.
+        env: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }

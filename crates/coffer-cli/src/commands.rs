@@ -16,7 +16,7 @@ use coffer_vault::{
     NewExpiry, Result, UnlockedIdentity, Vault,
 };
 
-use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd, ProjectCmd};
+use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd, OverrideCmd, ProjectCmd};
 use crate::{exit, output, prompt};
 
 fn unlock() -> Result<UnlockedIdentity> {
@@ -568,10 +568,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             output: out,
             force,
             allow_var,
+            no_overrides,
         } => {
             let format: Format = format.parse()?;
             let dialect: Dialect = dialect.parse()?;
             let mut v = open(&cli.vault)?;
+            v.set_use_overrides(!no_overrides);
             let allow = AllowVars {
                 names: &allow_var,
                 hint: ALLOW_VAR_HINT,
@@ -583,9 +585,29 @@ pub fn run(cli: Cli) -> Result<u8> {
                 // Seen as it is written: logged first (crash_safety.rs).
                 None => v.export_env_shown(&env, format, dialect, allow, write_stdout)?,
             }
+            crate::workflow::report_overrides(&mut v);
             if let Some(path) = &out {
                 eprintln!("Wrote {} (mode 0600).", path.display());
             }
+            Ok(0)
+        }
+        Cmd::Override(cmd) => overrides(&cli.vault, cmd),
+        Cmd::Env(EnvCmd::Policy { env, overrides }) => {
+            let mut v = open(&cli.vault)?;
+            if let Some(p) = overrides {
+                let p = coffer_vault::ops::OverridePolicy::parse(&p)?;
+                v.set_env_policy(&env, p)?;
+            }
+            let p = v.env_policy(&env)?;
+            println!(
+                "overrides: {} ({})",
+                p.overrides.as_str(),
+                if p.overrides_allowed {
+                    "personal overrides apply"
+                } else {
+                    "personal overrides do not apply"
+                }
+            );
             Ok(0)
         }
         Cmd::Run(args) => crate::workflow::run(&cli.vault, args),
@@ -912,4 +934,61 @@ fn remove(v: &mut Vault, scope: &str, yes: bool, dry_run: bool) -> Result<u8> {
         gone.join(", ")
     );
     Ok(0)
+}
+
+/// `coffer override …`.
+fn overrides(vault: &Option<PathBuf>, cmd: OverrideCmd) -> Result<u8> {
+    match cmd {
+        OverrideCmd::Set {
+            env,
+            key,
+            stdin,
+            keep_newline,
+            allow_empty,
+        } => {
+            if stdin.as_deref().is_some_and(|s| s != "-") {
+                return Err(Error::InvalidInput(
+                    "values are never taken from the command line: pipe it on stdin (or pass -), or type it at the prompt".into(),
+                ));
+            }
+            let mut v = open(vault)?;
+            let value = prompt::value(&key, stdin.is_some(), keep_newline)?;
+            refuse_empty(&key, &value, allow_empty)?;
+            let created = v.set_override(&env, &key, &value)?;
+            eprintln!(
+                "{} your personal override of {key} in {env} (readable only by you).",
+                if created { "Set" } else { "Changed" }
+            );
+            Ok(0)
+        }
+        OverrideCmd::Rm { env, key } => {
+            let mut v = open(vault)?;
+            v.remove_override(&env, &key)?;
+            eprintln!("Removed your personal override of {key} in {env}.");
+            Ok(0)
+        }
+        OverrideCmd::Ls { env, json } => {
+            let mut v = open(vault)?;
+            let list = v.list_overrides(env.as_deref())?;
+            if json {
+                output::json(&list)?;
+            } else {
+                for o in &list {
+                    let mut notes = Vec::new();
+                    if !o.shadows {
+                        notes.push("added");
+                    }
+                    if !o.applies {
+                        notes.push("not applied: the policy forbids overrides");
+                    }
+                    if notes.is_empty() {
+                        println!("{}\t{}", o.env, o.name);
+                    } else {
+                        println!("{}\t{}\t({})", o.env, o.name, notes.join("; "));
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
 }

@@ -85,6 +85,10 @@ pub struct RunArgs {
     /// writes to coffer's streams directly).
     #[arg(long = "no-masking")]
     no_masking: bool,
+    /// Inject the shared environment as it is, without your personal
+    /// overrides.
+    #[arg(long = "no-overrides")]
+    no_overrides: bool,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -114,6 +118,10 @@ pub struct InjectArgs {
     /// Write even inside a git work tree that does not ignore FILE.
     #[arg(long)]
     force: bool,
+    /// Resolve references to the shared values, without your personal
+    /// overrides.
+    #[arg(long = "no-overrides")]
+    no_overrides: bool,
 }
 
 /// `coffer check`.
@@ -239,10 +247,12 @@ pub fn inject(vault: &Option<PathBuf>, a: InjectArgs) -> Result<u8> {
     // A bad template fails before anything is unlocked.
     coffer_vault::template::Template::parse(&text, &name)?;
     let mut v = open(vault)?;
+    v.set_use_overrides(!a.no_overrides);
     let n = v.inject(&text, &name, |out| match &a.output {
         Some(path) => coffer_vault::write_env_file(path, out, a.force),
         None => write_stdout(out),
     })?;
+    report_overrides(&mut v);
     if let Some(path) = &a.output {
         eprintln!(
             "Wrote {} (mode 0600, {}).",
@@ -311,11 +321,15 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
         ));
     }
     let mut v = open(vault)?;
+    v.set_use_overrides(!a.no_overrides);
     if let Some((example, wanted)) = &required {
         let mut have: HashSet<String> = layers.iter().map(|(k, _)| k.clone()).collect();
         have.extend(files.iter().map(|(k, _)| k.clone()));
         if let Some(env) = &a.env {
             have.extend(env_names(&mut v, env)?);
+            if !a.no_overrides {
+                have.extend(v.override_names(env)?);
+            }
         }
         let missing: Vec<&str> = wanted
             .iter()
@@ -349,6 +363,7 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
             hint: ALLOW_VAR_HINT,
         },
     })?;
+    report_overrides(&mut v);
     drop(v);
     // Folders of earlier runs whose coffer was killed with SIGKILL.
     crate::secret_files::sweep(&crate::secret_files::base_dir());
@@ -407,11 +422,15 @@ pub struct ShellArgs {
     /// Inject this variable although it decides what code runs. Repeat for each.
     #[arg(long = "allow-var", value_name = "NAME")]
     allow_var: Vec<String>,
+    /// Without your personal overrides.
+    #[arg(long = "no-overrides")]
+    no_overrides: bool,
 }
 
 /// `coffer shell PROJECT/ENV`.
 pub fn shell(vault: &Option<PathBuf>, a: ShellArgs) -> Result<u8> {
     let mut v = open(vault)?;
+    v.set_use_overrides(!a.no_overrides);
     let mut vars = v.env_vars(
         &a.env,
         AllowVars {
@@ -419,6 +438,7 @@ pub fn shell(vault: &Option<PathBuf>, a: ShellArgs) -> Result<u8> {
             hint: ALLOW_VAR_HINT,
         },
     )?;
+    report_overrides(&mut v);
     drop(v);
     let shell = std::env::var_os("SHELL")
         .filter(|s| !s.is_empty())
@@ -492,4 +512,55 @@ pub fn hook(cmd: HookCmd, vault: Option<&std::path::Path>) -> Result<u8> {
         HookCmd::Install { hook, repo } => return crate::scan::hook(hook, repo, vault),
     }
     Ok(0)
+}
+
+/// The one stderr line saying which keys the caller's personal overrides
+/// replaced or added (names only), if any.
+pub(crate) fn report_overrides(v: &mut Vault) {
+    let applied = v.take_overrides_applied();
+    if let Some(line) = overrides_line(&applied) {
+        eprintln!("{line}");
+    }
+}
+
+fn overrides_line(applied: &[coffer_vault::OverrideApplied]) -> Option<String> {
+    if applied.is_empty() {
+        return None;
+    }
+    let names = |added: bool| -> Vec<String> {
+        let multi = applied.iter().any(|a| a.env != applied[0].env);
+        applied
+            .iter()
+            .filter(|a| a.added == added)
+            .map(|a| {
+                if multi {
+                    format!("{}/{}", a.env, a.name)
+                } else {
+                    a.name.clone()
+                }
+            })
+            .collect()
+    };
+    let (replaced, added) = (names(false), names(true));
+    let mut parts = Vec::new();
+    if !replaced.is_empty() {
+        parts.push(format!("overrode {}", replaced.join(", ")));
+    }
+    if !added.is_empty() {
+        parts.push(format!("added {}", added.join(", ")));
+    }
+    let envs: Vec<&str> = {
+        let mut e: Vec<&str> = applied.iter().map(|a| a.env.as_str()).collect();
+        e.dedup();
+        e
+    };
+    let place = if envs.len() == 1 {
+        format!(" in {}", envs[0])
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "coffer: your personal overrides {}{place} (--no-overrides to skip)",
+        parts.join(" and ")
+    ))
 }

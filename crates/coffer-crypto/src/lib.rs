@@ -42,6 +42,7 @@ pub mod ipc_channel;
 pub mod item;
 mod kdf;
 mod mac;
+pub mod overlay;
 mod secret;
 mod slot;
 pub mod wrap;
@@ -53,6 +54,7 @@ pub use identity::{
 pub use item::{sealed_earlier_keys_len, EarlierKeysContext, ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
 pub use mac::{ReplicaMacKey, StateHasher, ValueTag, ValueTagContext};
+pub use overlay::{OverlayContext, OverlayKey};
 pub use secret::{
     fill_random, random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString,
     WrappableKey,

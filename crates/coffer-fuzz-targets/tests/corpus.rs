@@ -396,6 +396,16 @@ fn bless_vault_seeds() {
     v.rename_env("web/dev", "web/devel").expect("rename");
     v.remove("web/devel").expect("remove");
     v.restore_env("web/devel").expect("restore");
+    v.set_env_policy("web/prod", coffer_vault::ops::OverridePolicy::Allow)
+        .expect("policy");
+    v.set_override(
+        "web/prod",
+        "SHARED",
+        &coffer_crypto::SecretString::new("mine".into()),
+    )
+    .expect("override");
+    v.remove_override("web/prod", "SHARED")
+        .expect("override removed");
     drop(v);
 
     let c = rusqlite::Connection::open(&path).expect("db");

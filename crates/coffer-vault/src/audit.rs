@@ -548,6 +548,25 @@ impl Namer {
             OpBody::RestoreEnv { env_id } => {
                 format!("restored environment {}", self.env_path(&env_id))
             }
+            // The key's name is sealed with the value: the log names only
+            // the environment (and the author, beside it).
+            OpBody::SetOverlay {
+                env_id, version, ..
+            } => {
+                if version == 1 {
+                    format!("added a personal override in {}", env(&env_id))
+                } else {
+                    format!("changed a personal override in {}", env(&env_id))
+                }
+            }
+            OpBody::RemoveOverlay { env_id, .. } => {
+                format!("removed a personal override in {}", env(&env_id))
+            }
+            OpBody::SetEnvPolicy { env_id, overrides } => format!(
+                "set the personal override policy of {} to {}",
+                env(&env_id),
+                overrides.as_str()
+            ),
             OpBody::Read {
                 action,
                 env_id,

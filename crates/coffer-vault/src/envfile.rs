@@ -14,22 +14,54 @@ use crate::error::{Error, Result};
 use crate::ops::ReadAction;
 use crate::vault::{EnvInfo, Vault};
 
-/// What the renderer needs of each credential; rendering needs the
+/// One variable of an export or run: a shared credential's, or the
+/// caller's personal override of it (which keeps the credential's notes).
+pub(crate) struct Var {
+    pub(crate) name: String,
+    pub(crate) value: SecretString,
+    pub(crate) notes: Option<String>,
+}
+
+/// What the renderer needs of each variable; rendering needs the
 /// plaintext, and its output is zeroizing.
-fn export_entries(
-    items: &[(crate::ItemSummary, SecretString)],
-) -> Vec<coffer_dotenv::ExportEntry<'_>> {
-    items
-        .iter()
-        .map(|(s, v)| coffer_dotenv::ExportEntry {
-            key: &s.name,
-            value: v.expose_secret(),
-            notes: s.notes.as_deref(),
+fn export_entries(vars: &[Var]) -> Vec<coffer_dotenv::ExportEntry<'_>> {
+    vars.iter()
+        .map(|v| coffer_dotenv::ExportEntry {
+            key: &v.name,
+            value: v.value.expose_secret(),
+            notes: v.notes.as_deref(),
         })
         .collect()
 }
 
 impl Vault {
+    /// An environment's credentials with the caller's personal overrides
+    /// applied (unless turned off or forbidden there), and the ids of the
+    /// credentials whose values are still among them: the read event
+    /// names those, not the ones an override replaced.
+    pub(crate) fn overlaid_vars(
+        &mut self,
+        env: &EnvInfo,
+        items: Vec<(crate::ItemSummary, SecretString)>,
+    ) -> Result<(Vec<Var>, Vec<Id>)> {
+        let mut meta = Vec::with_capacity(items.len());
+        let mut vars = Vec::with_capacity(items.len());
+        for (i, (s, v)) in items.into_iter().enumerate() {
+            vars.push((s.name, v, i));
+            meta.push((s.id, s.notes));
+        }
+        let (out, read) = self.apply_overlay(env, vars)?;
+        let vars = out
+            .into_iter()
+            .map(|(name, value, i)| Var {
+                name,
+                value,
+                notes: i.and_then(|i| meta[i].1.clone()),
+            })
+            .collect();
+        Ok((vars, read.into_iter().map(|i| meta[i].0).collect()))
+    }
+
     /// Renders an environment and hands the text to `deliver` (write a file,
     /// print it). Refuses (naming the key) a value that the chosen dialect
     /// cannot spell, and, for a format loaded as an environment (shell,
@@ -77,10 +109,10 @@ impl Vault {
     ) -> Result<(EnvInfo, Vec<Id>, Zeroizing<String>)> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
-        check_exported_vars(&items, format, allow)?;
-        let entries = export_entries(&items);
+        let (vars, ids) = self.overlaid_vars(&env, items)?;
+        check_exported_vars(&vars, format, allow)?;
+        let entries = export_entries(&vars);
         let text = coffer_dotenv::render(&entries, format, dialect)?;
-        let ids = items.iter().map(|(s, _)| s.id).collect();
         Ok((env, ids, text))
     }
 
@@ -106,8 +138,9 @@ impl Vault {
         }
         let env = self.env(req.env_path)?;
         let items = self.read_env_unlogged(&env)?;
-        check_exported_vars(&items, req.format, req.allow)?;
-        let entries = export_entries(&items);
+        let (vars, ids) = self.overlaid_vars(&env, items)?;
+        check_exported_vars(&vars, req.format, req.allow)?;
+        let entries = export_entries(&vars);
         let text = match coffer_dotenv::render(&entries, req.format, req.dialect) {
             Ok(t) => zeroize::Zeroizing::new(t),
             Err(coffer_dotenv::Error::Unrepresentable {
@@ -149,9 +182,8 @@ impl Vault {
             Err(e) => return Err(e.into()),
         };
         write_env_file_with(req.path, &text, req.force, req.force_hint)?;
-        let ids = items.iter().map(|(s, _)| s.id).collect();
         self.log_read(ReadAction::Export, &env, ids)?;
-        Ok(items.len())
+        Ok(vars.len())
     }
 
     /// The variables of an environment for `coffer run` (logged as a run).
@@ -164,13 +196,13 @@ impl Vault {
     ) -> Result<Vec<(String, SecretString)>> {
         let env = self.env(env_path)?;
         let items = self.read_env_unlogged(&env)?;
+        let (vars, ids) = self.overlaid_vars(&env, items)?;
         allow.check(
-            items.iter().map(|(s, _)| s.name.as_str()),
+            vars.iter().map(|v| v.name.as_str()),
             "coffer run does not inject them",
         )?;
-        let ids = items.iter().map(|(s, _)| s.id).collect();
         self.log_read(ReadAction::Run, &env, ids)?;
-        Ok(items.into_iter().map(|(s, v)| (s.name, v)).collect())
+        Ok(vars.into_iter().map(|v| (v.name, v.value)).collect())
     }
 
     /// Parses a `.env` file and imports it; nothing is written unless the
@@ -360,16 +392,12 @@ fn dialect_hint(text: &str) -> String {
 
 /// The dangerous-variable rule for an export: only formats loaded as an
 /// environment fall under it.
-fn check_exported_vars(
-    items: &[(crate::ItemSummary, SecretString)],
-    format: Format,
-    allow: AllowVars<'_>,
-) -> Result<()> {
+fn check_exported_vars(vars: &[Var], format: Format, allow: AllowVars<'_>) -> Result<()> {
     if !loads_as_environment(format) {
         return Ok(());
     }
     allow.check(
-        items.iter().map(|(s, _)| s.name.as_str()),
+        vars.iter().map(|v| v.name.as_str()),
         &format!("a {format} export does not write them"),
     )
 }

@@ -37,6 +37,7 @@ mod items;
 mod keychain;
 pub mod lint;
 pub mod ops;
+mod overlay;
 pub mod passphrase;
 pub mod paths;
 pub mod reference;
@@ -78,6 +79,7 @@ pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,
     KeychainStatus, KeychainUnlock, KEYCHAIN_SERVICE,
 };
+pub use overlay::{overrides_allowed_by, EnvPolicy, OverrideApplied, OverrideInfo};
 pub use passphrase::{check_new_passphrase, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;

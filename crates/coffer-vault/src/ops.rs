@@ -197,6 +197,50 @@ impl ReadAction {
     }
 }
 
+/// Whether an environment takes members' personal overlays (`env.policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverridePolicy {
+    /// The default: forbidden for environments whose name starts with
+    /// `prod` (any case), allowed elsewhere.
+    Default = 0,
+    /// Allowed, whatever the name.
+    Allow = 1,
+    /// Forbidden, whatever the name.
+    Forbid = 2,
+}
+
+impl OverridePolicy {
+    fn from_u8(v: u8) -> Result<Self> {
+        Ok(match v {
+            0 => Self::Default,
+            1 => Self::Allow,
+            2 => Self::Forbid,
+            _ => return Err(Error::integrity("unknown override policy in the op log")),
+        })
+    }
+
+    /// Parses `default`, `allow` or `forbid`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "default" => Ok(Self::Default),
+            "allow" => Ok(Self::Allow),
+            "forbid" => Ok(Self::Forbid),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown override policy {s:?}: use allow, forbid or default"
+            ))),
+        }
+    }
+
+    /// Name for display.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Allow => "allow",
+            Self::Forbid => "forbid",
+        }
+    }
+}
+
 /// The body of an op.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -490,6 +534,38 @@ pub enum OpBody {
         /// Environment.
         env_id: Id,
     },
+    /// Sets one entry of the author's personal overlay of an environment
+    /// (kind 28): its key name and value sealed under the author's overlay
+    /// key (`coffer_crypto::OverlayKey`), which only the author's identity
+    /// derives. Every device stores and verifies it; only the author's
+    /// opens it. Version 1 creates the entry; each change is the next
+    /// version.
+    SetOverlay {
+        /// Environment.
+        env_id: Id,
+        /// The entry (random, chosen by the author).
+        overlay_id: Id,
+        /// The new version.
+        version: u64,
+        /// The sealed entry (`coffer_crypto::OverlayContext` binds it).
+        blob: Vec<u8>,
+    },
+    /// Removes one entry of the author's personal overlay (kind 29).
+    RemoveOverlay {
+        /// Environment.
+        env_id: Id,
+        /// The entry.
+        overlay_id: Id,
+    },
+    /// Sets an environment's policy (kind 30): today whether personal
+    /// overlays apply there. A later setting is a new kind that carries
+    /// this one's fields and more (as kind 18 extends kind 3).
+    SetEnvPolicy {
+        /// Environment.
+        env_id: Id,
+        /// Personal overlays.
+        overrides: OverridePolicy,
+    },
 }
 
 /// Kind codes (stable).
@@ -548,6 +624,12 @@ pub mod kind {
     pub const GRANT_CUT: u8 = 26;
     /// Ungrant with the member's feed cut.
     pub const UNGRANT_CUT: u8 = 27;
+    /// SetOverlay.
+    pub const OVERLAY_SET: u8 = 28;
+    /// RemoveOverlay.
+    pub const OVERLAY_REMOVE: u8 = 29;
+    /// SetEnvPolicy.
+    pub const ENV_POLICY: u8 = 30;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -576,6 +658,9 @@ pub mod kind {
             RENAME_ENV => "env.rename",
             REMOVE_ENV => "env.remove",
             RESTORE_ENV => "env.restore",
+            OVERLAY_SET => "overlay.set",
+            OVERLAY_REMOVE => "overlay.remove",
+            ENV_POLICY => "env.policy",
             _ => "unknown",
         }
     }
@@ -833,7 +918,10 @@ impl OpBody {
             | OpBody::ExposedValues { env_id, .. }
             | OpBody::RenameEnv { env_id, .. }
             | OpBody::RemoveEnv { env_id }
-            | OpBody::RestoreEnv { env_id } => Some(*env_id),
+            | OpBody::RestoreEnv { env_id }
+            | OpBody::SetOverlay { env_id, .. }
+            | OpBody::RemoveOverlay { env_id, .. }
+            | OpBody::SetEnvPolicy { env_id, .. } => Some(*env_id),
             OpBody::Genesis { .. }
             | OpBody::AddMember { .. }
             | OpBody::SetRole { .. }
@@ -862,6 +950,7 @@ impl OpBody {
                 | OpBody::Ungrant { .. }
                 | OpBody::UnshareItem { .. }
                 | OpBody::RekeyItemKeeping { .. }
+                | OpBody::RemoveOverlay { .. }
         )
     }
 
@@ -900,6 +989,9 @@ impl OpBody {
             OpBody::RenameEnv { .. } => kind::RENAME_ENV,
             OpBody::RemoveEnv { .. } => kind::REMOVE_ENV,
             OpBody::RestoreEnv { .. } => kind::RESTORE_ENV,
+            OpBody::SetOverlay { .. } => kind::OVERLAY_SET,
+            OpBody::RemoveOverlay { .. } => kind::OVERLAY_REMOVE,
+            OpBody::SetEnvPolicy { .. } => kind::ENV_POLICY,
         }
     }
 
@@ -1123,6 +1215,23 @@ impl OpBody {
             }
             OpBody::RemoveEnv { env_id } | OpBody::RestoreEnv { env_id } => {
                 e.fixed(&env_id.0);
+            }
+            OpBody::SetOverlay {
+                env_id,
+                overlay_id,
+                version,
+                blob,
+            } => {
+                e.fixed(&env_id.0)
+                    .fixed(&overlay_id.0)
+                    .u64(*version)
+                    .bytes(blob);
+            }
+            OpBody::RemoveOverlay { env_id, overlay_id } => {
+                e.fixed(&env_id.0).fixed(&overlay_id.0);
+            }
+            OpBody::SetEnvPolicy { env_id, overrides } => {
+                e.fixed(&env_id.0).u8(*overrides as u8);
             }
             OpBody::Read {
                 action,
@@ -1359,6 +1468,20 @@ impl OpBody {
             },
             kind::RESTORE_ENV => OpBody::RestoreEnv {
                 env_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::OVERLAY_SET => OpBody::SetOverlay {
+                env_id: Id(d.fixed().map_err(m)?),
+                overlay_id: Id(d.fixed().map_err(m)?),
+                version: d.u64().map_err(m)?,
+                blob: d.bytes().map_err(m)?.to_vec(),
+            },
+            kind::OVERLAY_REMOVE => OpBody::RemoveOverlay {
+                env_id: Id(d.fixed().map_err(m)?),
+                overlay_id: Id(d.fixed().map_err(m)?),
+            },
+            kind::ENV_POLICY => OpBody::SetEnvPolicy {
+                env_id: Id(d.fixed().map_err(m)?),
+                overrides: OverridePolicy::from_u8(d.u8().map_err(m)?)?,
             },
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
@@ -1658,6 +1781,20 @@ mod tests {
                 member_id: id(7),
                 env_id: id(4),
                 cut: Some(vec![(id(3), 9), (id(8), 2)]),
+            },
+            OpBody::SetOverlay {
+                env_id: id(4),
+                overlay_id: id(7),
+                version: 2,
+                blob: vec![8; 40],
+            },
+            OpBody::RemoveOverlay {
+                env_id: id(4),
+                overlay_id: id(7),
+            },
+            OpBody::SetEnvPolicy {
+                env_id: id(4),
+                overrides: OverridePolicy::Forbid,
             },
         ]
     }

@@ -345,6 +345,9 @@ struct Opened {
     env: EnvInfo,
     items: Vec<Decrypted>,
     read: Vec<Id>,
+    /// The caller's personal overrides that apply here (none when turned
+    /// off, forbidden or not readable).
+    overlay: Vec<(String, SecretString)>,
 }
 
 /// A batch's environments, opened lazily, each once.
@@ -359,6 +362,7 @@ impl Batch {
         if !self.envs.contains_key(path) {
             let env = vault.env(path)?;
             let items = vault.load_items(&env)?;
+            let overlay = vault.overlay_for_use(&env)?;
             self.order.push(path.to_string());
             self.envs.insert(
                 path.to_string(),
@@ -366,6 +370,7 @@ impl Batch {
                     env,
                     items,
                     read: Vec::new(),
+                    overlay,
                 },
             );
         }
@@ -398,6 +403,17 @@ impl Batch {
             other => other,
         })?;
         let vault_id = vault.vault_id;
+        // The caller's personal override stands for the current value (a
+        // field or an older version is the shared credential's).
+        if r.field == Field::Value && r.version.is_none() {
+            if let Some((_, v)) = opened.overlay.iter().find(|(k, _)| *k == r.key) {
+                let added = !opened.items.iter().any(|d| d.fields.name == r.key);
+                let value = v.clone();
+                let env = opened.env.clone();
+                vault.note_applied(&env, &r.key, added);
+                return Ok(value);
+            }
+        }
         let Some(d) = opened.items.iter().find(|d| d.fields.name == r.key) else {
             return Err(if opened.env.readable {
                 Error::NotFound(ctx(format!("{} in {}", r.key, r.env_path())))
@@ -532,13 +548,20 @@ impl Vault {
                 .check(opened.items.iter().map(|d| d.fields.name.as_str()), doing)?;
             let mut items: Vec<&Decrypted> = opened.items.iter().collect();
             items.sort_by(|a, b| a.fields.name.cmp(&b.fields.name));
-            let mut read = Vec::with_capacity(items.len());
+            let mut shared = Vec::with_capacity(items.len());
             for d in items {
                 self.check_opens(&opened.env, d)?;
-                read.push(d.id);
-                put(&mut vars, d.fields.name.clone(), d.fields.value.clone());
+                shared.push((d.fields.name.clone(), d.fields.value.clone(), d.id));
             }
-            opened.read.extend(read);
+            let env = opened.env.clone();
+            let (overlaid, read) = self.apply_overlay(&env, shared)?;
+            // An override may add a key: checked like the others.
+            req.allow
+                .check(overlaid.iter().map(|(k, _, _)| k.as_str()), doing)?;
+            for (k, v, _) in overlaid {
+                put(&mut vars, k, v);
+            }
+            batch.open(self, path)?.read.extend(read);
         }
         for (k, src) in req.layers {
             let v = match src {

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -33,6 +33,8 @@ pub(crate) const STATE_TABLES: &[(&str, &str)] = &[
     ("item_keys_earlier", "item_id, ct"),
     ("item_keys_adopted", "item_id, ct"),
     ("removed_envs", "env_id"),
+    ("overlays", "author_id, overlay_id"),
+    ("env_policies", "env_id"),
 ];
 
 /// State tables added after replicas were first sealed: they enter the
@@ -45,6 +47,8 @@ pub(crate) const DIGEST_WHEN_NOT_EMPTY: &[&str] = &[
     "item_keys_earlier",
     "item_keys_adopted",
     "removed_envs",
+    "overlays",
+    "env_policies",
 ];
 
 const V1: &str = r#"
@@ -331,8 +335,31 @@ CREATE TABLE removed_envs (
 );
 "#;
 
+/// Schema 10 (issue 11): personal overlays (`overlay.set`/`overlay.remove`,
+/// kinds 28, 29) and environment policies (`env.policy`, kind 30). An
+/// overlay row is one entry of its author's overlay, sealed under a key
+/// only the author derives: every device holds the row, only the author's
+/// opens it. `author_id` comes from the signed op, never from the body,
+/// so nobody can write into another member's overlay. A policy row exists
+/// only where an admin chose something other than the default.
+const V10: &str = r#"
+CREATE TABLE overlays (
+    author_id BLOB NOT NULL REFERENCES members(id),
+    overlay_id BLOB NOT NULL,
+    env_id BLOB NOT NULL REFERENCES environments(id),
+    version INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (author_id, overlay_id)
+);
+CREATE TABLE env_policies (
+    env_id BLOB PRIMARY KEY REFERENCES environments(id),
+    overrides TEXT NOT NULL CHECK (overrides IN ('allow','forbid'))
+);
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// Sets the connection's pragmas (every open).
 ///

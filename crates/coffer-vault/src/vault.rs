@@ -168,6 +168,8 @@ pub struct Vault {
     /// until the vault is opened anew (where `open` refuses the file as
     /// well).
     pub(crate) refused: Option<String>,
+    /// Whether personal overrides apply, and which ones did.
+    pub(crate) overrides: crate::overlay::OverlayUse,
 }
 
 impl std::fmt::Debug for Vault {
@@ -342,6 +344,7 @@ impl Vault {
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
                 data_version: 0,
                 refused: None,
+                overrides: Default::default(),
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -451,6 +454,7 @@ impl Vault {
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
             data_version: 0,
             refused: None,
+            overrides: Default::default(),
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -1341,6 +1345,26 @@ pub(crate) fn authorize(tx: &Connection, author: &Id, body: &OpBody) -> Result<(
         | OpBody::ResignShares { env_id, .. }
         | OpBody::ResolveConflict { env_id, .. } => can_write_env(env_id)?,
         OpBody::Read { .. } => true,
+        // A personal overlay: the author's own, of an environment they
+        // hold the key of now (verified state: their wrap), where the
+        // environment's policy lets overlays apply.
+        OpBody::SetOverlay { env_id, .. } => {
+            if !crate::overlay::holds_env_key(tx, author, env_id)? {
+                return Err(Error::PermissionDenied(
+                    "a personal override needs read access to its environment".into(),
+                ));
+            }
+            if !crate::overlay::overrides_allowed(tx, env_id)? {
+                return Err(Error::Refused(format!(
+                    "the policy of {} forbids personal overrides",
+                    crate::overlay::env_path_of(tx, env_id)?
+                )));
+            }
+            true
+        }
+        // Only ever the author's own entry (`mutate` keys it by the author).
+        OpBody::RemoveOverlay { .. } => true,
+        OpBody::SetEnvPolicy { .. } => role <= Role::Admin,
         // Owners do everything; admins manage members below owner.
         OpBody::AddMember { member, .. } => {
             role == Role::Owner || (role == Role::Admin && member.role != "owner")
@@ -1442,6 +1466,8 @@ fn refuse_removed_env(tx: &Connection, body: &OpBody) -> Result<()> {
         OpBody::SetItem { env_id, .. }
         | OpBody::ShareItem { env_id, .. }
         | OpBody::Grant { env_id, .. }
+        | OpBody::SetOverlay { env_id, .. }
+        | OpBody::SetEnvPolicy { env_id, .. }
         | OpBody::RemoveEnv { env_id } => vec![env_id],
         OpBody::AddMember { grants, .. } => grants.iter().map(|g| &g.env_id).collect(),
         _ => Vec::new(),
@@ -2182,6 +2208,11 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "DELETE FROM env_wraps WHERE env_id = ?1 AND member_id = ?2",
                 params![blob16(env_id), blob16(member_id)],
             )?;
+            // A personal overlay ends with the access it needs.
+            tx.execute(
+                "DELETE FROM overlays WHERE env_id = ?1 AND author_id = ?2",
+                params![blob16(env_id), blob16(member_id)],
+            )?;
         }
         OpBody::ShareItem { share, env_id } => {
             item_in_env(tx, &share.item_id, env_id)?;
@@ -2237,6 +2268,10 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                     [blob16(member_id)],
                 )?;
             }
+            tx.execute(
+                "DELETE FROM overlays WHERE author_id = ?1",
+                [blob16(member_id)],
+            )?;
         }
         OpBody::AdoptStale {
             env_id,
@@ -2377,6 +2412,34 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 "UPDATE environments SET name = ?2 WHERE id = ?1",
                 params![blob16(env_id), removed_row_name(&name, env_id)],
             )?;
+        }
+        OpBody::SetOverlay {
+            env_id,
+            overlay_id,
+            version,
+            blob,
+        } => crate::overlay::mutate_set(tx, author, env_id, overlay_id, *version, blob, at)?,
+        OpBody::RemoveOverlay { env_id, overlay_id } => {
+            let n = tx.execute(
+                "DELETE FROM overlays WHERE author_id = ?1 AND overlay_id = ?2 AND env_id = ?3",
+                params![blob16(author), blob16(overlay_id), blob16(env_id)],
+            )?;
+            if n != 1 {
+                return Err(Error::NotFound("a personal override".into()));
+            }
+        }
+        OpBody::SetEnvPolicy { env_id, overrides } => {
+            env_name_of(tx, env_id)?;
+            match overrides {
+                crate::ops::OverridePolicy::Default => tx.execute(
+                    "DELETE FROM env_policies WHERE env_id = ?1",
+                    [blob16(env_id)],
+                )?,
+                other => tx.execute(
+                    "INSERT OR REPLACE INTO env_policies (env_id, overrides) VALUES (?1, ?2)",
+                    params![blob16(env_id), other.as_str()],
+                )?,
+            };
         }
         OpBody::RestoreEnv { env_id } => {
             let row: Option<(String, String)> = tx

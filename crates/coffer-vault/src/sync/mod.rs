@@ -1982,6 +1982,7 @@ impl Vault {
             // reports one change and reads the seal again, which is harmless.
             data_version: 0,
             refused: None,
+            overrides: Default::default(),
         })
     }
 }
