@@ -69,4 +69,9 @@ pub const COMMANDS: &[&str] = &[
     "scan_mark_exposed",
     "hygiene_report",
     "check_example",
+    "list_overrides",
+    "set_override",
+    "remove_override",
+    "env_policy",
+    "set_env_policy",
 ];

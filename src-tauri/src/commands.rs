@@ -19,10 +19,12 @@ use crate::error::{IpcError, IpcErrorCode, IpcResult};
 use crate::session::{Session, Unlocked};
 
 mod audit_export;
+mod overrides;
 mod scan;
 mod sync;
 mod team;
 pub use audit_export::*;
+pub use overrides::*;
 pub use scan::*;
 pub use sync::*;
 pub use team::*;

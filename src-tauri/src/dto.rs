@@ -13,9 +13,11 @@ use coffer_vault::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
+mod overrides;
 mod scan;
 mod sync;
 mod team;
+pub use overrides::*;
 pub use scan::*;
 pub use sync::*;
 pub use team::*;
@@ -1093,6 +1095,12 @@ pub struct ExportOutcome {
     pub path: String,
     /// Variables written.
     pub variables: u32,
+    /// Keys whose shared value the caller's personal overrides replaced
+    /// in the file (names only).
+    pub overridden: Vec<String>,
+    /// Keys the caller's personal overrides added (the shared
+    /// environment lacks them).
+    pub added: Vec<String>,
 }
 
 /// `restore_version`.

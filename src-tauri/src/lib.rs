@@ -177,6 +177,12 @@ ipc_commands! {
     hygiene_report(HygieneArgs) -> Vec<HygieneFindingDto>;
     // An environment against an example file (issue 11).
     check_example(CheckExampleArgs) -> ExampleCheckDto;
+    // Personal overrides and the environment's policy (issue 11).
+    list_overrides(EnvArgs) -> Vec<OverrideDto>;
+    set_override(SetOverrideArgs) -> SetOverrideOutcome;
+    remove_override(ItemRef) -> ();
+    env_policy(EnvArgs) -> EnvPolicyDto;
+    set_env_policy(SetEnvPolicyArgs) -> EnvPolicyDto;
 }
 
 /// Builds and runs the app on the default identity home and vault, with

@@ -66,11 +66,21 @@ pub fn export_env(s: &Session, a: ExportArgs) -> IpcResult<ExportOutcome> {
             hint: ALLOW_VAR_HINT,
         },
     };
-    let n = s.with_vault(|v| v.export_env_file(&req))?;
+    // The caller's personal overrides apply (as in `coffer export`); the
+    // outcome names the keys they replaced or added, never a value.
+    let (n, applied) = s.with_vault(|v| {
+        v.take_overrides_applied();
+        let n = v.export_env_file(&req);
+        let applied = v.take_overrides_applied();
+        Ok((n?, applied))
+    })?;
     crate::picker::spend(s, PickPurpose::Export, &a.path);
+    let (added, overridden): (Vec<_>, Vec<_>) = applied.into_iter().partition(|o| o.added);
     Ok(ExportOutcome {
         path: path.display().to_string(),
         variables: n.try_into().unwrap_or(u32::MAX),
+        overridden: overridden.into_iter().map(|o| o.name).collect(),
+        added: added.into_iter().map(|o| o.name).collect(),
     })
 }
 

@@ -14,6 +14,8 @@ describe("the environment's menu", () => {
     const menu = await screen.findByRole("menu");
     expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Check against an example file…" }));
     await user.keyboard("{ArrowDown}");
+    expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Personal overrides…" }));
+    await user.keyboard("{ArrowDown}");
     expect(document.activeElement).toBe(within(menu).getByRole("menuitem", { name: "Rename environment…" }));
     await user.keyboard("{Enter}");
     const dialog = await screen.findByTestId("env-rename-dialog");

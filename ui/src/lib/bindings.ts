@@ -408,6 +408,103 @@ missing: Array<string>,
 extra: Array<string>, };
 
 /**
+ * `list_overrides`, `env_policy`: one environment.
+ */
+export type EnvArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, };
+
+/**
+ * One of the caller's personal overrides in an environment (its name,
+ * never its value).
+ */
+export type OverrideDto = { 
+/**
+ * The key it overrides or adds.
+ */
+name: string, 
+/**
+ * The shared environment lacks the key: the override adds it.
+ */
+added: boolean, 
+/**
+ * It applies now (the environment's policy allows overrides); when
+ * not, `coffer run` and exports use the shared value.
+ */
+applies: boolean, };
+
+/**
+ * `set_override`: the caller's own value for `name` in `env`.
+ */
+export type SetOverrideArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * Key name (an environment variable name).
+ */
+name: string, 
+/**
+ * The value, sealed to the session's channel (the page's view: a string).
+ */
+value: string, };
+
+/**
+ * What `set_override` did.
+ */
+export type SetOverrideOutcome = { 
+/**
+ * A new override (else an existing one changed).
+ */
+created: boolean, 
+/**
+ * The shared environment lacks the key: the override adds it.
+ */
+added: boolean, };
+
+/**
+ * An environment's override policy, as chosen.
+ */
+export type OverridePolicyDto = "default" | "allow" | "forbid";
+
+/**
+ * `env_policy`, `set_env_policy`'s result.
+ */
+export type EnvPolicyDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * What an owner or admin chose (`default` when nobody did).
+ */
+overrides: OverridePolicyDto, 
+/**
+ * Whether personal overrides are allowed there now.
+ */
+overrides_allowed: boolean, 
+/**
+ * Whether the caller may change the policy (owners and admins).
+ */
+can_change: boolean, };
+
+/**
+ * `set_env_policy` (owners and admins).
+ */
+export type SetEnvPolicyArgs = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
+/**
+ * The policy to store.
+ */
+overrides: OverridePolicyDto, };
+
+/**
  * The device settings (see `coffer_vault::settings`). Sent back whole by
  * `set_settings`; validated in Rust.
  */
@@ -1712,7 +1809,17 @@ path: string,
 /**
  * Variables written.
  */
-variables: number, };
+variables: number, 
+/**
+ * Keys whose shared value the caller's personal overrides replaced
+ * in the file (names only).
+ */
+overridden: Array<string>, 
+/**
+ * Keys the caller's personal overrides added (the shared
+ * environment lacks them).
+ */
+added: Array<string>, };
 
 /**
  * `restore_version`.
@@ -2101,6 +2208,11 @@ export type Commands = {
   scan_mark_exposed: { args: ScanMarkArgs; result: ScanMarkedDto };
   hygiene_report: { args: HygieneArgs; result: Array<HygieneFindingDto> };
   check_example: { args: CheckExampleArgs; result: ExampleCheckDto };
+  list_overrides: { args: EnvArgs; result: Array<OverrideDto> };
+  set_override: { args: SetOverrideArgs; result: SetOverrideOutcome };
+  remove_override: { args: ItemRef; result: void };
+  env_policy: { args: EnvArgs; result: EnvPolicyDto };
+  set_env_policy: { args: SetEnvPolicyArgs; result: EnvPolicyDto };
 };
 
 /** The command names. */
@@ -2171,6 +2283,11 @@ export const COMMANDS = [
   "scan_mark_exposed",
   "hygiene_report",
   "check_example",
+  "list_overrides",
+  "set_override",
+  "remove_override",
+  "env_policy",
+  "set_env_policy",
 ] as const;
 
 /** Names that decide what code runs (`coffer_vault::dangerous`): a

@@ -39,6 +39,9 @@ export const CHANGES: ReadonlySet<Command> = new Set<Command>([
   "offboard_member",
   "resolve_conflict",
   "scan_mark_exposed",
+  "set_override",
+  "remove_override",
+  "set_env_policy",
 ]);
 
 /** The event Rust emits when it locks the session by itself. */
@@ -84,6 +87,7 @@ export const SEALED_ARGS: { readonly [K in Command]?: readonly string[] } = {
   change_password: ["old_password", "new_password"],
   rate_passphrase: ["password"],
   set_item: ["value"],
+  set_override: ["value"],
   rotate_item: ["value"],
 };
 

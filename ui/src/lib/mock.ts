@@ -8,6 +8,7 @@ import type {
   AuditFacetDto,
   ChainDto,
   EnvDto,
+  EnvPolicyDto,
   ExposureReportDto,
   GenerateArgs,
   HistoryDto,
@@ -342,6 +343,12 @@ export class MockBackend implements Backend {
   scanFound: string[] = [];
   /** Set by tests: verification finds an edited entry on Bob's chain. */
   tampered = false;
+  /** This identity's personal overrides: `PROJECT/ENV` → name → value
+   * (readable by this identity only, in the real vault). */
+  overrides = new Map<string, Map<string, string>>();
+  /** Environments' override policies an owner or admin set (no entry:
+   * the default, forbidden where the name starts with "prod"). */
+  policies = new Map<string, "allow" | "forbid">();
 
   /** A backend in a named state: `empty` (first run), `locked` or `unlocked`
    * (a team vault with credentials in every rotation state). */
@@ -672,6 +679,31 @@ export class MockBackend implements Backend {
     const env = this.env(path);
     if (env.read_only) fail("permission", `permission denied: you can read ${path} but not change it`);
     return env;
+  }
+
+  /** Whether personal overrides apply in `path` (coffer-vault's
+   * `overrides_allowed_by`). */
+  overridesAllowed(path: string): boolean {
+    const p = this.policies.get(path);
+    if (p) return p === "allow";
+    return !this.env(path).name.toLowerCase().startsWith("prod");
+  }
+
+  private policyDto(path: string): EnvPolicyDto {
+    return { env: path, overrides: this.policies.get(path) ?? "default", overrides_allowed: this.overridesAllowed(path), can_change: this.manages };
+  }
+
+  /** This identity's overrides of `path` that apply now, by name. */
+  private overlayForUse(path: string): Map<string, string> {
+    return this.overridesAllowed(path) ? (this.overrides.get(path) ?? new Map()) : new Map();
+  }
+
+  /** `coffer override set` from the CLI (tests): the window is told. */
+  overrideOutside(env: string, name: string, value: string) {
+    this.changeOutside((m) => {
+      if (!m.overrides.has(env)) m.overrides.set(env, new Map());
+      m.overrides.get(env)!.set(name, value);
+    });
   }
 
   find(envPath: string, name: string): Item {
@@ -1138,6 +1170,12 @@ export class MockBackend implements Backend {
       this.envs.set(to, env);
       // The id is kept in the vault: everything keyed by the environment follows.
       for (const i of this.items) if (i.env === from) i.env = to;
+      for (const m of [this.overrides, this.policies] as Map<string, unknown>[]) {
+        if (m.has(from)) {
+          m.set(to, m.get(from));
+          m.delete(from);
+        }
+      }
       for (const m of this.members) {
         const g = m.grants.get(from);
         if (g) {
@@ -1161,6 +1199,8 @@ export class MockBackend implements Backend {
         this.removedEnvs.set(path, this.items.filter((i) => i.env === path));
         this.items = this.items.filter((i) => i.env !== path);
         for (const m of this.members) m.grants.delete(path);
+        this.overrides.delete(path);
+        this.policies.delete(path);
         this.record(`removed environment ${path} (its history stays)`, "env.remove");
       }
       return { removed };
@@ -1531,10 +1571,17 @@ export class MockBackend implements Backend {
       if (!a.write_anyway && dir.startsWith(GIT_REPO) && !GIT_IGNORED.includes(path.slice(dir.length + 1))) {
         fail("conflict", `${path} is inside the git work tree ${GIT_REPO} and not ignored by git: add it to .gitignore, or tick “Write anyway”`);
       }
-      const content = items.map((i) => `${i.name}=${JSON.stringify(i.versions[i.versions.length - 1].value)}\n`).join("");
+      // The caller's personal overrides on top (coffer-vault's apply_overlay).
+      const mine = this.overlayForUse(a.env);
+      const vars = items.map((i) => [i.name, mine.get(i.name) ?? i.versions[i.versions.length - 1].value]);
+      const overridden = items.filter((i) => mine.has(i.name)).map((i) => i.name);
+      const added = [...mine.keys()].filter((n) => !items.some((i) => i.name === n)).sort();
+      for (const n of added) vars.push([n, mine.get(n)!]);
+      const content = vars.map(([n, v]) => `${n}=${JSON.stringify(v)}\n`).join("");
       this.files.set(path, { content, mode: 0o600 });
-      this.record(`exported ${count(items.length, "credential")} of ${a.env}`, "read");
-      return { path, variables: items.length };
+      const read = items.length - overridden.length;
+      this.record(`exported ${count(read, "credential")} of ${a.env}`, "read");
+      return { path, variables: vars.length, overridden, added };
     },
     restore_version: (a) => {
       this.vault();
@@ -1805,6 +1852,52 @@ export class MockBackend implements Backend {
         missing: wanted.filter((k) => !have.includes(k)),
         extra: have.filter((k) => !wanted.includes(k)).sort(),
       };
+    },
+    list_overrides: (a) => {
+      this.vault();
+      const path = this.envPath(a.env.trim());
+      const mine = this.overrides.get(path) ?? new Map<string, string>();
+      const shared = new Set(this.live().filter((i) => i.env === path).map((i) => i.name));
+      const applies = this.overridesAllowed(path);
+      return [...mine.keys()].sort().map((name) => ({ name, added: !shared.has(name), applies }));
+    },
+    set_override: (a) => {
+      this.vault();
+      const name = a.name.trim();
+      checkKey(name);
+      const path = this.envPath(a.env.trim());
+      if (a.value.includes("\0")) fail("invalid_input", `the value of ${name} contains a NUL byte, which no environment variable can hold`);
+      if (!this.overridesAllowed(path)) {
+        fail("conflict", `the policy of ${path} forbids personal overrides (an owner or admin can allow them: coffer env policy ${path} --overrides allow)`);
+      }
+      if (!this.overrides.has(path)) this.overrides.set(path, new Map());
+      const mine = this.overrides.get(path)!;
+      const created = !mine.has(name);
+      mine.set(name, a.value);
+      this.record(`${created ? "added" : "changed"} a personal override in ${path}`, "overlay.set");
+      return { created, added: !this.live().some((i) => i.env === path && i.name === name) };
+    },
+    remove_override: (a) => {
+      this.vault();
+      checkKey(a.name);
+      const path = this.envPath(a.env.trim());
+      if (!this.overrides.get(path)?.delete(a.name)) fail("not_found", `a personal override of ${a.name} in ${path} not found`);
+      this.record(`removed a personal override in ${path}`, "overlay.remove");
+      return undefined as void;
+    },
+    env_policy: (a) => {
+      this.vault();
+      const path = this.envPath(a.env.trim());
+      return this.policyDto(path);
+    },
+    set_env_policy: (a) => {
+      this.vault();
+      const path = this.envPath(a.env.trim());
+      if (!this.manages) fail("permission", "permission denied: only an owner or admin sets an environment's override policy");
+      if (a.overrides === "default") this.policies.delete(path);
+      else this.policies.set(path, a.overrides);
+      this.record(`set the personal override policy of ${path} to ${a.overrides}`, "env.policy");
+      return this.policyDto(path);
     },
     pick_path: (a) => {
       const path = this.pickAnswer;
