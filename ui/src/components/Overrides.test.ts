@@ -112,7 +112,7 @@ describe("personal overrides", () => {
     await user.click(screen.getByRole("button", { name: "Export…" }));
     const dialog = await screen.findByTestId("export-dialog");
     expect(await within(dialog).findByTestId("export-overrides")).toHaveTextContent(
-      "Your personal overrides apply: the file gets your own value of LOCAL_ONLY and SESSION_SECRET (LOCAL_ONLY only yours).",
+      "Your personal overrides apply: your own value of SESSION_SECRET; LOCAL_ONLY added (only in your overlay).",
     );
     await user.type(within(dialog).getByLabelText(/^File/), "/home/ada/dev.env");
     await user.click(within(dialog).getByRole("button", { name: "Export" }));

@@ -364,6 +364,13 @@ export class MockBackend implements Backend {
       b.seedItem("web/prod", "STRIPE_KEY", "sk_live_51H8xQ2eZvKYlo2C", 30);
       b.seedItem("payments/prod", "SMTP_PASSWORD", "your_smtp_password_here", 30);
     }
+    if (name === "overrides") {
+      // Unlocked, with Ada's own DATABASE_URL in dev and a key only her
+      // overlay has (personal overrides).
+      b.session = "vault";
+      b.seedItem("payments/dev", "DATABASE_URL", "postgres://db.internal/payments-shared", 30);
+      b.overrides.set("payments/dev", new Map([["DATABASE_URL", "postgres://localhost/ada-only"], ["LOCAL_ONLY", "x-local-flag-1"]]));
+    }
     if (name === "missing") {
       // The identity exists but its vault file was moved: it is at
       // /home/ada/team/acme.coffer now.

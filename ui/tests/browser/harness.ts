@@ -54,7 +54,7 @@ export async function launch(): Promise<Browser> {
 /** A page on the mock build in a preset state; fails the test on any
  * console error or CSP violation. */
 /** The mock backend states a page can open on (see MockBackend.preset). */
-export type Preset = "empty" | "locked" | "unlocked" | "large" | "missing" | "biglog" | "hygiene" | "synced" | "synced-stale" | "synced-unreadable";
+export type Preset = "empty" | "locked" | "unlocked" | "large" | "missing" | "biglog" | "hygiene" | "synced" | "synced-stale" | "synced-unreadable" | "overrides";
 
 export async function open(
   browser: Browser,
