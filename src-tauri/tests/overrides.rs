@@ -171,6 +171,18 @@ fn personal_overrides_from_the_app() {
         "env": "payments/dev", "name": "X", "value": "in the clear"
     }));
     assert!(plain.is_err());
+    // Sealed for another command (`set_item`): it does not open here.
+    let e = c::set_override(
+        &ada,
+        SetOverrideArgs {
+            env: "payments/dev".into(),
+            name: "OTHER".into(),
+            value: secret(&ada, "set_item", MY_DB),
+        },
+    )
+    .expect_err("bound to its command");
+    assert!(!e.message.contains(MY_DB));
+    assert_eq!(names(&ada, "payments/dev").len(), 2, "nothing changed");
     let bad = set_override(&ada, "payments/dev", "not a key", "v").expect_err("key");
     assert_eq!(bad.code, IpcErrorCode::InvalidInput);
 
