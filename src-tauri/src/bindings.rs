@@ -57,6 +57,7 @@ pub fn render() -> String {
         CheckExampleArgs,
         ExampleCheckDto,
         EnvArgs,
+        ListOverridesArgs,
         OverrideDto,
         SetOverrideArgs,
         SetOverrideOutcome,

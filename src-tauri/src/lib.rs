@@ -178,7 +178,7 @@ ipc_commands! {
     // An environment against an example file (issue 11).
     check_example(CheckExampleArgs) -> ExampleCheckDto;
     // Personal overrides and the environment's policy (issue 11).
-    list_overrides(EnvArgs) -> Vec<OverrideDto>;
+    list_overrides(ListOverridesArgs) -> Vec<OverrideDto>;
     set_override(SetOverrideArgs) -> SetOverrideOutcome;
     remove_override(ItemRef) -> ();
     env_policy(EnvArgs) -> EnvPolicyDto;

@@ -41,11 +41,16 @@ fn set_override(
 }
 
 fn names(s: &Session, env: &str) -> Vec<(String, bool, bool)> {
-    c::list_overrides(s, env_args(env))
-        .expect("list")
-        .into_iter()
-        .map(|o| (o.name, o.added, o.applies))
-        .collect()
+    c::list_overrides(
+        s,
+        ListOverridesArgs {
+            env: Some(env.into()),
+        },
+    )
+    .expect("list")
+    .into_iter()
+    .map(|o| (o.name, o.added, o.applies))
+    .collect()
 }
 
 fn export(s: &Session, env: &str, path: &std::path::Path) -> ExportOutcome {
@@ -122,12 +127,14 @@ fn personal_overrides_from_the_app() {
     assert!(out.created && out.added);
     let out = set_override(&ada, "payments/dev", "DATABASE_URL", MY_DB).expect("change");
     assert!(!out.created);
-    let list = c::list_overrides(&ada, env_args("payments/dev")).expect("list");
+    let list = c::list_overrides(&ada, ListOverridesArgs { env: None }).expect("list");
     let json = serde_json::to_string(&list).expect("json");
     assert!(
         !json.contains(MY_DB) && !json.contains(MY_FLAG),
         "a value crossed IPC"
     );
+    // Every environment's at once (the window's search shows the badges).
+    assert!(list.iter().all(|o| o.env == "payments/dev") && list.len() == 2);
     assert_eq!(
         names(&ada, "payments/dev"),
         vec![
@@ -269,6 +276,6 @@ fn personal_overrides_from_the_app() {
 
     // Locked: said, nothing read.
     c::lock(&ada).expect("lock");
-    let e = c::list_overrides(&ada, env_args("payments/dev")).expect_err("locked");
+    let e = c::list_overrides(&ada, ListOverridesArgs { env: None }).expect_err("locked");
     assert_eq!(e.code, IpcErrorCode::Locked);
 }

@@ -9,10 +9,12 @@ use crate::session::Session;
 
 use super::key_name;
 
-/// The caller's overrides of an environment, in name order (names only;
-/// `applies` is false where the policy forbids them now).
-pub fn list_overrides(s: &Session, a: EnvArgs) -> IpcResult<Vec<OverrideDto>> {
-    let list = s.with_vault(|v| v.list_overrides(Some(a.env.trim())))?;
+/// The caller's overrides of an environment, or of every one, in
+/// environment then name order (names only; `applies` is false where the
+/// policy forbids them now).
+pub fn list_overrides(s: &Session, a: ListOverridesArgs) -> IpcResult<Vec<OverrideDto>> {
+    let env = a.env.as_deref().map(str::trim);
+    let list = s.with_vault(|v| v.list_overrides(env))?;
     Ok(list.into_iter().map(OverrideDto::from).collect())
 }
 

@@ -8,17 +8,26 @@ use ts_rs::TS;
 
 use super::IpcSecret;
 
-/// `list_overrides`, `env_policy`: one environment.
+/// `env_policy`: one environment.
 #[derive(Debug, Deserialize, TS)]
 pub struct EnvArgs {
     /// `PROJECT/ENV`.
     pub env: String,
 }
 
+/// `list_overrides`: of one environment, or of every one.
+#[derive(Debug, Deserialize, TS)]
+pub struct ListOverridesArgs {
+    /// `PROJECT/ENV`, or null for every environment.
+    pub env: Option<String>,
+}
+
 /// One of the caller's personal overrides in an environment (its name,
 /// never its value).
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct OverrideDto {
+    /// `PROJECT/ENV`.
+    pub env: String,
     /// The key it overrides or adds.
     pub name: String,
     /// The shared environment lacks the key: the override adds it.
@@ -31,6 +40,7 @@ pub struct OverrideDto {
 impl From<OverrideInfo> for OverrideDto {
     fn from(o: OverrideInfo) -> Self {
         Self {
+            env: o.env,
             name: o.name,
             added: !o.shadows,
             applies: o.applies,

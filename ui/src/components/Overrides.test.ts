@@ -67,6 +67,17 @@ describe("personal overrides", () => {
     expect(within(menu).getAllByRole("menuitem").map((b) => b.textContent)).toEqual(["Show details", "Change my override…", "Remove my override"]);
   });
 
+  it("search results carry the badge too, and the pane says which value run uses", async () => {
+    const user = userEvent.setup();
+    renderApp("unlocked", (b) => b.overrides.set("payments/dev", new Map([["SESSION_SECRET", MINE]])));
+    await laterRow("payments/dev/SESSION_SECRET");
+    await user.type(screen.getByTestId("search"), "SESSION");
+    const hit = await laterRow("payments/dev/SESSION_SECRET");
+    await waitFor(() => expect(within(hit).getByTestId("override-badge")).toHaveTextContent("Personal override"));
+    const pane = await openItem(user, "payments/dev/SESSION_SECRET");
+    expect(within(pane).getByTestId("detail-override-note")).toHaveTextContent("not the shared value below");
+  });
+
   it("prod: the entry is disabled with the reason, and the vault refuses anyway", async () => {
     const user = userEvent.setup();
     const { backend } = renderApp("unlocked");

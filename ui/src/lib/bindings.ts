@@ -408,7 +408,7 @@ missing: Array<string>,
 extra: Array<string>, };
 
 /**
- * `list_overrides`, `env_policy`: one environment.
+ * `env_policy`: one environment.
  */
 export type EnvArgs = { 
 /**
@@ -417,10 +417,23 @@ export type EnvArgs = {
 env: string, };
 
 /**
+ * `list_overrides`: of one environment, or of every one.
+ */
+export type ListOverridesArgs = { 
+/**
+ * `PROJECT/ENV`, or null for every environment.
+ */
+env: string | null, };
+
+/**
  * One of the caller's personal overrides in an environment (its name,
  * never its value).
  */
 export type OverrideDto = { 
+/**
+ * `PROJECT/ENV`.
+ */
+env: string, 
 /**
  * The key it overrides or adds.
  */
@@ -2208,7 +2221,7 @@ export type Commands = {
   scan_mark_exposed: { args: ScanMarkArgs; result: ScanMarkedDto };
   hygiene_report: { args: HygieneArgs; result: Array<HygieneFindingDto> };
   check_example: { args: CheckExampleArgs; result: ExampleCheckDto };
-  list_overrides: { args: EnvArgs; result: Array<OverrideDto> };
+  list_overrides: { args: ListOverridesArgs; result: Array<OverrideDto> };
   set_override: { args: SetOverrideArgs; result: SetOverrideOutcome };
   remove_override: { args: ItemRef; result: void };
   env_policy: { args: EnvArgs; result: EnvPolicyDto };

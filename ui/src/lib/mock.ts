@@ -705,14 +705,6 @@ export class MockBackend implements Backend {
     return this.overridesAllowed(path) ? (this.overrides.get(path) ?? new Map()) : new Map();
   }
 
-  /** `coffer override set` from the CLI (tests): the window is told. */
-  overrideOutside(env: string, name: string, value: string) {
-    this.changeOutside((m) => {
-      if (!m.overrides.has(env)) m.overrides.set(env, new Map());
-      m.overrides.get(env)!.set(name, value);
-    });
-  }
-
   find(envPath: string, name: string): Item {
     this.env(envPath);
     const it = this.items.find((i) => i.env === envPath && i.name === name && !i.deleted);
@@ -1862,11 +1854,13 @@ export class MockBackend implements Backend {
     },
     list_overrides: (a) => {
       this.vault();
-      const path = this.envPath(a.env.trim());
-      const mine = this.overrides.get(path) ?? new Map<string, string>();
-      const shared = new Set(this.live().filter((i) => i.env === path).map((i) => i.name));
-      const applies = this.overridesAllowed(path);
-      return [...mine.keys()].sort().map((name) => ({ name, added: !shared.has(name), applies }));
+      const paths = a.env === null ? [...this.envs.keys()].sort() : [this.envPath(a.env.trim())];
+      return paths.flatMap((path) => {
+        const mine = this.overrides.get(path) ?? new Map<string, string>();
+        const shared = new Set(this.live().filter((i) => i.env === path).map((i) => i.name));
+        const applies = this.overridesAllowed(path);
+        return [...mine.keys()].sort().map((name) => ({ env: path, name, added: !shared.has(name), applies }));
+      });
     },
     set_override: (a) => {
       this.vault();
