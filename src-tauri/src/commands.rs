@@ -422,6 +422,9 @@ pub fn set_item(s: &Session, a: SetItemArgs) -> IpcResult<SetOutcomeDto> {
             .filter(|e| !e.trim().is_empty())
             .map(parse_date)
             .transpose()?,
+        // The app's generator fills the field like typing does: the
+        // `generated` tag is the CLI's `--generate` only (docs/scan.md).
+        generated: false,
     };
     Ok(s.with_vault(|v| v.set_item(&a.env, a.name.trim(), upd))?
         .into())

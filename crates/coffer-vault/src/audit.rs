@@ -562,10 +562,18 @@ impl Namer {
             OpBody::RemoveOverlay { env_id, .. } => {
                 format!("removed a personal override in {}", env(&env_id))
             }
-            OpBody::SetEnvPolicy { env_id, overrides } => format!(
-                "set the personal override policy of {} to {}",
+            OpBody::SetEnvPolicy {
+                env_id,
+                overrides,
+                min_generated,
+            } => format!(
+                "set the policy of {}: personal overrides {}, generated values {}",
                 env(&env_id),
-                overrides.as_str()
+                overrides.as_str(),
+                match min_generated {
+                    0 => "of any length".to_string(),
+                    n => format!("of at least {n} characters"),
+                }
             ),
             OpBody::Read {
                 action,

@@ -113,6 +113,22 @@ pub struct ItemUpdate {
     pub rotate_every_days: Option<u32>,
     /// Provider expiry (unix seconds).
     pub expires_at: Option<i64>,
+    /// Whether Coffer generated `value` (`set`/`rotate --generate`): the
+    /// credential is tagged [`GENERATED_TAG`] while its value is one Coffer
+    /// generated, and `coffer lint` holds it to its environment's shortest
+    /// generated value. A typed value takes the tag off.
+    pub generated: bool,
+}
+
+/// The tag of a credential whose current value Coffer generated.
+pub const GENERATED_TAG: &str = "generated";
+
+/// Puts [`GENERATED_TAG`] on or takes it off `tags`.
+fn tag_generated(tags: &mut Vec<String>, generated: bool) {
+    tags.retain(|t| t != GENERATED_TAG);
+    if generated {
+        tags.push(GENERATED_TAG.to_string());
+    }
 }
 
 /// A field that is set, in a redacted `Debug`: its content is inside the
@@ -152,6 +168,7 @@ impl std::fmt::Debug for ItemUpdate {
             .field("username", &redact(&self.username))
             .field("rotate_every_days", &self.rotate_every_days)
             .field("expires_at", &self.expires_at)
+            .field("generated", &self.generated)
             .finish()
     }
 }
@@ -1250,7 +1267,7 @@ impl Vault {
                 let value = upd.value.ok_or_else(|| {
                     Error::InvalidInput(format!("{name} is new: a value is required"))
                 })?;
-                let fields = ItemFields {
+                let mut fields = ItemFields {
                     name: name.to_string(),
                     value,
                     notes: upd.notes,
@@ -1258,6 +1275,7 @@ impl Vault {
                     username: upd.username,
                     tags: vec![],
                 };
+                tag_generated(&mut fields.tags, upd.generated);
                 let meta = RotationMeta {
                     rotate_every_days: upd.rotate_every_days,
                     rotated_at: Some(now),
@@ -1288,6 +1306,7 @@ impl Vault {
                     fields.value = v;
                 }
                 if changed {
+                    tag_generated(&mut fields.tags, upd.generated);
                     meta.rotated_at = Some(now);
                     // A value an offboarded member saw stays exposed.
                     meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
@@ -1392,6 +1411,19 @@ impl Vault {
         value: SecretString,
         expiry: NewExpiry,
     ) -> Result<SetOutcome> {
+        self.rotate_item_with(env_path, name, value, expiry, false)
+    }
+
+    /// [`Vault::rotate_item_expiring`], saying whether Coffer generated
+    /// the new value ([`ItemUpdate::generated`]).
+    pub fn rotate_item_with(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        value: SecretString,
+        expiry: NewExpiry,
+        generated: bool,
+    ) -> Result<SetOutcome> {
         let env = self.env(env_path)?;
         let cur = self.find_readable(&env, name)?;
         if cur.fields.value == value {
@@ -1416,6 +1448,7 @@ impl Vault {
             ItemUpdate {
                 value: Some(value),
                 expires_at,
+                generated,
                 ..Default::default()
             },
             expiry == NewExpiry::Clear,

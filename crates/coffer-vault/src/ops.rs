@@ -557,14 +557,18 @@ pub enum OpBody {
         /// The entry.
         overlay_id: Id,
     },
-    /// Sets an environment's policy (kind 30): today whether personal
-    /// overlays apply there. A later setting is a new kind that carries
-    /// this one's fields and more (as kind 18 extends kind 3).
+    /// Sets an environment's policy (kind 30): whether personal overlays
+    /// apply there, and the shortest value Coffer may generate there. A
+    /// later setting is a new kind that carries this one's fields and more
+    /// (as kind 18 extends kind 3).
     SetEnvPolicy {
         /// Environment.
         env_id: Id,
         /// Personal overlays.
         overrides: OverridePolicy,
+        /// The shortest generated value, in characters (0: no policy; else
+        /// 8 to 4096, as `generate` allows).
+        min_generated: u32,
     },
 }
 
@@ -1230,8 +1234,12 @@ impl OpBody {
             OpBody::RemoveOverlay { env_id, overlay_id } => {
                 e.fixed(&env_id.0).fixed(&overlay_id.0);
             }
-            OpBody::SetEnvPolicy { env_id, overrides } => {
-                e.fixed(&env_id.0).u8(*overrides as u8);
+            OpBody::SetEnvPolicy {
+                env_id,
+                overrides,
+                min_generated,
+            } => {
+                e.fixed(&env_id.0).u8(*overrides as u8).u32(*min_generated);
             }
             OpBody::Read {
                 action,
@@ -1482,6 +1490,7 @@ impl OpBody {
             kind::ENV_POLICY => OpBody::SetEnvPolicy {
                 env_id: Id(d.fixed().map_err(m)?),
                 overrides: OverridePolicy::from_u8(d.u8().map_err(m)?)?,
+                min_generated: d.u32().map_err(m)?,
             },
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
@@ -1795,6 +1804,7 @@ mod tests {
             OpBody::SetEnvPolicy {
                 env_id: id(4),
                 overrides: OverridePolicy::Forbid,
+                min_generated: 40,
             },
         ]
     }

@@ -1564,6 +1564,13 @@ fn check_names(body: &OpBody) -> Result<()> {
                 "a member added with a name or email that is not printable text".into(),
             ))
         }
+        OpBody::SetEnvPolicy { min_generated, .. }
+            if *min_generated != 0 && !(8..=4096).contains(min_generated) =>
+        {
+            Err(Error::Refused(format!(
+                "an environment policy asking for generated values of {min_generated} characters (8 to 4096, or none)"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -2428,18 +2435,24 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 return Err(Error::NotFound("a personal override".into()));
             }
         }
-        OpBody::SetEnvPolicy { env_id, overrides } => {
+        OpBody::SetEnvPolicy {
+            env_id,
+            overrides,
+            min_generated,
+        } => {
             env_name_of(tx, env_id)?;
-            match overrides {
-                crate::ops::OverridePolicy::Default => tx.execute(
+            if *overrides == crate::ops::OverridePolicy::Default && *min_generated == 0 {
+                tx.execute(
                     "DELETE FROM env_policies WHERE env_id = ?1",
                     [blob16(env_id)],
-                )?,
-                other => tx.execute(
-                    "INSERT OR REPLACE INTO env_policies (env_id, overrides) VALUES (?1, ?2)",
-                    params![blob16(env_id), other.as_str()],
-                )?,
-            };
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT OR REPLACE INTO env_policies (env_id, overrides, min_generated)
+                     VALUES (?1, ?2, ?3)",
+                    params![blob16(env_id), overrides.as_str(), min_generated],
+                )?;
+            }
         }
         OpBody::RestoreEnv { env_id } => {
             let row: Option<(String, String)> = tx
