@@ -74,7 +74,6 @@ fn clone_of(dev: &Device, vault: &Id) -> PathBuf {
 /// into the outside folder. The secure property: nothing outside the sync
 /// folder is written or deleted; the sync is refused with a clear error.
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_a_symlinked_own_feed_directory_writes_and_deletes_outside() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let (dev, n) = bob_publishes(&bob, &remote, "bob-1");
@@ -104,7 +103,6 @@ fn attack_a_symlinked_own_feed_directory_writes_and_deletes_outside() {
 /// a folder outside the sync folder. Every device's sync read and wrote
 /// its feeds there.
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_a_symlinked_feeds_directory_writes_outside() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let (dev, n) = bob_publishes(&bob, &remote, "bob-1");
@@ -145,7 +143,6 @@ fn attack_a_symlinked_feeds_directory_writes_outside() {
 /// link to a folder of Bob's machine; git checked it out as a link in
 /// Bob's clone, and Bob's sync deleted and wrote files there.
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_a_git_remote_plants_a_symlinked_feed_directory() {
     let (fx, remote, bob, _carol) = team(git_remote);
     let (dev, _) = bob_publishes(&bob, &remote, "bob-1");
@@ -187,7 +184,6 @@ fn attack_a_git_remote_plants_a_symlinked_feed_directory() {
 /// `/dev/zero` would have been read until memory ran out. The secure
 /// property: refused at once, unread.
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_a_fifo_descriptor_hangs_the_join() {
     let (fx, remote, _bob, _carol) = team(folder_remote);
     let desc = root(&remote).join("coffer-vault.json");
@@ -218,7 +214,6 @@ fn attack_a_fifo_descriptor_hangs_the_join() {
 /// "everything is fine" line after a real tampering warning. The secure
 /// property: no control character in any warning.
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_stray_names_carry_terminal_escapes() {
     let (fx, remote, bob, _carol) = team(folder_remote);
     let (dev, _) = bob_publishes(&bob, &remote, "bob-1");
@@ -248,7 +243,6 @@ fn attack_stray_names_carry_terminal_escapes() {
 /// property: the clone's checkouts and commits run no filter the remote
 /// names (Coffer's feeds are plain files).
 #[test]
-#[ignore = "open finding (review 13)"]
 fn attack_a_remotes_gitattributes_run_the_users_filters() {
     let (fx, remote, bob, _carol) = team(git_remote);
     bob_publishes(&bob, &remote, "bob-1");
