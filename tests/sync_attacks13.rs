@@ -281,3 +281,210 @@ fn attack_a_remotes_gitattributes_run_the_users_filters() {
         "the remote made Coffer's git run a filter"
     );
 }
+
+// ----- tried and resisted -------------------------------------------------------------
+
+/// RESISTED (anyone who writes the sync folder, racing): Bob's next entry
+/// is swapped again and again between a FIFO and a regular file while Ada
+/// syncs. A look at the file before opening it left a window in which the
+/// open of a FIFO blocked; the open is now non-blocking and the type is
+/// checked on the handle, so no sync hangs, whatever the timing.
+#[test]
+fn resisted_an_entry_swapped_for_a_fifo_never_hangs_the_sync() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let (dev, n) = bob_publishes(&bob, &remote, "bob-1");
+    let entry = entry_file(&remote, &dev, n + 1);
+    let fifo = fx.dir.path().join("fifo");
+    let plain = fx.dir.path().join("plain");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s2 = stop.clone();
+    let e2 = entry.clone();
+    let swapper = std::thread::spawn(move || {
+        let mut i = 0u64;
+        while !s2.load(std::sync::atomic::Ordering::Relaxed) {
+            if i % 2 == 0 {
+                mkfifo(&fifo);
+                let _ = std::fs::rename(&fifo, &e2);
+            } else {
+                std::fs::write(&plain, b"junk").expect("plain");
+                let _ = std::fs::rename(&plain, &e2);
+            }
+            i += 1;
+        }
+        i
+    });
+    let path = fx.path.clone();
+    let ada = Person::owner(&fx);
+    let done = within(60, move || {
+        for _ in 0..40 {
+            let _ = ada.open(&path).sync();
+        }
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let swaps = swapper.join().expect("swapper");
+    assert!(done.is_some(), "a sync hung on a FIFO ({swaps} swaps)");
+    let _ = std::fs::remove_file(&entry);
+    // Bob's feed flows again once the junk is gone.
+    let mut b = bob.open();
+    b.set_item(PROD, "API_KEY", value("bob-2"))
+        .expect("Bob writes");
+    b.sync().expect("Bob publishes");
+    let mut a = fx.open();
+    a.sync().expect("Ada syncs");
+    assert_value(&mut a, PROD, "API_KEY", "bob-2");
+}
+
+/// RESISTED (anyone who writes the sync folder and shares a file system
+/// with the victim): hard links to a file outside the folder, planted as
+/// Ada's own next entry, as an entry of hers already published, and as
+/// Bob's next entry. Reading one reads junk (refused, nothing applied);
+/// the clean-up removes the planted name, never the file's content; the
+/// repair of an altered entry replaces the name (a rename), never writes
+/// through it.
+#[test]
+fn resisted_hard_links_in_feeds_never_write_through() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let (bob_dev, bn) = bob_publishes(&bob, &remote, "bob-1");
+    fx.open().sync().expect("Ada takes Bob's entry in");
+    let ada_dev = device_of(&fx.open());
+    let an = last_seq(&remote, &ada_dev);
+    let victim = fx.dir.path().join("victim.txt");
+    std::fs::write(&victim, b"the victim's file").expect("victim");
+    std::fs::hard_link(&victim, entry_file(&remote, &ada_dev, an + 1)).expect("link 1");
+    std::fs::remove_file(entry_file(&remote, &ada_dev, an)).expect("rm");
+    std::fs::hard_link(&victim, entry_file(&remote, &ada_dev, an)).expect("link 2");
+    std::fs::hard_link(&victim, entry_file(&remote, &bob_dev, bn + 1)).expect("link 3");
+
+    let before = derived(&fx.path);
+    let r = fx.open().sync().expect("Ada syncs");
+    assert_eq!(std::fs::read(&victim).expect("read"), b"the victim's file");
+    assert!(
+        r.quarantined.iter().any(|q| q.contains(&bob_dev.short())),
+        "Bob's junk entry stops his feed for this sync: {r:?}"
+    );
+    assert!(derived(&fx.path) == before, "nothing applied");
+    // Ada's own feed is put right: the planted name gone, the altered
+    // entry back, and neither is the victim's file any more.
+    assert!(!entry_file(&remote, &ada_dev, an + 1).exists());
+    let back = std::fs::read(entry_file(&remote, &ada_dev, an)).expect("entry");
+    assert_ne!(back, b"the victim's file");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&victim).expect("meta").nlink(),
+        2,
+        "only Bob's link is left"
+    );
+}
+
+/// ATTACK (a teammate with push access): Mallory force-pushes an
+/// unrelated history (one commit holding a README) over the git remote,
+/// erasing every feed. Bob's next sync rebases his clone's history onto
+/// it, which writes commits: on a machine with no git identity configured
+/// (a CI runner, a fresh laptop) the rebase failed, and every sync after
+/// it stopped with "someone else wrote this device's feed", for good.
+/// The secure property: the rebase gets Coffer's identity as its commits
+/// do, Bob pushes every feed back (fast-forward), no replica changes, and
+/// a later write flows to everyone.
+#[test]
+fn attack_a_force_pushed_history_stalls_the_sync() {
+    let (fx, remote, bob, carol) = team(git_remote);
+    bob_publishes(&bob, &remote, "bob-1");
+    fx.open().sync().expect("Ada syncs");
+    let before = derived(&fx.path);
+    let Remote::Git(url) = &remote else {
+        unreachable!()
+    };
+    let work = fx.dir.path().join("orphan");
+    let git = |dir: &Path, args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=M", "-c", "user.email=m@x"])
+            .args(args)
+            .status()
+            .expect("git")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    std::fs::create_dir_all(&work).expect("dir");
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("README"), "nothing to see\n").expect("readme");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "rewrite"]);
+    git(
+        &work,
+        &["push", "-q", "--force", url, "HEAD:refs/heads/main"],
+    );
+
+    let r = bob.sync();
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    assert_eq!(derived(&bob.replica).len(), before.len());
+    let r = fx.open().sync().expect("Ada syncs");
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    assert!(derived(&fx.path) == before, "Ada's replica is unchanged");
+    let mut b = bob.open();
+    b.set_item(PROD, "API_KEY", value("bob-3"))
+        .expect("Bob writes");
+    b.sync().expect("Bob publishes");
+    carol.sync();
+    fx.open().sync().expect("Ada syncs");
+    assert_value(&mut fx.open(), PROD, "API_KEY", "bob-3");
+    assert_converged(&[&fx.path, &bob.replica, &carol.replica]);
+}
+
+/// RESISTED (anyone who can read one of Bob's vaults and write another's
+/// folder): entries of Bob's own vault (same device id, signed by Bob)
+/// copied where Bob's next entries of the team vault belong. They belong
+/// to another vault: not applied, and, not being Bob's entries of this
+/// vault, they stop his feed for that sync only, never for good. A
+/// joiner given that folder joins; Bob's device removes them, and his
+/// next entries flow.
+#[test]
+fn resisted_another_vaults_entries_in_a_feed() {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let (dev, n) = bob_publishes(&bob, &remote, "bob-1");
+    fx.open().sync().expect("Ada takes Bob's entry in");
+    let (_own, own_id) = bobs_own_vault(&fx, &bob, "OWN", "own-secret", true);
+    let own_feed = fx
+        .dir
+        .path()
+        .join("bob-own-shared/feeds")
+        .join(dev.to_hex());
+    for k in 1..=3 {
+        let src = own_feed.join(format!("{k:020}.op"));
+        if src.exists() {
+            std::fs::copy(&src, entry_file(&remote, &dev, n + k)).expect("copy");
+        }
+    }
+    assert_ne!(own_id, fx.open().id());
+    fx.open().sync().expect("Ada takes Bob's entry in");
+    // Now the copies (Ada has read up to Bob's entry #n).
+    let before = derived(&fx.path);
+    let r = fx.open().sync().expect("Ada syncs");
+    assert!(
+        r.quarantined.iter().any(|q| q.contains("another vault")),
+        "{r:?}"
+    );
+    assert!(derived(&fx.path) == before, "nothing applied");
+    let dave = Device::new(&fx, "Dave");
+    add_member(
+        &mut fx.open(),
+        &dave.who,
+        coffer_vault::Role::Reader,
+        &[(PROD, coffer_vault::Access::Read)],
+    );
+    fx.open().sync().expect("Ada publishes");
+    let mut d = dave.join(&remote).expect("Dave joins despite the junk");
+    assert!(d.verify().expect("verify").ok());
+    // Bob's device clears the planted files; his next write flows.
+    let mut b = bob.open();
+    b.set_item(PROD, "API_KEY", value("bob-2"))
+        .expect("Bob writes");
+    b.sync().expect("Bob publishes");
+    let r = fx.open().sync().expect("Ada syncs");
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    assert_value(&mut fx.open(), PROD, "API_KEY", "bob-2");
+    let r = dave.sync();
+    assert!(r.quarantined.is_empty(), "{r:?}");
+    assert_value(&mut dave.open(), PROD, "API_KEY", "bob-2");
+}

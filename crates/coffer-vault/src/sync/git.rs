@@ -163,13 +163,32 @@ pub(crate) fn prepare(dir: &Path, url: &str) -> Result<()> {
         must(dir, &["reset", "-q", "--hard", &remote_ref])?;
         return Ok(());
     }
-    let out = run(dir, &["rebase", "-q", &remote_ref])?;
+    // A rebase writes commits: it needs an identity as a commit does (a
+    // machine with none failed here, and the sync stalled, whenever the
+    // remote had moved under this device's unpushed entries, or was
+    // rewritten: attack review 13).
+    let mut c = git(dir);
+    c.args(["rebase", "-q", &remote_ref]);
+    with_identity(dir, &mut c)?;
+    let out = c.output().map_err(|e| Error::io("running git rebase", e))?;
     if !out.status.success() {
         let _ = run(dir, &["rebase", "--abort"]);
         return Err(Error::integrity(format!(
             "this device's unpushed entries conflict with the git remote (someone else wrote this device's feed): {}",
             last_line(&out.stderr)
         )));
+    }
+    Ok(())
+}
+
+/// Gives `c` (a command that writes commits) Coffer's fixed identity
+/// when the user has none configured.
+fn with_identity(dir: &Path, c: &mut Command) -> Result<()> {
+    if run(dir, &["config", "user.email"])?.stdout.is_empty() {
+        c.env("GIT_AUTHOR_NAME", "Coffer")
+            .env("GIT_AUTHOR_EMAIL", "coffer@localhost")
+            .env("GIT_COMMITTER_NAME", "Coffer")
+            .env("GIT_COMMITTER_EMAIL", "coffer@localhost");
     }
     Ok(())
 }
@@ -191,16 +210,7 @@ pub(crate) fn push(dir: &Path, device_short: &str) -> std::result::Result<(), Pu
         let msg = format!("coffer: entries of device {device_short}");
         let mut c = git(dir);
         c.args(["commit", "-q", "-m", &msg]);
-        if run(dir, &["config", "user.email"])
-            .map_err(o)?
-            .stdout
-            .is_empty()
-        {
-            c.env("GIT_AUTHOR_NAME", "Coffer")
-                .env("GIT_AUTHOR_EMAIL", "coffer@localhost")
-                .env("GIT_COMMITTER_NAME", "Coffer")
-                .env("GIT_COMMITTER_EMAIL", "coffer@localhost");
-        }
+        with_identity(dir, &mut c).map_err(o)?;
         let out = c
             .output()
             .map_err(|e| o(Error::io("running git commit", e)))?;
