@@ -347,6 +347,23 @@ pub fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// Runs `git -C dir ARGS` as Mallory (her own identity), which must succeed.
+#[track_caller]
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Mallory", "-c", "user.email=m@example.org"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// What a teammate with push access does to a git remote: clones it,
 /// changes the work tree with `edit`, commits everything and pushes
 /// (`force`: rewriting history).
@@ -358,20 +375,6 @@ pub fn push_to_git_remote(fx: &Fx, remote: &Remote, force: bool, edit: impl FnOn
         .dir
         .path()
         .join(format!("mallory-clone-{}", Id::make().short()));
-    let git = |dir: &Path, args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", "user.name=Mallory", "-c", "user.email=m@example.org"])
-            .args(args)
-            .output()
-            .expect("git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     git(
         fx.dir.path(),
         &["clone", "-q", "-b", "main", url, &work.to_string_lossy()],
