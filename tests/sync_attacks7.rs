@@ -39,10 +39,11 @@
 //! (an unshare made after an adoption it had not seen) and F4: schema 8
 //! keeps every earlier-keys row, adoptions' apart, opened in a chain from
 //! the current key, each key bounded by the lowest `upto` of the rows that
-//! carry it (only an adoption raises its one key's bound). Open, its test
-//! ignored: F6 (low: a copied stale write adopted in the copier's name;
-//! the value is the real writer's, only the credit is wrong; binding the
-//! writer into the blob needs a new `item.set` kind).
+//! carry it (only an adoption raises its one key's bound). Last, F6:
+//! `item.set` kind 31 binds a value to its writer (their id heads the blob
+//! and is in its AAD); an entry carrying a value bound to someone else is
+//! denied on every replica, and a relabelled copy opens for nobody
+//! (values written before kind 31 stay unbound).
 #![allow(dead_code, unused_imports)]
 
 mod common;
