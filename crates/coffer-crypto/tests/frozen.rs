@@ -175,6 +175,7 @@ fn item(v: &Vector) {
         item_id: v.id("item_id"),
         row_version: v.num("row_version"),
         meta: &meta,
+        author: v.opt_text("author").map(|_| v.id("author")),
     };
     let pt = v.hex("plaintext");
     if v.expect_ok {

@@ -455,13 +455,15 @@ fn bless_vault_seeds() {
             kind::REKEY_ITEM_KEEPING => "unshare-keeping".to_string(),
             kind::GRANT_CUT => "grant-cut".to_string(),
             kind::UNGRANT_CUT => "ungrant-cut".to_string(),
+            kind::SET_ITEM_BOUND => "item-set-bound".to_string(),
             _ => kind::name(k).replace('.', "-"),
         };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);
         bless_seed("feed_entry", &format!("{name}.bin"), &e.encode());
     }
     // Kinds this vault does not write: an `item.set` that names no keys
-    // (before kind 18), a stale write adopted (needs an offboarding raced
+    // (before kind 18) or names them without binding its value to its
+    // writer (kind 18, before kind 31), a stale write adopted (needs an offboarding raced
     // through sync), shares re-signed (a grant lowered to read over shares
     // the member made), a conflict resolution (needs
     // concurrent edits through sync), a revocation with and without the
@@ -473,6 +475,23 @@ fn bless_vault_seeds() {
     )
     .ok();
     for (name, body) in [
+        (
+            // Kind 18, which the honest client no longer writes (kind 31
+            // binds the value to its writer since attack review 7, F6).
+            "item-set",
+            OpBody::SetItem {
+                item_id: Id([0x17; 16]),
+                env_id: Id([0xe1; 16]),
+                version: 2,
+                ik_ct: None,
+                blob: vec![0x42; 64],
+                meta: Default::default(),
+                sealed_under: Some(coffer_vault::ops::SealedUnder {
+                    epoch: 1,
+                    item_key: [0x5e; 32],
+                }),
+            },
+        ),
         (
             "item-set-legacy",
             OpBody::SetItem {

@@ -1079,9 +1079,17 @@ impl Vault {
         d: &crate::items::Decrypted,
     ) -> Result<Vec<String>> {
         let mut unopened = Vec::new();
-        for (version, blob, meta) in crate::items::all_versions(self, &d.id)? {
-            match crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)
-            {
+        for (version, blob, meta, author) in crate::items::all_versions(self, &d.id)? {
+            match crate::items::open_version(
+                &d.ik,
+                self.vault_id,
+                env,
+                d.id,
+                version,
+                &blob,
+                &meta,
+                &author,
+            ) {
                 Ok(_) => {}
                 Err(_) if self.is_private_replica() => unopened.push(format!(
                     "version {version} of {}/{}",

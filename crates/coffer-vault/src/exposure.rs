@@ -225,8 +225,8 @@ impl Vault {
             }
         };
         let mut out = Vec::new();
-        for (version, blob, meta) in all_versions(self, &item_id)? {
-            match open_version(&ik, vault_id, env, item_id, version, &blob, &meta) {
+        for (version, blob, meta, author) in all_versions(self, &item_id)? {
+            match open_version(&ik, vault_id, env, item_id, version, &blob, &meta, &author) {
                 Ok(f) => out.push((version, f.value)),
                 Err(_) if lenient => continue,
                 Err(e) => return Err(e),
