@@ -194,8 +194,15 @@ fn the_wrap_and_slot_corpora_hold_the_fixed_records() {
     let pk = f.recipient.public();
     let env_wrap =
         wrap_vectors::wrap_with_esk([0x71; 32], &f.sender, pk, &ek, &f.ctx).expect("wrap");
-    let item_wrap =
-        wrap_vectors::wrap_with_esk([0x72; 32], &f.sender, pk, &ik, &f.ctx).expect("wrap");
+    let item_wrap = wrap_vectors::wrap_item_key_with_esk(
+        [0x72; 32],
+        &f.sender,
+        pk,
+        &ik,
+        &f.ctx,
+        &coffer_fuzz_targets::FIXED_ITEM_KEY_GENERATION,
+    )
+    .expect("wrap");
     for (kind_byte, w, name) in [(0u8, &env_wrap, "env-key"), (1, &item_wrap, "item-key")] {
         let mut b = vec![kind_byte];
         b.extend_from_slice(&w.epk);
@@ -216,6 +223,18 @@ fn the_wrap_and_slot_corpora_hold_the_fixed_records() {
             &mut missing,
         );
     }
+    // An item-key wrap without the generation (kind 2, before the binding):
+    // never opened.
+    let legacy = wrap_vectors::wrap_with_esk([0x72; 32], &f.sender, pk, &ik, &f.ctx).expect("wrap");
+    let mut b = vec![1u8];
+    b.extend_from_slice(&legacy.epk);
+    b.extend_from_slice(&legacy.sig);
+    b.extend_from_slice(&legacy.ct);
+    assert!(
+        !coffer_fuzz_targets::wrap(&b),
+        "a kind-2 item-key wrap opened"
+    );
+    expect_seed("wrap", "fail-item-key-kind-2.bin", &b, &mut missing);
     report_missing(missing);
 
     // Slots: random slot ids, nonces and salts, so only written when blessing.

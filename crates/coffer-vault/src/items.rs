@@ -714,8 +714,8 @@ impl Vault {
             };
             // The share must be for the item key the item has now (its
             // generation, from this device's verified state): a wrap of an
-            // older item key swapped in is refused. Shares written before
-            // shares were bound to a generation still open (legacy kind).
+            // older item key swapped in is refused, and so is a share
+            // without a generation (wrap kind 2, before the binding).
             let generation = coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct);
             let ik: ItemKey = coffer_crypto::wrap::unwrap_share(
                 &self.me.private,
