@@ -59,7 +59,7 @@ demo: build
 
 # Re-runs the end-to-end test and keeps its screenshots in docs/screenshots/.
 screenshots: app
-	$(CARGO) build -p coffer-cli
+	$(CARGO) build -p coffer-cli -p coffer-tests --bins
 	COFFER_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1600x900x24" npm --prefix ui run --silent test:e2e
 
 lint: deps

@@ -16,7 +16,8 @@ mkdir -p .cache
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 disk() { df -h --output=avail . | tail -1 | tr -d ' '; }
 echo "== disk: $(disk) free before the build"
-cargo build --locked -p coffer-cli || exit 1
+# The CLI, and the memory test's key printer (coffer-tests' coffer-test-keys).
+cargo build --locked -p coffer-cli -p coffer-tests --bins || exit 1
 # shellcheck disable=SC2016 # expanded by the inner shell
 scripts/with-keyring.sh sh -c '
   cargo test --workspace --locked 2>&1 &&

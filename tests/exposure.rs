@@ -129,3 +129,26 @@ fn fail_a_seen_value_is_forgotten_by_a_later_new_epoch() {
     assert_eq!(status(&mut v, "API_KEY"), Status::Exposed);
     assert_verifies(&mut v);
 }
+
+#[test]
+fn fail_a_seen_value_set_again_under_a_new_item_is_not_recognised() {
+    // The credential Bob saw is deleted, then its value comes back under a
+    // new item (the same name or another): still the value Bob saw.
+    let (_fx, mut v) = offboarded_bob();
+    v.remove_item(PROD, "API_KEY").expect("delete");
+    v.set_item(PROD, "API_KEY", value(API_V2))
+        .expect("set again");
+    assert_eq!(status(&mut v, "API_KEY"), Status::Exposed, "same name");
+    v.set_item(PROD, "API_KEY_COPY", value(API_V1))
+        .expect("another name");
+    assert_eq!(
+        status(&mut v, "API_KEY_COPY"),
+        Status::Exposed,
+        "other name"
+    );
+    // A fresh value under a new item is not exposed.
+    v.set_item(PROD, "UNRELATED", value(FRESH)).expect("fresh");
+    assert_ne!(status(&mut v, "UNRELATED"), Status::Exposed);
+    // A writer's stored status is not what decides: the reader derives it.
+    assert_verifies(&mut v);
+}

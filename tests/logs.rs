@@ -658,6 +658,7 @@ fn fail_debug_of_item_fields_and_updates_prints_what_was_typed() {
         username: Some(typed[3].into()),
         rotate_every_days: Some(30),
         expires_at: None,
+        generated: false,
     };
     for d in [
         format!("{fields:?}"),
@@ -671,7 +672,7 @@ fn fail_debug_of_item_fields_and_updates_prints_what_was_typed() {
     assert_eq!(
         format!("{upd:?}"),
         "ItemUpdate { value: Some([redacted]), notes: Some([redacted]), url: Some([redacted]), \
-         username: Some([redacted]), rotate_every_days: Some(30), expires_at: None }"
+         username: Some([redacted]), rotate_every_days: Some(30), expires_at: None, generated: false }"
     );
 }
 

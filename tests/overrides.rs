@@ -329,6 +329,7 @@ fn resisted_overrides_planted_for_someone_else_or_where_forbidden() {
         &OpBody::SetEnvPolicy {
             env_id: prod,
             overrides: OverridePolicy::Allow,
+            min_generated: 0,
         },
         None,
     );
@@ -422,4 +423,45 @@ fn resisted_overrides_planted_for_someone_else_or_where_forbidden() {
     assert_eq!(dev_rows, 0, "nothing planted in dev");
     drop(b);
     assert!(fx.open().verify().expect("verify").ok());
+}
+
+/// ATTACK (an admin who runs a modified client): Mallory, an admin, signs
+/// an environment policy asking for generated values of 5 characters
+/// (below what Coffer generates) and one of 5,000.
+/// SECURE: both denied on every replica (the rule every client checks on
+/// input, checked again where the op applies); the policy stays as it was.
+#[test]
+fn resisted_an_admins_policy_with_an_impossible_generated_length() {
+    let (fx, remote, _bob, vault_id, mallory) = team_with_mallory(Role::Admin, Access::Write);
+    let prod = coffer_crypto::Id::from_slice(&env_id(&fx.db(), PROD)).expect("id");
+    let mdev = coffer_crypto::Id::make();
+    let policy = |min_generated| {
+        publish(
+            &remote,
+            vault_id,
+            mdev,
+            &mallory,
+            &OpBody::SetEnvPolicy {
+                env_id: prod,
+                overrides: OverridePolicy::Default,
+                min_generated,
+            },
+            None,
+        )
+    };
+    policy(5);
+    policy(5000);
+    let r = fx.open().sync().expect("ada syncs");
+    assert_eq!(r.denied.len(), 2, "{r:?}");
+    assert_eq!(
+        fx.open().env_policy(PROD).expect("policy").min_generated,
+        None
+    );
+    // The same admin's honest policy applies.
+    policy(40);
+    fx.open().sync().expect("ada syncs");
+    assert_eq!(
+        fx.open().env_policy(PROD).expect("policy").min_generated,
+        Some(40)
+    );
 }

@@ -104,6 +104,7 @@ fn library_writes_no_plaintext() {
             username: Some(USERNAME.into()),
             rotate_every_days: Some(30),
             expires_at: None,
+            generated: false,
         },
     )
     .expect("set");

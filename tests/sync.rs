@@ -944,8 +944,13 @@ fn fail_an_altered_offline_entry_is_not_salvaged() {
         let c = Connection::open(&bob.replica).expect("open");
         let seq = c
             .query_row(
-                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1 AND kind IN (?2, ?3)",
-                rusqlite::params![&bdev.0[..], kind::SET_ITEM, kind::SET_ITEM_SEALED],
+                "SELECT MAX(device_seq) FROM ops WHERE device_id = ?1 AND kind IN (?2, ?3, ?4)",
+                rusqlite::params![
+                    &bdev.0[..],
+                    kind::SET_ITEM,
+                    kind::SET_ITEM_SEALED,
+                    kind::SET_ITEM_BOUND
+                ],
                 |r| r.get(0),
             )
             .expect("last set");

@@ -721,15 +721,17 @@ fn attack_writer_rekeys_an_item_to_rewrite_the_owners_version() {
     let (_, m2) = version(2);
     let m1c = m1.canonical();
     let m2c = m2.canonical();
+    let (s1, a1) = coffer_vault::ops::unframe_blob(&b1);
     let pt1 = ik
         .open_item(
-            &b1,
+            s1,
             &ItemContext {
                 vault_id,
                 env_id,
                 item_id,
                 row_version: 1,
                 meta: &m1c,
+                author: a1,
             },
         )
         .expect("v1 opens");
@@ -742,6 +744,7 @@ fn attack_writer_rekeys_an_item_to_rewrite_the_owners_version() {
                 item_id,
                 row_version: 2,
                 meta: &m2c,
+                author: None,
             },
         )
         .expect("seal");
@@ -1197,15 +1200,17 @@ impl HeldKeys {
             )
             .expect("current version");
         let mc = meta.canonical();
+        let (sealed, author) = coffer_vault::ops::unframe_blob(&blob);
         let plaintext = ik
             .open_item(
-                &blob,
+                sealed,
                 &ItemContext {
                     vault_id,
                     env_id,
                     item_id,
                     row_version: version as u64,
                     meta: &mc,
+                    author,
                 },
             )
             .expect("current version opens")
@@ -1236,6 +1241,7 @@ impl HeldKeys {
                     item_id: self.item_id,
                     row_version: version,
                     meta: &mc,
+                    author: None,
                 },
             )
             .expect("seal")
@@ -1262,15 +1268,17 @@ impl HeldKeys {
     /// held item key.
     fn opens(&self, version: u64, blob: &[u8], meta: &coffer_vault::ops::RotationMeta) -> bool {
         let mc = meta.canonical();
+        let (sealed, author) = coffer_vault::ops::unframe_blob(blob);
         self.ik
             .open_item(
-                blob,
+                sealed,
                 &coffer_crypto::ItemContext {
                     vault_id: self.vault_id,
                     env_id: self.env_id,
                     item_id: self.item_id,
                     row_version: version,
                     meta: &mc,
+                    author,
                 },
             )
             .is_ok()

@@ -1060,6 +1060,7 @@ impl StaleKeys {
                     item_id: self.item_id,
                     row_version: version,
                     meta: &mc,
+                    author: None,
                 },
             )
             .expect("seal")

@@ -148,14 +148,16 @@ fn newest_under(
         .find(|i| i.id == item)?;
     let v = it.versions.last()?;
     let mc = v.meta.canonical();
+    let (sealed, author) = coffer_vault::ops::unframe_blob(&v.blob);
     ik.open_item(
-        &v.blob,
+        sealed,
         &ItemContext {
             vault_id,
             env_id,
             item_id: item,
             row_version: v.version,
             meta: &mc,
+            author,
         },
     )
     .ok()

@@ -39,10 +39,11 @@
 //! (an unshare made after an adoption it had not seen) and F4: schema 8
 //! keeps every earlier-keys row, adoptions' apart, opened in a chain from
 //! the current key, each key bounded by the lowest `upto` of the rows that
-//! carry it (only an adoption raises its one key's bound). Open, its test
-//! ignored: F6 (low: a copied stale write adopted in the copier's name;
-//! the value is the real writer's, only the credit is wrong; binding the
-//! writer into the blob needs a new `item.set` kind).
+//! carry it (only an adoption raises its one key's bound). Last, F6:
+//! `item.set` kind 31 binds a value to its writer (their id heads the blob
+//! and is in its AAD); an entry carrying a value bound to someone else is
+//! denied on every replica, and a relabelled copy opens for nobody
+//! (values written before kind 31 stay unbound).
 #![allow(dead_code, unused_imports)]
 
 mod common;
@@ -675,13 +676,15 @@ fn reshare_races_an_unshare(lower_bob: impl Fn(&Fx)) {
 /// stale write waits (he had not seen Carol's offboarding). Mallory copies
 /// his signed `item.set` body (same version, blob, rotation fields and
 /// `sealed_under`) into an entry of her own, dated just before his. A
-/// blob is not bound to its writer, and `item_conflicts` keeps one row per
-/// digest (`INSERT OR IGNORE`): on every replica the waiting row is hers,
-/// and Ada's device adopts it as Mallory's version.
+/// blob was not bound to its writer, and `item_conflicts` keeps one row
+/// per digest (`INSERT OR IGNORE`): on every replica the waiting row was
+/// hers, and Ada's device adopted it as Mallory's version.
 /// SECURE: the adopted version is credited to Bob, who wrote that value.
-/// FOUND: see the assertion.
+/// FIXED (F6): a new write is `item.set` kind 31, its blob bound to its
+/// writer (the writer's id in the blob and in its AAD); an entry carrying
+/// a value bound to someone else is denied on every replica, without
+/// opening it, so Bob's own entry is the one that waits.
 #[test]
-#[ignore = "open finding F6 (attack7, low): binding the writer into the blob needs a new item.set kind"]
 fn attack_a_copied_stale_write_is_adopted_in_the_copiers_name() {
     let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
     offboard_and_publish(&fx, "Carol");
@@ -689,15 +692,7 @@ fn attack_a_copied_stale_write_is_adopted_in_the_copiers_name() {
         .set_item(PROD, "API_KEY", value("bobs-stale-value"))
         .expect("bob writes");
     bob.sync();
-    let (body, hlc): (Vec<u8>, i64) = Connection::open(&bob.replica)
-        .expect("open")
-        .query_row(
-            "SELECT body, hlc FROM ops WHERE kind = ?1 AND author_id = ?2 ORDER BY seq DESC LIMIT 1",
-            rusqlite::params![kind::SET_ITEM_SEALED, &bob.who.id.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("Bob's item.set");
-    let body = OpBody::decode(&body).expect("decode");
+    let (body, hlc) = last_set_of(&bob);
     forge(
         &remote,
         vault_id,
@@ -707,12 +702,134 @@ fn attack_a_copied_stale_write_is_adopted_in_the_copiers_name() {
         Some(hlc as u64 - 1),
     );
     let r = fx.open().sync().expect("ada syncs");
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.reason.contains("bound to another writer")),
+        "{r:?}"
+    );
     assert_eq!(r.resealed, 1, "{r:?}");
     assert_eq!(
         read(&mut fx.open(), PROD, "API_KEY").as_deref(),
         Ok("bobs-stale-value")
     );
-    let api = item_id_of(&fx, PROD, "API_KEY");
+    assert_eq!(
+        current_author(&fx, PROD, "API_KEY"),
+        bob.who.id,
+        "the adopted value is credited to Bob (Mallory is {})",
+        mallory.id().short()
+    );
+}
+
+/// ATTACK (the same copy of an ordinary write): Bob changes API_KEY; Mallory
+/// copies his signed body into an entry of her own dated just before his,
+/// so hers takes the version and his becomes a concurrent one.
+/// SECURE: the value is Bob's, credited to him, on every replica; the copy
+/// is nobody's value.
+/// HOLDS (F6 fixed): the copy is denied everywhere (its value is bound to
+/// Bob); Bob's entry applies as the current version, nothing waits.
+#[test]
+fn attack_a_copied_write_takes_the_version_in_the_copiers_name() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    bob.open()
+        .set_item(PROD, "API_KEY", value("bobs-value"))
+        .expect("bob writes");
+    bob.sync();
+    let (body, hlc) = last_set_of(&bob);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &body,
+        Some(hlc as u64 - 1),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.reason.contains("bound to another writer")),
+        "{r:?}"
+    );
+    let r = bob.sync();
+    assert!(
+        r.denied
+            .iter()
+            .any(|d| d.reason.contains("bound to another writer")),
+        "{r:?}"
+    );
+    for mut v in [fx.open(), bob.open()] {
+        assert_eq!(read(&mut v, PROD, "API_KEY").as_deref(), Ok("bobs-value"));
+        let waiting = v.conflicts(PROD, "API_KEY", false).expect("conflicts");
+        assert!(waiting.is_empty(), "{}", waiting.len());
+    }
+    assert_eq!(current_author(&fx, PROD, "API_KEY"), bob.who.id);
+}
+
+/// ATTACK (the copy re-labelled): as above, but Mallory also puts her own
+/// id in the copied blob's header, so that it claims to be hers.
+/// SECURE: the copy opens for nobody; Bob's value stays his.
+/// HOLDS: the AAD names Bob, so the relabelled blob opens under no
+/// writer's context: Mallory's version is unreadable (as any version a
+/// writer publishes that opens for nobody), and Bob's write waits beside
+/// it, credited to Bob, for a person to keep.
+#[test]
+fn resisted_a_relabelled_copy_opens_for_nobody() {
+    let (fx, remote, bob, vault_id, mallory) = team_with_mallory(Role::Member, Access::Write);
+    bob.open()
+        .set_item(PROD, "API_KEY", value("bobs-value"))
+        .expect("bob writes");
+    bob.sync();
+    let (mut body, hlc) = last_set_of(&bob);
+    let OpBody::SetItem { blob, item_id, .. } = &mut body else {
+        panic!("an item.set")
+    };
+    let api = *item_id;
+    let header = coffer_vault::ops::BOUND_BLOB_MAGIC.len();
+    blob[header..header + 16].copy_from_slice(&mallory.id().0);
+    forge(
+        &remote,
+        vault_id,
+        Id::make(),
+        &mallory,
+        &body,
+        Some(hlc as u64 - 1),
+    );
+    let r = fx.open().sync().expect("ada syncs");
+    assert!(r.denied.is_empty(), "{r:?}");
+    let got = read(&mut fx.open(), PROD, "API_KEY");
+    assert!(
+        got.as_ref()
+            .is_err_and(|e| e.contains("written by Mallory")),
+        "the relabelled copy opened: {got:?}"
+    );
+    let waiting: Vec<Vec<u8>> = fx
+        .db()
+        .prepare("SELECT author_id FROM item_conflicts WHERE item_id = ?1")
+        .expect("prepare")
+        .query_map([&api.0[..]], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(waiting, vec![bob.who.id.0.to_vec()], "Bob's write waits");
+}
+
+/// The newest `item.set` Bob's device wrote (kind 31): its body and date.
+fn last_set_of(bob: &Device) -> (OpBody, i64) {
+    let (body, hlc): (Vec<u8>, i64) = Connection::open(&bob.replica)
+        .expect("open")
+        .query_row(
+            "SELECT body, hlc FROM ops WHERE kind = ?1 AND author_id = ?2 ORDER BY seq DESC LIMIT 1",
+            rusqlite::params![kind::SET_ITEM_BOUND, &bob.who.id.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("Bob's item.set");
+    (OpBody::decode(&body).expect("decode"), hlc)
+}
+
+/// Who wrote the current version of `name` in Ada's replica.
+fn current_author(fx: &Fx, env: &str, name: &str) -> Id {
+    let api = item_id_of(fx, env, name);
     let author: Vec<u8> = fx
         .db()
         .query_row(
@@ -722,13 +839,7 @@ fn attack_a_copied_stale_write_is_adopted_in_the_copiers_name() {
             |r| r.get(0),
         )
         .expect("current version");
-    assert_eq!(
-        Id::from_slice(&author).expect("id"),
-        bob.who.id,
-        "the adopted value is credited to {} (Mallory is {})",
-        Id::from_slice(&author).expect("id").short(),
-        mallory.id().short()
-    );
+    Id::from_slice(&author).expect("id")
 }
 
 // ----- resisted ------------------------------------------------------------------

@@ -101,13 +101,8 @@ fn a_wrap_moved_to_another_environment_is_rejected() {
     assert_verify_flags(&mut fx.open());
 }
 
-/// Issue 10: a share wrap commits to the item key's generation, not only
-/// the epoch. Unsharing from Carol gives the item a new key in the same
-/// epoch and re-wraps it to Bob; Bob's wrap of the *older* item key, put
-/// back with the older ciphertext of the same version (both genuine, from
-/// the file before), must not open as the current one.
-#[test]
-fn fail_a_share_wrap_of_an_older_item_key_swapped_in_is_refused() {
+/// web/prod DB_PASS shared to Bob and Carol (readers of web/dev only).
+fn shared_to_bob_and_carol() -> (Fx, Vault, Person, Person) {
     let (fx, mut v) = vault();
     let bob = Person::new(&fx, "Bob");
     let carol = Person::new(&fx, "Carol");
@@ -115,6 +110,17 @@ fn fail_a_share_wrap_of_an_older_item_key_swapped_in_is_refused() {
     add_member(&mut v, &carol, Role::Reader, &[(DEV, Access::Read)]);
     v.share(PROD, "DB_PASS", "Bob").expect("share to Bob");
     v.share(PROD, "DB_PASS", "Carol").expect("share to Carol");
+    (fx, v, bob, carol)
+}
+
+/// Issue 10: a share wrap commits to the item key's generation, not only
+/// the epoch. Unsharing from Carol gives the item a new key in the same
+/// epoch and re-wraps it to Bob; Bob's wrap of the *older* item key, put
+/// back with the older ciphertext of the same version (both genuine, from
+/// the file before), must not open as the current one.
+#[test]
+fn fail_a_share_wrap_of_an_older_item_key_swapped_in_is_refused() {
+    let (fx, mut v, bob, _carol) = shared_to_bob_and_carol();
     let old_share = |c: &rusqlite::Connection| -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
         c.query_row(
             "SELECT s.epk, s.ct, s.sig, v.blob FROM item_shares s
@@ -155,6 +161,146 @@ fn fail_a_share_wrap_of_an_older_item_key_swapped_in_is_refused() {
         "Bob with a wrap of the older item key",
         bob.open(&fx.path).get_item(PROD, "DB_PASS"),
     );
+}
+
+/// The same swap with a wrap of the older item key made the way shares were
+/// made before the generation binding (wrap kind 2: no generation in its
+/// AAD) and signed by the genuine sender, Ada (an old build's share, or a
+/// modified client's): such a wrap cannot say which item key it hands out,
+/// so it must not open at all, whatever key it holds (the product is
+/// pre-release: a plain rule, no legacy path).
+#[test]
+fn fail_a_legacy_kind_2_share_of_an_older_item_key_is_refused() {
+    let (fx, v, bob, _carol) = shared_to_bob_and_carol();
+    drop(v);
+    // Ada's keys (the test knows her passphrase), the item key before the
+    // unshare and the blob it sealed.
+    let ada = coffer_tests::keys::open_identity(&Person::owner(&fx).home, PASSPHRASE)
+        .expect("Ada's identity")
+        .private()
+        .expect("Ada's keys");
+    let (vault_id, env_id, epoch, ek) = attack_fx::held_env_key(&fx.path, &ada, PROD);
+    let (item_id, old_ik_ct, old_blob): (Vec<u8>, Vec<u8>, Vec<u8>) = fx
+        .db()
+        .query_row(
+            "SELECT i.id, i.ik_ct, v.blob FROM items i
+             JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+             WHERE i.id = (SELECT item_id FROM item_shares WHERE member_id = ?1)",
+            [&bob.id.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the shared item");
+    let item_id = Id::from_slice(&item_id).expect("item id");
+    let old_ik = ek
+        .open_item_key(
+            &old_ik_ct,
+            &attack_fx::item_ctx(vault_id, env_id, item_id, epoch),
+        )
+        .expect("the item key before the unshare");
+    fx.open()
+        .unshare(PROD, "DB_PASS", "Carol")
+        .expect("unshare Carol");
+    assert_value(&mut bob.open(&fx.path), PROD, "DB_PASS", DB_VALUE);
+    // `wrap::wrap` no longer makes one: the vectors' deterministic wrap,
+    // the same construction as an old build's.
+    let legacy = coffer_crypto::wrap::vectors::wrap_with_esk(
+        [9; 32],
+        &ada,
+        bob.unlock().public(),
+        &old_ik,
+        &coffer_crypto::WrapContext {
+            vault_id,
+            object_id: item_id,
+            epoch,
+            recipient_id: bob.id,
+            sender_id: ada.id(),
+        },
+    )
+    .expect("a kind-2 wrap");
+    {
+        let c = fx.db();
+        c.execute(
+            "UPDATE item_shares SET epk = ?2, ct = ?3, sig = ?4 WHERE member_id = ?1",
+            params![&bob.id.0[..], &legacy.epk[..], &legacy.ct, &legacy.sig[..]],
+        )
+        .expect("swap in the legacy share");
+        c.execute(
+            "UPDATE item_versions SET blob = ?1 WHERE item_id = ?2
+             AND version = (SELECT current_version FROM items WHERE id = ?2)",
+            params![&old_blob, &item_id.0[..]],
+        )
+        .expect("swap the blob back");
+    }
+    assert_integrity(
+        "Bob with a kind-2 wrap of the older item key",
+        bob.open(&fx.path).get_item(PROD, "DB_PASS"),
+    );
+}
+
+/// The item key itself rolled back: after Carol's share ends (a new item
+/// key in the same epoch), someone with the file puts back the item's
+/// older sealed key (`ik_ct`) and Bob's share of it, both genuine bytes
+/// from before. The older key is one Carol kept: the owner's next value,
+/// sealed under it, would be Carol's to read. The sealed key's AAD names
+/// the epoch, not the generation, so the bytes open; binding a generation
+/// counter into that AAD would not refuse them either (whoever can put
+/// back `ik_ct` can put back the rows a counter is read from). What
+/// refuses the swap is the device's own record of the state it derived:
+/// a private replica (every vault moved to sync) is refused at open (its
+/// device-keyed MAC over the state, `ik_ct` included), and a vault not
+/// moved to sync reports it in `audit verify` (the log replayed).
+#[test]
+fn fail_an_older_item_key_swapped_back_in_is_refused() {
+    for private in [true, false] {
+        let (fx, mut v, bob, _carol) = shared_to_bob_and_carol();
+        if private {
+            v.sync_init(coffer_vault::sync::Remote::Folder(
+                fx.dir.path().join("shared"),
+            ))
+            .expect("moved to sync");
+            assert!(v.is_private_replica());
+        }
+        let before = |c: &rusqlite::Connection| -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+            c.query_row(
+                "SELECT i.ik_ct, s.epk, s.ct, s.sig FROM item_shares s
+                 JOIN items i ON i.id = s.item_id WHERE s.member_id = ?1",
+                [&bob.id.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("the shared item")
+        };
+        let old = before(&fx.db());
+        v.unshare(PROD, "DB_PASS", "Carol").expect("unshare Carol");
+        drop(v);
+        assert_ne!(before(&fx.db()).0, old.0, "a new item key");
+        {
+            let c = fx.db();
+            let (ik_ct, epk, ct, sig) = &old;
+            c.execute(
+                "UPDATE items SET ik_ct = ?1 WHERE id = (SELECT item_id FROM item_shares WHERE member_id = ?2)",
+                params![ik_ct, &bob.id.0[..]],
+            )
+            .expect("the older item key back");
+            c.execute(
+                "UPDATE item_shares SET epk = ?2, ct = ?3, sig = ?4 WHERE member_id = ?1",
+                params![&bob.id.0[..], epk, ct, sig],
+            )
+            .expect("Bob's older share back");
+        }
+        let opened = Vault::open(&fx.path, fx.unlock());
+        if private {
+            assert_integrity("a private replica with the older item key", opened);
+        } else {
+            let report = opened
+                .expect("a shared file opens")
+                .verify()
+                .expect("verify");
+            assert!(
+                !report.ok(),
+                "audit verify finds the older item key: {report:?}"
+            );
+        }
+    }
 }
 
 #[test]

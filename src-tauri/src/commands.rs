@@ -424,6 +424,10 @@ pub fn set_item(s: &Session, a: SetItemArgs) -> IpcResult<SetOutcomeDto> {
             .filter(|e| !e.trim().is_empty())
             .map(parse_date)
             .transpose()?,
+        // The editor's generator fills the field like typing does: the
+        // `generated` tag is for values generated in Rust (`rotate_item`
+        // with a generator; the CLI's `--generate`), docs/scan.md.
+        generated: false,
     };
     Ok(s.with_vault(|v| v.set_item(&a.env, a.name.trim(), upd))?
         .into())
@@ -526,7 +530,12 @@ pub fn rotate_item(s: &Session, a: RotateItemArgs) -> IpcResult<SetOutcomeDto> {
     key_name(&a.name)?;
     let value = match (a.value, &a.generate) {
         (Some(v), None) => s.unseal("rotate_item", &v)?,
-        (None, Some(g)) => generated(g)?,
+        (None, Some(g)) => {
+            // Held to the environment's shortest generated value, as the
+            // CLI's `rotate --generate` is.
+            s.with_vault(|v| v.check_generated_length(&a.env, g.length as usize))?;
+            generated(g)?
+        }
         _ => {
             return Err(IpcError::invalid(
                 "give exactly one of: a new value, or a generator",
@@ -546,7 +555,7 @@ pub fn rotate_item(s: &Session, a: RotateItemArgs) -> IpcResult<SetOutcomeDto> {
         (None, false) => NewExpiry::Keep,
     };
     Ok(
-        s.with_vault(|v| v.rotate_item_expiring(&a.env, &a.name, value, expiry))?
+        s.with_vault(|v| v.rotate_item_with(&a.env, &a.name, value, expiry, a.generate.is_some()))?
             .into(),
     )
 }

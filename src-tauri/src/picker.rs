@@ -11,7 +11,11 @@
 //! it wherever it is. The web view cannot make a grant; it can only ask
 //! for the dialog, which the user answers. A grant is spent by the
 //! command that succeeds with it, kept if the command failed (so "tick
-//! Replace and try again" works), and forgotten on lock.
+//! Replace and try again" works), and forgotten on lock. A grant holds
+//! the path as the file system resolved it when the user chose it
+//! (symlinks followed, `..` resolved): the command's path must resolve
+//! to that same file, so a symlink swapped between the choice and the
+//! write does not carry the grant somewhere else.
 //!
 //! Test seam: debug builds started with `COFFER_TEST_PICKS=FILE` answer
 //! every dialog from FILE instead of showing one ([`scripted`]): its first
@@ -54,7 +58,8 @@ pub type PathPicker = Box<dyn Fn(&PickRequest) -> Option<PathBuf> + Send + Sync>
 /// At most this many unused grants are kept (the oldest goes first).
 const MAX_GRANTS: usize = 8;
 
-/// Paths chosen in the native dialog and not yet used.
+/// Paths chosen in the native dialog and not yet used, each as the file
+/// system resolved it at the choice ([`canonical`]).
 #[derive(Default)]
 pub struct Grants(Vec<(PickPurpose, PathBuf)>);
 
@@ -182,11 +187,19 @@ pub fn pick(
     if !path.is_absolute() {
         return Ok(None);
     }
+    let resolved = canonical(&path)?;
     s.picked
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .add(purpose, path.clone());
+        .add(purpose, resolved);
     Ok(Some(path))
+}
+
+/// `path` as the file system resolves it now (the file if it exists,
+/// else its folder and name), anywhere: what a grant holds and what a
+/// command's path is compared with.
+fn canonical(path: &Path) -> IpcResult<PathBuf> {
+    Ok(confine(path, &[PathBuf::from("/")], "file")?)
 }
 
 /// The path a command was given, resolved as the file system sees it
@@ -196,21 +209,27 @@ pub fn pick(
 /// command succeeded.
 pub fn resolve(s: &Session, purpose: PickPurpose, typed: &str, what: &str) -> IpcResult<PathBuf> {
     let path = typed_path(typed, what)?;
-    let granted = s
-        .picked
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .has(purpose, &path);
-    if granted {
-        // Resolved the same way, with the whole file system as the root.
-        return Ok(confine(&path, &[PathBuf::from("/")], what)?);
+    // Resolved with the whole file system as the root, and used only if
+    // it is the very file the user chose (resolved then).
+    if let Ok(resolved) = canonical(&path) {
+        let granted = s
+            .picked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .has(purpose, &resolved);
+        if granted {
+            return Ok(resolved);
+        }
     }
     Ok(app_path(typed, what)?)
 }
 
 /// Uses up the grant for `typed` (if it was chosen in the dialog).
 pub fn spend(s: &Session, purpose: PickPurpose, typed: &str) {
-    if let Ok(path) = typed_path(typed, "file") {
+    if let Some(path) = typed_path(typed, "file")
+        .ok()
+        .and_then(|p| canonical(&p).ok())
+    {
         s.picked
             .lock()
             .unwrap_or_else(|p| p.into_inner())

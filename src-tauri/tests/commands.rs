@@ -162,6 +162,50 @@ fn first_run_edit_rotate_lock_unlock() {
     );
     assert_eq!(both.expect_err("both").code, IpcErrorCode::InvalidInput);
 
+    // An environment's shortest generated value (issue 12): the value the
+    // app generated above (32 characters) is named by the hygiene report
+    // once the policy asks for 40; generating shorter is refused; a
+    // generated rotation at the policy's length ends the finding.
+    s.with_vault(|v| v.set_env_min_generated("payments/prod", Some(40)))
+        .expect("policy");
+    let short = |s: &Session| {
+        c::hygiene_report(s, HygieneArgs { scope: None })
+            .expect("lint")
+            .into_iter()
+            .filter(|f| f.kind == "short")
+            .flat_map(|f| f.credentials)
+            .map(|c| format!("{}/{}", c.env_path, c.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(short(&s), ["payments/prod/STRIPE_KEY"]);
+    let generate = |length: u32| {
+        c::rotate_item(
+            &s,
+            RotateItemArgs {
+                env: "payments/prod".into(),
+                name: "STRIPE_KEY".into(),
+                value: None,
+                generate: Some(GenerateArgs {
+                    length,
+                    charset: "alnum".into(),
+                }),
+                expires: None,
+                no_expiry: false,
+            },
+        )
+    };
+    let refused = generate(32).expect_err("shorter than the policy");
+    assert_eq!(refused.code, IpcErrorCode::InvalidInput);
+    assert!(
+        refused.message.contains("at least 40"),
+        "{}",
+        refused.message
+    );
+    generate(40).expect("at the policy's length");
+    assert!(short(&s).is_empty());
+    s.with_vault(|v| v.set_env_min_generated("payments/prod", None))
+        .expect("no policy");
+
     // A provider expiry belongs to the old value: rotating must say the
     // new value's (or that it has none); the old one is never carried over.
     c::set_item(

@@ -4,7 +4,11 @@
 //! resolved as the file system sees it — symlinks followed, `..` resolved —
 //! so neither a link in home pointing out nor a `..` walk gets around it;
 //! a refusal is the typed IPC error `{code: "permission", message}` and
-//! nothing is written.
+//! nothing is written. A path the user chose in the native dialog (here
+//! through the debug-build picker seam, `picker::scripted`) is the one
+//! exception: accepted once, for its purpose, as the file it resolved to
+//! when chosen; a symlink swapped after the choice does not carry it
+//! elsewhere.
 //!
 //! One test function: it sets `HOME` and `TMPDIR` for the whole process.
 
@@ -12,10 +16,10 @@ use std::path::Path;
 
 use coffer_desktop::commands as c;
 use coffer_desktop::dto::*;
-use coffer_desktop::{IpcError, IpcErrorCode, Session};
+use coffer_desktop::{picker, IpcError, IpcErrorCode, Session};
 
 mod common;
-use common::{ada_with_vault, add_env, confined, set_value, Confined};
+use common::{ada_with_vault, add_env, choose_in_dialog, confined, set_value, Confined};
 
 fn export(path: &Path, write_anyway: bool) -> ExportArgs {
     ExportArgs {
@@ -146,4 +150,47 @@ fn fail_commands_given_a_path_outside_home_and_temp_are_refused() {
     )
     .expect_err("open outside");
     assert_eq!(e.code, IpcErrorCode::Permission, "{e:?}");
+
+    // Chosen in the native dialog (the picker seam answers it): the same
+    // outside path is written, once.
+    let answers = _dir.path().join("answers");
+    s.set_path_picker(picker::scripted(answers.clone()));
+    // The dialog returns the path it was asked for (checked by the helper).
+    let pick = |path: &Path| {
+        choose_in_dialog(&s, &answers, PickPurpose::Export, path, path);
+        path.display().to_string()
+    };
+    let chosen = pick(&target);
+    c::export_env(&s, export(Path::new(&chosen), false)).expect("chosen: written");
+    assert!(target.exists());
+    std::fs::remove_file(&target).expect("rm");
+    assert_refused(
+        "a dialog's choice is used once",
+        c::export_env(&s, export(Path::new(&chosen), false)),
+        &target,
+    );
+
+    // A grant holds the file the choice resolved to: a symlinked folder
+    // swapped between the choice and the write (the web view sends back
+    // the very path the dialog returned) leaves the grant behind.
+    let real = outside.join("real");
+    let elsewhere = outside.join("elsewhere");
+    std::fs::create_dir(&real).expect("real");
+    std::fs::create_dir(&elsewhere).expect("elsewhere");
+    let link = outside.join("chosen-folder");
+    std::os::unix::fs::symlink(&real, &link).expect("link");
+    let chosen = pick(&link.join("app.env"));
+    std::fs::remove_file(&link).expect("unlink");
+    std::os::unix::fs::symlink(&elsewhere, &link).expect("relink");
+    assert_refused(
+        "the chosen folder swapped for another",
+        c::export_env(&s, export(Path::new(&chosen), false)),
+        &elsewhere.join("app.env"),
+    );
+    assert!(!real.join("app.env").exists());
+    // Put back, the choice holds again.
+    std::fs::remove_file(&link).expect("unlink");
+    std::os::unix::fs::symlink(&real, &link).expect("relink");
+    c::export_env(&s, export(Path::new(&chosen), false)).expect("the file chosen");
+    assert!(real.join("app.env").exists());
 }

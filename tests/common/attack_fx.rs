@@ -272,14 +272,16 @@ pub fn item_ctx(vault_id: Id, env_id: Id, item_id: Id, epoch: u64) -> ItemKeyCon
 
 pub fn open_blob(ik: &ItemKey, vault_id: Id, env_id: Id, item_id: Id, v: &Version) -> Vec<u8> {
     let mc = v.meta.canonical();
+    let (sealed, author) = coffer_vault::ops::unframe_blob(&v.blob);
     ik.open_item(
-        &v.blob,
+        sealed,
         &ItemContext {
             vault_id,
             env_id,
             item_id,
             row_version: v.version,
             meta: &mc,
+            author,
         },
     )
     .expect("version opens")
@@ -305,6 +307,7 @@ pub fn seal_blob(
             item_id,
             row_version: version,
             meta: &mc,
+            author: None,
         },
     )
     .expect("seal")

@@ -317,3 +317,74 @@ pub fn keeping_target(fx: &Fx, bob: &Device, item: &Id) -> (Id, [u8; 32]) {
     let generation = coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0;
     (member, generation)
 }
+
+/// An outside folder (not in the sync folder) holding a file named as
+/// entry `seq` of a feed, `victim`: what a symlink planted in the sync
+/// folder points at.
+pub fn outside_with_victim(fx: &Fx, name: &str, seq: u64) -> PathBuf {
+    let out = fx.dir.path().join(name);
+    std::fs::create_dir_all(&out).expect("outside folder");
+    std::fs::write(out.join(format!("{seq:020}.op")), b"victim").expect("victim");
+    out
+}
+
+/// The names and contents in `dir` (recursively), sorted.
+pub fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for ent in std::fs::read_dir(&d).expect("ls") {
+            let p = ent.expect("entry").path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                out.push((p.strip_prefix(dir).expect("under").to_path_buf(), bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs `git -C dir ARGS` as Mallory (her own identity), which must succeed.
+#[track_caller]
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Mallory", "-c", "user.email=m@example.org"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What a teammate with push access does to a git remote: clones it,
+/// changes the work tree with `edit`, commits everything and pushes
+/// (`force`: rewriting history).
+pub fn push_to_git_remote(fx: &Fx, remote: &Remote, force: bool, edit: impl FnOnce(&Path)) {
+    let Remote::Git(url) = remote else {
+        unreachable!()
+    };
+    let work = fx
+        .dir
+        .path()
+        .join(format!("mallory-clone-{}", Id::make().short()));
+    git(
+        fx.dir.path(),
+        &["clone", "-q", "-b", "main", url, &work.to_string_lossy()],
+    );
+    edit(&work);
+    git(&work, &["add", "-A", "."]);
+    git(&work, &["commit", "-q", "-m", "mallory"]);
+    let mut push = vec!["push", "-q", "origin", "HEAD:refs/heads/main"];
+    if force {
+        push.insert(2, "--force");
+    }
+    git(&work, &push);
+}

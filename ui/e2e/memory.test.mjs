@@ -11,7 +11,13 @@
 //    revealed (decrypted only in Rust, in zeroizing buffers);
 //  - nor the revealed value or the passphrase, which crossed IPC sealed;
 //  - no WebKit process holds a value that was never revealed (values cross
-//    IPC only on an explicit reveal).
+//    IPC only on an explicit reveal);
+//  - neither the app process nor any WebKit process holds a key: the
+//    account key (UAK), the X25519 and Ed25519 private keys, the
+//    environment keys and the item keys of the test vault. The test learns
+//    their bytes from `coffer-test-keys` (the test crate's helper, never
+//    shipped: tests/bin/coffer_test_keys.rs), which opens the identity file
+//    and the vault itself with the test's passphrase.
 // Recorded, not asserted (documented as not wipeable): the WebView's own
 // copies of the revealed value and of the typed passphrase (JS strings,
 // DOM text, input buffers) in the WebKit web process, until its garbage
@@ -22,8 +28,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { APP, appSuite, CLI, PASSPHRASE, reveal, row, tid } from "./harness.mjs";
+
+// The test crate's key printer, next to the CLI (`cargo build -p coffer-tests
+// --bin coffer-test-keys`; `cargo test --workspace` builds it too).
+const TEST_KEYS = process.env.COFFER_TEST_KEYS ?? join(dirname(CLI), "coffer-test-keys");
 
 const REVEALED = "memcanary-revealed-7c1e4b2d9f";
 const LISTED = "memcanary-listed-3a8f6e0c51";
@@ -101,6 +112,7 @@ function appAndChildren() {
 function scan(pid, needles) {
   const found = new Set();
   const context = {};
+  const region = {};
   const maps = readFileSync(`/proc/${pid}/maps`, "utf8").split("\n");
   const fd = openSync(`/proc/${pid}/mem`, "r");
   const CHUNK = 4 << 20;
@@ -130,6 +142,7 @@ function scan(pid, needles) {
             // copy comes from.
             const around = view.subarray(Math.max(0, i - 48), i + needle.length + 48);
             context[name] = around.toString("latin1").replace(/[^\x20-\x7e]/g, ".");
+            region[name] = `${line.trim()} +0x${(at + i - a).toString(16)}`;
           }
         }
       }
@@ -137,7 +150,7 @@ function scan(pid, needles) {
   } finally {
     closeSync(fd);
   }
-  return { found, bytes, context };
+  return { found, bytes, context, region };
 }
 
 /** ASCII and UTF-16LE spellings (WebKit keeps some strings as UTF-16). */
@@ -151,6 +164,8 @@ function needlesOf(named) {
 }
 
 const readable = canReadOthers();
+/** Key name -> raw bytes (filled by the first test). */
+const keys = {};
 
 describe("no secret in memory after lock", { skip: !readable && "needs root or ptrace_scope 0 to read /proc/PID/mem" }, () => {
   test("first run, a vault with canary values, reveal one, lock", async () => {
@@ -176,6 +191,19 @@ describe("no secret in memory after lock", { skip: !readable && "needs root or p
     cli(["set", "mem/prod", "REVEALED_KEY"], REVEALED);
     cli(["set", "mem/prod", "LISTED_KEY"], LISTED);
     cli(["set", "mem/other", "OTHER_KEY"], OTHER_ENV);
+    // Every key the owner holds while unlocked, as raw bytes (never through
+    // WebDriver nor the app: from the files, in this process).
+    assert.ok(existsSync(TEST_KEYS), `build the key printer first (cargo build -p coffer-tests --bin coffer-test-keys): ${TEST_KEYS}`);
+    const coffer = join(env.XDG_DATA_HOME, "coffer");
+    const printed = execFileSync(TEST_KEYS, [coffer, join(coffer, "vault.coffer")], { input: PASSPHRASE, encoding: "utf8" });
+    for (const line of printed.trim().split("\n")) {
+      const [name, hex] = line.split(" ");
+      keys[name] = Buffer.from(hex, "hex");
+    }
+    const names = Object.keys(keys);
+    for (const want of ["account-key", "x25519-secret", "ed25519-seed"]) assert.ok(names.includes(want), `${want} printed: ${names}`);
+    assert.equal(names.filter((n) => n.startsWith("env-key:")).length, 2, `two environment keys: ${names}`);
+    assert.equal(names.filter((n) => n.startsWith("item-key:")).length, 3, `three item keys: ${names}`);
     // Lock and unlock so the app reads the values the CLI wrote, list both
     // environments (every item decrypted in Rust), reveal one.
     await click(tid("lock"));
@@ -200,6 +228,12 @@ describe("no secret in memory after lock", { skip: !readable && "needs root or p
       ),
       digest(REVEALED),
     );
+    // The control: while unlocked, the search finds the account key and
+    // the X25519 private key the app holds (so "none after lock" means
+    // something).
+    const { appPid } = appAndChildren();
+    const held = scan(appPid, { "account-key": keys["account-key"], "x25519-secret": keys["x25519-secret"] });
+    assert.deepEqual([...held.found].sort(), ["account-key", "x25519-secret"], "the unlocked app holds its keys");
     await click(tid("lock"));
     await wd.$(tid("unlock"));
   });
@@ -217,7 +251,7 @@ describe("no secret in memory after lock", { skip: !readable && "needs root or p
   // zeroizing buffers: none may be left.
   test("the app process holds no value that was never revealed after lock", async () => {
     const { appPid } = appAndChildren();
-    rust = scan(appPid, secrets);
+    rust = scan(appPid, { ...secrets, ...keys });
     assert.ok(rust.bytes > 1 << 20, `the app's memory was read (${rust.bytes} bytes)`);
     const values = VALUES.filter((k) => rust.found.has(k) && !k.startsWith("revealed"));
     assert.deepEqual(values, [], `coffer-desktop (pid ${appPid}) after lock still holds: ${values} ${JSON.stringify(rust.context)}`);
@@ -235,17 +269,29 @@ describe("no secret in memory after lock", { skip: !readable && "needs root or p
     assert.deepEqual(found, [], `copies: ${JSON.stringify(found.map((k) => rust.context[k]))}`);
   });
 
+  // Keys never leave Rust (the web view holds ids, never a key) and live in
+  // zeroizing types: after lock none of them may be left in the app process
+  // (each WebKit process is checked in the next test, in the same pass).
+  test("the app process holds no key after lock", () => {
+    assert.ok(rust, "an earlier test read the app's memory");
+    assert.ok(Object.keys(keys).length >= 8, "the first test read the keys");
+    const left = Object.keys(keys).filter((k) => rust.found.has(k));
+    assert.deepEqual(left, [], `keys left after lock: ${left.map((k) => `${k} in ${rust.region[k]}`).join("; ")}`);
+  });
+
   test("no WebKit process ever held a value that was not revealed", async () => {
     const { kids } = appAndChildren();
     const web = [];
     for (const k of kids) {
       let s;
       try {
-        s = scan(k.pid, secrets);
+        s = scan(k.pid, { ...secrets, ...keys });
       } catch {
         continue; // a helper that exited meanwhile
       }
       web.push({ ...k, ...s });
+      const held = Object.keys(keys).filter((n) => s.found.has(n));
+      assert.deepEqual(held, [], `${k.exe} (pid ${k.pid}) holds keys, which never leave Rust: ${held.map((n) => s.region[n])}`);
       for (const never of ["listed value", "listed value (utf-16)", "other environment's value", "other environment's value (utf-16)"]) {
         assert.ok(!s.found.has(never), `${k.exe} (pid ${k.pid}) holds the ${never}, which was never revealed`);
       }

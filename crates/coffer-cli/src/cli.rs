@@ -362,9 +362,10 @@ pub struct GenArgs {
     /// Generate a random value.
     #[arg(long)]
     pub generate: bool,
-    /// Length of the generated value.
-    #[arg(long, default_value_t = 32, requires = "generate")]
-    pub length: usize,
+    /// Length of the generated value [default: 32, or the environment's
+    /// shortest generated value when longer].
+    #[arg(long, requires = "generate")]
+    pub length: Option<usize>,
     /// alnum, hex, base64url, symbols or digits.
     #[arg(long, default_value = "alnum", requires = "generate")]
     pub charset: String,
@@ -423,15 +424,21 @@ pub enum KeychainCmd {
 #[derive(Subcommand, Debug)]
 pub enum EnvCmd {
     /// Show or set PROJECT/ENV's policy: whether personal overrides apply
-    /// there (default: forbidden where the name starts with prod).
-    #[command(after_help = "Setting it is for owners and admins. Example: \
-        coffer env policy payments/prod --overrides allow")]
+    /// there (default: forbidden where the name starts with prod), and the
+    /// shortest value Coffer generates there (`coffer lint` names shorter
+    /// generated values).
+    #[command(after_help = "Setting it is for owners and admins. Examples: \
+        coffer env policy payments/prod --overrides allow; \
+        coffer env policy payments/prod --min-generated 40")]
     Policy {
         /// PROJECT/ENV.
         env: String,
         /// allow, forbid or default.
         #[arg(long, value_name = "POLICY")]
         overrides: Option<String>,
+        /// The shortest generated value, 8 to 4096 characters, or `none`.
+        #[arg(long, value_name = "N|none")]
+        min_generated: Option<String>,
     },
     /// Add PROJECT/ENV (the project is created if new).
     Add {

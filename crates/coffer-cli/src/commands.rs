@@ -72,8 +72,17 @@ fn refuse_empty(key: &str, value: &SecretString, allow_empty: bool) -> Result<()
     Ok(())
 }
 
-fn gen_value(g: &GenArgs) -> Result<SecretString> {
-    generate(g.length, Charset::parse(&g.charset)?)
+/// A value generated for `env`: `--length`, refused below the
+/// environment's shortest generated value; else 32 or that, if longer.
+fn gen_value(v: &coffer_vault::Vault, env: &str, g: &GenArgs) -> Result<SecretString> {
+    let length = match g.length {
+        Some(n) => {
+            v.check_generated_length(env, n)?;
+            n
+        }
+        None => v.generated_length(env, 32)?,
+    };
+    generate(length, Charset::parse(&g.charset)?)
 }
 
 /// Runs a command; returns the exit code on success.
@@ -268,7 +277,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             let value = if no_value {
                 None
             } else if gen.generate {
-                Some(gen_value(&gen)?)
+                Some(gen_value(&v, &env, &gen)?)
             } else {
                 let value = prompt::value(&key, stdin.is_some(), keep_newline)?;
                 refuse_empty(&key, &value, allow_empty)?;
@@ -284,6 +293,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     username,
                     rotate_every_days: days,
                     expires_at,
+                    generated: gen.generate,
                 },
             )?;
             eprintln!(
@@ -551,13 +561,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                 }
             };
             let value = if gen.generate {
-                gen_value(&gen)?
+                gen_value(&v, &env, &gen)?
             } else {
                 let value = prompt::value(&key, false, keep_newline)?;
                 refuse_empty(&key, &value, allow_empty)?;
                 value
             };
-            let out = v.rotate_item_expiring(&env, &key, value, expiry)?;
+            let out = v.rotate_item_with(&env, &key, value, expiry, gen.generate)?;
             eprintln!("Rotated {key} in {env} (version {}).", out.version);
             Ok(0)
         }
@@ -592,11 +602,28 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Override(cmd) => overrides(&cli.vault, cmd),
-        Cmd::Env(EnvCmd::Policy { env, overrides }) => {
+        Cmd::Env(EnvCmd::Policy {
+            env,
+            overrides,
+            min_generated,
+        }) => {
             let mut v = open(&cli.vault)?;
-            if let Some(p) = overrides {
-                let p = coffer_vault::ops::OverridePolicy::parse(&p)?;
-                v.set_env_policy(&env, p)?;
+            if overrides.is_some() || min_generated.is_some() {
+                let now = v.env_policy(&env)?;
+                let overrides = match overrides {
+                    Some(p) => coffer_vault::ops::OverridePolicy::parse(&p)?,
+                    None => now.overrides,
+                };
+                let min = match min_generated.as_deref() {
+                    None => now.min_generated,
+                    Some("none") => None,
+                    Some(n) => Some(n.parse::<u32>().map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "--min-generated takes a number of characters (8 to 4096) or none, not {n:?}"
+                        ))
+                    })?),
+                };
+                v.set_env_policy_parts(&env, overrides, min)?;
             }
             let p = v.env_policy(&env)?;
             println!(
@@ -608,6 +635,10 @@ pub fn run(cli: Cli) -> Result<u8> {
                     "personal overrides do not apply"
                 }
             );
+            match p.min_generated {
+                Some(n) => println!("generated values: at least {n} characters"),
+                None => println!("generated values: no shortest length"),
+            }
             Ok(0)
         }
         Cmd::Run(args) => crate::workflow::run(&cli.vault, args),

@@ -405,15 +405,17 @@ pub fn hook(_hook: HookKind, repo: Option<PathBuf>, vault: Option<&Path>) -> Res
 /// `coffer lint`.
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Checks current values: the same value in two environments or projects \
-    (values under 8 bytes are not compared), and values that look like placeholders \
-    (changeme, TODO, your_…, <…>, xxxx, example…) outside dev, development, local, test \
-    and ci. Never prints a value.\n\nExample (CI gate): coffer lint --fail-on reused,placeholder  # exit 14 if any"
+    after_help = "Checks current values: the same value in two environments or projects, \
+    your own personal overrides included (values under 8 bytes are not compared); values \
+    that look like placeholders (changeme, TODO, your_…, <…>, xxxx, example…) outside dev, \
+    development, local, test and ci; and values generated with --generate that are shorter \
+    than their environment's policy (coffer env policy --min-generated). Never prints a \
+    value.\n\nExample (CI gate): coffer lint --fail-on reused,placeholder,short  # exit 14 if any"
 )]
 pub struct LintArgs {
     /// PROJECT or PROJECT/ENV (default: everything you can read).
     pub scope: Option<String>,
-    /// Exit 14 if a finding of these kinds exists (reused, placeholder; comma-separated, or any).
+    /// Exit 14 if a finding of these kinds exists (reused, placeholder, short; comma-separated, or any).
     #[arg(long, value_name = "KINDS")]
     pub fail_on: Option<String>,
     /// JSON output.
@@ -426,7 +428,7 @@ pub fn lint(a: LintArgs, open: impl FnOnce() -> Result<Vault>) -> Result<u8> {
     use coffer_vault::lint::LintKind;
     let fail_on: Vec<LintKind> = match a.fail_on.as_deref() {
         None => Vec::new(),
-        Some("any") => vec![LintKind::Reused, LintKind::Placeholder],
+        Some("any") => vec![LintKind::Reused, LintKind::Placeholder, LintKind::Short],
         Some(list) => list
             .split(',')
             .map(|k| LintKind::parse(k.trim()))

@@ -97,3 +97,110 @@ fn lint_fail_on_is_a_ci_gate() {
     env.coffer(["lint", "web/dev", "--fail-on", "any"]).ok();
     env.coffer(["lint", "--fail-on", "sloppy"]).fails(INVALID);
 }
+
+/// An environment's shortest generated value (`env policy
+/// --min-generated`): `--generate` takes it as its default length and
+/// refuses a shorter `--length`; a value generated before the policy was
+/// raised is named by `lint` (kind `short`, a `--fail-on` gate), a typed
+/// value is not (only generated values carry the `generated` tag), and a
+/// rotation with `--generate` ends the finding.
+#[test]
+fn lint_names_generated_values_shorter_than_the_policy() {
+    let env = Env::with_vault();
+    env.coffer(["set", "web/prod", "TOKEN", "--generate", "--length", "16"])
+        .ok();
+    env.set("web/prod", "PORT_SECRET", "typed-by-hand-1");
+    let out = env.coffer(["lint", "--json"]).ok();
+    assert_eq!(out.json(), serde_json::json!([]), "{out}");
+
+    // Raising the policy: shown, one signed change, in the audit log.
+    let out = env
+        .coffer(["env", "policy", "web/prod", "--min-generated", "40"])
+        .ok();
+    assert!(
+        out.stdout
+            .contains("generated values: at least 40 characters"),
+        "{out}"
+    );
+    let audit = env.coffer(["audit"]).ok();
+    assert!(
+        audit
+            .stdout
+            .contains("generated values of at least 40 characters"),
+        "{audit}"
+    );
+    let out = env.coffer(["lint", "--json"]).ok();
+    let found = out.json();
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(found[0]["kind"], "short");
+    assert_eq!(
+        found[0]["credentials"],
+        serde_json::json!(["web/prod/TOKEN"])
+    );
+    assert!(
+        found[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("16 characters") && d.contains("at least 40")),
+        "{found}"
+    );
+    assert_eq!(env.coffer(["lint", "--fail-on", "short"]).run().code, GATE);
+    assert_eq!(env.coffer(["lint", "--fail-on", "any"]).run().code, GATE);
+
+    // Generating shorter than the policy is refused, the vault unchanged.
+    let before = env.snapshot();
+    let msg = env
+        .coffer([
+            "rotate",
+            "web/prod",
+            "TOKEN",
+            "--generate",
+            "--length",
+            "20",
+        ])
+        .fails(INVALID);
+    assert!(msg.contains("at least 40 characters"), "{msg}");
+    assert_eq!(env.snapshot(), before);
+    // Without --length, the policy's length; the finding is gone.
+    env.coffer(["rotate", "web/prod", "TOKEN", "--generate"])
+        .ok();
+    assert_eq!(env.get("web/prod", "TOKEN").chars().count(), 40);
+    env.coffer(["lint", "--fail-on", "short"]).ok();
+
+    // Bad policies: one line, exit 7, nothing changed.
+    for bad in ["7", "5000", "many"] {
+        let before = env.snapshot();
+        let msg = env
+            .coffer(["env", "policy", "web/prod", "--min-generated", bad])
+            .fails(INVALID);
+        assert!(msg.contains("8 to 4096"), "{bad}: {msg}");
+        assert_eq!(env.snapshot(), before);
+    }
+    let out = env
+        .coffer(["env", "policy", "web/prod", "--min-generated", "none"])
+        .ok();
+    assert!(out.stdout.contains("no shortest length"), "{out}");
+}
+
+/// Your own personal override counts for reuse: a production value copied
+/// into your dev override is named (as your override), never printed.
+#[test]
+fn lint_counts_your_personal_overrides_for_reuse() {
+    let env = Env::with_vault();
+    env.coffer(["env", "add", "web/dev"]).ok();
+    env.set("web/prod", "DATABASE_URL", SHARED);
+    env.set("web/dev", "DATABASE_URL", "postgres://dev-db/app");
+    env.coffer(["lint", "--fail-on", "reused"]).ok();
+    env.coffer(["override", "set", "web/dev", "DATABASE_URL"])
+        .stdin(SHARED)
+        .ok();
+    let out = env.coffer(["lint", "--json", "--fail-on", "reused"]).run();
+    assert_eq!(out.code, GATE, "{out}");
+    assert!(!out.stdout.contains(SHARED) && !out.stderr.contains(SHARED));
+    assert_eq!(
+        out.json()[0]["credentials"],
+        serde_json::json!([
+            "web/dev/DATABASE_URL (your personal override)",
+            "web/prod/DATABASE_URL"
+        ])
+    );
+}

@@ -125,7 +125,8 @@ fn prod_refuses_overrides_by_default_and_the_policy_is_an_admins_choice() {
     let out = env.coffer(["env", "policy", "web/prod"]).ok();
     assert_eq!(
         out.stdout,
-        "overrides: default (personal overrides do not apply)\n"
+        "overrides: default (personal overrides do not apply)\n\
+         generated values: no shortest length\n"
     );
     env.coffer(["env", "policy", "web/prod", "--overrides", "allow"])
         .ok();

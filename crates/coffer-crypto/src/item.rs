@@ -4,6 +4,9 @@
 //!   `X(IK, canonical(item), aad = "coffer/v1/item" ‖ vault_id ‖ env_id ‖ item_id ‖ row_version ‖ meta)`
 //!   where `meta` is the canonical encoding of the item's plaintext rotation
 //!   fields. One blob per item, never one per field, so fields cannot be swapped.
+//!   A blob bound to its writer (`item.set` kind 31, attack review 7, F6)
+//!   has `aad = "coffer/v1/item-by" ‖ vault_id ‖ env_id ‖ item_id ‖ row_version ‖ author_id ‖ meta`:
+//!   a copy of it in someone else's entry opens under no context.
 //! - Item key under the environment key:
 //!   `X(EK, IK, aad = "coffer/v1/ik" ‖ vault_id ‖ env_id ‖ item_id ‖ epoch)`.
 //! - An item's earlier keys under its current one, after an item re-key that
@@ -31,16 +34,26 @@ pub struct ItemContext<'a> {
     /// Canonical bytes of the plaintext metadata stored beside the blob
     /// (rotation fields): editing them breaks the blob.
     pub meta: &'a [u8],
+    /// The member who wrote this version, for a blob bound to its writer
+    /// (`item.set` kind 31); `None` for a blob of the older kinds, whose
+    /// AAD names no writer.
+    pub author: Option<Id>,
 }
 
 impl ItemContext<'_> {
     fn aad(&self) -> Vec<u8> {
-        let mut a = Vec::with_capacity(14 + 56 + self.meta.len());
-        a.extend_from_slice(b"coffer/v1/item");
+        let mut a = Vec::with_capacity(17 + 72 + self.meta.len());
+        a.extend_from_slice(match self.author {
+            None => b"coffer/v1/item".as_slice(),
+            Some(_) => b"coffer/v1/item-by".as_slice(),
+        });
         a.extend_from_slice(&self.vault_id.0);
         a.extend_from_slice(&self.env_id.0);
         a.extend_from_slice(&self.item_id.0);
         a.extend_from_slice(&self.row_version.to_le_bytes());
+        if let Some(author) = self.author {
+            a.extend_from_slice(&author.0);
+        }
         a.extend_from_slice(&(self.meta.len() as u64).to_le_bytes());
         a.extend_from_slice(self.meta);
         a
@@ -223,6 +236,7 @@ mod tests {
             item_id: i,
             row_version: 1,
             meta: &meta,
+            author: None,
         };
         let blob = ik.seal_item(b"secret", &c).expect("seal");
         assert_eq!(
@@ -278,6 +292,35 @@ mod tests {
         assert!(ek
             .open_item_key(&w, &ItemKeyContext { epoch: 0, ..kc })
             .is_err());
+    }
+
+    #[test]
+    fn a_blob_bound_to_its_writer_opens_only_as_theirs() {
+        let (bob, mallory) = (Id::make(), Id::make());
+        let ik = ItemKey::make();
+        let c = ItemContext {
+            vault_id: Id::make(),
+            env_id: Id::make(),
+            item_id: Id::make(),
+            row_version: 3,
+            meta: &[],
+            author: Some(bob),
+        };
+        let blob = ik.seal_item(b"bobs", &c).expect("seal");
+        assert_eq!(
+            ik.open_item(&blob, &c).expect("open").expose_secret(),
+            b"bobs"
+        );
+        for other in [Some(mallory), None] {
+            assert!(ik
+                .open_item(&blob, &ItemContext { author: other, ..c })
+                .is_err());
+        }
+        // And an unbound blob does not open as anyone's bound one.
+        let old = ik
+            .seal_item(b"old", &ItemContext { author: None, ..c })
+            .expect("seal");
+        assert!(ik.open_item(&old, &c).is_err());
     }
 
     #[test]

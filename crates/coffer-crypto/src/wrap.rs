@@ -20,8 +20,10 @@
 //! share holder), so the epoch alone does not tell a wrap of the current
 //! item key from a wrap of an older one; with the generation in the AAD, a
 //! wrap of an older item key swapped in for the current one fails.
-//! Shares made before this (kind 2, no generation) still open through
-//! [`unwrap_share`]; every re-key replaces them.
+//! A wrap of an item key without the generation (kind 2, what shares were
+//! before) cannot say which item key it hands out: [`wrap`] refuses to
+//! make one and [`unwrap`] to open one (the product is pre-release: no
+//! legacy path; docs/design-decisions.md).
 
 use rand_core::OsRng;
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
@@ -129,12 +131,18 @@ fn wrap_key(ss: &[u8; 32], epk: &[u8; 32], pk_r: &[u8; 32], info: &[u8]) -> Zero
 }
 
 /// Wraps `key` from `sender` to `recipient`, with a fresh ephemeral key.
+/// An environment key only: an item key is wrapped with its generation
+/// ([`wrap_item_key`]); asked to wrap one here, this refuses with
+/// [`Error::Encrypt`].
 pub fn wrap<K: WrappableKey>(
     sender: &PrivateIdentity,
     recipient: &PublicKeys,
     key: &K,
     ctx: &WrapContext,
 ) -> Result<Wrap, Error> {
+    if K::KIND == ItemKey::KIND {
+        return Err(Error::Encrypt);
+    }
     // Used for exactly one Diffie-Hellman, then dropped (zeroized).
     wrap_with(
         StaticSecret::random_from_rng(OsRng),
@@ -239,13 +247,12 @@ pub fn verify_item_key_wrap(
             .is_ok()
 }
 
-/// Unwraps an entry share as a reader must: first as made by
-/// [`wrap_item_key`] for `generation` (the item's current key, as the
-/// reader's own state has it), else as a share made before shares were
-/// bound to a generation (kind 2, kept so vaults written by older builds
-/// keep opening; it cannot tell a wrap of the current item key from one of
-/// an older key, and every re-key or re-share replaces it). `record` is
-/// `[epk, ct, sig]`.
+/// Unwraps an entry share as a reader must: as made by [`wrap_item_key`]
+/// for `generation` (the item's current key, as the reader's own state has
+/// it), and only so. A share without the generation (kind 2, made before
+/// shares were bound to one) is [`Error::Decrypt`] like any other wrap
+/// that does not open: it cannot tell a wrap of the current item key from
+/// one of an older key. `record` is `[epk, ct, sig]`.
 pub fn unwrap_share(
     recipient: &PrivateIdentity,
     sender: &PublicKeys,
@@ -255,12 +262,14 @@ pub fn unwrap_share(
 ) -> Result<ItemKey, Error> {
     let [epk, ct, sig] = record;
     unwrap_item_key(recipient, sender, epk, ct, sig, ctx, generation)
-        .or_else(|_| unwrap(recipient, sender, epk, ct, sig, ctx))
 }
 
 /// Unwraps a key addressed to `recipient`, made by `sender` (whose pinned
 /// public keys the caller supplies). Lengths are checked first, then the
-/// signature, then the AEAD; every failure is [`Error::Decrypt`].
+/// signature, then the AEAD; every failure is [`Error::Decrypt`]. An
+/// environment key only: an item key opens with its generation
+/// ([`unwrap_share`]), and asked for one here this refuses (a wrap of kind
+/// 2 is never opened).
 pub fn unwrap<K: WrappableKey>(
     recipient: &PrivateIdentity,
     sender: &PublicKeys,
@@ -269,6 +278,9 @@ pub fn unwrap<K: WrappableKey>(
     sig: &[u8],
     ctx: &WrapContext,
 ) -> Result<K, Error> {
+    if K::KIND == ItemKey::KIND {
+        return Err(Error::Decrypt);
+    }
     unwrap_aad(recipient, sender, epk, ct, sig, ctx, &ctx.aad(K::KIND))
 }
 
@@ -442,10 +454,18 @@ mod tests {
         assert_eq!(open(&g2), Err(Error::Decrypt));
         let share = |w: &Wrap, g| unwrap_share(&b, a.public(), [&w.epk, &w.ct, &w.sig], &c, g);
         assert_eq!(share(&w, &g2), Err(Error::Decrypt), "no fallback for it");
-        // A legacy (kind 2) share still opens as a share, not as kind 3.
-        let old = wrap(&a, b.public(), &ik, &c).expect("legacy wrap");
+        // A legacy share (kind 2, no generation: made here with the
+        // vectors' deterministic wrap, as `wrap` refuses an item key) opens
+        // neither as kind 3, nor as a share, nor through `unwrap`.
+        assert_eq!(
+            wrap(&a, b.public(), &ik, &c),
+            Err(Error::Encrypt),
+            "no kind-2 wrap is made"
+        );
+        let old = vectors::wrap_with_esk([7; 32], &a, b.public(), &ik, &c).expect("legacy wrap");
         assert!(unwrap_item_key(&b, a.public(), &old.epk, &old.ct, &old.sig, &c, &g1).is_err());
-        assert_eq!(share(&old, &g1), Ok(ik));
+        assert_eq!(share(&old, &g1), Err(Error::Decrypt), "a legacy share");
+        assert!(unwrap::<ItemKey>(&b, a.public(), &old.epk, &old.ct, &old.sig, &c).is_err());
     }
 
     #[test]
@@ -471,7 +491,7 @@ mod tests {
         );
         let other = WrapContext { epoch: 4, ..c };
         assert!(!verify_item_key_wrap(a.public(), rec, &other, &g1));
-        let legacy = wrap(&a, b.public(), &ik, &c).expect("legacy wrap");
+        let legacy = vectors::wrap_with_esk([7; 32], &a, b.public(), &ik, &c).expect("legacy wrap");
         let rec = [&legacy.epk[..], &legacy.ct[..], &legacy.sig[..]];
         assert!(
             !verify_item_key_wrap(a.public(), rec, &c, &g1),

@@ -175,6 +175,7 @@ fn item(v: &Vector) {
         item_id: v.id("item_id"),
         row_version: v.num("row_version"),
         meta: &meta,
+        author: v.opt_text("author").map(|_| v.id("author")),
     };
     let pt = v.hex("plaintext");
     if v.expect_ok {
@@ -247,7 +248,19 @@ fn wrap_vector(v: &Vector) {
                 v.pinned("ct", &w.ct);
                 v.pinned("sig", &w.sig);
             }
+            // Kind 2 (no generation): refused by `unwrap`, and by
+            // `unwrap_share`, the reader's one way to open a share.
             let got = wrap::unwrap::<ItemKey>(&opener, &pinned_sender, &epk, &ct, &sig, &ctx);
+            if !v.expect_ok {
+                assert!(wrap::unwrap_share(
+                    &opener,
+                    &pinned_sender,
+                    [&epk, &ct, &sig],
+                    &ctx,
+                    &ItemKeyGeneration::of_sealed(b""),
+                )
+                .is_err());
+            }
             v.outcome(got, |k| assert_eq!(k, item_key(key), "{}", v.name));
         }
         // An entry share bound to the item key's generation (kind 3):

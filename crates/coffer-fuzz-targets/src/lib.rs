@@ -203,6 +203,9 @@ pub struct Fixture {
 pub const FIXED_ENV_KEY: [u8; 32] = [0x11; 32];
 /// The item key every wrap seed carries (`[0x22; 32]`).
 pub const FIXED_ITEM_KEY: [u8; 32] = [0x22; 32];
+/// The item-key generation every item-key wrap seed is bound to (`[0x23; 32]`).
+pub const FIXED_ITEM_KEY_GENERATION: coffer_crypto::ItemKeyGeneration =
+    coffer_crypto::ItemKeyGeneration([0x23; 32]);
 /// The account key every slot seed seals (`[0x33; 32]`).
 pub const FIXED_ACCOUNT_KEY: [u8; 32] = [0x33; 32];
 /// The device key of the keychain slot seeds (`[0x44; 32]`).
@@ -234,7 +237,8 @@ pub fn fixture() -> &'static Fixture {
 }
 
 /// A key wrap from another member, opened as a device opens one from a
-/// teammate's op (`wrap::unwrap`), and in age mode.
+/// teammate's op (`wrap::unwrap` for an environment key, `wrap::unwrap_share`
+/// for an item key, bound to [`FIXED_ITEM_KEY_GENERATION`]), and in age mode.
 ///
 /// Input layout: `kind (1: 0 = environment key, else item key) ‖ epk (32) ‖
 /// sig (64) ‖ ct (rest)`, for the [`fixture`]'s sender, recipient and
@@ -252,7 +256,25 @@ pub fn wrap(data: &[u8]) -> bool {
     if kind == 0 {
         opens_to(&epk, &sig, ct, item::vectors::env_key(FIXED_ENV_KEY))
     } else {
-        opens_to(&epk, &sig, ct, item::vectors::item_key(FIXED_ITEM_KEY))
+        // An entry share, as a reader opens one: bound to the item key's
+        // generation (kind 3); a kind-2 wrap never opens.
+        let f = fixture();
+        match coffer_crypto::wrap::unwrap_share(
+            &f.recipient,
+            f.sender.public(),
+            [&epk[..], ct, &sig[..]],
+            &f.ctx,
+            &FIXED_ITEM_KEY_GENERATION,
+        ) {
+            Ok(k) => {
+                assert!(
+                    k == item::vectors::item_key(FIXED_ITEM_KEY),
+                    "a forged wrap opened"
+                );
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -194,8 +194,15 @@ fn the_wrap_and_slot_corpora_hold_the_fixed_records() {
     let pk = f.recipient.public();
     let env_wrap =
         wrap_vectors::wrap_with_esk([0x71; 32], &f.sender, pk, &ek, &f.ctx).expect("wrap");
-    let item_wrap =
-        wrap_vectors::wrap_with_esk([0x72; 32], &f.sender, pk, &ik, &f.ctx).expect("wrap");
+    let item_wrap = wrap_vectors::wrap_item_key_with_esk(
+        [0x72; 32],
+        &f.sender,
+        pk,
+        &ik,
+        &f.ctx,
+        &coffer_fuzz_targets::FIXED_ITEM_KEY_GENERATION,
+    )
+    .expect("wrap");
     for (kind_byte, w, name) in [(0u8, &env_wrap, "env-key"), (1, &item_wrap, "item-key")] {
         let mut b = vec![kind_byte];
         b.extend_from_slice(&w.epk);
@@ -216,6 +223,18 @@ fn the_wrap_and_slot_corpora_hold_the_fixed_records() {
             &mut missing,
         );
     }
+    // An item-key wrap without the generation (kind 2, before the binding):
+    // never opened.
+    let legacy = wrap_vectors::wrap_with_esk([0x72; 32], &f.sender, pk, &ik, &f.ctx).expect("wrap");
+    let mut b = vec![1u8];
+    b.extend_from_slice(&legacy.epk);
+    b.extend_from_slice(&legacy.sig);
+    b.extend_from_slice(&legacy.ct);
+    assert!(
+        !coffer_fuzz_targets::wrap(&b),
+        "a kind-2 item-key wrap opened"
+    );
+    expect_seed("wrap", "fail-item-key-kind-2.bin", &b, &mut missing);
     report_missing(missing);
 
     // Slots: random slot ids, nonces and salts, so only written when blessing.
@@ -455,13 +474,15 @@ fn bless_vault_seeds() {
             kind::REKEY_ITEM_KEEPING => "unshare-keeping".to_string(),
             kind::GRANT_CUT => "grant-cut".to_string(),
             kind::UNGRANT_CUT => "ungrant-cut".to_string(),
+            kind::SET_ITEM_BOUND => "item-set-bound".to_string(),
             _ => kind::name(k).replace('.', "-"),
         };
         bless_seed("op_body", &format!("{name}.bin"), &e.body);
         bless_seed("feed_entry", &format!("{name}.bin"), &e.encode());
     }
     // Kinds this vault does not write: an `item.set` that names no keys
-    // (before kind 18), a stale write adopted (needs an offboarding raced
+    // (before kind 18) or names them without binding its value to its
+    // writer (kind 18, before kind 31), a stale write adopted (needs an offboarding raced
     // through sync), shares re-signed (a grant lowered to read over shares
     // the member made), a conflict resolution (needs
     // concurrent edits through sync), a revocation with and without the
@@ -473,6 +494,23 @@ fn bless_vault_seeds() {
     )
     .ok();
     for (name, body) in [
+        (
+            // Kind 18, which the honest client no longer writes (kind 31
+            // binds the value to its writer since attack review 7, F6).
+            "item-set",
+            OpBody::SetItem {
+                item_id: Id([0x17; 16]),
+                env_id: Id([0xe1; 16]),
+                version: 2,
+                ik_ct: None,
+                blob: vec![0x42; 64],
+                meta: Default::default(),
+                sealed_under: Some(coffer_vault::ops::SealedUnder {
+                    epoch: 1,
+                    item_key: [0x5e; 32],
+                }),
+            },
+        ),
         (
             "item-set-legacy",
             OpBody::SetItem {

@@ -562,10 +562,18 @@ impl Namer {
             OpBody::RemoveOverlay { env_id, .. } => {
                 format!("removed a personal override in {}", env(&env_id))
             }
-            OpBody::SetEnvPolicy { env_id, overrides } => format!(
-                "set the personal override policy of {} to {}",
+            OpBody::SetEnvPolicy {
+                env_id,
+                overrides,
+                min_generated,
+            } => format!(
+                "set the policy of {}: personal overrides {}, generated values {}",
                 env(&env_id),
-                overrides.as_str()
+                overrides.as_str(),
+                match min_generated {
+                    0 => "of any length".to_string(),
+                    n => format!("of at least {n} characters"),
+                }
             ),
             OpBody::Read {
                 action,
@@ -1071,9 +1079,17 @@ impl Vault {
         d: &crate::items::Decrypted,
     ) -> Result<Vec<String>> {
         let mut unopened = Vec::new();
-        for (version, blob, meta) in crate::items::all_versions(self, &d.id)? {
-            match crate::items::open_version(&d.ik, self.vault_id, env, d.id, version, &blob, &meta)
-            {
+        for (version, blob, meta, author) in crate::items::all_versions(self, &d.id)? {
+            match crate::items::open_version(
+                &d.ik,
+                self.vault_id,
+                env,
+                d.id,
+                version,
+                &blob,
+                &meta,
+                &author,
+            ) {
                 Ok(_) => {}
                 Err(_) if self.is_private_replica() => unopened.push(format!(
                     "version {version} of {}/{}",

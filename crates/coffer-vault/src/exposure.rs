@@ -38,6 +38,13 @@ pub(crate) type Seen = HashMap<Id, Option<i64>>;
 /// The remembered tags of one environment's items: item → (tag, since).
 type Tags = HashMap<Id, Vec<(ValueTag, i64)>>;
 
+/// [`Tags`], and which of those items are deleted: a value one of them
+/// had, set again under another item, is still the value that was seen.
+struct Remembered {
+    tags: Tags,
+    deleted: Vec<Id>,
+}
+
 fn tag_ctx(vault: &Vault, env_id: Id, epoch: u64, item_id: Id) -> ValueTagContext {
     ValueTagContext {
         vault_id: vault.vault_id,
@@ -50,8 +57,15 @@ fn tag_ctx(vault: &Vault, env_id: Id, epoch: u64, item_id: Id) -> ValueTagContex
 impl Vault {
     /// The remembered tags of `env`'s items (verified state).
     fn exposed_tags(&self, env: &EnvInfo) -> Result<Tags> {
+        Ok(self.remembered(env)?.tags)
+    }
+
+    /// The remembered tags of `env`'s items and which items are deleted
+    /// (verified state).
+    fn remembered(&self, env: &EnvInfo) -> Result<Remembered> {
         let mut st = self.conn.prepare_cached(
-            "SELECT e.item_id, e.tag, e.since FROM exposed_values e JOIN items i ON i.id = e.item_id
+            "SELECT e.item_id, e.tag, e.since, i.deleted_at IS NOT NULL
+             FROM exposed_values e JOIN items i ON i.id = e.item_id
              WHERE i.env_id = ?1",
         )?;
         let rows = st.query_map(params![&env.id.0[..]], |r| {
@@ -59,61 +73,101 @@ impl Vault {
                 r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
             ))
         })?;
-        let mut out: Tags = HashMap::new();
+        let mut tags: Tags = HashMap::new();
+        let mut deleted = Vec::new();
         for r in rows {
-            let (id, tag, since) = r?;
+            let (id, tag, since, gone) = r?;
             let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let tag = ValueTag::from_slice(&tag)
                 .map_err(|_| Error::integrity("a malformed exposed-value tag"))?;
-            out.entry(id).or_default().push((tag, since));
+            if gone && !tags.contains_key(&id) {
+                deleted.push(id);
+            }
+            tags.entry(id).or_default().push((tag, since));
         }
-        Ok(out)
+        deleted.sort();
+        Ok(Remembered { tags, deleted })
+    }
+
+    /// Since when `value`, the current value of `item_id`, is one an
+    /// offboarded member saw: as a value of this item, or of a deleted
+    /// item of the environment (a credential deleted, then its value set
+    /// again under a new item). Tags are bound to their item, so each
+    /// deleted item's tag of `value` is computed and compared: one HMAC
+    /// per deleted item that has tags.
+    fn seen_since(
+        &mut self,
+        env: &EnvInfo,
+        remembered: &Remembered,
+        item_id: Id,
+        value: &[u8],
+    ) -> Result<Option<i64>> {
+        let vault_id = self.vault_id;
+        let ek = self.env_key(env)?;
+        let own = remembered
+            .tags
+            .get(&item_id)
+            .into_iter()
+            .map(|t| (item_id, t));
+        let gone = remembered
+            .deleted
+            .iter()
+            .filter(|d| **d != item_id)
+            .filter_map(|d| remembered.tags.get(d).map(|t| (*d, t)));
+        for (id, seen) in own.chain(gone) {
+            let ctx = ValueTagContext {
+                vault_id,
+                env_id: env.id,
+                epoch: env.epoch,
+                item_id: id,
+            };
+            let t = ek.value_tag(&ctx, value);
+            if let Some((_, since)) = seen.iter().find(|(x, _)| *x == t) {
+                return Ok(Some(*since));
+            }
+        }
+        Ok(None)
     }
 
     /// Marks as exposed every decrypted item whose current value an
-    /// offboarded member saw, whatever its stored `exposed_at` says. Needs
+    /// offboarded member saw (as its own value, or as a deleted item's),
+    /// whatever its stored `exposed_at` says. Needs
     /// the environment key (items read through a share alone keep their
     /// stored status).
     pub(crate) fn derive_exposure(&mut self, env: &EnvInfo, items: &mut [Decrypted]) -> Result<()> {
         if !env.readable {
             return Ok(());
         }
-        let tags = self.exposed_tags(env)?;
-        if tags.is_empty() {
+        let remembered = self.remembered(env)?;
+        if remembered.tags.is_empty() {
             return Ok(());
         }
-        let vault_id = self.vault_id;
-        let ek = self.env_key(env)?;
         for d in items.iter_mut() {
             if d.meta.exposed_at.is_some() {
                 continue;
             }
-            let Some(seen) = tags.get(&d.id) else {
+            if !remembered.tags.contains_key(&d.id) && remembered.deleted.is_empty() {
                 continue;
-            };
+            }
             if d.unopened.is_some() {
                 // Its value is unknown here; it shows the older one's state.
                 continue;
             }
-            let ctx = ValueTagContext {
-                vault_id,
-                env_id: env.id,
-                epoch: env.epoch,
-                item_id: d.id,
-            };
-            let t = ek.value_tag(&ctx, d.fields.value.expose_secret().as_bytes());
-            if let Some((_, since)) = seen.iter().find(|(x, _)| *x == t) {
-                d.meta.exposed_at = Some(*since);
+            let value = d.fields.value.expose_secret().as_bytes();
+            if let Some(since) = self.seen_since(env, &remembered, d.id, value)? {
+                d.meta.exposed_at = Some(since);
             }
         }
         Ok(())
     }
 
     /// When `value` was exposed, if an offboarded member saw it as a value
-    /// of `item_id`: what a new version with this value must record as
-    /// `exposed_at` (`None`: a fresh value, the exposure ends).
+    /// of `item_id` or of a deleted item of `env`: what a new version with
+    /// this value must record as `exposed_at` (`None`: a fresh value, the
+    /// exposure ends).
     pub(crate) fn exposed_since(
         &mut self,
         env: &EnvInfo,
@@ -123,15 +177,8 @@ impl Vault {
         if !env.readable {
             return Ok(None);
         }
-        let tags = self.exposed_tags(env)?;
-        let Some(seen) = tags.get(&item_id) else {
-            return Ok(None);
-        };
-        let ctx = tag_ctx(self, env.id, env.epoch, item_id);
-        let t = self
-            .env_key(env)?
-            .value_tag(&ctx, value.expose_secret().as_bytes());
-        Ok(seen.iter().find(|(x, _)| *x == t).map(|(_, since)| *since))
+        let remembered = self.remembered(env)?;
+        self.seen_since(env, &remembered, item_id, value.expose_secret().as_bytes())
     }
 
     /// The `ExposedValues` op that keeps every value `env` remembers and
@@ -225,8 +272,8 @@ impl Vault {
             }
         };
         let mut out = Vec::new();
-        for (version, blob, meta) in all_versions(self, &item_id)? {
-            match open_version(&ik, vault_id, env, item_id, version, &blob, &meta) {
+        for (version, blob, meta, author) in all_versions(self, &item_id)? {
+            match open_version(&ik, vault_id, env, item_id, version, &blob, &meta, &author) {
                 Ok(f) => out.push((version, f.value)),
                 Err(_) if lenient => continue,
                 Err(e) => return Err(e),

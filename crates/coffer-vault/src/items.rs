@@ -113,6 +113,22 @@ pub struct ItemUpdate {
     pub rotate_every_days: Option<u32>,
     /// Provider expiry (unix seconds).
     pub expires_at: Option<i64>,
+    /// Whether Coffer generated `value` (`set`/`rotate --generate`): the
+    /// credential is tagged [`GENERATED_TAG`] while its value is one Coffer
+    /// generated, and `coffer lint` holds it to its environment's shortest
+    /// generated value. A typed value takes the tag off.
+    pub generated: bool,
+}
+
+/// The tag of a credential whose current value Coffer generated.
+pub const GENERATED_TAG: &str = "generated";
+
+/// Puts [`GENERATED_TAG`] on or takes it off `tags`.
+fn tag_generated(tags: &mut Vec<String>, generated: bool) {
+    tags.retain(|t| t != GENERATED_TAG);
+    if generated {
+        tags.push(GENERATED_TAG.to_string());
+    }
 }
 
 /// A field that is set, in a redacted `Debug`: its content is inside the
@@ -152,6 +168,7 @@ impl std::fmt::Debug for ItemUpdate {
             .field("username", &redact(&self.username))
             .field("rotate_every_days", &self.rotate_every_days)
             .field("expires_at", &self.expires_at)
+            .field("generated", &self.generated)
             .finish()
     }
 }
@@ -506,28 +523,28 @@ impl Vault {
                     )))
                 }
             };
-            let (fields, unopened) = match open_version(&ik, vault_id, env, id, version, blob, meta)
-            {
-                Ok(f) => (f, None),
-                Err(e) if !lenient => return Err(e),
-                Err(_) => {
-                    let writer =
-                        Id::from_slice(author).map_err(|_| Error::integrity("bad author id"))?;
-                    let (author, by_rekey) = match ik.broken_by {
-                        Some(by) => (by, true),
-                        None => (writer, false),
-                    };
-                    // Named below, from an older version.
-                    (
-                        ItemFields::default(),
-                        Some(Unopened {
-                            version,
-                            author,
-                            by_rekey,
-                        }),
-                    )
-                }
-            };
+            let (fields, unopened) =
+                match open_version(&ik, vault_id, env, id, version, blob, meta, author) {
+                    Ok(f) => (f, None),
+                    Err(e) if !lenient => return Err(e),
+                    Err(_) => {
+                        let writer = Id::from_slice(author)
+                            .map_err(|_| Error::integrity("bad author id"))?;
+                        let (author, by_rekey) = match ik.broken_by {
+                            Some(by) => (by, true),
+                            None => (writer, false),
+                        };
+                        // Named below, from an older version.
+                        (
+                            ItemFields::default(),
+                            Some(Unopened {
+                                version,
+                                author,
+                                by_rekey,
+                            }),
+                        )
+                    }
+                };
             Ok(Ok(Decrypted {
                 id,
                 version,
@@ -575,18 +592,25 @@ impl Vault {
             // item's (attack review 6, H1).
             if d.unopened.is_some() && d.ik.upto.is_some() {
                 self.recover_earlier(env, d.id, &mut d.ik)?;
-                let (blob, meta): (Vec<u8>, RotationMeta) = self
+                let (blob, meta, author): (Vec<u8>, RotationMeta, Vec<u8>) = self
                     .conn
                     .prepare_cached(
-                        "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at
+                        "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id
                          FROM item_versions WHERE item_id = ?1 AND version = ?2",
                     )?
                     .query_row(rusqlite::params![&d.id.0[..], d.version as i64], |r| {
-                        Ok((r.get(0)?, meta_at(r, 1)?))
+                        Ok((r.get(0)?, meta_at(r, 1)?, r.get(5)?))
                     })?;
-                if let Ok(f) =
-                    open_version(&d.ik, self.vault_id, env, d.id, d.version, &blob, &meta)
-                {
+                if let Ok(f) = open_version(
+                    &d.ik,
+                    self.vault_id,
+                    env,
+                    d.id,
+                    d.version,
+                    &blob,
+                    &meta,
+                    &author,
+                ) {
                     d.fields = f;
                     d.unopened = None;
                 }
@@ -630,11 +654,13 @@ impl Vault {
             i64,
             Vec<u8>,
             i64,
+            Vec<u8>,
         );
         let rows: Vec<Row> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT i.id, s.sender_id, s.epk, s.ct, s.sig, v.version, v.blob, v.rotate_every_days,
-                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at, i.ik_ct, i.created_at
+                        v.rotated_at, v.expires_at, v.exposed_at, v.created_at, i.ik_ct, i.created_at,
+                        v.author_id
                  FROM item_shares s JOIN items i ON i.id = s.item_id
                  JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
                  WHERE i.env_id = ?1 AND s.member_id = ?2 AND i.deleted_at IS NULL",
@@ -653,13 +679,28 @@ impl Vault {
                         r.get(11)?,
                         r.get(12)?,
                         r.get(13)?,
+                        r.get(14)?,
                     ))
                 })?
                 .collect::<std::result::Result<_, _>>()?;
             r
         };
         let mut out = Vec::new();
-        for (id, sender, epk, ct, sig, version, blob, meta, updated_at, ik_ct, created_at) in rows {
+        for (
+            id,
+            sender,
+            epk,
+            ct,
+            sig,
+            version,
+            blob,
+            meta,
+            updated_at,
+            ik_ct,
+            created_at,
+            author,
+        ) in rows
+        {
             let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
             let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
             self.check_sender(&sender, &env.id, true)?;
@@ -673,8 +714,8 @@ impl Vault {
             };
             // The share must be for the item key the item has now (its
             // generation, from this device's verified state): a wrap of an
-            // older item key swapped in is refused. Shares written before
-            // shares were bound to a generation still open (legacy kind).
+            // older item key swapped in is refused, and so is a share
+            // without a generation (wrap kind 2, before the binding).
             let generation = coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct);
             let ik: ItemKey = coffer_crypto::wrap::unwrap_share(
                 &self.me.private,
@@ -692,7 +733,7 @@ impl Vault {
             let version = version as u64;
             let earlier = earlier_keys_ct(&self.conn, &id)?;
             let ik = ItemKeys::open(ik, earlier.as_ref(), vault_id, env.id, id);
-            let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta)?;
+            let fields = open_version(&ik, vault_id, env, id, version, &blob, &meta, &author)?;
             out.push(Decrypted {
                 id,
                 version,
@@ -758,14 +799,15 @@ impl Vault {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {})",
+                "SELECT body, author_id FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {})",
                 crate::ops::kind::SET_ITEM,
-                crate::ops::kind::SET_ITEM_SEALED
+                crate::ops::kind::SET_ITEM_SEALED,
+                crate::ops::kind::SET_ITEM_BOUND
             ))
             .ok()?;
         let mut rows = st.query([]).ok()?;
         while let Ok(Some(r)) = rows.next() {
-            let Ok(body) = r.get::<_, Vec<u8>>(0) else {
+            let (Ok(body), Ok(author)) = (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1)) else {
                 continue;
             };
             let Ok(OpBody::SetItem {
@@ -782,9 +824,16 @@ impl Vault {
                 continue;
             }
             for (ik, _) in &keys {
-                if let Ok(f) =
-                    open_version_under([ik], self.vault_id, env, item_id, version, &blob, &meta)
-                {
+                if let Ok(f) = open_version_under(
+                    [ik],
+                    self.vault_id,
+                    env,
+                    item_id,
+                    version,
+                    &blob,
+                    &meta,
+                    &author,
+                ) {
                     return Some(f.name);
                 }
             }
@@ -854,15 +903,20 @@ impl Vault {
         before: u64,
     ) -> Result<Option<ItemFields>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+            "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id
              FROM item_versions WHERE item_id = ?1 AND version < ?2 ORDER BY version DESC",
         )?;
         let rows = st
             .query_map(rusqlite::params![&item_id.0[..], before as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, meta_at(r, 2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    meta_at(r, 2)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                ))
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        for (version, blob, meta) in rows {
+        for (version, blob, meta, author) in rows {
             if let Ok(f) = open_version(
                 ik,
                 self.vault_id,
@@ -871,6 +925,7 @@ impl Vault {
                 version as u64,
                 &blob,
                 &meta,
+                &author,
             ) {
                 return Ok(Some(f));
             }
@@ -882,10 +937,19 @@ impl Vault {
     /// it in a report).
     pub(crate) fn last_fields(&mut self, item_id: &Id) -> Result<ItemFields> {
         let (env, ik) = self.item_key_by_id(item_id)?;
-        let (version, blob, meta) = all_versions(self, item_id)?
+        let (version, blob, meta, author) = all_versions(self, item_id)?
             .pop()
             .ok_or_else(|| Error::NotFound("a version".into()))?;
-        open_version(&ik, self.vault_id, &env, *item_id, version, &blob, &meta)
+        open_version(
+            &ik,
+            self.vault_id,
+            &env,
+            *item_id,
+            version,
+            &blob,
+            &meta,
+            &author,
+        )
     }
 
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
@@ -1006,7 +1070,7 @@ impl Vault {
     ) -> Result<Vec<Waiting>> {
         let mut st = self.conn.prepare(
             "SELECT c.version, COALESCE(m.name, '?'), c.created_at, c.blob,
-                    c.rotate_every_days, c.rotated_at, c.expires_at, c.exposed_at
+                    c.rotate_every_days, c.rotated_at, c.expires_at, c.exposed_at, c.author_id
              FROM item_conflicts c LEFT JOIN members m ON m.id = c.author_id
              WHERE c.item_id = ?1 ORDER BY c.created_at, c.digest",
         )?;
@@ -1017,6 +1081,7 @@ impl Vault {
                 r.get::<_, i64>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
                 meta_at(r, 4)?,
+                r.get::<_, Vec<u8>>(8)?,
             ))
         })?;
         let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1024,9 +1089,9 @@ impl Vault {
         let mut past: Option<Vec<(ItemKey, u64)>> = None;
         let vault_id = self.vault_id;
         let mut out = Vec::new();
-        for (version, author, created_at, blob, meta) in rows {
+        for (version, author, created_at, blob, meta, writer) in rows {
             let open = |ik: &ItemKey| {
-                open_version_under([ik], vault_id, env, cur.id, version, &blob, &meta).ok()
+                open_version_under([ik], vault_id, env, cur.id, version, &blob, &meta, &writer).ok()
             };
             // The current key alone: a version sealed under a key the item
             // had before (even one it keeps, after an unshare) is stale.
@@ -1178,7 +1243,7 @@ impl Vault {
             // Sealed under a key whoever lost access holds: exposed.
             meta.exposed_at = meta.exposed_at.or(Some(now()));
         }
-        let set = version_op(self.vault_id, &env, &cur, &fields, meta)?;
+        let set = version_op(self.vault_id, &env, &cur, &fields, meta, &self.me.id())?;
         settle.insert(0, set);
         if h.stale
             && matches!(
@@ -1250,7 +1315,7 @@ impl Vault {
                 let value = upd.value.ok_or_else(|| {
                     Error::InvalidInput(format!("{name} is new: a value is required"))
                 })?;
-                let fields = ItemFields {
+                let mut fields = ItemFields {
                     name: name.to_string(),
                     value,
                     notes: upd.notes,
@@ -1258,6 +1323,7 @@ impl Vault {
                     username: upd.username,
                     tags: vec![],
                 };
+                tag_generated(&mut fields.tags, upd.generated);
                 let meta = RotationMeta {
                     rotate_every_days: upd.rotate_every_days,
                     rotated_at: Some(now),
@@ -1288,6 +1354,7 @@ impl Vault {
                     fields.value = v;
                 }
                 if changed {
+                    tag_generated(&mut fields.tags, upd.generated);
                     meta.rotated_at = Some(now);
                     // A value an offboarded member saw stays exposed.
                     meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
@@ -1312,7 +1379,7 @@ impl Vault {
                 }
                 let version = cur.version + 1;
                 (
-                    version_op(vault_id, &env, &cur, &fields, meta)?,
+                    version_op(vault_id, &env, &cur, &fields, meta, &self.me.id())?,
                     SetOutcome {
                         id: cur.id,
                         version,
@@ -1392,6 +1459,19 @@ impl Vault {
         value: SecretString,
         expiry: NewExpiry,
     ) -> Result<SetOutcome> {
+        self.rotate_item_with(env_path, name, value, expiry, false)
+    }
+
+    /// [`Vault::rotate_item_expiring`], saying whether Coffer generated
+    /// the new value ([`ItemUpdate::generated`]).
+    pub fn rotate_item_with(
+        &mut self,
+        env_path: &str,
+        name: &str,
+        value: SecretString,
+        expiry: NewExpiry,
+        generated: bool,
+    ) -> Result<SetOutcome> {
         let env = self.env(env_path)?;
         let cur = self.find_readable(&env, name)?;
         if cur.fields.value == value {
@@ -1416,6 +1496,7 @@ impl Vault {
             ItemUpdate {
                 value: Some(value),
                 expires_at,
+                generated,
                 ..Default::default()
             },
             expiry == NewExpiry::Clear,
@@ -1460,7 +1541,7 @@ impl Vault {
         let lenient = self.is_private_replica();
         let mut st = self.conn.prepare(
             "SELECT v.version, COALESCE(m.name, '?'), v.created_at, v.rotated_at, v.blob,
-                    v.rotate_every_days, v.expires_at, v.exposed_at
+                    v.rotate_every_days, v.expires_at, v.exposed_at, v.author_id
              FROM item_versions v LEFT JOIN members m ON m.id = v.author_id
              WHERE v.item_id = ?1 ORDER BY v.version DESC",
         )?;
@@ -1474,11 +1555,12 @@ impl Vault {
                 r.get::<_, Option<i64>>(5)?,
                 r.get::<_, Option<i64>>(6)?,
                 r.get::<_, Option<i64>>(7)?,
+                r.get::<_, Vec<u8>>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (version, author, created_at, rotated_at, blob, every, exp, expo) = row?;
+            let (version, author, created_at, rotated_at, blob, every, exp, expo, writer) = row?;
             // Every version is opened, revealed or not, so a tampered old
             // version is reported rather than silently listed.
             let meta = RotationMeta {
@@ -1487,13 +1569,14 @@ impl Vault {
                 expires_at: exp,
                 exposed_at: expo,
             };
-            let (value, unreadable) =
-                match open_version(&cur.ik, vault_id, &env, cur.id, version, &blob, &meta) {
-                    Ok(fields) => (reveal.then(|| fields.value.clone()), false),
-                    // A teammate's client wrote it so (see `Decrypted::unopened`).
-                    Err(_) if lenient => (None, true),
-                    Err(e) => return Err(e),
-                };
+            let (value, unreadable) = match open_version(
+                &cur.ik, vault_id, &env, cur.id, version, &blob, &meta, &writer,
+            ) {
+                Ok(fields) => (reveal.then(|| fields.value.clone()), false),
+                // A teammate's client wrote it so (see `Decrypted::unopened`).
+                Err(_) if lenient => (None, true),
+                Err(e) => return Err(e),
+            };
             out.push(HistoryEntry {
                 version,
                 author,
@@ -1596,7 +1679,14 @@ impl Vault {
                     let mut meta = cur.meta;
                     meta.rotated_at = Some(now);
                     meta.exposed_at = self.exposed_since(&env, cur.id, &fields.value)?;
-                    bodies.push(version_op(vault_id, &env, cur, &fields, meta)?);
+                    bodies.push(version_op(
+                        vault_id,
+                        &env,
+                        cur,
+                        &fields,
+                        meta,
+                        &self.me.id(),
+                    )?);
                     updated += 1;
                 }
                 None => {
@@ -1668,7 +1758,7 @@ impl Vault {
                 },
             )
             .map_err(|_| Error::InvalidInput("item too large".into()))?;
-        let blob = seal(&ik, vault_id, env, id, 1, fields, &meta)?;
+        let blob = seal(&ik, vault_id, env, id, 1, fields, &meta, &self.me.id())?;
         let sealed_under = Some(SealedUnder {
             epoch: env.epoch,
             item_key: coffer_crypto::ItemKeyGeneration::of_sealed(&ik_ct).0,
@@ -1739,13 +1829,15 @@ impl Vault {
     }
 }
 
-/// The op adding the next version of an existing item.
+/// The op adding the next version of an existing item, written (and its
+/// blob bound to) `author`: this device's member.
 pub(crate) fn version_op(
     vault_id: Id,
     env: &EnvInfo,
     cur: &Decrypted,
     fields: &ItemFields,
     meta: RotationMeta,
+    author: &Id,
 ) -> Result<OpBody> {
     let version = cur.version + 1;
     Ok(OpBody::SetItem {
@@ -1761,6 +1853,7 @@ pub(crate) fn version_op(
             version,
             fields,
             &meta,
+            author,
         )?,
         meta,
         sealed_under: Some(SealedUnder {
@@ -1770,6 +1863,11 @@ pub(crate) fn version_op(
     })
 }
 
+/// Seals one version, bound to `author` (the member who wrote it, or for
+/// a re-seal the version's recorded writer, never the re-keyer): the blob
+/// is `BOUND_BLOB_MAGIC ‖ author ‖ X(IK, …, aad names the author)`
+/// (`item.set` kind 31, attack review 7, F6).
+#[allow(clippy::too_many_arguments)] // the blob's whole context, field by field
 pub(crate) fn seal(
     ik: &ItemKey,
     vault_id: Id,
@@ -1778,19 +1876,27 @@ pub(crate) fn seal(
     version: u64,
     fields: &ItemFields,
     meta: &RotationMeta,
+    author: &Id,
 ) -> Result<Vec<u8>> {
     let m = meta.canonical();
-    ik.seal_item(
-        &fields.encode(),
-        &ItemContext {
-            vault_id,
-            env_id: env.id,
-            item_id,
-            row_version: version,
-            meta: &m,
-        },
-    )
-    .map_err(|_| Error::InvalidInput("item too large".into()))
+    let sealed = ik
+        .seal_item(
+            &fields.encode(),
+            &ItemContext {
+                vault_id,
+                env_id: env.id,
+                item_id,
+                row_version: version,
+                meta: &m,
+                author: Some(*author),
+            },
+        )
+        .map_err(|_| Error::InvalidInput("item too large".into()))?;
+    let mut blob = Vec::with_capacity(crate::ops::BOUND_BLOB_HEADER + sealed.len());
+    blob.extend_from_slice(crate::ops::BOUND_BLOB_MAGIC);
+    blob.extend_from_slice(&author.0);
+    blob.extend_from_slice(&sealed);
+    Ok(blob)
 }
 
 /// An item's key and, after item re-keys that kept its versions as they
@@ -2154,6 +2260,7 @@ pub(crate) fn earlier_keys_of_env(
 /// item, version, rotation fields) and decodes what the user typed, trying
 /// the item's current key, then its earlier ones. Any mismatch is an
 /// integrity error naming the version and environment.
+#[allow(clippy::too_many_arguments)] // the blob's whole context, field by field
 pub(crate) fn open_version(
     keys: &ItemKeys,
     vault_id: Id,
@@ -2162,6 +2269,7 @@ pub(crate) fn open_version(
     version: u64,
     blob: &[u8],
     meta: &RotationMeta,
+    author: &[u8],
 ) -> Result<ItemFields> {
     open_version_under(
         keys.for_version(version),
@@ -2171,11 +2279,19 @@ pub(crate) fn open_version(
         version,
         blob,
         meta,
+        author,
     )
 }
 
 /// [`open_version`] under exactly the keys given (the current key alone
 /// tells a version sealed under a replaced key, a stale one, apart).
+///
+/// `author` is the version's recorded writer (the signer of the op that
+/// produced it). A blob bound to a writer (kind 31) opens only when that
+/// writer is the recorded one and the AAD, naming them, holds: a copy of
+/// someone's value in another writer's entry opens for nobody (attack
+/// review 7, F6). A blob of the older kinds opens as it always did.
+#[allow(clippy::too_many_arguments)] // the blob's whole context, field by field
 pub(crate) fn open_version_under<'k>(
     keys: impl IntoIterator<Item = &'k ItemKey>,
     vault_id: Id,
@@ -2184,24 +2300,31 @@ pub(crate) fn open_version_under<'k>(
     version: u64,
     blob: &[u8],
     meta: &RotationMeta,
+    author: &[u8],
 ) -> Result<ItemFields> {
     let m = meta.canonical();
+    let fail = || {
+        Error::integrity(format!(
+            "version {version} of an item in {} does not decrypt",
+            env.path()
+        ))
+    };
+    let (sealed, bound) = crate::ops::unframe_blob(blob);
+    if bound.is_some_and(|w| w.0[..] != *author) {
+        return Err(fail());
+    }
     let ctx = ItemContext {
         vault_id,
         env_id: env.id,
         item_id,
         row_version: version,
         meta: &m,
+        author: bound,
     };
     let pt = keys
         .into_iter()
-        .find_map(|ik| ik.open_item(blob, &ctx).ok())
-        .ok_or_else(|| {
-            Error::integrity(format!(
-                "version {version} of an item in {} does not decrypt",
-                env.path()
-            ))
-        })?;
+        .find_map(|ik| ik.open_item(sealed, &ctx).ok())
+        .ok_or_else(fail)?;
     ItemFields::decode(pt.expose_secret())
 }
 
@@ -2216,13 +2339,14 @@ pub(crate) fn meta_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Rotat
     })
 }
 
+/// One stored version: (version, blob, rotation fields, recorded writer).
+pub(crate) type StoredVersion = (u64, Vec<u8>, RotationMeta, Vec<u8>);
+
 /// Used by the re-key: reads every version of every item (live or deleted).
-pub(crate) fn all_versions(
-    vault: &Vault,
-    item_id: &Id,
-) -> Result<Vec<(u64, Vec<u8>, RotationMeta)>> {
+/// Each is (version, blob, rotation fields, recorded writer).
+pub(crate) fn all_versions(vault: &Vault, item_id: &Id) -> Result<Vec<StoredVersion>> {
     let mut st = vault.conn.prepare_cached(
-        "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at
+        "SELECT version, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id
          FROM item_versions WHERE item_id = ?1 ORDER BY version",
     )?;
     let rows = st.query_map(params![&item_id.0[..]], |r| {
@@ -2230,6 +2354,7 @@ pub(crate) fn all_versions(
             r.get::<_, i64>(0)? as u64,
             r.get::<_, Vec<u8>>(1)?,
             meta_at(r, 2)?,
+            r.get::<_, Vec<u8>>(6)?,
         ))
     })?;
     rows.collect::<std::result::Result<_, _>>()

@@ -73,7 +73,7 @@ pub use identity::{backoff_secs, IdentityInfo, IdentityStore, KdfReport, Unlocke
 pub use identity::{fuzz_identity_file, IdentityFileProbe};
 pub use items::{
     check_value, HistoryEntry, ItemFields, ItemSummary, ItemUpdate, NewExpiry, SetOutcome,
-    MAX_VALUE_BYTES,
+    GENERATED_TAG, MAX_VALUE_BYTES,
 };
 pub use keychain::{
     keychain_backend, keychain_supported, DisableOutcome, EntryState, KeychainProblem,

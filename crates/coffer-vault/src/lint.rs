@@ -1,6 +1,8 @@
 //! Credential hygiene (issue 12, `coffer lint`): the same value in two
-//! environments or projects, and values that look like placeholders outside
-//! development environments. Findings name credentials, never values.
+//! environments or projects (your own personal overrides included),
+//! values that look like placeholders outside development environments,
+//! and values Coffer generated that are shorter than their environment's
+//! policy. Findings name credentials, never values.
 //!
 //! Only current values of live credentials this identity can read are
 //! checked; the read is logged (`lint`, one event per environment).
@@ -26,6 +28,10 @@ pub enum LintKind {
     /// A value that looks like a placeholder, outside a development
     /// environment.
     Placeholder,
+    /// A value Coffer generated (tagged `generated`) shorter than its
+    /// environment's shortest generated value (`coffer env policy
+    /// --min-generated`), e.g. generated before the policy was raised.
+    Short,
 }
 
 impl LintKind {
@@ -34,6 +40,7 @@ impl LintKind {
         match self {
             LintKind::Reused => "reused",
             LintKind::Placeholder => "placeholder",
+            LintKind::Short => "short",
         }
     }
 
@@ -42,8 +49,9 @@ impl LintKind {
         match s {
             "reused" => Ok(LintKind::Reused),
             "placeholder" => Ok(LintKind::Placeholder),
+            "short" => Ok(LintKind::Short),
             _ => Err(crate::Error::InvalidInput(format!(
-                "unknown lint '{s}': use reused or placeholder"
+                "unknown lint '{s}': use reused, placeholder or short"
             ))),
         }
     }
@@ -59,6 +67,10 @@ pub struct LintFinding {
     /// What is wrong, in words (no value).
     pub detail: String,
 }
+
+/// What follows `PROJECT/ENV/KEY` in a finding's credential when it is the
+/// caller's own personal override of that key, not the shared credential.
+pub const OVERRIDE_SUFFIX: &str = " (your personal override)";
 
 /// Environment names treated as development (placeholders are fine there).
 pub const DEV_ENVS: &[&str] = &["dev", "development", "local", "test", "ci"];
@@ -124,6 +136,7 @@ impl Vault {
                 continue;
             }
             let dev = DEV_ENVS.contains(&env.name.to_ascii_lowercase().as_str());
+            let min_generated = self.env_policy(&env.path())?.min_generated;
             // A value that does not open cannot be judged.
             for d in items.iter().filter(|d| d.unopened.is_none()) {
                 let name = format!("{}/{}", env.path(), d.fields.name);
@@ -136,6 +149,23 @@ impl Vault {
                         detail: format!("looks like a placeholder in {}", env.path()),
                     });
                 }
+                let length = v.chars().count();
+                if let Some(min) = min_generated.filter(|&m| {
+                    (length as u64) < u64::from(m)
+                        && d.fields
+                            .tags
+                            .iter()
+                            .any(|t| t == crate::items::GENERATED_TAG)
+                }) {
+                    out.push(LintFinding {
+                        kind: LintKind::Short,
+                        credentials: vec![name.clone()],
+                        detail: format!(
+                            "generated with {length} characters; {} asks for at least {min} (rotate it with --generate)",
+                            env.path()
+                        ),
+                    });
+                }
                 if v.len() >= crate::scan::MIN_VALUE_BYTES {
                     by_hash
                         .entry(hasher.hash_one(v.as_bytes()))
@@ -144,6 +174,25 @@ impl Vault {
                 }
             }
             self.log_read(ReadAction::Lint, env, items.iter().map(|d| d.id).collect())?;
+        }
+        // Your own personal overrides: a value of yours that is also a
+        // shared value elsewhere (a production secret copied into your dev
+        // override) is a reuse like any other. Others' overrides open for
+        // no one but them.
+        for env in &envs {
+            for entry in self.my_overlay(env)? {
+                let (key, value) = entry.name_value();
+                if value.expose_secret().len() >= crate::scan::MIN_VALUE_BYTES {
+                    by_hash
+                        .entry(hasher.hash_one(value.expose_secret().as_bytes()))
+                        .or_default()
+                        .push((
+                            format!("{}/{key}{OVERRIDE_SUFFIX}", env.path()),
+                            env.path(),
+                            value.clone(),
+                        ));
+                }
+            }
         }
         let mut reused = Vec::new();
         for (_, group) in by_hash {

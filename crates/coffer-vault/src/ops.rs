@@ -69,6 +69,33 @@ pub struct ExposedValue {
 /// refused (see `SealedUnder`). Entries dated before stay valid.
 pub const SET_ITEM_NAMES_KEYS_SINCE_MS: u64 = 1_796_428_800_000;
 
+/// The first bytes of a value blob bound to its writer (`item.set` kind 31):
+/// `BOUND_BLOB_MAGIC ‖ author_id ‖ X(IK, …)`, the AAD naming the author
+/// (`coffer/v1/item-by`). A blob of the older kinds starts with its random
+/// 24-byte nonce, so it starts so by chance with probability 2^-64.
+pub const BOUND_BLOB_MAGIC: &[u8; 8] = b"coffer/w";
+
+/// The length of a bound blob's header (magic and author id).
+pub const BOUND_BLOB_HEADER: usize = BOUND_BLOB_MAGIC.len() + 16;
+
+/// The writer a value blob is bound to (kind 31), or `None` for a blob of
+/// the older kinds (3 and 18), whose AAD names no writer.
+pub fn blob_writer(blob: &[u8]) -> Option<Id> {
+    let rest = blob.strip_prefix(BOUND_BLOB_MAGIC.as_slice())?;
+    Id::from_slice(rest.get(..16)?).ok()
+}
+
+/// A value blob split into what the item key seals and the writer its AAD
+/// names: `(sealed, Some(writer))` for a bound blob, `(blob, None)` for one
+/// of the older kinds. The writer is only what the blob claims: whoever
+/// opens it checks it against the version's recorded writer.
+pub fn unframe_blob(blob: &[u8]) -> (&[u8], Option<Id>) {
+    match blob_writer(blob) {
+        Some(w) => (&blob[BOUND_BLOB_HEADER..], Some(w)),
+        None => (blob, None),
+    }
+}
+
 /// The keys an `item.set` was sealed under, as its writer saw them: a
 /// version sealed under keys a re-key (an offboarding) has since replaced
 /// is recognised as such on every device, whatever order the ops came in.
@@ -557,14 +584,18 @@ pub enum OpBody {
         /// The entry.
         overlay_id: Id,
     },
-    /// Sets an environment's policy (kind 30): today whether personal
-    /// overlays apply there. A later setting is a new kind that carries
-    /// this one's fields and more (as kind 18 extends kind 3).
+    /// Sets an environment's policy (kind 30): whether personal overlays
+    /// apply there, and the shortest value Coffer may generate there. A
+    /// later setting is a new kind that carries this one's fields and more
+    /// (as kind 18 extends kind 3).
     SetEnvPolicy {
         /// Environment.
         env_id: Id,
         /// Personal overlays.
         overrides: OverridePolicy,
+        /// The shortest generated value, in characters (0: no policy; else
+        /// 8 to 4096, as `generate` allows).
+        min_generated: u32,
     },
 }
 
@@ -630,6 +661,10 @@ pub mod kind {
     pub const OVERLAY_REMOVE: u8 = 29;
     /// SetEnvPolicy.
     pub const ENV_POLICY: u8 = 30;
+    /// SetItem whose blob is bound to its writer (`blob_writer`): the
+    /// body of kind 18, the blob framed and sealed naming its author
+    /// (attack review 7, F6).
+    pub const SET_ITEM_BOUND: u8 = 31;
 
     /// The name of a kind code.
     pub fn name(k: u8) -> &'static str {
@@ -651,7 +686,7 @@ pub mod kind {
             RESOLVE => "item.resolve",
             REVOKE_CUT => "member.revoke",
             EXPOSED_VALUES => "item.exposed-values",
-            SET_ITEM_SEALED => "item.set",
+            SET_ITEM_SEALED | SET_ITEM_BOUND => "item.set",
             REKEY_ITEM_KEEPING => "unshare",
             ADOPT_STALE => "item.adopt",
             RESIGN_SHARES => "share.resign",
@@ -964,6 +999,11 @@ impl OpBody {
             } => kind::SET_ITEM,
             OpBody::SetItem {
                 sealed_under: Some(_),
+                blob,
+                ..
+            } if blob_writer(blob).is_some() => kind::SET_ITEM_BOUND,
+            OpBody::SetItem {
+                sealed_under: Some(_),
                 ..
             } => kind::SET_ITEM_SEALED,
             OpBody::DeleteItem { .. } => kind::DELETE_ITEM,
@@ -1230,8 +1270,12 @@ impl OpBody {
             OpBody::RemoveOverlay { env_id, overlay_id } => {
                 e.fixed(&env_id.0).fixed(&overlay_id.0);
             }
-            OpBody::SetEnvPolicy { env_id, overrides } => {
-                e.fixed(&env_id.0).u8(*overrides as u8);
+            OpBody::SetEnvPolicy {
+                env_id,
+                overrides,
+                min_generated,
+            } => {
+                e.fixed(&env_id.0).u8(*overrides as u8).u32(*min_generated);
             }
             OpBody::Read {
                 action,
@@ -1267,7 +1311,7 @@ impl OpBody {
                 rotate_every_days: d.opt_u32().map_err(m)?,
                 wraps: dec_wraps(&mut d)?,
             },
-            kind::SET_ITEM | kind::SET_ITEM_SEALED => OpBody::SetItem {
+            kind::SET_ITEM | kind::SET_ITEM_SEALED | kind::SET_ITEM_BOUND => OpBody::SetItem {
                 item_id: Id(d.fixed().map_err(m)?),
                 env_id: Id(d.fixed().map_err(m)?),
                 version: d.u64().map_err(m)?,
@@ -1278,7 +1322,7 @@ impl OpBody {
                 },
                 blob: d.bytes().map_err(m)?.to_vec(),
                 meta: dec_meta(&mut d)?,
-                sealed_under: if k == kind::SET_ITEM_SEALED {
+                sealed_under: if k != kind::SET_ITEM {
                     Some(SealedUnder {
                         epoch: d.u64().map_err(m)?,
                         item_key: d.fixed().map_err(m)?,
@@ -1482,6 +1526,7 @@ impl OpBody {
             kind::ENV_POLICY => OpBody::SetEnvPolicy {
                 env_id: Id(d.fixed().map_err(m)?),
                 overrides: OverridePolicy::from_u8(d.u8().map_err(m)?)?,
+                min_generated: d.u32().map_err(m)?,
             },
             kind::READ => {
                 let action = ReadAction::from_u8(d.u8().map_err(m)?)?;
@@ -1500,6 +1545,13 @@ impl OpBody {
             _ => return Err(Error::integrity("unknown op kind in the op log")),
         };
         d.finish().map_err(m)?;
+        // One body, one kind: an `item.set` of kind 31 carries a blob bound
+        // to its writer, one of kinds 3 and 18 never does (`blob_writer`).
+        if body.kind() != k {
+            return Err(Error::integrity(
+                "an item.set whose blob is not of its kind (bound to its writer only in kind 31)",
+            ));
+        }
         Ok(body)
     }
 }
@@ -1795,8 +1847,56 @@ mod tests {
             OpBody::SetEnvPolicy {
                 env_id: id(4),
                 overrides: OverridePolicy::Forbid,
+                min_generated: 40,
+            },
+            OpBody::SetItem {
+                item_id: id(5),
+                env_id: id(4),
+                version: 3,
+                ik_ct: None,
+                blob: [BOUND_BLOB_MAGIC.as_slice(), &id(7).0, &[9; 40]].concat(),
+                meta,
+                sealed_under: Some(SealedUnder {
+                    epoch: 3,
+                    item_key: [7; 32],
+                }),
             },
         ]
+    }
+
+    #[test]
+    fn a_blob_bound_to_its_writer_is_kind_31_and_only_there() {
+        let bound = [BOUND_BLOB_MAGIC.as_slice(), &id(7).0, &[9; 40]].concat();
+        assert_eq!(blob_writer(&bound), Some(id(7)));
+        assert_eq!(blob_writer(&bound[..BOUND_BLOB_HEADER - 1]), None);
+        assert_eq!(blob_writer(&[9; 64]), None);
+        let body = |blob: Vec<u8>, sealed: bool| OpBody::SetItem {
+            item_id: id(5),
+            env_id: id(4),
+            version: 2,
+            ik_ct: None,
+            blob,
+            meta: RotationMeta::default(),
+            sealed_under: sealed.then_some(SealedUnder {
+                epoch: 1,
+                item_key: [7; 32],
+            }),
+        };
+        assert_eq!(body(bound.clone(), true).kind(), kind::SET_ITEM_BOUND);
+        assert_eq!(body(vec![9; 64], true).kind(), kind::SET_ITEM_SEALED);
+        // The same bytes under another kind code do not decode: a kind-18
+        // entry cannot carry a bound blob, nor kind 31 an unbound one.
+        let at = Encoder::new(LABEL_BODY, 1).finish().len();
+        let mut as_18 = body(bound, true).encode();
+        let mut as_31 = body(vec![9; 64], true).encode();
+        assert_eq!(
+            (as_18[at], as_31[at]),
+            (kind::SET_ITEM_BOUND, kind::SET_ITEM_SEALED)
+        );
+        as_18[at] = kind::SET_ITEM_SEALED;
+        as_31[at] = kind::SET_ITEM_BOUND;
+        assert!(OpBody::decode(&as_18).is_err());
+        assert!(OpBody::decode(&as_31).is_err());
     }
 
     #[test]

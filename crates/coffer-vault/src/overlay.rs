@@ -50,6 +50,8 @@ pub struct EnvPolicy {
     pub overrides: OverridePolicy,
     /// Whether personal overrides apply there now.
     pub overrides_allowed: bool,
+    /// The shortest value Coffer generates there, when an admin set one.
+    pub min_generated: Option<u32>,
 }
 
 /// A key that a personal override replaced or added in an export, a run
@@ -88,23 +90,29 @@ pub(crate) fn holds_env_key(conn: &Connection, member: &Id, env_id: &Id) -> Resu
 
 /// The stored policy of an environment and the name it is known by.
 fn stored_policy(conn: &Connection, env_id: &Id) -> Result<(OverridePolicy, String)> {
-    let row: Option<(Option<String>, String)> = conn
+    let (stored, name, _) = stored_policy_row(conn, env_id)?;
+    Ok((stored, name))
+}
+
+/// [`stored_policy`], with the shortest generated value (0: none).
+fn stored_policy_row(conn: &Connection, env_id: &Id) -> Result<(OverridePolicy, String, u32)> {
+    let row: Option<(Option<String>, String, Option<u32>)> = conn
         .query_row(
-            "SELECT p.overrides, COALESCE(r.name, e.name) FROM environments e
+            "SELECT p.overrides, COALESCE(r.name, e.name), p.min_generated FROM environments e
              LEFT JOIN env_policies p ON p.env_id = e.id
              LEFT JOIN removed_envs r ON r.env_id = e.id WHERE e.id = ?1",
             [&env_id.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (stored, name) =
+    let (stored, name, min) =
         row.ok_or_else(|| Error::NotFound(format!("environment {}", env_id.short())))?;
     let stored = match stored.as_deref() {
         None => OverridePolicy::Default,
         Some(s) => OverridePolicy::parse(s)
             .map_err(|_| Error::integrity("an environment policy is malformed"))?,
     };
-    Ok((stored, name))
+    Ok((stored, name, min.unwrap_or(0)))
 }
 
 /// Whether personal overlays apply in `env_id` now.
@@ -188,6 +196,13 @@ pub(crate) struct OpenedEntry {
     version: u64,
     name: String,
     value: SecretString,
+}
+
+impl OpenedEntry {
+    /// The key and the value of the entry (for `coffer lint`).
+    pub(crate) fn name_value(&self) -> (&str, &SecretString) {
+        (&self.name, &self.value)
+    }
 }
 
 fn encode_entry(name: &str, value: &SecretString) -> coffer_crypto::SecretBytes {
@@ -485,20 +500,72 @@ impl Vault {
     /// An environment's policy.
     pub fn env_policy(&self, env_path: &str) -> Result<EnvPolicy> {
         let env = self.env(env_path)?;
-        let (stored, name) = stored_policy(&self.conn, &env.id)?;
+        let (stored, name, min) = stored_policy_row(&self.conn, &env.id)?;
         Ok(EnvPolicy {
             overrides: stored,
             overrides_allowed: overrides_allowed_by(stored, &name),
+            min_generated: (min > 0).then_some(min),
         })
     }
 
-    /// Sets an environment's override policy (owners and admins).
+    /// Sets an environment's override policy (owners and admins); its
+    /// shortest generated value stays as it is.
     pub fn set_env_policy(&mut self, env_path: &str, overrides: OverridePolicy) -> Result<()> {
+        let min = self.env_policy(env_path)?.min_generated;
+        self.set_env_policy_parts(env_path, overrides, min)
+    }
+
+    /// Sets the shortest value Coffer generates in an environment (`None`:
+    /// no policy; else 8 to 4096 characters); owners and admins. `coffer
+    /// lint` then names generated values shorter than it, and generating a
+    /// shorter one there is refused. Its override policy stays as it is.
+    pub fn set_env_min_generated(&mut self, env_path: &str, min: Option<u32>) -> Result<()> {
+        let overrides = self.env_policy(env_path)?.overrides;
+        self.set_env_policy_parts(env_path, overrides, min)
+    }
+
+    /// Sets both parts of an environment's policy in one signed change
+    /// (owners and admins): see [`Vault::set_env_policy`] and
+    /// [`Vault::set_env_min_generated`].
+    pub fn set_env_policy_parts(
+        &mut self,
+        env_path: &str,
+        overrides: OverridePolicy,
+        min: Option<u32>,
+    ) -> Result<()> {
+        if let Some(n) = min {
+            if !(8..=4096).contains(&n) {
+                return Err(Error::InvalidInput(format!(
+                    "{n} characters is not a length Coffer generates: give 8 to 4096"
+                )));
+            }
+        }
         let env = self.env(env_path)?;
         self.apply(OpBody::SetEnvPolicy {
             env_id: env.id,
             overrides,
+            min_generated: min.unwrap_or(0),
         })
+    }
+
+    /// Checks that Coffer may generate a value of `length` characters in
+    /// `env_path` (its policy's shortest generated value); the length to
+    /// use when none is asked for is [`Vault::generated_length`].
+    pub fn check_generated_length(&self, env_path: &str, length: usize) -> Result<()> {
+        match self.env_policy(env_path)?.min_generated {
+            Some(min) if (length as u64) < u64::from(min) => Err(Error::InvalidInput(format!(
+                "{env_path} asks for generated values of at least {min} characters, not {length}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The length of a value generated in `env_path` when none is asked
+    /// for: `default`, or the policy's shortest generated value when that
+    /// is longer.
+    pub fn generated_length(&self, env_path: &str, default: usize) -> Result<usize> {
+        let min = self.env_policy(env_path)?.min_generated.unwrap_or(0) as usize;
+        Ok(default.max(min))
     }
 }
 

@@ -432,10 +432,16 @@ impl Batch {
                 let row = vault
                     .conn
                     .query_row(
-                        "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at
+                        "SELECT blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id
                          FROM item_versions WHERE item_id = ?1 AND version = ?2",
                         rusqlite::params![&d.id.0[..], v as i64],
-                        |row| Ok((row.get::<_, Vec<u8>>(0)?, crate::items::meta_at(row, 1)?)),
+                        |row| {
+                            Ok((
+                                row.get::<_, Vec<u8>>(0)?,
+                                crate::items::meta_at(row, 1)?,
+                                row.get::<_, Vec<u8>>(5)?,
+                            ))
+                        },
                     )
                     .map_err(|e| match e {
                         rusqlite::Error::QueryReturnedNoRows => Error::NotFound(ctx(format!(
@@ -444,7 +450,7 @@ impl Batch {
                         ))),
                         other => other.into(),
                     })?;
-                let (blob, meta): (Vec<u8>, RotationMeta) = row;
+                let (blob, meta, author): (Vec<u8>, RotationMeta, Vec<u8>) = row;
                 Some(open_version(
                     &d.ik,
                     vault_id,
@@ -453,6 +459,7 @@ impl Batch {
                     v,
                     &blob,
                     &meta,
+                    &author,
                 )?)
             }
         };

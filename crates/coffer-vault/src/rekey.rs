@@ -66,15 +66,16 @@ fn item_rows(vault: &Vault, env: &EnvInfo) -> Result<Vec<(Id, Vec<u8>)>> {
     Ok(v)
 }
 
-/// One item's versions as stored: (version, blob, rotation fields).
-type Versions = Vec<(u64, Vec<u8>, RotationMeta)>;
+/// One item's versions as stored: (version, blob, rotation fields,
+/// recorded writer).
+type Versions = Vec<(u64, Vec<u8>, RotationMeta, Vec<u8>)>;
 
 /// Every version of every item of `env` (live or deleted), in one query:
 /// a re-key reads them all, and one statement per item was a tenth of a
 /// 10,000-item offboarding.
 fn versions_of_env(vault: &Vault, env: &EnvInfo) -> Result<HashMap<Id, Versions>> {
     let mut st = vault.conn.prepare_cached(
-        "SELECT v.item_id, v.version, v.blob, v.rotate_every_days, v.rotated_at, v.expires_at, v.exposed_at
+        "SELECT v.item_id, v.version, v.blob, v.rotate_every_days, v.rotated_at, v.expires_at, v.exposed_at, v.author_id
          FROM item_versions v JOIN items i ON i.id = v.item_id
          WHERE i.env_id = ?1 ORDER BY v.item_id, v.version",
     )?;
@@ -84,13 +85,16 @@ fn versions_of_env(vault: &Vault, env: &EnvInfo) -> Result<HashMap<Id, Versions>
             r.get::<_, i64>(1)? as u64,
             r.get::<_, Vec<u8>>(2)?,
             meta_at(r, 3)?,
+            r.get::<_, Vec<u8>>(7)?,
         ))
     })?;
     let mut out: HashMap<Id, Versions> = HashMap::new();
     for row in rows {
-        let (id, version, blob, meta) = row?;
+        let (id, version, blob, meta, author) = row?;
         let id = Id::from_slice(&id).map_err(|_| Error::integrity("bad item id"))?;
-        out.entry(id).or_default().push((version, blob, meta));
+        out.entry(id)
+            .or_default()
+            .push((version, blob, meta, author));
     }
     Ok(out)
 }
@@ -174,13 +178,15 @@ fn reencrypt(
 ) -> Result<(Vec<VersionRecord>, OpenedValues)> {
     let vault_id = vault.vault_id;
     let lenient = vault.is_private_replica();
-    let current = all.last().map(|(v, _, _)| *v);
+    let current = all.last().map(|(v, _, _, _)| *v);
     let mut versions = Vec::with_capacity(all.len());
     let mut values = Vec::new();
-    for (version, blob, mut meta) in all {
+    for (version, blob, mut meta, author) in all {
         let opened = old_ik
             .ok_or_else(|| Error::integrity("no item key"))
-            .and_then(|ik| open_version(ik, vault_id, env, item_id, version, &blob, &meta));
+            .and_then(|ik| {
+                open_version(ik, vault_id, env, item_id, version, &blob, &meta, &author)
+            });
         let fields = match opened {
             Ok(f) => f,
             Err(_) if lenient => {
@@ -196,7 +202,12 @@ fn reencrypt(
         if Some(version) == current && plan.expose.contains(&item_id) && meta.exposed_at.is_none() {
             meta.exposed_at = Some(plan.now);
         }
-        let blob = seal(new_ik, vault_id, env, item_id, version, &fields, &meta)?;
+        // Re-sealed bound to the version's recorded writer, never to the
+        // re-keyer (attack review 7, F6): a version that opened is theirs.
+        let author = Id::from_slice(&author).map_err(|_| Error::integrity("bad author id"))?;
+        let blob = seal(
+            new_ik, vault_id, env, item_id, version, &fields, &meta, &author,
+        )?;
         values.push((version, fields.value));
         versions.push(VersionRecord {
             version,

@@ -341,7 +341,8 @@ CREATE TABLE removed_envs (
 /// only the author derives: every device holds the row, only the author's
 /// opens it. `author_id` comes from the signed op, never from the body,
 /// so nobody can write into another member's overlay. A policy row exists
-/// only where an admin chose something other than the default.
+/// only where an admin chose something other than the default (for
+/// overlays, or a shortest generated value).
 const V10: &str = r#"
 CREATE TABLE overlays (
     author_id BLOB NOT NULL REFERENCES members(id),
@@ -354,7 +355,9 @@ CREATE TABLE overlays (
 );
 CREATE TABLE env_policies (
     env_id BLOB PRIMARY KEY REFERENCES environments(id),
-    overrides TEXT NOT NULL CHECK (overrides IN ('allow','forbid'))
+    overrides TEXT NOT NULL CHECK (overrides IN ('default','allow','forbid')),
+    min_generated INTEGER NOT NULL DEFAULT 0
+        CHECK (min_generated = 0 OR min_generated BETWEEN 8 AND 4096)
 );
 "#;
 

@@ -233,13 +233,20 @@ impl Vault {
         }
         let now = now();
         // The waiting row, and the replaced key it opens under.
-        let (digest, blob, meta): (Vec<u8>, Vec<u8>, crate::ops::RotationMeta) =
-            self.conn.query_row(
-                "SELECT digest, blob, rotate_every_days, rotated_at, expires_at, exposed_at
-                 FROM item_conflicts WHERE item_id = ?1 AND version = ?2",
-                params![&cur.id.0[..], h.version as i64],
-                |r| Ok((r.get(0)?, r.get(1)?, crate::items::meta_at(r, 2)?)),
-            )?;
+        type WaitingRow = (Vec<u8>, Vec<u8>, crate::ops::RotationMeta, Vec<u8>);
+        let (digest, blob, meta, author): WaitingRow = self.conn.query_row(
+            "SELECT digest, blob, rotate_every_days, rotated_at, expires_at, exposed_at, author_id
+             FROM item_conflicts WHERE item_id = ?1 AND version = ?2",
+            params![&cur.id.0[..], h.version as i64],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    crate::items::meta_at(r, 2)?,
+                    r.get(6)?,
+                ))
+            },
+        )?;
         let digest: [u8; 32] = digest
             .try_into()
             .map_err(|_| Error::integrity("bad conflict digest"))?;
@@ -249,7 +256,8 @@ impl Vault {
             .into_iter()
             .map(|(k, _)| k)
             .find(|k| {
-                open_version_under([k], vault_id, env, cur.id, h.version, &blob, &meta).is_ok()
+                open_version_under([k], vault_id, env, cur.id, h.version, &blob, &meta, &author)
+                    .is_ok()
             })
         else {
             return Ok(false);

@@ -1564,6 +1564,13 @@ fn check_names(body: &OpBody) -> Result<()> {
                 "a member added with a name or email that is not printable text".into(),
             ))
         }
+        OpBody::SetEnvPolicy { min_generated, .. }
+            if *min_generated != 0 && !(8..=4096).contains(min_generated) =>
+        {
+            Err(Error::Refused(format!(
+                "an environment policy asking for generated values of {min_generated} characters (8 to 4096, or none)"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -1870,6 +1877,15 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
             // from one sealed under a key a re-key replaced: since kind 18
             // it is refused (entries dated before stay as they were, so old
             // logs replay unchanged).
+            // A value bound to its writer (kind 31) is bound to this op's
+            // signer, or it is a copy of someone else's signed value: on
+            // every replica, without opening it (attack review 7, F6).
+            if crate::ops::blob_writer(blob).is_some_and(|w| w != *author) {
+                return Err(Error::PermissionDenied(
+                    "an item.set carries a value bound to another writer (a copy of their change)"
+                        .into(),
+                ));
+            }
             if sealed_under.is_none() && time_ms >= crate::ops::SET_ITEM_NAMES_KEYS_SINCE_MS {
                 return Err(Error::Refused(
                     "an item.set that does not name the keys it is sealed under (written by a coffer older than 2026-12): \
@@ -2428,18 +2444,24 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 return Err(Error::NotFound("a personal override".into()));
             }
         }
-        OpBody::SetEnvPolicy { env_id, overrides } => {
+        OpBody::SetEnvPolicy {
+            env_id,
+            overrides,
+            min_generated,
+        } => {
             env_name_of(tx, env_id)?;
-            match overrides {
-                crate::ops::OverridePolicy::Default => tx.execute(
+            if *overrides == crate::ops::OverridePolicy::Default && *min_generated == 0 {
+                tx.execute(
                     "DELETE FROM env_policies WHERE env_id = ?1",
                     [blob16(env_id)],
-                )?,
-                other => tx.execute(
-                    "INSERT OR REPLACE INTO env_policies (env_id, overrides) VALUES (?1, ?2)",
-                    params![blob16(env_id), other.as_str()],
-                )?,
-            };
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT OR REPLACE INTO env_policies (env_id, overrides, min_generated)
+                     VALUES (?1, ?2, ?3)",
+                    params![blob16(env_id), overrides.as_str(), min_generated],
+                )?;
+            }
         }
         OpBody::RestoreEnv { env_id } => {
             let row: Option<(String, String)> = tx
@@ -2939,23 +2961,30 @@ fn rekey_item_rows(
         .execute(params![blob16(&it.item_id), newest as i64])?;
     }
     let mut old_meta = tx.prepare_cached(
-        "SELECT rotate_every_days, rotated_at, expires_at, exposed_at FROM item_versions
+        "SELECT rotate_every_days, rotated_at, expires_at, exposed_at, author_id FROM item_versions
          WHERE item_id = ?1 AND version = ?2",
     )?;
     let mut upd = tx.prepare_cached(
         "UPDATE item_versions SET blob = ?3, exposed_at = ?4 WHERE item_id = ?1 AND version = ?2",
     )?;
     for v in &it.versions {
-        let old: Option<crate::ops::RotationMeta> = old_meta
+        let old: Option<(crate::ops::RotationMeta, Vec<u8>)> = old_meta
             .query_row(params![blob16(&it.item_id), v.version as i64], |r| {
-                crate::items::meta_at(r, 0)
+                Ok((crate::items::meta_at(r, 0)?, r.get(4)?))
             })
             .optional()?;
-        let Some(old) = old else {
+        let Some((old, writer)) = old else {
             return Err(Error::PermissionDenied(
                 "a re-key names a version the item does not have".into(),
             ));
         };
+        // A version re-sealed bound to a writer stays its writer's: bound
+        // to anyone else it would open for nobody (attack review 7, F6).
+        if crate::ops::blob_writer(&v.blob).is_some_and(|w| w.0[..] != writer[..]) {
+            return Err(Error::PermissionDenied(
+                "a re-key binds a version to someone other than its writer".into(),
+            ));
+        }
         let exposure_ok = v.meta.exposed_at == old.exposed_at
             || (admin && old.exposed_at.is_none() && v.meta.exposed_at.is_some());
         if v.meta.rotate_every_days != old.rotate_every_days

@@ -132,13 +132,17 @@ pub struct HygieneCredentialDto {
     pub env_path: String,
     /// Key name.
     pub name: String,
+    /// Whether it is your own personal override of that key (not the
+    /// shared credential).
+    pub personal_override: bool,
 }
 
 /// One finding of `coffer lint`.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct HygieneFindingDto {
-    /// `reused` (one value in several environments or projects) or
-    /// `placeholder` (looks like one, outside development).
+    /// `reused` (one value in several environments or projects),
+    /// `placeholder` (looks like one, outside development) or `short` (a
+    /// generated value shorter than its environment's policy).
     pub kind: String,
     /// The credentials concerned.
     pub credentials: Vec<HygieneCredentialDto>,
@@ -155,10 +159,16 @@ impl From<coffer_vault::lint::LintFinding> for HygieneFindingDto {
                 .iter()
                 .map(|c| {
                     // `PROJECT/ENV/KEY`: a key name never holds a `/`.
+                    let (c, personal_override) =
+                        match c.strip_suffix(coffer_vault::lint::OVERRIDE_SUFFIX) {
+                            Some(c) => (c, true),
+                            None => (c.as_str(), false),
+                        };
                     let (env, name) = c.rsplit_once('/').unwrap_or(("", c));
                     HygieneCredentialDto {
                         env_path: env.to_string(),
                         name: name.to_string(),
+                        personal_override,
                     }
                 })
                 .collect(),
@@ -188,4 +198,36 @@ pub struct ExampleCheckDto {
     pub missing: Vec<String>,
     /// Keys the environment has that it does not name, sorted.
     pub extra: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HygieneFindingDto;
+    use coffer_vault::lint::{LintFinding, LintKind, OVERRIDE_SUFFIX};
+
+    /// Your own override in a reuse finding is marked as such, under the
+    /// key's own name (so "open" finds the shared credential).
+    #[test]
+    fn a_personal_override_in_a_finding_is_marked_and_named_by_its_key() {
+        let dto = HygieneFindingDto::from(LintFinding {
+            kind: LintKind::Reused,
+            credentials: vec![
+                format!("web/dev/DATABASE_URL{OVERRIDE_SUFFIX}"),
+                "web/prod/DATABASE_URL".into(),
+            ],
+            detail: "the same value in 2 environments".into(),
+        });
+        let creds: Vec<(&str, &str, bool)> = dto
+            .credentials
+            .iter()
+            .map(|c| (c.env_path.as_str(), c.name.as_str(), c.personal_override))
+            .collect();
+        assert_eq!(
+            creds,
+            [
+                ("web/dev", "DATABASE_URL", true),
+                ("web/prod", "DATABASE_URL", false)
+            ]
+        );
+    }
 }

@@ -352,15 +352,21 @@ env_path: string,
 /**
  * Key name.
  */
-name: string, };
+name: string, 
+/**
+ * Whether it is your own personal override of that key (not the
+ * shared credential).
+ */
+personal_override: boolean, };
 
 /**
  * One finding of `coffer lint`.
  */
 export type HygieneFindingDto = { 
 /**
- * `reused` (one value in several environments or projects) or
- * `placeholder` (looks like one, outside development).
+ * `reused` (one value in several environments or projects),
+ * `placeholder` (looks like one, outside development) or `short` (a
+ * generated value shorter than its environment's policy).
  */
 kind: string, 
 /**

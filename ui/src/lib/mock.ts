@@ -1807,7 +1807,7 @@ export class MockBackend implements Backend {
       this.vault();
       const DEV = ["dev", "development", "local", "test", "ci"];
       const out: HygieneFindingDto[] = [];
-      const split = (it: Item) => ({ env_path: it.env, name: it.name });
+      const split = (it: Item) => ({ env_path: it.env, name: it.name, personal_override: false });
       const byValue = new Map<string, Item[]>();
       const placeholders: HygieneFindingDto[] = [];
       for (const it of this.live()) {

@@ -113,4 +113,33 @@ describe("hygiene panel", () => {
     const pane = await screen.findByTestId("detail-pane");
     expect(pane.dataset.item).toBe("payments/prod/SMTP_PASSWORD");
   });
+
+  it("shows generated values shorter than the policy, and marks your own personal override in a reuse", async () => {
+    const user = userEvent.setup();
+    renderApp("hygiene", (b) => {
+      b.handlers.hygiene_report = () => [
+        {
+          kind: "reused",
+          credentials: [
+            { env_path: "payments/dev", name: "STRIPE_KEY", personal_override: true },
+            { env_path: "payments/prod", name: "STRIPE_KEY", personal_override: false },
+          ],
+          detail: "the same value in 2 environments",
+        },
+        {
+          kind: "short",
+          credentials: [{ env_path: "payments/prod", name: "SESSION_SECRET", personal_override: false }],
+          detail: "generated with 16 characters; payments/prod asks for at least 40 (rotate it with --generate)",
+        },
+      ];
+    });
+    await user.click(await screen.findByTestId("nav-hygiene"));
+    const short = await screen.findByTestId("hygiene-group-short");
+    expect(short).toHaveTextContent("Generated values shorter than the policy");
+    expect(within(short).getByTestId("hygiene-finding")).toHaveTextContent("asks for at least 40");
+    const reused = screen.getByTestId("hygiene-group-reused");
+    const tags = within(reused).getAllByTestId("hygiene-override");
+    expect(tags).toHaveLength(1);
+    expect(tags[0].closest("li")).toHaveTextContent("payments/dev/STRIPE_KEY");
+  });
 });

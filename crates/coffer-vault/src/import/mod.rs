@@ -459,6 +459,7 @@ impl Vault {
                         cur,
                         &fields,
                         meta,
+                        &self.me.id(),
                     )?);
                     updated += 1;
                 }

@@ -633,11 +633,12 @@ impl Vault {
                 }
                 let mut versions = all_versions(self, &d.id)?;
                 versions.reverse();
-                for (version, blob, meta) in versions {
+                for (version, blob, meta, author) in versions {
                     if version >= d.version {
                         continue;
                     }
-                    let f = open_version(&d.ik, vault_id, env, d.id, version, &blob, &meta)?;
+                    let f =
+                        open_version(&d.ik, vault_id, env, d.id, version, &blob, &meta, &author)?;
                     if seen.contains(&f.value) {
                         continue;
                     }
@@ -679,8 +680,9 @@ impl Vault {
             versions.reverse();
             let mut seen: Vec<SecretString> = Vec::new();
             let mut name = None;
-            for (version, blob, meta) in versions {
-                let Ok(f) = open_version(&ik, vault_id, env, id, version, &blob, &meta) else {
+            for (version, blob, meta, author) in versions {
+                let Ok(f) = open_version(&ik, vault_id, env, id, version, &blob, &meta, &author)
+                else {
                     continue;
                 };
                 if seen.contains(&f.value) {
@@ -735,7 +737,12 @@ impl Vault {
                 let mut meta = d.meta;
                 meta.exposed_at = Some(now);
                 ops.push(crate::items::version_op(
-                    vault_id, &env, &d, &d.fields, meta,
+                    vault_id,
+                    &env,
+                    &d,
+                    &d.fields,
+                    meta,
+                    &self.me.id(),
                 )?);
             }
         }

@@ -43,6 +43,15 @@ fn git(dir: &Path) -> Command {
         // command through git's `ext::` transport.
         "-c",
         "protocol.ext.allow=never",
+        // What the remote's tree holds is written as plain files: a
+        // symbolic link committed there (a feed folder pointing outside
+        // the clone) becomes a file holding the link's text, which the
+        // folder's checks refuse (attack review 13).
+        "-c",
+        "core.symlinks=false",
+        // No file-system monitor command, whatever configuration says.
+        "-c",
+        "core.fsmonitor=false",
     ]);
     c.env("GIT_TERMINAL_PROMPT", "0");
     c
@@ -66,16 +75,42 @@ fn must(dir: &Path, args: &[&str]) -> Result<Output> {
 }
 
 fn failed(args: &[&str], out: &Output) -> Error {
-    let msg = String::from_utf8_lossy(&out.stderr);
+    Error::Refused(format!(
+        "git {} failed: {}",
+        args.first().copied().unwrap_or(""),
+        last_line(&out.stderr)
+    ))
+}
+
+/// git's last line of `stderr`, escaped to show (it may quote what a
+/// remote server sent, which must not drive the terminal).
+fn last_line(stderr: &[u8]) -> String {
+    let msg = String::from_utf8_lossy(stderr);
     let line = msg
         .lines()
         .map(str::trim)
         .rfind(|l| !l.is_empty())
         .unwrap_or("no message");
-    Error::Refused(format!(
-        "git {} failed: {line}",
-        args.first().copied().unwrap_or("")
-    ))
+    super::folder::printable(line)
+}
+
+/// Attributes of this clone, above those of any `.gitattributes` the
+/// remote's tree holds (`$GIT_DIR/info/attributes` takes precedence):
+/// no filter, no end-of-line or encoding conversion. A remote can then
+/// not route Coffer's checkouts and commits through a filter driver the
+/// user configured (git-lfs installs one), nor have the bytes of an entry
+/// changed on the way (attack review 13).
+const CLONE_ATTRIBUTES: &str = "* -filter -text -eol -ident -working-tree-encoding\n";
+
+fn pin_attributes(dir: &Path) -> Result<()> {
+    let info = dir.join(".git").join("info");
+    std::fs::create_dir_all(&info)
+        .map_err(|e| Error::io(format!("creating {}", info.display()), e))?;
+    let p = info.join("attributes");
+    if std::fs::read(&p).is_ok_and(|b| b == CLONE_ATTRIBUTES.as_bytes()) {
+        return Ok(());
+    }
+    crate::paths::write_atomic(&p, CLONE_ATTRIBUTES.as_bytes())
 }
 
 /// A remote git would read as an option (`--upload-pack=…`), or with
@@ -112,6 +147,7 @@ pub(crate) fn prepare(dir: &Path, url: &str) -> Result<()> {
             must(dir, &["remote", "set-url", "origin", url])?;
         }
     }
+    pin_attributes(dir)?;
     must(dir, &["fetch", "-q", "origin"])?;
     let remote_ref = format!("refs/remotes/origin/{BRANCH}");
     let has_remote = run(dir, &["rev-parse", "-q", "--verify", &remote_ref])?
@@ -127,13 +163,32 @@ pub(crate) fn prepare(dir: &Path, url: &str) -> Result<()> {
         must(dir, &["reset", "-q", "--hard", &remote_ref])?;
         return Ok(());
     }
-    let out = run(dir, &["rebase", "-q", &remote_ref])?;
+    // A rebase writes commits: it needs an identity as a commit does (a
+    // machine with none failed here, and the sync stalled, whenever the
+    // remote had moved under this device's unpushed entries, or was
+    // rewritten: attack review 13).
+    let mut c = git(dir);
+    c.args(["rebase", "-q", &remote_ref]);
+    with_identity(dir, &mut c)?;
+    let out = c.output().map_err(|e| Error::io("running git rebase", e))?;
     if !out.status.success() {
         let _ = run(dir, &["rebase", "--abort"]);
         return Err(Error::integrity(format!(
             "this device's unpushed entries conflict with the git remote (someone else wrote this device's feed): {}",
-            String::from_utf8_lossy(&out.stderr).lines().next_back().unwrap_or("")
+            last_line(&out.stderr)
         )));
+    }
+    Ok(())
+}
+
+/// Gives `c` (a command that writes commits) Coffer's fixed identity
+/// when the user has none configured.
+fn with_identity(dir: &Path, c: &mut Command) -> Result<()> {
+    if run(dir, &["config", "user.email"])?.stdout.is_empty() {
+        c.env("GIT_AUTHOR_NAME", "Coffer")
+            .env("GIT_AUTHOR_EMAIL", "coffer@localhost")
+            .env("GIT_COMMITTER_NAME", "Coffer")
+            .env("GIT_COMMITTER_EMAIL", "coffer@localhost");
     }
     Ok(())
 }
@@ -155,16 +210,7 @@ pub(crate) fn push(dir: &Path, device_short: &str) -> std::result::Result<(), Pu
         let msg = format!("coffer: entries of device {device_short}");
         let mut c = git(dir);
         c.args(["commit", "-q", "-m", &msg]);
-        if run(dir, &["config", "user.email"])
-            .map_err(o)?
-            .stdout
-            .is_empty()
-        {
-            c.env("GIT_AUTHOR_NAME", "Coffer")
-                .env("GIT_AUTHOR_EMAIL", "coffer@localhost")
-                .env("GIT_COMMITTER_NAME", "Coffer")
-                .env("GIT_COMMITTER_EMAIL", "coffer@localhost");
-        }
+        with_identity(dir, &mut c).map_err(o)?;
         let out = c
             .output()
             .map_err(|e| o(Error::io("running git commit", e)))?;

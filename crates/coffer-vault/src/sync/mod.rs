@@ -1709,7 +1709,17 @@ impl Vault {
         match remote {
             Remote::Folder(p) => Folder::new(p).descriptor(),
             Remote::Git(url) => {
+                // A fresh clone each time: a staging clone left by the
+                // preview of another remote (one the user declined) would
+                // otherwise count as this device's unpushed work, be
+                // rebased onto the remote joined and pushed there in the
+                // user's name, or stop every later join (attack review 13).
                 let dir = git::staging_dir(home);
+                git::check_url(url)?;
+                if std::fs::symlink_metadata(&dir).is_ok() {
+                    std::fs::remove_dir_all(&dir)
+                        .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
+                }
                 git::prepare(&dir, url)?;
                 Folder::new(&dir).descriptor()
             }
