@@ -312,7 +312,7 @@ fn resisted_a_rekey_moves_a_bound_value_to_the_rekeyer() {
     offboard_and_publish(&fx, "Carol");
     bob.sync();
     let binds = bindings(&fx.path, PROD, &item);
-    let last = binds.last().expect("versions").clone();
+    let last = *binds.last().expect("versions");
     assert_eq!(last.2, bob.who.id, "recorded as Bob's: {binds:?}");
     assert_eq!(last.1, Some(bob.who.id), "bound to Bob: {binds:?}");
     for (_, bound, writer) in &binds {
