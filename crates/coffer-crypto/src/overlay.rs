@@ -2,7 +2,11 @@
 //! readable only by them (issue 11, "Personal overrides").
 //!
 //! - The overlay key is derived, never stored or wrapped:
-//!   `OK = H(x25519 secret, salt = vault_id, info = "coffer/v1/overlay-key")`.
+//!   `OK = H(x25519 secret, salt = vault_id ‖ genesis hash,
+//!   info = "coffer/v1/overlay-key")`. The genesis hash is there because
+//!   whoever creates a vault chooses its id: a vault made with the same id
+//!   as a team's (attack review 14) has another genesis, so a member's
+//!   entries there open for nobody in the team's vault.
 //!   Every device that holds the identity derives the same key; nobody
 //!   else can (an owner holds no wrap of it, because there is none).
 //! - One overlay entry (its key name and value, canonically encoded by the
@@ -61,10 +65,14 @@ impl OverlayContext {
 }
 
 impl PrivateIdentity {
-    /// Derives this identity's overlay key for `vault_id`.
-    pub fn derive_overlay_key(&self, vault_id: &Id) -> OverlayKey {
+    /// Derives this identity's overlay key for the vault `vault_id` whose
+    /// genesis op hashes to `genesis` (the one this device pinned).
+    pub fn derive_overlay_key(&self, vault_id: &Id, genesis: &[u8; 32]) -> OverlayKey {
         let secret = Zeroizing::new(self.x25519_secret().to_bytes());
-        OverlayKey(crate::hazmat::hkdf(&*secret, &vault_id.0, INFO))
+        let mut salt = [0u8; 48];
+        salt[..16].copy_from_slice(&vault_id.0);
+        salt[16..].copy_from_slice(genesis);
+        OverlayKey(crate::hazmat::hkdf(&*secret, &salt, INFO))
     }
 }
 
@@ -99,21 +107,25 @@ mod tests {
     #[test]
     fn opens_only_for_its_author_and_context() {
         let (me, other) = (PrivateIdentity::make(), PrivateIdentity::make());
-        let k = me.derive_overlay_key(&Id([1; 16]));
+        let k = me.derive_overlay_key(&Id([1; 16]), &[5; 32]);
         let blob = k.seal(b"entry", &ctx()).expect("seal");
-        let again = me.derive_overlay_key(&Id([1; 16]));
+        let again = me.derive_overlay_key(&Id([1; 16]), &[5; 32]);
         assert_eq!(
             again.open(&blob, &ctx()).expect("open").expose_secret(),
             b"entry"
         );
         // Another identity, another vault, another context: no.
-        let theirs = other.derive_overlay_key(&Id([1; 16]));
+        let theirs = other.derive_overlay_key(&Id([1; 16]), &[5; 32]);
         assert_eq!(theirs.open(&blob, &ctx()).map(|_| ()), Err(Error::Decrypt));
-        let elsewhere = me.derive_overlay_key(&Id([9; 16]));
+        let elsewhere = me.derive_overlay_key(&Id([9; 16]), &[5; 32]);
         assert_eq!(
             elsewhere.open(&blob, &ctx()).map(|_| ()),
             Err(Error::Decrypt)
         );
+        // The same vault id with another genesis (a vault made with a
+        // team's id on purpose): another key.
+        let same_id = me.derive_overlay_key(&Id([1; 16]), &[6; 32]);
+        assert_eq!(same_id.open(&blob, &ctx()).map(|_| ()), Err(Error::Decrypt));
         for moved in [
             OverlayContext {
                 env_id: Id([7; 16]),

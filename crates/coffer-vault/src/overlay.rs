@@ -253,7 +253,7 @@ impl Vault {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let key = self.me.private.derive_overlay_key(&self.vault_id);
+        let key = self.overlay_key()?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, version, blob) in rows {
             let overlay_id = Id::from_slice(&id).map_err(|_| Error::integrity("bad overlay id"))?;
@@ -412,9 +412,7 @@ impl Vault {
             version,
         };
         let blob = self
-            .me
-            .private
-            .derive_overlay_key(&self.vault_id)
+            .overlay_key()?
             .seal(encode_entry(name, value).expose_secret(), &ctx)
             .map_err(|_| Error::InvalidInput("the override is too large".into()))?;
         self.apply(OpBody::SetOverlay {
@@ -495,6 +493,15 @@ impl Vault {
             return Ok(Vec::new());
         }
         Ok(self.my_overlay(&env)?.into_iter().map(|e| e.name).collect())
+    }
+
+    /// This identity's overlay key in this vault: bound to the genesis
+    /// this replica holds, checked against the one this device pinned
+    /// when the vault was opened (attack review 14: a vault id is the
+    /// creator's choice, a genesis is not).
+    fn overlay_key(&self) -> Result<coffer_crypto::OverlayKey> {
+        let g = crate::anchor::check_genesis(&self.conn, self.vault_id)?;
+        Ok(self.me.private.derive_overlay_key(&self.vault_id, &g.hash))
     }
 
     /// An environment's policy.
