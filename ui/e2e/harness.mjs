@@ -82,6 +82,11 @@ export function appSuite({ prefix, portBase, needsBus = false, extraEnv = () => 
     });
     app.wd.base = driver.base;
     await app.wd.start({ browserName: "wry", "tauri:options": { application: APP } });
+    // The first screen, whichever it is, with room for a loaded machine:
+    // a cold WebKit start under a load of 5-9 took more than the 15 s
+    // every later wait allows (the memory test failed there, before any
+    // of its own steps).
+    await app.wd.$("[data-testid]", { timeout: 60_000 });
   });
   after(async () => {
     // Bounded at every step: a hung app must never hang `node --test`.
