@@ -24,6 +24,14 @@ fn vars(v: &mut Vault, env: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The owner allows overrides in web/prod and publishes it.
+fn allow_overrides_in_prod(mut owner: Vault) {
+    owner
+        .set_env_policy(PROD, OverridePolicy::Allow)
+        .expect("allow");
+    owner.sync().expect("the owner syncs");
+}
+
 fn op_count(path: &std::path::Path) -> i64 {
     Connection::open(path)
         .expect("open")
@@ -207,12 +215,7 @@ fn prod_forbids_overrides_by_default_and_an_admin_policy_decides() {
 #[test]
 fn only_the_author_reads_an_override_and_their_rebuilt_replica_gets_it_back() {
     let (fx, remote, bob, carol) = team(folder_remote);
-    {
-        let mut ada = fx.open();
-        ada.set_env_policy(PROD, OverridePolicy::Allow)
-            .expect("allow");
-        ada.sync().expect("ada syncs");
-    }
+    allow_overrides_in_prod(fx.open());
     bob.sync();
     {
         let mut b = bob.open();
@@ -264,12 +267,7 @@ fn only_the_author_reads_an_override_and_their_rebuilt_replica_gets_it_back() {
 #[test]
 fn an_override_ends_with_the_access_it_needs() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
-    {
-        let mut ada = fx.open();
-        ada.set_env_policy(PROD, OverridePolicy::Allow)
-            .expect("allow");
-        ada.sync().expect("sync");
-    }
+    allow_overrides_in_prod(fx.open());
     bob.sync();
     {
         let mut b = bob.open();
@@ -337,12 +335,7 @@ fn resisted_overrides_planted_for_someone_else_or_where_forbidden() {
     assert_eq!(r.denied.len(), 2, "{r:?}");
     assert!(!fx.open().env_policy(PROD).expect("p").overrides_allowed);
     // The owner allows overrides; Bob writes his.
-    {
-        let mut ada = fx.open();
-        ada.set_env_policy(PROD, OverridePolicy::Allow)
-            .expect("allow");
-        ada.sync().expect("sync");
-    }
+    allow_overrides_in_prod(fx.open());
     bob.sync();
     {
         let mut b = bob.open();

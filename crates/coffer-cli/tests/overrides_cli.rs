@@ -28,10 +28,15 @@ fn fixture() -> Env {
 }
 
 fn printenv(env: &Env, extra: &[&str], var: &str) -> (String, String) {
+    printenv_in(env, "web/dev", extra, var)
+}
+
+/// `coffer run [EXTRA] IN -- sh -c 'printf %s "$VAR"'`: stdout and stderr.
+fn printenv_in(env: &Env, in_env: &str, extra: &[&str], var: &str) -> (String, String) {
     let mut args = vec!["run", "--no-masking"];
     args.extend_from_slice(extra);
     let script = format!("printf %s \"${var}\"");
-    args.extend_from_slice(&["web/dev", "--", "sh", "-c", &script]);
+    args.extend_from_slice(&[in_env, "--", "sh", "-c", &script]);
     let out = env.coffer(args).ok();
     (out.stdout, out.stderr)
 }
@@ -133,34 +138,13 @@ fn prod_refuses_overrides_by_default_and_the_policy_is_an_admins_choice() {
     env.coffer(["override", "set", "web/prod", "API_KEY"])
         .stdin(MINE)
         .ok();
-    let out = env
-        .coffer([
-            "run",
-            "--no-masking",
-            "web/prod",
-            "--",
-            "sh",
-            "-c",
-            "printf %s \"$API_KEY\"",
-        ])
-        .ok();
-    assert_eq!(out.stdout, MINE);
+    assert_eq!(printenv_in(&env, "web/prod", &[], "API_KEY").0, MINE);
     // Forbidden again: the override stays but no longer applies.
     env.coffer(["env", "policy", "web/prod", "--overrides", "forbid"])
         .ok();
-    let out = env
-        .coffer([
-            "run",
-            "--no-masking",
-            "web/prod",
-            "--",
-            "sh",
-            "-c",
-            "printf %s \"$API_KEY\"",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "shared-api");
-    assert!(out.stderr.is_empty(), "{out}");
+    let (stdout, stderr) = printenv_in(&env, "web/prod", &[], "API_KEY");
+    assert_eq!(stdout, "shared-api");
+    assert!(stderr.is_empty(), "{stderr}");
     let out = env.coffer(["override", "ls"]).ok();
     assert!(out.stdout.contains("not applied"), "{out}");
     env.coffer(["env", "policy", "web/prod", "--overrides", "sometimes"])
