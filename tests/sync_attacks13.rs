@@ -45,6 +45,30 @@ use common::*;
 
 /// Bob writes and publishes, so that his feed has entries; returns his
 /// device id and the number of entries in his feed.
+/// Bob writes and syncs: the sync is refused with an error naming the
+/// symbolic link, and nothing in `outside` was written or deleted.
+#[track_caller]
+fn bobs_sync_is_refused_outside_unchanged(
+    bob: &Device,
+    outside: &Path,
+    before: &[(PathBuf, Vec<u8>)],
+) {
+    let mut b = bob.open();
+    b.set_item(PROD, "API_KEY", value("bob-2"))
+        .expect("Bob writes");
+    let r = b.sync();
+    assert_eq!(
+        listing(&outside),
+        before,
+        "nothing written or deleted outside"
+    );
+    let e = r.expect_err("the sync is refused");
+    assert!(
+        e.to_string().contains("symbolic link"),
+        "a clear error: {e}"
+    );
+}
+
 fn bob_publishes(bob: &Device, remote: &Remote, v: &str) -> (Id, u64) {
     let mut b = bob.open();
     b.set_item(PROD, "API_KEY", value(v)).expect("Bob writes");
@@ -118,20 +142,7 @@ fn attack_a_symlinked_own_feed_directory_writes_and_deletes_outside() {
     std::fs::remove_dir_all(feed_dir(&remote, &dev)).expect("rm feed");
     symlink(&outside, &feed_dir(&remote, &dev));
 
-    let mut b = bob.open();
-    b.set_item(PROD, "API_KEY", value("bob-2"))
-        .expect("Bob writes");
-    let r = b.sync();
-    assert_eq!(
-        listing(&outside),
-        before,
-        "nothing written or deleted outside"
-    );
-    let e = r.expect_err("the sync is refused");
-    assert!(
-        e.to_string().contains("symbolic link"),
-        "a clear error: {e}"
-    );
+    bobs_sync_is_refused_outside_unchanged(&bob, &outside, &before);
 }
 
 /// ATTACK (the same, one level up): `feeds` itself is a symbolic link to
@@ -153,20 +164,7 @@ fn attack_a_symlinked_feeds_directory_writes_outside() {
     std::fs::rename(&feeds, fx.dir.path().join("feeds-aside")).expect("aside");
     symlink(&outside, &feeds);
 
-    let mut b = bob.open();
-    b.set_item(PROD, "API_KEY", value("bob-2"))
-        .expect("Bob writes");
-    let r = b.sync();
-    assert_eq!(
-        listing(&outside),
-        before,
-        "nothing written or deleted outside"
-    );
-    let e = r.expect_err("the sync is refused");
-    assert!(
-        e.to_string().contains("symbolic link"),
-        "a clear error: {e}"
-    );
+    bobs_sync_is_refused_outside_unchanged(&bob, &outside, &before);
     // Ada's sync is refused the same way, and writes nothing there.
     let r = fx.open().sync();
     assert_eq!(listing(&outside), before, "nothing written by Ada either");
