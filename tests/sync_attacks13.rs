@@ -58,7 +58,7 @@ fn bobs_sync_is_refused_outside_unchanged(
         .expect("Bob writes");
     let r = b.sync();
     assert_eq!(
-        listing(&outside),
+        listing(outside),
         before,
         "nothing written or deleted outside"
     );
