@@ -65,6 +65,19 @@ ui "app: e2e" scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1600x900x24" npm
 # The .deb inspector, against packages it builds itself (good and broken ones).
 ui "packaging: inspect-deb" packaging/test-inspect.sh
 
+# When something failed, what failed comes last, just above the summary:
+# CI keeps only the tail of this output, and the runners' own reports are
+# far above it (the node test runner's "failing tests" block, cargo's
+# panics). At most 60 lines, the failing names and their first message.
+if [ "$rc" != 0 ]; then
+  echo "== what failed"
+  awk '/^test .* FAILED$/ || / FAILED \(exit [0-9]+\)$/ { print; next }
+       /^thread .* panicked at / { getline msg; print "  " $0 " " msg; next }
+       /^✖ failing tests:/ { infail = 1; next }
+       /^ℹ / { infail = 0 }
+       infail && (/^test at / || /^✖ /) { print; want = 1; next }
+       infail && want && /[A-Za-z]/ { print "    " $0; want = 0 }' .cache/test.log | head -60
+fi
 echo "== disk: $(disk) free after the tests; target/ holds $(du -sh target 2>/dev/null | cut -f1)" | tee -a .cache/test.log
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      # Vitest: "Tests  2 failed | 21 passed (23)"

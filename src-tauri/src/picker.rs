@@ -260,9 +260,15 @@ pub fn scripted(file: PathBuf) -> PathPicker {
                 .collect::<Vec<_>>()
                 .join(";"),
         );
+        // Written whole, then renamed: a test polling for it never reads
+        // a half-written (or just truncated) request.
         let mut log = file.clone().into_os_string();
         log.push(".asked");
-        if let Err(e) = std::fs::write(&log, asked) {
+        let mut partial = log.clone();
+        partial.push(".partial");
+        if let Err(e) =
+            std::fs::write(&partial, asked).and_then(|()| std::fs::rename(&partial, &log))
+        {
             eprintln!("coffer-desktop: test picker: {e}");
         }
         let answer = std::fs::read_to_string(&file).ok()?;

@@ -24,7 +24,8 @@ export const row = (key) => `[data-testid="item-row"][data-item="${key}"]`;
  * `home` and `env` (a fresh HOME and XDG dirs; identities at the KDF floor,
  * which only debug builds honour), `wd` (the WebDriver client; its session
  * starts in the `before` hook) and the `shot`, `fill` and `click` helpers.
- * `portBase` keeps files that run one after another off each other's ports;
+ * `portBase` keeps files that run one after another off each other's ports
+ * (each file's base at least 200 above the next lower one);
  * `needsBus` asserts a D-Bus session bus (scripts/with-keyring.sh);
  * `extraEnv(home)` adds variables for the app (test seams, a GTK theme).
  */
@@ -75,7 +76,8 @@ export function appSuite({ prefix, portBase, needsBus = false, extraEnv = () => 
     }
     // Once more on a far port if it does not answer: a CI run lost a whole
     // file to a driver that never answered on its first port.
-    const port = portBase + (process.pid % 250) * 2;
+    // Files' bases are at least 200 apart, so ranges never overlap.
+    const port = portBase + (process.pid % 100) * 2;
     driver = await startTauriDriver(port, env).catch((e) => {
       console.error(`tauri-driver on port ${port}: ${e.message}; trying port ${port + 20000}`);
       return startTauriDriver(port + 20000, env);

@@ -21,7 +21,7 @@ import { CLI, PASSPHRASE, appSuite, firstRun, openItem, reveal, row, rowAction, 
 
 const app = appSuite({
   prefix: "coffer-e2e-live-",
-  portBase: 6300,
+  portBase: 6500,
   extraEnv: (home) => ({ COFFER_TEST_PICKS: join(home, "picks") }),
 });
 const { home, env, wd, shot, fill, click } = app;
@@ -125,7 +125,14 @@ describe("issue 13 in the real app", () => {
 
       writeFileSync(picks, `${target}\n`);
       await click(tid("export-path-choose"));
-      const asked = readFileSync(`${picks}.asked`, "utf8");
+      // The app answers the dialog on its own thread: wait for its record.
+      const asked = await wd.until("the dialog's request", async () => {
+        try {
+          return readFileSync(`${picks}.asked`, "utf8");
+        } catch {
+          return "";
+        }
+      });
       assert.match(asked, /purpose=export\nsave=true/);
       assert.match(asked, new RegExp(`directory=${outside}\n`));
       assert.match(asked, /file_name=app\.env\n/);
