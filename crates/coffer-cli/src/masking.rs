@@ -1,8 +1,12 @@
 //! Masking injected values in a command's output (`coffer run`, issue 11).
 //!
-//! [`Masker`] is one multi-pattern automaton (the `aho-corasick` crate)
-//! over every value `run` injects; [`MaskStream`] runs it over one output
-//! stream as it arrives and replaces each value with [`MASK`].
+//! [`Masker`] holds the searchers over every value `run` injects:
+//! values of 16 bytes or more (most credentials) are found by a sampled
+//! 4-gram filter that looks at one window every dozen bytes or more
+//! (`sampled`), shorter ones by the `aho-corasick` crate's SIMD searcher
+//! (or its automaton beyond 127 of them), and one automaton over all of
+//! them decides what to keep back. [`MaskStream`] runs them over one
+//! output stream as it arrives and replaces each value with [`MASK`].
 //!
 //! Streaming: a value may arrive split across two reads (a program that
 //! writes it in two `write` calls, a pipe that returns short reads). The
@@ -26,10 +30,11 @@
 //! automaton is built from them; the stream's buffer (which holds the
 //! command's output, values included, and the carry) is a
 //! [`Zeroizing`] buffer, wiped when dropped and when the stream ends. The
-//! automaton keeps its own copy of every value, encoded into transition
-//! tables that `aho-corasick` does not wipe when dropped (as the leak scan
-//! notes, `coffer_vault::scan`), and so does the SIMD searcher used for up
-//! to 127 values: both live as long as the command runs.
+//! sampled filter's tables (4-byte pieces of the long values) are wiped
+//! when dropped. The automata keep their own copy of every value, encoded
+//! into transition tables that `aho-corasick` does not wipe when dropped
+//! (as the leak scan notes, `coffer_vault::scan`), and so does the SIMD
+//! searcher: all live as long as the command runs.
 //! Nothing here logs a value.
 //!
 //! ```ignore
@@ -41,11 +46,11 @@
 //! assert_eq!(out, b"key=<concealed by coffer>\n");
 //! ```
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{Anchored, Input, MatchKind};
 use coffer_vault::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -66,14 +71,23 @@ pub const CHUNK: usize = 1024 * 1024;
 /// PEM keys would make a DFA of hundreds of megabytes).
 const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
 
-/// The automaton over every value to mask. Shared by the streams of one
+mod sampled;
+
+use sampled::{Sampled, MIN_LONG_BYTES};
+
+/// The searchers over every value to mask. Shared by the streams of one
 /// run.
 pub struct Masker {
+    /// Every value, for the anchored walks that decide what to keep back.
     ac: Box<dyn Automaton + Send + Sync>,
-    /// The SIMD searcher (Teddy) for up to 127 values: several times faster
-    /// than walking the automaton on every byte (which stays for the
-    /// anchored walks, and the searches beyond 127 values).
+    /// Values of [`MIN_LONG_BYTES`] or more: the sampled 4-gram searcher,
+    /// which looks at one window every dozen bytes or more.
+    long: Option<Sampled>,
+    /// The shorter values: the SIMD searcher (Teddy) for up to 127 of
+    /// them, several times faster than walking an automaton on every byte…
     packed: Option<aho_corasick::packed::Searcher>,
+    /// …and an automaton beyond that.
+    short_ac: Option<Box<dyn Automaton + Send + Sync>>,
     max_len: usize,
 }
 
@@ -118,44 +132,57 @@ impl Masker {
             return Ok(None);
         }
         let max_len = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
-        let total: usize = patterns.iter().map(|p| p.len()).sum();
         let err = |e: aho_corasick::BuildError| {
             Error::InvalidInput(format!("cannot build the output mask: {e}"))
         };
-        let packed = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
-            // Its default refuses more than 64 values, for fear of many
-            // false candidates; measured on log output with 100 values it
-            // is still several times faster than the automaton
-            // (docs/benchmarks.md, "Masked output").
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(patterns.iter().map(|p| &p[..]))
-            .build();
-        let pats = patterns.iter().map(|p| &p[..]);
         // Anchored walks tell whether a tail of the output may still become
-        // a value; where there is no SIMD searcher the automaton searches
-        // too, and then a DFA is worth its build time when it stays small.
-        let ac: Box<dyn Automaton + Send + Sync> =
-            if packed.is_none() && total <= DFA_MAX_PATTERN_BYTES {
-                Box::new(
+        // a value: over every value.
+        let ac: Box<dyn Automaton + Send + Sync> = Box::new(
+            aho_corasick::nfa::contiguous::NFA::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(patterns.iter().map(|p| &p[..]))
+                .map_err(err)?,
+        );
+        let (long, short): (Vec<_>, Vec<_>) = patterns
+            .into_iter()
+            .partition(|p| p.len() >= MIN_LONG_BYTES);
+        let packed = if short.is_empty() {
+            None
+        } else {
+            aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+                // Its default refuses more than 64 values, for fear of many
+                // false candidates; measured on log output with 100 values
+                // it is still several times faster than the automaton
+                // (docs/benchmarks.md, "Masked output").
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(short.iter().map(|p| &p[..]))
+                .build()
+        };
+        let short_ac: Option<Box<dyn Automaton + Send + Sync>> =
+            if packed.is_some() || short.is_empty() {
+                None
+            } else if short.iter().map(|p| p.len()).sum::<usize>() <= DFA_MAX_PATTERN_BYTES {
+                Some(Box::new(
                     aho_corasick::dfa::DFA::builder()
                         .match_kind(MatchKind::LeftmostLongest)
-                        .start_kind(StartKind::Both)
-                        .build(pats)
+                        .build(short.iter().map(|p| &p[..]))
                         .map_err(err)?,
-                )
+                ))
             } else {
-                Box::new(
+                Some(Box::new(
                     aho_corasick::nfa::contiguous::NFA::builder()
                         .match_kind(MatchKind::LeftmostLongest)
-                        .build(pats)
+                        .build(short.iter().map(|p| &p[..]))
                         .map_err(err)?,
-                )
+                ))
             };
         Ok(Some(Self {
             ac,
+            long: Sampled::new(long),
             packed,
+            short_ac,
             max_len,
         }))
     }
@@ -166,18 +193,16 @@ impl Masker {
         self.max_len
     }
 
-    /// The leftmost-longest value in `data[from..]`.
-    fn find(&self, data: &[u8], from: usize) -> Option<aho_corasick::Match> {
-        match &self.packed {
-            Some(p) => p.find_in(data, aho_corasick::Span::from(from..data.len())),
+    /// The leftmost-longest short value in `data[from..]`.
+    fn find_short(&self, data: &[u8], from: usize) -> Option<(usize, usize)> {
+        let found = match (&self.packed, &self.short_ac) {
+            (Some(p), _) => p.find_in(data, aho_corasick::Span::from(from..data.len())),
             // Failing is impossible for an unanchored leftmost search on an
             // automaton built for it; treat it as no match rather than panic.
-            None => self
-                .ac
-                .try_find(&Input::new(data).range(from..))
-                .ok()
-                .flatten(),
-        }
+            (None, Some(ac)) => ac.try_find(&Input::new(data).range(from..)).ok().flatten(),
+            (None, None) => None,
+        };
+        found.map(|m| (m.start(), m.end()))
     }
 
     /// Whether `tail` is a proper prefix of some value: a value may start
@@ -215,8 +240,11 @@ pub struct MaskStream {
     buf: Zeroizing<Vec<u8>>,
     /// Bytes of `buf` carried over from the previous read.
     carry: usize,
-    /// Output being assembled when a read held values (wiped on drop).
-    out: Zeroizing<Vec<u8>>,
+    /// The parts of the latest data written as they are, when it held
+    /// values (masks go between them).
+    kept: Vec<std::ops::Range<usize>>,
+    /// Where the long values occur in the latest data.
+    long: Vec<(usize, usize)>,
 }
 
 impl std::fmt::Debug for MaskStream {
@@ -230,12 +258,19 @@ impl std::fmt::Debug for MaskStream {
 impl MaskStream {
     /// A stream with an empty carry.
     pub fn new(m: Arc<Masker>) -> Self {
+        Self::with_chunk(m, CHUNK)
+    }
+
+    /// A stream reading `chunk` bytes at most at once (tests use small
+    /// ones: input longer than a chunk is masked in several rounds).
+    fn with_chunk(m: Arc<Masker>, chunk: usize) -> Self {
         let keep = m.max_len.saturating_sub(1);
         Self {
             m,
-            buf: Zeroizing::new(vec![0u8; keep + CHUNK]),
+            buf: Zeroizing::new(vec![0u8; keep + chunk]),
             carry: 0,
-            out: Zeroizing::new(Vec::with_capacity(CHUNK + MASK.len())),
+            kept: Vec::new(),
+            long: Vec::new(),
         }
     }
 
@@ -250,7 +285,7 @@ impl MaskStream {
             }
         };
         if n > 0 {
-            self.process(self.carry + n, w)?;
+            self.process(self.carry + n, w, false)?;
         }
         Ok(n)
     }
@@ -263,17 +298,17 @@ impl MaskStream {
             let take = room.min(input.len());
             self.buf[self.carry..self.carry + take].copy_from_slice(&input[..take]);
             input = &input[take..];
-            self.process(self.carry + take, w)?;
+            self.process(self.carry + take, w, false)?;
         }
         Ok(())
     }
 
-    /// The input ended: the carry is no value (else it would have been
-    /// masked) and is written as it is; the buffer is wiped.
+    /// The input ended: the carry is masked with nothing kept back (it
+    /// may end in a whole value that a longer one starts with) and
+    /// written; the buffer is wiped.
     pub fn finish(&mut self, w: &mut impl Write) -> io::Result<()> {
         let res = if self.carry > 0 {
-            w.write_all(&self.buf[..self.carry])
-                .and_then(|()| w.flush())
+            self.process(self.carry, w, true)
         } else {
             Ok(())
         };
@@ -284,40 +319,58 @@ impl MaskStream {
     /// Wipes the buffers (the carry included); the stream stays usable.
     pub fn wipe(&mut self) {
         self.buf[..].zeroize();
-        self.out.zeroize();
         self.carry = 0;
     }
 
     /// Masks `buf[..len]`, writes all but the new carry, and moves the
-    /// carry to the front.
-    fn process(&mut self, len: usize, w: &mut impl Write) -> io::Result<()> {
+    /// carry to the front. At the `end` of the input nothing is carried.
+    fn process(&mut self, len: usize, w: &mut impl Write, end: bool) -> io::Result<()> {
         let data = &self.buf[..len];
         let m = &*self.m;
-        let mut hold = m.hold_point(data, 0);
+        self.long.clear();
+        if let Some(s) = &m.long {
+            s.find_all(data, &mut self.long);
+        }
+        let mut search = Search {
+            m,
+            data,
+            long: &self.long,
+            next_long: 0,
+            short: None,
+        };
+        let hold_from = |from| if end { len } else { m.hold_point(data, from) };
+        let mut hold = hold_from(0);
         let mut pos = 0;
-        let mut masked = false;
-        self.out.clear();
+        self.kept.clear();
         while pos < hold {
-            let Some(found) = m.find(data, pos) else {
+            let Some((start, end)) = search.next_from(pos) else {
                 break;
             };
-            if found.start() >= hold {
+            if start >= hold {
                 break;
             }
-            masked = true;
-            self.out.extend_from_slice(&data[pos..found.start()]);
-            self.out.extend_from_slice(MASK);
-            pos = found.end();
+            self.kept.push(pos..start);
+            pos = end;
             if pos > hold {
-                hold = m.hold_point(data, pos);
+                hold = hold_from(pos);
             }
         }
-        if masked {
-            self.out.extend_from_slice(&data[pos..hold]);
-            w.write_all(&self.out)?;
-            self.out.zeroize();
-        } else if hold > 0 {
-            w.write_all(&data[..hold])?;
+        if self.kept.is_empty() {
+            if hold > 0 {
+                w.write_all(&data[..hold])?;
+            }
+        } else {
+            // Written from the buffer with a mask between the kept parts
+            // (one `writev`), never assembled in a second copy.
+            self.kept.push(pos..hold);
+            let mut parts = Vec::with_capacity(self.kept.len() * 2);
+            for (i, r) in self.kept.iter().enumerate() {
+                if i > 0 {
+                    parts.push(IoSlice::new(MASK));
+                }
+                parts.push(IoSlice::new(&data[r.clone()]));
+            }
+            write_all_parts(w, &mut parts)?;
         }
         w.flush()?;
         self.buf.copy_within(hold..len, 0);
@@ -325,6 +378,55 @@ impl MaskStream {
         // The bytes after the carry are stale output; the next read
         // overwrites them and the drop wipes them.
         Ok(())
+    }
+}
+
+/// Writes every part, in order, as few `writev` calls as the writer takes.
+fn write_all_parts(w: &mut impl Write, mut parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+    while !parts.is_empty() {
+        match w.write_vectored(parts) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut parts, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The leftmost-longest value from a position on, over both searchers,
+/// in one read's data: the long values' occurrences found once, the
+/// short values' next one remembered until it is passed.
+struct Search<'a> {
+    m: &'a Masker,
+    data: &'a [u8],
+    long: &'a [(usize, usize)],
+    next_long: usize,
+    /// The short values' next occurrence from where it was last asked
+    /// (`Some(None)`: none up to the end).
+    short: Option<Option<(usize, usize)>>,
+}
+
+impl Search<'_> {
+    fn next_from(&mut self, from: usize) -> Option<(usize, usize)> {
+        while self.long.get(self.next_long).is_some_and(|l| l.0 < from) {
+            self.next_long += 1;
+        }
+        let long = self.long.get(self.next_long).copied();
+        let short = match self.short {
+            Some(found) if found.is_none_or(|s| s.0 >= from) => found,
+            _ => {
+                let found = self.m.find_short(self.data, from);
+                self.short = Some(found);
+                found
+            }
+        };
+        match (short, long) {
+            // At one start, the longer wins (a long value is longer than
+            // every short one).
+            (Some(s), Some(l)) => Some(if s.0 < l.0 { s } else { l }),
+            (s, l) => s.or(l),
+        }
     }
 }
 
@@ -444,16 +546,45 @@ mod tests {
     /// and the carry never exceeds the longest value − 1.
     #[test]
     fn any_split_gives_the_same_output_as_the_whole_stream() {
-        let values = [
-            "abcabcab",
-            "bcabcabx",
-            "cabxcabx",
-            "xxxxxxxx",
-            "abcabcabcabc",
+        agrees_with_the_whole_stream_search(
+            &[
+                "abcabcab",
+                "bcabcabx",
+                "cabxcabx",
+                "xxxxxxxx",
+                "abcabcabcabc",
+            ],
+            80,
+        );
+    }
+
+    /// The same with long values (the sampled searcher), alone and mixed
+    /// with short ones, whose occurrences overlap.
+    #[test]
+    fn long_values_any_split_gives_the_same_output_as_the_whole_stream() {
+        let long = [
+            "abcabcabcabcabcab",
+            "bcabcabxbcabcabxcab",
+            "xxxxxxxxxxxxxxxxxxxxxxxx",
+            "abcabcabcabcabcabcabcabcabcab",
+            "cabxcabxcabxcabx",
         ];
-        let m = masker(&values);
-        // Deterministic pseudo-random inputs over a small alphabet, dense in
-        // partial matches.
+        agrees_with_the_whole_stream_search(&long, 160);
+        let mut mixed = long.to_vec();
+        mixed.extend(["abcabcab", "xxxxxxxx", "bcabcabx", "cabxca"]);
+        agrees_with_the_whole_stream_search(&mixed, 160);
+    }
+
+    /// Pseudo-random inputs over a small alphabet, dense in partial
+    /// matches: masked whole, and cut into pieces at random, the output is
+    /// the crate's own leftmost-longest replacement over the whole input.
+    fn agrees_with_the_whole_stream_search(values: &[&str], max_len: u64) {
+        let m = masker(values);
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(values)
+            .expect("ac");
+        let masks = vec![MASK; values.len()];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             seed ^= seed << 13;
@@ -461,16 +592,25 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        for _ in 0..300 {
-            let len = (next() % 80) as usize;
-            let input: Vec<u8> = (0..len).map(|_| b"abcx"[(next() % 4) as usize]).collect();
-            let whole = mask_whole(&m, &input);
-            // The whole-stream answer, by the crate's own iterator.
-            let ac = aho_corasick::AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(values)
-                .expect("ac");
-            let expect = ac.replace_all_bytes(&input, &[MASK; 5]);
+        for _ in 0..3000 {
+            // Whole values, their beginnings and ends, and random letters.
+            let mut input: Vec<u8> = Vec::new();
+            while (input.len() as u64) < next() % max_len {
+                let v = values[(next() % values.len() as u64) as usize].as_bytes();
+                let cut = (next() as usize) % v.len();
+                match next() % 4 {
+                    0 => input.extend_from_slice(v),
+                    1 => input.extend_from_slice(&v[..cut]),
+                    2 => input.extend_from_slice(&v[cut..]),
+                    _ => input.extend((0..next() % 4).map(|_| b"abcx"[(next() % 4) as usize])),
+                }
+            }
+            let len = input.len();
+            let expect = ac.replace_all_bytes(&input, &masks);
+            let mut s = MaskStream::with_chunk(m.clone(), 4096);
+            let mut whole = Vec::new();
+            s.push(&input, &mut whole).expect("push");
+            s.finish(&mut whole).expect("finish");
             assert_eq!(whole, expect, "{:?}", String::from_utf8_lossy(&input));
             let cuts: Vec<usize> = {
                 let mut c: Vec<usize> = (0..4).map(|_| (next() as usize) % (len + 1)).collect();
@@ -484,7 +624,8 @@ mod tests {
                 at = c;
             }
             pieces.push(&input[at..]);
-            let mut s = MaskStream::new(m.clone());
+            // A small buffer: a piece longer than it is masked in rounds.
+            let mut s = MaskStream::with_chunk(m.clone(), 24);
             let mut out = Vec::new();
             for p in &pieces {
                 s.push(p, &mut out).expect("push");
@@ -521,6 +662,47 @@ mod tests {
     }
 
     const MASK_STR: &str = "<concealed by coffer>";
+
+    /// A stream ending in a whole value that a longer value starts with:
+    /// it was kept back for the next bytes, and is masked at the end (it
+    /// was written as it was).
+    #[test]
+    fn fail_a_value_kept_back_at_the_end_of_the_stream_is_masked() {
+        let m = masker(&["abcdefgh", "abcdefghijkl"]);
+        let (each, all) = mask_pieces(&m, &[b"x abcdefgh"]);
+        assert_eq!(each[0], b"x ");
+        assert_eq!(all, b"x <concealed by coffer>");
+        let m = masker(&["abcdefghijklmnopq", "abcdefghijklmnopqrstu"]);
+        assert_eq!(mask_whole(&m, b"abcdefghijklmnopq"), MASK);
+    }
+
+    /// A writer that takes at most 3 bytes a call (a full pipe, a slow
+    /// terminal): every part still arrives, in order.
+    #[test]
+    fn short_writes_lose_and_reorder_nothing() {
+        struct Trickle(Vec<u8>);
+        impl Write for Trickle {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                let n = b.len().min(3);
+                self.0.extend_from_slice(&b[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let m = masker(&["secret-value-1", "another-secret-value-22"]);
+        let input = b"a secret-value-1 b another-secret-value-22 c secret-value-1";
+        let mut s = MaskStream::new(m.clone());
+        let mut w = Trickle(Vec::new());
+        s.push(input, &mut w).expect("push");
+        s.finish(&mut w).expect("finish");
+        assert_eq!(w.0, mask_whole(&m, input));
+        assert_eq!(
+            String::from_utf8_lossy(&w.0),
+            format!("a {MASK_STR} b {MASK_STR} c {MASK_STR}")
+        );
+    }
 
     #[test]
     fn finish_wipes_the_carry() {
