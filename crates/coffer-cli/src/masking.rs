@@ -72,8 +72,12 @@ pub const CHUNK: usize = 1024 * 1024;
 const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
 
 mod sampled;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod splice;
 
 use sampled::{Sampled, MIN_LONG_BYTES};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use splice::Splicer;
 
 /// The searchers over every value to mask. Shared by the streams of one
 /// run.
@@ -325,6 +329,34 @@ impl MaskStream {
     /// Masks `buf[..len]`, writes all but the new carry, and moves the
     /// carry to the front. At the `end` of the input nothing is carried.
     fn process(&mut self, len: usize, w: &mut impl Write, end: bool) -> io::Result<()> {
+        let hold = self.plan(len, end);
+        let data = &self.buf[..len];
+        if let [only] = &self.kept[..] {
+            if !only.is_empty() {
+                w.write_all(&data[only.clone()])?;
+            }
+        } else {
+            // Written from the buffer with a mask between the kept parts
+            // (one `writev`), never assembled in a second copy.
+            let mut parts = Vec::with_capacity(self.kept.len() * 2);
+            for (i, r) in self.kept.iter().enumerate() {
+                if i > 0 {
+                    parts.push(IoSlice::new(MASK));
+                }
+                parts.push(IoSlice::new(&data[r.clone()]));
+            }
+            write_all_parts(w, &mut parts)?;
+        }
+        w.flush()?;
+        self.keep_from(hold, len);
+        Ok(())
+    }
+
+    /// Decides what of `buf[..len]` goes out: fills `kept` with the parts
+    /// written as they are (a mask goes between each two), and returns
+    /// where the new carry starts. At the `end` of the input nothing is
+    /// carried.
+    fn plan(&mut self, len: usize, end: bool) -> usize {
         let data = &self.buf[..len];
         let m = &*self.m;
         self.long.clear();
@@ -355,29 +387,16 @@ impl MaskStream {
                 hold = hold_from(pos);
             }
         }
-        if self.kept.is_empty() {
-            if hold > 0 {
-                w.write_all(&data[..hold])?;
-            }
-        } else {
-            // Written from the buffer with a mask between the kept parts
-            // (one `writev`), never assembled in a second copy.
-            self.kept.push(pos..hold);
-            let mut parts = Vec::with_capacity(self.kept.len() * 2);
-            for (i, r) in self.kept.iter().enumerate() {
-                if i > 0 {
-                    parts.push(IoSlice::new(MASK));
-                }
-                parts.push(IoSlice::new(&data[r.clone()]));
-            }
-            write_all_parts(w, &mut parts)?;
-        }
-        w.flush()?;
+        self.kept.push(pos..hold);
+        hold
+    }
+
+    /// Moves `buf[hold..len]` to the front as the new carry.
+    fn keep_from(&mut self, hold: usize, len: usize) {
         self.buf.copy_within(hold..len, 0);
         self.carry = len - hold;
         // The bytes after the carry are stale output; the next read
         // overwrites them and the drop wipes them.
-        Ok(())
     }
 }
 
@@ -434,7 +453,7 @@ impl Search<'_> {
 mod tests {
     use super::*;
 
-    fn masker(values: &[&str]) -> Arc<Masker> {
+    pub(super) fn masker(values: &[&str]) -> Arc<Masker> {
         Arc::new(
             Masker::new(values.iter().map(|v| v.as_bytes()), false)
                 .expect("build")
@@ -442,7 +461,7 @@ mod tests {
         )
     }
 
-    fn mask_whole(m: &Arc<Masker>, input: &[u8]) -> Vec<u8> {
+    pub(super) fn mask_whole(m: &Arc<Masker>, input: &[u8]) -> Vec<u8> {
         let mut s = MaskStream::new(m.clone());
         let mut out = Vec::new();
         s.push(input, &mut out).expect("push");
@@ -575,16 +594,14 @@ mod tests {
         agrees_with_the_whole_stream_search(&mixed, 160);
     }
 
-    /// Pseudo-random inputs over a small alphabet, dense in partial
-    /// matches: masked whole, and cut into pieces at random, the output is
-    /// the crate's own leftmost-longest replacement over the whole input.
-    fn agrees_with_the_whole_stream_search(values: &[&str], max_len: u64) {
-        let m = masker(values);
-        let ac = aho_corasick::AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(values)
-            .expect("ac");
-        let masks = vec![MASK; values.len()];
+    /// Pseudo-random inputs made of whole values, their beginnings and
+    /// ends, and random letters (dense in partial and overlapping
+    /// matches), each with a random cut into up to five pieces.
+    pub(super) fn sample_inputs(
+        values: &[&str],
+        rounds: usize,
+        max_len: u64,
+    ) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             seed ^= seed << 13;
@@ -592,38 +609,51 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        for _ in 0..3000 {
-            // Whole values, their beginnings and ends, and random letters.
-            let mut input: Vec<u8> = Vec::new();
-            while (input.len() as u64) < next() % max_len {
-                let v = values[(next() % values.len() as u64) as usize].as_bytes();
-                let cut = (next() as usize) % v.len();
-                match next() % 4 {
-                    0 => input.extend_from_slice(v),
-                    1 => input.extend_from_slice(&v[..cut]),
-                    2 => input.extend_from_slice(&v[cut..]),
-                    _ => input.extend((0..next() % 4).map(|_| b"abcx"[(next() % 4) as usize])),
+        (0..rounds)
+            .map(|_| {
+                let mut input: Vec<u8> = Vec::new();
+                while (input.len() as u64) < next() % max_len {
+                    let v = values[(next() % values.len() as u64) as usize].as_bytes();
+                    let cut = (next() as usize) % v.len();
+                    match next() % 4 {
+                        0 => input.extend_from_slice(v),
+                        1 => input.extend_from_slice(&v[..cut]),
+                        2 => input.extend_from_slice(&v[cut..]),
+                        _ => input.extend((0..next() % 4).map(|_| b"abcx"[(next() % 4) as usize])),
+                    }
                 }
-            }
-            let len = input.len();
+                let mut cuts: Vec<usize> = (0..4)
+                    .map(|_| (next() as usize) % (input.len() + 1))
+                    .collect();
+                cuts.sort_unstable();
+                let mut pieces = Vec::new();
+                let mut at = 0;
+                for c in cuts {
+                    pieces.push(input[at..c].to_vec());
+                    at = c;
+                }
+                pieces.push(input[at..].to_vec());
+                (input, pieces)
+            })
+            .collect()
+    }
+
+    /// Masked whole, and cut into pieces, the output is the crate's own
+    /// leftmost-longest replacement over the whole input.
+    fn agrees_with_the_whole_stream_search(values: &[&str], max_len: u64) {
+        let m = masker(values);
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(values)
+            .expect("ac");
+        let masks = vec![MASK; values.len()];
+        for (input, pieces) in sample_inputs(values, 3000, max_len) {
             let expect = ac.replace_all_bytes(&input, &masks);
             let mut s = MaskStream::with_chunk(m.clone(), 4096);
             let mut whole = Vec::new();
             s.push(&input, &mut whole).expect("push");
             s.finish(&mut whole).expect("finish");
             assert_eq!(whole, expect, "{:?}", String::from_utf8_lossy(&input));
-            let cuts: Vec<usize> = {
-                let mut c: Vec<usize> = (0..4).map(|_| (next() as usize) % (len + 1)).collect();
-                c.sort_unstable();
-                c
-            };
-            let mut pieces = Vec::new();
-            let mut at = 0;
-            for c in cuts {
-                pieces.push(&input[at..c]);
-                at = c;
-            }
-            pieces.push(&input[at..]);
             // A small buffer: a piece longer than it is masked in rounds.
             let mut s = MaskStream::with_chunk(m.clone(), 24);
             let mut out = Vec::new();

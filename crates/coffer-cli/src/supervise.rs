@@ -238,7 +238,7 @@ pub fn run(
                 // Not joined: it may sit in a read of the keyboard.
                 std::thread::spawn(move || copy_stdin(to_master, wake));
             }
-            pumps.push(spawn_pump(master, out, m.clone(), wake));
+            pumps.push(spawn_pump(master, out, m.clone(), wake, false));
         }
         let err_out = pipe_outs.pop();
         let std_out = pipe_outs.pop();
@@ -249,7 +249,11 @@ pub fn run(
             if let (Some(src), Some((dst, wake))) = (stream, dst) {
                 let src = std::fs::File::from(src);
                 widen_pipe(&src);
-                pumps.push(spawn_pump(src, dst, m.clone(), wake));
+                // Ours too when it is a pipe: a 1 MiB masked read written
+                // into a 64 KiB pipe would wake its reader, and wait for
+                // it, sixteen times.
+                widen_pipe(&dst);
+                pumps.push(spawn_pump(src, dst, m.clone(), wake, true));
             }
         }
     }
@@ -495,10 +499,10 @@ fn dup_fd(fd: &std::os::fd::OwnedFd) -> Result<std::os::fd::OwnedFd> {
     fd.try_clone().map_err(|e| io_err("duplicating a pipe", e))
 }
 
-/// Gives a pipe from the command a 1 MiB buffer (Linux; 64 KiB by
-/// default): a command writing fast waits less on coffer, and coffer reads
-/// larger pieces. A failure (a system without it, a per-user limit) keeps
-/// the default.
+/// Gives a pipe a 1 MiB buffer (Linux; 64 KiB by default): a command
+/// writing fast waits less on coffer, coffer reads larger pieces and
+/// writes them with fewer waits. A failure (not a pipe, a system without
+/// it, a per-user limit) keeps the default.
 #[cfg(unix)]
 fn widen_pipe(f: &std::fs::File) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -512,19 +516,28 @@ fn widen_pipe(f: &std::fs::File) {
 const DRAIN_MS: u16 = 100;
 
 /// Reads `src` until its end (or, once `wake` says the command exited,
-/// until it is quiet for [`DRAIN_MS`]), masking into `dst`.
+/// until it is quiet for [`DRAIN_MS`]), masking into `dst`. From a pipe
+/// (`from_pipe`) into a pipe or a file, the clean output is spliced rather
+/// than copied through coffer (`crate::masking::Splicer`, Linux).
 #[cfg(unix)]
 fn spawn_pump(
     mut src: std::fs::File,
     mut dst: std::fs::File,
     masker: std::sync::Arc<crate::masking::Masker>,
     wake: std::os::fd::OwnedFd,
+    from_pipe: bool,
 ) -> std::thread::JoinHandle<()> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     use std::os::fd::AsFd;
 
     std::thread::spawn(move || {
         let mut stream = crate::masking::MaskStream::new(masker);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let mut splicer = from_pipe
+            .then(|| crate::masking::Splicer::for_output(&dst))
+            .flatten();
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let _ = from_pipe;
         let mut draining = false;
         loop {
             let (ready, woken) = {
@@ -550,7 +563,14 @@ fn spawn_pump(
                 draining = true;
             }
             if ready {
-                match stream.read_from(&mut src, &mut dst) {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                let res = match &mut splicer {
+                    Some(sp) => stream.splice_from(&src, &mut dst, sp),
+                    None => stream.read_from(&mut src, &mut dst),
+                };
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                let res = stream.read_from(&mut src, &mut dst);
+                match res {
                     // The end, the pseudo-terminal's EIO once the command
                     // closed it, or our reader went away (closing `src`
                     // then gives the command the broken pipe it would have
