@@ -410,6 +410,41 @@ fn expected_objects(version: i64) -> Result<Vec<Object>> {
     objects(&c)
 }
 
+/// SHA-256 of the objects a file at [`SCHEMA_VERSION`] holds when our
+/// migrations made it ([`objects_digest`] of [`expected_objects`]). The
+/// test `the_current_objects_digest_is_what_the_migrations_make` fails
+/// (and prints the new value) when a migration changes and this does not;
+/// a stale value could only make an open take the slower full comparison,
+/// never accept other objects, as long as that test passes.
+const CURRENT_OBJECTS_DIGEST: [u8; 32] = [
+    72, 199, 95, 190, 208, 114, 241, 225, 130, 83, 174, 41, 223, 132, 97, 6, 76, 111, 171, 97, 151,
+    46, 83, 176, 133, 151, 99, 233, 1, 62, 206, 35,
+];
+
+/// A digest of schema objects, each field length-prefixed so no two lists
+/// encode alike.
+fn objects_digest(objects: &[Object]) -> [u8; 32] {
+    let mut enc = Vec::new();
+    for (t, n, tbl, sql) in objects {
+        for field in [
+            Some(t.as_str()),
+            Some(n.as_str()),
+            Some(tbl.as_str()),
+            sql.as_deref(),
+        ] {
+            match field {
+                Some(f) => {
+                    enc.push(1);
+                    enc.extend_from_slice(&(f.len() as u64).to_le_bytes());
+                    enc.extend_from_slice(f.as_bytes());
+                }
+                None => enc.push(0),
+            }
+        }
+    }
+    coffer_crypto::sha256(&[b"coffer/v1/schema-objects", &enc])
+}
+
 /// Refuses a file whose schema holds anything our migrations did not make:
 /// a trigger, a view, an extra table or index, or one of ours with other
 /// SQL (a dropped `CHECK`, another column). A planted trigger would run
@@ -421,6 +456,13 @@ pub(crate) fn check_objects(conn: &Connection) -> Result<()> {
         return Ok(()); // `migrate` refuses it with the version in the message.
     }
     let found = objects(conn)?;
+    // The common case without rebuilding the schema in memory (which runs
+    // every migration on each open): the file is at the current version
+    // and its objects hash to what the migrations make. Anything else takes
+    // the full comparison below, which also names what differs.
+    if version == SCHEMA_VERSION && objects_digest(&found) == CURRENT_OBJECTS_DIGEST {
+        return Ok(());
+    }
     let expected = expected_objects(version)?;
     if found == expected {
         return Ok(());
@@ -505,6 +547,22 @@ pub(crate) fn scratch() -> Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_current_objects_digest_is_what_the_migrations_make() {
+        let expected = expected_objects(SCHEMA_VERSION).expect("rebuild");
+        let digest = objects_digest(&expected);
+        assert_eq!(
+            digest, CURRENT_OBJECTS_DIGEST,
+            "a migration changed: set CURRENT_OBJECTS_DIGEST to {digest:?}"
+        );
+        // The digest tells lists apart: one object's SQL changed, or one
+        // object less, gives another value.
+        let mut other = expected.clone();
+        other[0].3 = other[0].3.as_ref().map(|s| format!("{s} "));
+        assert_ne!(objects_digest(&other), digest);
+        assert_ne!(objects_digest(&expected[1..]), digest);
+    }
 
     #[test]
     fn migrates_once_and_refuses_newer() {
