@@ -193,8 +193,13 @@ impl std::fmt::Debug for Vault {
 /// recovery reads them at the next open like any committed transaction.
 /// A connection that changed anything else closes as before, so after a
 /// command that changes the vault the main file alone holds every change.
-/// The WAL of read events is bounded by SQLite's automatic checkpoint
-/// (1,000 pages) and emptied by the next writing command.
+/// The WAL of read events is kept small: the first connection of every
+/// process rebuilds SQLite's WAL index by reading the whole WAL (its
+/// recovery), so a WAL of a few hundred read events (SQLite's automatic
+/// checkpoint waits for 1,000 pages, ~4 MB) cost every later command ~3 ms
+/// of reading and checksumming. A read-only connection whose `-wal` has
+/// grown past [`READ_WAL_LIMIT`] closes with the checkpoint as a writing
+/// one does (one read in about ten). A writing command empties it too.
 /// docs/design-decisions.md, "Read events: one fsync for the log".
 pub(crate) struct VaultConn {
     conn: Connection,
@@ -237,9 +242,22 @@ impl std::ops::DerefMut for VaultConn {
     }
 }
 
+/// The largest `-wal` a connection of read events only leaves behind
+/// without a checkpoint ([`VaultConn`]): about ten read events.
+pub(crate) const READ_WAL_LIMIT: u64 = 256 * 1024;
+
+impl VaultConn {
+    /// The size of the `-wal` file beside the vault; `None` when it cannot
+    /// be told (then the close checkpoints, the safe side).
+    fn wal_len(&self) -> Option<u64> {
+        let db = self.conn.path().filter(|p| !p.is_empty())?;
+        std::fs::metadata(format!("{db}-wal")).ok().map(|m| m.len())
+    }
+}
+
 impl Drop for VaultConn {
     fn drop(&mut self) {
-        if self.only_reads() {
+        if self.only_reads() && self.wal_len().is_some_and(|n| n <= READ_WAL_LIMIT) {
             // Best effort: failing to set it only costs the checkpoint.
             let _ = self.conn.set_db_config(
                 rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
