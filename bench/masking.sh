@@ -54,48 +54,40 @@ got=$(grep -c '<concealed by coffer>' "$work/masked.log")
 ! grep -q -F -f <(cut -d= -f2 "$work/e.env") "$work/masked.log" || { echo "bench: a value was left" >&2; exit 1; }
 cat "$work/out.log" >/dev/null # page cache
 
-hf() { hyperfine --warmup 2 --runs "$runs" --export-json "$work/$1.json" "$2" >/dev/null 2>&1
-  python3 -c "import json;r=json.load(open('$work/$1.json'))['results'][0];print(f\"{r['mean']*1000:.0f} {r['stddev']*1000:.0f} {r['min']*1000:.0f}\")"; }
-read -r t_plain s_plain m_plain < <(hf plain "$coffer run --no-masking app/e -- cat $work/out.log | cat >/dev/null")
-read -r t_mask s_mask m_mask < <(hf mask "$coffer run app/e -- cat $work/out.log | cat >/dev/null")
+# Each measurement prints "median min mean stddev cpu" in ms; cpu is the
+# mean user + system time of the whole run (coffer, the command, the
+# shell and the reading cat), which a busy shared machine disturbs less
+# than wall time; the median shrugs off the odd run another process slowed.
+hf() { hyperfine --warmup 2 --runs "${RUNS_OF:-$runs}" --export-json "$work/$1.json" "$2" >/dev/null 2>&1
+  python3 -c "import json;r=json.load(open('$work/$1.json'))['results'][0];print(' '.join(f'{x*1000:.0f}' for x in (r['median'],r['min'],r['mean'],r['stddev'],r['user']+r['system'])))"; }
+read -r d_plain m_plain t_plain s_plain c_plain < <(hf plain "$coffer run --no-masking app/e -- cat $work/out.log | cat >/dev/null")
+read -r d_mask m_mask t_mask s_mask c_mask < <(hf mask "$coffer run app/e -- cat $work/out.log | cat >/dev/null")
 # A command that does some work per line: python printing the log.
 py="python3 -c \"import sys;[sys.stdout.write(l) for l in open('$work/out.log')]\""
-read -r t_pyplain s_pypl m_pyplain < <(hf pyplain "$coffer run --no-masking app/e -- $py | cat >/dev/null")
-read -r t_pymask s_pymask m_pymask < <(hf pymask "$coffer run app/e -- $py | cat >/dev/null")
+read -r d_pyplain m_pyplain t_pyplain s_pyplain c_pyplain < <(hf pyplain "$coffer run --no-masking app/e -- $py | cat >/dev/null")
+read -r d_pymask m_pymask t_pymask s_pymask c_pymask < <(hf pymask "$coffer run app/e -- $py | cat >/dev/null")
 # Process cost with no output: what masking adds to a short run.
-read -r t_tplain s_tplain m_tplain < <(RUNS=30 hf tplain "$coffer run --no-masking app/e -- true")
-read -r t_tmask s_tmask m_tmask < <(RUNS=30 hf tmask "$coffer run app/e -- true")
+read -r d_tplain m_tplain t_tplain s_tplain c_tplain < <(RUNS_OF=30 hf tplain "$coffer run --no-masking app/e -- true")
+read -r d_tmask m_tmask t_tmask s_tmask c_tmask < <(RUNS_OF=30 hf tmask "$coffer run app/e -- true")
 calc() { python3 -c "print($1)"; }
-# CPU time (user + system of coffer and its children), best of 5: steadier
-# than wall time on a shared machine.
-cpu() { local best=""; for _ in 1 2 3 4 5; do
-    /usr/bin/time -f '%U %S' -o "$work/time.txt" bash -c "$1" >/dev/null 2>&1
-    t=$(tail -1 "$work/time.txt")
-    ms=$(python3 -c "u,s='$t'.split();print(round((float(u)+float(s))*1000))")
-    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi; done; echo "$best"; }
-cpu_plain=$(cpu "$coffer run --no-masking app/e -- cat $work/out.log | cat >/dev/null")
-cpu_mask=$(cpu "$coffer run app/e -- cat $work/out.log | cat >/dev/null")
-cpu_tplain=$(cpu "$coffer run --no-masking app/e -- true")
-cpu_tmask=$(cpu "$coffer run app/e -- true")
+row() { # LABEL PLAIN... MASK... (median min mean stddev cpu each) THROUGHPUT
+  local label=$1 d1=$2 m1=$3 t1=$4 s1=$5 c1=$6 d2=$7 m2=$8 t2=$9 s2=${10} c2=${11} tp=${12}
+  echo "| $label | $d1 ($m1) ms | $d2 ($m2) ms | $(calc "f'{$d2/$d1:.2f}× ({$m2/$m1:.2f}×)'") | $t1 ± $s1 → $t2 ± $s2 ms | $c1 → $c2 ms ($(calc "f'{$c2/max($c1,1):.2f}×'")) | $tp |"; }
 cat <<MD
 
 ## Masked output (issue 11)
 
 Measured by \`bench/masking.sh\` (VALUES=${values} MB=${mb}): release build,
-hyperfine mean of ${runs} runs after 2 warm-ups, $(nproc) cores,
+hyperfine, ${runs} runs after 2 warm-ups (30 for \`true\`), $(nproc) cores,
 $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 The environment holds ${values} values of 32 characters, all masked; the
 command writes ${bytes} bytes of log lines (60-140 characters, one in 1,000
 holding a value: ${want} masked) to a pipe, read by \`cat >/dev/null\`.
 Checked first: every value masked, none left.
 
-| command | \`--no-masking\` mean (min) | masked mean (min) | masked ÷ unmasked, means (mins) | masking throughput (best run) |
-|---|---|---|---|---|
-| \`cat\` of the log (the fastest writer: pure copying) | ${t_plain} ± ${s_plain} (${m_plain}) ms | ${t_mask} ± ${s_mask} (${m_mask}) ms | $(calc "f'{${t_mask}/${t_plain}:.2f}× ({${m_mask}/${m_plain}:.2f}×)'") | $(calc "f'{${bytes}/1e6/(${m_mask}/1000):.0f} MB/s'") end to end |
-| python writing the log line by line | ${t_pyplain} ± ${s_pypl} (${m_pyplain}) ms | ${t_pymask} ± ${s_pymask} (${m_pymask}) ms | $(calc "f'{${t_pymask}/${t_pyplain}:.2f}× ({${m_pymask}/${m_pyplain}:.2f}×)'") | — |
-| \`true\` (no output: the cost of staying the parent) | ${t_tplain} ± ${s_tplain} (${m_tplain}) ms | ${t_tmask} ± ${s_tmask} (${m_tmask}) ms | $(calc "f'{${t_tmask}-${t_tplain}:+.1f} ms ({${m_tmask}-${m_tplain}:+.1f} ms)'") | — |
-
-CPU time of coffer and the command (user + system from \`/usr/bin/time\`,
-10 ms resolution, best of 5): \`cat\` unmasked ${cpu_plain} ms,
-masked ${cpu_mask} ms; \`true\` unmasked ${cpu_tplain} ms, masked ${cpu_tmask} ms.
+| command | \`--no-masking\` median (min) | masked median (min) | masked ÷ unmasked, medians (mins) | means, unmasked → masked | CPU (user + system, mean) | masking throughput (best run) |
+|---|---|---|---|---|---|---|
+$(row "\`cat\` of the log (the fastest writer: pure copying)" "$d_plain" "$m_plain" "$t_plain" "$s_plain" "$c_plain" "$d_mask" "$m_mask" "$t_mask" "$s_mask" "$c_mask" "$(calc "f'{${bytes}/1e6/(${m_mask}/1000):.0f} MB/s'") end to end")
+$(row "python writing the log line by line" "$d_pyplain" "$m_pyplain" "$t_pyplain" "$s_pyplain" "$c_pyplain" "$d_pymask" "$m_pymask" "$t_pymask" "$s_pymask" "$c_pymask" "—")
+$(row "\`true\` (no output: the cost of staying the parent)" "$d_tplain" "$m_tplain" "$t_tplain" "$s_tplain" "$c_tplain" "$d_tmask" "$m_tmask" "$t_tmask" "$s_tmask" "$c_tmask" "—")
 MD

@@ -116,7 +116,7 @@ impl MaskStream {
         if n == 0 {
             return Ok(0);
         }
-        sp.look_r.read_exact(&mut self.buf[old..old + n])?;
+        sp.look_r.read_exact(self.buf.writable(old..old + n))?;
         let len = old + n;
         let hold = self.plan(len, false);
         // The command's pipe still holds buf[old..len], in order: each
