@@ -266,7 +266,8 @@ fn reencrypt(
     Ok((versions, values))
 }
 
-/// Items of an environment handed to the workers of a re-key, in order.
+/// The fewest items a re-key hands one thread: below that, starting the
+/// thread costs more than the work it takes over.
 const MIN_ITEMS_PER_THREAD: usize = 16;
 
 /// One item as a re-key's workers get it: its id, its key as sealed now,
