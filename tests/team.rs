@@ -1210,3 +1210,101 @@ fn the_offboarding_preview_says_why_it_would_be_refused() {
     );
     assert_eq!(b.offboard_preview("Carol").expect("carol").refusal, None);
 }
+
+/// Offboarding with its re-key's cryptography split over two threads
+/// (issue 14) builds the same result as on one: the same report, and every
+/// version of every item opening under the new epoch's key, with the value
+/// it had, for the owner and for a reader who keeps access. Each run works
+/// on its own copy of one vault, so only the thread count differs.
+#[test]
+fn offboarding_on_two_threads_equals_one() {
+    const BIG: &str = "big/prod";
+    let (fx, _) = standard();
+    let ada = Person::owner(&fx);
+    let bob = Person::new(&fx, "Bob");
+    let carol = Person::new(&fx, "Carol");
+    let mut v = ada.open(&fx.path);
+    v.add_env(BIG, None).expect("env");
+    // Enough items that each of two threads gets a share of every pass.
+    for i in 0..120 {
+        v.set_item(BIG, &format!("K{i:03}"), value(&format!("first-{i}")))
+            .expect("set");
+    }
+    for i in (0..120).step_by(7) {
+        v.set_item(BIG, &format!("K{i:03}"), value(&format!("second-{i}")))
+            .expect("second version");
+    }
+    add_member(
+        &mut v,
+        &bob,
+        Role::Member,
+        &[(BIG, Access::Write), (PROD, Access::Read)],
+    );
+    add_member(&mut v, &carol, Role::Reader, &[(BIG, Access::Read)]);
+    // A share carried on by the re-key, and one re-keyed on its own.
+    v.share(PROD, "DB_PASS", "Carol").expect("share to Carol");
+    v.share(DEV, "OTHER", "Bob").expect("share to Bob");
+    let epochs0: Vec<i64> = {
+        let c = fx.db();
+        [BIG, PROD, DEV].iter().map(|e| epoch(&c, e)).collect()
+    };
+    drop(v);
+
+    type Values = Vec<(String, u64, String)>;
+    let values = |v: &mut Vault, envs: &[&str]| -> Values {
+        let mut out = Vec::new();
+        for env in envs {
+            for item in v.list_items(Some(env), 14).expect("ls") {
+                for h in v.history(env, &item.name, true).expect("history") {
+                    let value = h.value.expect("revealed").expose_secret().to_string();
+                    out.push((format!("{env}/{}", item.name), h.version, value));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let run = |threads: usize| -> (String, Values, Values) {
+        let f = Fx::new();
+        copy_dir(&fx.home, &f.home);
+        copy_vault(&fx.path, &f.path);
+        let carol_home = f.dir.path().join("Carol-home");
+        copy_dir(&carol.home, &carol_home);
+        let mut a = f.open();
+        a.set_crypto_threads(threads);
+        let report = a.offboard("Bob", &mut |_, _| {}).expect("offboard");
+        assert_verifies(&mut a);
+        let c = f.db();
+        let epochs: Vec<i64> = [BIG, PROD, DEV].iter().map(|e| epoch(&c, e)).collect();
+        assert_eq!(
+            epochs,
+            vec![epochs0[0] + 1, epochs0[1] + 1, epochs0[2]],
+            "{threads} threads: new epochs where Bob held a key"
+        );
+        drop(c);
+        let owner = values(&mut a, &[BIG, PROD, DEV]);
+        let carol = Person {
+            home: carol_home,
+            name: carol.name.clone(),
+            id: carol.id,
+            public_identity: carol.public_identity.clone(),
+            fingerprint: carol.fingerprint.clone(),
+        };
+        let kept = values(&mut carol.open(&f.path), &[BIG]);
+        (format!("{:?}", report.items), owner, kept)
+    };
+    let one = run(1);
+    let two = run(2);
+    assert_eq!(one.0, two.0, "the same exposure report");
+    assert_eq!(one.1, two.1, "the owner opens the same versions and values");
+    assert_eq!(one.2, two.2, "Carol opens the same versions and values");
+    let big = one.1.iter().filter(|(k, _, _)| k.starts_with(BIG)).count();
+    assert_eq!(big, 120 + 18, "every version of the big environment opens");
+    assert!(one
+        .1
+        .contains(&(format!("{BIG}/K007"), 2, "second-7".into())));
+    assert!(one
+        .1
+        .contains(&(format!("{BIG}/K007"), 1, "first-7".into())));
+    assert_eq!(one.2.len(), 120 + 18, "Carol reads every version too");
+}

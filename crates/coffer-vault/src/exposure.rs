@@ -342,7 +342,12 @@ impl Vault {
                         None => continue,
                     },
                 };
-            let made: HashMap<u64, i64> = {
+            let end = seen.get(&item_id);
+            // When each version was written matters only if their access
+            // ended (a version written after that they never saw).
+            let made: HashMap<u64, i64> = if !matches!(end, Some(Some(_))) {
+                HashMap::new()
+            } else {
                 let mut st = self.conn.prepare_cached(
                     "SELECT version, created_at FROM item_versions WHERE item_id = ?1",
                 )?;
@@ -351,16 +356,24 @@ impl Vault {
                 })?;
                 rows.collect::<std::result::Result<_, _>>()?
             };
-            let end = seen.get(&item_id);
             let old = current.get(&item_id);
+            // This item's tags are the ones pushed from here on.
+            let first = values.len();
             for (version, value) in versions {
                 let version = *version;
                 let value = value.expose_secret().as_bytes();
-                let old_ctx = tag_ctx(self, env.id, env.epoch, item_id);
-                let old_tag = self.env_key(env)?.value_tag(&old_ctx, value);
-                let carried = old
-                    .and_then(|o| o.iter().find(|(t, _)| *t == old_tag))
-                    .map(|(_, since)| *since);
+                // An item with no remembered tags carries none over: no
+                // need to compute the tag under the old key.
+                let carried = match old {
+                    Some(o) => {
+                        let old_ctx = tag_ctx(self, env.id, env.epoch, item_id);
+                        let old_tag = self.env_key(env)?.value_tag(&old_ctx, value);
+                        o.iter()
+                            .find(|(t, _)| *t == old_tag)
+                            .map(|(_, since)| *since)
+                    }
+                    None => None,
+                };
                 let newly = match end {
                     Some(None) => true,
                     Some(Some(end)) => made.get(&version).is_some_and(|at| at <= end),
@@ -377,10 +390,7 @@ impl Vault {
                     None => self.env_key(env)?.value_tag(&ctx, value),
                 };
                 let tag = tag.to_bytes();
-                if !values
-                    .iter()
-                    .any(|v: &ExposedValue| v.item_id == item_id && v.tag == tag)
-                {
+                if !values[first..].iter().any(|v: &ExposedValue| v.tag == tag) {
                     values.push(ExposedValue {
                         item_id,
                         tag,

@@ -38,6 +38,7 @@ mod keychain;
 pub mod lint;
 pub mod ops;
 mod overlay;
+mod par;
 pub mod passphrase;
 pub mod paths;
 pub mod reference;

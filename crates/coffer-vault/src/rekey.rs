@@ -12,7 +12,8 @@ use rusqlite::params;
 
 use crate::error::{Error, Result};
 use crate::items::{
-    all_versions, earlier_keys_ct, earlier_keys_of_env, meta_at, open_version, seal, ItemKeys,
+    all_versions, earlier_keys_ct, earlier_keys_of_env, meta_at, open_version, seal, Earlier,
+    ItemKeys,
 };
 use crate::ops::RotationMeta;
 use crate::ops::{OpBody, RekeyedItem, ShareRecord, VersionRecord, WrapRecord};
@@ -118,10 +119,54 @@ fn share_holders(
         let r = st.query_map([&item_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
         r.collect::<rusqlite::Result<_>>()?
     };
-    let mut v = Vec::new();
+    let mut ids = Vec::with_capacity(rows.len());
     for (to, sender) in rows {
         let id = Id::from_slice(&to).map_err(|_| Error::integrity("bad member id"))?;
         let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+        ids.push((id, sender));
+    }
+    carried_holders(vault, env_id, item_id, ids, drop, vouched)
+}
+
+/// The shares of every item of `env` to active members, (recipient,
+/// sender) per item, in one query: [`share_holders`] asked once per item
+/// (10,000 statements re-keying 10,000 items).
+fn shares_of_env(vault: &Vault, env_id: &Id) -> Result<HashMap<Id, Vec<(Id, Id)>>> {
+    let mut st = vault.conn.prepare_cached(
+        "SELECT s.item_id, s.member_id, s.sender_id FROM item_shares s
+             JOIN members m ON m.id = s.member_id JOIN items i ON i.id = s.item_id
+             WHERE i.env_id = ?1 AND m.status = 'active'",
+    )?;
+    let rows = st.query_map([&env_id.0[..]], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut out: HashMap<Id, Vec<(Id, Id)>> = HashMap::new();
+    for row in rows {
+        let (item, to, sender) = row?;
+        let item = Id::from_slice(&item).map_err(|_| Error::integrity("bad item id"))?;
+        let to = Id::from_slice(&to).map_err(|_| Error::integrity("bad member id"))?;
+        let sender = Id::from_slice(&sender).map_err(|_| Error::integrity("bad sender id"))?;
+        out.entry(item).or_default().push((to, sender));
+    }
+    Ok(out)
+}
+
+/// Of `rows` (an item's shares: recipient, sender), the recipients whose
+/// share carries on under the item's new key, as [`share_holders`] decides.
+fn carried_holders(
+    vault: &Vault,
+    env_id: &Id,
+    item_id: &Id,
+    rows: Vec<(Id, Id)>,
+    drop: Option<Id>,
+    vouched: &mut crate::stale::Vouched,
+) -> Result<Vec<Id>> {
+    let mut v = Vec::new();
+    for (id, sender) in rows {
         if Some(id) != drop && vault.share_carries_on((item_id, &id, &sender), env_id, vouched)? {
             v.push(id);
         }
@@ -167,8 +212,13 @@ pub(crate) fn share_wrap(
 /// teammate's client: it moves over unchanged, still opening under nothing
 /// anyone holds, rather than stopping the re-key (an offboarding of that
 /// very teammate included).
+///
+/// It needs no database (`vault_id`; `lenient`: the vault is a private
+/// replica), so a re-key runs it on every core ([`crate::par`]).
+#[allow(clippy::too_many_arguments)]
 fn reencrypt(
-    vault: &Vault,
+    vault_id: Id,
+    lenient: bool,
     env: &EnvInfo,
     item_id: Id,
     old_ik: Option<&ItemKeys>,
@@ -176,8 +226,6 @@ fn reencrypt(
     plan: &Plan<'_>,
     all: Versions,
 ) -> Result<(Vec<VersionRecord>, OpenedValues)> {
-    let vault_id = vault.vault_id;
-    let lenient = vault.is_private_replica();
     let current = all.last().map(|(v, _, _, _)| *v);
     let mut versions = Vec::with_capacity(all.len());
     let mut values = Vec::new();
@@ -218,9 +266,34 @@ fn reencrypt(
     Ok((versions, values))
 }
 
+/// The fewest items a re-key hands one thread: below that, starting the
+/// thread costs more than the work it takes over.
+const MIN_ITEMS_PER_THREAD: usize = 16;
+
+/// One item as a re-key's workers get it: its id, its key as sealed now,
+/// the earlier keys row, every version.
+type ItemRow = (Id, Vec<u8>, Option<Earlier>, Versions);
+
+/// One item re-sealed by a worker: its id, its new key and that key
+/// sealed under the new environment key, its versions, and the values
+/// that opened (`None`: its key did not open).
+type Resealed = (
+    Id,
+    ItemKey,
+    Vec<u8>,
+    Vec<VersionRecord>,
+    Option<OpenedValues>,
+);
+
 /// A new epoch for `env`, wrapped to `keep`. Returns the op, the new
 /// environment key (to tag exposed values under it in the same batch) and
 /// the values it opened on the way ([`Opened`]).
+///
+/// The database is read and the op assembled on the calling thread; the
+/// cryptography in between (opening each item key, re-sealing every
+/// version, sealing the new item keys, wrapping the new environment key)
+/// runs on [`Vault::set_crypto_threads`] threads ([`crate::par`]), each
+/// item's work exactly as it would run on one thread, in the same order.
 pub(crate) fn build_rekey(
     vault: &mut Vault,
     env: &EnvInfo,
@@ -231,68 +304,110 @@ pub(crate) fn build_rekey(
     total: usize,
 ) -> Result<(OpBody, EnvKey, Opened)> {
     let vault_id = vault.vault_id;
+    let lenient = vault.is_private_replica();
+    let threads = vault.crypto_threads;
     let new_epoch = env.epoch + 1;
     let mut opened_values = Opened::new();
     let new_ek = EnvKey::make();
     vault.ensure_env_key(env)?;
-    let mut items = Vec::new();
-    let mut shares = Vec::new();
-    let mut vouched = None;
     let mut versions_of = versions_of_env(vault, env)?;
     let mut earlier_of = earlier_keys_of_env(&vault.conn, &env.id)?;
-    for (item_id, ik_ct) in item_rows(vault, env)? {
-        let old_ik = vault.env_key(env)?.open_item_key(
-            &ik_ct,
-            &ItemKeyContext {
-                vault_id,
-                env_id: env.id,
-                item_id,
-                epoch: env.epoch,
-            },
-        );
-        let old_ik = match old_ik {
-            Ok(k) => {
-                let earlier = earlier_of.remove(&item_id.0[..]);
-                let mut keys = ItemKeys::open(k, earlier.as_ref(), vault_id, env.id, item_id);
+    let rows: Vec<ItemRow> = item_rows(vault, env)?
+        .into_iter()
+        .map(|(item_id, ik_ct)| {
+            let earlier = earlier_of.remove(&item_id.0[..]);
+            let versions = versions_of.remove(&item_id).unwrap_or_default();
+            (item_id, ik_ct, earlier, versions)
+        })
+        .collect();
+    // 1. Every item key opened under the environment's key (workers).
+    let old_ek = &vault
+        .env_keys
+        .get(&env.id)
+        .ok_or_else(|| Error::Database("environment key cache".into()))?
+        .1;
+    let opened = crate::par::map(threads, MIN_ITEMS_PER_THREAD, rows, |row| {
+        let (item_id, ik_ct, earlier, versions) = row;
+        let keys = old_ek
+            .open_item_key(
+                &ik_ct,
+                &ItemKeyContext {
+                    vault_id,
+                    env_id: env.id,
+                    item_id,
+                    epoch: env.epoch,
+                },
+            )
+            .ok()
+            .map(|k| ItemKeys::open(k, earlier.as_ref(), vault_id, env.id, item_id));
+        (item_id, keys, versions)
+    });
+    // 2. The earlier keys this device remembers from its own re-keys
+    //    (database: this thread).
+    let mut ready = Vec::with_capacity(opened.len());
+    for (item_id, keys, versions) in opened {
+        let keys = match keys {
+            Some(mut keys) => {
                 vault.recover_earlier(env, item_id, &mut keys)?;
                 Some(keys)
             }
             // A teammate's client sealed a key nothing opens (a private
             // replica derived it from a verified op): no version of the
             // item can be read, so it moves over as it is.
-            Err(_) if vault.is_private_replica() => None,
-            Err(_) => {
+            None if lenient => None,
+            None => {
                 return Err(Error::integrity(format!(
                     "an item key in {} does not open",
                     env.path()
                 )))
             }
         };
-        let new_ik = ItemKey::make();
-        let (versions, values) = reencrypt(
-            vault,
-            env,
-            item_id,
-            old_ik.as_ref(),
-            &new_ik,
-            plan,
-            versions_of.remove(&item_id).unwrap_or_default(),
-        )?;
-        if old_ik.is_some() {
+        ready.push((item_id, keys, versions));
+    }
+    // 3. Every version re-sealed under a new item key, that key sealed
+    //    under the new environment key (workers).
+    let resealed = crate::par::map(
+        threads,
+        MIN_ITEMS_PER_THREAD,
+        ready,
+        |(item_id, old_ik, all)| {
+            let new_ik = ItemKey::make();
+            let (versions, values) = reencrypt(
+                vault_id,
+                lenient,
+                env,
+                item_id,
+                old_ik.as_ref(),
+                &new_ik,
+                plan,
+                all,
+            )?;
+            let ik_ct = new_ek
+                .seal_item_key(
+                    &new_ik,
+                    &ItemKeyContext {
+                        vault_id,
+                        env_id: env.id,
+                        item_id,
+                        epoch: new_epoch,
+                    },
+                )
+                .map_err(|_| Error::InvalidInput("item too large".into()))?;
+            Ok::<Resealed, Error>((item_id, new_ik, ik_ct, versions, old_ik.map(|_| values)))
+        },
+    );
+    // 4. Shares re-wrapped, the op assembled (database: this thread).
+    let mut items = Vec::with_capacity(resealed.len());
+    let mut shares = Vec::new();
+    let mut vouched = None;
+    let mut shares_of = shares_of_env(vault, &env.id)?;
+    for r in resealed {
+        let (item_id, new_ik, ik_ct, versions, values) = r?;
+        if let Some(values) = values {
             opened_values.insert(item_id, values);
         }
-        let ik_ct = new_ek
-            .seal_item_key(
-                &new_ik,
-                &ItemKeyContext {
-                    vault_id,
-                    env_id: env.id,
-                    item_id,
-                    epoch: new_epoch,
-                },
-            )
-            .map_err(|_| Error::InvalidInput("item too large".into()))?;
-        for m in share_holders(vault, &env.id, &item_id, plan.drop, &mut vouched)? {
+        let held = shares_of.remove(&item_id).unwrap_or_default();
+        for m in carried_holders(vault, &env.id, &item_id, held, plan.drop, &mut vouched)? {
             shares.push(ShareRecord {
                 item_id,
                 wrap: share_wrap(vault, &new_ik, &ik_ct, item_id, new_epoch, &m)?,
@@ -308,11 +423,18 @@ pub(crate) fn build_rekey(
             progress(*done, total);
         }
     }
-    let mut wraps = Vec::with_capacity(keep.len());
+    // 5. The new environment key wrapped to everyone who keeps it: their
+    //    pinned keys read here, the wraps made by the workers.
+    let mut to = Vec::with_capacity(keep.len());
     for m in keep {
-        let keys = vault.member_keys(m)?;
-        wraps.push(vault.wrap_env_key(&new_ek, &env.id, new_epoch, &keys)?);
+        to.push(vault.member_keys(m)?);
     }
+    let me = &vault.me;
+    let wraps = crate::par::map(threads, 4, to, |keys| {
+        crate::vault::wrap_env_key_as(me, vault_id, &new_ek, &env.id, new_epoch, &keys)
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     Ok((
         OpBody::RekeyEnv {
             env_id: env.id,
@@ -395,7 +517,16 @@ pub(crate) fn build_rekey_item(
     let old = current_item_keys(vault, env, item_id)?;
     let new_ik = ItemKey::make();
     let all = all_versions(vault, &item_id)?;
-    let (versions, _) = reencrypt(vault, env, item_id, Some(&old), &new_ik, plan, all)?;
+    let (versions, _) = reencrypt(
+        vault.vault_id,
+        vault.is_private_replica(),
+        env,
+        item_id,
+        Some(&old),
+        &new_ik,
+        plan,
+        all,
+    )?;
     let ik_ct = seal_under_env(vault, env, item_id, &new_ik)?;
     let shares = rewrap_shares(vault, env, item_id, &new_ik, &ik_ct, plan)?;
     Ok(OpBody::RekeyItem {

@@ -170,6 +170,8 @@ pub struct Vault {
     pub(crate) refused: Option<String>,
     /// Whether personal overrides apply, and which ones did.
     pub(crate) overrides: crate::overlay::OverlayUse,
+    /// Threads a re-key's cryptography may use ([`Vault::set_crypto_threads`]).
+    pub(crate) crypto_threads: usize,
 }
 
 impl std::fmt::Debug for Vault {
@@ -363,6 +365,7 @@ impl Vault {
                 data_version: 0,
                 refused: None,
                 overrides: Default::default(),
+                crypto_threads: crate::par::default_threads(),
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -473,6 +476,7 @@ impl Vault {
             data_version: 0,
             refused: None,
             overrides: Default::default(),
+            crypto_threads: crate::par::default_threads(),
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -538,6 +542,14 @@ impl Vault {
     /// through feeds) rather than a vault file shared the old way.
     pub fn is_private_replica(&self) -> bool {
         self.seal.is_some()
+    }
+
+    /// Sets how many threads a re-key (an offboarding, `coffer env rekey`)
+    /// opens and re-seals items on (default: the machine's cores, at most
+    /// 8; `1`: all on the calling thread). The database is only ever used
+    /// from the calling thread, and the op built is the same either way.
+    pub fn set_crypto_threads(&mut self, threads: usize) {
+        self.crypto_threads = threads.max(1);
     }
 
     /// Whether another connection changed the file since this one last
@@ -959,23 +971,7 @@ impl Vault {
         epoch: u64,
         to: &PublicKeys,
     ) -> Result<WrapRecord> {
-        let ctx = WrapContext {
-            vault_id: self.vault_id,
-            object_id: *env_id,
-            epoch,
-            recipient_id: to.id,
-            sender_id: self.me.id(),
-        };
-        let w = wrap::wrap(&self.me.private, to, ek, &ctx)
-            .map_err(|_| Error::InvalidInput("the recipient's key is unusable".into()))?;
-        Ok(WrapRecord {
-            member_id: to.id,
-            sender_id: self.me.id(),
-            epoch,
-            epk: w.epk,
-            ct: w.ct,
-            sig: w.sig,
-        })
+        wrap_env_key_as(&self.me, self.vault_id, ek, env_id, epoch, to)
     }
 
     /// Wraps the (already unwrapped and cached) EK of `env` to `to`.
@@ -2053,8 +2049,12 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 [blob16(env_id)],
             )?;
             carry_shares_on(tx, "i.env_id = ?1", env_id, shares)?;
+            // Whether the author may mark versions exposed: asked once for
+            // the op, not once per item (10,000 statements offboarding
+            // 10,000 items); nothing in between changes a role.
+            let admin = is_owner_or_admin(tx, author)?;
             for it in items {
-                rekey_item_rows(tx, env_id, it, author)?;
+                rekey_item_rows(tx, env_id, it, admin)?;
             }
         }
         OpBody::RekeyItem {
@@ -2076,7 +2076,7 @@ pub(crate) fn mutate(tx: &Connection, body: &OpBody, author: &Id, time_ms: u64) 
                 }
             }
             carry_shares_on(tx, "s.item_id = ?1", &item.item_id, shares)?;
-            rekey_item_rows(tx, env_id, item, author)?;
+            rekey_item_rows(tx, env_id, item, is_owner_or_admin(tx, author)?)?;
         }
         OpBody::RekeyItemKeeping {
             env_id,
@@ -2879,11 +2879,23 @@ fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<
 /// replaces: the re-key settles the conflict for the current version (the
 /// other values stay in the log's ciphertexts, readable by no new key).
 /// So do versions written concurrently with an owner's or admin's re-key.
+/// Whether `author` is an owner or admin now (in `tx`): only they may
+/// mark versions exposed in a re-key ([`rekey_item_rows`]).
+fn is_owner_or_admin(tx: &Connection, author: &Id) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT role IN ('owner', 'admin') FROM members WHERE id = ?1")?
+        .query_row([blob16(author)], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Applies one re-keyed item; `admin`: the op's author is an owner or
+/// admin ([`is_owner_or_admin`]).
 fn rekey_item_rows(
     tx: &Connection,
     env_id: &Id,
     it: &crate::ops::RekeyedItem,
-    author: &Id,
+    admin: bool,
 ) -> Result<()> {
     // Versions waiting beside the current one stay: sealed under the key
     // being replaced, they now wait as stale ones (`Vault::reseal_stale`).
@@ -2903,12 +2915,7 @@ fn rekey_item_rows(
     // A re-key re-seals every version as it is: the same versions, the same
     // rotation fields. Only an owner or admin (offboarding) may mark them
     // exposed. Otherwise whoever re-keys could rewrite others' versions or
-    // tick exposed credentials as rotated.
-    let admin: bool = tx
-        .prepare_cached("SELECT role IN ('owner', 'admin') FROM members WHERE id = ?1")?
-        .query_row([blob16(author)], |r| r.get(0))
-        .optional()?
-        .unwrap_or(false);
+    // tick exposed credentials as rotated (`admin`).
     // Every version up to the newest one named, each once. Newer versions
     // it does not name were written concurrently (their writer had not
     // seen the re-key, nor its author theirs), sealed under the key being
@@ -3119,5 +3126,34 @@ fn append(
         device_seq: seq,
         hash,
         hlc,
+    })
+}
+
+/// [`Vault::wrap_env_key`] without the handle (whose connection stays on
+/// its thread): `me` wraps `ek`, `env_id`'s key at `epoch`, to `to`.
+pub(crate) fn wrap_env_key_as(
+    me: &UnlockedIdentity,
+    vault_id: Id,
+    ek: &EnvKey,
+    env_id: &Id,
+    epoch: u64,
+    to: &PublicKeys,
+) -> Result<WrapRecord> {
+    let ctx = WrapContext {
+        vault_id,
+        object_id: *env_id,
+        epoch,
+        recipient_id: to.id,
+        sender_id: me.id(),
+    };
+    let w = wrap::wrap(&me.private, to, ek, &ctx)
+        .map_err(|_| Error::InvalidInput("the recipient's key is unusable".into()))?;
+    Ok(WrapRecord {
+        member_id: to.id,
+        sender_id: me.id(),
+        epoch,
+        epk: w.epk,
+        ct: w.ct,
+        sig: w.sig,
     })
 }
