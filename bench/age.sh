@@ -8,7 +8,7 @@
 # docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-coffer=$(realpath target/release/coffer)
+coffer=$(realpath "${COFFER_BIN:-target/release/coffer}")
 command -v hyperfine >/dev/null || { echo "bench/age.sh: needs hyperfine" >&2; exit 1; }
 command -v age >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq age >/dev/null; } || {
   echo "bench/age.sh: needs age (apt-get install age)" >&2; exit 1; }

@@ -8,6 +8,14 @@
 # the owner's home (hyperfine --prepare, not timed). Timed: process start,
 # unlock (KDF floor), open and checks, the offboarding, the report.
 # `COFFER_BIN` picks the binary (default target/release/coffer).
+#
+# Side by side (AGE=1, default when `age` is installed): the same work
+# with raw `age`, one file per environment, as a team without Coffer
+# would revoke a member: 30 files of 333 variables, each decrypted with
+# the owner's key and encrypted again to the 18 people who keep access
+# (fixture (a) wraps each new environment key to ~18 members), written
+# atomically. That does less than Coffer (no log, no signatures, no
+# history, no exposure report); it is the floor of the file-per-env way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 coffer=$(realpath "${COFFER_BIN:-target/release/coffer}")
@@ -39,4 +47,43 @@ import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 t = sorted(r["times"])
 print(f"offboard 10k/30/50 whole process: median {r['median']*1000:.0f} ms, min {t[0]*1000:.0f} ms, mean {r['mean']*1000:.0f} ± {r['stddev']*1000:.0f} ms; CPU user {r['user']*1000:.0f} ms + system {r['system']*1000:.0f} ms ({len(t)} runs)")
+PY
+[ "${AGE:-$(command -v age >/dev/null && echo 1 || echo 0)}" = 1 ] || exit 0
+mkdir -p "$work/age/keys" "$work/age/base"
+for i in $(seq 0 18); do age-keygen -o "$work/age/keys/k$i.txt" 2>/dev/null; done
+recips=()
+for i in $(seq 1 18); do recips+=(-r "$(age-keygen -y "$work/age/keys/k$i.txt")"); done
+python3 - "$work/age/plain" <<'PY'
+import os, sys, secrets
+d = sys.argv[1]; os.makedirs(d)
+for e in range(30):
+    with open(f"{d}/e{e:02d}.env", "w") as f:
+        for i in range(333):
+            f.write(f"VAR_{i:03d}={secrets.token_urlsafe(24)}\n")
+PY
+owner=$(age-keygen -y "$work/age/keys/k0.txt")
+for f in "$work"/age/plain/*.env; do
+  age -r "$owner" "${recips[@]}" -o "$work/age/base/$(basename "$f").age" "$f"
+done
+cat >"$work/age/prepare.sh" <<SH
+#!/bin/sh
+rm -rf "$work/age/run" && cp -a "$work/age/base" "$work/age/run"
+SH
+cat >"$work/age/rekey.sh" <<SH
+#!/bin/sh
+set -e
+for f in "$work"/age/run/*.age; do
+  age -d -i "$work/age/keys/k0.txt" "\$f" | age $(printf '%q ' "${recips[@]}") -o "\$f.new"
+  mv "\$f.new" "\$f"
+done
+SH
+chmod +x "$work/age/prepare.sh" "$work/age/rekey.sh"
+"$work/age/prepare.sh" && "$work/age/rekey.sh"
+hyperfine -N --runs "${RUNS:-7}" --prepare "$work/age/prepare.sh" \
+  --export-json "$work/age.json" "$work/age/rekey.sh" >/dev/null 2>&1
+python3 - "$work/off.json" "$work/age.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["results"][0]
+a = json.load(open(sys.argv[2]))["results"][0]
+print(f"raw age, 30 files of 333 variables re-encrypted to 18 recipients: median {a['median']*1000:.0f} ms, min {min(a['times'])*1000:.0f} ms; CPU user {a['user']*1000:.0f} ms + system {a['system']*1000:.0f} ms; coffer ÷ age (medians): {c['median']/a['median']:.2f}×")
 PY

@@ -103,4 +103,10 @@ bench/masking.sh >> docs/benchmarks.md
 bench/age.sh >> docs/benchmarks.md
 # What a read costs in fsyncs and time (issue 14).
 bench/reads.sh >> docs/benchmarks.md
+# Offboarding as a whole process, side by side with raw age (issue 14).
+{
+  printf '\n## Offboarding as a whole process (issue 14)\n\n'
+  printf '`bench/offboard.sh` (fixture (a) of `docs/benchmarks-team.md`), %s, release build, hyperfine:\n\n' "$(date -u +%Y-%m-%d)"
+  bench/offboard.sh | sed 's/^/- /'
+} >> docs/benchmarks.md
 cat docs/benchmarks.md
