@@ -31,6 +31,10 @@ have ar || need_apt+=(binutils)
 # The read path's durable writes are counted with strace
 # (crates/coffer-cli/tests/read_durability.rs, bench/reads.sh).
 have strace || need_apt+=(strace)
+# `make bench` times whole commands with hyperfine and runs raw `age`
+# beside coffer (bench/age.sh, bench/offboard.sh): small Debian packages.
+have hyperfine || need_apt+=(hyperfine)
+have age || need_apt+=(age)
 # The OS keychain: the Secret Service backend links libdbus-1 (build); the
 # keychain tests run a real gnome-keyring on a private D-Bus session and
 # inspect it with secret-tool.
