@@ -455,6 +455,13 @@ pub(crate) fn check_objects(conn: &Connection) -> Result<()> {
     if version > SCHEMA_VERSION {
         return Ok(()); // `migrate` refuses it with the version in the message.
     }
+    if version < 0 {
+        // No migration makes it; as a count it would compare the objects
+        // with every migration's and then skip them all (attack review 15).
+        return Err(Error::integrity(format!(
+            "the vault file's schema version ({version}) was changed outside coffer; it is refused"
+        )));
+    }
     let found = objects(conn)?;
     // The common case without rebuilding the schema in memory (which runs
     // every migration on each open): the file is at the current version
@@ -562,6 +569,45 @@ mod tests {
         other[0].3 = other[0].3.as_ref().map(|s| format!("{s} "));
         assert_ne!(objects_digest(&other), digest);
         assert_ne!(objects_digest(&expected[1..]), digest);
+    }
+
+    /// Attack review 15: lists whose fields concatenate alike, NULL against
+    /// empty SQL, a field that holds what looks like the encoding of the
+    /// next one: each list gets its own digest (a shared one would let a
+    /// changed schema take the shortcut of the current one).
+    #[test]
+    fn attack_the_objects_digest_encodes_no_two_lists_alike() {
+        let o = |t: &str, n: &str, tbl: &str, sql: Option<&str>| -> Object {
+            (t.into(), n.into(), tbl.into(), sql.map(Into::into))
+        };
+        let fake_next = format!("a{}", String::from_utf8_lossy(&[1, 1, 0, 0, 0, 0, 0, 0, 0]));
+        let lists: Vec<Vec<Object>> = vec![
+            vec![o("table", "ab", "c", Some("x"))],
+            vec![o("table", "a", "bc", Some("x"))],
+            vec![o("table", "a", "b", None)],
+            vec![o("table", "a", "b", Some(""))],
+            vec![o("table", "a", "b", Some("\0"))],
+            vec![o("index", "a", "b", None), o("index", "c", "d", None)],
+            vec![o("index", "a", "b", None)],
+            vec![o("index", &fake_next, "b", None)],
+            vec![],
+        ];
+        let digests: std::collections::HashSet<[u8; 32]> =
+            lists.iter().map(|l| objects_digest(l)).collect();
+        assert_eq!(digests.len(), lists.len(), "two lists share a digest");
+    }
+
+    /// Attack review 15, L1: a file whose version pragma is negative. Its
+    /// objects were compared with every migration's (`take(-1 as usize)`)
+    /// and `migrate` skipped every migration (`skip(-1 as usize)`): the file
+    /// opened, and would never be migrated by a later coffer.
+    #[test]
+    fn fail_a_negative_schema_version_is_refused() {
+        let mut c = Connection::open_in_memory().expect("open");
+        migrate(&mut c).expect("migrate");
+        c.pragma_update(None, "user_version", -1).expect("lower");
+        let r = check_objects(&c).and_then(|()| migrate(&mut c));
+        assert!(r.is_err(), "a negative schema version was accepted");
     }
 
     #[test]
