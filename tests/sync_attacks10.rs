@@ -100,7 +100,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use coffer_crypto::encoding::Encoder;
 use coffer_crypto::{
     EarlierKeysContext, EnvKey, Id, ItemKey, ItemKeyGeneration, PrivateIdentity, WrapContext,
 };
@@ -113,18 +112,6 @@ use common::*;
 use rusqlite::Connection;
 
 // ----- helpers ---------------------------------------------------------------------
-
-/// What `ItemFields` encodes (`coffer/v1/item-body`, version 1).
-fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
-    let mut e = Encoder::new("coffer/v1/item-body", 1);
-    e.str(name)
-        .str(value)
-        .opt_str(None)
-        .opt_str(None)
-        .opt_str(None)
-        .u32(0);
-    e.finish()
-}
 
 /// Mallory (write on web/prod) is lowered to read by Ada; Mallory then
 /// signs a `share.item` of API_KEY to Zed dated just before the lowering.

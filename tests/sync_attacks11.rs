@@ -552,18 +552,6 @@ fn resisted_the_honest_orphan_survives_a_racing_offboarding() {
 
 // ----- K4's two sources of an earlier key's bound -----------------------------------
 
-/// What `ItemFields` encodes (`coffer/v1/item-body`, version 1).
-fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
-    let mut e = coffer_crypto::encoding::Encoder::new("coffer/v1/item-body", 1);
-    e.str(name)
-        .str(value)
-        .opt_str(None)
-        .opt_str(None)
-        .opt_str(None)
-        .u32(0);
-    e.finish()
-}
-
 const PLANTED: &str = "postgres://mallory.example/steal";
 
 /// ATTACK (a writer of web/prod, own client): Ada offboards Carol, so

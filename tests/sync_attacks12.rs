@@ -74,18 +74,6 @@ use rusqlite::Connection;
 
 // ----- helpers ---------------------------------------------------------------------
 
-/// What `ItemFields` encodes (`coffer/v1/item-body`, version 1).
-fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
-    let mut e = coffer_crypto::encoding::Encoder::new("coffer/v1/item-body", 1);
-    e.str(name)
-        .str(value)
-        .opt_str(None)
-        .opt_str(None)
-        .opt_str(None)
-        .u32(0);
-    e.finish()
-}
-
 const PLANTED: &str = "postgres://mallory.example/steal";
 
 /// Mallory's `item.set` of `item` (API_KEY): its next version, holding

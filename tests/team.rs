@@ -1251,25 +1251,9 @@ fn offboarding_on_two_threads_equals_one() {
     drop(v);
 
     type Values = Vec<(String, u64, String)>;
-    let values = |v: &mut Vault, envs: &[&str]| -> Values {
-        let mut out = Vec::new();
-        for env in envs {
-            for item in v.list_items(Some(env), 14).expect("ls") {
-                for h in v.history(env, &item.name, true).expect("history") {
-                    let value = h.value.expect("revealed").expose_secret().to_string();
-                    out.push((format!("{env}/{}", item.name), h.version, value));
-                }
-            }
-        }
-        out.sort();
-        out
-    };
+    let values = every_version;
     let run = |threads: usize| -> (String, Values, Values) {
-        let f = Fx::new();
-        copy_dir(&fx.home, &f.home);
-        copy_vault(&fx.path, &f.path);
-        let carol_home = f.dir.path().join("Carol-home");
-        copy_dir(&carol.home, &carol_home);
+        let (f, people) = copy_fixture(&fx, &[&carol]);
         let mut a = f.open();
         a.set_crypto_threads(threads);
         let report = a.offboard("Bob", &mut |_, _| {}).expect("offboard");
@@ -1283,14 +1267,7 @@ fn offboarding_on_two_threads_equals_one() {
         );
         drop(c);
         let owner = values(&mut a, &[BIG, PROD, DEV]);
-        let carol = Person {
-            home: carol_home,
-            name: carol.name.clone(),
-            id: carol.id,
-            public_identity: carol.public_identity.clone(),
-            fingerprint: carol.fingerprint.clone(),
-        };
-        let kept = values(&mut carol.open(&f.path), &[BIG]);
+        let kept = values(&mut people[0].open(&f.path), &[BIG]);
         (format!("{:?}", report.items), owner, kept)
     };
     let one = run(1);

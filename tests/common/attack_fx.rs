@@ -440,3 +440,15 @@ pub fn dev_reader_device(fx: &Fx, bob: &Device, remote: &Remote, name: &str) -> 
     d.join(remote).expect("joins");
     d
 }
+
+/// What `ItemFields` encodes (`coffer/v1/item-body`, version 1).
+pub fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
+    let mut e = coffer_crypto::encoding::Encoder::new("coffer/v1/item-body", 1);
+    e.str(name)
+        .str(value)
+        .opt_str(None)
+        .opt_str(None)
+        .opt_str(None)
+        .u32(0);
+    e.finish()
+}

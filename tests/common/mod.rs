@@ -525,3 +525,43 @@ pub fn wal_len(fx: &Fx) -> u64 {
     p.push("-wal");
     std::fs::metadata(PathBuf::from(p)).map_or(0, |m| m.len())
 }
+
+/// Every version of every item of `envs` as `v` opens it: (env/name,
+/// version, value), sorted (the re-key comparisons of tests/team.rs and
+/// tests/perf_attacks14.rs).
+pub fn every_version(v: &mut Vault, envs: &[&str]) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for env in envs {
+        for item in v.list_items(Some(env), 14).expect("ls") {
+            for h in v.history(env, &item.name, true).expect("history") {
+                let value = h.value.expect("revealed").expose_secret().to_string();
+                out.push((format!("{env}/{}", item.name), h.version, value));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A copy of `fx` (its home and vault) in a new fixture, with copies of
+/// `people`'s homes beside it: each run of a comparison works on its own.
+pub fn copy_fixture(fx: &Fx, people: &[&Person]) -> (Fx, Vec<Person>) {
+    let f = Fx::new();
+    copy_dir(&fx.home, &f.home);
+    copy_vault(&fx.path, &f.path);
+    let people = people
+        .iter()
+        .map(|p| {
+            let home = f.dir.path().join(format!("{}-home", p.name));
+            copy_dir(&p.home, &home);
+            Person {
+                home,
+                name: p.name.clone(),
+                id: p.id,
+                public_identity: p.public_identity.clone(),
+                fingerprint: p.fingerprint.clone(),
+            }
+        })
+        .collect();
+    (f, people)
+}

@@ -814,4 +814,62 @@ mod tests {
         s.buf.wipe();
         assert!(s.buf.iter().all(|&b| b == 0));
     }
+
+    /// Attack review 15: the stream read through `read_from` (the path
+    /// that writes into the buffer from the command's pipe) in reads of
+    /// 1 to 40 bytes, values that are prefixes of others, long and short,
+    /// split at every chunk end: the output is the whole-stream search's,
+    /// and no byte past the high-water mark was ever written (it is the
+    /// part the drop does not wipe), so the wipe leaves nothing behind.
+    #[test]
+    fn attack_read_from_in_odd_reads_masks_everything_and_stays_under_the_mark() {
+        struct Trickle<'a> {
+            data: &'a [u8],
+            sizes: std::iter::Cycle<std::slice::Iter<'a, usize>>,
+        }
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = (*self.sizes.next().unwrap_or(&1))
+                    .min(out.len())
+                    .min(self.data.len());
+                out[..n].copy_from_slice(&self.data[..n]);
+                self.data = &self.data[n..];
+                Ok(n)
+            }
+        }
+        let values = [
+            "secret-v",
+            "secret-value",
+            "secret-value-1234567890",
+            "secret-value-1234567890-longer",
+            "zzzzzzzzzzzzzzzzzz",
+        ];
+        let m = masker(&values);
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(values)
+            .expect("ac");
+        let masks = vec![MASK; values.len()];
+        let sizes = [1usize, 7, 40, 3, 23, 2, 31];
+        for (round, (input, _)) in sample_inputs(&values, 400, 300).into_iter().enumerate() {
+            let expect = ac.replace_all_bytes(&input, &masks);
+            let chunk = 8 + round % 40;
+            let mut s = MaskStream::with_chunk(m.clone(), chunk);
+            let mut r = Trickle {
+                data: &input,
+                sizes: sizes[round % sizes.len()..].iter().cycle(),
+            };
+            let mut out = Vec::new();
+            while s.read_from(&mut r, &mut out).expect("read") > 0 {
+                assert!(
+                    s.buf[s.buf.dirty..].iter().all(|&b| b == 0),
+                    "a byte past the mark was written"
+                );
+            }
+            assert!(s.buf[s.buf.dirty..].iter().all(|&b| b == 0));
+            s.finish(&mut out).expect("finish");
+            assert_eq!(out, expect, "{:?}", String::from_utf8_lossy(&input));
+            assert!(s.buf.iter().all(|&b| b == 0), "finish's wipe left a byte");
+        }
+    }
 }

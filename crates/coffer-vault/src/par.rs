@@ -87,4 +87,35 @@ mod tests {
         let ids = map(2, 1, vec![(); 64], |_| std::thread::current().id());
         assert_ne!(ids.first(), ids.last(), "the second half ran elsewhere");
     }
+
+    /// Attack review 15: a worker's panic (in the first chunk, on the
+    /// calling thread, or in the last, on a spawned one) is the caller's,
+    /// never a shorter result taken for the whole. A re-key builds its op
+    /// before any transaction, so the vault is left as it was.
+    #[test]
+    fn attack_a_workers_panic_is_the_callers() {
+        for bad in [0usize, 15, 29] {
+            let r = std::panic::catch_unwind(|| {
+                map(3, 1, (0..30).collect(), |i: usize| {
+                    assert_ne!(i, bad, "worker fails");
+                    i
+                })
+            });
+            assert!(r.is_err(), "item {bad}: the panic was lost");
+        }
+    }
+
+    /// Attack review 15: what the workers take and give back moves by
+    /// pointer: keys are boxed and values live in heap strings, so a
+    /// chunk's `Vec` moved, grown or freed leaves no copy of a secret.
+    #[test]
+    fn attack_secrets_handed_between_threads_move_by_pointer() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<coffer_crypto::ItemKey>(), size_of::<usize>());
+        assert_eq!(size_of::<coffer_crypto::EnvKey>(), size_of::<usize>());
+        assert_eq!(
+            size_of::<coffer_crypto::SecretString>(),
+            size_of::<String>()
+        );
+    }
 }
