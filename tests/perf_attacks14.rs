@@ -441,3 +441,133 @@ fn attack_an_item_key_that_opens_nowhere_moves_over_alike_on_every_thread_count(
         assert_eq!(one.2, other.2, "{threads} threads: Mallory's version");
     }
 }
+
+/// RESISTED (honest teammates, concurrent edits): Ada and Bob each create
+/// TWIN_A and TWIN_B (twin items) and each write K05, K20 and K35 (a
+/// conflict each) before either syncs, among 40 items (two workers'
+/// worth and more). Ada offboards Carol on 1, 2 and 3 threads: the same
+/// report, the same values for Ada, the same conflicts still flagged, the
+/// same rows re-sealed, and the replica verifies.
+#[test]
+fn attack_offboarding_with_twins_and_conflicts_on_one_two_three_threads() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    {
+        let mut v = fx.open();
+        for i in 0..40 {
+            v.set_item(PROD, &format!("K{i:02}"), value(&format!("honest-{i}")))
+                .expect("set");
+        }
+        v.sync().expect("ada publishes");
+    }
+    bob.sync();
+    {
+        let (mut a, mut b) = (fx.open(), bob.open());
+        for name in ["TWIN_A", "TWIN_B", "K05", "K20", "K35"] {
+            a.set_item(PROD, name, value(&format!("ada-{name}")))
+                .expect("ada writes");
+            b.set_item(PROD, name, value(&format!("bob-{name}")))
+                .expect("bob writes");
+        }
+    }
+    bob.sync();
+    fx.open().sync().expect("ada syncs");
+    let flagged = |v: &mut Vault| -> Vec<String> {
+        let mut out: Vec<String> = v
+            .list_items(Some(PROD), 14)
+            .expect("ls")
+            .into_iter()
+            .filter(|i| i.conflict)
+            .map(|i| i.name)
+            .collect();
+        out.sort();
+        out
+    };
+    let before = flagged(&mut fx.open());
+    assert_eq!(
+        before,
+        ["K05", "K20", "K35", "TWIN_A", "TWIN_B"],
+        "twins and conflicts before the offboarding"
+    );
+    let count = |p: &Path| {
+        rows(
+            &Connection::open(p).expect("open"),
+            "SELECT COUNT(*) FROM item_versions v JOIN items i ON i.id = v.item_id",
+        )
+    };
+    let run = |threads: usize| {
+        let (f, _) = copy_fixture(&fx, &[]);
+        let mut a = f.open();
+        a.set_crypto_threads(threads);
+        let report = a.offboard("Carol", &mut |_, _| {}).expect("offboard");
+        assert!(a.verify().expect("verify").ok(), "{threads} threads");
+        let out = (
+            format!("{:?}", report.items),
+            every_version(&mut a, &[PROD]),
+            flagged(&mut a),
+        );
+        drop(a);
+        (out, count(&f.path))
+    };
+    let one = run(1);
+    assert_eq!(one.0 .2, before, "the conflicts stay flagged");
+    assert_eq!(one.1, count(&fx.path), "every version re-sealed, none lost");
+    for threads in [2, 3] {
+        let other = run(threads);
+        assert_eq!(one, other, "{threads} threads: the same outcome");
+    }
+}
+
+/// RESISTED: the `-wal` that holds a replica's latest read events (kept
+/// by the read-only close since "one fsync for the log") deleted by
+/// whoever writes the folder: the read is gone from the file, and the
+/// open says so instead of going on without it (the seal's generation
+/// this device recorded in its home is ahead of the file's).
+#[test]
+fn attack_deleting_the_wal_of_read_events_is_noticed() {
+    let (fx, _remote, _bob, _carol) = team(folder_remote);
+    assert_value(&mut fx.open(), PROD, "API_KEY", API_V2);
+    assert!(wal_len(&fx) > 0, "the read left its WAL");
+    std::fs::remove_file(beside(&fx.path, "-wal")).expect("delete the WAL");
+    let _ = std::fs::remove_file(beside(&fx.path, "-shm"));
+    let e = Vault::open(&fx.path, fx.unlock()).expect_err("opened without its latest read");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("older copy"), "{e}");
+}
+
+/// RESISTED: `coffer get` killed (SIGKILL) the moment its value is on
+/// screen, 30 times: past the WAL bound every few reads, so some kills
+/// land in the checkpoint the read-only close now makes. No read whose
+/// value was shown is missing from the log, and the vault verifies.
+#[test]
+fn attack_a_get_killed_once_its_value_is_shown_loses_no_read() {
+    use std::io::Read;
+    let (fx, _) = standard();
+    let reads0 = read_events(&mut fx.open());
+    let mut shown = 0;
+    for _ in 0..30 {
+        let mut child = coffer(&fx, PASSPHRASE)
+            .args(["get", "-n", PROD, "API_KEY"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !contains(&got, API_V2.as_bytes()) {
+            match out.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if contains(&got, API_V2.as_bytes()) {
+            shown += 1;
+        }
+    }
+    assert!(shown > 0, "no value was shown");
+    let mut v = fx.open();
+    assert_eq!(read_events(&mut v), reads0 + shown, "a shown read was lost");
+    assert!(v.verify().expect("verify").ok());
+}
