@@ -337,6 +337,97 @@ fn attack_offboarding_on_one_two_three_threads_around_the_chunk_sizes() {
     }
 }
 
+/// RESISTED (the same split, by `coffer env rekey`): an owner re-keys
+/// environments of 15 to 49 items on 1, 2 and 3 threads. Every version
+/// still opens with the value it had, for the owner and for a reader, the
+/// epoch moves on by one, the log verifies, and every item key was
+/// replaced (no stored key is the one before), however the items fell to
+/// the threads. Closes review 15's gap: only offboarding was split-tested.
+#[test]
+fn attack_env_rekey_on_one_two_three_threads_around_the_chunk_sizes() {
+    let counts = [15usize, 16, 17, 33, 48];
+    let envs: Vec<String> = counts.iter().map(|n| format!("r{n}/prod")).collect();
+    let (fx, _) = standard();
+    let ada = Person::owner(&fx);
+    let carol = Person::new(&fx, "Carol");
+    let mut v = ada.open(&fx.path);
+    for (env, n) in envs.iter().zip(counts) {
+        v.add_env(env, None).expect("env");
+        for i in 0..n {
+            v.set_item(env, &format!("K{i:02}"), value(&format!("{env}-{i}")))
+                .expect("set");
+        }
+        for i in (0..n).step_by(4) {
+            v.set_item(env, &format!("K{i:02}"), value(&format!("{env}-again-{i}")))
+                .expect("second");
+        }
+    }
+    let reads: Vec<(&str, Access)> = envs.iter().map(|e| (e.as_str(), Access::Read)).collect();
+    add_member(&mut v, &carol, Role::Reader, &reads);
+    let env_refs: Vec<&str> = envs.iter().map(String::as_str).collect();
+    let before = every_version(&mut v, &env_refs);
+    let epochs: Vec<u64> = env_refs
+        .iter()
+        .map(|e| {
+            v.list_envs(None)
+                .expect("envs")
+                .into_iter()
+                .find(|i| i.path() == *e)
+                .expect("env")
+                .epoch
+        })
+        .collect();
+    drop(v);
+    // The item keys of the re-keyed environments, as stored.
+    let ik_cts = |path: &Path| -> Vec<Vec<u8>> {
+        let c = Connection::open(path).expect("open");
+        let mut out = Vec::new();
+        for env in &env_refs {
+            let id = env_id(&c, env);
+            let mut st = c
+                .prepare("SELECT ik_ct FROM items WHERE env_id = ?1 ORDER BY id")
+                .expect("prepare");
+            let rows = st.query_map([&id[..]], |r| r.get(0)).expect("query");
+            out.extend(
+                rows.collect::<rusqlite::Result<Vec<Vec<u8>>>>()
+                    .expect("rows"),
+            );
+        }
+        out
+    };
+    let old_keys = ik_cts(&fx.path);
+    assert_eq!(old_keys.len(), counts.iter().sum::<usize>());
+    for threads in [1, 2, 3] {
+        let (f, people) = copy_fixture(&fx, &[&carol]);
+        let mut a = f.open();
+        a.set_crypto_threads(threads);
+        for (env, epoch) in env_refs.iter().zip(&epochs) {
+            let new = a.rekey_env(env).expect("rekey");
+            assert_eq!(new, epoch + 1, "{threads} threads: {env}'s epoch");
+        }
+        assert!(a.verify().expect("verify").ok(), "{threads} threads");
+        assert_eq!(
+            every_version(&mut a, &env_refs),
+            before,
+            "{threads} threads: the owner's values"
+        );
+        drop(a);
+        assert_eq!(
+            every_version(&mut people[0].open(&f.path), &env_refs),
+            before,
+            "{threads} threads: the reader's values"
+        );
+        let new_keys = ik_cts(&f.path);
+        assert_eq!(new_keys.len(), old_keys.len());
+        for k in &new_keys {
+            assert!(
+                !old_keys.contains(k),
+                "{threads} threads: an item key was kept"
+            );
+        }
+    }
+}
+
 /// Every version of every item of `env` in the replica at `path`, as
 /// stored: (item id, version, blob).
 fn stored_versions(path: &Path, env: &str) -> Vec<(Vec<u8>, i64, Vec<u8>)> {
