@@ -2874,11 +2874,6 @@ fn insert_shares(tx: &Connection, shares: &[crate::ops::ShareRecord]) -> Result<
     Ok(())
 }
 
-/// Re-keys one item's rows. Concurrent versions still waiting beside the
-/// current one were sealed under the old item key, which the new epoch
-/// replaces: the re-key settles the conflict for the current version (the
-/// other values stay in the log's ciphertexts, readable by no new key).
-/// So do versions written concurrently with an owner's or admin's re-key.
 /// Whether `author` is an owner or admin now (in `tx`): only they may
 /// mark versions exposed in a re-key ([`rekey_item_rows`]).
 fn is_owner_or_admin(tx: &Connection, author: &Id) -> Result<bool> {
@@ -2889,8 +2884,13 @@ fn is_owner_or_admin(tx: &Connection, author: &Id) -> Result<bool> {
         .unwrap_or(false))
 }
 
-/// Applies one re-keyed item; `admin`: the op's author is an owner or
-/// admin ([`is_owner_or_admin`]).
+/// Re-keys one item's rows. Concurrent versions still waiting beside the
+/// current one were sealed under the old item key, which the new epoch
+/// replaces: the re-key settles the conflict for the current version (the
+/// other values stay in the log's ciphertexts, readable by no new key).
+/// So do versions written concurrently with an owner's or admin's re-key.
+/// `admin`: the op's author is an owner or admin ([`is_owner_or_admin`]),
+/// asked once per op by the caller.
 fn rekey_item_rows(
     tx: &Connection,
     env_id: &Id,
