@@ -11,7 +11,7 @@ vi.mock("@tauri-apps/api/core", () => ({
   },
 }));
 
-import { IpcFailure, PAGE_TO_RUST, RUST_TO_PAGE, TauriBackend, toFailure } from "./ipc";
+import { generatePageKey, IpcFailure, KEYGEN_ATTEMPTS, PAGE_TO_RUST, RUST_TO_PAGE, TauriBackend, toFailure } from "./ipc";
 import { errorMessage } from "./errors";
 
 describe("TauriBackend", () => {
@@ -181,5 +181,59 @@ describe("the sealed channel (TauriBackend)", () => {
     const opened = rust.opened;
     await expect(stuck.call("unlock", { method: "password", password: "x" })).rejects.toMatchObject({ code: "channel" });
     expect(rust.opened - opened).toBe(2);
+  });
+});
+
+// WebKitGTK's X25519 generateKey throws OperationError about once in 256
+// calls (a CI run of the memory e2e test lost its first run to it).
+describe("the page's key pair", () => {
+  const operationError = () => new DOMException("The operation failed for an operation-specific reason", "OperationError");
+  /** `subtle` whose generateKey fails `n` times with `err()` first. */
+  function flaky(n: number, err = operationError) {
+    let calls = 0;
+    const fake = {
+      generateKey: (...a: Parameters<SubtleCrypto["generateKey"]>) => {
+        calls++;
+        if (calls <= n) return Promise.reject(err());
+        return subtle.generateKey(...a);
+      },
+    } as unknown as SubtleCrypto;
+    return { fake, calls: () => calls };
+  }
+
+  it("asks again after WebKit's OperationError and returns a working, private key pair", async () => {
+    const f = flaky(3);
+    const pair = await generatePageKey(f.fake);
+    expect(f.calls()).toBe(4);
+    expect(pair.privateKey.extractable).toBe(false);
+    expect((await subtle.exportKey("raw", pair.publicKey)).byteLength).toBe(32);
+  });
+
+  it("gives up after KEYGEN_ATTEMPTS failures, and at once on any other error", async () => {
+    const always = flaky(Number.POSITIVE_INFINITY);
+    await expect(generatePageKey(always.fake)).rejects.toMatchObject({ name: "OperationError" });
+    expect(always.calls()).toBe(KEYGEN_ATTEMPTS);
+    const other = flaky(1, () => new DOMException("no X25519 here", "NotSupportedError"));
+    await expect(generatePageKey(other.fake)).rejects.toMatchObject({ name: "NotSupportedError" });
+    expect(other.calls()).toBe(1);
+  });
+
+  it("the channel opens through a failed key generation and carries the passphrase", async () => {
+    const rust = new FakeRust();
+    reply = async (cmd, a) => {
+      const args = (a as { args?: Record<string, unknown> }).args;
+      if (cmd === "open_channel") return rust.openChannel(args?.page_key as string);
+      return rust.unseal(cmd, args?.password);
+    };
+    const real = subtle.generateKey.bind(subtle);
+    let failures = 2;
+    const spy = vi.spyOn(subtle, "generateKey").mockImplementation(((...a: Parameters<SubtleCrypto["generateKey"]>) =>
+      failures-- > 0 ? Promise.reject(operationError()) : real(...a)) as SubtleCrypto["generateKey"]);
+    try {
+      expect(await new TauriBackend().call("unlock", { method: "password", password: "through" })).toBe("through");
+      expect(rust.opened).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

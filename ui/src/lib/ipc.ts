@@ -114,6 +114,28 @@ function fromB64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** How many times the page asks WebCrypto for its X25519 key pair. */
+export const KEYGEN_ATTEMPTS = 8;
+
+/** A fresh X25519 key pair (private key not extractable). WebKitGTK's
+ * `generateKey` for X25519 throws `OperationError` about once in 250 calls
+ * (measured: 41 in 10,000 on WebKitGTK 2.50.6, whose WebCrypto uses
+ * libgcrypt: about the rate of a key whose encoding starts with a zero
+ * byte), so the page asks again, at most `KEYGEN_ATTEMPTS` times (all fail
+ * with a chance of about 2^-63). Each try is an independent random key;
+ * skipping the rare one WebKit cannot encode costs no measurable entropy.
+ * Any other error, or the last one, is thrown. */
+export async function generatePageKey(subtle: SubtleCrypto, attempts = KEYGEN_ATTEMPTS): Promise<CryptoKeyPair> {
+  for (let i = 1; ; i++) {
+    try {
+      return (await subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])) as CryptoKeyPair;
+    } catch (e) {
+      const operational = e instanceof DOMException && e.name === "OperationError";
+      if (!operational || i >= attempts) throw e;
+    }
+  }
+}
+
 /** The page's end of the sealed channel: an ephemeral X25519 key pair
  * (WebCrypto, private key not extractable), Rust's public key, and one
  * AES-256-GCM key per direction (HKDF-SHA256, salt = Rust's public key then
@@ -128,7 +150,7 @@ export class SealedChannel {
   /** Opens a channel with `openOnRust` (the `open_channel` command). */
   static async open(openOnRust: (pageKey: string) => Promise<string>): Promise<SealedChannel> {
     const subtle = globalThis.crypto.subtle;
-    const pair = (await subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])) as CryptoKeyPair;
+    const pair = await generatePageKey(subtle);
     const mine = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
     const theirs = fromB64(await openOnRust(toB64(mine)));
     const peer = await subtle.importKey("raw", theirs, { name: "X25519" }, false, []);
