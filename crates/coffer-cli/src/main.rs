@@ -91,15 +91,19 @@ fn main() -> ExitCode {
     if let Some(code) = supervise::trampoline() {
         return ExitCode::from(code);
     }
-    // Logs go to stderr, off unless RUST_LOG asks; they carry ids, never values.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
-        )
-        .with_writer(std::io::stderr)
-        .without_time()
-        .init();
+    // Logs go to stderr, off unless RUST_LOG asks; they carry ids, never
+    // values. Without RUST_LOG no subscriber is set up at all (building one
+    // is ~1 % of a `coffer get`, to log nothing).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+            )
+            .with_writer(std::io::stderr)
+            .without_time()
+            .init();
+    }
     // A supervised `coffer run` after its hand-over (see `handover`).
     #[cfg(target_os = "linux")]
     if let Some(outcome) = handover::supervisor() {

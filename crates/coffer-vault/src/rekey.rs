@@ -305,7 +305,9 @@ pub(crate) fn build_rekey(
 ) -> Result<(OpBody, EnvKey, Opened)> {
     let vault_id = vault.vault_id;
     let lenient = vault.is_private_replica();
-    let threads = vault.crypto_threads;
+    let threads = vault
+        .crypto_threads
+        .unwrap_or_else(crate::par::default_threads);
     let new_epoch = env.epoch + 1;
     let mut opened_values = Opened::new();
     let new_ek = EnvKey::make();

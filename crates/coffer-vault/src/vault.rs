@@ -170,8 +170,10 @@ pub struct Vault {
     pub(crate) refused: Option<String>,
     /// Whether personal overrides apply, and which ones did.
     pub(crate) overrides: crate::overlay::OverlayUse,
-    /// Threads a re-key's cryptography may use ([`Vault::set_crypto_threads`]).
-    pub(crate) crypto_threads: usize,
+    /// Threads a re-key's cryptography may use ([`Vault::set_crypto_threads`]);
+    /// `None`: the machine's default, asked only when a re-key runs (asking
+    /// reads cgroup files: ~2 % of a `coffer get`, which never needs it).
+    pub(crate) crypto_threads: Option<usize>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -365,7 +367,7 @@ impl Vault {
                 data_version: 0,
                 refused: None,
                 overrides: Default::default(),
-                crypto_threads: crate::par::default_threads(),
+                crypto_threads: None,
             };
             let owner = MemberRecord {
                 id: v.me.id(),
@@ -476,7 +478,7 @@ impl Vault {
             data_version: 0,
             refused: None,
             overrides: Default::default(),
-            crypto_threads: crate::par::default_threads(),
+            crypto_threads: None,
         };
         // The trust checks, before anything read from the file is used:
         // the one genesis, the anchor this device pinned, its own head.
@@ -549,7 +551,7 @@ impl Vault {
     /// 8; `1`: all on the calling thread). The database is only ever used
     /// from the calling thread, and the op built is the same either way.
     pub fn set_crypto_threads(&mut self, threads: usize) {
-        self.crypto_threads = threads.max(1);
+        self.crypto_threads = Some(threads.max(1));
     }
 
     /// Whether another connection changed the file since this one last

@@ -1993,7 +1993,7 @@ impl Vault {
             data_version: 0,
             refused: None,
             overrides: Default::default(),
-            crypto_threads: crate::par::default_threads(),
+            crypto_threads: None,
         })
     }
 }
