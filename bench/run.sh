@@ -103,6 +103,12 @@ bench/masking.sh >> docs/benchmarks.md
 bench/age.sh >> docs/benchmarks.md
 # What a read costs in fsyncs and time (issue 14).
 bench/reads.sh >> docs/benchmarks.md
+# Every open on a large vault, synced and not (issue 14).
+{
+  printf '\n## Large vaults: what every open reads (issue 14)\n\n'
+  printf '`bench/large.sh`, %s, release build, hyperfine means of 20 runs, from the session unlock cache:\n\n' "$(date -u +%Y-%m-%d)"
+  bench/large.sh
+} >> docs/benchmarks.md
 # Offboarding as a whole process, side by side with raw age (issue 14).
 {
   printf '\n## Offboarding as a whole process (issue 14)\n\n'

@@ -1603,10 +1603,12 @@ CREATE INDEX ops_feed ON ops(device_id, author_id, outcome, hlc);
 /// closed file, then `PRAGMA user_version = version`.
 fn downgrade(replica: &Path, sql: &str, version: i64) {
     let c = Connection::open(replica).expect("open");
-    // Tables later schemas added, which a file at `version` never had.
+    // Tables (and indexes) later schemas added, which a file at `version`
+    // never had.
     for (since, drop) in [
         (9, "DROP TABLE removed_envs;"),
         (10, "DROP TABLE overlays; DROP TABLE env_policies;"),
+        (11, "DROP INDEX ops_kind;"),
     ] {
         if version < since {
             c.execute_batch(drop).expect("drop a later table");
@@ -1617,6 +1619,46 @@ fn downgrade(replica: &Path, sql: &str, version: i64) {
         .expect("user_version");
 }
 
+/// ATTACK (none: an upgrade): a sealed replica written at schema 10 (before
+/// the log's index by kind, issue 14) is opened by this build.
+/// SECURE: it migrates (the index is built; no state table changes, so the
+/// seal still matches), opens, verifies, and syncs on.
+#[test]
+fn attack_schema_10_sealed_replica_opens_after_the_v11_migration() {
+    let (fx, _remote, bob, _carol) = team(folder_remote);
+    downgraded_replica_opens(&bob, 10);
+    {
+        let mut ada = fx.open();
+        ada.set_item(PROD, "AFTER_V11", value("after the index"))
+            .expect("set");
+        ada.sync().expect("ada publishes");
+    }
+    let mut v = bob.open();
+    v.sync().expect("bob syncs after the migration");
+    assert!(v.verify().expect("verify").ok());
+    drop(v);
+    let n: i64 = Connection::open(&bob.replica)
+        .expect("open")
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ops_kind'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(n, 1, "the migration built the index");
+}
+
+/// Bob's replica, turned into what a build at schema `version` left, opens
+/// with this build (migrating) and verifies.
+fn downgraded_replica_opens(bob: &Device, version: i64) {
+    downgrade(&bob.replica, "", version);
+    let mut v = bob
+        .who
+        .try_open(&bob.replica)
+        .unwrap_or_else(|e| panic!("a schema {version} replica opens after the migration: {e}"));
+    assert!(v.verify().expect("verify").ok());
+}
+
 /// ATTACK (none: an upgrade): a sealed replica written at schema 9 (before
 /// personal overrides and environment policies) is opened by this build.
 /// SECURE: it migrates, opens, verifies; a policy and an override then
@@ -1624,13 +1666,7 @@ fn downgrade(replica: &Path, sql: &str, version: i64) {
 #[test]
 fn attack_schema_9_sealed_replica_opens_after_the_v10_migration() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
-    downgrade(&bob.replica, "", 9);
-    let mut v = bob
-        .who
-        .try_open(&bob.replica)
-        .expect("a schema 9 replica opens after the migration");
-    assert!(v.verify().expect("verify").ok());
-    drop(v);
+    downgraded_replica_opens(&bob, 9);
     {
         let mut ada = fx.open();
         ada.set_env_policy(PROD, coffer_vault::ops::OverridePolicy::Allow)

@@ -117,15 +117,18 @@ fn anchor_path(home: &Path, vault_id: &Id) -> PathBuf {
         .join(format!("{}.json", vault_id.to_hex()))
 }
 
+/// The genesis entries of the log (at most two: one is all there may be),
+/// found through the `ops_kind` index (schema 11), not by reading the log.
+pub(crate) const GENESIS_QUERY: &str =
+    "SELECT op_id, device_id, device_seq, author_id, hlc, body, prev_hash, hash, sig
+     FROM ops WHERE kind = ?1 LIMIT 2";
+
 /// Checks the one genesis of the log at `conn`: exactly one entry of kind
 /// genesis, first in its device's chain (sequence 1, zero previous hash),
 /// for `vault_id`, authored and signed by the owner it names, its stored
 /// hash recomputing.
 pub(crate) fn check_genesis(conn: &Connection, vault_id: Id) -> Result<Genesis> {
-    let mut st = conn.prepare(
-        "SELECT op_id, device_id, device_seq, author_id, hlc, body, prev_hash, hash, sig
-         FROM ops WHERE kind = ?1 LIMIT 2",
-    )?;
+    let mut st = conn.prepare(GENESIS_QUERY)?;
     type Raw = (
         Vec<u8>,
         Vec<u8>,

@@ -702,10 +702,7 @@ impl Vault {
         vault_id: Id,
         genesis: &[u8; 32],
     ) -> Result<HashMap<Id, PublicKeys>> {
-        let mut st = conn.prepare(
-            "SELECT op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig
-             FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
-        )?;
+        let mut st = conn.prepare(PINNED_QUERY)?;
         let rows = st.query_map(params![kind::GENESIS, kind::ADD_MEMBER], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
@@ -3159,3 +3156,12 @@ pub(crate) fn wrap_env_key_as(
         sig: w.sig,
     })
 }
+
+/// The membership entries of the log (genesis, member add) that were
+/// applied, in log order, found through the `ops_kind` index (schema 11):
+/// every open reads them, and reading the whole log for them was most of a
+/// `coffer get` on a large vault. `outcome` is not in the index, so it is
+/// read from the table (see `schema::V11`).
+pub(crate) const PINNED_QUERY: &str =
+    "SELECT op_id, device_id, device_seq, author_id, hlc, kind, body, prev_hash, hash, sig
+     FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq";
