@@ -685,7 +685,7 @@ impl Vault {
             .map(str::to_lowercase);
         let namer = self.namer()?;
         let mut st = self.conn.prepare(
-            "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops
+            "SELECT seq, author_id, device_id, device_seq, hlc, kind, body, outcome FROM ops NOT INDEXED
              WHERE (?1 IS NULL OR author_id = ?1) AND (?2 IS NULL OR device_id = ?2)
                AND (?3 IS NULL OR instr(',' || ?3 || ',', ',' || kind || ',') > 0)
                AND (?4 = 0 OR outcome <> 'applied')
@@ -762,7 +762,7 @@ impl Vault {
         members.sort_by(|a, b| a.label.cmp(&b.label));
         let mut st = self
             .conn
-            .prepare("SELECT DISTINCT kind FROM ops ORDER BY kind")?;
+            .prepare("SELECT DISTINCT kind FROM ops NOT INDEXED ORDER BY kind")?;
         let kinds = st
             .query_map([], |r| r.get::<_, i64>(0))?
             .filter_map(|k| k.ok())
@@ -810,7 +810,7 @@ impl Vault {
     /// only the new name: what it replaced is whatever the log says).
     fn renamed_from(&self) -> Result<HashMap<i64, String>> {
         let mut st = self.conn.prepare(
-            "SELECT seq, body FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
+            "SELECT seq, body FROM ops NOT INDEXED WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq",
         )?;
         let rows = st.query_map(rusqlite::params![kind::ADD_ENV, kind::RENAME_ENV], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))

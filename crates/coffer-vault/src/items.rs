@@ -799,7 +799,7 @@ impl Vault {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT body, author_id FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {})",
+                "SELECT body, author_id FROM ops NOT INDEXED WHERE outcome = 'applied' AND kind IN ({}, {}, {})",
                 crate::ops::kind::SET_ITEM,
                 crate::ops::kind::SET_ITEM_SEALED,
                 crate::ops::kind::SET_ITEM_BOUND

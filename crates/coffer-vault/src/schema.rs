@@ -641,6 +641,66 @@ mod tests {
         }
     }
 
+    /// The index on the log's `kind` is not covered by a replica's seal:
+    /// someone who writes the file can make it leave entries out. Only the
+    /// open's two queries may read through it, because an entry missing
+    /// to them refuses the open (docs/design-decisions.md, "Every open
+    /// read the whole log"). Every other query that picks log entries by
+    /// kind decides something from what it finds (revocation cuts in sync,
+    /// wraps to revoked members, the exposure report) and must read the
+    /// table itself: `FROM ops NOT INDEXED`. This scans the crate's
+    /// non-test code for SQL that does not.
+    #[test]
+    fn attack_only_the_opens_two_queries_pick_log_entries_through_the_kind_index() {
+        fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("read src") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    rs_files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        rs_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "the crate's sources are found");
+        let allowed = [crate::anchor::GENESIS_QUERY, crate::vault::PINNED_QUERY];
+        let mut through_index = Vec::new();
+        let mut seen = 0;
+        for f in &files {
+            let text = std::fs::read_to_string(f).expect("read");
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (i, _) in code.match_indices("FROM ops") {
+                let after = &code[i + "FROM ops".len()..];
+                if !after.starts_with(char::is_whitespace) {
+                    continue; // another table (ops_v6_rows, ops_feed)
+                }
+                // The SQL up to the end of its string literal.
+                let clause = &after[..after.find('"').unwrap_or(after.len())];
+                if !clause.contains("kind") {
+                    continue;
+                }
+                seen += 1;
+                let sql = format!("FROM ops{clause}");
+                let ok = clause.trim_start().starts_with("NOT INDEXED")
+                    || allowed.iter().any(|q| q.contains(&sql));
+                if !ok {
+                    through_index.push(format!("{}: {}", f.display(), sql.trim()));
+                }
+            }
+        }
+        assert!(seen >= 8, "the queries by kind are found ({seen})");
+        assert!(
+            through_index.is_empty(),
+            "queries that pick log entries by kind through the unsealed index:\n{}",
+            through_index.join("\n")
+        );
+    }
+
     #[test]
     fn fail_a_negative_schema_version_is_refused() {
         let mut c = Connection::open_in_memory().expect("open");

@@ -342,7 +342,7 @@ impl Vault {
         let mut leaked: std::collections::HashSet<(Id, u64)> = std::collections::HashSet::new();
         {
             let mut st = self.conn.prepare(&format!(
-                "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})",
+                "SELECT body FROM ops NOT INDEXED WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {})",
                 crate::ops::kind::ADD_ENV,
                 crate::ops::kind::REKEY_ENV,
                 crate::ops::kind::ADD_MEMBER,
@@ -648,7 +648,7 @@ impl Vault {
     fn shares_vouched_for(&self) -> Result<VouchedShares> {
         use crate::ops::{kind, WrapRecord};
         let mut st = self.conn.prepare(&format!(
-            "SELECT body FROM ops WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {}, {})
+            "SELECT body FROM ops NOT INDEXED WHERE outcome = 'applied' AND kind IN ({}, {}, {}, {}, {}, {}, {}, {})
              ORDER BY hlc, device_id, device_seq",
             kind::SHARE,
             kind::UNSHARE,

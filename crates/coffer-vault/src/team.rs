@@ -1139,7 +1139,7 @@ impl Vault {
     pub fn exposure_report(&mut self, name: &str) -> Result<ExposureReport> {
         let m = self.member(name)?;
         let mut st = self.conn.prepare(
-            "SELECT body FROM ops WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq DESC",
+            "SELECT body FROM ops NOT INDEXED WHERE kind IN (?1, ?2) AND outcome = 'applied' ORDER BY seq DESC",
         )?;
         let bodies: Vec<Vec<u8>> = st
             .query_map(

@@ -1104,8 +1104,9 @@ fn uncovered(tx: &Connection, seeded: &HashSet<OpKey>) -> Result<Vec<(Id, u64)>>
     }
     let mut cuts: Vec<AppliedCut> = Vec::new();
     {
-        let mut st =
-            tx.prepare("SELECT seq, body FROM ops WHERE outcome = 'applied' AND kind IN (?1, ?2)")?;
+        let mut st = tx.prepare(
+            "SELECT seq, body FROM ops NOT INDEXED WHERE outcome = 'applied' AND kind IN (?1, ?2)",
+        )?;
         let mut rows = st.query(params![kind::REVOKE_CUT, kind::SET_ROLE_CUT])?;
         while let Some(r) = rows.next()? {
             let body: Vec<u8> = r.get(1)?;
