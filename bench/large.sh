@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 coffer=$(realpath "${COFFER_BIN:-target/release/coffer}")
-command -v hyperfine >/dev/null || { echo "bench/large.sh: needs hyperfine" >&2; exit 1; }
+for t in hyperfine strace; do
+  command -v $t >/dev/null || { echo "bench/large.sh: needs $t (apt-get install $t)" >&2; exit 1; }
+done
 work=$(mktemp -d); trap '"$coffer" lock >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER_SESSION_MINUTES=10
 unset COFFER_VAULT
