@@ -701,6 +701,28 @@ mod tests {
         );
     }
 
+    /// A revocation's cut (`team::FEED_CUT_QUERY`) reads the sealed table,
+    /// not the log's indexes, which someone who writes the file could edit
+    /// to move the cut. Fails if the plan uses any index of `ops`.
+    #[test]
+    fn attack_a_revocations_cut_reads_no_index_of_the_log() {
+        let mut c = Connection::open_in_memory().expect("db");
+        migrate(&mut c).expect("migrate");
+        let plan: Vec<String> = c
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                crate::team::FEED_CUT_QUERY
+            ))
+            .expect("plan")
+            .query_map([1], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .collect::<std::result::Result<_, _>>()
+            .expect("plan rows");
+        let plan = plan.join(" | ");
+        assert!(!plan.contains("INDEX"), "{plan}");
+        assert!(plan.contains("SCAN ops"), "{plan}");
+    }
+
     #[test]
     fn fail_a_negative_schema_version_is_refused() {
         let mut c = Connection::open_in_memory().expect("open");

@@ -1118,11 +1118,7 @@ impl Vault {
     /// of every device that carried an entry they signed (the cut of a
     /// revocation).
     pub(crate) fn feed_cut(&self, member: &Id) -> Result<Vec<(Id, u64)>> {
-        let mut st = self.conn.prepare(
-            "SELECT device_id, MAX(device_seq) FROM ops WHERE device_id IN
-               (SELECT DISTINCT device_id FROM ops WHERE author_id = ?1)
-             GROUP BY device_id ORDER BY device_id",
-        )?;
+        let mut st = self.conn.prepare(FEED_CUT_QUERY)?;
         let rows = st.query_map([&member.0[..]], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
         })?;
@@ -1252,3 +1248,14 @@ impl Vault {
             .collect())
     }
 }
+
+/// The cut of a revocation: every device that carried an entry the member
+/// signed, with its last sequence. Read from the table, never through an
+/// index (`NOT INDEXED`): the log's indexes are not in a replica's seal, and
+/// one edited to file a larger `device_seq` or to hide a device would move
+/// the cut the revoker signs, letting a revoked member's later entries
+/// apply. A scan of the log costs milliseconds, once per revocation.
+pub(crate) const FEED_CUT_QUERY: &str =
+    "SELECT device_id, MAX(device_seq) FROM ops NOT INDEXED WHERE device_id IN
+       (SELECT DISTINCT device_id FROM ops NOT INDEXED WHERE author_id = ?1)
+     GROUP BY device_id ORDER BY device_id";
