@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What every command pays on a large vault (issue 14): 10,000 credentials
-# in 30 environments (333 each), one signed op per credential, read from
+# (ITEMS, default 10000) in 30 environments, one signed op per credential, read from
 # the session unlock cache. The same reads on the vault alone and after
 # `sync init` (a private replica, whose seal is checked at every open).
 # `COFFER_BIN` picks the binary (default target/release/coffer); a vault
@@ -17,7 +17,7 @@ export COFFER_HOME="$work/home" COFFER_PASSPHRASE="bench passphrase 1234" COFFER
 unset COFFER_VAULT
 "$coffer" identity new --name Bench --kdf-memory 19 --kdf-iterations 2 >/dev/null 2>&1
 "$coffer" init --name Bench >/dev/null 2>&1
-ITEMS=10000 ENVS=30
+ITEMS=${ITEMS:-10000} ENVS=30
 python3 - "$work" $ITEMS $ENVS <<'PY'
 import sys, secrets
 w, n, e = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -50,7 +50,7 @@ read -r g2 gs2 < <(hf get2 "$get"); p2=$(pages $get)
 read -r l2 ls2 < <(hf ls2 "$ls")
 size=$(( $(stat -c %s "$COFFER_HOME/vault.coffer") / 1048576 ))
 cat <<MD
-| vault of 10,000 credentials in 30 environments (${size} MiB, $(nproc) cores) | \`get\` of one (333 in its environment) | pages read by \`get\` | \`env ls\` |
+| vault of ${ITEMS} credentials in 30 environments (${size} MiB, $(nproc) cores) | \`get\` of one ($((ITEMS / ENVS)) in its environment) | pages read by \`get\` | \`env ls\` |
 |---|---|---|---|
 | not synced | ${g1} ± ${gs1} ms | ${p1} | ${l1} ± ${ls1} ms |
 | synced (a private replica: its seal is checked at every open) | ${g2} ± ${gs2} ms | ${p2} | ${l2} ± ${ls2} ms |
