@@ -11,10 +11,12 @@
 //! `(kind, rowid)`), or patched byte by byte. The table, and so the seal,
 //! is left as it was. `attack_*` tests assert the attack is resisted.
 //!
-//! Finding: the index serves every `kind`-filtered read of the log, not
-//! only the open's two, and those other reads decide on what they find
-//! without refusing a missing entry: `attack_index_hides_a_leaked_epoch_
-//! from_the_repair` (ignored) keeps a revoked member on the current key.
+//! Finding (fixed in 9349ce9): the index served every `kind`-filtered read
+//! of the log, not only the open's two, and those other reads decide on
+//! what they find without refusing a missing entry; they now read the
+//! table (`FROM ops NOT INDEXED`). `attack_index_hides_a_leaked_epoch_
+//! from_the_repair` would keep a revoked member on the current key
+//! without that.
 #![allow(dead_code, unused_imports)]
 
 mod common;
