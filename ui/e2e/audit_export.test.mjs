@@ -81,7 +81,7 @@ describe("audit, export and restore in the real app", () => {
     await shot("export.png");
     await click(tid("export-submit"));
     await wd.gone(tid("export-dialog"));
-    assert.match(await (await wd.$(tid("toast"))).text(), /^Exported 2 variables of web\/dev to .*\.env \(readable only by you\)\.$/);
+    await wd.toast(/^Exported 2 variables of web\/dev to .*\.env \(readable only by you\)\.$/);
     assert.equal(statSync(out).mode & 0o777, 0o600);
     assert.deepEqual(parseDotenv(readFileSync(out, "utf8")), { API_KEY: API_V2, DB_URL });
   });

@@ -90,6 +90,25 @@ export class WebDriver {
     throw new Error(`still present: ${css}`);
   }
 
+  /** Waits for a toast whose text matches `re` and returns that text. An
+   * earlier step's toast may still be up (they last 6 s), so the first
+   * toast found is not necessarily this step's: a CI run once read the
+   * previous step's. */
+  async toast(re, timeout = 15_000) {
+    return this.until(
+      `a toast matching ${re}`,
+      () =>
+        this.exec(
+          `const re = new RegExp(arguments[1], arguments[2]);
+           return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent.trim()).find((t) => re.test(t)) ?? "";`,
+          '[data-testid="toast"]',
+          re.source,
+          re.flags,
+        ),
+      timeout,
+    );
+  }
+
   /** Polls `f` until it returns a truthy value. */
   async until(what, f, timeout = 15_000) {
     const end = Date.now() + timeout;
