@@ -177,18 +177,6 @@ fn add_of(path: &Path, id: &Id) -> i64 {
         .expect("the member's add")
 }
 
-/// Opens as Ada on another thread; `None` if it has not returned within
-/// `secs` (a hang).
-fn open_within(fx: &Fx, secs: u64) -> Option<coffer_vault::Result<Vault>> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let path = fx.path.clone();
-    let me = fx.unlock();
-    std::thread::spawn(move || {
-        let _ = tx.send(Vault::open(&path, me));
-    });
-    rx.recv_timeout(Duration::from_secs(secs)).ok()
-}
-
 /// The open is refused, without a panic or a hang, with an error whose
 /// message contains one of `needles`. Returns the message.
 #[track_caller]
@@ -747,18 +735,6 @@ fn attack_planted_planner_statistics_are_refused() {
 // it; an entry the index hides is simply not there for them, and nothing
 // refuses.
 
-/// The members a replica holds as revoked.
-fn revoked(replica: &Path) -> Vec<Id> {
-    let c = Connection::open(replica).expect("open");
-    rows(&c, "SELECT id FROM members WHERE status = 'revoked'")
-        .into_iter()
-        .map(|r| match &r[0] {
-            Value::Blob(b) => Id::from_slice(b).expect("id"),
-            v => panic!("member id {v:?}"),
-        })
-        .collect()
-}
-
 /// The members `env_id`'s current epoch was wrapped to, in the applied
 /// log of a replica (read in log order, without the index).
 fn current_epoch_recipients(replica: &Path, env_id: Id) -> (u64, Vec<Id>) {
@@ -812,24 +788,7 @@ fn current_epoch_recipients(replica: &Path, env_id: Id) -> (u64, Vec<Id>) {
 /// (revoked member the current epoch is wrapped to, if any; whether Ada's
 /// replica then opens and verifies; Erin's id).
 fn racing_offboardings(hide: bool) -> (Option<Id>, bool, Id) {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let dave = Device::new(&fx, "Dave");
-    let erin = PrivateIdentity::make();
-    {
-        let mut v = fx.open();
-        add_member(&mut v, &dave.who, Role::Admin, &[(PROD, Access::Read)]);
-        add_keyed(&mut v, &erin, "Erin", Role::Reader, &[(PROD, Access::Read)]);
-        v.sync().expect("ada syncs");
-    }
-    dave.join(&remote).expect("Dave joins");
-    bob.sync();
-    fx.open()
-        .offboard("Carol", &mut |_, _| {})
-        .expect("Ada offboards Carol");
-    std::thread::sleep(Duration::from_millis(5));
-    dave.open()
-        .offboard("Erin", &mut |_, _| {})
-        .expect("Dave offboards Erin");
+    let (fx, _remote, bob, dave, erin) = racing_offboardings_team();
     dave.sync(); // publishes, then Dave's laptop is closed.
 
     let log = log(&fx.path);

@@ -43,18 +43,6 @@ fn read_events(v: &mut Vault) -> usize {
         .count()
 }
 
-/// Opens the vault on another thread and gives up after `secs`: an open
-/// that hangs (a FIFO read) fails the test instead of stalling it.
-fn open_within(fx: &Fx, secs: u64) -> Option<coffer_vault::Result<Vault>> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let path = fx.path.clone();
-    let me = fx.unlock();
-    std::thread::spawn(move || {
-        let _ = tx.send(Vault::open(&path, me));
-    });
-    rx.recv_timeout(Duration::from_secs(secs)).ok()
-}
-
 // ----- 1. the schema digest --------------------------------------------------
 
 /// RESISTED: at the current schema version (the digest's shortcut), a

@@ -70,18 +70,6 @@ fn promotion(who: &PrivateIdentity, role: &str) -> OpBody {
     }
 }
 
-/// The members a replica holds as revoked.
-fn revoked(replica: &Path) -> Vec<Id> {
-    let c = Connection::open(replica).expect("open");
-    rows(&c, "SELECT id FROM members WHERE status = 'revoked'")
-        .into_iter()
-        .map(|r| match &r[0] {
-            rusqlite::types::Value::Blob(b) => Id::from_slice(b).expect("id"),
-            v => panic!("member id {v:?}"),
-        })
-        .collect()
-}
-
 /// The wraps of `env_id`'s current epoch in the applied log of a replica:
 /// the op that made the epoch (an `env.add` or `env.rekey`) and every
 /// grant of that epoch after it.
@@ -147,25 +135,8 @@ fn current_epoch_wraps(replica: &Path, env_id: Id) -> (u64, Vec<coffer_vault::op
 /// FOUND: see the assertion (Erin unwraps the current key).
 #[test]
 fn attack_two_racing_offboardings_leave_the_second_member_the_current_key() {
-    let (fx, remote, bob, _carol) = team(folder_remote);
-    let dave = Device::new(&fx, "Dave");
-    let erin = PrivateIdentity::make();
-    {
-        let mut v = fx.open();
-        add_member(&mut v, &dave.who, Role::Admin, &[(PROD, Access::Read)]);
-        add_keyed(&mut v, &erin, "Erin", Role::Reader, &[(PROD, Access::Read)]);
-        v.sync().expect("ada syncs");
-    }
-    dave.join(&remote).expect("Dave joins");
-    bob.sync();
     // Neither admin has seen the other's offboarding.
-    fx.open()
-        .offboard("Carol", &mut |_, _| {})
-        .expect("Ada offboards Carol");
-    std::thread::sleep(Duration::from_millis(5));
-    dave.open()
-        .offboard("Erin", &mut |_, _| {})
-        .expect("Dave offboards Erin");
+    let (fx, _remote, bob, dave, erin) = racing_offboardings_team();
     for _ in 0..2 {
         fx.open().sync().expect("ada syncs");
         dave.sync();

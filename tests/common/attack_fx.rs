@@ -452,3 +452,55 @@ pub fn item_plaintext(name: &str, value: &str) -> Vec<u8> {
         .u32(0);
     e.finish()
 }
+
+/// Opens as the fixture's owner on another thread and gives up after
+/// `secs`: an open that hangs (a FIFO read, a looping page) fails the test
+/// instead of stalling it.
+pub fn open_within(fx: &Fx, secs: u64) -> Option<coffer_vault::Result<Vault>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fx.path.clone();
+    let me = fx.unlock();
+    std::thread::spawn(move || {
+        let _ = tx.send(Vault::open(&path, me));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs)).ok()
+}
+
+/// The members a replica holds as revoked.
+pub fn revoked(replica: &Path) -> Vec<Id> {
+    let c = Connection::open(replica).expect("open");
+    rows(&c, "SELECT id FROM members WHERE status = 'revoked'")
+        .into_iter()
+        .map(|r| match &r[0] {
+            rusqlite::types::Value::Blob(b) => Id::from_slice(b).expect("id"),
+            v => panic!("member id {v:?}"),
+        })
+        .collect()
+}
+
+/// Two offboardings racing (tests/sync_attacks4.rs, F1): Dave (admin) and
+/// Erin (reader of PROD) are added and synced; then, neither admin having
+/// seen the other's, Ada offboards Carol and Dave offboards Erin. Returns
+/// the team (Ada's fixture, the remote, Bob, Dave) and Erin; nothing is
+/// synced after the offboardings.
+pub fn racing_offboardings_team() -> (Fx, Remote, Device, Device, PrivateIdentity) {
+    let (fx, remote, bob, _carol) = team(folder_remote);
+    let dave = Device::new(&fx, "Dave");
+    let erin = PrivateIdentity::make();
+    {
+        let mut v = fx.open();
+        add_member(&mut v, &dave.who, Role::Admin, &[(PROD, Access::Read)]);
+        add_keyed(&mut v, &erin, "Erin", Role::Reader, &[(PROD, Access::Read)]);
+        v.sync().expect("ada syncs");
+    }
+    dave.join(&remote).expect("Dave joins");
+    bob.sync();
+    fx.open()
+        .offboard("Carol", &mut |_, _| {})
+        .expect("Ada offboards Carol");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    dave.open()
+        .offboard("Erin", &mut |_, _| {})
+        .expect("Dave offboards Erin");
+    (fx, remote, bob, dave, erin)
+}
