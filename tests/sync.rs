@@ -547,7 +547,14 @@ fn the_same_name_created_on_two_devices_is_one_credential_in_conflict() {
             .read_env(PROD, coffer_vault::ops::ReadAction::Export)
             .expect("export");
         assert_eq!(exported.iter().filter(|(i, _)| i.name == "TWIN").count(), 1);
-        let (_, val) = v.get_item(PROD, "TWIN").expect("get");
+        let (s, val) = v.get_item(PROD, "TWIN").expect("get");
+        // Again, now through the blind name index (the first get wrote
+        // it): the same twin stands for the name, flagged the same.
+        for _ in 0..2 {
+            let (again, same) = v.get_item(PROD, "TWIN").expect("get again");
+            assert_eq!(same.expose_secret(), val.expose_secret());
+            assert_eq!((again.id, again.conflict), (s.id, s.conflict));
+        }
         values.push(val.expose_secret().to_string());
         let waiting = v.conflicts(PROD, "TWIN", true).expect("conflicts");
         assert_eq!(waiting.len(), 1, "{waiting:?}");

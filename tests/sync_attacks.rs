@@ -1609,6 +1609,7 @@ fn downgrade(replica: &Path, sql: &str, version: i64) {
         (9, "DROP TABLE removed_envs;"),
         (10, "DROP TABLE overlays; DROP TABLE env_policies;"),
         (11, "DROP INDEX ops_kind;"),
+        (12, "DROP TABLE name_index;"),
     ] {
         if version < since {
             c.execute_batch(drop).expect("drop a later table");

@@ -145,20 +145,27 @@ pub fn env_id(conn: &Connection, path: &str) -> Vec<u8> {
 pub type Dump = Vec<(String, Vec<Vec<Value>>)>;
 
 /// Every table of a SQLite file (including `sqlite_sequence`), every row,
-/// ordered by rowid.
+/// ordered by rowid (a `WITHOUT ROWID` table by its primary key).
 pub fn dump(path: &Path) -> Dump {
     let conn = Connection::open(path).expect("open for dump");
-    let tables: Vec<String> = {
+    let tables: Vec<(String, String)> = {
         let mut st = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
             .expect("tables");
-        let rows = st.query_map([], |r| r.get(0)).expect("tables");
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("tables");
         rows.collect::<Result<_, _>>().expect("tables")
     };
     let mut out = Vec::new();
-    for t in tables {
+    for (t, sql) in tables {
+        let order = if sql.contains("WITHOUT ROWID") {
+            ""
+        } else {
+            " ORDER BY rowid"
+        };
         let mut st = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .prepare(&format!("SELECT * FROM \"{t}\"{order}"))
             .expect("select");
         let n = st.column_count();
         let rows: Vec<Vec<Value>> = st

@@ -53,7 +53,7 @@ pub use identity::{
 };
 pub use item::{sealed_earlier_keys_len, EarlierKeysContext, ItemContext, ItemKeyContext};
 pub use kdf::{calibrate, KdfParams};
-pub use mac::{ReplicaMacKey, StateHasher, ValueTag, ValueTagContext};
+pub use mac::{NameIndexKey, ReplicaMacKey, StateHasher, ValueTag, ValueTagContext};
 pub use overlay::{OverlayContext, OverlayKey};
 pub use secret::{
     fill_random, random_bytes, AccountKey, DeviceKey, EnvKey, ItemKey, SecretBytes, SecretString,

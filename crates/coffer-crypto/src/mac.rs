@@ -138,6 +138,87 @@ impl crate::EnvKey {
     }
 }
 
+/// The key of one identity's blind name index for one environment key
+/// (issue 14, docs/design-decisions.md "The blind name index"): what lets
+/// `get` find a credential by name without opening every credential of
+/// the environment.
+///
+/// `K = H(EK ‖ ed25519 seed, salt = vault_id ‖ env_id ‖ epoch, info =
+/// "coffer/v1/name-index")`. Both the environment key and this identity's
+/// secret go in: a teammate who holds the environment key, or whoever
+/// writes the vault file, can neither compute a name's tag nor forge an
+/// entry; a re-key (new epoch, new key) makes every entry of the old
+/// epoch fail. Zeroized on drop; no `Debug` of the bytes.
+pub struct NameIndexKey(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for NameIndexKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NameIndexKey([redacted])")
+    }
+}
+
+const NAME_INDEX_INFO: &[u8] = b"coffer/v1/name-index";
+
+impl PrivateIdentity {
+    /// This identity's name-index key for `ek`, the key of `epoch` of
+    /// environment `env_id` in vault `vault_id`.
+    pub fn derive_name_index_key(
+        &self,
+        ek: &crate::EnvKey,
+        vault_id: &Id,
+        env_id: &Id,
+        epoch: u64,
+    ) -> NameIndexKey {
+        let mut ikm = Zeroizing::new([0u8; 64]);
+        ikm[..32].copy_from_slice(ek.bytes());
+        ikm[32..].copy_from_slice(&Zeroizing::new(self.ed25519_seed())[..]);
+        let mut salt = [0u8; 40];
+        salt[..16].copy_from_slice(&vault_id.0);
+        salt[16..32].copy_from_slice(&env_id.0);
+        salt[32..].copy_from_slice(&epoch.to_le_bytes());
+        NameIndexKey(crate::hazmat::hkdf(&*ikm, &salt, NAME_INDEX_INFO))
+    }
+}
+
+impl NameIndexKey {
+    fn hmac(&self, label: &[u8]) -> Hmac<Sha256> {
+        // HMAC takes a key of any length, so this cannot fail.
+        let mut m = match <Hmac<Sha256> as Mac>::new_from_slice(&*self.0) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC accepts 32-byte keys"),
+        };
+        m.update(label);
+        m
+    }
+
+    /// The tag of a credential name: equal names, equal tags; nothing
+    /// about the name without the key.
+    pub fn tag(&self, name: &str) -> [u8; 32] {
+        let mut m = self.hmac(b"tag\0");
+        m.update(name.as_bytes());
+        m.finalize().into_bytes().into()
+    }
+
+    /// The MAC of an index entry: `item_id` has the name whose tag is
+    /// `tag` while its stored rows hash to `rows` (what the entry is valid
+    /// for; any change to them makes the entry fail).
+    pub fn entry_mac(&self, item_id: &Id, rows: &[u8; 32], tag: &[u8; 32]) -> [u8; 32] {
+        let mut m = self.hmac(b"entry\0");
+        m.update(&item_id.0);
+        m.update(rows);
+        m.update(tag);
+        m.finalize().into_bytes().into()
+    }
+
+    /// Checks an entry's MAC in constant time.
+    pub fn verify_entry(&self, item_id: &Id, rows: &[u8; 32], tag: &[u8], mac: &[u8]) -> bool {
+        let Ok(tag) = <[u8; 32]>::try_from(tag) else {
+            return false;
+        };
+        bool::from(self.entry_mac(item_id, rows, &tag).ct_eq(mac))
+    }
+}
+
 /// SHA-256 fed piece by piece (a replica's state digest), each piece
 /// length-prefixed so that pieces cannot run into each other.
 pub struct StateHasher(Sha256);
@@ -181,6 +262,41 @@ mod tests {
             .derive_replica_mac_key(&d1)
             .verify(b"state", &t[..31])
             .is_err());
+    }
+
+    #[test]
+    fn a_name_index_key_needs_the_environment_key_and_the_identity() {
+        let (a, b) = (PrivateIdentity::make(), PrivateIdentity::make());
+        let (ek, ek2) = (crate::EnvKey::make(), crate::EnvKey::make());
+        let (v, e) = (Id::make(), Id::make());
+        let k = a.derive_name_index_key(&ek, &v, &e, 1);
+        let t = k.tag("DATABASE_URL");
+        assert_eq!(
+            t,
+            a.derive_name_index_key(&ek, &v, &e, 1).tag("DATABASE_URL")
+        );
+        assert_ne!(t, k.tag("DATABASE_URL2"));
+        for other in [
+            b.derive_name_index_key(&ek, &v, &e, 1),
+            a.derive_name_index_key(&ek2, &v, &e, 1),
+            a.derive_name_index_key(&ek, &Id::make(), &e, 1),
+            a.derive_name_index_key(&ek, &v, &Id::make(), 1),
+            a.derive_name_index_key(&ek, &v, &e, 2),
+        ] {
+            assert_ne!(other.tag("DATABASE_URL"), t);
+        }
+        let (item, rows) = (Id::make(), [7u8; 32]);
+        let mac = k.entry_mac(&item, &rows, &t);
+        assert!(k.verify_entry(&item, &rows, &t, &mac));
+        assert!(!k.verify_entry(&Id::make(), &rows, &t, &mac));
+        assert!(!k.verify_entry(&item, &[8u8; 32], &t, &mac));
+        assert!(!k.verify_entry(&item, &rows, &k.tag("OTHER"), &mac));
+        assert!(!k.verify_entry(&item, &rows, &t[..31], &mac));
+        assert!(!k.verify_entry(&item, &rows, &t, &mac[..31]));
+        assert!(!b
+            .derive_name_index_key(&ek, &v, &e, 1)
+            .verify_entry(&item, &rows, &t, &mac));
+        assert_eq!(format!("{k:?}"), "NameIndexKey([redacted])");
     }
 
     #[test]

@@ -395,15 +395,59 @@ pub fn check_value(name: &str, value: &SecretString) -> Result<()> {
     Ok(())
 }
 
+/// What a load of an environment's items is for.
+#[derive(Clone, Copy, Debug)]
+enum Want<'a> {
+    /// Every item (a listing, an export, a re-key).
+    All,
+    /// The items named so (and their twins): through the blind name index
+    /// where it holds for the whole environment (`names.rs`).
+    Named(&'a str),
+    /// The same, opening every item, and computing the index's entries
+    /// again from what opened.
+    NamedFull(&'a str),
+}
+
+/// Every live item's current version, with the item key; the second form
+/// also has this identity's name-index entry of the item, if any.
+const ITEMS_QUERY: &str =
+    "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
+            v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id
+     FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+     WHERE i.env_id = ?1 AND i.deleted_at IS NULL";
+const ITEMS_NAMED_QUERY: &str =
+    "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
+            v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id, n.tag, n.mac
+     FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
+     LEFT JOIN name_index n ON n.env_id = i.env_id AND n.item_id = i.id
+     WHERE i.env_id = ?1 AND i.deleted_at IS NULL";
+
 impl Vault {
     /// Decrypts every live item of an environment (current versions).
     pub(crate) fn load_items(&mut self, env: &EnvInfo) -> Result<Vec<Decrypted>> {
+        self.load_items_for(env, Want::All)
+    }
+
+    /// The live item of an environment named `name` (its twins inside),
+    /// if any: what `load_items` would find under that name, opening only
+    /// what the blind name index points at when it can (`names.rs`).
+    pub(crate) fn load_named(&mut self, env: &EnvInfo, name: &str) -> Result<Option<Decrypted>> {
+        Ok(self
+            .load_items_for(env, Want::Named(name))?
+            .into_iter()
+            .find(|d| d.fields.name == name))
+    }
+
+    fn load_items_for(&mut self, env: &EnvInfo, want: Want<'_>) -> Result<Vec<Decrypted>> {
         if !env.readable {
             return self.load_shared_items(env);
         }
         let vault_id = self.vault_id;
         self.ensure_env_key(env)?;
         let mut earlier_of = earlier_keys_of_env(&self.conn, &env.id)?;
+        // The index is kept only where no earlier keys are in play: there
+        // an item's name depends on its own rows alone.
+        let indexed = !matches!(want, Want::All) && earlier_of.is_empty();
         // The bounds this device recorded for the keys of items re-keyed
         // keeping their versions (attack review 8, G1).
         // Whether it opened every one that may open a version now (those of
@@ -421,27 +465,84 @@ impl Vault {
             .get(&env.id)
             .ok_or_else(|| Error::Database("environment key cache".into()))?
             .1;
-        let mut st = self.conn.prepare_cached(
-            "SELECT i.id, i.ik_ct, v.version, v.blob, v.rotate_every_days, v.rotated_at,
-                    v.expires_at, v.exposed_at, v.created_at, i.created_at, v.author_id
-             FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version = i.current_version
-             WHERE i.env_id = ?1 AND i.deleted_at IS NULL",
-        )?;
+        let mut st = self.conn.prepare_cached(if indexed {
+            ITEMS_NAMED_QUERY
+        } else {
+            ITEMS_QUERY
+        })?;
         let rows = st.query_map([&env.id.0[..]], |r| {
             let id = r.get::<_, Vec<u8>>(0)?;
             let earlier = earlier_of.remove(&id).map(|e| (e, past_of.remove(&id)));
+            let entry = if indexed {
+                r.get::<_, Option<Vec<u8>>>(11)?
+                    .zip(r.get::<_, Option<Vec<u8>>>(12)?)
+            } else {
+                None
+            };
             Ok((
-                id,
-                (r.get::<_, Vec<u8>>(1)?, earlier),
-                r.get::<_, i64>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                meta_at(r, 4)?,
-                (r.get::<_, i64>(8)?, r.get::<_, i64>(9)?),
-                r.get::<_, Vec<u8>>(10)?,
+                (
+                    id,
+                    (r.get::<_, Vec<u8>>(1)?, earlier),
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    meta_at(r, 4)?,
+                    (r.get::<_, i64>(8)?, r.get::<_, i64>(9)?),
+                    r.get::<_, Vec<u8>>(10)?,
+                ),
+                entry,
             ))
         })?;
-        let rows = rows.collect::<std::result::Result<Vec<_>, _>>()?;
+        let (mut rows, entries): (Vec<_>, Vec<_>) = rows
+            .collect::<std::result::Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
         drop(st);
+        // The blind name index: with every entry holding for the rows
+        // stored now, only the items tagged with the name asked for are
+        // opened; otherwise all are, and the entries computed again.
+        let mut refresh = None;
+        let mut through_index = false;
+        if indexed {
+            let (Want::Named(name) | Want::NamedFull(name)) = want else {
+                unreachable!("indexed only for a named load")
+            };
+            let ek = &self
+                .env_keys
+                .get(&env.id)
+                .ok_or_else(|| Error::Database("environment key cache".into()))?
+                .1;
+            let key = self
+                .me
+                .private
+                .derive_name_index_key(ek, &vault_id, &env.id, env.epoch);
+            let digests: Vec<[u8; 32]> = rows
+                .iter()
+                .map(|(_, (ik_ct, _), version, blob, meta, _, author)| {
+                    crate::names::rows_digest(ik_ct, *version, blob, meta, author)
+                })
+                .collect();
+            let holds = matches!(want, Want::Named(_))
+                && rows.iter().zip(&entries).zip(&digests).all(|((r, e), d)| {
+                    match (Id::from_slice(&r.0), e) {
+                        (Ok(id), Some((tag, mac))) => key.verify_entry(&id, d, tag, mac),
+                        _ => false,
+                    }
+                });
+            if holds {
+                let tag = key.tag(name);
+                rows = rows
+                    .into_iter()
+                    .zip(entries)
+                    .filter(|(_, e)| e.as_ref().is_some_and(|(t, _)| t[..] == tag[..]))
+                    .map(|(r, _)| r)
+                    .collect();
+                through_index = true;
+            } else {
+                let by_id: HashMap<Vec<u8>, [u8; 32]> =
+                    rows.iter().map(|r| r.0.clone()).zip(digests).collect();
+                refresh = Some((key, by_id));
+            }
+        }
         // In a private replica every row was derived here from an op whose
         // signature this device checked: what does not open was written so
         // by a teammate's client, and costs that credential, not the whole
@@ -631,7 +732,37 @@ impl Vault {
             }
             named.push(d);
         }
-        self.keyless.insert(env.id, keyless);
+        if through_index {
+            // Whatever the entries vouch for opens as it did when they
+            // were written; should it not, the full load decides.
+            if !keyless.is_empty() || named.iter().any(|d| d.unopened.is_some()) {
+                let (Want::Named(name) | Want::NamedFull(name)) = want else {
+                    unreachable!("through the index only for a named load")
+                };
+                return self.load_items_for(env, Want::NamedFull(name));
+            }
+        } else {
+            if let Some((key, digests)) = refresh {
+                // Entries only where every item opened cleanly, one per item.
+                let clean = keyless.is_empty() && named.iter().all(|d| d.unopened.is_none());
+                let entries: Option<Vec<_>> = named
+                    .iter()
+                    .filter(|_| clean)
+                    .map(|d| {
+                        let rows = digests.get(&d.id.0[..])?;
+                        Some(crate::names::entry(&key, d.id, rows, &d.fields.name))
+                    })
+                    .collect();
+                self.pending_names =
+                    entries
+                        .filter(|e| clean && e.len() == digests.len())
+                        .map(|entries| crate::names::PendingNames {
+                            env_id: env.id,
+                            entries,
+                        });
+            }
+            self.keyless.insert(env.id, keyless);
+        }
         let mut out = named;
         self.derive_exposure(env, &mut out)?;
         Ok(fold_twins(out))
@@ -954,19 +1085,16 @@ impl Vault {
 
     pub(crate) fn find_item(&mut self, env: &EnvInfo, name: &str) -> Result<Decrypted> {
         let readable = env.readable;
-        self.load_items(env)?
-            .into_iter()
-            .find(|d| d.fields.name == name)
-            .ok_or_else(|| {
-                if readable {
-                    Error::NotFound(format!("{name} in {}", env.path()))
-                } else {
-                    Error::PermissionDenied(format!(
-                        "you have no access to {} (only to credentials shared with you)",
-                        env.path()
-                    ))
-                }
-            })
+        self.load_named(env, name)?.ok_or_else(|| {
+            if readable {
+                Error::NotFound(format!("{name} in {}", env.path()))
+            } else {
+                Error::PermissionDenied(format!(
+                    "you have no access to {} (only to credentials shared with you)",
+                    env.path()
+                ))
+            }
+        })
     }
 
     /// Lists credentials (never values) of one environment, or of every
@@ -1304,10 +1432,7 @@ impl Vault {
             }
         }
         let env = self.env(env_path)?;
-        let existing = self
-            .load_items(&env)?
-            .into_iter()
-            .find(|d| d.fields.name == name);
+        let existing = self.load_named(&env, name)?;
         let now = now();
         let vault_id = self.vault_id;
         let (body, outcome) = match existing {

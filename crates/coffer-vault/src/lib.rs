@@ -36,6 +36,7 @@ pub mod import;
 mod items;
 mod keychain;
 pub mod lint;
+mod names;
 pub mod ops;
 mod overlay;
 mod par;

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// State tables and the columns that identify a row, in the order `audit
 /// verify` compares them.
@@ -375,8 +375,26 @@ const V11: &str = r#"
 CREATE INDEX ops_kind ON ops(kind);
 "#;
 
+/// Schema 12 (issue 14): this device's blind name index (`names.rs`). One
+/// entry per live credential of an environment: the tag of its name under
+/// a key derived from the environment key and this identity's secret, and
+/// a MAC binding the entry to the credential's stored rows. A local cache:
+/// never synced, not a state table (so not in a replica's seal), written
+/// and trusted only by the identity that can derive its key. `WITHOUT
+/// ROWID` on purpose: the entries live in their primary key's b-tree, so
+/// there is no second index that could be edited to disagree with them.
+const V12: &str = r#"
+CREATE TABLE name_index (
+    env_id BLOB NOT NULL,
+    item_id BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    mac BLOB NOT NULL,
+    PRIMARY KEY (env_id, item_id)
+) WITHOUT ROWID;
+"#;
+
 /// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /// Sets the connection's pragmas (every open).
 ///
@@ -431,8 +449,8 @@ fn expected_objects(version: i64) -> Result<Vec<Object>> {
 /// a stale value could only make an open take the slower full comparison,
 /// never accept other objects, as long as that test passes.
 const CURRENT_OBJECTS_DIGEST: [u8; 32] = [
-    54, 139, 11, 0, 135, 35, 85, 9, 199, 249, 132, 63, 126, 96, 254, 245, 20, 32, 79, 57, 199, 129,
-    118, 175, 1, 139, 204, 176, 84, 25, 19, 177,
+    167, 189, 200, 232, 72, 235, 249, 69, 25, 184, 46, 188, 109, 243, 44, 185, 15, 94, 224, 192,
+    193, 209, 134, 110, 80, 239, 99, 68, 156, 124, 82, 25,
 ];
 
 /// A digest of schema objects, each field length-prefixed so no two lists

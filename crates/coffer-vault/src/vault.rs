@@ -152,6 +152,9 @@ pub struct Vault {
     /// can be read); an export or run of the environment refuses while
     /// there are any, so nothing is left out silently.
     pub(crate) keyless: HashMap<Id, Vec<(Id, Option<Id>)>>,
+    /// Blind name index entries a full load computed, written with the
+    /// next op this handle applies (`names.rs`).
+    pub(crate) pending_names: Option<crate::names::PendingNames>,
     /// Member keys pinned by the signed membership ops.
     pub(crate) pinned: HashMap<Id, PublicKeys>,
     /// The seal of a private replica (`None` for a vault file not yet
@@ -361,6 +364,7 @@ impl Vault {
                 me,
                 env_keys: HashMap::new(),
                 keyless: HashMap::new(),
+                pending_names: None,
                 pinned: HashMap::new(),
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
@@ -472,6 +476,7 @@ impl Vault {
             me,
             env_keys: HashMap::new(),
             keyless: HashMap::new(),
+            pending_names: None,
             pinned: HashMap::new(),
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
@@ -1146,6 +1151,13 @@ impl Vault {
             mutate(&tx, body, &author, a.hlc >> 16)?;
             appended.push(a.rowid);
             head = Some((a.device_seq, a.hash));
+        }
+        // The name index's entries ride in this transaction: a cache, so
+        // failing to write them fails nothing.
+        if let Some(p) = self.pending_names.take() {
+            if let Err(e) = crate::names::write(&tx, &p) {
+                tracing::debug!(error = %e, "name index not written");
+            }
         }
         let changed = bodies.iter().any(|b| !matches!(b, OpBody::Read { .. }));
         commit_sealed(

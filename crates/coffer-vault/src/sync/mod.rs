@@ -1986,6 +1986,7 @@ impl Vault {
             me,
             env_keys: HashMap::new(),
             keyless: HashMap::new(),
+            pending_names: None,
             pinned: HashMap::new(),
             seal: None,
             read_budget: DEFAULT_READ_BUDGET,
