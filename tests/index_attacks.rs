@@ -177,8 +177,16 @@ fn add_of(path: &Path, id: &Id) -> i64 {
         .expect("the member's add")
 }
 
+/// How a sealed replica refuses a file whose indexes disagree with their
+/// tables (`replica::indexes_agree`, attack review 17): before any query
+/// reads through them. The needles below are what the queries themselves
+/// make of an edited index, the second line of defence, which an unsealed
+/// file still relies on.
+const SEALED: &str = "changed outside this device";
+
 /// The open is refused, without a panic or a hang, with an error whose
-/// message contains one of `needles`. Returns the message.
+/// message contains one of `needles` (or, for a sealed replica, the
+/// seal's refusal). Returns the message.
 #[track_caller]
 fn refused(fx: &Fx, needles: &[&str]) -> String {
     match open_within(fx, 30) {
@@ -187,7 +195,7 @@ fn refused(fx: &Fx, needles: &[&str]) -> String {
         Some(Err(e)) => {
             let m = e.to_string();
             assert!(
-                needles.iter().any(|n| m.contains(n)),
+                needles.iter().chain([&SEALED]).any(|n| m.contains(n)),
                 "refused, but with another message: {m} ({:?})",
                 e.kind()
             );
@@ -323,7 +331,11 @@ fn attack_denied_member_add_indexed_as_applied_is_not_pinned() {
         .expect("rows");
     assert!(!pinned.contains(&denied[0]), "{pinned:?}");
     drop(c);
+    refused(&fx, &[SEALED]);
 
+    // With the honest index back: the outcome read from the row kept the
+    // denied add out of the pins all along.
+    plant_index(&fx.path, &honest(&log(&fx.path)));
     let mut v = fx.open();
     assert!(v.is_private_replica());
     v.grant("Bob", DEV, Access::Read)
@@ -502,13 +514,11 @@ fn attack_second_genesis_hidden_from_the_index_in_a_shared_file() {
 
 /// ATTACK (writes Ada's sealed replica): leave Bob's `member.add` out of
 /// the index, so his key is never pinned.
-/// RESISTED (fail closed, but not at open): the open succeeds (Bob signed
-/// no membership entry, so nothing else needs his key), and Ada's next
-/// use of Bob's key is refused (`member_keys`: "keys differ from those
-/// pinned"): nothing is wrapped to a key the log did not pin. Note that
-/// docs/design-decisions.md says "a missing genesis or member key refuses
-/// the open"; for a member who signed no membership entry it is refused at
-/// use instead.
+/// RESISTED: since attack review 17 the seal's index check refuses the
+/// open. (Before it, the open succeeded, Bob having signed no membership
+/// entry, and Ada's next use of Bob's key was refused by `member_keys`,
+/// "keys differ from those pinned": that second line still holds for an
+/// unsealed file.)
 #[test]
 fn attack_member_add_hidden_from_the_index_pins_no_key() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
@@ -518,16 +528,7 @@ fn attack_member_add_hidden_from_the_index_pins_no_key() {
     plant_index(&fx.path, &honest(&hidden));
     assert!(!indexed(&fx.path, kind::ADD_MEMBER).contains(&bob_add));
 
-    let mut v = match open_within(&fx, 30).expect("no hang") {
-        Ok(v) => v,
-        Err(e) => panic!("the open was refused: {e}"),
-    };
-    let e = v
-        .grant("Bob", DEV, Access::Read)
-        .expect_err("a key the log did not pin is not used");
-    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
-    assert!(e.to_string().contains("pinned"), "{e}");
-    drop(v);
+    refused(&fx, &[SEALED]);
 
     plant_index(&fx.path, &honest(&log));
     fx.open()
@@ -585,8 +586,9 @@ fn attack_index_entry_without_a_row_is_refused() {
 /// (the leaf's cell pointer repeated), once for the genesis, once for
 /// Bob's `member.add`: does the query return the entry twice, or loop?
 /// RESISTED: a duplicated genesis counts as a second one (refused, the
-/// message says "second genesis"); a duplicated member add pins the same
-/// key twice (the open succeeds, Bob's key is right). No hang.
+/// message says "second genesis"); a duplicated member add is refused by
+/// the seal's index check (before it, it pinned the same key twice and
+/// the open succeeded, Bob's key right). No hang.
 #[test]
 fn attack_duplicated_index_cells() {
     let (fx, _remote, bob, _carol) = team(folder_remote);
@@ -626,15 +628,7 @@ fn attack_duplicated_index_cells() {
             .filter(|s| **s == want)
             .count();
         assert_eq!(twice, 2, "the index now answers the entry twice");
-        if ok {
-            let mut v = match open_within(&fx, 30).expect("no hang") {
-                Ok(v) => v,
-                Err(e) => panic!("refused: {e}"),
-            };
-            v.grant("Bob", DEV, Access::Read).expect("Bob's own key");
-        } else {
-            refused(&fx, &["second genesis"]);
-        }
+        refused(&fx, &[if ok { SEALED } else { "second genesis" }]);
     }
 }
 
@@ -800,11 +794,13 @@ fn racing_offboardings(hide: bool) -> (Option<Id>, bool, Id) {
             .collect();
         plant_index(&fx.path, &honest(&kept));
     }
-    fx.open().sync().expect("ada syncs");
     if hide {
-        // The honest index back (the rows added since, too): no trace.
-        plant_index(&fx.path, &honest(&self::log(&fx.path)));
+        // The seal's index check refuses the edited file; the honest index
+        // back, Ada syncs (the repair below must not depend on the index).
+        refused(&fx, &[SEALED]);
+        plant_index(&fx.path, &honest(&log));
     }
+    fx.open().sync().expect("ada syncs");
     bob.sync();
     fx.open().sync().expect("ada syncs again");
 
@@ -843,9 +839,12 @@ fn control_racing_offboardings_are_repaired_by_the_owners_sync() {
 /// read every value set there from then on. The open, the seal and
 /// `verify` all pass: the index was the only thing changed, and it was
 /// put back. Before schema 11 the same query read the sealed table.
-/// SECURE now: every query that picks log entries by kind, other than the
-/// open's two, reads the table (`FROM ops NOT INDEXED`), so the leaked
-/// epoch is re-keyed whatever the index says.
+/// SECURE now, twice: every query that picks log entries by kind, other
+/// than the open's two, reads the table (`FROM ops NOT INDEXED`, kept by
+/// `schema::tests::attack_only_the_opens_two_queries_pick_log_entries_
+/// through_the_kind_index`), and since attack review 17 the seal's index
+/// check refuses the edited file before the sync, which then runs on the
+/// honest index and re-keys the leaked epoch.
 #[test]
 fn attack_index_hides_a_leaked_epoch_from_the_repair() {
     let (leaked, clean, erin) = racing_offboardings(true);

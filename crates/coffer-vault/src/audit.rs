@@ -863,6 +863,15 @@ impl Vault {
     /// state, and opens every readable item version.
     pub fn verify(&mut self) -> Result<VerifyReport> {
         let mut rep = VerifyReport::default();
+        // A sealed replica refuses such a file at open; a file not moved
+        // to sync has no seal, so this is where it shows (attack review 17).
+        if !crate::replica::indexes_agree(&self.conn)? {
+            rep.problems.push(
+                "the file's indexes disagree with their tables (SQLite's integrity check): \
+                 it was edited outside Coffer, and what is looked up through them cannot be trusted"
+                    .into(),
+            );
+        }
         let rows = read_rows(&self.conn, self.vault_id)?;
         let cut_off = cut_off(&rows);
         let private = self.is_private_replica();

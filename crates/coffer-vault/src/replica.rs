@@ -109,6 +109,24 @@ pub(crate) fn log_digest(conn: &Connection) -> Result<(u64, [u8; 32])> {
     Ok((count, d))
 }
 
+/// Whether every index of the file agrees with its table, and every
+/// b-tree is well formed (SQLite's `PRAGMA integrity_check`).
+///
+/// The digests above read the tables' rows; they do not read the
+/// indexes, and SQLite answers a query through an index without checking
+/// it against its table. Whoever writes the file could otherwise leave the
+/// rows (and so the seal) as they were and edit an index: resolve
+/// "web/prod" to another environment, hide a credential from an
+/// offboarding's re-key, hide this device's own revocation from what it
+/// publishes, keep a row outside its primary-key index and so outside the
+/// digest (attack review 17, `tests/index_attacks2.rs`). Coffer writes a
+/// table and its indexes in one transaction, so in a file this device
+/// sealed they always agree; checked before anything is read from it.
+pub(crate) fn indexes_agree(conn: &Connection) -> Result<bool> {
+    let first: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    Ok(first == "ok")
+}
+
 fn message(
     vault_id: &Id,
     device: &Id,
@@ -176,6 +194,9 @@ impl Seal {
         let (dev, mac, generation) = row.ok_or_else(outside)?;
         let generation = generation as u64;
         if dev[..] != device.0[..] {
+            return Err(outside());
+        }
+        if !indexes_agree(conn)? {
             return Err(outside());
         }
         let (log_count, log_digest) = log_digest(conn)?;
