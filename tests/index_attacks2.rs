@@ -1,4 +1,4 @@
-//! Attack review 12: the indexes of the state tables and of the log, other
+//! Attack review 17 (helper branch attack12): the indexes of the state tables and of the log, other
 //! than `ops_kind` (tests/index_attacks.rs), attacked by whoever can write
 //! a private replica's file (not `COFFER_HOME`).
 //!
