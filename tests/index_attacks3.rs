@@ -593,8 +593,9 @@ fn hide_db_pass_row(fx: &Fx, db: &Id) {
 /// at `data_version`: the write recomputes the state digest from the
 /// tables as they now are, and seals the edit.
 /// FINDING: the next open accepts the edited row (DB_PASS gone, with no
-/// removal in the log); the same edit made while no handle is open is
-/// refused by the seal (the control below). Secure outcome asserted: the
+/// removal in the log; only an explicit `audit verify` still reports
+/// "table 'items' differs from what the op log says"); the same edit made
+/// while no handle is open is refused by the seal (the control below). Secure outcome asserted: the
 /// open after the app's write is refused, or the write itself is.
 #[test]
 #[ignore = "FINDING: apply_batch seals a state row edited by another connection since the handle's last catch_up (no data_version check before the write)"]
@@ -616,10 +617,14 @@ fn attack_a_row_edited_under_a_live_handle_is_not_sealed_by_its_next_write() {
     drop(app);
     match open_within(&fx, 60).expect("no hang") {
         Err(e) => assert!(e.to_string().contains("changed outside this device"), "{e}"),
-        Ok(mut v) => panic!(
-            "the edited row was sealed by the app's write ({wrote:?}): DB_PASS reads {:?}",
-            read(&mut v, PROD, "DB_PASS")
-        ),
+        Ok(mut v) => {
+            let db_pass = read(&mut v, PROD, "DB_PASS");
+            let verify = v.verify().map(|r| r.problems);
+            panic!(
+                "the edited row was sealed by the app's write ({wrote:?}): DB_PASS reads \
+                 {db_pass:?}; audit verify: {verify:?}"
+            )
+        }
     }
 }
 
@@ -649,5 +654,28 @@ fn attack_an_index_edited_under_a_live_handle_is_not_read_before_catch_up() {
     match app.get_item(PROD, "DB_PASS") {
         Ok((_, v)) => assert_eq!(v.expose_secret(), DB_VALUE),
         Err(e) => assert_eq!(e.kind(), ErrorKind::Integrity, "{e}"),
+    }
+}
+
+/// ATTACK: the file header's reserved-bytes field (offset 20) of a sealed
+/// replica is raised, so SQLite takes the last bytes of every page for
+/// reserved space: cells that lie there are read as cut short, and what
+/// an index or table page says shifts without any row's value changing.
+/// RESISTED: the open is refused by the seal's integrity check (pages whose
+/// cells overrun the usable space), without a hang.
+#[test]
+fn attack_reserved_bytes_in_the_header_refuse_the_open() {
+    for reserved in [8u8, 64] {
+        let (fx, _remote, _bob, _carol) = team(folder_remote);
+        {
+            let c = fx.db();
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .expect("checkpoint");
+        }
+        let mut file = std::fs::read(&fx.path).expect("read");
+        assert_eq!(file[20], 0);
+        file[20] = reserved;
+        std::fs::write(&fx.path, file).expect("write");
+        refused_by_the_seal(&fx);
     }
 }
