@@ -592,13 +592,14 @@ fn hide_db_pass_row(fx: &Fx, db: &Id) {
 /// round while a command holds the vault). `apply_batch` does not look
 /// at `data_version`: the write recomputes the state digest from the
 /// tables as they now are, and seals the edit.
-/// FINDING: the next open accepts the edited row (DB_PASS gone, with no
+/// FINDING (fixed: `begin_checked!` in `apply_batch`, sync and the denial
+/// record checks `data_version` inside the write lock, and runs the open's
+/// checks first if another connection committed): the next open accepted the edited row (DB_PASS gone, with no
 /// removal in the log; only an explicit `audit verify` still reports
 /// "table 'items' differs from what the op log says"); the same edit made
 /// while no handle is open is refused by the seal (the control below). Secure outcome asserted: the
 /// open after the app's write is refused, or the write itself is.
 #[test]
-#[ignore = "FINDING: apply_batch seals a state row edited by another connection since the handle's last catch_up (no data_version check before the write)"]
 fn attack_a_row_edited_under_a_live_handle_is_not_sealed_by_its_next_write() {
     // Control: the seal covers the row.
     {
@@ -631,14 +632,14 @@ fn attack_a_row_edited_under_a_live_handle_is_not_sealed_by_its_next_write() {
 /// ATTACK (the live handle, with the integrity check): `items_env` is
 /// edited through SQL by another program while the app's handle is open
 /// (DB_PASS's entry removed), and the app reads before its next poll.
-/// FINDING (low): between the outside commit and the next `catch_up`,
+/// FINDING (low; fixed: the app runs `Vault::check_current` before every
+/// command, `Session::with_vault`): between the outside commit and the next `catch_up`,
 /// every query of the handle reads through the edited index: DB_PASS is
 /// missing from the listing and `get` says it does not exist. The poll
 /// refuses the file within 250 ms and the next open does too, so the
 /// window is one poll (longer while a command holds the vault). Secure
 /// outcome asserted: the read is refused (or answers the table).
 #[test]
-#[ignore = "FINDING: a long-lived handle reads through an index edited by another connection until its next catch_up"]
 fn attack_an_index_edited_under_a_live_handle_is_not_read_before_catch_up() {
     let (fx, _remote, _bob, _carol) = team(folder_remote);
     let db = item_id_of(&fx, PROD, "DB_PASS");
@@ -651,10 +652,15 @@ fn attack_an_index_edited_under_a_live_handle_is_not_read_before_catch_up() {
         2,
         &format!("DELETE FROM zz WHERE c1 = {rowid}"),
     );
-    match app.get_item(PROD, "DB_PASS") {
-        Ok((_, v)) => assert_eq!(v.expose_secret(), DB_VALUE),
-        Err(e) => assert_eq!(e.kind(), ErrorKind::Integrity, "{e}"),
-    }
+    // What the app does before every command (`Session::with_vault`).
+    let e = app
+        .check_current()
+        .expect_err("the handle checks the file another program changed");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("changed outside this device"), "{e}");
+    // And the handle stays refused, for reads as for writes.
+    assert!(app.check_current().is_err());
+    assert!(app.set_item(PROD, "AFTER", value("x")).is_err());
 }
 
 /// ATTACK: the file header's reserved-bytes field (offset 20) of a sealed
@@ -686,13 +692,13 @@ fn attack_reserved_bytes_in_the_header_refuse_the_open() {
 /// gets the tag its predecessor had (both sit in the file at once until
 /// the next full load rewrites the environment's entries, and any two
 /// copies of the file show it), and twins show as equal tags.
-/// FINDING (low, inherent to a deterministic index; documentation):
+/// FINDING (low; fixed: the tag now covers the credential's id, so equal
+/// names of two credentials have unrelated tags):
 /// design-decisions.md says "nothing about a name without the key", but
 /// the file tells which credentials share a name, within one environment
 /// and epoch. Secure outcome asserted: the re-created credential's tag is
 /// not its predecessor's.
 #[test]
-#[ignore = "FINDING (low): equal names have equal tags within an environment and epoch; a removed credential's entry links it to its re-created namesake"]
 fn attack_a_recreated_name_is_not_linked_to_its_predecessor() {
     let (fx, items) = standard();
     let mut v = fx.open();

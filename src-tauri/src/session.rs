@@ -182,14 +182,31 @@ impl Session {
     }
 
     /// Runs `f` on the open vault, or fails with `locked`.
+    ///
+    /// First the vault runs the open's checks again if another program
+    /// changed the file since they last ran (`Vault::check_current`: a
+    /// counter read, unless something changed), so that no command reads
+    /// through, or writes over, what the watcher has not looked at yet
+    /// (attack review 18). A file that no longer checks out locks the
+    /// session as the watcher would, with the reason.
     pub fn with_vault<T>(
         &self,
         f: impl FnOnce(&mut Vault) -> coffer_vault::Result<T>,
     ) -> IpcResult<T> {
-        match self.state().as_mut() {
-            Some(Unlocked::Vault(v)) => f(v).map_err(IpcError::from),
-            _ => Err(IpcError::locked()),
-        }
+        let why = {
+            let mut state = self.state();
+            match state.as_mut() {
+                Some(Unlocked::Vault(v)) => match v.check_current() {
+                    Ok(()) => return f(v).map_err(IpcError::from),
+                    Err(coffer_vault::Error::Integrity(why)) => why,
+                    Err(e) => return Err(IpcError::from(e)),
+                },
+                _ => return Err(IpcError::locked()),
+            }
+        };
+        // The state's guard is released here: locking takes it again.
+        self.lock_refused(why.clone());
+        Err(IpcError::from(coffer_vault::Error::Integrity(why)))
     }
 
     /// Runs `f` on the open vault if the session is neither locked nor busy

@@ -39,8 +39,8 @@ fn cli_set(s: &Session, name: &str, value: &str) {
     .expect("cli set");
 }
 
-#[test]
-fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
+/// Ada's unlocked session on a new vault holding web/prod/API_KEY.
+fn session() -> (tempfile::TempDir, Arc<Session>) {
     let dir = tempfile::tempdir().expect("tmp");
     let s = Arc::new(Session::new(
         dir.path().join("home"),
@@ -49,6 +49,12 @@ fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
     ada_with_vault(&s, None, PW);
     add_env(&s, "web/prod");
     set(&s, "API_KEY", "first");
+    (dir, s)
+}
+
+#[test]
+fn the_watcher_reports_another_programs_change_and_not_the_apps_own() {
+    let (_dir, s) = session();
 
     let (tx, rx) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
@@ -132,14 +138,7 @@ fn watched() -> (
     mpsc::Receiver<coffer_desktop::dto::LockReason>,
     mpsc::Receiver<()>,
 ) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let s = Arc::new(Session::new(
-        dir.path().join("home"),
-        dir.path().join("vault.coffer"),
-    ));
-    ada_with_vault(&s, None, PW);
-    add_env(&s, "web/prod");
-    set(&s, "API_KEY", "first");
+    let (dir, s) = session();
     let (locks, locked) = mpsc::channel();
     let locks = std::sync::Mutex::new(locks);
     s.set_notifier(Box::new(move |r| {
@@ -232,4 +231,44 @@ fn a_trigger_planted_under_the_app_locks_it_with_the_reason() {
         )
         .expect("plant");
     assert_locked_refused(&s, &locked, &changed, "trigger 't'");
+}
+
+/// Attack review 18: the app's next command does not wait for the
+/// watcher. A trigger planted by another program between two polls (here
+/// no watcher runs at all) would fire inside the app's next write and be
+/// taken in by it: `Session::with_vault` runs the open's checks again
+/// first (`Vault::check_current`), so the command is refused, nothing is
+/// written, and the session locks with the reason, as the watcher would.
+#[test]
+fn a_trigger_planted_between_two_polls_is_refused_by_the_next_command() {
+    use coffer_desktop::dto::LockReason;
+    let (_dir, s) = session();
+    let (locks, locked) = mpsc::channel();
+    let locks = std::sync::Mutex::new(locks);
+    s.set_notifier(Box::new(move |r| {
+        let _ = locks.lock().expect("tx").send(r);
+    }));
+    rusqlite::Connection::open(s.vault_path())
+        .expect("open")
+        .execute_batch(
+            "CREATE TRIGGER t AFTER INSERT ON ops BEGIN UPDATE members SET role = 'reader'; END;",
+        )
+        .expect("plant");
+    let e = c::reveal_item(&s, item("web/prod", "API_KEY")).map(|_| ());
+    assert_eq!(
+        e.map_err(|e| e.code),
+        Err(coffer_desktop::error::IpcErrorCode::Integrity)
+    );
+    assert_eq!(
+        locked.recv_timeout(Duration::from_secs(1)).expect("locked"),
+        LockReason::VaultRefused
+    );
+    assert!(!s.is_unlocked());
+    let roles: Vec<String> = {
+        let c = rusqlite::Connection::open(s.vault_path()).expect("open");
+        let mut st = c.prepare("SELECT role FROM members").expect("prepare");
+        let r = st.query_map([], |r| r.get(0)).expect("roles");
+        r.collect::<Result<_, _>>().expect("rows")
+    };
+    assert_eq!(roles, vec!["owner".to_string()], "the trigger never fired");
 }

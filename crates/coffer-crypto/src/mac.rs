@@ -191,12 +191,21 @@ impl NameIndexKey {
         m
     }
 
-    /// The tag of a credential name: equal names, equal tags; nothing
-    /// about the name without the key.
-    pub fn tag(&self, name: &str) -> [u8; 32] {
+    /// The tag of credential `item_id` named `name`. The item is in it,
+    /// so equal names of two credentials (twins, or a name removed and
+    /// created again) have unrelated tags: the file does not even tell
+    /// which credentials share a name (attack review 18). Nothing about
+    /// the name without the key.
+    pub fn tag(&self, item_id: &Id, name: &str) -> [u8; 32] {
         let mut m = self.hmac(b"tag\0");
+        m.update(&item_id.0);
         m.update(name.as_bytes());
         m.finalize().into_bytes().into()
+    }
+
+    /// Whether `tag` is the tag of `item_id` named `name` (constant time).
+    pub fn is_tag_of(&self, tag: &[u8], item_id: &Id, name: &str) -> bool {
+        bool::from(self.tag(item_id, name)[..].ct_eq(tag))
     }
 
     /// The MAC of an index entry: `item_id` has the name whose tag is
@@ -268,14 +277,15 @@ mod tests {
     fn a_name_index_key_needs_the_environment_key_and_the_identity() {
         let (a, b) = (PrivateIdentity::make(), PrivateIdentity::make());
         let (ek, ek2) = (crate::EnvKey::make(), crate::EnvKey::make());
-        let (v, e) = (Id::make(), Id::make());
+        let (v, e, item) = (Id::make(), Id::make(), Id::make());
         let k = a.derive_name_index_key(&ek, &v, &e, 1);
-        let t = k.tag("DATABASE_URL");
+        let t = k.tag(&item, "DATABASE_URL");
         assert_eq!(
             t,
-            a.derive_name_index_key(&ek, &v, &e, 1).tag("DATABASE_URL")
+            a.derive_name_index_key(&ek, &v, &e, 1)
+                .tag(&item, "DATABASE_URL")
         );
-        assert_ne!(t, k.tag("DATABASE_URL2"));
+        assert_ne!(t, k.tag(&item, "DATABASE_URL2"));
         for other in [
             b.derive_name_index_key(&ek, &v, &e, 1),
             a.derive_name_index_key(&ek2, &v, &e, 1),
@@ -283,14 +293,19 @@ mod tests {
             a.derive_name_index_key(&ek, &v, &Id::make(), 1),
             a.derive_name_index_key(&ek, &v, &e, 2),
         ] {
-            assert_ne!(other.tag("DATABASE_URL"), t);
+            assert_ne!(other.tag(&item, "DATABASE_URL"), t);
         }
-        let (item, rows) = (Id::make(), [7u8; 32]);
+        // Another credential of the same name: an unrelated tag.
+        assert_ne!(k.tag(&Id::make(), "DATABASE_URL"), t);
+        assert!(k.is_tag_of(&t, &item, "DATABASE_URL"));
+        assert!(!k.is_tag_of(&t, &item, "DATABASE_UR"));
+        assert!(!k.is_tag_of(&t[..31], &item, "DATABASE_URL"));
+        let rows = [7u8; 32];
         let mac = k.entry_mac(&item, &rows, &t);
         assert!(k.verify_entry(&item, &rows, &t, &mac));
         assert!(!k.verify_entry(&Id::make(), &rows, &t, &mac));
         assert!(!k.verify_entry(&item, &[8u8; 32], &t, &mac));
-        assert!(!k.verify_entry(&item, &rows, &k.tag("OTHER"), &mac));
+        assert!(!k.verify_entry(&item, &rows, &k.tag(&item, "OTHER"), &mac));
         assert!(!k.verify_entry(&item, &rows, &t[..31], &mac));
         assert!(!k.verify_entry(&item, &rows, &t, &mac[..31]));
         assert!(!b

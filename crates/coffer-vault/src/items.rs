@@ -529,11 +529,15 @@ impl Vault {
                     }
                 });
             if holds {
-                let tag = key.tag(name);
+                // Tags are per credential: one HMAC each to tell which
+                // are named so.
                 rows = rows
                     .into_iter()
                     .zip(entries)
-                    .filter(|(_, e)| e.as_ref().is_some_and(|(t, _)| t[..] == tag[..]))
+                    .filter(|(r, e)| match (Id::from_slice(&r.0), e) {
+                        (Ok(id), Some((tag, _))) => key.is_tag_of(tag, &id, name),
+                        _ => false,
+                    })
                     .map(|(r, _)| r)
                     .collect();
                 through_index = true;

@@ -63,7 +63,7 @@ pub(crate) fn entry(
     rows: &[u8; 32],
     name: &str,
 ) -> (Id, [u8; 32], [u8; 32]) {
-    let tag = key.tag(name);
+    let tag = key.tag(&item_id, name);
     let mac = key.entry_mac(&item_id, rows, &tag);
     (item_id, tag, mac)
 }

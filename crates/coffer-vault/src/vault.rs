@@ -7,7 +7,7 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use coffer_crypto::{wrap, EnvKey, Id, PublicKeys, SignPurpose, WrapContext};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::{Error, Result};
 use crate::identity::UnlockedIdentity;
@@ -138,6 +138,39 @@ impl std::fmt::Debug for OpenFailure {
     }
 }
 
+/// Starts the write transaction of a sealed change on `$v` (a `Vault`):
+/// `BEGIN IMMEDIATE`, so the write lock is held and no other connection
+/// can commit until it ends; if one did since the handle last checked
+/// the file, the transaction is given up, the file checked
+/// (`Vault::check_current`'s checks; refused if it no longer checks out),
+/// and the transaction started again. Without this the seal's advance
+/// would take in, and vouch for, a row another program edited under a
+/// long-lived handle (attack review 18). A macro, not a method: the
+/// transaction borrows the connection, and the check needs the handle.
+macro_rules! begin_checked {
+    ($v:expr) => {{
+        let mut tries = 0;
+        loop {
+            let tx = $v
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = crate::vault::data_version(&tx)?;
+            if now == $v.checked_version {
+                break tx;
+            }
+            drop(tx);
+            tries += 1;
+            if tries > 8 {
+                return Err(crate::error::Error::Database(
+                    "the vault kept changing under this command; try again".into(),
+                ));
+            }
+            $v.check_at(now)?;
+        }
+    }};
+}
+pub(crate) use begin_checked;
+
 /// An open vault.
 pub struct Vault {
     pub(crate) conn: VaultConn,
@@ -166,6 +199,12 @@ pub struct Vault {
     /// SQLite's `data_version` of this connection when it last caught up
     /// with writes made by another connection ([`Vault::catch_up`]).
     pub(crate) data_version: i64,
+    /// SQLite's `data_version` when this handle last ran the open's checks
+    /// on the file ([`Vault::check_current`]): apart from
+    /// `data_version`, which is what the app was last told about, because
+    /// a write must never seal what another connection changed unchecked
+    /// (attack review 18).
+    pub(crate) checked_version: i64,
     /// Why the file stopped checking out when this handle last caught up
     /// ([`Vault::catch_up`]): from then on the handle writes nothing,
     /// until the vault is opened anew (where `open` refuses the file as
@@ -276,7 +315,7 @@ impl Drop for VaultConn {
 
 /// SQLite's `PRAGMA data_version` of `conn`: it changes when another
 /// connection commits to the file, never for this connection's own commits.
-fn data_version(conn: &Connection) -> Result<i64> {
+pub(crate) fn data_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
@@ -369,10 +408,13 @@ impl Vault {
                 seal: None,
                 read_budget: crate::sync::DEFAULT_READ_BUDGET,
                 data_version: 0,
+                checked_version: 0,
                 refused: None,
                 overrides: Default::default(),
                 crypto_threads: None,
             };
+            // The file is this connection's own so far.
+            v.checked_version = data_version(&v.conn)?;
             let owner = MemberRecord {
                 id: v.me.id(),
                 name: v.me.name().to_string(),
@@ -390,6 +432,7 @@ impl Vault {
             let g = crate::anchor::check_genesis(&v.conn, vault_id)?;
             crate::anchor::pin_anchor(&v.me.home, &vault_id, &g)?;
             v.data_version = data_version(&v.conn)?;
+            v.checked_version = v.data_version;
             Ok(v)
         })();
         if result.is_err() {
@@ -481,6 +524,7 @@ impl Vault {
             seal: None,
             read_budget: crate::sync::DEFAULT_READ_BUDGET,
             data_version: 0,
+            checked_version: 0,
             refused: None,
             overrides: Default::default(),
             crypto_threads: None,
@@ -517,6 +561,7 @@ impl Vault {
             Ok((p, dv)) => {
                 v.pinned = p;
                 v.data_version = dv;
+                v.checked_version = dv;
             }
             Err(e) => return Err(fail(e, v.me)),
         }
@@ -589,8 +634,35 @@ impl Vault {
             return Ok(false);
         }
         self.data_version = now;
+        self.check_at(now)?;
+        Ok(true)
+    }
+
+    /// Runs the open's checks again if another connection changed the file
+    /// since this handle last checked it, without reporting the change
+    /// (that stays for [`Vault::catch_up`]): what a long-lived handle
+    /// (the app) calls before each command, so that nothing is read
+    /// through, or written over, a file another program changed since
+    /// (attack review 18). A file that no longer checks out is
+    /// [`Error::Integrity`], now and for every later call on this handle.
+    pub fn check_current(&mut self) -> Result<()> {
+        if let Some(why) = &self.refused {
+            return Err(Error::integrity(why.clone()));
+        }
+        let now = data_version(&self.conn)?;
+        self.check_at(now)
+    }
+
+    /// The checks, if the file moved past `now`'s last check.
+    pub(crate) fn check_at(&mut self, now: i64) -> Result<()> {
+        if now == self.checked_version {
+            return Ok(());
+        }
         match self.check_caught_up() {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                self.checked_version = now;
+                Ok(())
+            }
             Err(e) => {
                 // A file that no longer checks out stays refused for this
                 // handle: nothing is written over it (a planted trigger
@@ -1133,9 +1205,7 @@ impl Vault {
         let author = self.me.id();
         let mut head = None;
         let before = self.conn.total_changes();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_checked!(self);
         let mut appended = Vec::with_capacity(bodies.len());
         for body in &bodies {
             if let Err(e) =
@@ -1191,9 +1261,7 @@ impl Vault {
     }
 
     fn record_denied(&mut self, body: &OpBody) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_checked!(self);
         let a = append(&tx, &self.me, self.vault_id, body, "denied")?;
         commit_sealed(
             &mut self.seal,

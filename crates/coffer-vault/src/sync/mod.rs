@@ -1416,9 +1416,7 @@ impl Vault {
     fn import_sealed(&mut self, folder: &Folder, replay: bool) -> Result<SyncReport> {
         let genesis = self.genesis_hash()?;
         let saved = self.seal.as_ref().map(|s| s.snapshot());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = crate::vault::begin_checked!(self);
         let ctx = Ctx {
             vault_id: self.vault_id,
             genesis,
@@ -1978,6 +1976,15 @@ impl Vault {
                 return Err(fail(e, me));
             }
         };
+        // A new file, this connection's own: checked as far as there is
+        // anything to check.
+        let checked_version = match crate::vault::data_version(&conn) {
+            Ok(v) => v,
+            Err(e) => {
+                crate::vault::remove_vault_files(path);
+                return Err(fail(e, me));
+            }
+        };
         Ok(Vault {
             conn: crate::vault::VaultConn::new(conn),
             path: path.to_path_buf(),
@@ -1993,6 +2000,7 @@ impl Vault {
             // Built by this connection: the first `catch_up` after it
             // reports one change and reads the seal again, which is harmless.
             data_version: 0,
+            checked_version,
             refused: None,
             overrides: Default::default(),
             crypto_threads: None,
