@@ -187,7 +187,9 @@ impl Session {
     /// changed the file since they last ran (`Vault::check_current`: a
     /// counter read, unless something changed), so that no command reads
     /// through, or writes over, what the watcher has not looked at yet
-    /// (attack review 18). A file that no longer checks out locks the
+    /// (attack review 18); and again after the command, whose answer is
+    /// dropped if the file changed meanwhile and no longer checks out
+    /// (attack review 19). A file that no longer checks out locks the
     /// session as the watcher would, with the reason.
     pub fn with_vault<T>(
         &self,
@@ -197,7 +199,18 @@ impl Session {
             let mut state = self.state();
             match state.as_mut() {
                 Some(Unlocked::Vault(v)) => match v.check_current() {
-                    Ok(()) => return f(v).map_err(IpcError::from),
+                    Ok(()) => {
+                        let out = f(v).map_err(IpcError::from)?;
+                        // And after: what the command read must not come
+                        // from a change committed while it ran that no
+                        // longer checks out (attack review 19, F4); its
+                        // answer is dropped then (wiped, if it held a
+                        // secret).
+                        match v.check_current() {
+                            Err(coffer_vault::Error::Integrity(why)) => why,
+                            _ => return Ok(out),
+                        }
+                    }
                     Err(coffer_vault::Error::Integrity(why)) => why,
                     Err(e) => return Err(IpcError::from(e)),
                 },

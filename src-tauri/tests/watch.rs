@@ -39,6 +39,16 @@ fn cli_set(s: &Session, name: &str, value: &str) {
     .expect("cli set");
 }
 
+/// The lock reasons the session tells the window, as they come.
+fn lock_reasons(s: &Session) -> mpsc::Receiver<coffer_desktop::dto::LockReason> {
+    let (locks, locked) = mpsc::channel();
+    let locks = std::sync::Mutex::new(locks);
+    s.set_notifier(Box::new(move |r| {
+        let _ = locks.lock().expect("tx").send(r);
+    }));
+    locked
+}
+
 /// Ada's unlocked session on a new vault holding web/prod/API_KEY.
 fn session() -> (tempfile::TempDir, Arc<Session>) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -139,11 +149,7 @@ fn watched() -> (
     mpsc::Receiver<()>,
 ) {
     let (dir, s) = session();
-    let (locks, locked) = mpsc::channel();
-    let locks = std::sync::Mutex::new(locks);
-    s.set_notifier(Box::new(move |r| {
-        let _ = locks.lock().expect("tx").send(r);
-    }));
+    let locked = lock_reasons(&s);
     let (changes, changed) = mpsc::channel();
     let changes = std::sync::Mutex::new(changes);
     vaultwatch::spawn(
@@ -243,11 +249,7 @@ fn a_trigger_planted_under_the_app_locks_it_with_the_reason() {
 fn a_trigger_planted_between_two_polls_is_refused_by_the_next_command() {
     use coffer_desktop::dto::LockReason;
     let (_dir, s) = session();
-    let (locks, locked) = mpsc::channel();
-    let locks = std::sync::Mutex::new(locks);
-    s.set_notifier(Box::new(move |r| {
-        let _ = locks.lock().expect("tx").send(r);
-    }));
+    let locked = lock_reasons(&s);
     rusqlite::Connection::open(s.vault_path())
         .expect("open")
         .execute_batch(
@@ -271,4 +273,34 @@ fn a_trigger_planted_between_two_polls_is_refused_by_the_next_command() {
         r.collect::<Result<_, _>>().expect("rows")
     };
     assert_eq!(roles, vec!["owner".to_string()], "the trigger never fired");
+}
+
+/// Attack review 19 (F4): a change committed while a command runs (here
+/// from inside it, which stands for any moment of a long export or sync)
+/// that no longer checks out: `Session::with_vault` checks again after
+/// the command, drops its answer and locks the session with the reason.
+#[test]
+fn a_trigger_planted_while_a_command_runs_drops_its_answer() {
+    use coffer_desktop::dto::LockReason;
+    let (_dir, s) = session();
+    let locked = lock_reasons(&s);
+    let path = s.vault_path();
+    let r = s.with_vault(|v| {
+        rusqlite::Connection::open(&path)
+            .expect("open")
+            .execute_batch(
+                "CREATE TRIGGER t AFTER INSERT ON ops BEGIN UPDATE members SET role = 'reader'; END;",
+            )
+            .expect("plant");
+        v.list_items(Some("web/prod"), 30)
+    });
+    assert_eq!(
+        r.map(|_| ()).map_err(|e| e.code),
+        Err(coffer_desktop::error::IpcErrorCode::Integrity)
+    );
+    assert_eq!(
+        locked.recv_timeout(Duration::from_secs(1)).expect("locked"),
+        LockReason::VaultRefused
+    );
+    assert!(!s.is_unlocked());
 }

@@ -149,6 +149,11 @@ impl std::fmt::Debug for OpenFailure {
 /// transaction borrows the connection, and the check needs the handle.
 macro_rules! begin_checked {
     ($v:expr) => {{
+        // A handle that found its file no longer checks out writes
+        // nothing more, whatever the write (attack review 19, F2).
+        if let Some(why) = &$v.refused {
+            return Err(crate::error::Error::integrity(why.clone()));
+        }
         let mut tries = 0;
         loop {
             let tx = $v
@@ -413,8 +418,10 @@ impl Vault {
                 overrides: Default::default(),
                 crypto_threads: None,
             };
-            // The file is this connection's own so far.
+            // The file is this connection's own so far: the version read
+            // first, the schema checked after it (as `open_keeping` does).
             v.checked_version = data_version(&v.conn)?;
+            crate::schema::check_objects(&v.conn)?;
             let owner = MemberRecord {
                 id: v.me.id(),
                 name: v.me.name().to_string(),
@@ -496,6 +503,17 @@ impl Vault {
             Ok(c) => c,
             Err(e) => return Err(fail(e, me)),
         };
+        // The version the checks below vouch for, read before them: a
+        // commit by another connection during the checks (a trigger
+        // planted after `open_conn`'s schema check, attack review 19, F3)
+        // moves `data_version` past it, so the handle's first command or
+        // write checks again. The schema is checked once more for that.
+        let checked_at = match data_version(&conn)
+            .and_then(|dv| crate::schema::check_objects(&conn).map(|()| dv))
+        {
+            Ok(dv) => dv,
+            Err(e) => return Err(fail(e, me)),
+        };
         let row: Result<Option<(Vec<u8>, String)>> = conn
             .query_row("SELECT id, name FROM vault", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -557,11 +575,11 @@ impl Vault {
             crate::anchor::check_head(&v.conn, &v.me.home, &vault_id, &v.me.device_id)?;
             Self::load_pinned(&v.conn, vault_id, &g.hash)
         });
-        match checked.and_then(|p| Ok((p, data_version(&v.conn)?))) {
-            Ok((p, dv)) => {
+        match checked {
+            Ok(p) => {
                 v.pinned = p;
-                v.data_version = dv;
-                v.checked_version = dv;
+                v.data_version = checked_at;
+                v.checked_version = checked_at;
             }
             Err(e) => return Err(fail(e, v.me)),
         }

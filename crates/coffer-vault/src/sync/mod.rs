@@ -35,7 +35,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use coffer_crypto::{Id, PublicKeys, SignPurpose};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use self::feed::Entry;
@@ -1507,9 +1507,11 @@ impl Vault {
         // Replay the whole log, every signature checked again, into the
         // total order, and seal it.
         {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Checked inside the write lock like every sealed write: the
+            // replay must not run a trigger (or take in a row) another
+            // program committed since this handle's last check (attack
+            // review 19, F1).
+            let tx = crate::vault::begin_checked!(self);
             let mut all = take_log(&tx, self.vault_id, false)?;
             tx.execute("DELETE FROM replica", [])?;
             all.sort_by_key(|i| i.key());
@@ -1871,9 +1873,7 @@ impl Vault {
     ) -> Result<SyncReport> {
         let v = self;
         {
-            let tx = v
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = crate::vault::begin_checked!(v);
             let ctx = Ctx {
                 vault_id,
                 genesis,
@@ -1976,9 +1976,14 @@ impl Vault {
                 return Err(fail(e, me));
             }
         };
-        // A new file, this connection's own: checked as far as there is
-        // anything to check.
-        let checked_version = match crate::vault::data_version(&conn) {
+        // A new file, this connection's own. The version is read first and
+        // the schema checked after it (as `open_keeping` does): a trigger
+        // raced in after `open_conn`'s check moves `data_version` past it,
+        // and the replay's `begin_checked!` refuses the file (attack review
+        // 19).
+        let checked_version = match crate::vault::data_version(&conn)
+            .and_then(|dv| crate::schema::check_objects(&conn).map(|()| dv))
+        {
             Ok(v) => v,
             Err(e) => {
                 crate::vault::remove_vault_files(path);
