@@ -24,7 +24,7 @@
 //! those marked FINDING failed until the fix below.
 //!
 //! Fixed (attack review 17): a sealed replica's open now runs SQLite's
-//! `PRAGMA integrity_check` before anything else reads the file
+//! `PRAGMA integrity_check` before what it reads through an index is used
 //! (`replica::indexes_agree`): every index must agree with its table and
 //! every b-tree be well formed, so each edit below is refused with the
 //! seal's "changed outside this device" before a query can read through

@@ -121,7 +121,10 @@ pub(crate) fn log_digest(conn: &Connection) -> Result<(u64, [u8; 32])> {
 /// publishes, keep a row outside its primary-key index and so outside the
 /// digest (attack review 17, `tests/index_attacks2.rs`). Coffer writes a
 /// table and its indexes in one transaction, so in a file this device
-/// sealed they always agree; checked before anything is read from it.
+/// sealed they always agree. Checked at open before anything read
+/// through an index is used (the genesis check that runs first reads
+/// through `ops_kind`, where an edit can only refuse the open: attack
+/// review 16).
 pub(crate) fn indexes_agree(conn: &Connection) -> Result<bool> {
     let first: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     Ok(first == "ok")
