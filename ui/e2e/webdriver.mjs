@@ -80,11 +80,18 @@ export class WebDriver {
     return said ? ` (the window shows: ${said})` : "";
   }
 
-  /** Waits until `css` matches nothing. */
+  /** Waits until `css` matches nothing. An element that goes away
+   * between WebKit finding it and handing it over ("stale element
+   * reference": a toast fading, a list re-rendered by a live refresh) is
+   * what this waits for, not an error: look again (CI O failed on one). */
   async gone(css, timeout = 15_000) {
     const end = Date.now() + timeout;
     while (Date.now() < end) {
-      if ((await this.$$(css)).length === 0) return;
+      try {
+        if ((await this.$$(css)).length === 0) return;
+      } catch (e) {
+        if (e.code !== "stale element reference") throw e;
+      }
       await sleep(100);
     }
     throw new Error(`still present: ${css}`);
