@@ -52,22 +52,6 @@ fn failure<T: std::fmt::Debug>(r: coffer_vault::Result<T>) -> (ErrorKind, String
     (e.kind(), e.to_string())
 }
 
-/// The file's page size and the root page of `name`.
-fn root_of(path: &Path, name: &str) -> (usize, usize) {
-    let c = Connection::open(path).expect("open");
-    let ps: i64 = c
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .expect("page size");
-    let root: i64 = c
-        .query_row(
-            "SELECT rootpage FROM sqlite_master WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .expect("rootpage");
-    (ps as usize, root as usize)
-}
-
 /// The rowid of `item` in `items` (read from the table).
 fn item_rowid(path: &Path, item: &Id) -> i64 {
     Connection::open(path)

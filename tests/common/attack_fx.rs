@@ -504,3 +504,77 @@ pub fn racing_offboardings_team() -> (Fx, Remote, Device, Device, PrivateIdentit
         .expect("Dave offboards Erin");
     (fx, remote, bob, dave, erin)
 }
+
+// ----- page surgery: an index made to disagree with its table (attack
+// reviews 16-19, tests/index_attacks*.rs) --------------------------------
+
+/// Folds the WAL into the file and leaves it in rollback-journal mode, so
+/// the file alone holds every page (the vault's next open turns WAL on
+/// again).
+pub fn settle(path: &Path) {
+    let c = Connection::open(path).expect("open");
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .expect("checkpoint");
+    let mode: String = c
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "delete");
+}
+
+/// The file's page size and the root page of `name`.
+pub fn root_of(path: &Path, name: &str) -> (usize, usize) {
+    let c = Connection::open(path).expect("open");
+    let ps: i64 = c
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .expect("page size");
+    let root: i64 = c
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .expect("rootpage");
+    (ps as usize, root as usize)
+}
+
+/// A leaf page of an index b-tree of `page_size` holding `records` (each
+/// row of values, the rowid last), built by SQLite in a scratch database:
+/// a `WITHOUT ROWID` table whose every column is its key stores exactly
+/// these records, in key order.
+pub fn leaf_page(page_size: usize, records: &[Vec<Value>]) -> Vec<u8> {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let p = dir.path().join("scratch.db");
+    let n = records[0].len();
+    {
+        let c = Connection::open(&p).expect("scratch");
+        c.execute_batch(&format!("PRAGMA page_size = {page_size}"))
+            .expect("page size");
+        let cols: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        c.execute_batch(&format!(
+            "CREATE TABLE f({}, PRIMARY KEY ({})) WITHOUT ROWID",
+            cols.join(", "),
+            cols.join(", ")
+        ))
+        .expect("create");
+        let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+        let sql = format!("INSERT INTO f VALUES ({})", marks.join(", "));
+        for r in records {
+            c.execute(&sql, rusqlite::params_from_iter(r.iter()))
+                .expect("insert");
+        }
+    }
+    let (ps, root) = root_of(&p, "f");
+    assert_eq!(ps, page_size);
+    let file = std::fs::read(&p).expect("read scratch");
+    let page = file[(root - 1) * ps..root * ps].to_vec();
+    assert_eq!(page[0], 0x0a, "the scratch index is one leaf page");
+    page
+}
+
+/// Replaces page `page_no` of the file at `path` with `page`.
+pub fn write_page(path: &Path, page_no: usize, page: &[u8]) {
+    let mut file = std::fs::read(path).expect("read");
+    let ps = page.len();
+    file[(page_no - 1) * ps..page_no * ps].copy_from_slice(page);
+    std::fs::write(path, file).expect("write");
+}
