@@ -52,9 +52,9 @@ else
     fail "Depends does not name libwebkit2gtk-4.1-0 (Depends: ${depends:-<none>})"
 fi
 if [[ $depends =~ $dbus_re ]]; then
-    ok "Depends names libdbus-1-3 (the coffer CLI links libdbus-1.so.3)"
+    ok "Depends names libdbus-1-3 (the full coffer CLI links libdbus-1.so.3)"
 else
-    fail "Depends does not name libdbus-1-3, which /usr/bin/coffer links (Depends: ${depends:-<none>})"
+    fail "Depends does not name libdbus-1-3, which /usr/lib/coffer/coffer links (Depends: ${depends:-<none>})"
 fi
 
 # ---- file list -------------------------------------------------------------
@@ -87,7 +87,8 @@ check_binary() { # path what
     fi
 }
 check_binary "/usr/bin/$app_bin" "the desktop app"
-check_binary /usr/bin/coffer "the coffer CLI"
+check_binary /usr/bin/coffer "the coffer CLI (the thin client)"
+check_binary /usr/lib/coffer/coffer "the full coffer CLI the thin client runs"
 
 # Ownership and permissions of every entry.
 bad_perm=$(awk -F'\t' 'substr($1,1,1) != "l" && substr($1,9,1) == "w" { print $1 " " $3 }' "$work/list")
@@ -114,6 +115,19 @@ mkdir -p "$work/root"
 if ! dpkg-deb --extract "$deb" "$work/root" 2>"$work/err"; then
     fail "cannot extract the package: $(cat "$work/err")"
     exit 1
+fi
+
+# ---- the thin client finds the full binary -----------------------------------
+# /usr/bin/coffer is the thin client; every command it does not ask the agent
+# about runs /usr/lib/coffer/coffer, found from its own path. A real build
+# (not the test's shell-script stand-ins) must answer --version through it.
+thin="$work/root/usr/bin/coffer"
+if [[ -f $thin && $(head -c4 "$thin" | od -An -c | tr -d ' ') == 177ELF ]]; then
+    if version=$("$thin" --version 2>&1) && [[ $version == coffer* ]]; then
+        ok "/usr/bin/coffer runs /usr/lib/coffer/coffer ($version)"
+    else
+        fail "/usr/bin/coffer --version did not reach the full binary: $version"
+    fi
 fi
 
 # ---- desktop entry ---------------------------------------------------------

@@ -55,6 +55,7 @@ say "cargo build --release -p coffer-cli"
 "$cargo" build --release -p coffer-cli
 cli=target/release/coffer
 [[ -x $cli ]] || die "$cli was not built"
+[[ -x target/release/coffer-thin ]] || die "target/release/coffer-thin (installed as /usr/bin/coffer) was not built"
 mkdir -p target/release/completions
 "$cli" completions bash >target/release/completions/coffer.bash
 "$cli" completions zsh >target/release/completions/_coffer

@@ -83,14 +83,16 @@ for name in ("coffer.svg", "icon.ico", "icon.icns"):
 frag = json.load(open(os.path.join(root, "packaging", "tauri.bundle.json")))
 b = frag["bundle"]
 deb = b["linux"]["deb"]
-generated = {"../target/release/coffer"}            # built by package.sh
+generated = {"../target/release/coffer", "../target/release/coffer-thin"}  # built by package.sh
 for src in b["icon"] + [deb["desktopTemplate"]] + list(deb["files"].values()):
     if src in generated or src.startswith("../target/release/completions/"):
         continue
     if not os.path.exists(os.path.normpath(os.path.join(tauri_dir, src))):
         problems.append(f"tauri.bundle.json names {src}, which does not exist (relative to src-tauri/)")
-if deb["files"].get("/usr/bin/coffer") != "../target/release/coffer":
-    problems.append("tauri.bundle.json must install ../target/release/coffer as /usr/bin/coffer")
+if deb["files"].get("/usr/bin/coffer") != "../target/release/coffer-thin":
+    problems.append("tauri.bundle.json must install ../target/release/coffer-thin (the thin client) as /usr/bin/coffer")
+if deb["files"].get("/usr/lib/coffer/coffer") != "../target/release/coffer":
+    problems.append("tauri.bundle.json must install ../target/release/coffer as /usr/lib/coffer/coffer, where the thin client looks for it")
 if not any(d.startswith("/usr/share/metainfo/") for d in deb["files"]):
     problems.append("tauri.bundle.json installs no metainfo")
 pngs = [i for i in b["icon"] if i.endswith(".png")]
@@ -156,7 +158,9 @@ Description: Credential vault for software teams
 EOF
     printf '#!/bin/sh\necho fake\n' >"$d/usr/bin/coffer-desktop"
     printf '#!/bin/sh\necho fake\n' >"$d/usr/bin/coffer"
-    chmod 0755 "$d/usr/bin/coffer-desktop" "$d/usr/bin/coffer"
+    mkdir -p "$d/usr/lib/coffer"
+    printf '#!/bin/sh\necho fake\n' >"$d/usr/lib/coffer/coffer"
+    chmod 0755 "$d/usr/bin/coffer-desktop" "$d/usr/bin/coffer" "$d/usr/lib/coffer/coffer"
     cp "$here/linux/coffer.desktop" "$d/usr/share/applications/Coffer.desktop"
     cp "$here/linux/io.coffer.Coffer.metainfo.xml" "$d/usr/share/metainfo/"
     for size in 16 32 48 64 128 256 512; do
@@ -165,7 +169,7 @@ EOF
     done
     cp "$here/icons/coffer.svg" "$d/usr/share/icons/hicolor/scalable/apps/coffer-desktop.svg"
     find "$d" -type d -exec chmod 0755 {} +
-    find "$d" -type f ! -path '*/usr/bin/*' -exec chmod 0644 {} +
+    find "$d" -type f ! -path '*/usr/bin/*' ! -path '*/usr/lib/coffer/*' -exec chmod 0644 {} +
 }
 
 # build_like_tauri DIR DEB: the archive as tauri-bundler writes it (ar of debian-binary,
@@ -211,6 +215,8 @@ case_() {
 
 case_ "a package laid out like Tauri's is accepted" ok "" true
 case_ "no /usr/bin/coffer" reject "/usr/bin/coffer is missing" 'rm usr/bin/coffer'
+case_ "no full binary behind the thin client" reject "/usr/lib/coffer/coffer is missing" 'rm usr/lib/coffer/coffer'
+case_ "full binary not executable" reject "/usr/lib/coffer/coffer is not executable" 'chmod 0644 usr/lib/coffer/coffer'
 case_ "no app binary" reject "/usr/bin/coffer-desktop is missing" 'rm usr/bin/coffer-desktop'
 case_ "coffer not executable" reject "/usr/bin/coffer is not executable" 'chmod 0644 usr/bin/coffer'
 case_ "coffer is a directory" reject "/usr/bin/coffer is not a regular file" 'rm usr/bin/coffer && mkdir usr/bin/coffer'

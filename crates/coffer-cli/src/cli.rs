@@ -51,6 +51,12 @@ pub enum Cmd {
     /// Unlock from the OS keychain instead of typing the passphrase.
     #[command(subcommand)]
     Keychain(KeychainCmd),
+    /// Keep the vault open for the session: `get`, `export` and `run
+    /// --no-masking` through the thin `coffer` answer in about a
+    /// millisecond. Ends with the session (`coffer lock`, idle timeout).
+    #[cfg(unix)]
+    #[command(subcommand)]
+    Agent(crate::agent::AgentCmd),
     /// End the session unlock: the next command asks for the passphrase
     /// (or the keychain) again. A session lasts COFFER_SESSION_MINUTES idle
     /// minutes (default 10; 0 turns it off).

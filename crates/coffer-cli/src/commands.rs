@@ -19,7 +19,7 @@ use coffer_vault::{
 use crate::cli::{AuditCmd, Cli, Cmd, EnvCmd, GenArgs, IdentityCmd, OverrideCmd, ProjectCmd};
 use crate::{exit, output, prompt};
 
-fn unlock() -> Result<UnlockedIdentity> {
+pub(crate) fn unlock() -> Result<UnlockedIdentity> {
     let store = IdentityStore::load(&coffer_home())?;
     // A live session first (microseconds; `coffer lock` ends it), then
     // the keychain slot (it never touches the back-off; on any problem one
@@ -119,9 +119,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Cmd::Keychain(sub) => crate::keychain::run(sub),
+        #[cfg(unix)]
+        Cmd::Agent(sub) => crate::agent::run(sub),
         Cmd::Lock => {
             let store = IdentityStore::load(&coffer_home())?;
-            if store.end_session()? {
+            // The agent first: it would otherwise answer until its next
+            // look at the session (half a second).
+            #[cfg(unix)]
+            let agent = crate::agent::stop()?;
+            #[cfg(not(unix))]
+            let agent = false;
+            if store.end_session()? || agent {
                 eprintln!("Locked: the next command asks for the passphrase (or the keychain).");
             } else {
                 eprintln!("No session was open.");
@@ -312,27 +320,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => {
             let mut v = open(&cli.vault)?;
             let (info, value) = v.get_item(&env, &key)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                #[derive(serde::Serialize)]
-                struct WithValue<'a> {
-                    #[serde(flatten)]
-                    info: &'a coffer_vault::ItemSummary,
-                    value: &'a str,
-                }
-                // Explicitly asked for: the value is the output.
-                output::json(&WithValue {
-                    info: &info,
-                    value: value.expose_secret(),
-                })?;
-            } else {
-                // The value is the intended output of `get`.
-                let _ = out.write_all(value.expose_secret().as_bytes());
-                if !no_newline {
-                    let _ = out.write_all(b"\n");
-                }
-                let _ = out.flush();
-            }
+            write_get(
+                &mut std::io::stdout().lock(),
+                &info,
+                &value,
+                json,
+                no_newline,
+            )?;
             Ok(0)
         }
         Cmd::Ls {
@@ -595,7 +589,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 // Seen as it is written: logged first (crash_safety.rs).
                 None => v.export_env_shown(&env, format, dialect, allow, write_stdout)?,
             }
-            crate::workflow::report_overrides(&mut v);
+            crate::workflow::report_overrides(&mut v, &mut std::io::stderr());
             if let Some(path) = &out {
                 eprintln!("Wrote {} (mode 0600).", path.display());
             }
@@ -872,6 +866,43 @@ pub(crate) fn cannot_run(command: &[std::ffi::OsString], err: &std::io::Error) -
     } else {
         126
     }
+}
+
+/// `get`'s output (also the agent's answer, byte for byte). Write errors
+/// are ignored: a reader that went away is not an error of ours.
+pub(crate) fn write_get(
+    out: &mut dyn Write,
+    info: &coffer_vault::ItemSummary,
+    value: &SecretString,
+    json: bool,
+    no_newline: bool,
+) -> Result<()> {
+    if json {
+        #[derive(serde::Serialize)]
+        struct WithValue<'a> {
+            #[serde(flatten)]
+            info: &'a coffer_vault::ItemSummary,
+            value: &'a str,
+        }
+        // Explicitly asked for: the value is the output.
+        let text = zeroize::Zeroizing::new(
+            serde_json::to_string_pretty(&WithValue {
+                info,
+                value: value.expose_secret(),
+            })
+            .map_err(|e| Error::InvalidInput(format!("encoding JSON: {e}")))?,
+        );
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(b"\n");
+    } else {
+        // The value is the intended output of `get`.
+        let _ = out.write_all(value.expose_secret().as_bytes());
+        if !no_newline {
+            let _ = out.write_all(b"\n");
+        }
+    }
+    let _ = out.flush();
+    Ok(())
 }
 
 /// Writes `text` to stdout (an export, a rendered template).

@@ -18,6 +18,10 @@ macro_rules! out {
     }};
 }
 
+#[cfg(unix)]
+mod agent;
+#[cfg(unix)]
+mod agent_proto;
 mod cli;
 mod commands;
 #[cfg(target_os = "linux")]

@@ -252,7 +252,7 @@ pub fn inject(vault: &Option<PathBuf>, a: InjectArgs) -> Result<u8> {
         Some(path) => coffer_vault::write_env_file(path, out, a.force),
         None => write_stdout(out),
     })?;
-    report_overrides(&mut v);
+    report_overrides(&mut v, &mut std::io::stderr());
     if let Some(path) = &a.output {
         eprintln!(
             "Wrote {} (mode 0600, {}).",
@@ -363,7 +363,7 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
             hint: ALLOW_VAR_HINT,
         },
     })?;
-    report_overrides(&mut v);
+    report_overrides(&mut v, &mut std::io::stderr());
     drop(v);
     // Folders of earlier runs whose coffer was killed with SIGKILL.
     crate::secret_files::sweep(&crate::secret_files::base_dir());
@@ -406,6 +406,42 @@ pub fn run(vault: &Option<PathBuf>, a: RunArgs) -> Result<u8> {
     }
 }
 
+/// Whether the agent may answer this `run`: `--no-masking` on PROJECT/ENV
+/// only. Env files, `--file` and `--require` read the caller's files, and
+/// masking needs a supervisor: the full binary runs those.
+pub(crate) fn agent_may_run(a: &RunArgs) -> bool {
+    a.no_masking
+        && a.env.is_some()
+        && a.env_file.is_empty()
+        && a.file.is_empty()
+        && a.require.is_none()
+}
+
+/// A command and the variables it is started with.
+pub(crate) type Started = (Vec<OsString>, Vec<(String, SecretString)>);
+
+/// What `run` computes for the command of an [`agent_may_run`] request:
+/// the command and its variables, the overrides note written to `err`.
+pub(crate) fn agent_run(
+    v: &mut Vault,
+    a: RunArgs,
+    err: &mut dyn std::io::Write,
+) -> Result<Started> {
+    v.set_use_overrides(!a.no_overrides);
+    let rv = v.run_vars(RunRequest {
+        env: a.env.as_deref(),
+        layers: Vec::new(),
+        files: Vec::new(),
+        allow: AllowVars {
+            names: &a.allow_var,
+            hint: ALLOW_VAR_HINT,
+        },
+    })?;
+    report_overrides(v, err);
+    crate::secret_files::sweep(&crate::secret_files::base_dir());
+    Ok((a.command, rv.vars))
+}
+
 /// `coffer shell`.
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -438,7 +474,7 @@ pub fn shell(vault: &Option<PathBuf>, a: ShellArgs) -> Result<u8> {
             hint: ALLOW_VAR_HINT,
         },
     )?;
-    report_overrides(&mut v);
+    report_overrides(&mut v, &mut std::io::stderr());
     drop(v);
     let shell = std::env::var_os("SHELL")
         .filter(|s| !s.is_empty())
@@ -516,10 +552,10 @@ pub fn hook(cmd: HookCmd, vault: Option<&std::path::Path>) -> Result<u8> {
 
 /// The one stderr line saying which keys the caller's personal overrides
 /// replaced or added (names only), if any.
-pub(crate) fn report_overrides(v: &mut Vault) {
+pub(crate) fn report_overrides(v: &mut Vault, err: &mut dyn std::io::Write) {
     let applied = v.take_overrides_applied();
     if let Some(line) = overrides_line(&applied) {
-        eprintln!("{line}");
+        let _ = writeln!(err, "{line}");
     }
 }
 

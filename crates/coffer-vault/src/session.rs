@@ -88,6 +88,14 @@ impl IdentityStore {
         self.open_with_uak(uak).ok()
     }
 
+    /// Whether a session is live, without pushing its timeout back (the
+    /// agent's watch: it ends when this turns false).
+    pub fn session_live(&self) -> bool {
+        session_minutes() != 0
+            && kernel::exists(&description(&self.public().id))
+            && file(self.home()).is_file()
+    }
+
     /// Starts (or renews) a session for `me` just unlocked. Returns whether
     /// one was started (off, or no kernel keyring: `false`, never an error
     /// the user must see: the unlock itself succeeded).
@@ -169,6 +177,10 @@ mod kernel {
         key.set_perms(perms).is_ok() && key.set_timeout(timeout_secs as usize).is_ok()
     }
 
+    pub(super) fn exists(description: &str) -> bool {
+        session().is_some_and(|r| r.search(description).is_ok())
+    }
+
     pub(super) fn end(description: &str) -> bool {
         match session().and_then(|r| r.search(description).ok()) {
             Some(key) => key.invalidate().is_ok() || key.revoke().is_ok(),
@@ -186,6 +198,10 @@ mod kernel {
     }
 
     pub(super) fn store(_: &str, _: &[u8; 32], _: u64) -> bool {
+        false
+    }
+
+    pub(super) fn exists(_: &str) -> bool {
         false
     }
 

@@ -1,0 +1,510 @@
+//! `coffer agent`: a process that keeps the unlocked identity and the
+//! checked vault open while the session unlock lasts, so that `get`,
+//! `export` and `run --no-masking` asked through the thin client
+//! (`coffer-thin`, installed as `coffer`) need neither an open nor an
+//! unlock.
+//!
+//! What it may do, and why that grants nothing new
+//! (docs/design-decisions.md, "The agent"):
+//! - it lives exactly as long as the session cache: it starts only from a
+//!   live session, checks the session at every request (which pushes the
+//!   idle timeout back, as any command does) and every half second, and
+//!   ends with it (`coffer lock`, the app's lock, the idle timeout);
+//! - its socket is in `$XDG_RUNTIME_DIR/coffer-agent/` (0700), 0600, and it
+//!   answers only a peer of its own uid (`SO_PEERCRED`): who can already
+//!   open the session cache;
+//! - it answers only a client whose Coffer variables are its own, parses
+//!   the client's arguments with the full binary's parser, and answers
+//!   only what it runs exactly as the full binary would; anything else,
+//!   and any error, is "fall back": the client runs the full binary, which
+//!   reports the error itself;
+//! - before each answer the vault file is the one it opened (same device
+//!   and inode) and passes [`Vault::check_current`], the open's checks
+//!   when anyone changed the file; each read is logged as the full binary
+//!   logs it;
+//! - it is not dumpable (`PR_SET_DUMPABLE` 0): no core file, no ptrace
+//!   by other processes of the user.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use coffer_vault::paths::{coffer_home, default_vault_path};
+use coffer_vault::{session_minutes, Error, IdentityStore, Result, Vault};
+use zeroize::Zeroizing;
+
+use crate::agent_proto::*;
+use crate::cli::{Cli, Cmd};
+
+/// `coffer agent`.
+#[derive(Subcommand, Debug)]
+pub enum AgentCmd {
+    /// Start the agent (unlocks first if no session is live).
+    Start,
+    /// End the agent (the session stays; `coffer lock` ends both).
+    Stop,
+    /// Whether an agent answers.
+    Status,
+    /// Run the agent in the foreground (what `start` starts).
+    #[command(hide = true)]
+    Serve,
+}
+
+/// How often the agent looks at the session and its socket when idle.
+const WATCH: Duration = Duration::from_millis(500);
+
+/// Runs `coffer agent …`.
+pub fn run(cmd: AgentCmd) -> Result<u8> {
+    match cmd {
+        AgentCmd::Start => start(),
+        AgentCmd::Stop => {
+            if stop()? {
+                eprintln!("Agent stopped.");
+            } else {
+                eprintln!("No agent was running.");
+            }
+            Ok(0)
+        }
+        AgentCmd::Status => {
+            if ping(&socket()?) {
+                outln!("running");
+                Ok(0)
+            } else {
+                outln!("not running");
+                Ok(crate::exit::NOT_FOUND)
+            }
+        }
+        AgentCmd::Serve => serve(),
+    }
+}
+
+fn env_bytes(k: &str) -> Option<Vec<u8>> {
+    std::env::var_os(k).map(OsString::into_vec)
+}
+
+/// This environment's agent socket.
+fn socket() -> Result<PathBuf> {
+    socket_path(env_bytes).ok_or_else(|| {
+        Error::InvalidInput(
+            "XDG_RUNTIME_DIR is not set: the agent's socket lives there (log in through a session manager, or set it to a private folder)".into(),
+        )
+    })
+}
+
+/// Sends `kind` and waits for the answer; whether one came.
+fn call(path: &Path, kind: u8) -> bool {
+    let Ok(mut s) = UnixStream::connect(path) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    Frame::new(kind).send(&mut s).is_ok() && receive(&mut s).is_ok()
+}
+
+fn ping(path: &Path) -> bool {
+    call(path, KIND_PING)
+}
+
+/// Ends this environment's agent, if one answers; waits until its socket
+/// is gone. `coffer lock` calls it too.
+pub fn stop() -> Result<bool> {
+    let Some(path) = socket_path(env_bytes) else {
+        return Ok(false);
+    };
+    if !call(&path, KIND_STOP) {
+        return Ok(false);
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    while path.exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(true)
+}
+
+fn start() -> Result<u8> {
+    let minutes = session_minutes();
+    if minutes == 0 {
+        return Err(Error::InvalidInput(
+            "the agent lasts as long as the session unlock, which is off (COFFER_SESSION_MINUTES=0)"
+                .into(),
+        ));
+    }
+    let path = socket()?;
+    if ping(&path) {
+        eprintln!("An agent is already running.");
+        return Ok(0);
+    }
+    let store = IdentityStore::load(&coffer_home())?;
+    if !store.session_live() {
+        drop(crate::commands::unlock()?);
+        if !store.session_live() {
+            return Err(Error::InvalidInput(
+                "no session unlock could be started (this system has no kernel keyring for it): the agent needs one".into(),
+            ));
+        }
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::io("finding the coffer binary", e))?;
+    use std::os::unix::process::CommandExt;
+    std::process::Command::new(exe)
+        .args(["agent", "serve"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own process group: a Ctrl-C in this terminal does not end it.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Error::io("starting the agent", e))?;
+    let until = Instant::now() + Duration::from_secs(10);
+    while !ping(&path) {
+        if Instant::now() > until {
+            return Err(Error::InvalidInput(
+                "the agent did not start (run `coffer agent serve` to see why)".into(),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "Agent started: `coffer get`, `export` and `run --no-masking` are answered by it until the session ends (coffer lock, or {minutes} idle minutes)."
+    );
+    Ok(0)
+}
+
+/// Makes (or checks) the socket's folder: this user's, 0700.
+fn private_dir(dir: &Path) -> Result<()> {
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io(format!("creating {}", dir.display()), e)),
+    }
+    let m = std::fs::symlink_metadata(dir).map_err(|e| Error::io("reading the agent folder", e))?;
+    if !m.is_dir() || m.uid() != rustix::process::getuid().as_raw() || m.mode() & 0o077 != 0 {
+        return Err(Error::PermissionDenied(format!(
+            "{} must be a folder of yours that no one else may open (mode 0700)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn serve() -> Result<u8> {
+    let path = socket()?;
+    let store = IdentityStore::load(&coffer_home())?;
+    if !store.session_live() {
+        return Err(Error::InvalidInput(
+            "no session unlock is live: `coffer agent start` unlocks first".into(),
+        ));
+    }
+    // No core file, no ptrace by the user's other processes.
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::InvalidInput("no folder for the agent's socket".into()))?;
+    private_dir(dir)?;
+    if ping(&path) {
+        return Err(Error::Refused("an agent is already running".into()));
+    }
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("removing a stale agent socket", e)),
+    }
+    let listener =
+        UnixListener::bind(&path).map_err(|e| Error::io("opening the agent socket", e))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io("restricting the agent socket", e))?;
+    let ino = std::fs::symlink_metadata(&path)
+        .map_err(|e| Error::io("reading the agent socket", e))?
+        .ino();
+    let ours = || std::fs::symlink_metadata(&path).is_ok_and(|m| m.ino() == ino);
+    let mut agent = Agent {
+        id: store.public().id,
+        store,
+        vaults: HashMap::new(),
+    };
+    let mut last_watch = Instant::now();
+    loop {
+        if last_watch.elapsed() >= WATCH {
+            last_watch = Instant::now();
+            if !agent.store.session_live() || !ours() {
+                break;
+            }
+        }
+        if !readable(&listener, WATCH) {
+            continue;
+        }
+        let Ok((conn, _)) = listener.accept() else {
+            continue;
+        };
+        if agent.handle(conn) == Flow::Stop {
+            break;
+        }
+    }
+    if ours() {
+        let _ = std::fs::remove_file(&path);
+    }
+    // Dropping the vaults and identities zeroizes their keys.
+    drop(agent);
+    Ok(0)
+}
+
+fn readable(listener: &UnixListener, wait: Duration) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
+    let ms = PollTimeout::try_from(wait.as_millis() as i32).unwrap_or(PollTimeout::NONE);
+    matches!(poll(&mut fds, ms), Ok(n) if n > 0)
+}
+
+#[derive(PartialEq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
+struct Agent {
+    id: coffer_crypto::Id,
+    store: IdentityStore,
+    /// Open vaults, by path, with the file's (device, inode) at the open.
+    vaults: HashMap<PathBuf, (Vault, (u64, u64))>,
+}
+
+/// An answer being built; its buffers hold values and are zeroized.
+struct Answer {
+    code: u8,
+    out: Zeroizing<Vec<u8>>,
+    err: Zeroizing<Vec<u8>>,
+    exec: Option<crate::workflow::Started>,
+}
+
+impl Answer {
+    fn new() -> Self {
+        Answer {
+            code: 0,
+            out: Zeroizing::new(Vec::new()),
+            err: Zeroizing::new(Vec::new()),
+            exec: None,
+        }
+    }
+
+    fn frame(self) -> Frame {
+        let kind = if self.exec.is_some() {
+            ANSWER_EXEC
+        } else {
+            ANSWER_DONE
+        };
+        let mut room = self.out.len() + self.err.len() + 64;
+        if let Some((command, vars)) = &self.exec {
+            room += command.iter().map(|c| c.len() + 4).sum::<usize>();
+            room += vars
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 8)
+                .sum::<usize>();
+        }
+        let mut f = Frame::with_capacity(kind, room);
+        f.count(usize::from(self.code));
+        f.field(&self.out);
+        f.field(&self.err);
+        if let Some((command, vars)) = &self.exec {
+            f.count(command.len());
+            for c in command {
+                f.field(c.as_bytes());
+            }
+            f.count(vars.len());
+            for (k, v) in vars {
+                f.field(k.as_bytes());
+                // Handing the value to the command is the point of `run`.
+                f.field(v.expose_secret().as_bytes());
+            }
+        }
+        f
+    }
+}
+
+struct Request {
+    cwd: PathBuf,
+    env: Vec<Option<Vec<u8>>>,
+    args: Vec<OsString>,
+}
+
+fn request(f: &mut Fields) -> std::io::Result<Request> {
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed request");
+    let cwd = PathBuf::from(OsString::from_vec(f.field()?));
+    if f.count()? != ENV_KEYS.len() {
+        return Err(bad());
+    }
+    let mut env = Vec::with_capacity(ENV_KEYS.len());
+    for _ in ENV_KEYS {
+        let set = f.field()?;
+        let value = f.field()?;
+        env.push((set == b"1").then_some(value));
+    }
+    let n = f.count()?;
+    if n > 4096 {
+        return Err(bad());
+    }
+    let mut args = Vec::with_capacity(n);
+    for _ in 0..n {
+        args.push(OsString::from_vec(f.field()?));
+    }
+    if !f.done() {
+        return Err(bad());
+    }
+    Ok(Request { cwd, env, args })
+}
+
+impl Agent {
+    fn handle(&mut self, mut conn: UnixStream) -> Flow {
+        // Only this user's processes: who can already open the session.
+        match rustix::net::sockopt::socket_peercred(&conn) {
+            Ok(c) if c.uid == rustix::process::getuid() => {}
+            _ => return Flow::Go,
+        }
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = conn.set_write_timeout(Some(Duration::from_secs(30)));
+        let Ok((kind, mut fields)) = receive(&mut conn) else {
+            return Flow::Go;
+        };
+        match kind {
+            KIND_PING => {
+                let _ = Answer::new().frame().send(&mut conn);
+                Flow::Go
+            }
+            KIND_STOP => {
+                let _ = Answer::new().frame().send(&mut conn);
+                Flow::Stop
+            }
+            KIND_COMMAND => {
+                let (answer, flow) = match request(&mut fields) {
+                    Ok(req) => self.command(req),
+                    Err(_) => (None, Flow::Go),
+                };
+                let frame = match answer {
+                    Some(a) => a.frame(),
+                    None => Frame::new(ANSWER_FALLBACK),
+                };
+                let _ = frame.send(&mut conn);
+                flow
+            }
+            _ => Flow::Go,
+        }
+    }
+
+    /// The answer to a command, or `None`: the client runs the full binary.
+    fn command(&mut self, req: Request) -> (Option<Answer>, Flow) {
+        // Only a client that sees the Coffer this agent serves.
+        let same = ENV_KEYS
+            .iter()
+            .zip(&req.env)
+            .all(|(k, v)| env_bytes(k) == *v);
+        if !same {
+            return (None, Flow::Go);
+        }
+        // The session, checked (and its idle timeout pushed back) as a
+        // command's unlock does; its end is the agent's.
+        let live = IdentityStore::load(&coffer_home())
+            .ok()
+            .filter(|s| s.public().id == self.id)
+            .and_then(|s| s.unlock_from_session());
+        if live.is_none() {
+            return (None, Flow::Stop);
+        }
+        drop(live);
+        let Ok(cli) = Cli::try_parse_from(&req.args) else {
+            return (None, Flow::Go);
+        };
+        let path = match &cli.vault {
+            Some(p) => req.cwd.join(p),
+            None => default_vault_path(),
+        };
+        let answer = match self.answer(&path, cli.cmd) {
+            Ok(a) => a,
+            Err(_) => {
+                // Opened again next time; the full binary reports the error.
+                self.vaults.remove(&path);
+                None
+            }
+        };
+        (answer, Flow::Go)
+    }
+
+    /// The vault at `path`, opened or caught up and checked.
+    fn vault(&mut self, path: &Path) -> Result<&mut Vault> {
+        let m = std::fs::metadata(path).map_err(|e| Error::io("reading the vault", e))?;
+        let file = (m.dev(), m.ino());
+        if self.vaults.get(path).is_some_and(|(_, f)| *f != file) {
+            self.vaults.remove(path);
+        }
+        if !self.vaults.contains_key(path) {
+            let me = self
+                .store
+                .unlock_from_session()
+                .ok_or_else(|| Error::InvalidInput("the session ended".into()))?;
+            let v = Vault::open(path, me)?;
+            self.vaults.insert(path.to_path_buf(), (v, file));
+        }
+        let (v, _) = self
+            .vaults
+            .get_mut(path)
+            .ok_or_else(|| Error::InvalidInput("no vault".into()))?;
+        v.check_current()?;
+        Ok(v)
+    }
+
+    fn answer(&mut self, path: &Path, cmd: Cmd) -> Result<Option<Answer>> {
+        let mut a = Answer::new();
+        match cmd {
+            Cmd::Get {
+                env,
+                key,
+                no_newline,
+                json,
+            } => {
+                let v = self.vault(path)?;
+                let (info, value) = v.get_item(&env, &key)?;
+                crate::commands::write_get(&mut *a.out, &info, &value, json, no_newline)?;
+            }
+            Cmd::Export {
+                env,
+                format,
+                dialect,
+                output: None,
+                force: _,
+                allow_var,
+                no_overrides,
+            } => {
+                let format: coffer_vault::Format = format.parse()?;
+                let dialect: coffer_vault::Dialect = dialect.parse()?;
+                let v = self.vault(path)?;
+                v.set_use_overrides(!no_overrides);
+                let allow = coffer_vault::dangerous::AllowVars {
+                    names: &allow_var,
+                    hint: crate::commands::ALLOW_VAR_HINT,
+                };
+                let out = &mut a.out;
+                v.export_env_shown(&env, format, dialect, allow, |text| {
+                    // Sized first: growing would leave copies in freed memory.
+                    out.reserve_exact(text.len());
+                    out.extend_from_slice(text.as_bytes());
+                    Ok(())
+                })?;
+                crate::workflow::report_overrides(v, &mut *a.err);
+            }
+            Cmd::Run(args) if crate::workflow::agent_may_run(&args) => {
+                let v = self.vault(path)?;
+                a.exec = Some(crate::workflow::agent_run(v, args, &mut *a.err)?);
+            }
+            _ => return Ok(None),
+        }
+        // As the app does after each command (attack review 19): a file
+        // changed while the answer was made, that no longer checks out,
+        // drops it (zeroized).
+        if let Some((v, _)) = self.vaults.get_mut(path) {
+            v.check_current()?;
+        }
+        Ok(Some(a))
+    }
+}
