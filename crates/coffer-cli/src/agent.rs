@@ -71,8 +71,8 @@ pub fn run(cmd: AgentCmd) -> Result<u8> {
             Ok(0)
         }
         AgentCmd::Status => {
-            if ping(&socket()?) {
-                outln!("running");
+            if let Some(pid) = ask(&socket()?, KIND_PING) {
+                outln!("running (pid {})", String::from_utf8_lossy(&pid));
                 Ok(0)
             } else {
                 outln!("not running");
@@ -98,11 +98,17 @@ fn socket() -> Result<PathBuf> {
 
 /// Sends `kind` and waits for the answer; whether one came.
 fn call(path: &Path, kind: u8) -> bool {
-    let Ok(mut s) = UnixStream::connect(path) else {
-        return false;
-    };
+    ask(path, kind).is_some()
+}
+
+/// Sends `kind`; the answer's output field, if one came.
+fn ask(path: &Path, kind: u8) -> Option<Vec<u8>> {
+    let mut s = UnixStream::connect(path).ok()?;
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    Frame::new(kind).send(&mut s).is_ok() && receive(&mut s).is_ok()
+    Frame::new(kind).send(&mut s).ok()?;
+    let (_, mut f) = receive(&mut s).ok()?;
+    f.count().ok()?;
+    f.field().ok()
 }
 
 fn ping(path: &Path) -> bool {
@@ -370,7 +376,9 @@ impl Agent {
         };
         match kind {
             KIND_PING => {
-                let _ = Answer::new().frame().send(&mut conn);
+                let mut a = Answer::new();
+                a.out.extend(std::process::id().to_string().into_bytes());
+                let _ = a.frame().send(&mut conn);
                 Flow::Go
             }
             KIND_STOP => {

@@ -463,3 +463,35 @@ fn a_second_start_keeps_the_running_agent() {
     assert!(out.stderr.contains("already running"), "{out}");
     assert_eq!(std::fs::read_dir(a.socket_dir()).expect("dir").count(), 1);
 }
+
+#[test]
+fn a_killed_agent_leaves_nothing_that_misleads() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    let status = a.full(["agent", "status"]).ok().stdout;
+    let pid: i32 = status
+        .trim()
+        .strip_prefix("running (pid ")
+        .and_then(|s| s.strip_suffix(')'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {status:?}"));
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_until("the agent is gone", || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+    });
+    // Its socket is left behind, answering no one: the client falls back.
+    assert_eq!(std::fs::read_dir(a.socket_dir()).expect("dir").count(), 1);
+    let out = a.lone(["get", "web/prod", "API_KEY"]).run();
+    assert!(out.stderr.contains(MISSING_FULL), "{out}");
+    assert_eq!(a.thin(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    assert!(!a.running());
+    // A new agent replaces the stale socket and answers.
+    a.full(["agent", "start"]).ok();
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+}
