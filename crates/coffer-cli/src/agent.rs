@@ -157,6 +157,11 @@ fn start() -> Result<u8> {
     use std::os::unix::process::CommandExt;
     std::process::Command::new(exe)
         .args(["agent", "serve"])
+        // It opens from the session: it has no use for a passphrase, and
+        // would otherwise hold one in its environment for hours.
+        .env_remove("COFFER_PASSPHRASE")
+        .env_remove("COFFER_NEW_PASSPHRASE")
+        .env_remove("COFFER_IMPORT_PASSWORD")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -495,3 +495,22 @@ fn a_killed_agent_leaves_nothing_that_misleads() {
     a.full(["agent", "start"]).ok();
     assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
 }
+
+#[test]
+fn the_agent_holds_no_passphrase() {
+    let a = Agent::start();
+    let status = a.full(["agent", "status"]).ok().stdout;
+    let pid = status
+        .trim()
+        .strip_prefix("running (pid ")
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no pid in {status:?}"))
+        .to_string();
+    // The passphrase `start` was run with is not in the agent's
+    // environment (which it would keep for hours).
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+    let has = |needle: &[u8]| environ.windows(needle.len()).any(|w| w == needle);
+    assert!(!has(b"COFFER_PASSPHRASE"));
+    assert!(!has(common::PASSPHRASE.as_bytes()));
+    assert!(has(b"COFFER_HOME="), "the environment was read");
+}
