@@ -93,3 +93,30 @@ fn catch_up_is_cheap_when_nothing_changed() {
     // times a second in the app.
     assert!(per < std::time::Duration::from_millis(2), "{per:?}");
 }
+
+/// A handle opened before another process moved the vault to sync (`sync
+/// init`) knew it unsealed, and its next write (the app's, or the agent's
+/// read event) went unsealed into the new replica: the next open called
+/// the file changed outside this device. Catching up now takes the open's
+/// decision again and checks the new seal; the write advances it.
+#[test]
+fn a_handle_opened_before_sync_init_writes_sealed() {
+    let (fx, _) = standard();
+    let mut app = fx.open();
+    assert!(!app.is_private_replica());
+    assert_value(&mut app, PROD, "API_KEY", API_V2);
+    let mut cli = fx.open();
+    cli.sync_init(Remote::Folder(fx.dir.path().join("shared")))
+        .expect("sync init");
+    drop(cli);
+    // The app reads (a read event) and writes without having polled.
+    assert_value(&mut app, PROD, "API_KEY", API_V2);
+    app.set_item(PROD, "FROM_APP", value("app-value"))
+        .expect("app set");
+    assert!(app.is_private_replica(), "the handle took in the seal");
+    drop(app);
+    let mut again = fx.open();
+    assert!(again.is_private_replica());
+    assert!(again.verify().expect("verify").ok(), "the replica verifies");
+    assert_value(&mut again, PROD, "FROM_APP", "app-value");
+}

@@ -514,3 +514,44 @@ fn the_agent_holds_no_passphrase() {
     assert!(!has(common::PASSPHRASE.as_bytes()));
     assert!(has(b"COFFER_HOME="), "the environment was read");
 }
+
+#[test]
+fn the_agent_keeps_a_vault_moved_to_sync_under_it_sealed() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    // Another process moves the vault to sync while the agent holds it.
+    let folder = a.env.root().join("shared");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    a.full(["sync", "init", "--folder", folder.to_str().expect("utf-8")])
+        .ok();
+    // The agent's read event goes into the new replica sealed: the full
+    // binary still opens it, and it verifies.
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    a.full(["agent", "stop"]).ok();
+    assert_eq!(a.full(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    a.full(["audit", "verify"]).ok();
+}
+
+/// The idle timeout removes only the kernel key (`session.slot` stays):
+/// the agent notices that by itself too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_agent_ends_when_the_kernel_key_does() {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let a = Agent::start();
+    let id = a.full(["identity", "show", "--json"]).ok().json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let ring = KeyRing::from_special_id(KeyRingIdentifier::Session, false).expect("session keyring");
+    let key = ring
+        .search(&format!("coffer-session:{id}"))
+        .expect("the session's kernel key");
+    key.invalidate().expect("invalidate");
+    assert!(a.env.home().join("session.slot").exists());
+    wait_until("the agent ends", || {
+        std::fs::read_dir(a.socket_dir()).expect("dir").count() == 0
+    });
+    assert!(!a.running());
+}

@@ -701,7 +701,21 @@ impl Vault {
         // at its next write, and the seal then vouched for what it did:
         // attack review 10, L2, L3).
         crate::schema::check_objects(&self.conn)?;
-        if self.seal.is_some() {
+        // Sealed by now, if not at the open: another process may have
+        // moved the vault to sync (`sync init`) while this handle was
+        // open. The open's decision, taken again; a handle that kept
+        // writing unsealed would break the new replica's seal.
+        let sealed_now = self.seal.is_some()
+            || crate::anchor::recorded_generation(
+                &self.me.home,
+                &self.vault_id,
+                &self.me.device_id,
+            )? > 0
+            || self.has_seal()?
+            || crate::anchor::check_genesis(&self.conn, self.vault_id)
+                .and_then(|g| crate::anchor::check_anchor(&self.me.home, &self.vault_id, &g))?
+                .private_replica;
+        if sealed_now {
             let seal = crate::replica::Seal::check(
                 &self.conn,
                 self.me.private.derive_replica_mac_key(&self.me.device_id),
