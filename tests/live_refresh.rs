@@ -120,3 +120,29 @@ fn a_handle_opened_before_sync_init_writes_sealed() {
     assert!(again.verify().expect("verify").ok(), "the replica verifies");
     assert_value(&mut again, PROD, "FROM_APP", "app-value");
 }
+
+/// A live handle of a member revoked by another connection (an owner's
+/// offboarding, or a sync this device ran) refuses as an open would: it
+/// answered from the keys it still held until it was opened anew.
+#[test]
+fn a_handle_whose_member_was_revoked_elsewhere_refuses() {
+    let (fx, _) = standard();
+    let ada = Person::owner(&fx);
+    let bob = Person::new(&fx, "Bob");
+    let mut owner = ada.open(&fx.path);
+    add_member(
+        &mut owner,
+        &bob,
+        coffer_vault::Role::Member,
+        &[(PROD, coffer_vault::Access::Read)],
+    );
+    drop(owner);
+    let mut bobs = bob.open(&fx.path);
+    assert_value(&mut bobs, PROD, "API_KEY", API_V2);
+    let mut owner = ada.open(&fx.path);
+    owner.offboard("Bob", &mut |_, _| {}).expect("offboard");
+    drop(owner);
+    assert_permission("check", bobs.check_current());
+    assert_permission("get", bobs.get_item(PROD, "API_KEY"));
+    assert_permission("reopen", bob.try_open(&fx.path));
+}

@@ -544,7 +544,8 @@ fn the_agent_ends_when_the_kernel_key_does() {
         .as_str()
         .expect("id")
         .to_string();
-    let ring = KeyRing::from_special_id(KeyRingIdentifier::Session, false).expect("session keyring");
+    let ring =
+        KeyRing::from_special_id(KeyRingIdentifier::Session, false).expect("session keyring");
     let key = ring
         .search(&format!("coffer-session:{id}"))
         .expect("the session's kernel key");

@@ -583,20 +583,24 @@ impl Vault {
             }
             Err(e) => return Err(fail(e, v.me)),
         }
-        match v.member_status(&v.me.id()) {
-            Ok(Some((_, status))) if status == "active" => Ok(v),
-            Ok(Some(_)) => Err(fail(
-                Error::PermissionDenied("your membership of this vault was revoked".into()),
-                v.me,
-            )),
-            Ok(None) => Err(fail(
-                Error::PermissionDenied(
-                    "you are not a member of this vault; ask an admin to add your public identity"
-                        .into(),
-                ),
-                v.me,
-            )),
+        match v.check_membership() {
+            Ok(()) => Ok(v),
             Err(e) => Err(fail(e, v.me)),
+        }
+    }
+
+    /// This identity is an active member (from the verified state): the
+    /// open's last check, and a live handle's when it catches up.
+    fn check_membership(&self) -> Result<()> {
+        match self.member_status(&self.me.id())? {
+            Some((_, status)) if status == "active" => Ok(()),
+            Some(_) => Err(Error::PermissionDenied(
+                "your membership of this vault was revoked".into(),
+            )),
+            None => Err(Error::PermissionDenied(
+                "you are not a member of this vault; ask an admin to add your public identity"
+                    .into(),
+            )),
         }
     }
 
@@ -662,13 +666,19 @@ impl Vault {
     /// (the app) calls before each command, so that nothing is read
     /// through, or written over, a file another program changed since
     /// (attack review 18). A file that no longer checks out is
-    /// [`Error::Integrity`], now and for every later call on this handle.
+    /// [`Error::Integrity`], now and for every later call on this handle;
+    /// a membership revoked meanwhile is [`Error::PermissionDenied`].
     pub fn check_current(&mut self) -> Result<()> {
         if let Some(why) = &self.refused {
             return Err(Error::integrity(why.clone()));
         }
         let now = data_version(&self.conn)?;
-        self.check_at(now)
+        self.check_at(now)?;
+        // Revoked meanwhile (an offboarding on a shared file, a sync
+        // another process ran): the handle refuses as an open would. (Not
+        // inside `check_at`: a revoked member's write is refused by
+        // `apply` and recorded as denied.)
+        self.check_membership()
     }
 
     /// The checks, if the file moved past `now`'s last check.
