@@ -268,8 +268,30 @@ enum Flow {
 struct Agent {
     id: coffer_crypto::Id,
     store: IdentityStore,
-    /// Open vaults, by path, with the file's (device, inode) at the open.
-    vaults: HashMap<PathBuf, (Vault, (u64, u64))>,
+    /// Open vaults, by path, with the file's [`Stamp`] at the open.
+    vaults: HashMap<PathBuf, (Vault, Stamp)>,
+}
+
+/// What the vault file's metadata says of its content: device, inode,
+/// size, modification and change times. SQLite's `data_version` (what
+/// [`Vault::check_current`] watches) moves only with commits seen through
+/// the WAL index; an older copy written over the file in place moves none
+/// of it, and the handle would go on answering from its page cache and from
+/// the older pages (attack review 20). Any change here opens the file
+/// again, with all of the open's checks.
+type Stamp = (u64, u64, u64, i64, i64, i64, i64);
+
+fn stamp(path: &Path) -> Result<Stamp> {
+    let m = std::fs::metadata(path).map_err(|e| Error::io("reading the vault", e))?;
+    Ok((
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+    ))
 }
 
 /// An answer being built; its buffers hold values and are zeroized.
@@ -413,12 +435,21 @@ impl Agent {
             return (None, Flow::Stop);
         }
         drop(live);
+        // A relative home (`COFFER_HOME`, `XDG_DATA_HOME`, no `HOME`) is
+        // below the folder the full binary runs in: another home, identity
+        // and vault from another folder, behind the same socket (attack
+        // review 20).
+        if !coffer_home().is_absolute()
+            && std::env::current_dir().ok().as_deref() != Some(req.cwd.as_path())
+        {
+            return (None, Flow::Go);
+        }
         let Ok(cli) = Cli::try_parse_from(&req.args) else {
             return (None, Flow::Go);
         };
         let path = match &cli.vault {
             Some(p) => req.cwd.join(p),
-            None => default_vault_path(),
+            None => req.cwd.join(default_vault_path()),
         };
         let answer = match self.answer(&path, cli.cmd) {
             Ok(a) => a,
@@ -433,8 +464,9 @@ impl Agent {
 
     /// The vault at `path`, opened or caught up and checked.
     fn vault(&mut self, path: &Path) -> Result<&mut Vault> {
-        let m = std::fs::metadata(path).map_err(|e| Error::io("reading the vault", e))?;
-        let file = (m.dev(), m.ino());
+        // Taken before the open: a change made while it runs opens it again
+        // next time.
+        let file = stamp(path)?;
         if self.vaults.get(path).is_some_and(|(_, f)| *f != file) {
             self.vaults.remove(path);
         }
@@ -501,9 +533,15 @@ impl Agent {
         }
         // As the app does after each command (attack review 19): a file
         // changed while the answer was made, that no longer checks out,
-        // drops it (zeroized).
-        if let Some((v, _)) = self.vaults.get_mut(path) {
+        // drops it (zeroized); so does a file written under the handle
+        // (its stamp moved: the answer may hold pages of either).
+        if let Some((v, at)) = self.vaults.get_mut(path) {
             v.check_current()?;
+            if stamp(path)? != *at {
+                return Err(Error::InvalidInput(
+                    "the vault file changed while the agent answered".into(),
+                ));
+            }
         }
         Ok(Some(a))
     }
