@@ -346,6 +346,49 @@ impl Answer {
     }
 }
 
+/// A connection with one deadline for a whole request, or a whole answer:
+/// a timeout per read or write let a client that sends, or reads, a byte
+/// at a time hold the agent, and so every other client, for as long as it
+/// liked (attack review 20).
+struct Deadline<'a> {
+    s: &'a UnixStream,
+    until: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(s: &'a UnixStream, within: Duration) -> Self {
+        Deadline {
+            s,
+            until: Instant::now() + within,
+        }
+    }
+
+    fn left(&self) -> std::io::Result<Duration> {
+        self.until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::TimedOut))
+    }
+}
+
+impl std::io::Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.s.set_read_timeout(Some(self.left()?))?;
+        (&mut &*self.s).read(buf)
+    }
+}
+
+impl std::io::Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.s.set_write_timeout(Some(self.left()?))?;
+        (&mut &*self.s).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&mut &*self.s).flush()
+    }
+}
+
 struct Request {
     cwd: PathBuf,
     env: Vec<Option<Vec<u8>>>,
@@ -379,17 +422,17 @@ fn request(f: &mut Fields) -> std::io::Result<Request> {
 }
 
 impl Agent {
-    fn handle(&mut self, mut conn: UnixStream) -> Flow {
+    fn handle(&mut self, conn: UnixStream) -> Flow {
         // Only this user's processes: who can already open the session.
         match rustix::net::sockopt::socket_peercred(&conn) {
             Ok(c) if c.uid == rustix::process::getuid() => {}
             _ => return Flow::Go,
         }
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = conn.set_write_timeout(Some(Duration::from_secs(30)));
-        let Ok((kind, mut fields)) = receive(&mut conn) else {
+        let mut ask = Deadline::new(&conn, Duration::from_secs(5));
+        let Ok((kind, mut fields)) = receive(&mut ask) else {
             return Flow::Go;
         };
+        let mut conn = Deadline::new(&conn, Duration::from_secs(30));
         match kind {
             KIND_PING => {
                 let _ = Answer::new().frame().send(&mut conn);
@@ -453,7 +496,8 @@ impl Agent {
         };
         let answer = match self.answer(&path, cli.cmd) {
             Ok(a) => a,
-            Err(_) => {
+            Err(e) => {
+                eprintln!("DEBUG {e}");
                 // Opened again next time; the full binary reports the error.
                 self.vaults.remove(&path);
                 None
