@@ -346,6 +346,21 @@ impl Answer {
     }
 }
 
+/// Whether `path` means something else in each process: under
+/// `/proc/self`, `/proc/thread-self`, `/dev/fd` or `/dev/std…` (attack
+/// review 20).
+fn per_process(path: &Path) -> bool {
+    [
+        "/proc",
+        "/dev/fd",
+        "/dev/stdin",
+        "/dev/stdout",
+        "/dev/stderr",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
 /// A connection with one deadline for a whole request, or a whole answer:
 /// a timeout per read or write let a client that sends, or reads, a byte
 /// at a time hold the agent, and so every other client, for as long as it
@@ -482,7 +497,10 @@ impl Agent {
         // below the folder the full binary runs in: another home, identity
         // and vault from another folder, behind the same socket (attack
         // review 20).
-        if !coffer_home().is_absolute()
+        // So are `/proc/self/…` and `/dev/fd/…`: they name the client's
+        // folder and files for the full binary, the agent's here.
+        let home = coffer_home();
+        if (!home.is_absolute() || per_process(&home))
             && std::env::current_dir().ok().as_deref() != Some(req.cwd.as_path())
         {
             return (None, Flow::Go);
@@ -494,6 +512,9 @@ impl Agent {
             Some(p) => req.cwd.join(p),
             None => req.cwd.join(default_vault_path()),
         };
+        if per_process(&path) {
+            return (None, Flow::Go);
+        }
         let answer = match self.answer(&path, cli.cmd) {
             Ok(a) => a,
             Err(e) => {

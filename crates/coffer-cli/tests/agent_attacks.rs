@@ -509,3 +509,37 @@ fn attack_an_export_larger_than_a_frame_is_the_full_binarys() {
     assert_eq!(thin.code, 0, "{}", thin.stderr);
     assert!(thin.stdout_bytes == full.stdout_bytes, "the same export");
 }
+
+/// Finding (low), fixed: a path that means something else in each
+/// process. `--vault /proc/self/cwd/vault.coffer` (or `/dev/fd/N`, or a
+/// `COFFER_HOME` under `/proc/self`) names, for the full binary, a file of
+/// the client's folder; in the agent it named one of the agent's folder,
+/// and the agent answered from that vault. Now it falls back.
+#[test]
+fn attack_a_proc_self_path_is_the_clients_not_the_agents() {
+    let env = Env::with_vault();
+    std::fs::create_dir_all(runtime(&env)).expect("mkdir");
+    env.set("web/prod", "API_KEY", "the-agents-vault");
+    // Started in the vault's folder.
+    session(env.coffer(["agent", "start"]), &env)
+        .current_dir(env.home())
+        .ok();
+    let a = Agent { env };
+    let args = [
+        "--vault",
+        "/proc/self/cwd/vault.coffer",
+        "get",
+        "web/prod",
+        "API_KEY",
+    ];
+    // From ROOT/work, where there is no vault.coffer.
+    let full = a.full(args).run();
+    assert_ne!(full.code, 0, "{full}");
+    let lone = a.lone(args).run();
+    assert!(
+        lone.stderr.contains(MISSING_FULL) && !lone.stdout.contains("the-agents"),
+        "the agent answered from its own folder: {lone}"
+    );
+    let thin = a.thin(args).run();
+    assert_eq!((thin.code, &thin.stderr), (full.code, &full.stderr));
+}
