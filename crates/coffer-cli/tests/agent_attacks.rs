@@ -398,8 +398,10 @@ fn attack_the_agent_does_not_outlive_the_session() {
 
 /// Finding (low), fixed: `export` to a reader that went away. The full
 /// binary fails at the write ("writing to stdout", exit 7) before the
-/// overrides note; the thin client printed the note anyway. Now the same
-/// stderr and exit code.
+/// overrides note; the thin client printed the note anyway. And it took
+/// any argument `export` (`coffer get web/dev export`, a key so named) for
+/// the command: a `get` to a closed pipe failed with 7 where the full
+/// binary succeeds. Now the same stderr and exit code.
 #[test]
 fn attack_export_to_a_closed_pipe_matches_the_full_binary() {
     let a = Agent::start();
@@ -409,8 +411,8 @@ fn attack_export_to_a_closed_pipe_matches_the_full_binary() {
     e.coffer(["override", "set", "web/dev", "DATABASE_URL"])
         .stdin("postgres://mine")
         .ok();
-    let args = ["export", "web/dev"];
-    let closed = |program: &Path| {
+    e.set("web/dev", "export", "a key named export");
+    let closed = |program: &Path, args: &[&str]| {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
         let mut cmd = std::process::Command::new(program);
@@ -432,8 +434,16 @@ fn attack_export_to_a_closed_pipe_matches_the_full_binary() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let full = closed(common::bin());
-    let lone = closed(&lone_bin(e));
+    // `get` ignores a reader gone: the client took any argument `export`
+    // for the command, and failed it with 7.
+    let args = ["get", "web/dev", "export"];
+    let full = closed(common::bin(), &args);
+    let lone = closed(&lone_bin(e), &args);
+    assert_eq!(full, (Some(0), String::new()));
+    assert_eq!(lone, full);
+    let args = ["export", "web/dev"];
+    let full = closed(common::bin(), &args);
+    let lone = closed(&lone_bin(e), &args);
     assert_eq!(full.0, Some(7), "{full:?}");
     assert_eq!(lone, full);
 }
