@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use coffer_vault::paths::{coffer_home, default_vault_path};
-use coffer_vault::{session_minutes, Error, IdentityStore, Result, Vault};
+use coffer_vault::{session_minutes, Error, IdentityStore, Result, SessionMarker, Vault};
 use zeroize::Zeroizing;
 
 use crate::agent_proto::*;
@@ -220,8 +220,16 @@ fn serve() -> Result<u8> {
         .map_err(|e| Error::io("reading the agent socket", e))?
         .ino();
     let ours = || std::fs::symlink_metadata(&path).is_ok_and(|m| m.ino() == ino);
+    debug_assert_eq!(MARKER_PREFIX, coffer_vault::MARKER_PREFIX);
+    let marker = SessionMarker::new().ok_or_else(|| {
+        Error::InvalidInput(
+            "no session keyring to mark the agent's session in (the session cache needs one)"
+                .into(),
+        )
+    })?;
     let mut agent = Agent {
         id: store.public().id,
+        marker,
         store,
         vaults: HashMap::new(),
     };
@@ -267,6 +275,8 @@ enum Flow {
 
 struct Agent {
     id: coffer_crypto::Id,
+    /// Its marker in the login session's keyring (invalidated on drop).
+    marker: SessionMarker,
     store: IdentityStore,
     /// Open vaults, by path, with the file's [`Stamp`] at the open.
     vaults: HashMap<PathBuf, (Vault, Stamp)>,
@@ -408,6 +418,8 @@ struct Request {
     cwd: PathBuf,
     env: Vec<Option<Vec<u8>>>,
     args: Vec<OsString>,
+    /// The agent markers the client sees ([`session_markers`]).
+    markers: Vec<Vec<u8>>,
 }
 
 fn request(f: &mut Fields) -> std::io::Result<Request> {
@@ -430,10 +442,23 @@ fn request(f: &mut Fields) -> std::io::Result<Request> {
     for _ in 0..n {
         args.push(OsString::from_vec(f.field()?));
     }
+    let n = f.count()?;
+    if n > 64 {
+        return Err(bad());
+    }
+    let mut markers = Vec::with_capacity(n);
+    for _ in 0..n {
+        markers.push(f.field()?);
+    }
     if !f.done() {
         return Err(bad());
     }
-    Ok(Request { cwd, env, args })
+    Ok(Request {
+        cwd,
+        env,
+        args,
+        markers,
+    })
 }
 
 impl Agent {
@@ -475,6 +500,19 @@ impl Agent {
 
     /// The answer to a command, or `None`: the client runs the full binary.
     fn command(&mut self, req: Request) -> (Option<Answer>, Flow) {
+        // Only a process of the login session whose keyring holds the
+        // session cache: it sees the marker (attack review 20). Elsewhere
+        // the full binary has no session either.
+        let token = self.marker.token().as_bytes();
+        let mut seen = false;
+        for m in &req.markers {
+            // Compared in constant time: the token is the proof.
+            seen |= m.len() == token.len()
+                && m.iter().zip(token).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+        }
+        if !seen {
+            return (None, Flow::Go);
+        }
         // Only a client that sees the Coffer this agent serves.
         let same = ENV_KEYS
             .iter()

@@ -101,6 +101,11 @@ fn ask_agent(args: &[OsString]) -> Option<ExitCode> {
     for a in args {
         f.field(a.as_bytes());
     }
+    let markers = session_markers();
+    f.count(markers.len());
+    for m in &markers {
+        f.field(m);
+    }
     f.send(&mut s).ok()?;
     let (kind, mut fields) = receive(&mut s).ok()?;
     if kind == ANSWER_FALLBACK {

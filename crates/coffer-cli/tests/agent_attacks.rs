@@ -553,3 +553,54 @@ fn attack_a_proc_self_path_is_the_clients_not_the_agents() {
     let thin = a.thin(args).run();
     assert_eq!((thin.code, &thin.stderr), (full.code, &full.stderr));
 }
+
+/// Runs `program args` in a new, empty session keyring (as another login
+/// of the same user, `keyctl new_session`, or a sandbox, has): through
+/// python's ctypes, `keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)` then exec.
+fn outside_the_session(a: &Agent, program: &Path, args: &[&str]) -> common::Out {
+    const JOIN: &str = "import ctypes, os, sys\n\
+        libc = ctypes.CDLL(None, use_errno=True)\n\
+        assert libc.syscall(250, 1, None) >= 0, 'keyctl'\n\
+        os.execv(sys.argv[1], sys.argv[1:])\n";
+    let mut all = vec!["-c", JOIN, program.to_str().expect("utf-8")];
+    all.extend(args);
+    session(a.env.program("python3", &all), &a.env)
+        .env_remove("COFFER_PASSPHRASE")
+        .env("COFFER_NO_PROMPT", "1")
+        .run()
+}
+
+/// Finding (medium), fixed: the session cache's kernel key is
+/// possessor-only, in the login session's keyring: a process of the same
+/// user outside that session (another login, a `systemd --user` service,
+/// a sandbox, `keyctl new_session`) cannot open it, and the full binary
+/// there asks for the passphrase. The agent checked only the uid, so it
+/// answered such a process without one ("who can already open the session
+/// cache" did not hold). Now the agent puts a possessor-only marker key
+/// with a random name in its session keyring; only a process of that
+/// session sees its name in /proc/keys, and the client must send it.
+#[test]
+fn attack_a_process_outside_the_login_session_is_not_answered() {
+    if std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import ctypes")
+        .status()
+        .map_or(true, |s| !s.success())
+        || std::env::consts::ARCH != "x86_64"
+    {
+        eprintln!("skipped: needs python3 with ctypes on x86_64");
+        return;
+    }
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    let args = ["get", "web/prod", "API_KEY"];
+    let full = outside_the_session(&a, common::bin(), &args);
+    assert_ne!(full.code, 0, "the full binary has no session there: {full}");
+    let lone = outside_the_session(&a, &lone_bin(&a.env), &args);
+    assert!(
+        lone.stderr.contains(MISSING_FULL) && !lone.stdout.contains('v'),
+        "the agent answered outside its session: {lone}"
+    );
+    // Inside the session it still answers.
+    assert_eq!(a.lone(args).ok().stdout, "v\n");
+}
