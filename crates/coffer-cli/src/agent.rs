@@ -11,17 +11,19 @@
 //!   idle timeout back, as any command does) and every half second, and
 //!   ends with it (`coffer lock`, the app's lock, the idle timeout);
 //! - its socket is in `$XDG_RUNTIME_DIR/coffer-agent/` (0700), 0600, and it
-//!   answers only a peer of its own uid (`SO_PEERCRED`): who can already
-//!   open the session cache;
+//!   answers only a peer of its own uid (`SO_PEERCRED`) that holds its
+//!   login session's keyring (it sends the name of the agent's
+//!   possessor-only marker key, listed in `/proc/keys` only to such
+//!   processes): who can already open the session cache;
 //! - it answers only a client whose Coffer variables are its own, parses
 //!   the client's arguments with the full binary's parser, and answers
 //!   only what it runs exactly as the full binary would; anything else,
 //!   and any error, is "fall back": the client runs the full binary, which
 //!   reports the error itself;
-//! - before each answer the vault file is the one it opened (same device
-//!   and inode) and passes [`Vault::check_current`], the open's checks
-//!   when anyone changed the file; each read is logged as the full binary
-//!   logs it;
+//! - before each answer the vault file is the one it opened (same device,
+//!   inode, size, mtime and ctime: else it is opened again) and passes
+//!   [`Vault::check_current`], the open's checks when anyone changed the
+//!   file; each read is logged as the full binary logs it;
 //! - it is not dumpable (`PR_SET_DUMPABLE` 0): no core file, no ptrace
 //!   by other processes of the user.
 
