@@ -358,8 +358,8 @@ impl Answer {
     }
 }
 
-/// Whether `path` means something else in each process: under
-/// `/proc/self`, `/proc/thread-self`, `/dev/fd` or `/dev/std…` (attack
+/// Whether `path` may mean something else in each process: under `/proc`
+/// (`/proc/self`, `/proc/thread-self`), `/dev/fd` or `/dev/std…` (attack
 /// review 20).
 fn per_process(path: &Path) -> bool {
     [
