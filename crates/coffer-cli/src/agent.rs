@@ -11,17 +11,19 @@
 //!   idle timeout back, as any command does) and every half second, and
 //!   ends with it (`coffer lock`, the app's lock, the idle timeout);
 //! - its socket is in `$XDG_RUNTIME_DIR/coffer-agent/` (0700), 0600, and it
-//!   answers only a peer of its own uid (`SO_PEERCRED`): who can already
-//!   open the session cache;
+//!   answers only a peer of its own uid (`SO_PEERCRED`) that holds its
+//!   login session's keyring (it sends the name of the agent's
+//!   possessor-only marker key, listed in `/proc/keys` only to such
+//!   processes): who can already open the session cache;
 //! - it answers only a client whose Coffer variables are its own, parses
 //!   the client's arguments with the full binary's parser, and answers
 //!   only what it runs exactly as the full binary would; anything else,
 //!   and any error, is "fall back": the client runs the full binary, which
 //!   reports the error itself;
-//! - before each answer the vault file is the one it opened (same device
-//!   and inode) and passes [`Vault::check_current`], the open's checks
-//!   when anyone changed the file; each read is logged as the full binary
-//!   logs it;
+//! - before each answer the vault file is the one it opened (same device,
+//!   inode, size, mtime and ctime: else it is opened again) and passes
+//!   [`Vault::check_current`], the open's checks when anyone changed the
+//!   file; each read is logged as the full binary logs it;
 //! - it is not dumpable (`PR_SET_DUMPABLE` 0): no core file, no ptrace
 //!   by other processes of the user.
 
@@ -35,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use coffer_vault::paths::{coffer_home, default_vault_path};
-use coffer_vault::{session_minutes, Error, IdentityStore, Result, Vault};
+use coffer_vault::{session_minutes, Error, IdentityStore, Result, SessionMarker, Vault};
 use zeroize::Zeroizing;
 
 use crate::agent_proto::*;
@@ -231,8 +233,16 @@ fn serve() -> Result<u8> {
         .map_err(|e| Error::io("reading the agent socket", e))?
         .ino();
     let ours = || std::fs::symlink_metadata(&path).is_ok_and(|m| m.ino() == ino);
+    debug_assert_eq!(MARKER_PREFIX, coffer_vault::MARKER_PREFIX);
+    let marker = SessionMarker::new().ok_or_else(|| {
+        Error::InvalidInput(
+            "no session keyring to mark the agent's session in (the session cache needs one)"
+                .into(),
+        )
+    })?;
     let mut agent = Agent {
         id: store.public().id,
+        marker,
         store,
         vaults: HashMap::new(),
     };
@@ -278,9 +288,33 @@ enum Flow {
 
 struct Agent {
     id: coffer_crypto::Id,
+    /// Its marker in the login session's keyring (invalidated on drop).
+    marker: SessionMarker,
     store: IdentityStore,
-    /// Open vaults, by path, with the file's (device, inode) at the open.
-    vaults: HashMap<PathBuf, (Vault, (u64, u64))>,
+    /// Open vaults, by path, with the file's [`Stamp`] at the open.
+    vaults: HashMap<PathBuf, (Vault, Stamp)>,
+}
+
+/// What the vault file's metadata says of its content: device, inode,
+/// size, modification and change times. SQLite's `data_version` (what
+/// [`Vault::check_current`] watches) moves only with commits seen through
+/// the WAL index; an older copy written over the file in place moves none
+/// of it, and the handle would go on answering from its page cache and from
+/// the older pages (attack review 20). Any change here opens the file
+/// again, with all of the open's checks.
+type Stamp = (u64, u64, u64, i64, i64, i64, i64);
+
+fn stamp(path: &Path) -> Result<Stamp> {
+    let m = std::fs::metadata(path).map_err(|e| Error::io("reading the vault", e))?;
+    Ok((
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+    ))
 }
 
 /// An answer being built; its buffers hold values and are zeroized.
@@ -335,10 +369,70 @@ impl Answer {
     }
 }
 
+/// Whether `path` may mean something else in each process: under `/proc`
+/// (`/proc/self`, `/proc/thread-self`), `/dev/fd` or `/dev/std…` (attack
+/// review 20).
+fn per_process(path: &Path) -> bool {
+    [
+        "/proc",
+        "/dev/fd",
+        "/dev/stdin",
+        "/dev/stdout",
+        "/dev/stderr",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
+/// A connection with one deadline for a whole request, or a whole answer:
+/// a timeout per read or write let a client that sends, or reads, a byte
+/// at a time hold the agent, and so every other client, for as long as it
+/// liked (attack review 20).
+struct Deadline<'a> {
+    s: &'a UnixStream,
+    until: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(s: &'a UnixStream, within: Duration) -> Self {
+        Deadline {
+            s,
+            until: Instant::now() + within,
+        }
+    }
+
+    fn left(&self) -> std::io::Result<Duration> {
+        self.until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::TimedOut))
+    }
+}
+
+impl std::io::Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.s.set_read_timeout(Some(self.left()?))?;
+        (&mut &*self.s).read(buf)
+    }
+}
+
+impl std::io::Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.s.set_write_timeout(Some(self.left()?))?;
+        (&mut &*self.s).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&mut &*self.s).flush()
+    }
+}
+
 struct Request {
     cwd: PathBuf,
     env: Vec<Option<Vec<u8>>>,
     args: Vec<OsString>,
+    /// The agent markers the client sees ([`session_markers`]).
+    markers: Vec<Vec<u8>>,
 }
 
 fn request(f: &mut Fields) -> std::io::Result<Request> {
@@ -361,24 +455,37 @@ fn request(f: &mut Fields) -> std::io::Result<Request> {
     for _ in 0..n {
         args.push(OsString::from_vec(f.field()?));
     }
+    let n = f.count()?;
+    if n > 64 {
+        return Err(bad());
+    }
+    let mut markers = Vec::with_capacity(n);
+    for _ in 0..n {
+        markers.push(f.field()?);
+    }
     if !f.done() {
         return Err(bad());
     }
-    Ok(Request { cwd, env, args })
+    Ok(Request {
+        cwd,
+        env,
+        args,
+        markers,
+    })
 }
 
 impl Agent {
-    fn handle(&mut self, mut conn: UnixStream) -> Flow {
+    fn handle(&mut self, conn: UnixStream) -> Flow {
         // Only this user's processes: who can already open the session.
         match rustix::net::sockopt::socket_peercred(&conn) {
             Ok(c) if c.uid == rustix::process::getuid() => {}
             _ => return Flow::Go,
         }
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = conn.set_write_timeout(Some(Duration::from_secs(30)));
-        let Ok((kind, mut fields)) = receive(&mut conn) else {
+        let mut ask = Deadline::new(&conn, Duration::from_secs(5));
+        let Ok((kind, mut fields)) = receive(&mut ask) else {
             return Flow::Go;
         };
+        let mut conn = Deadline::new(&conn, Duration::from_secs(30));
         match kind {
             KIND_PING => {
                 let mut a = Answer::new();
@@ -408,6 +515,19 @@ impl Agent {
 
     /// The answer to a command, or `None`: the client runs the full binary.
     fn command(&mut self, req: Request) -> (Option<Answer>, Flow) {
+        // Only a process of the login session whose keyring holds the
+        // session cache: it sees the marker (attack review 20). Elsewhere
+        // the full binary has no session either.
+        let token = self.marker.token().as_bytes();
+        let mut seen = false;
+        for m in &req.markers {
+            // Compared in constant time: the token is the proof.
+            seen |= m.len() == token.len()
+                && m.iter().zip(token).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+        }
+        if !seen {
+            return (None, Flow::Go);
+        }
         // Only a client that sees the Coffer this agent serves.
         let same = ENV_KEYS
             .iter()
@@ -426,16 +546,32 @@ impl Agent {
             return (None, Flow::Stop);
         }
         drop(live);
+        // A relative home (`COFFER_HOME`, `XDG_DATA_HOME`, no `HOME`) is
+        // below the folder the full binary runs in: another home, identity
+        // and vault from another folder, behind the same socket (attack
+        // review 20).
+        // So are `/proc/self/…` and `/dev/fd/…`: they name the client's
+        // folder and files for the full binary, the agent's here.
+        let home = coffer_home();
+        if (!home.is_absolute() || per_process(&home))
+            && std::env::current_dir().ok().as_deref() != Some(req.cwd.as_path())
+        {
+            return (None, Flow::Go);
+        }
         let Ok(cli) = Cli::try_parse_from(&req.args) else {
             return (None, Flow::Go);
         };
         let path = match &cli.vault {
             Some(p) => req.cwd.join(p),
-            None => default_vault_path(),
+            None => req.cwd.join(default_vault_path()),
         };
+        if per_process(&path) {
+            return (None, Flow::Go);
+        }
         let answer = match self.answer(&path, cli.cmd) {
             Ok(a) => a,
-            Err(_) => {
+            Err(e) => {
+                eprintln!("DEBUG {e}");
                 // Opened again next time; the full binary reports the error.
                 self.vaults.remove(&path);
                 None
@@ -446,8 +582,9 @@ impl Agent {
 
     /// The vault at `path`, opened or caught up and checked.
     fn vault(&mut self, path: &Path) -> Result<&mut Vault> {
-        let m = std::fs::metadata(path).map_err(|e| Error::io("reading the vault", e))?;
-        let file = (m.dev(), m.ino());
+        // Taken before the open: a change made while it runs opens it again
+        // next time.
+        let file = stamp(path)?;
         if self.vaults.get(path).is_some_and(|(_, f)| *f != file) {
             self.vaults.remove(path);
         }
@@ -514,9 +651,15 @@ impl Agent {
         }
         // As the app does after each command (attack review 19): a file
         // changed while the answer was made, that no longer checks out,
-        // drops it (zeroized).
-        if let Some((v, _)) = self.vaults.get_mut(path) {
+        // drops it (zeroized); so does a file written under the handle
+        // (its stamp moved: the answer may hold pages of either).
+        if let Some((v, at)) = self.vaults.get_mut(path) {
             v.check_current()?;
+            if stamp(path)? != *at {
+                return Err(Error::InvalidInput(
+                    "the vault file changed while the agent answered".into(),
+                ));
+            }
         }
         Ok(Some(a))
     }

@@ -13,8 +13,9 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-/// First bytes of every frame (protocol version 1).
-pub const MAGIC: &[u8; 8] = b"COFFER\x00\x01";
+/// First bytes of every frame (protocol version 2: requests carry the
+/// session's markers).
+pub const MAGIC: &[u8; 8] = b"COFFER\x00\x02";
 /// The largest frame either side accepts (an export of a large
 /// environment fits many times over).
 pub const MAX_FRAME: usize = 64 << 20;
@@ -32,6 +33,27 @@ pub const ENV_KEYS: &[&str] = &[
     "NO_COLOR",
     "RUST_LOG",
 ];
+
+/// The name prefix of the agent's marker key in the login session's
+/// keyring (`coffer_vault::MARKER_PREFIX`).
+pub const MARKER_PREFIX: &str = "coffer-agent:";
+
+/// The tokens of the agent markers this process can see in `/proc/keys`:
+/// the kernel lists a possessor-only key only to the processes holding the
+/// login session's keyring, who can open the session cache. A request
+/// carries them; the agent answers only one that carries its own.
+#[allow(dead_code)] // the thin client's
+pub fn session_markers() -> Vec<Vec<u8>> {
+    let Ok(keys) = std::fs::read_to_string("/proc/keys") else {
+        return Vec::new();
+    };
+    keys.lines()
+        .filter_map(|l| l.split_whitespace().nth(8))
+        .filter_map(|d| d.strip_prefix(MARKER_PREFIX))
+        .map(|t| t.trim_end_matches(':').as_bytes().to_vec())
+        .take(64)
+        .collect()
+}
 
 /// Request kinds.
 pub const KIND_COMMAND: u8 = 1;

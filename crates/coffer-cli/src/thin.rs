@@ -41,7 +41,7 @@ mod client {
 
     pub fn main() -> ExitCode {
         let args: Vec<OsString> = std::env::args_os().collect();
-        if wanted(&args) {
+        if wanted(&args).is_some() {
             if let Some(code) = ask_agent(&args) {
                 return code;
             }
@@ -52,18 +52,29 @@ mod client {
     /// Whether the agent may answer: `get`, `export` or `run`, after at most
     /// the global `--vault`. The agent parses the arguments itself with the
     /// full binary's parser; this only spares it every other command.
-    fn wanted(args: &[OsString]) -> bool {
-        let mut rest = args.iter().skip(1).map(|a| a.as_bytes());
+    /// Returns the command's name and where it is in `args`.
+    fn wanted(args: &[OsString]) -> Option<(&[u8], usize)> {
+        let mut rest = args.iter().enumerate().skip(1);
         loop {
-            match rest.next() {
-                Some(b"--vault") => {
+            match rest.next().map(|(i, a)| (i, a.as_bytes())) {
+                Some((_, b"--vault")) => {
                     rest.next();
                 }
-                Some(a) if a.starts_with(b"--vault=") => {}
-                Some(b"get") | Some(b"export") | Some(b"run") => return true,
-                _ => return false,
+                Some((_, a)) if a.starts_with(b"--vault=") => {}
+                Some((i, c @ (b"get" | b"export" | b"run"))) => return Some((c, i)),
+                _ => return None,
             }
         }
+    }
+
+    /// Whether `command` may be started for `args`: only a `run`'s, and only
+    /// the command its arguments end with. Whatever answers on the socket
+    /// can then start nothing the user did not type (attack review 20).
+    fn typed_command(args: &[OsString], command: &[OsString]) -> bool {
+        let Some((b"run", at)) = wanted(args) else {
+            return false;
+        };
+        !command.is_empty() && command.len() < args.len() - at && args.ends_with(command)
     }
 
     fn var(k: &str) -> Option<Vec<u8>> {
@@ -74,7 +85,14 @@ mod client {
     fn ask_agent(args: &[OsString]) -> Option<ExitCode> {
         let path = socket_path(var)?;
         // Only a socket of this user's: the folder is made 0700 by the agent.
+        // Its folder too, not a link, and private: a socket of this user's put
+        // in another user's folder (a hard link; a swap between this check and
+        // the connect) is not trusted (attack review 20).
         let me = std::fs::metadata("/proc/self").ok()?.uid();
+        let dir = std::fs::symlink_metadata(path.parent()?).ok()?;
+        if !dir.is_dir() || dir.uid() != me || dir.mode() & 0o077 != 0 {
+            return None;
+        }
         if std::fs::symlink_metadata(&path).ok()?.uid() != me {
             return None;
         }
@@ -97,6 +115,11 @@ mod client {
         f.count(args.len());
         for a in args {
             f.field(a.as_bytes());
+        }
+        let markers = session_markers();
+        f.count(markers.len());
+        for m in &markers {
+            f.field(m);
         }
         f.send(&mut s).ok()?;
         let (kind, mut fields) = receive(&mut s).ok()?;
@@ -131,19 +154,27 @@ mod client {
             for _ in 0..n {
                 vars.push((fields.field()?, fields.field()?));
             }
+            if !typed_command(args, &command) {
+                let _ = writeln!(
+                std::io::stderr(),
+                "coffer: the agent answered with a command this `coffer` was not given; nothing was started"
+            );
+                return Ok(ExitCode::from(1));
+            }
             return Ok(ExitCode::from(exec_command(&command, vars)));
         }
         let mut stdout = std::io::stdout().lock();
         let wrote = stdout.write_all(&out).and_then(|()| stdout.flush());
-        // The order the full binary writes in: the output, then the notes.
-        let _ = std::io::stderr().write_all(&err);
         if let Err(e) = wrote {
-            // As the full binary's `export` reports it (`get` ignores it).
-            if args.iter().any(|a| a == "export") {
+            // As the full binary's `export` reports it, failing before its
+            // notes (`get` ignores it).
+            if matches!(wanted(args), Some((b"export", _))) {
                 let _ = writeln!(std::io::stderr(), "coffer: writing to stdout: {e}");
                 return Ok(ExitCode::from(7));
             }
         }
+        // The order the full binary writes in: the output, then the notes.
+        let _ = std::io::stderr().write_all(&err);
         Ok(ExitCode::from(code.min(255) as u8))
     }
 

@@ -433,8 +433,13 @@ fn the_socket_is_private_and_answers_only_its_user() {
         "nobody was answered: {out}"
     );
     assert!(!out.stdout.contains('v'), "{out}");
-    // Its own user still is (the socket given back).
+    // Its own user still is (the socket given back, its folder private
+    // again: the client trusts no socket in a folder others may open,
+    // attack review 20).
     std::os::unix::fs::chown(&sock, Some(0), Some(0)).expect("chown");
+    let out = a.lone(["get", "web/prod", "API_KEY"]).run();
+    assert!(out.stderr.contains(MISSING_FULL), "{out}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     a.lone(["get", "web/prod", "API_KEY"]).ok();
 }
 

@@ -85,7 +85,10 @@ pub use overlay::{overrides_allowed_by, EnvPolicy, OverrideApplied, OverrideInfo
 pub use passphrase::{check_new_passphrase, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use report_csv::{csv_cell, exposure_report_csv};
 pub use schema::SCHEMA_VERSION;
-pub use session::{session_minutes, DEFAULT_SESSION_MINUTES, MAX_SESSION_MINUTES, SESSION_FILE};
+pub use session::{
+    session_minutes, SessionMarker, DEFAULT_SESSION_MINUTES, MARKER_PREFIX, MAX_SESSION_MINUTES,
+    SESSION_FILE,
+};
 pub use team::{
     inspect_public_identity, parse_grant, Access, ExposedItem, ExposureReport, IdentityPreview,
     ItemSharing, MemberInfo, OffboardPreview, RekeyPreview,

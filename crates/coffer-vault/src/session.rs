@@ -48,6 +48,56 @@ pub fn session_minutes() -> u64 {
     }
 }
 
+/// The name prefix of [`SessionMarker`] keys.
+pub const MARKER_PREFIX: &str = "coffer-agent:";
+
+/// A key in the login session's keyring that only the processes of that
+/// session can see: possessor-only, even to view, so its name (a random
+/// token) shows in `/proc/keys` only to a process that holds the keyring,
+/// the processes that can open the session cache. The agent answers only
+/// a client that read the token there (attack review 20: the uid alone
+/// took in every other login and sandbox of the user). Invalidated when
+/// dropped.
+pub struct SessionMarker {
+    token: String,
+    #[cfg(target_os = "linux")]
+    key: linux_keyutils::Key,
+}
+
+impl SessionMarker {
+    /// A new marker in this process's session keyring; `None` without one.
+    pub fn new() -> Option<Self> {
+        let token: String = coffer_crypto::random_bytes::<16>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        #[cfg(target_os = "linux")]
+        {
+            let key = kernel::marker(&format!("{MARKER_PREFIX}{token}"))?;
+            Some(SessionMarker { token, key })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = token;
+            None
+        }
+    }
+
+    /// The token (the key's name after [`MARKER_PREFIX`]).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Drop for SessionMarker {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            let _ = self.key.invalidate().is_ok() || self.key.revoke().is_ok();
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct SessionFile {
     slot_id: String,
@@ -175,6 +225,21 @@ mod kernel {
             .user(Permission::VIEW)
             .build();
         key.set_perms(perms).is_ok() && key.set_timeout(timeout_secs as usize).is_ok()
+    }
+
+    /// A key named `description` (one byte: a `user` key cannot be empty)
+    /// that only its possessors may
+    /// see, read or change.
+    pub(super) fn marker(description: &str) -> Option<linux_keyutils::Key> {
+        let key = session()?.add_key(description, b"1").ok()?;
+        let perms = KeyPermissionsBuilder::builder()
+            .posessor(Permission::ALL)
+            .build();
+        if key.set_perms(perms).is_err() {
+            let _ = key.invalidate();
+            return None;
+        }
+        Some(key)
     }
 
     pub(super) fn exists(description: &str) -> bool {
