@@ -48,6 +48,39 @@ r = json.load(open(sys.argv[1]))["results"][0]
 t = sorted(r["times"])
 print(f"offboard 10k/30/50 whole process: median {r['median']*1000:.0f} ms, min {t[0]*1000:.0f} ms, mean {r['mean']*1000:.0f} ± {r['stddev']*1000:.0f} ms; CPU user {r['user']*1000:.0f} ms + system {r['system']*1000:.0f} ms ({len(t)} runs)")
 PY
+# The same on a private replica (after `coffer sync init`, how a team that
+# syncs works): the open's seal and index checks and the seal's advance
+# come on top. The replica is made once from the fixture, outside the
+# timing; each run starts from a fresh copy of it, its home and its folder.
+mkdir -p "$work/synced/shared"
+cp -a "$fx/home-Owner" "$work/synced/home0"
+rm -rf "$work/synced/home0/heads"
+cp "$fx/base.coffer" "$work/synced/base.coffer"
+COFFER_HOME="$work/synced/home0" COFFER_VAULT="$work/synced/base.coffer" \
+  "$coffer" sync init --folder "$work/synced/shared" >/dev/null 2>&1
+cp -a "$work/synced/shared" "$work/synced/shared0"
+cat >"$work/synced/prepare.sh" <<SH
+#!/bin/sh
+set -e
+s="$work/synced"
+rm -rf "\$s/home" "\$s/shared" "\$s/run.coffer" "\$s/run.coffer-wal" "\$s/run.coffer-shm"
+cp -a "\$s/home0" "\$s/home"
+cp -a "\$s/shared0" "\$s/shared"
+cp "\$s/base.coffer" "\$s/run.coffer"
+SH
+chmod +x "$work/synced/prepare.sh"
+"$work/synced/prepare.sh"
+COFFER_HOME="$work/synced/home" COFFER_VAULT="$work/synced/run.coffer" \
+  "$coffer" member offboard Leaver --yes >/dev/null 2>"$work/once.txt" || { cat "$work/once.txt" >&2; exit 1; }
+COFFER_HOME="$work/synced/home" COFFER_VAULT="$work/synced/run.coffer" \
+  hyperfine -N --runs "${RUNS:-7}" --prepare "$work/synced/prepare.sh" \
+  --export-json "$work/synced.json" "$coffer member offboard Leaver --yes" >/dev/null 2>&1
+python3 - "$work/synced.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+t = sorted(r["times"])
+print(f"the same on a private replica (synced): median {r['median']*1000:.0f} ms, min {t[0]*1000:.0f} ms, mean {r['mean']*1000:.0f} ± {r['stddev']*1000:.0f} ms; CPU user {r['user']*1000:.0f} ms + system {r['system']*1000:.0f} ms ({len(t)} runs)")
+PY
 [ "${AGE:-$(command -v age >/dev/null && echo 1 || echo 0)}" = 1 ] || exit 0
 mkdir -p "$work/age/keys" "$work/age/base"
 for i in $(seq 0 18); do age-keygen -o "$work/age/keys/k$i.txt" 2>/dev/null; done
