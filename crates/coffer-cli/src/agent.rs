@@ -50,8 +50,13 @@ pub enum AgentCmd {
     Start,
     /// End the agent (the session stays; `coffer lock` ends both).
     Stop,
-    /// Whether an agent answers.
+    /// Whether an agent answers, and whether it starts with each session.
     Status,
+    /// Start the agent with every session unlock from now on (and now).
+    Enable,
+    /// Stop starting it with each session (a running agent stays until
+    /// the session ends or `coffer agent stop`).
+    Disable,
     /// Run the agent in the foreground (what `start` starts).
     #[command(hide = true)]
     Serve,
@@ -73,13 +78,42 @@ pub fn run(cmd: AgentCmd) -> Result<u8> {
             Ok(0)
         }
         AgentCmd::Status => {
-            if let Some(pid) = ask(&socket()?, KIND_PING) {
+            let code = if let Some(pid) = ask(&socket()?, KIND_PING) {
                 outln!("running (pid {})", String::from_utf8_lossy(&pid));
-                Ok(0)
+                0
             } else {
                 outln!("not running");
-                Ok(crate::exit::NOT_FOUND)
+                crate::exit::NOT_FOUND
+            };
+            if enabled() {
+                outln!("starts with each session unlock (coffer agent disable turns that off)");
             }
+            Ok(code)
+        }
+        AgentCmd::Enable => {
+            socket()?;
+            if session_minutes() == 0 {
+                return Err(Error::InvalidInput(
+                    "the agent lasts as long as the session unlock, which is off (COFFER_SESSION_MINUTES=0)"
+                        .into(),
+                ));
+            }
+            let home = coffer_home();
+            coffer_vault::paths::ensure_private_dir(&home)?;
+            coffer_vault::paths::write_atomic(&home.join(ENABLED_FILE), b"on\n")?;
+            start()
+        }
+        AgentCmd::Disable => {
+            match std::fs::remove_file(coffer_home().join(ENABLED_FILE)) {
+                Ok(()) => eprintln!(
+                    "The agent no longer starts with each session; a running one ends with the session (or `coffer agent stop`)."
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    eprintln!("The agent was not set to start with each session.")
+                }
+                Err(e) => return Err(Error::io("removing the agent setting", e)),
+            }
+            Ok(0)
         }
         AgentCmd::Serve => serve(),
     }
@@ -133,28 +167,34 @@ pub fn stop() -> Result<bool> {
     Ok(true)
 }
 
-fn start() -> Result<u8> {
-    let minutes = session_minutes();
-    if minutes == 0 {
-        return Err(Error::InvalidInput(
-            "the agent lasts as long as the session unlock, which is off (COFFER_SESSION_MINUTES=0)"
-                .into(),
-        ));
+/// The file in `COFFER_HOME` that says "start the agent with each
+/// session unlock" (`coffer agent enable`; nothing secret in it).
+pub const ENABLED_FILE: &str = "agent.on";
+
+fn enabled() -> bool {
+    coffer_home().join(ENABLED_FILE).is_file()
+}
+
+/// Set while `coffer agent start` unlocks: it starts the agent itself.
+static STARTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Called by an unlock that has just started a session: starts the agent
+/// in the background when `coffer agent enable` asked for it. Best effort
+/// and silent (the command the user ran is what matters; `coffer agent
+/// status` tells).
+pub fn session_started() {
+    if STARTING.load(std::sync::atomic::Ordering::Relaxed) || !enabled() {
+        return;
     }
-    let path = socket()?;
-    if ping(&path) {
-        eprintln!("An agent is already running.");
-        return Ok(0);
-    }
-    let store = IdentityStore::load(&coffer_home())?;
-    if !store.session_live() {
-        drop(crate::commands::unlock()?);
-        if !store.session_live() {
-            return Err(Error::InvalidInput(
-                "no session unlock could be started (this system has no kernel keyring for it): the agent needs one".into(),
-            ));
+    if let Some(path) = socket_path(env_bytes) {
+        if !ping(&path) {
+            let _ = spawn();
         }
     }
+}
+
+/// Starts `coffer agent serve` in the background.
+fn spawn() -> Result<()> {
     let exe = std::env::current_exe().map_err(|e| Error::io("finding the coffer binary", e))?;
     use std::os::unix::process::CommandExt;
     std::process::Command::new(exe)
@@ -171,6 +211,33 @@ fn start() -> Result<u8> {
         .process_group(0)
         .spawn()
         .map_err(|e| Error::io("starting the agent", e))?;
+    Ok(())
+}
+
+fn start() -> Result<u8> {
+    let minutes = session_minutes();
+    if minutes == 0 {
+        return Err(Error::InvalidInput(
+            "the agent lasts as long as the session unlock, which is off (COFFER_SESSION_MINUTES=0)"
+                .into(),
+        ));
+    }
+    let path = socket()?;
+    if ping(&path) {
+        eprintln!("An agent is already running.");
+        return Ok(0);
+    }
+    let store = IdentityStore::load(&coffer_home())?;
+    if !store.session_live() {
+        STARTING.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(crate::commands::unlock()?);
+        if !store.session_live() {
+            return Err(Error::InvalidInput(
+                "no session unlock could be started (this system has no kernel keyring for it): the agent needs one".into(),
+            ));
+        }
+    }
+    spawn()?;
     let until = Instant::now() + Duration::from_secs(10);
     while !ping(&path) {
         if Instant::now() > until {

@@ -39,7 +39,10 @@ pub(crate) fn unlock() -> Result<UnlockedIdentity> {
             store.unlock_with_password(&pw)?
         }
     };
-    store.start_session(&me);
+    if store.start_session(&me) {
+        #[cfg(unix)]
+        crate::agent::session_started();
+    }
     Ok(me)
 }
 

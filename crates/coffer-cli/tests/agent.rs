@@ -561,3 +561,30 @@ fn the_agent_ends_when_the_kernel_key_does() {
     });
     assert!(!a.running());
 }
+
+#[test]
+fn agent_enable_starts_it_with_each_session_unlock() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    a.full(["agent", "enable"]).ok();
+    let status = a.full(["agent", "status"]).ok().stdout;
+    assert!(
+        status.contains("starts with each session unlock"),
+        "{status}"
+    );
+    a.full(["lock"]).ok();
+    assert!(!a.running());
+    // The next unlock starts a session, and the agent with it.
+    a.full(["ls"]).ok();
+    wait_until("the agent starts with the session", || a.running());
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    // Disabled: the next session has none.
+    let out = a.full(["agent", "disable"]).ok();
+    assert!(out.stderr.contains("no longer starts"), "{out}");
+    a.full(["lock"]).ok();
+    a.full(["ls"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(!a.running());
+    let status = a.full(["agent", "status"]).run().stdout;
+    assert_eq!(status, "not running\n");
+}
