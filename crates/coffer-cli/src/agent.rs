@@ -193,17 +193,37 @@ pub fn session_started() {
     }
 }
 
+/// The variables the agent reads besides [`ENV_KEYS`] (its socket's
+/// folder, the secret files' sweep, the session's keyrings), or that the
+/// libraries it uses may (time zone, locale, search path).
+const AGENT_ENV: &[&str] = &[
+    "XDG_RUNTIME_DIR",
+    "TMPDIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "PATH",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+];
+
 /// Starts `coffer agent serve` in the background.
 fn spawn() -> Result<()> {
     let exe = std::env::current_exe().map_err(|e| Error::io("finding the coffer binary", e))?;
     use std::os::unix::process::CommandExt;
-    std::process::Command::new(exe)
-        .args(["agent", "serve"])
-        // It opens from the session: it has no use for a passphrase, and
-        // would otherwise hold one in its environment for hours.
-        .env_remove("COFFER_PASSPHRASE")
-        .env_remove("COFFER_NEW_PASSPHRASE")
-        .env_remove("COFFER_IMPORT_PASSWORD")
+    let mut cmd = std::process::Command::new(exe);
+    // Only the variables it reads. It opens from the session: it has no
+    // use for a passphrase, and would otherwise hold one in its
+    // environment for hours; nor for the credentials `coffer run` or
+    // `coffer shell` put in the environment of an unlock made inside them
+    // (after `coffer lock`, or the idle timeout), which it would keep past
+    // the run, and past their rotation (attack review 21).
+    cmd.env_clear();
+    for key in ENV_KEYS.iter().chain(AGENT_ENV) {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd.args(["agent", "serve"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -1,0 +1,174 @@
+//! Attack review 21: the agent's start with each session unlock (`coffer
+//! agent enable`, `agent::session_started`). Findings fail before their
+//! fix; resisted attacks assert the defence.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Env, Run};
+
+const MISSING_FULL: &str = "the full coffer binary is missing";
+
+/// A vault with a live agent; stops it (and the session) when dropped.
+struct Agent {
+    env: Env,
+}
+
+impl Agent {
+    fn start() -> Self {
+        let env = Env::with_vault();
+        std::fs::create_dir_all(runtime(&env)).expect("mkdir");
+        let a = Agent { env };
+        a.full(["agent", "start"]).ok();
+        a
+    }
+
+    fn full<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
+        session(self.env.coffer(args), &self.env)
+    }
+
+    /// A lone copy of the thin client: only the agent can answer it.
+    fn lone<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
+        let dir = self.env.root().join("lone");
+        let copy = dir.join("coffer-thin");
+        if !copy.exists() {
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            std::fs::copy(thin_bin(), &copy).expect("copy");
+        }
+        session(self.env.program(&copy, args), &self.env)
+    }
+
+    fn running(&self) -> bool {
+        self.full(["agent", "status"]).run().code == 0
+    }
+
+    fn pid(&self) -> String {
+        let status = self.full(["agent", "status"]).ok().stdout;
+        status
+            .lines()
+            .next()
+            .and_then(|l| l.trim().strip_prefix("running (pid "))
+            .and_then(|s| s.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("no pid in {status:?}"))
+            .to_string()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.full(["lock"]).run();
+    }
+}
+
+fn runtime(env: &Env) -> PathBuf {
+    env.root().join("runtime")
+}
+
+fn session(run: Run, env: &Env) -> Run {
+    run.env("XDG_RUNTIME_DIR", runtime(env))
+        .env("COFFER_SESSION_MINUTES", "10")
+}
+
+fn thin_bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_coffer-thin"))
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !f() {
+        assert!(std::time::Instant::now() < until, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Finding (low): an unlock made inside `coffer run` (or `coffer shell`),
+/// after the session ended there (`coffer lock`, the idle timeout), started
+/// the agent with the run's environment: every credential the run injected
+/// stayed in the agent's memory, for hours, after the run ended (and after
+/// the value was rotated). `agent start` had removed only the passphrase
+/// variables. Fixed: the agent is started with only the variables it reads
+/// (`agent::spawn`).
+#[test]
+fn attack_an_unlock_inside_a_run_starts_no_agent_holding_the_runs_credentials() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "injected-value-4711");
+    a.full(["agent", "enable"]).ok();
+    a.full(["lock"]).ok();
+    assert!(!a.running());
+    // The run unlocks (and starts an agent from its own, clean
+    // environment); its command locks, then unlocks again: that unlock
+    // starts the agent from the command's environment.
+    let script = format!(
+        "'{bin}' lock && COFFER_PASSPHRASE='{pw}' '{bin}' ls >/dev/null",
+        bin = common::bin().display(),
+        pw = common::PASSPHRASE
+    );
+    a.full(["run", "web/prod", "--no-masking", "--", "sh", "-c", &script])
+        .ok();
+    wait_until("the agent starts with the session", || a.running());
+    let environ = std::fs::read(format!("/proc/{}/environ", a.pid())).expect("environ");
+    let has = |needle: &[u8]| environ.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"COFFER_HOME="), "the environment was read");
+    assert!(
+        !has(b"injected-value-4711"),
+        "the run's credential is in the agent's environment"
+    );
+    assert!(!has(common::PASSPHRASE.as_bytes()));
+    // And it answers as before.
+    assert_eq!(
+        a.lone(["get", "web/prod", "API_KEY"]).ok().stdout,
+        "injected-value-4711\n"
+    );
+}
+
+/// Resisted: an `agent.on` planted where an attacker can write (the
+/// working folder, a repository's `.coffer/`, beside the vault file, the
+/// sync folder) starts nothing: only `COFFER_HOME/agent.on` counts, and
+/// `COFFER_HOME` is the user's private folder.
+#[test]
+fn attack_a_planted_agent_on_outside_coffer_home_starts_nothing() {
+    let a = Agent::start();
+    a.full(["lock"]).ok();
+    let work = a.env.work();
+    std::fs::create_dir_all(work.join(".coffer")).expect("mkdir");
+    for p in [
+        work.join("agent.on"),
+        work.join(".coffer").join("agent.on"),
+        a.env.root().join("agent.on"),
+        a.env.root().join("xdg").join("agent.on"),
+    ] {
+        std::fs::write(p, "on\n").expect("write");
+    }
+    a.full(["ls"]).current_dir(&work).ok();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(!a.running());
+}
+
+/// Resisted: an agent started by an unlock run with another
+/// `COFFER_VAULT` (a repository's `.envrc`) keeps that environment, and
+/// answers no client whose Coffer variables differ: they run the full
+/// binary (here missing, so the refusal shows), which opens their own
+/// vault.
+#[test]
+fn attack_an_agent_started_with_another_environment_answers_only_it() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    a.full(["agent", "enable"]).ok();
+    a.full(["lock"]).ok();
+    let other = a.env.root().join("other.coffer");
+    std::fs::copy(a.env.vault_path(), &other).expect("copy");
+    a.full(["ls"]).env("COFFER_VAULT", &other).ok();
+    wait_until("the agent starts with the session", || a.running());
+    let out = a.lone(["get", "web/prod", "API_KEY"]).run();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains(MISSING_FULL), "{out}");
+    // A client with the same variables is answered.
+    assert_eq!(
+        a.lone(["get", "web/prod", "API_KEY"])
+            .env("COFFER_VAULT", &other)
+            .ok()
+            .stdout,
+        "v\n"
+    );
+}
