@@ -657,8 +657,7 @@ impl Agent {
         }
         let answer = match self.answer(&path, cli.cmd) {
             Ok(a) => a,
-            Err(e) => {
-                eprintln!("DEBUG {e}");
+            Err(_) => {
                 // Opened again next time; the full binary reports the error.
                 self.vaults.remove(&path);
                 None
