@@ -172,3 +172,93 @@ fn attack_an_agent_started_with_another_environment_answers_only_it() {
         "v\n"
     );
 }
+
+/// The `coffer agent serve` processes of this test's home.
+fn agents_of(env: &Env) -> Vec<u32> {
+    let home = format!("COFFER_HOME={}", env.home().display());
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        if !cmdline.windows(6).any(|w| w == b"agent\0") || !cmdline.ends_with(b"serve\0") {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|kv| kv == home.as_bytes()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Resisted: many commands unlocking at once (a `make -j` whose recipes
+/// each run `coffer get` with the passphrase in CI's environment) each
+/// start an agent: one stays, the others refuse (one answers already) or
+/// end when their socket is replaced; none keeps running unseen with the
+/// session's identity.
+#[test]
+fn attack_concurrent_unlocks_leave_one_agent() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    a.full(["agent", "enable"]).ok();
+    a.full(["lock"]).ok();
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(|| a.full(["ls"]).ok());
+        }
+    });
+    wait_until("an agent answers", || a.running());
+    // Give a replaced agent its half second to notice.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let left = agents_of(&a.env);
+    assert_eq!(left.len(), 1, "agents left running: {left:?}");
+    assert_eq!(a.pid(), left[0].to_string());
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+}
+
+/// Resisted: the home moved aside and a new identity made in its place
+/// (what a rebuild that lost this device's entries tells the user to do)
+/// under a live agent: the agent answers nothing with the old identity
+/// (the home's identity is checked at each request, and its session is
+/// gone with the old home); the full binary would find no vault the new
+/// identity may open.
+#[test]
+fn attack_a_new_identity_in_the_agents_home_is_not_answered_with_the_old_one() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    let vault = a.env.root().join("vault.coffer");
+    std::fs::copy(a.env.vault_path(), &vault).expect("copy the vault out");
+    std::fs::rename(a.env.home(), a.env.root().join("home.old")).expect("move aside");
+    a.full([
+        "identity",
+        "new",
+        "--name",
+        "Ada",
+        "--email",
+        "ada@example.com",
+        "--kdf-memory",
+        "19",
+        "--kdf-iterations",
+        "2",
+    ])
+    .ok();
+    let out = a
+        .lone([
+            "--vault",
+            vault.to_str().expect("utf-8"),
+            "get",
+            "web/prod",
+            "API_KEY",
+        ])
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains(MISSING_FULL), "{out}");
+    assert!(!a.running());
+}
