@@ -378,8 +378,21 @@ struct Agent {
     /// Its marker in the login session's keyring (invalidated on drop).
     marker: SessionMarker,
     store: IdentityStore,
-    /// Open vaults, by path, with the file's [`Stamp`] at the open.
-    vaults: HashMap<PathBuf, (Vault, Stamp)>,
+    /// Open vaults, by path, with the file's [`Stamp`] and the size of its
+    /// `-wal` at the open.
+    vaults: HashMap<PathBuf, (Vault, Stamp, u64)>,
+}
+
+/// How much the agent's own read events may grow a vault's `-wal` before it
+/// closes the vault (which checkpoints) and opens it again: its handle
+/// never checkpoints by itself ([`Vault::defer_checkpoints`]), because a
+/// checkpoint moves the main file's [`Stamp`] like a write from outside.
+const AGENT_WAL_GROWTH: u64 = 1024 * 1024;
+
+fn wal_len(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).map_or(0, |m| m.len())
 }
 
 /// What the vault file's metadata says of its content: device, inode,
@@ -668,10 +681,20 @@ impl Agent {
 
     /// The vault at `path`, opened or caught up and checked.
     fn vault(&mut self, path: &Path) -> Result<&mut Vault> {
+        // Its own read events grew the WAL enough: closed (checkpointing
+        // them into the main file) before the stamp is taken, then opened
+        // again with every check.
+        if self
+            .vaults
+            .get(path)
+            .is_some_and(|(_, _, at)| wal_len(path) > at + AGENT_WAL_GROWTH)
+        {
+            self.vaults.remove(path);
+        }
         // Taken before the open: a change made while it runs opens it again
         // next time.
         let file = stamp(path)?;
-        if self.vaults.get(path).is_some_and(|(_, f)| *f != file) {
+        if self.vaults.get(path).is_some_and(|(_, f, _)| *f != file) {
             self.vaults.remove(path);
         }
         if !self.vaults.contains_key(path) {
@@ -679,10 +702,12 @@ impl Agent {
                 .store
                 .unlock_from_session()
                 .ok_or_else(|| Error::InvalidInput("the session ended".into()))?;
-            let v = Vault::open(path, me)?;
-            self.vaults.insert(path.to_path_buf(), (v, file));
+            let mut v = Vault::open(path, me)?;
+            v.defer_checkpoints()?;
+            self.vaults
+                .insert(path.to_path_buf(), (v, file, wal_len(path)));
         }
-        let (v, _) = self
+        let (v, _, _) = self
             .vaults
             .get_mut(path)
             .ok_or_else(|| Error::InvalidInput("no vault".into()))?;
@@ -739,7 +764,7 @@ impl Agent {
         // changed while the answer was made, that no longer checks out,
         // drops it (zeroized); so does a file written under the handle
         // (its stamp moved: the answer may hold pages of either).
-        if let Some((v, at)) = self.vaults.get_mut(path) {
+        if let Some((v, at, _)) = self.vaults.get_mut(path) {
             v.check_current()?;
             if stamp(path)? != *at {
                 return Err(Error::InvalidInput(

@@ -588,3 +588,28 @@ fn agent_enable_starts_it_with_each_session_unlock() {
     let status = a.full(["agent", "status"]).run().stdout;
     assert_eq!(status, "not running\n");
 }
+
+/// Hundreds of reads through one agent: every one answered by it and
+/// logged once. Its own read events grow the WAL; a checkpoint of them
+/// moved the main file's metadata like a write from outside, and the
+/// answer was dropped (the full binary then ran it and logged it again:
+/// 4 reads in 600). The agent's handle now never checkpoints by itself;
+/// it closes and opens the vault again past a megabyte of WAL.
+#[test]
+fn many_reads_are_all_answered_and_logged_once() {
+    let a = Agent::start();
+    a.env.set("web/prod", "API_KEY", "v");
+    let before = a.reads();
+    let lone = a.env.root().join("lone/coffer-thin");
+    a.lone(["get", "web/prod", "API_KEY"]).ok();
+    for i in 1..600 {
+        let out = session(a.env.program(&lone, ["get", "web/prod", "API_KEY"]), &a.env).run();
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "v\n"),
+            "read {i}: {out}"
+        );
+    }
+    assert_eq!(a.reads(), before + 600);
+    a.full(["audit", "verify"]).ok();
+}

@@ -660,6 +660,18 @@ impl Vault {
         Ok(true)
     }
 
+    /// Stops this handle's own commits from checkpointing into the main
+    /// file (SQLite's automatic checkpoint, at 1,000 WAL pages): for a
+    /// long-lived handle that watches the main file's metadata for writes
+    /// made outside SQLite (the agent), whose own checkpoint would look like
+    /// one. Its WAL then grows until the handle is closed, which
+    /// checkpoints when it is the file's last connection; the caller
+    /// bounds it by closing and opening again.
+    pub fn defer_checkpoints(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
     /// Runs the open's checks again if another connection changed the file
     /// since this handle last checked it, without reporting the change
     /// (that stays for [`Vault::catch_up`]): what a long-lived handle
