@@ -8,13 +8,14 @@
 //! success can only be the agent's answer, and that failure can only be a
 //! refusal by the agent.
 
+#[path = "common/agent_fx.rs"]
+mod agent_fx;
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Env, Run};
-
-const MISSING_FULL: &str = "the full coffer binary is missing";
+use agent_fx::*;
+use common::Env;
 
 /// A `run` the agent answers whose command cannot start.
 const CANNOT_START: &[&str] = &[
@@ -26,88 +27,6 @@ const CANNOT_START: &[&str] = &[
     "--",
     "/nonexistent/program",
 ];
-
-/// A vault with a live agent; stops it when dropped.
-struct Agent {
-    env: Env,
-}
-
-impl Agent {
-    fn start() -> Self {
-        let env = Env::with_vault();
-        std::fs::create_dir_all(runtime(&env)).expect("mkdir");
-        let a = Agent { env };
-        a.full(["agent", "start"]).ok();
-        a
-    }
-
-    /// The full binary, with the session cache on.
-    fn full<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.coffer(args), &self.env)
-    }
-
-    /// The thin client beside the full binary (falls back to it).
-    fn thin<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.program(thin_bin(), args), &self.env)
-    }
-
-    /// A lone copy of the thin client: only the agent can answer it.
-    fn lone<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        let dir = self.env.root().join("lone");
-        let copy = dir.join("coffer-thin");
-        if !copy.exists() {
-            std::fs::create_dir_all(&dir).expect("mkdir");
-            std::fs::copy(thin_bin(), &copy).expect("copy");
-        }
-        session(self.env.program(&copy, args), &self.env)
-    }
-
-    fn socket_dir(&self) -> PathBuf {
-        runtime(&self.env).join("coffer-agent")
-    }
-
-    fn running(&self) -> bool {
-        self.full(["agent", "status"]).run().code == 0
-    }
-
-    fn reads(&self) -> usize {
-        self.full(["audit", "--json"])
-            .ok()
-            .json()
-            .as_array()
-            .expect("array")
-            .iter()
-            .filter(|e| e["kind"] == "read")
-            .count()
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.full(["lock"]).run();
-    }
-}
-
-fn runtime(env: &Env) -> PathBuf {
-    env.root().join("runtime")
-}
-
-fn session(run: Run, env: &Env) -> Run {
-    run.env("XDG_RUNTIME_DIR", runtime(env))
-        .env("COFFER_SESSION_MINUTES", "10")
-}
-
-fn thin_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_coffer-thin"))
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !f() {
-        assert!(std::time::Instant::now() < until, "timed out: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn the_agent_answers_byte_for_byte_as_the_full_binary() {
@@ -473,15 +392,9 @@ fn a_second_start_keeps_the_running_agent() {
 fn a_killed_agent_leaves_nothing_that_misleads() {
     let a = Agent::start();
     a.env.set("web/prod", "API_KEY", "v");
-    let status = a.full(["agent", "status"]).ok().stdout;
-    let pid: i32 = status
-        .trim()
-        .strip_prefix("running (pid ")
-        .and_then(|s| s.strip_suffix(')'))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {status:?}"));
+    let pid = a.pid();
     let killed = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
+        .args(["-9", &pid])
         .status()
         .expect("kill");
     assert!(killed.success());
@@ -504,13 +417,7 @@ fn a_killed_agent_leaves_nothing_that_misleads() {
 #[test]
 fn the_agent_holds_no_passphrase() {
     let a = Agent::start();
-    let status = a.full(["agent", "status"]).ok().stdout;
-    let pid = status
-        .trim()
-        .strip_prefix("running (pid ")
-        .and_then(|s| s.strip_suffix(')'))
-        .unwrap_or_else(|| panic!("no pid in {status:?}"))
-        .to_string();
+    let pid = a.pid();
     // The passphrase `start` was run with is not in the agent's
     // environment (which it would keep for hours).
     let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
@@ -600,10 +507,8 @@ fn many_reads_are_all_answered_and_logged_once() {
     let a = Agent::start();
     a.env.set("web/prod", "API_KEY", "v");
     let before = a.reads();
-    let lone = a.env.root().join("lone/coffer-thin");
-    a.lone(["get", "web/prod", "API_KEY"]).ok();
-    for i in 1..600 {
-        let out = session(a.env.program(&lone, ["get", "web/prod", "API_KEY"]), &a.env).run();
+    for i in 0..600 {
+        let out = a.lone(["get", "web/prod", "API_KEY"]).run();
         assert_eq!(
             (out.code, out.stdout.as_str()),
             (0, "v\n"),

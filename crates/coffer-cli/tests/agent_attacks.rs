@@ -6,6 +6,8 @@
 //! to fall back to: a fall-back fails with "the full coffer binary is
 //! missing" (exit 1), so a success can only be the agent's answer.
 
+#[path = "common/agent_fx.rs"]
+mod agent_fx;
 mod common;
 
 #[path = "../src/agent_proto.rs"]
@@ -15,92 +17,20 @@ mod agent_proto;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use agent_fx::*;
 use common::{Env, Run};
 
-const MISSING_FULL: &str = "the full coffer binary is missing";
-
-fn runtime(env: &Env) -> PathBuf {
-    env.root().join("runtime")
-}
-
-fn session(run: Run, env: &Env) -> Run {
-    run.env("XDG_RUNTIME_DIR", runtime(env))
-        .env("COFFER_SESSION_MINUTES", "10")
-}
-
-fn thin_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_coffer-thin"))
-}
-
-fn lone_bin(env: &Env) -> PathBuf {
-    let dir = env.root().join("lone");
-    let copy = dir.join("coffer-thin");
-    if !copy.exists() {
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        std::fs::copy(thin_bin(), &copy).expect("copy");
-    }
-    copy
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !f() {
-        assert!(std::time::Instant::now() < until, "timed out: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
-/// A vault with a live agent; locks (ends it) when dropped.
-struct Agent {
-    env: Env,
-}
-
-impl Agent {
-    fn start() -> Self {
-        let env = Env::with_vault();
-        std::fs::create_dir_all(runtime(&env)).expect("mkdir");
-        let a = Agent { env };
-        a.full(["agent", "start"]).ok();
-        a
-    }
-
-    fn full<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.coffer(args), &self.env)
-    }
-
-    fn thin<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.program(thin_bin(), args), &self.env)
-    }
-
-    fn lone<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.program(lone_bin(&self.env), args), &self.env)
-    }
-
-    fn socket_dir(&self) -> PathBuf {
-        runtime(&self.env).join("coffer-agent")
-    }
-
-    fn socket(&self) -> PathBuf {
-        let e = &self.env;
-        agent_proto::socket_path(|k| match k {
-            "XDG_RUNTIME_DIR" => Some(runtime(e).into_os_string().into_encoded_bytes()),
-            "COFFER_HOME" => Some(e.home().into_os_string().into_encoded_bytes()),
-            "XDG_DATA_HOME" => Some(e.root().join("xdg").into_os_string().into_encoded_bytes()),
-            "HOME" => Some(e.root().join("home").into_os_string().into_encoded_bytes()),
-            _ => None,
-        })
-        .expect("socket path")
-    }
-
-    fn running(&self) -> bool {
-        self.full(["agent", "status"]).run().code == 0
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.full(["lock"]).run();
-    }
+/// The agent's socket for `a`'s environment, as the client computes it.
+fn socket(a: &Agent) -> PathBuf {
+    let e = &a.env;
+    agent_proto::socket_path(|k| match k {
+        "XDG_RUNTIME_DIR" => Some(runtime(e).into_os_string().into_encoded_bytes()),
+        "COFFER_HOME" => Some(e.home().into_os_string().into_encoded_bytes()),
+        "XDG_DATA_HOME" => Some(e.root().join("xdg").into_os_string().into_encoded_bytes()),
+        "HOME" => Some(e.root().join("home").into_os_string().into_encoded_bytes()),
+        _ => None,
+    })
+    .expect("socket path")
 }
 
 fn is_root() -> bool {
@@ -264,7 +194,7 @@ fn attack_a_fake_agent_cannot_make_the_client_run_a_command() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     let a = Agent { env };
     let mark = a.env.root().join("pwned");
-    let _fake = fake_agent(&a.socket(), &mark);
+    let _fake = fake_agent(&socket(&a), &mark);
     for args in [
         &["get", "web/prod", "API_KEY"][..],
         &["export", "web/prod"],
@@ -314,8 +244,8 @@ fn attack_another_user_precreates_the_socket_folder() {
     // A session (the agent's start needs one).
     a.full(["ls"]).ok();
     let mark = a.env.root().join("pwned");
-    let _fake = fake_agent(&a.socket(), &mark);
-    std::os::unix::fs::chown(a.socket(), Some(65534), Some(65534)).expect("chown");
+    let _fake = fake_agent(&socket(&a), &mark);
+    std::os::unix::fs::chown(socket(&a), Some(65534), Some(65534)).expect("chown");
     // Nobody's socket: not talked to.
     let out = a.lone(["get", "web/prod", "API_KEY"]).run();
     assert!(out.stderr.contains(MISSING_FULL), "{out}");
@@ -325,7 +255,7 @@ fn attack_another_user_precreates_the_socket_folder() {
     assert_ne!(out.code, 0, "{out}");
     assert!(out.stderr.contains("must be a folder of yours"), "{out}");
     // A socket of this user's in nobody's folder: not trusted either.
-    std::os::unix::fs::chown(a.socket(), Some(0), Some(0)).expect("chown");
+    std::os::unix::fs::chown(socket(&a), Some(0), Some(0)).expect("chown");
     let out = a.lone(["get", "web/prod", "API_KEY"]).run();
     assert!(out.stderr.contains(MISSING_FULL), "{out}");
     assert!(!mark.exists(), "{out}");
@@ -367,7 +297,7 @@ fn attack_a_killed_agents_socket_misleads_no_one() {
         !Path::new(&format!("/proc/{pid}/cmdline")).exists()
             || std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.is_empty())
     });
-    assert!(a.socket().exists(), "the socket stays behind");
+    assert!(socket(&a).exists(), "the socket stays behind");
     assert!(!a.running());
     let out = a.lone(["get", "web/prod", "API_KEY"]).run();
     assert!(out.stderr.contains(MISSING_FULL), "{out}");
@@ -459,7 +389,7 @@ fn attack_a_trickling_client_does_not_stall_the_others() {
     use std::io::Write;
     let a = Agent::start();
     a.env.set("web/prod", "API_KEY", "v");
-    let mut s = std::os::unix::net::UnixStream::connect(a.socket()).expect("connect");
+    let mut s = std::os::unix::net::UnixStream::connect(socket(&a)).expect("connect");
     let trickle = std::thread::spawn(move || {
         // A request of 1 000 bytes, the first 13 at once, then 16 s of one
         // byte every 700 ms: never 5 s without a byte.

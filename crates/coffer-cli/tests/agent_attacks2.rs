@@ -2,85 +2,12 @@
 //! agent enable`, `agent::session_started`). Findings fail before their
 //! fix; resisted attacks assert the defence.
 
+#[path = "common/agent_fx.rs"]
+mod agent_fx;
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{Env, Run};
-
-const MISSING_FULL: &str = "the full coffer binary is missing";
-
-/// A vault with a live agent; stops it (and the session) when dropped.
-struct Agent {
-    env: Env,
-}
-
-impl Agent {
-    fn start() -> Self {
-        let env = Env::with_vault();
-        std::fs::create_dir_all(runtime(&env)).expect("mkdir");
-        let a = Agent { env };
-        a.full(["agent", "start"]).ok();
-        a
-    }
-
-    fn full<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        session(self.env.coffer(args), &self.env)
-    }
-
-    /// A lone copy of the thin client: only the agent can answer it.
-    fn lone<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&self, args: I) -> Run {
-        let dir = self.env.root().join("lone");
-        let copy = dir.join("coffer-thin");
-        if !copy.exists() {
-            std::fs::create_dir_all(&dir).expect("mkdir");
-            std::fs::copy(thin_bin(), &copy).expect("copy");
-        }
-        session(self.env.program(&copy, args), &self.env)
-    }
-
-    fn running(&self) -> bool {
-        self.full(["agent", "status"]).run().code == 0
-    }
-
-    fn pid(&self) -> String {
-        let status = self.full(["agent", "status"]).ok().stdout;
-        status
-            .lines()
-            .next()
-            .and_then(|l| l.trim().strip_prefix("running (pid "))
-            .and_then(|s| s.strip_suffix(')'))
-            .unwrap_or_else(|| panic!("no pid in {status:?}"))
-            .to_string()
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.full(["lock"]).run();
-    }
-}
-
-fn runtime(env: &Env) -> PathBuf {
-    env.root().join("runtime")
-}
-
-fn session(run: Run, env: &Env) -> Run {
-    run.env("XDG_RUNTIME_DIR", runtime(env))
-        .env("COFFER_SESSION_MINUTES", "10")
-}
-
-fn thin_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_coffer-thin"))
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !f() {
-        assert!(std::time::Instant::now() < until, "timed out: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
+use agent_fx::*;
+use common::Env;
 
 /// Finding (low): an unlock made inside `coffer run` (or `coffer shell`),
 /// after the session ended there (`coffer lock`, the idle timeout), started
