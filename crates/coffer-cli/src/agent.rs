@@ -619,12 +619,11 @@ impl Agent {
         // session cache: it sees the marker (attack review 20). Elsewhere
         // the full binary has no session either.
         let token = self.marker.token().as_bytes();
-        let mut seen = false;
-        for m in &req.markers {
-            // Compared in constant time: the token is the proof.
-            seen |= m.len() == token.len()
-                && m.iter().zip(token).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
-        }
+        // Compared in constant time: the token is the proof.
+        let seen = req
+            .markers
+            .iter()
+            .fold(false, |seen, m| seen | coffer_crypto::ct_eq(m, token));
         if !seen {
             return (None, Flow::Go);
         }

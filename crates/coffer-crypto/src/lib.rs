@@ -67,6 +67,14 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     hazmat::sha256(parts)
 }
 
+/// Whether `a` and `b` are equal, in time that does not depend on where
+/// they differ (a token or tag checked against one an attacker guesses at).
+/// Slices of different lengths are unequal.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 /// Errors from this crate.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -88,4 +96,16 @@ pub enum Error {
     /// A public identity string could not be used.
     #[error("invalid public identity: {0}")]
     InvalidPublicIdentity(&'static str),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ct_eq_is_equality_of_bytes_and_length() {
+        assert!(super::ct_eq(b"token", b"token"));
+        assert!(super::ct_eq(b"", b""));
+        assert!(!super::ct_eq(b"token", b"tokem"));
+        assert!(!super::ct_eq(b"token", b"token!"));
+        assert!(!super::ct_eq(b"token", b""));
+    }
 }
