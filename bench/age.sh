@@ -31,6 +31,13 @@ hf() { # NAME CMD... -> "mean_ms stddev_ms"
 read -r c_run s_run < <(hf crun "$coffer run --no-masking app/e33 -- true")
 read -r c_runm s_runm < <(hf crunm "$coffer run app/e33 -- true")
 read -r a_run s_arun < <(hf arun "age -d -i $work/key.txt -o /dev/null $work/e33.age")
+# The goal compares `coffer run` with `age -d` piped into the same command:
+# both start it. Without a shell (no wrapper on either side) the pipe
+# cannot be timed as one, so starting the command is timed on its own and
+# added to age's side in the run row; the strict row (age not starting
+# it) is kept beside it.
+read -r a_true s_atrue < <(hf atrue "true")
+a_pipe=$(python3 -c "print(f'{$a_run + $a_true:.1f}')")
 read -r c_exp s_exp < <(hf cexp "$coffer export app/e33")
 read -r c_get s_get < <(hf cget "$coffer get app/e33 VAR_00")
 read -r a_get s_aget < <(hf aget "age -d -i $work/key.txt $work/one.age")
@@ -64,7 +71,8 @@ package installs as \`coffer\`, asks it over its socket):
 
 | what | Coffer | \`age\` | Coffer ÷ age | goal |
 |---|---|---|---|---|
-| run a command with the environment (\`coffer run --no-masking -- true\`; \`age -d\` of the environment's file) | ${t_run} ± ${s_trun} ms | ${a_run} ± ${s_arun} ms | $(ratio "$t_run" "$a_run") | ≤ 1.0× |
+| run a command with the environment (\`coffer run --no-masking -- true\`; \`age -d\` of the environment's file, then \`true\` started: ${a_run} + ${a_true} ms) | ${t_run} ± ${s_trun} ms | ${a_pipe} ms | $(ratio "$t_run" "$a_pipe") | ≤ 1.0× |
+| the same against \`age -d\` alone (age starts no command) | ${t_run} ms | ${a_run} ± ${s_arun} ms | $(ratio "$t_run" "$a_run") | — |
 | export the environment (\`coffer export\`; \`age -d\`) | ${t_exp} ± ${s_texp} ms | ${a_run} ms | $(ratio "$t_exp" "$a_run") | ≤ 2× |
 | read one secret (\`coffer get\`; \`age -d\` of one file per secret) | ${t_get} ± ${s_tget} ms | ${a_get} ± ${s_aget} ms | $(ratio "$t_get" "$a_get") | ≤ 1.0× |
 | \`coffer run -- true\`, masking on (not the agent's: the thin client runs the full binary) | ${t_runm} ± ${s_trunm} ms | ${a_run} ms | $(ratio "$t_runm" "$a_run") | — |
